@@ -1,0 +1,184 @@
+/**
+ * `cluster-desk`: the command line. Entry point only: parse arguments, call core, print JSON.
+ * Exit codes: 0 done; 1 the thing checked is not valid (subject line, config); 2 bad input.
+ */
+import { parseArgs } from "node:util";
+import { ConfigError, type Partnership } from "../core/config.js";
+import { fundingCap, FundingInputError } from "../core/funding.js";
+import { assess, IntakeInputError } from "../core/intake.js";
+import { meetingsOf } from "../core/schedule.js";
+import { checkSubject } from "../core/subject.js";
+import { describeLocal, parseInstant } from "../core/time.js";
+import { DEFAULT_PARTNERSHIP, loadPartnership, resolveConfigPath } from "../config/load.js";
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+class UsageError extends Error {}
+
+const HELP = `cluster-desk: the SEND cluster model's rules from the command line
+
+Usage: cluster-desk <command> [options]        (every command takes --config <id|file>)
+
+  check-subject <subject>                      read and check an email subject line
+  assign --subject <s> --sender <email> --received <instant>
+                                               what intake decides for a form: outcome, cluster,
+                                               lead, school, meeting, deadline, ackDueBy, reasons
+  funding --cyp <n> --terms <n> --date <YYYY-MM-DD> [--requested <pounds>]
+                                               the funding limit (and award) for a case
+  meetings [--cluster <n>]                     meetings with their submission deadlines
+  validate-config [<id|file>]                  validate a partnership config; warnings included
+  help                                         this text
+
+Instants are ISO 8601: 2023-05-02T15:30:00Z, or 2023-05-02T16:30 for London time.
+--config defaults to "${DEFAULT_PARTNERSHIP}" (config/${DEFAULT_PARTNERSHIP}.yaml).
+JSON goes to stdout. Exit status: 0 done, 1 not valid (subject line or config), 2 bad input.`;
+
+function json(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2));
+}
+
+function partnership(config: string | undefined): Partnership {
+  return loadPartnership(config).partnership;
+}
+
+function requireOpt(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || !v.trim()) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function wholeNumber(text: string, name: string): number {
+  if (!/^\s*-?\d+\s*$/.test(text)) throw new UsageError(`--${name} must be a whole number, not "${text}"`);
+  return Number(text);
+}
+
+function pounds(text: string): number {
+  const cleaned = text.replace(/[£,\s]/g, "");
+  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) throw new UsageError(`--requested must be an amount in pounds such as 4500 or £4,500, not "${text}"`);
+  return Number(cleaned);
+}
+
+const COMMON = { config: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        io.out(HELP);
+        return command === undefined ? 2 : 0;
+
+      case "check-subject": {
+        const { values, positionals } = parseArgs({ args: rest, options: COMMON, allowPositionals: true });
+        if (positionals.length !== 1) throw new UsageError('check-subject takes one subject line in quotes, e.g. cluster-desk check-subject "Cluster 5/KL/Isleworth Town Primary School"');
+        const result = checkSubject(partnership(values.config), positionals[0]!);
+        json(io, result);
+        return result.ok ? 0 : 1;
+      }
+
+      case "assign": {
+        const { values } = parseArgs({
+          args: rest,
+          options: { ...COMMON, subject: { type: "string" }, sender: { type: "string" }, received: { type: "string" } },
+        });
+        const p = partnership(values.config);
+        let receivedAt: Date;
+        try {
+          receivedAt = parseInstant(requireOpt(values, "received"));
+        } catch (e) {
+          if (e instanceof RangeError) throw new UsageError(`--received: ${e.message}`);
+          throw e;
+        }
+        if (typeof values.subject !== "string") throw new UsageError("--subject is required (it may be empty: --subject '')");
+        const result = assess(p, { subject: values.subject, sender: requireOpt(values, "sender"), receivedAt });
+        const { subject: check, outcome, ...details } = result;
+        json(io, { outcome, ...details, subjectProblems: check.problems });
+        return 0;
+      }
+
+      case "funding": {
+        const { values } = parseArgs({
+          args: rest,
+          options: { ...COMMON, cyp: { type: "string" }, terms: { type: "string" }, date: { type: "string" }, requested: { type: "string" } },
+        });
+        const result = fundingCap(partnership(values.config), {
+          cyp: wholeNumber(requireOpt(values, "cyp"), "cyp"),
+          terms: wholeNumber(requireOpt(values, "terms"), "terms"),
+          date: requireOpt(values, "date"),
+          ...(values.requested !== undefined ? { requested: pounds(values.requested) } : {}),
+        });
+        json(io, result);
+        return 0;
+      }
+
+      case "meetings": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, cluster: { type: "string" } } });
+        const p = partnership(values.config);
+        const only = values.cluster !== undefined ? wholeNumber(values.cluster, "cluster") : undefined;
+        if (only !== undefined && !p.clusters.some((c) => c.id === only)) {
+          throw new UsageError(`there is no cluster ${only}; the ${p.shortName} has clusters ${p.clusters.map((c) => c.id).join(", ")}`);
+        }
+        json(
+          io,
+          p.clusters
+            .filter((c) => only === undefined || c.id === only)
+            .flatMap((c) =>
+              meetingsOf(p, c).map((m) => ({
+                cluster: c.id,
+                meeting: describeLocal(m.startsAt),
+                startsAt: m.startsAt.toISOString(),
+                deadline: describeLocal(m.deadline.at),
+                deadlineAt: m.deadline.at.toISOString(),
+                deadlineSource: m.deadline.source,
+                ...(m.deadline.note ? { note: m.deadline.note } : {}),
+              })),
+            ),
+        );
+        return 0;
+      }
+
+      case "validate-config": {
+        const { values, positionals } = parseArgs({ args: rest, options: COMMON, allowPositionals: true });
+        const target = positionals[0] ?? values.config;
+        const { partnership: p, warnings } = loadPartnership(target);
+        json(io, {
+          ok: true,
+          file: resolveConfigPath(target),
+          partnership: p.id,
+          name: `${p.name} (${p.council})`,
+          clusters: p.clusters.length,
+          schools: p.clusters.reduce((n, c) => n + c.schools.length, 0),
+          meetings: p.clusters.reduce((n, c) => n + c.meetings.length, 0),
+          leads: p.leads.map((l) => `${l.initials}: clusters ${l.clusters.join(", ")}`),
+          fundingPolicies: p.fundingPolicies.map((f) => f.id),
+          warnings,
+        });
+        return 0;
+      }
+
+      default:
+        throw new UsageError(`unknown command "${command}"; run cluster-desk help`);
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.err(e.message);
+      json(io, { ok: false, problems: e.problems });
+      return 1;
+    }
+    if (e instanceof UsageError || e instanceof FundingInputError || e instanceof IntakeInputError) {
+      io.err(`cluster-desk ${command}: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof TypeError && "code" in e && String((e as { code: unknown }).code).startsWith("ERR_PARSE_ARGS")) {
+      io.err(`cluster-desk ${command}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

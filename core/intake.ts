@@ -1,0 +1,192 @@
+/**
+ * The intake decision for one emailed form: which cluster, SCL, school and meeting it belongs to,
+ * whether it was in time, and when the school must hear from its SCL. Pure: the caller supplies
+ * the message facts and the clock.
+ */
+import type { Partnership } from "./config.js";
+import { ackDueBy, placeForm, type ScheduledMeeting } from "./schedule.js";
+import { checkSubject, type SubjectCheck } from "./subject.js";
+import { describeDate, describeLocal, toLocal } from "./time.js";
+
+export type IntakeOutcome = "accepted" | "late" | "needs-attention" | "quarantined";
+
+export interface IntakeInput {
+  subject: string;
+  /** The sender's address (From). */
+  sender: string;
+  receivedAt: Date;
+}
+
+export interface MeetingRef {
+  clusterId: number;
+  date: string;
+  start: string;
+  startsAt: string;
+  description: string;
+}
+
+export interface DeadlineRef {
+  date: string;
+  time: string;
+  at: string;
+  source: "published" | "default-rule";
+  note?: string;
+  description: string;
+}
+
+export interface IntakeAssessment {
+  outcome: IntakeOutcome;
+  receivedAt: string;
+  receivedLocal: string;
+  sender: string;
+  cluster: number | null;
+  lead: SubjectCheck["lead"];
+  school: { name: string; phase: string } | null;
+  meeting: MeetingRef | null;
+  /** The submission deadline of the meeting the form goes to. */
+  deadline: DeadlineRef | null;
+  /** For a late form: the deadline it missed. */
+  missedDeadline: DeadlineRef | null;
+  /** London date by which the SCL contacts the school; null when the form is not logged as a case. */
+  ackDueBy: string | null;
+  reasons: string[];
+  expectedSubject: string | null;
+  subject: SubjectCheck;
+}
+
+const EMAIL_RE = /^[^\s@<>()",;:]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i;
+
+export class IntakeInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "IntakeInputError";
+  }
+}
+
+/** Reads `Name <address>` or a bare address; the domain in lower case. */
+export function parseSender(sender: string): { address: string; domain: string } {
+  const m = /<([^>]+)>\s*$/.exec(sender.trim());
+  const address = (m ? m[1]! : sender).trim();
+  const e = EMAIL_RE.exec(address);
+  if (!e) throw new IntakeInputError(`"${sender}" is not an email address`);
+  return { address, domain: e[1]!.toLowerCase() };
+}
+
+function meetingRef(m: ScheduledMeeting): MeetingRef {
+  return {
+    clusterId: m.clusterId,
+    date: m.date,
+    start: m.start,
+    startsAt: m.startsAt.toISOString(),
+    description: `cluster ${m.clusterId} meeting, ${describeLocal(m.startsAt)}`,
+  };
+}
+
+function deadlineRef(m: ScheduledMeeting): DeadlineRef {
+  return {
+    date: m.deadline.date,
+    time: m.deadline.time,
+    at: m.deadline.at.toISOString(),
+    source: m.deadline.source,
+    ...(m.deadline.note ? { note: m.deadline.note } : {}),
+    description: describeLocal(m.deadline.at),
+  };
+}
+
+function allowedDomains(p: Partnership): Set<string> {
+  return new Set(
+    [...p.intake.emailDomains, ...p.clusters.flatMap((c) => c.schools.flatMap((s) => s.emailDomains))].map((d) =>
+      d.toLowerCase(),
+    ),
+  );
+}
+
+function domainAllowed(domain: string, allowed: Set<string>): boolean {
+  for (const d of allowed) if (domain === d || domain.endsWith(`.${d}`)) return true;
+  return false;
+}
+
+export function assess(p: Partnership, input: IntakeInput): IntakeAssessment {
+  if (!(input.receivedAt instanceof Date) || Number.isNaN(input.receivedAt.getTime())) {
+    throw new IntakeInputError("the received time is not a valid instant");
+  }
+  const sender = parseSender(input.sender);
+  const subject = checkSubject(p, input.subject);
+  const base = {
+    receivedAt: input.receivedAt.toISOString(),
+    receivedLocal: describeLocal(input.receivedAt),
+    sender: sender.address,
+    cluster: subject.ok ? subject.clusterId : null,
+    lead: subject.lead,
+    school: subject.school ? { name: subject.school.name, phase: subject.school.phase } : null,
+    expectedSubject: subject.expectedSubject,
+    subject,
+  };
+  const none = { meeting: null, deadline: null, missedDeadline: null, ackDueBy: null };
+
+  const allowed = allowedDomains(p);
+  if (allowed.size > 0 && !domainAllowed(sender.domain, allowed)) {
+    return {
+      ...base,
+      ...none,
+      outcome: "quarantined",
+      reasons: [`The sender's domain ${sender.domain} is not one of the partnership's school domains; held for the SEND Cluster Lead without a reply.`],
+    };
+  }
+  if (!subject.ok || subject.clusterId === null) {
+    return { ...base, ...none, outcome: "needs-attention", reasons: subject.problems.map((pr) => pr.message) };
+  }
+
+  const clusterId = subject.clusterId;
+  const placement = placeForm(p, clusterId, input.receivedAt);
+  const due = ackDueBy(p, input.receivedAt);
+  const receivedDay = describeDate(toLocal(input.receivedAt).date);
+  switch (placement.kind) {
+    case "on-time":
+      return {
+        ...base,
+        outcome: "accepted",
+        meeting: meetingRef(placement.meeting),
+        deadline: deadlineRef(placement.meeting),
+        missedDeadline: null,
+        ackDueBy: due,
+        reasons: [
+          `Received ${base.receivedLocal}, before the deadline of ${describeLocal(placement.meeting.deadline.at)} for the ${meetingRef(placement.meeting).description}.`,
+        ],
+      };
+    case "late":
+      return {
+        ...base,
+        outcome: "late",
+        meeting: meetingRef(placement.meeting),
+        deadline: deadlineRef(placement.meeting),
+        missedDeadline: deadlineRef(placement.missed),
+        ackDueBy: due,
+        reasons: [
+          `Received ${base.receivedLocal}, after the deadline of ${describeLocal(placement.missed.deadline.at)} for the ${meetingRef(placement.missed).description}; listed for the ${meetingRef(placement.meeting).description}.`,
+        ],
+      };
+    case "late-no-meeting":
+      return {
+        ...base,
+        outcome: "late",
+        meeting: null,
+        deadline: null,
+        missedDeadline: deadlineRef(placement.missed),
+        ackDueBy: due,
+        reasons: [
+          `Received ${base.receivedLocal}, after the deadline of ${describeLocal(placement.missed.deadline.at)} for the ${meetingRef(placement.missed).description}; no later cluster ${clusterId} meeting is published yet, so it will be listed for the next one when dates are published.`,
+        ],
+      };
+    case "no-meeting":
+      return {
+        ...base,
+        outcome: "needs-attention",
+        ...none,
+        ackDueBy: due,
+        reasons: [
+          `Received ${receivedDay}; no cluster ${clusterId} meeting after that date is published yet, so the SEND Cluster Lead will confirm the meeting.`,
+        ],
+      };
+  }
+}

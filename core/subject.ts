@@ -1,0 +1,384 @@
+/**
+ * The subject-line convention: `Cluster 5/KL/Isleworth Town Primary School`
+ * (cluster number / SEND Cluster Lead's initials / school name), read tolerantly: any case and
+ * spacing, RE:/FW: prefixes and [tags], other separators (\ | - – , ; :), a missing "Cluster"
+ * word, a school written by its full name, short name or an alias.
+ *
+ * Every failure carries a reason a SENDCo can act on and, when the school can be identified, the
+ * subject line they should have used.
+ */
+import { leadForCluster, normaliseName, type Cluster, type Lead, type Partnership, type School } from "./config.js";
+
+export type SubjectProblemCode =
+  | "empty"
+  | "not-recognised"
+  | "missing-cluster"
+  | "unknown-cluster"
+  | "missing-initials"
+  | "unknown-initials"
+  | "initials-not-for-cluster"
+  | "missing-school"
+  | "unknown-school"
+  | "ambiguous-school"
+  | "school-in-other-cluster";
+
+export interface SubjectProblem {
+  code: SubjectProblemCode;
+  message: string;
+}
+
+export interface SchoolRef {
+  name: string;
+  shortName?: string;
+  phase: School["phase"];
+  clusterId: number;
+}
+
+export interface SubjectCheck {
+  ok: boolean;
+  subject: string;
+  /** What was read from the subject, before any check. */
+  read: { cluster: number | null; initials: string | null; school: string | null };
+  /** Set when the cluster exists. */
+  clusterId: number | null;
+  /** The SCL the subject names, when the initials are an SCL's. */
+  lead: { initials: string; name: string; email: string } | null;
+  /** The school identified, wherever it is. */
+  school: SchoolRef | null;
+  problems: SubjectProblem[];
+  /** The subject line the school should use, when the school could be identified. */
+  expectedSubject: string | null;
+}
+
+const PREFIX_RE = /^(?:(?:re|fw|fwd|aw|wg|tr|sv|vs|ref)\s*(?:\[\d+\])?\s*:|\[[^\]]*\]|\((?:secure|encrypted|external|lbhsecure)\)|(?:lbhsecure|secure|encrypt(?:ed)?)\s*:)\s*/i;
+const SUFFIX_RE = /\s*(?:\[[^\]]*\]|\((?:secure|encrypted|external|lbhsecure)\))$/i;
+const SEP = String.raw`(?:\s*[\/\\|;:,_–—-]+\s*|\s+)`;
+const CLUSTER = String.raw`(?:cluster|clust|cl|c)?\s*(?:no\.?|number|#)?\s*(\d{1,3})`;
+const INITIALS = String.raw`([A-Za-z]{2,3}|(?:[A-Za-z]\.){2,3})`;
+const WITH_ALL = new RegExp(`^${CLUSTER}${SEP}${INITIALS}${SEP}(.+)$`, "i");
+const CLUSTER_SCHOOL = new RegExp(`^${CLUSTER}${SEP}(.+)$`, "i");
+const INITIALS_SCHOOL = new RegExp(`^${INITIALS}${SEP}(.+)$`, "i");
+const CLUSTER_ONLY = new RegExp(`^${CLUSTER}(?:${SEP}${INITIALS})?$`, "i");
+
+/** Removes reply/forward prefixes and secure-mail tags, collapses whitespace. */
+export function cleanSubject(subject: string): string {
+  let s = subject.replace(/\s+/g, " ").trim();
+  for (let guard = 0; guard < 20; guard++) {
+    const next = s.replace(PREFIX_RE, "").replace(SUFFIX_RE, "").trim();
+    if (next === s) break;
+    s = next;
+  }
+  return s;
+}
+
+const GENERIC = new Set([
+  "the", "primary", "school", "academy", "catholic", "rc", "cofe", "ce", "c", "of", "e", "church",
+  "england", "community", "and", "for", "a",
+]);
+
+/** A school name reduced to its distinctive words: "The Green School for Boys" -> "green boy". */
+export function schoolKey(name: string): string {
+  return normaliseName(name)
+    .split(" ")
+    .filter((w) => w && !GENERIC.has(w))
+    .map((w) => (w.length > 3 && w.endsWith("s") && !w.endsWith("ss") ? w.slice(0, -1) : w))
+    .join(" ");
+}
+
+interface Indexed {
+  school: School;
+  cluster: Cluster;
+  exact: Set<string>;
+  keys: Set<string>;
+}
+
+const indexCache = new WeakMap<Partnership, Indexed[]>();
+function indexOf(p: Partnership): Indexed[] {
+  let idx = indexCache.get(p);
+  if (!idx) {
+    idx = p.clusters.flatMap((cluster) =>
+      cluster.schools.map((school) => {
+        const names = [school.name, ...(school.shortName ? [school.shortName] : []), ...school.aliases];
+        return {
+          school,
+          cluster,
+          exact: new Set(names.map(normaliseName)),
+          keys: new Set(names.map(schoolKey).filter(Boolean)),
+        };
+      }),
+    );
+    indexCache.set(p, idx);
+  }
+  return idx;
+}
+
+export type SchoolMatch =
+  | { kind: "found"; school: School; cluster: Cluster }
+  | { kind: "ambiguous"; candidates: Indexed[] }
+  | { kind: "none"; suggestions: Indexed[] };
+
+/** The texts worth trying for a school: the whole, and the part before trailing extras. */
+function schoolTexts(text: string): string[] {
+  const out = [text.trim()];
+  const cut = /\s+[-–—]\s+|\s*[\/\\|(\[]|,\s*(?:group|individual|form|ref|case)\b/i.exec(text);
+  if (cut && cut.index > 1) out.push(text.slice(0, cut.index).trim());
+  return [...new Set(out.filter((t) => t.length > 0))];
+}
+
+function levenshtein(a: string, b: string): number {
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function unique(list: Indexed[]): Indexed[] {
+  return [...new Set(list)];
+}
+
+/**
+ * Finds a school by what a SENDCo wrote. Exact (normalised) names win; then names reduced to their
+ * distinctive words; then, inside the cluster named, a name that covers most of one school's
+ * distinctive words. Never guesses between two schools.
+ */
+export function matchSchool(p: Partnership, text: string, preferredCluster?: number): SchoolMatch {
+  const idx = indexOf(p);
+  const inPreferred = (list: Indexed[]) => list.filter((e) => e.cluster.id === preferredCluster);
+  for (const t of schoolTexts(text)) {
+    const n = normaliseName(t);
+    const k = schoolKey(t);
+    for (const hits of [idx.filter((e) => e.exact.has(n)), k ? idx.filter((e) => e.keys.has(k)) : []]) {
+      const all = unique(hits);
+      const preferred = inPreferred(all);
+      if (preferred.length === 1) return found(preferred[0]!);
+      if (all.length === 1) return found(all[0]!);
+      if (all.length > 1) return { kind: "ambiguous", candidates: preferred.length > 1 ? preferred : all };
+    }
+    if (k && preferredCluster !== undefined) {
+      const words = k.split(" ");
+      // Every word written appears in the school's name; accepted only when one school of the
+      // cluster contains them all and the words cover at least half of its name.
+      const containing = idx.filter(
+        (e) => e.cluster.id === preferredCluster && [...e.keys].some((key) => words.every((w) => key.split(" ").includes(w))),
+      );
+      if (containing.length > 1) return { kind: "ambiguous", candidates: containing };
+      const only = containing[0];
+      if (only && [...only.keys].some((key) => words.length * 2 >= key.split(" ").length)) return found(only);
+    }
+  }
+  return { kind: "none", suggestions: suggest(idx, text, preferredCluster) };
+}
+
+function found(e: Indexed): SchoolMatch {
+  return { kind: "found", school: e.school, cluster: e.cluster };
+}
+
+function suggest(idx: Indexed[], text: string, preferredCluster?: number): Indexed[] {
+  const k = schoolKey(text);
+  if (!k) return [];
+  const words = k.split(" ");
+  const scored = idx
+    .map((e) => {
+      let best = Number.POSITIVE_INFINITY;
+      for (const key of e.keys) {
+        const d = levenshtein(k, key);
+        const tol = Math.max(2, Math.floor(key.length / 4));
+        if (d <= tol) best = Math.min(best, d);
+        const kw = key.split(" ");
+        if (words.every((w) => kw.includes(w))) best = Math.min(best, 0.25);
+        else if (words.some((w) => w.length > 2 && kw.includes(w))) best = Math.min(best, 10 + kw.length);
+      }
+      return { e, best: best - (e.cluster.id === preferredCluster ? 0.5 : 0) };
+    })
+    .filter((x) => Number.isFinite(x.best))
+    .sort((a, b) => a.best - b.best || a.e.school.name.localeCompare(b.e.school.name));
+  // A near spelling is a better hint than a shared word: offer the near spellings alone if any.
+  const near = scored.filter((x) => x.best < 10);
+  return (near.length ? near : scored).slice(0, 3).map((x) => x.e);
+}
+
+interface Reading {
+  cluster: number | null;
+  initials: string | null;
+  school: string | null;
+}
+
+/** The ways the subject can be read, fullest first. */
+function readings(cleaned: string): Reading[] {
+  const out: Reading[] = [];
+  const m = WITH_ALL.exec(cleaned);
+  if (m) out.push({ cluster: Number(m[1]), initials: m[2]!, school: m[3]! });
+  const d = CLUSTER_ONLY.exec(cleaned);
+  if (d) out.push({ cluster: Number(d[1]), initials: d[2] ?? null, school: null });
+  const b = CLUSTER_SCHOOL.exec(cleaned);
+  if (b) out.push({ cluster: Number(b[1]), initials: null, school: b[2]! });
+  const c = INITIALS_SCHOOL.exec(cleaned);
+  if (c) out.push({ cluster: null, initials: c[1]!, school: c[2]! });
+  out.push({ cluster: null, initials: null, school: cleaned.replace(/^(?:cluster|cl)\b\s*/i, "") });
+  return out;
+}
+
+function initialsOf(r: Reading): string | null {
+  return r.initials ? r.initials.replace(/\./g, "").toUpperCase() : null;
+}
+
+export function canonicalSubject(p: Partnership, clusterId: number, schoolName: string): string | null {
+  const lead = leadForCluster(p, clusterId);
+  return lead ? `Cluster ${clusterId}/${lead.initials}/${schoolName}` : null;
+}
+
+function listClusters(p: Partnership): string {
+  const ids = p.clusters.map((c) => c.id).sort((a, b) => a - b);
+  const contiguous = ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1);
+  return contiguous && ids.length > 2 ? `clusters ${ids[0]} to ${ids[ids.length - 1]}` : `clusters ${ids.join(", ")}`;
+}
+
+function joinList(items: string[], word: "and" | "or"): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} ${word} ${items[items.length - 1]}`;
+}
+const andList = (items: string[]) => joinList(items, "and");
+const orList = (items: string[]) => joinList(items, "or");
+
+function leadRef(l: Lead): SubjectCheck["lead"] {
+  return { initials: l.initials, name: l.name, email: l.email };
+}
+
+/** Reads and checks a subject line against the partnership. Never throws for any string. */
+export function checkSubject(p: Partnership, subject: string): SubjectCheck {
+  const example = p.intake.subjectExample;
+  const cleaned = cleanSubject(subject ?? "");
+  const base: SubjectCheck = {
+    ok: false,
+    subject,
+    read: { cluster: null, initials: null, school: null },
+    clusterId: null,
+    lead: null,
+    school: null,
+    problems: [],
+    expectedSubject: null,
+  };
+  if (!cleaned) {
+    return { ...base, problems: [{ code: "empty", message: `The subject line is empty. It must look like "${example}".` }] };
+  }
+
+  // Choose the reading that identifies a school; else the fullest reading of the convention.
+  const all = readings(cleaned);
+  let chosen: Reading | undefined;
+  let match: SchoolMatch | undefined;
+  for (const r of all) {
+    if (r.school === null) continue;
+    const mm = matchSchool(p, r.school, r.cluster ?? undefined);
+    if (mm.kind === "found") {
+      chosen = r;
+      match = mm;
+      break;
+    }
+  }
+  if (!chosen) {
+    // No reading names a school: prefer readings whose "initials" are an SCL's, then the fullest.
+    const isLead = (r: Reading) => r.initials === null || p.leads.some((l) => l.initials === initialsOf(r));
+    chosen = all.find((r) => isLead(r) && (r.cluster !== null || r.initials !== null)) ?? all[all.length - 1]!;
+    match = chosen.school !== null ? matchSchool(p, chosen.school, chosen.cluster ?? undefined) : undefined;
+  }
+  const initials = initialsOf(chosen);
+  const read = { cluster: chosen.cluster, initials, school: chosen.school };
+  const problems: SubjectProblem[] = [];
+
+  const cluster = chosen.cluster !== null ? p.clusters.find((c) => c.id === chosen!.cluster) : undefined;
+  const lead = initials ? p.leads.find((l) => l.initials === initials) : undefined;
+  const school = match?.kind === "found" ? match : undefined;
+  const recognisable = chosen.cluster !== null || initials !== null || (match !== undefined && match.kind !== "none");
+
+  if (!recognisable) {
+    const hint =
+      match?.kind === "ambiguous"
+        ? ` "${chosen.school}" could be ${orList(match.candidates.map((c) => `${c.school.name} (cluster ${c.cluster.id})`))}.`
+        : match?.kind === "none" && match.suggestions.length
+          ? ` Did you mean ${orList(match.suggestions.map((c) => c.school.name))}?`
+          : "";
+    problems.push({
+      code: "not-recognised",
+      message: `The subject line does not follow the convention: cluster number, your SEND Cluster Lead's initials and the school's name, e.g. "${example}".${hint}`,
+    });
+  }
+
+  if (recognisable) {
+    if (chosen.cluster === null) {
+      problems.push({ code: "missing-cluster", message: `The cluster number is missing: start the subject with "Cluster <number>/", e.g. "${example}".` });
+    } else if (!cluster) {
+      problems.push({ code: "unknown-cluster", message: `There is no cluster ${chosen.cluster}: the ${p.shortName} has ${listClusters(p)}.` });
+    }
+
+    // The lead to name in hints: the school's cluster's when the school is known, else the cluster's.
+    const hintCluster = school?.cluster ?? cluster;
+    const clusterLead = cluster ? leadForCluster(p, cluster.id) : undefined;
+    const hintLead = hintCluster ? leadForCluster(p, hintCluster.id) : undefined;
+    if (initials === null) {
+      problems.push({
+        code: "missing-initials",
+        message: `Your SEND Cluster Lead's initials are missing${hintLead ? `: for cluster ${hintCluster!.id} they are ${hintLead.initials} (${hintLead.name})` : ""}.`,
+      });
+    } else if (!lead) {
+      problems.push({
+        code: "unknown-initials",
+        message: `${initials} are not the initials of a SEND Cluster Lead${clusterLead ? `; cluster ${cluster!.id}'s lead is ${clusterLead.initials} (${clusterLead.name})` : `; the leads are ${andList(p.leads.map((l) => `${l.initials} (${l.name})`))}`}.`,
+      });
+    } else if (cluster && !lead.clusters.includes(cluster.id)) {
+      problems.push({
+        code: "initials-not-for-cluster",
+        message: `${lead.initials} (${lead.name}) leads ${lead.clusters.length > 1 ? "clusters" : "cluster"} ${andList(lead.clusters.map(String))}, not cluster ${cluster.id}${clusterLead ? `; cluster ${cluster.id}'s lead is ${clusterLead.initials} (${clusterLead.name})` : ""}.`,
+      });
+    }
+
+    if (chosen.school === null || !chosen.school.trim()) {
+      problems.push({ code: "missing-school", message: `The school's name is missing: end the subject with it, e.g. "${example}".` });
+    } else if (school) {
+      if (cluster && school.cluster.id !== cluster.id) {
+        problems.push({
+          code: "school-in-other-cluster",
+          message: `${school.school.name} is in cluster ${school.cluster.id}, not cluster ${cluster.id}.`,
+        });
+      }
+    } else if (match?.kind === "ambiguous") {
+      problems.push({
+        code: "ambiguous-school",
+        message: `"${chosen.school}" could be ${orList(match.candidates.map((c) => `${c.school.name} (cluster ${c.cluster.id})`))}: write the school's full name.`,
+      });
+    } else {
+      const sugg = match?.kind === "none" ? match.suggestions : [];
+      problems.push({
+        code: "unknown-school",
+        message: `"${chosen.school}" is not a school in ${cluster ? `cluster ${cluster.id}` : `the ${p.shortName}`}${sugg.length ? `. Did you mean ${orList(sugg.map((s) => `${s.school.name} (cluster ${s.cluster.id})`))}?` : ": write the school's full name as the council knows it."}`,
+      });
+    }
+  }
+
+  const schoolRef: SchoolRef | null = school
+    ? {
+        name: school.school.name,
+        ...(school.school.shortName ? { shortName: school.school.shortName } : {}),
+        phase: school.school.phase,
+        clusterId: school.cluster.id,
+      }
+    : null;
+  const expectedSubject = school ? canonicalSubject(p, school.cluster.id, school.school.name) : null;
+  if (expectedSubject && problems.length) {
+    for (const pr of problems) pr.message += ` The subject line should be "${expectedSubject}".`;
+  }
+  return {
+    ok: problems.length === 0,
+    subject,
+    read,
+    clusterId: cluster ? cluster.id : null,
+    lead: lead ? leadRef(lead) : null,
+    school: schoolRef,
+    problems,
+    expectedSubject,
+  };
+}
