@@ -61,7 +61,7 @@ export function workingDaysBetween(from: LocalDate, to: LocalDate): number {
     d = addDays(d, forward ? 1 : -1);
     if (forward ? isWorkingDay(d) : isWorkingDay(addDays(d, 1))) count++;
   }
-  return forward ? count : -count;
+  return forward ? count : 0 - count; // never -0
 }
 
 /** The London calendar date of an instant. */
