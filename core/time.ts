@@ -180,17 +180,17 @@ export function describeLocal(instant: Date, timeZone: string = LONDON): string 
   return `${describeDate(l.date)}, ${describeTime(l.time)}`;
 }
 
+const longDate = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+});
+
 export function describeDate(date: LocalDate): string {
   const [y, mo, d] = parseDate(date);
-  return new Intl.DateTimeFormat("en-GB", {
-    timeZone: "UTC",
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-  })
-    .format(new Date(Date.UTC(y, mo - 1, d)))
-    .replace(",", "");
+  return longDate.format(new Date(Date.UTC(y, mo - 1, d))).replace(",", "");
 }
 
 export function describeTime(time: LocalTime): string {

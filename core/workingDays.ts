@@ -3,7 +3,7 @@
  * reckoned on Europe/London calendar dates.
  */
 import Holidays from "date-holidays";
-import { addDays, isoWeekday, toLocal, type LocalDate } from "./time.js";
+import { addDays, isoWeekday, parseDate, toLocal, type LocalDate } from "./time.js";
 
 const englandAndWales = new Holidays("GB", "ENG");
 const bankHolidaysByYear = new Map<number, Map<LocalDate, string>>();
@@ -54,14 +54,31 @@ export function addWorkingDays(date: LocalDate, n: number): LocalDate {
 /** Working days in (from, to]: after `from`, up to and including `to`. Negative if to < from. */
 export function workingDaysBetween(from: LocalDate, to: LocalDate): number {
   if (to === from) return 0;
-  const forward = to > from;
-  let count = 0;
-  let d = from;
-  while (d !== to) {
-    d = addDays(d, forward ? 1 : -1);
-    if (forward ? isWorkingDay(d) : isWorkingDay(addDays(d, 1))) count++;
+  if (to < from) return 0 - workingDaysBetween(to, from);
+  const a = dayNumber(from);
+  const b = dayNumber(to);
+  let count = weekdaysBefore(b + 1) - weekdaysBefore(a + 1);
+  for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) {
+    for (const day of bankHolidays(y).keys()) {
+      if (day > from && day <= to && isoWeekday(day) <= 5) count--;
+    }
   }
-  return forward ? count : 0 - count; // never -0
+  return count;
+}
+
+/** Days since 1970-01-01 (a Thursday). */
+function dayNumber(date: LocalDate): number {
+  const [y, mo, d] = parseDate(date);
+  return Date.UTC(y, mo - 1, d) / 86_400_000;
+}
+
+// Weekdays among the first k days of a week that starts on a Thursday: Thu Fri Sat Sun Mon Tue Wed.
+const WEEKDAYS_FROM_THURSDAY = [0, 1, 2, 2, 2, 3, 4, 5];
+
+/** Monday-to-Friday days with day numbers in [0, n) (negative n counts the other way). */
+function weekdaysBefore(n: number): number {
+  const weeks = Math.floor(n / 7);
+  return weeks * 5 + WEEKDAYS_FROM_THURSDAY[n - weeks * 7]!;
 }
 
 /** The London calendar date of an instant. */

@@ -59,6 +59,21 @@ describe("working days (England and Wales)", () => {
     );
   });
 
+  it("counting agrees with walking the calendar day by day (property)", () => {
+    const walk = (from: string, to: string) => {
+      let n = 0;
+      for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (isWorkingDay(d)) n++;
+      return n;
+    };
+    fc.assert(
+      fc.property(dateArb, fc.integer({ min: 0, max: 800 }), (d, span) => {
+        const to = addDays(d, span);
+        expect(workingDaysBetween(d, to)).toBe(walk(d, to));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("weekends are never working days (property)", () => {
     fc.assert(
       fc.property(dateArb, (d) => {

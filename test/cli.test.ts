@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { packageRoot } from "../config/load.js";
+
+// Runs the real command as a user would (the test script builds dist/ first).
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
+}
+
+describe("cluster-desk CLI", () => {
+  it("check-subject: JSON, exit 0 when the subject is right", () => {
+    const r = cli("check-subject", "RE: Cluster 5/KL/Isleworth Town Primary School");
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ ok: true, clusterId: 5, school: { name: "Isleworth Town Primary School" } });
+  });
+
+  it("check-subject: exit 1 with the problems when it is wrong", () => {
+    const r = cli("check-subject", "Cluster 4/KL/Isleworth Town Primary School");
+    expect(r.code).toBe(1);
+    expect(r.json().problems[0].code).toBe("school-in-other-cluster");
+  });
+
+  it("assign: outcome, cluster, lead, school, meeting, deadline, ackDueBy, reasons", () => {
+    const r = cli("assign", "--subject", "Cluster 2/SY/Orchard", "--sender", "senco@orchard.example", "--received", "2023-06-07T12:00:00+01:00");
+    expect(r.code).toBe(0);
+    const j = r.json();
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(["outcome", "cluster", "lead", "school", "meeting", "deadline", "ackDueBy", "reasons"]));
+    expect(j).toMatchObject({ outcome: "accepted", cluster: 2, lead: { initials: "SY" }, school: { name: "Orchard Primary School" }, meeting: { date: "2023-06-13" }, deadline: { date: "2023-06-07", time: "12:00" }, ackDueBy: "2023-06-14" });
+  });
+
+  it("assign: a London time without an offset", () => {
+    const j = cli("assign", "--subject", "Cluster 2/SY/Orchard", "--sender", "a@b.example", "--received", "2023-06-07T12:01").json();
+    expect(j).toMatchObject({ outcome: "late", receivedAt: "2023-06-07T11:01:00.000Z", meeting: { date: "2023-07-11" } });
+  });
+
+  it("assign: bad input exits 2 with a clear message", () => {
+    let r = cli("assign", "--subject", "Cluster 2/SY/Orchard", "--sender", "a@b.example", "--received", "yesterday");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--received: "yesterday" is not a date and time; use ISO 8601/);
+    expect(r.stdout).toBe("");
+    r = cli("assign", "--subject", "x", "--sender", "nobody", "--received", "2023-06-07T12:01");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/"nobody" is not an email address/);
+    r = cli("assign", "--sender", "a@b.example", "--received", "2023-06-07T12:01");
+    expect(r.stderr).toMatch(/--subject is required/);
+  });
+
+  it("funding: the cap and the calculation", () => {
+    const r = cli("funding", "--cyp", "7", "--terms", "3", "--date", "2024-01-10", "--requested", "£11,000");
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ cap: 10500, award: 10500, band: { label: "Large Group (7+ CYP)" } });
+    const bad = cli("funding", "--cyp", "three", "--terms", "1", "--date", "2024-01-10");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--cyp must be a whole number, not "three"/);
+    expect(cli("funding", "--cyp", "2", "--terms", "4", "--date", "2024-01-10").stderr).toMatch(/from 1 to 3/);
+  });
+
+  it("validate-config: the Hounslow config with its warnings", () => {
+    const r = cli("validate-config");
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ ok: true, partnership: "hounslow-mip", clusters: 6, schools: 71, meetings: 18 });
+    expect(r.json().warnings.length).toBeGreaterThan(0);
+  });
+
+  it("validate-config: a broken file exits 1 naming the field", () => {
+    const raw = parse(readFileSync(join(packageRoot(), "config", "hounslow-mip.yaml"), "utf8"));
+    raw.leads[2].email = "katy at hounslow";
+    const file = join(mkdtempSync(join(tmpdir(), "cd-")), "broken.yaml");
+    writeFileSync(file, stringify(raw));
+    const r = cli("validate-config", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken\.yaml is not valid:\n\s+leads\[2\]\.email: must be an email address/);
+    expect(cli("validate-config", "/no/such.yaml").stderr).toMatch(/no such file/);
+  });
+
+  it("meetings and help; an unknown command exits 2", () => {
+    const m = cli("meetings", "--cluster", "3").json();
+    expect(m).toHaveLength(3);
+    expect(m[1]).toMatchObject({ cluster: 3, meeting: "Wednesday 14 June 2023, 2pm", deadline: "Wednesday 7 June 2023, 12 noon" });
+    expect(cli("help").stdout).toMatch(/check-subject/);
+    const u = cli("frobnicate");
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/unknown command "frobnicate"/);
+    expect(cli("check-subject", "--nope", "x").code).toBe(2);
+  });
+});
