@@ -1,0 +1,79 @@
+/** SMTP ingress: mail sent by any client to a tenant mailbox lands in its inbox. */
+import { SMTPServer } from "smtp-server";
+import { simpleParser, type AddressObject } from "mailparser";
+import type { Db } from "./db.js";
+import { mailboxByAddress, storeMessage, type NewAttachment, type Recipient } from "./mail.js";
+import type { TenantEvents } from "./context.js";
+
+function recipients(a: AddressObject | AddressObject[] | undefined): Recipient[] {
+  const list = Array.isArray(a) ? a : a ? [a] : [];
+  return list.flatMap((x) => x.value).filter((v) => v.address).map((v) => ({ emailAddress: { name: v.name || v.address!, address: v.address! } }));
+}
+
+function importanceOf(h: string): "low" | "normal" | "high" {
+  const v = h.toLowerCase();
+  return v === "high" ? "high" : v === "low" ? "low" : "normal";
+}
+
+export function createSmtpServer(deps: { db: Db; now: () => number; events: TenantEvents; log: (line: string) => void; maxBytes: number }): SMTPServer {
+  return new SMTPServer({
+    name: "localhost",
+    banner: "Cluster Desk local tenant",
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    size: deps.maxBytes,
+    logger: false,
+    onRcptTo(address, _session, cb) {
+      if (!mailboxByAddress(deps.db, address.address)) {
+        const err = new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown in the local tenant`) as Error & { responseCode: number };
+        err.responseCode = 550;
+        return cb(err);
+      }
+      cb();
+    },
+    onData(stream, session, cb) {
+      simpleParser(stream, { skipImageLinks: true })
+        .then((parsed) => {
+          if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+            const err = new Error("5.3.4 Message too big for the local tenant") as Error & { responseCode: number };
+            err.responseCode = 552;
+            return cb(err);
+          }
+          const from = recipients(parsed.from)[0] ?? { emailAddress: { name: String(session.envelope.mailFrom && session.envelope.mailFrom.address), address: String(session.envelope.mailFrom && session.envelope.mailFrom.address) } };
+          const headers = parsed.headerLines.map((h) => {
+            const i = h.line.indexOf(":");
+            return { name: h.line.slice(0, i).trim(), value: h.line.slice(i + 1).replace(/\r?\n\s+/g, " ").trim() };
+          });
+          const attachments: NewAttachment[] = parsed.attachments.map((a) => ({
+            name: a.filename ?? "attachment",
+            contentType: a.contentType,
+            isInline: a.contentDisposition === "inline" && Boolean(a.cid),
+            ...(a.cid ? { contentId: a.cid } : {}),
+            bytes: a.content,
+          }));
+          const body = parsed.html ? { contentType: "html" as const, content: parsed.html } : { contentType: "text" as const, content: parsed.text ?? "" };
+          const sent = parsed.date ?? new Date(deps.now());
+          for (const rcpt of session.envelope.rcptTo) {
+            const mb = mailboxByAddress(deps.db, rcpt.address);
+            if (!mb) continue;
+            storeMessage(deps, mb.id, "inbox", {
+              subject: parsed.subject ?? "",
+              body,
+              from,
+              sender: from,
+              toRecipients: recipients(parsed.to),
+              ccRecipients: recipients(parsed.cc),
+              replyTo: recipients(parsed.replyTo),
+              sentDateTime: sent.toISOString().replace(/\.\d{3}Z$/, "Z"),
+              internetMessageId: parsed.messageId ?? `<smtp-${Date.now()}@local.tenant>`,
+              internetMessageHeaders: headers,
+              importance: importanceOf(String(parsed.headers.get("importance") ?? "")),
+            }, attachments);
+          }
+          deps.log(`smtp: delivered message to ${session.envelope.rcptTo.map((r) => r.address).join(", ")}`);
+          cb();
+        })
+        .catch((e: Error) => cb(e));
+    },
+  });
+}
