@@ -21,9 +21,9 @@ import { renderWebView } from "./web.js";
 import type { SMTPServer } from "smtp-server";
 
 export interface TenantOptions {
-  /** Folder for SQLite and the TLS certificate; ":memory:" keeps the data in memory (TLS in tlsDir). */
+  /** Folder for SQLite and the TLS certificate; ":memory:" keeps the data in memory. */
   dataDir: string;
-  /** Where the certificate lives when dataDir is ":memory:". */
+  /** Where the certificate lives, when not in dataDir (shared by tests, or with ":memory:"). */
   tlsDir?: string;
   host?: string;
   /** 0 picks a free port. */
@@ -66,7 +66,7 @@ function normalisePath(path: string): string {
 
 export async function startTenant(opts: TenantOptions): Promise<Tenant> {
   const log = opts.log ?? ((line: string) => console.log(`[tenant] ${line}`));
-  const tlsDir = opts.dataDir === ":memory:" ? (opts.tlsDir ?? ".data/tenant") : opts.dataDir;
+  const tlsDir = opts.tlsDir ?? (opts.dataDir === ":memory:" ? ".data/tenant" : opts.dataDir);
   const tls = await ensureTls(tlsDir);
   const db = openDb(opts.dataDir);
   let clockOffset = Number(getMeta(db, "clockOffset") ?? 0);

@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import nodemailer from "nodemailer";
+import { execFile, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
+import type { Tenant } from "../../local/tenant/server.js";
+import { inspectorGraph, partnership, productGraph, startTestTenant } from "../helpers/tenant.js";
+
+let t: Tenant;
+const mailbox = partnership.intake.mailbox;
+const docx = Buffer.from("PK\u0003\u0004 not really a docx, but bytes are bytes \u0000\u00ff", "latin1");
+const pdf = Buffer.from("%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n1 0 obj\n<<>>\nendobj\n", "latin1");
+
+async function smtpSend(msg: nodemailer.SendMailOptions) {
+  const transport = nodemailer.createTransport({ host: "127.0.0.1", port: t.smtpPort!, secure: false, ignoreTLS: true });
+  try {
+    return await transport.sendMail(msg);
+  } finally {
+    transport.close();
+  }
+}
+
+const form = (subject: string, extra: Partial<nodemailer.SendMailOptions> = {}) =>
+  smtpSend({
+    from: "SENDCo <sendco@isleworthtown.example>",
+    to: mailbox,
+    subject,
+    text: "Please find our presentation form attached.",
+    attachments: [
+      { filename: "MIP presentation form.docx", content: docx, contentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document" },
+      { filename: "evidence.pdf", content: pdf, contentType: "application/pdf" },
+    ],
+    ...extra,
+  });
+
+async function inboxIds(): Promise<string[]> {
+  const { client } = productGraph(t);
+  const r = await client.api(`/users/${mailbox}/mailFolders/inbox/messages`).top(100).select("id").get();
+  return r.value.map((m: { id: string }) => m.id);
+}
+
+beforeAll(async () => {
+  t = await startTestTenant();
+});
+afterAll(() => t.close());
+
+describe("local tenant: SMTP ingress", () => {
+  it("an RFC 5322 message with attachments lands in the inbox with sender, subject, time, Message-ID and attachments", async () => {
+    const before = Date.now();
+    const info = await form("Cluster 5/KL/Isleworth Town Primary School");
+    const { client } = productGraph(t);
+    const list = await client.api(`/users/${mailbox}/mailFolders/inbox/messages`).select("id,subject,internetMessageId").get();
+    const hit = list.value.find((m: any) => m.internetMessageId === info.messageId);
+    expect(hit).toBeDefined();
+    const m = await client.api(`/users/${mailbox}/messages/${hit.id}`).expand("attachments").get();
+    expect(m).toMatchObject({
+      subject: "Cluster 5/KL/Isleworth Town Primary School",
+      from: { emailAddress: { address: "sendco@isleworthtown.example", name: "SENDCo" } },
+      internetMessageId: info.messageId,
+      hasAttachments: true,
+      isRead: false,
+    });
+    expect(Date.parse(m.receivedDateTime)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(m.attachments.map((a: any) => [a.name, a.contentType, a.size])).toEqual([
+      ["MIP presentation form.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", docx.length],
+      ["evidence.pdf", "application/pdf", pdf.length],
+    ]);
+    expect(Buffer.from(m.attachments[1].contentBytes, "base64").equals(pdf)).toBe(true);
+    // The raw bytes through /$value
+    const raw: ArrayBuffer = await client.api(`/users/${mailbox}/messages/${hit.id}/attachments/${m.attachments[0].id}/$value`).responseType("arraybuffer" as any).get();
+    expect(Buffer.from(raw).equals(docx)).toBe(true);
+    // Headers only when selected
+    expect(m.internetMessageHeaders).toBeUndefined();
+    const withHeaders = await client.api(`/users/${mailbox}/messages/${hit.id}`).select("internetMessageHeaders,subject").get();
+    expect(withHeaders.internetMessageHeaders).toEqual(expect.arrayContaining([{ name: "Message-ID", value: info.messageId }]));
+    expect(Object.keys(withHeaders).sort()).toEqual(["@odata.etag", "id", "internetMessageHeaders", "subject"].sort());
+  });
+
+  it("keeps headers such as Auto-Submitted for the product to read", async () => {
+    const info = await smtpSend({ from: "postmaster@school.example", to: mailbox, subject: "Automatic reply: away", text: "I am away", headers: { "Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All" } });
+    const { client } = productGraph(t);
+    const list = await client.api(`/users/${mailbox}/mailFolders/inbox/messages`).select("id,internetMessageId,internetMessageHeaders").top(50).get();
+    const m = list.value.find((x: any) => x.internetMessageId === info.messageId);
+    expect(m.internetMessageHeaders).toEqual(expect.arrayContaining([{ name: "Auto-Submitted", value: "auto-replied" }, { name: "X-Auto-Response-Suppress", value: "All" }]));
+  });
+
+  it("refuses recipients the tenant does not know", async () => {
+    await expect(smtpSend({ from: "a@b.example", to: "nobody@hounslow.example", subject: "x", text: "x" })).rejects.toThrow(/550/);
+  });
+
+  it.skipIf(spawnSync("python3", ["--version"]).status !== 0)("accepts mail from Python's smtplib", async () => {
+    const script = `
+import smtplib, sys
+from email.message import EmailMessage
+m = EmailMessage()
+m["From"] = "SENDCo <senco@worple.example>"
+m["To"] = "${mailbox}"
+m["Subject"] = "Cluster 5/KL/Worple Primary School"
+m["Message-ID"] = "<python-smtplib-1@worple.example>"
+m.set_content("Form attached")
+m.add_attachment(b"%PDF-1.4 python", maintype="application", subtype="pdf", filename="form.pdf")
+with smtplib.SMTP("127.0.0.1", ${t.smtpPort}) as s:
+    s.send_message(m)
+`;
+    // Asynchronously: the SMTP server answering Python runs in this process.
+    await promisify(execFile)("python3", ["-c", script], { timeout: 20_000 });
+    const { client } = productGraph(t);
+    const list = await client.api(`/users/${mailbox}/mailFolders/inbox/messages`).select("id,subject,internetMessageId,hasAttachments").top(50).get();
+    expect(list.value.find((x: any) => x.internetMessageId === "<python-smtplib-1@worple.example>")).toMatchObject({ subject: "Cluster 5/KL/Worple Primary School", hasAttachments: true });
+  });
+});
+
+describe("local tenant: mail API", () => {
+  it("pages a folder's delta with nextLink, ends with a deltaLink, then returns only changes", async () => {
+    const { client } = productGraph(t);
+    // Start from a clean baseline, then add 23 messages.
+    let r = await client.api(`/users/${mailbox}/mailFolders/inbox/messages/delta`).select("subject,internetMessageId").get();
+    while (r["@odata.nextLink"]) r = await client.api(r["@odata.nextLink"]).get();
+    let deltaLink: string = r["@odata.deltaLink"];
+    for (let i = 0; i < 23; i++) await smtpSend({ from: "a@school.example", to: mailbox, subject: `paging ${i}`, text: "x" });
+    const seen: string[] = [];
+    let pages = 0;
+    r = await client.api(deltaLink).header("Prefer", "odata.maxpagesize=10").get();
+    for (;;) {
+      pages++;
+      for (const m of r.value) {
+        expect(Object.keys(m).sort()).toEqual(["@odata.etag", "id", "internetMessageId", "subject"].sort());
+        seen.push(m.subject);
+      }
+      if (!r["@odata.nextLink"]) break;
+      r = await client.api(r["@odata.nextLink"]).header("Prefer", "odata.maxpagesize=10").get();
+    }
+    expect(pages).toBe(3);
+    expect(seen).toEqual(Array.from({ length: 23 }, (_, i) => `paging ${i}`));
+    deltaLink = r["@odata.deltaLink"];
+    expect(deltaLink).toMatch(/\$deltatoken=/);
+    // Nothing new: empty round. Then one new message, and a move shows as removed.
+    expect((await client.api(deltaLink).get()).value).toEqual([]);
+    await smtpSend({ from: "a@school.example", to: mailbox, subject: "after the round", text: "x" });
+    const next = await client.api(deltaLink).get();
+    expect(next.value.map((m: any) => m.subject)).toEqual(["after the round"]);
+    const folder = await client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).post({ displayName: `Moved ${Date.now()}` });
+    await client.api(`/users/${mailbox}/messages/${next.value[0].id}/move`).post({ destinationId: folder.id });
+    const after = await client.api(next["@odata.deltaLink"]).get();
+    expect(after.value).toEqual([{ "@odata.type": "#microsoft.graph.message", id: next.value[0].id, "@removed": { reason: "deleted" } }]);
+  });
+
+  it("an expired delta token answers 410 and a fresh sync starts again", async () => {
+    const { client } = productGraph(t);
+    let r = await client.api(`/users/${mailbox}/mailFolders/inbox/messages/delta`).get();
+    while (r["@odata.nextLink"]) r = await client.api(r["@odata.nextLink"]).get();
+    await fetch(`${t.url}/_admin/delta/expire`, { method: "POST" });
+    await expect(client.api(r["@odata.deltaLink"]).get()).rejects.toMatchObject({ statusCode: 410, code: "SyncStateNotFound" });
+    const fresh = await client.api(`/users/${mailbox}/mailFolders/inbox/messages/delta`).get();
+    expect(fresh["@odata.nextLink"] ?? fresh["@odata.deltaLink"]).toBeDefined();
+  });
+
+  it("creates child folders, refuses a duplicate name with 409, finds them by name", async () => {
+    const { client } = productGraph(t);
+    const made = await client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).post({ displayName: "Needs attention" });
+    expect(made).toMatchObject({ displayName: "Needs attention", totalItemCount: 0 });
+    await expect(client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).post({ displayName: "needs attention" })).rejects.toMatchObject({ statusCode: 409, code: "ErrorFolderExists" });
+    const found = await client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).filter("displayName eq 'Needs attention'").get();
+    expect(found.value.map((f: any) => f.id)).toEqual([made.id]);
+    const top = await client.api(`/users/${mailbox}/mailFolders`).get();
+    expect(top.value.map((f: any) => f.displayName)).toEqual(expect.arrayContaining(["Inbox", "Sent Items", "Deleted Items"]));
+  });
+
+  it("moves: a new id by default, the same id with Prefer IdType=ImmutableId", async () => {
+    const { client } = productGraph(t);
+    const dest = await client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).post({ displayName: "Accepted" });
+    await form("Cluster 1/NF/Bedfont Primary School");
+    const [id] = (await inboxIds()).slice(0, 1);
+    const moved = await client.api(`/users/${mailbox}/messages/${id}/move`).post({ destinationId: dest.id });
+    expect(moved.id).not.toBe(id);
+    expect(moved.parentFolderId).toBe(dest.id);
+    await expect(client.api(`/users/${mailbox}/messages/${id}`).get()).rejects.toMatchObject({ statusCode: 404, code: "ErrorItemNotFound" });
+    const again = await client.api(`/users/${mailbox}/messages/${moved.id}/move`).header("Prefer", 'IdType="ImmutableId"').post({ destinationId: "inbox" });
+    expect(again.id).toBe(moved.id);
+    const withAtt = await client.api(`/users/${mailbox}/messages/${again.id}`).expand("attachments").get();
+    expect(withAtt.attachments).toHaveLength(2);
+  });
+
+  it("PATCH sets categories, isRead and flag and changes the etag; unknown properties are refused", async () => {
+    const { client } = productGraph(t);
+    const [id] = await inboxIds();
+    const before = await client.api(`/users/${mailbox}/messages/${id}`).get();
+    const after = await client.api(`/users/${mailbox}/messages/${id}`).patch({ categories: ["Cluster Desk: accepted"], isRead: true, flag: { flagStatus: "flagged" } });
+    expect(after).toMatchObject({ categories: ["Cluster Desk: accepted"], isRead: true, flag: { flagStatus: "flagged" } });
+    expect(after["@odata.etag"]).not.toBe(before["@odata.etag"]);
+    await expect(client.api(`/users/${mailbox}/messages/${id}`).patch({ subject: "changed" })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it("reply goes to the sender (outside the tenant: the outbox) and lands in Sent Items", async () => {
+    const { client } = productGraph(t);
+    const info = await form("Cluster 5/KL/Marlborough Primary School", { from: "senco@marlborough.example" });
+    const list = await client.api(`/users/${mailbox}/mailFolders/inbox/messages`).select("id,internetMessageId").top(100).get();
+    const id = list.value.find((m: any) => m.internetMessageId === info.messageId).id;
+    await client.api(`/users/${mailbox}/messages/${id}/reply`).post({ comment: "Thank you: listed for the cluster 5 meeting on Thursday 18 May 2023, 2pm." });
+    const sent = await client.api(`/users/${mailbox}/mailFolders/sentitems/messages`).select("subject,toRecipients,internetMessageHeaders").top(5).get();
+    expect(sent.value[0]).toMatchObject({ subject: "RE: Cluster 5/KL/Marlborough Primary School", toRecipients: [{ emailAddress: { address: "senco@marlborough.example" } }] });
+    expect(sent.value[0].internetMessageHeaders).toEqual(expect.arrayContaining([{ name: "In-Reply-To", value: info.messageId }]));
+    const outbox = await (await fetch(`${t.url}/_admin/outbox`)).json();
+    expect(outbox.value.at(-1)).toMatchObject({ from: mailbox, to: "senco@marlborough.example", message: { subject: "RE: Cluster 5/KL/Marlborough Primary School" } });
+  });
+
+  it("sendMail delivers to tenant mailboxes and keeps a copy in Sent Items", async () => {
+    const { client } = productGraph(t);
+    const scl = partnership.leads.find((l) => l.initials === "KL")!.email;
+    await client.api(`/users/${mailbox}/sendMail`).post({
+      message: { subject: "Acknowledgement due tomorrow: C5-2023-0001", body: { contentType: "Text", content: "Reminder" }, toRecipients: [{ emailAddress: { address: scl } }], internetMessageHeaders: [{ name: "X-Cluster-Desk-Case", value: "C5-2023-0001" }] },
+      saveToSentItems: true,
+    });
+    const inbox = await inspectorGraph(t).client.api(`/users/${scl}/mailFolders/inbox/messages`).select("subject,from,internetMessageHeaders").get();
+    expect(inbox.value[0]).toMatchObject({ subject: "Acknowledgement due tomorrow: C5-2023-0001", from: { emailAddress: { address: mailbox } } });
+    expect(inbox.value[0].internetMessageHeaders).toEqual(expect.arrayContaining([{ name: "X-Cluster-Desk-Case", value: "C5-2023-0001" }]));
+    await expect(client.api(`/users/${mailbox}/sendMail`).post({ message: { subject: "x", toRecipients: [] } })).rejects.toMatchObject({ statusCode: 400, code: "ErrorInvalidRecipients" });
+    await expect(client.api(`/users/${mailbox}/sendMail`).post({ message: { subject: "x", toRecipients: [{ emailAddress: { address: "a@b.example" } }], internetMessageHeaders: [{ name: "Subject", value: "no" }] } })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it("unknown messages, users and segments answer with Graph errors", async () => {
+    const { client } = productGraph(t);
+    await expect(client.api(`/users/${mailbox}/messages/AAMkNope`).get()).rejects.toMatchObject({ statusCode: 404, code: "ErrorItemNotFound" });
+    await expect(client.api(`/users/nobody@hounslow.example/messages`).get()).rejects.toMatchObject({ statusCode: 400 });
+    await expect(client.api(`/users/nobody@hounslow.example/mailFolders/inbox`).get()).rejects.toMatchObject({ statusCode: 404, code: "ErrorInvalidUser" });
+  });
+});
