@@ -461,9 +461,9 @@ export const mailRoutes: Route[] = [
 
   route("POST", "/users/{}/mailFolders", (ctx, [u], req) => createFolder(ctx, resolveMailbox(ctx, u!).id, null, parseJson(req.body)), { mailbox: true }),
 
-  route("GET", "/users/{}/mailFolders/{}", (ctx, [u, f]) => {
+  route("GET", "/users/{}/mailFolders/{}", (ctx, [u, f], req) => {
     const mb = resolveMailbox(ctx, u!);
-    return { status: 200, body: folderJson(ctx.db, requireFolder(ctx.db, mb.id, f!)) };
+    return { status: 200, body: project(folderJson(ctx.db, requireFolder(ctx.db, mb.id, f!)), selectOf(req.query), ["id"]) };
   }, { mailbox: true }),
 
   route("GET", "/users/{}/mailFolders/{}/childFolders", (ctx, [u, f], req) => {

@@ -161,6 +161,7 @@ describe("local tenant: mail API", () => {
     await expect(client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).post({ displayName: "needs attention" })).rejects.toMatchObject({ statusCode: 409, code: "ErrorFolderExists" });
     const found = await client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).filter("displayName eq 'Needs attention'").get();
     expect(found.value.map((f: any) => f.id)).toEqual([made.id]);
+    expect(await client.api(`/users/${mailbox}/mailFolders/inbox`).select("displayName").get()).toEqual({ id: expect.any(String), displayName: "Inbox" });
     const top = await client.api(`/users/${mailbox}/mailFolders`).get();
     expect(top.value.map((f: any) => f.displayName)).toEqual(expect.arrayContaining(["Inbox", "Sent Items", "Deleted Items"]));
   });
