@@ -125,6 +125,18 @@ export const partnershipSchema = z
         ackWorkingDays: z.number().int().positive().default(5),
         /** Sender domains accepted for every school (e.g. a trust's); a school's own domains add to it. */
         emailDomains: z.array(z.string()).default([]),
+        /** What a form may be sent as; anything else is rejected without being opened. */
+        attachments: z
+          .object({
+            allowedExtensions: z.array(z.string().regex(/^\.[a-z0-9]+$/, { message: 'must be an extension such as ".pdf"' })).min(1).default([".docx", ".pdf"]),
+            maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+          })
+          .strict()
+          .default({ allowedExtensions: [".docx", ".pdf"], maxBytes: 10 * 1024 * 1024 }),
+        /** A second copy of a form (same sender, subject and attachments) within this many days is a duplicate. */
+        duplicateWindowDays: z.number().int().positive().default(14),
+        /** A form after a "needs attention" or "rejected" reply, within this many days, is its correction. */
+        resubmissionWindowDays: z.number().int().positive().default(30),
       })
       .strict(),
     deadlineRule: z

@@ -176,7 +176,17 @@ function messageRow(db: Db, mailboxId: string, id: string): MessageRow {
   return row;
 }
 
-export function messageJson(db: Db, row: MessageRow, opts: { select?: Set<string>; expandAttachments?: boolean; base?: string } = {}): Record<string, unknown> {
+/** $expand=attachments or attachments($select=name,size): false, true (everything) or the properties. */
+export function attachmentExpand(q: URLSearchParams): false | true | Set<string> {
+  for (const part of (q.get("$expand") ?? "").split(/,(?![^(]*\))/)) {
+    const m = /^\s*attachments(?:\(\$select=([^)]*)\))?\s*$/i.exec(part);
+    if (m) return m[1] ? new Set(m[1].split(",").map((x) => x.trim())) : true;
+    if (part.trim()) throw new GraphError(400, "BadRequest", `Unsupported $expand: ${part.trim()}`);
+  }
+  return false;
+}
+
+export function messageJson(db: Db, row: MessageRow, opts: { select?: Set<string>; expandAttachments?: boolean | Set<string>; base?: string } = {}): Record<string, unknown> {
   const m = JSON.parse(row.data) as StoredMessage;
   const { internetMessageHeaders, changeKey, ...rest } = m;
   const out: Record<string, unknown> = {
@@ -190,7 +200,12 @@ export function messageJson(db: Db, row: MessageRow, opts: { select?: Set<string
   // Graph returns internetMessageHeaders only when they are selected.
   if (opts.select?.has("internetMessageHeaders")) out.internetMessageHeaders = internetMessageHeaders;
   const projected = project(out, opts.select);
-  if (opts.expandAttachments) projected.attachments = attachmentsOf(db, row.id).map((a) => attachmentJson(a, true));
+  if (opts.expandAttachments === true) projected.attachments = attachmentsOf(db, row.id).map((a) => attachmentJson(a, true));
+  else if (opts.expandAttachments) {
+    // With $select, Graph leaves out contentBytes unless it is selected.
+    const sel = opts.expandAttachments;
+    projected.attachments = attachmentsOf(db, row.id).map((a) => project(attachmentJson(a, sel.has("contentBytes")), sel, ["@odata.type", "id"]));
+  }
   return projected;
 }
 
@@ -520,8 +535,7 @@ export const mailRoutes: Route[] = [
   route("GET", "/users/{}/messages/{}", (ctx, [u, id], req) => {
     const mb = resolveMailbox(ctx, u!);
     const select = selectOf(req.query);
-    const expand = (req.query.get("$expand") ?? "").split(",").map((s) => s.trim());
-    return { status: 200, body: messageJson(ctx.db, messageRow(ctx.db, mb.id, id!), { ...(select ? { select } : {}), expandAttachments: expand.includes("attachments"), base: ctx.base }) };
+    return { status: 200, body: messageJson(ctx.db, messageRow(ctx.db, mb.id, id!), { ...(select ? { select } : {}), expandAttachments: attachmentExpand(req.query), base: ctx.base }) };
   }, { mailbox: true }),
 
   route("PATCH", "/users/{}/messages/{}", (ctx, [u, id], req) => {

@@ -68,6 +68,9 @@ describe("local tenant: SMTP ingress", () => {
     // The raw bytes through /$value
     const raw: ArrayBuffer = await client.api(`/users/${mailbox}/messages/${hit.id}/attachments/${m.attachments[0].id}/$value`).responseType("arraybuffer" as any).get();
     expect(Buffer.from(raw).equals(docx)).toBe(true);
+    // Attachment metadata without the bytes
+    const meta = await client.api(`/users/${mailbox}/messages/${hit.id}`).select("subject").expand("attachments($select=name,contentType,size,isInline)").get();
+    expect(meta.attachments[0]).toEqual({ "@odata.type": "#microsoft.graph.fileAttachment", id: m.attachments[0].id, name: "MIP presentation form.docx", contentType: m.attachments[0].contentType, size: docx.length, isInline: false });
     // Headers only when selected
     expect(m.internetMessageHeaders).toBeUndefined();
     const withHeaders = await client.api(`/users/${mailbox}/messages/${hit.id}`).select("internetMessageHeaders,subject").get();

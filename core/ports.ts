@@ -1,0 +1,112 @@
+/** What the use cases need from the outside world; m365/ implements these against Graph and Azure. */
+import type { MessageFacts } from "./mailRules.js";
+
+export interface MailboxPort {
+  /** The message's metadata and attachment list (never the bytes); null if it no longer exists. */
+  facts(messageId: string): Promise<(MessageFacts & { id: string }) | null>;
+  /** A folder under the inbox, created if missing; its id. */
+  folder(name: string): Promise<string>;
+  move(messageId: string, folderId: string): Promise<void>;
+  /** Replies to the sender, tagging the reply with `marker` so a retry can tell it was sent. */
+  reply(messageId: string, text: string, marker: string): Promise<void>;
+  /** Whether a reply tagged `marker` is already in Sent Items. */
+  replied(marker: string): Promise<boolean>;
+}
+
+export type CaseStatus =
+  | "Accepted"
+  | "Late"
+  | "Needs attention"
+  | "Rejected"
+  | "Quarantined"
+  | "Superseded"
+  | "On agenda"
+  | "More information requested"
+  | "Referred to SEND Adviser"
+  | "Decided";
+
+export const CASE_STATUSES: CaseStatus[] = [
+  "Accepted", "Late", "Needs attention", "Rejected", "Quarantined", "Superseded", "On agenda",
+  "More information requested", "Referred to SEND Adviser", "Decided",
+];
+
+export interface CaseFields {
+  Title: string;
+  Cluster: number | null;
+  School: string | null;
+  Phase: string | null;
+  LeadInitials: string | null;
+  SenderEmail: string;
+  ReceivedAt: string;
+  SubjectLine: string;
+  InternetMessageId: string;
+  GraphMessageId: string;
+  Status: CaseStatus;
+  MeetingDate: string | null;
+  SubmissionDeadline: string | null;
+  AckDueBy: string | null;
+  Reasons: string;
+  Fingerprint: string;
+  ResubmissionOf: string | null;
+}
+
+export interface CaseRecord {
+  itemId: string;
+  ref: string;
+  status: CaseStatus;
+  receivedAt: string;
+  senderEmail: string;
+}
+
+export interface CaseLookups {
+  byMessage: CaseRecord | null;
+  /** Same fingerprint (sender, subject, attachments), newest first. */
+  byFingerprint: CaseRecord | null;
+  /** Cases from this sender that the school was asked to fix, newest first. */
+  needingFixFromSender: CaseRecord[];
+}
+
+export interface AuditRow {
+  /** Unique: a retried step writes nothing twice. */
+  key: string;
+  event: string;
+  caseRef: string | null;
+  outcome: string;
+  at: string;
+  actor: string;
+  /** Codes and references only; never content. */
+  detail: string;
+}
+
+export interface CaseRegisterPort {
+  lookups(internetMessageId: string, fingerprint: string, sender: string): Promise<CaseLookups>;
+  /** Creates the case; if one already exists for the message, returns that one. */
+  create(fields: CaseFields): Promise<CaseRecord>;
+  setStatus(itemId: string, status: CaseStatus): Promise<void>;
+  audit(row: AuditRow): Promise<void>;
+}
+
+export type IntakeStage = "new" | "case-written" | "replied" | "filed" | "done";
+
+export interface IntakeState {
+  stage: IntakeStage;
+  outcome?: string;
+  caseRef?: string | null;
+  caseItemId?: string | null;
+  duplicateOf?: string | null;
+  /** When the case this email duplicates was received (for the reply). */
+  duplicateReceivedAt?: string | null;
+  updatedAt: string;
+}
+
+export interface StatePort {
+  intake(key: string): Promise<IntakeState | null>;
+  saveIntake(key: string, s: IntakeState): Promise<void>;
+  /** The next number in a named sequence (1, 2, 3, ...), safe across concurrent workers. */
+  next(sequence: string): Promise<number>;
+}
+
+export interface Logger {
+  info(event: string, fields?: Record<string, string | number | boolean | null>): void;
+  warn(event: string, fields?: Record<string, string | number | boolean | null>): void;
+}

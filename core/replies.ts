@@ -1,0 +1,73 @@
+/**
+ * What the school is told. Plain text; case references, dates and reasons only: the form itself is
+ * never read, so nothing about a child can appear here.
+ */
+import type { Partnership } from "./config.js";
+import type { MailDecision } from "./mailRules.js";
+import { describeDate } from "./time.js";
+
+export interface ReplyText {
+  /** Line before the quoted original. */
+  body: string;
+}
+
+function signature(p: Partnership, leadEmail?: string): string {
+  return [
+    "",
+    `Cluster Desk, for the ${p.name} (${p.council})`,
+    leadEmail ? `Questions about this form: your SEND Cluster Lead, ${leadEmail}.` : p.enquiries ? `General enquiries: ${p.enquiries}.` : "",
+    "This message was sent automatically.",
+  ]
+    .filter((l) => l !== "")
+    .join("\n");
+}
+
+export function composeReply(
+  p: Partnership,
+  d: MailDecision,
+  ctx: { caseRef: string | null; duplicateOf?: { caseRef: string; receivedAt: string } | null },
+): ReplyText {
+  const a = d.assessment;
+  const lead = a?.lead ?? null;
+  const lines: string[] = [];
+  if (ctx.duplicateOf) {
+    lines.push(
+      `We already have this form: it arrived on ${describeDate(ctx.duplicateOf.receivedAt.slice(0, 10))} and is case ${ctx.duplicateOf.caseRef}. This copy has not been logged again; there is nothing more you need to do.`,
+    );
+    return { body: [...lines, signature(p, lead?.email)].join("\n") };
+  }
+  const contact = a?.ackDueBy && lead ? `${lead.name}, your SEND Cluster Lead, will contact you by ${describeDate(a.ackDueBy)}.` : "";
+  switch (d.outcome) {
+    case "accepted":
+      lines.push(
+        `Thank you. Your presentation form for ${a!.school!.name} was received on ${a!.receivedLocal} and logged as case ${ctx.caseRef}.`,
+        `It is on the agenda for the ${a!.meeting!.description}.`,
+        contact,
+      );
+      break;
+    case "late":
+      lines.push(
+        `Your presentation form for ${a!.school!.name} was received on ${a!.receivedLocal}, after the submission deadline of ${a!.missedDeadline!.description}, so it cannot be considered at that meeting. It is logged as case ${ctx.caseRef}.`,
+        a!.meeting
+          ? `It will be considered at the ${a!.meeting.description} instead (the deadline for that meeting is ${a!.deadline!.description}).`
+          : `It will be listed for the next cluster ${a!.cluster} meeting when the dates are published.`,
+        contact,
+      );
+      break;
+    case "needs-attention":
+      if (a && a.subject.ok && !a.meeting && a.ackDueBy) {
+        lines.push(`Your presentation form was received on ${a.receivedLocal} and logged as case ${ctx.caseRef}.`, ...d.reasons, contact);
+      } else {
+        lines.push(`Your email of ${a?.receivedLocal ?? "today"} could not be logged as a presentation form:`, ...d.reasons.map((r) => `- ${r}`));
+        if (a?.expectedSubject) lines.push(`Please send it again with the subject line "${a.expectedSubject}".`);
+        else lines.push(`Please send it again with a subject line such as "${p.intake.subjectExample}": cluster number, your SEND Cluster Lead's initials and your school's name.`);
+      }
+      break;
+    case "rejected":
+      lines.push(`Your email of ${a?.receivedLocal ?? "today"} could not be accepted:`, ...d.reasons.map((r) => `- ${r}`), "Please send the form again.");
+      break;
+    default:
+      throw new Error(`no reply is sent for ${d.outcome} mail`);
+  }
+  return { body: [...lines.filter(Boolean), signature(p, lead?.email)].join("\n") };
+}

@@ -1,0 +1,170 @@
+/**
+ * Intake of one email: decide, log the case, reply, file the message, audit. Every stage is
+ * recorded, so the same email processed twice (duplicate notification, sweep plus notification,
+ * a retry after a crash) ends as one case, one reply and one audit trail.
+ */
+import { createHash } from "node:crypto";
+import type { Partnership } from "../config.js";
+import { decideMail, type MailDecision, type MessageFacts } from "../mailRules.js";
+import type { CaseFields, CaseRecord, CaseRegisterPort, CaseStatus, IntakeState, Logger, MailboxPort, StatePort } from "../ports.js";
+import { composeReply } from "../replies.js";
+import { normaliseName } from "../config.js";
+import { cleanSubject } from "../subject.js";
+import { toLocal } from "../time.js";
+
+export interface IntakeDeps {
+  partnership: Partnership;
+  mailbox: MailboxPort;
+  cases: CaseRegisterPort;
+  state: StatePort;
+  log: Logger;
+  now: () => Date;
+}
+
+export interface IntakeResult {
+  status: "processed" | "already-done" | "gone";
+  outcome?: string;
+  caseRef?: string | null;
+  duplicateOf?: string | null;
+}
+
+const STATUS: Record<string, CaseStatus> = {
+  accepted: "Accepted",
+  late: "Late",
+  "needs-attention": "Needs attention",
+  rejected: "Rejected",
+  quarantined: "Quarantined",
+};
+
+export function sha(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Identifies "the same form sent twice": sender, subject (less RE:/FW:), attachments. */
+export function fingerprint(f: MessageFacts): string {
+  const atts = f.attachments
+    .filter((a) => !a.isInline)
+    .map((a) => `${a.name.toLowerCase()}:${a.size}`)
+    .sort()
+    .join("|");
+  return sha(`${f.from.address.toLowerCase()}\n${normaliseName(cleanSubject(f.subject))}\n${atts}`).slice(0, 32);
+}
+
+/** C5-2023-0007; U-2023-0001 when no cluster could be read. */
+export function caseRef(cluster: number | null, year: string, n: number): string {
+  return `${cluster === null ? "U" : `C${cluster}`}-${year}-${String(n).padStart(4, "0")}`;
+}
+
+function withinDays(iso: string, now: Date, days: number): boolean {
+  return now.getTime() - Date.parse(iso) <= days * 86_400_000;
+}
+
+function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id: string }, ref: string, fp: string, resubmissionOf: string | null): CaseFields {
+  const a = d.assessment;
+  return {
+    Title: ref,
+    Cluster: a?.cluster ?? null,
+    School: a?.school?.name ?? null,
+    Phase: a?.school?.phase ?? null,
+    LeadInitials: a?.lead?.initials ?? null,
+    SenderEmail: facts.from.address.toLowerCase(),
+    ReceivedAt: facts.receivedAt.toISOString(),
+    SubjectLine: facts.subject,
+    InternetMessageId: facts.internetMessageId,
+    GraphMessageId: facts.id,
+    Status: STATUS[d.outcome]!,
+    MeetingDate: a?.meeting?.startsAt ?? null,
+    SubmissionDeadline: a?.deadline?.at ?? null,
+    AckDueBy: a?.ackDueBy ? `${a.ackDueBy}T00:00:00Z` : null,
+    Reasons: d.reasons.join("\n"),
+    Fingerprint: fp,
+    ResubmissionOf: resubmissionOf,
+  };
+}
+
+export async function processMessage(deps: IntakeDeps, messageId: string): Promise<IntakeResult> {
+  const { partnership: p, mailbox, cases, state, log } = deps;
+  const facts = await mailbox.facts(messageId);
+  if (!facts) {
+    log.info("intake.message-gone", { messageId });
+    return { status: "gone" };
+  }
+  const key = sha(facts.internetMessageId || facts.id);
+  const shortKey = key.slice(0, 16);
+  let st: IntakeState = (await state.intake(key)) ?? { stage: "new", updatedAt: deps.now().toISOString() };
+  if (st.stage === "done") {
+    log.info("intake.already-done", { key: shortKey, outcome: st.outcome ?? null });
+    return { status: "already-done", outcome: st.outcome!, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
+  }
+  const resumed = st.stage !== "new";
+  const decision = decideMail(p, facts);
+  const save = async (next: Partial<IntakeState>) => {
+    st = { ...st, ...next, outcome: decision.outcome, updatedAt: deps.now().toISOString() };
+    await state.saveIntake(key, st);
+  };
+
+  // 1. The case.
+  if (st.stage === "new") {
+    let record: CaseRecord | null = null;
+    let duplicateOf: CaseRecord | null = null;
+    if (decision.outcome !== "ignored") {
+      const fp = fingerprint(facts);
+      const found = await cases.lookups(facts.internetMessageId, fp, facts.from.address.toLowerCase());
+      const dup = found.byFingerprint && found.byFingerprint.itemId !== found.byMessage?.itemId && withinDays(found.byFingerprint.receivedAt, facts.receivedAt, p.intake.duplicateWindowDays) ? found.byFingerprint : null;
+      if (found.byMessage) record = found.byMessage;
+      else if (dup) duplicateOf = dup;
+      else {
+        const year = toLocal(facts.receivedAt).date.slice(0, 4);
+        const cluster = decision.assessment?.cluster ?? null;
+        const ref = caseRef(cluster, year, await state.next(`${cluster === null ? "U" : `C${cluster}`}-${year}`));
+        const fixes = decision.outcome === "accepted" || decision.outcome === "late"
+          ? found.needingFixFromSender.filter((c) => withinDays(c.receivedAt, facts.receivedAt, p.intake.resubmissionWindowDays))
+          : [];
+        const earlier = fixes[0] ?? null;
+        record = await cases.create(caseFields(p, decision, facts, ref, fp, earlier?.ref ?? null));
+        if (earlier && record.ref === ref) await cases.setStatus(earlier.itemId, "Superseded");
+      }
+    }
+    await save({ stage: "case-written", caseRef: record?.ref ?? null, caseItemId: record?.itemId ?? null, duplicateOf: duplicateOf?.ref ?? null, duplicateReceivedAt: duplicateOf?.receivedAt ?? null });
+    log.info("intake.case", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
+  }
+
+  // 2. The reply (at most one: after a crash, Sent Items is checked for it first).
+  if (st.stage === "case-written") {
+    if (decision.reply) {
+      const marker = `cd-${shortKey}`;
+      if (!resumed || !(await mailbox.replied(marker))) {
+        const dupAt = st.duplicateReceivedAt;
+        const text = composeReply(p, decision, {
+          caseRef: st.caseRef ?? null,
+          duplicateOf: st.duplicateOf ? { caseRef: st.duplicateOf, receivedAt: dupAt ?? facts.receivedAt.toISOString() } : null,
+        });
+        await mailbox.reply(facts.id, text.body, marker);
+      } else log.info("intake.reply-already-sent", { key: shortKey });
+    }
+    await save({ stage: "replied" });
+  }
+
+  // 3. File the message in the folder for its outcome.
+  if (st.stage === "replied") {
+    const folder = st.duplicateOf ? "Duplicates" : decision.folder;
+    await mailbox.move(facts.id, await mailbox.folder(folder));
+    await save({ stage: "filed" });
+  }
+
+  // 4. Audit: codes and references only.
+  if (st.stage === "filed") {
+    await cases.audit({
+      key: `${key}:intake`,
+      event: "intake",
+      caseRef: st.caseRef ?? null,
+      outcome: st.duplicateOf ? "duplicate" : decision.outcome,
+      at: deps.now().toISOString(),
+      actor: "cluster-desk",
+      detail: [st.duplicateOf ? `duplicate of ${st.duplicateOf}` : "", ...(decision.assessment?.subject.problems.map((x) => x.code) ?? []), ...decision.attachmentProblems.map((x) => `attachment-${x.problem}`)].filter(Boolean).join(", "),
+    });
+    await save({ stage: "done" });
+  }
+  log.info("intake.done", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null });
+  return { status: "processed", outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
+}

@@ -1,0 +1,186 @@
+/**
+ * Mail intake functions: the change-notification endpoint, the intake queue worker, the delta
+ * sweep, and the subscription's upkeep. Thin: parse, call one use case, map the result.
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
+import { processMessage, sha } from "../core/usecases/intake.js";
+import type { AppDeps } from "./deps.js";
+
+export const SUBSCRIPTION_MINUTES = 10_000; // Graph allows at most 10,080 for mail
+export const RENEW_WITHIN_MS = 24 * 3600_000;
+const DELTA_KEY = "inbox-delta";
+const SUB_KEY = "mail-subscription";
+
+function sameSecret(a: unknown, b: string | null): boolean {
+  if (typeof a !== "string" || !b) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function validation(request: HttpRequest): HttpResponseInit | undefined {
+  const token = request.query.get("validationToken");
+  return token !== null ? { status: 200, headers: { "content-type": "text/plain" }, body: token } : undefined;
+}
+
+/** POST /api/notifications/mail: answer fast; enqueue ids of genuine notifications only. */
+export function mailNotification(deps: () => AppDeps) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const v = validation(request);
+    if (v) return v;
+    let body: any;
+    try {
+      body = await request.json();
+    } catch {
+      return { status: 400, body: "expected a JSON change notification" };
+    }
+    const d = deps();
+    const items: any[] = Array.isArray(body?.value) ? body.value : [];
+    const accepted: string[] = [];
+    let rejected = 0;
+    for (const n of items) {
+      if (sameSecret(n?.clientState, d.settings.clientState) && typeof n?.resourceData?.id === "string") accepted.push(n.resourceData.id);
+      else rejected++;
+    }
+    if (rejected) {
+      d.log.warn("mail-notification.rejected", { count: rejected, reason: "clientState mismatch or no resource id" });
+      context.warn(`rejected ${rejected} notification(s)`);
+    }
+    if (accepted.length) await d.queue.send(accepted.map((messageId) => ({ messageId })));
+    return { status: accepted.length || !items.length ? 202 : 403 };
+  };
+}
+
+/** Queue trigger on mail-intake. Throws on failure so the host retries, then poisons. */
+export function mailIntake(deps: () => AppDeps) {
+  return async (message: unknown, context: InvocationContext): Promise<void> => {
+    const id = (message as { messageId?: unknown })?.messageId;
+    if (typeof id !== "string" || !id) {
+      context.error("mail-intake: message without messageId; dropped");
+      return;
+    }
+    const r = await processMessage(deps(), id);
+    context.log(`mail-intake: ${r.status}${r.outcome ? ` ${r.outcome}` : ""}${r.caseRef ? ` ${r.caseRef}` : ""}`);
+  };
+}
+
+/** Reconciles the inbox with a stored deltaLink; enqueues anything not yet processed. */
+export async function sweepInbox(d: AppDeps): Promise<{ enqueued: number; resynced: boolean }> {
+  const user = `/users/${encodeURIComponent(d.partnership.intake.mailbox)}`;
+  let link = await d.state.getSync(DELTA_KEY);
+  let resynced = false;
+  for (let round = 0; round < 2; round++) {
+    const toQueue: string[] = [];
+    try {
+      let page = link
+        ? await d.graph.api(link).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').get()
+        : await d.graph.api(`${user}/mailFolders/inbox/messages/delta`).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').select("id,internetMessageId").get();
+      for (;;) {
+        for (const m of page.value as any[]) {
+          if (m["@removed"]) continue;
+          const st = await d.state.intake(sha(m.internetMessageId || m.id));
+          if (st?.stage !== "done") toQueue.push(m.id);
+        }
+        if (page["@odata.nextLink"]) page = await d.graph.api(page["@odata.nextLink"]).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').get();
+        else break;
+      }
+      if (toQueue.length) await d.queue.send(toQueue.map((messageId) => ({ messageId })));
+      await d.state.setSync(DELTA_KEY, page["@odata.deltaLink"]);
+      d.log.info("mail-sweep.done", { enqueued: toQueue.length, resynced });
+      return { enqueued: toQueue.length, resynced };
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code === 410 && link) {
+        // The sync state expired: start again from nothing. The worker dedupes what was done.
+        d.log.warn("mail-sweep.resync", { reason: "delta token expired" });
+        link = null;
+        resynced = true;
+        await d.state.setSync(DELTA_KEY, null);
+        continue;
+      }
+      throw e;
+    }
+  }
+  throw new Error("mail sweep could not resync");
+}
+
+export function mailSweep(deps: () => AppDeps) {
+  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const r = await sweepInbox(deps());
+    context.log(`mail-sweep: enqueued ${r.enqueued}${r.resynced ? " after a full resync" : ""}`);
+  };
+}
+
+interface StoredSubscription {
+  id: string;
+  expiresAt: string;
+}
+
+/** Creates the inbox subscription, or renews it when it expires within a day. */
+export async function keepSubscription(d: AppDeps, force = false): Promise<{ action: "created" | "renewed" | "kept"; id: string; expiresAt: string }> {
+  const { notificationUrl, lifecycleUrl, clientState } = d.settings;
+  if (!notificationUrl || !clientState) throw new Error("MAIL_NOTIFICATION_URL and MAIL_CLIENT_STATE must be set to subscribe to mail");
+  const raw = await d.state.getSync(SUB_KEY);
+  const current = raw ? (JSON.parse(raw) as StoredSubscription) : null;
+  const expiry = new Date(d.now().getTime() + SUBSCRIPTION_MINUTES * 60_000).toISOString();
+  if (current && !force && Date.parse(current.expiresAt) - d.now().getTime() > RENEW_WITHIN_MS) return { action: "kept", ...current };
+  if (current) {
+    try {
+      const r = await d.graph.api(`/subscriptions/${current.id}`).patch({ expirationDateTime: expiry });
+      const s = { id: r.id as string, expiresAt: r.expirationDateTime as string };
+      await d.state.setSync(SUB_KEY, JSON.stringify(s));
+      d.log.info("mail-subscription.renewed", { expiresAt: s.expiresAt });
+      return { action: "renewed", ...s };
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+    }
+  }
+  const r = await d.graph.api("/subscriptions").post({
+    changeType: "created",
+    notificationUrl,
+    ...(lifecycleUrl ? { lifecycleNotificationUrl: lifecycleUrl } : {}),
+    resource: `users/${d.partnership.intake.mailbox}/mailFolders('inbox')/messages`,
+    expirationDateTime: expiry,
+    clientState,
+  });
+  const s = { id: r.id as string, expiresAt: r.expirationDateTime as string };
+  await d.state.setSync(SUB_KEY, JSON.stringify(s));
+  d.log.info("mail-subscription.created", { expiresAt: s.expiresAt });
+  return { action: "created", ...s };
+}
+
+export function mailSubscription(deps: () => AppDeps) {
+  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const r = await keepSubscription(deps());
+    context.log(`mail-subscription: ${r.action}, expires ${r.expiresAt}`);
+  };
+}
+
+/** POST /api/notifications/lifecycle: reauthorize, recreate, or sweep for missed mail. */
+export function mailLifecycle(deps: () => AppDeps) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const v = validation(request);
+    if (v) return v;
+    let body: any;
+    try {
+      body = await request.json();
+    } catch {
+      return { status: 400, body: "expected a JSON lifecycle notification" };
+    }
+    const d = deps();
+    for (const n of Array.isArray(body?.value) ? body.value : []) {
+      if (!sameSecret(n?.clientState, d.settings.clientState)) {
+        d.log.warn("mail-lifecycle.rejected", { reason: "clientState mismatch" });
+        continue;
+      }
+      if (n.lifecycleEvent === "reauthorizationRequired") await keepSubscription(d, true);
+      else if (n.lifecycleEvent === "subscriptionRemoved") {
+        await d.state.setSync(SUB_KEY, null);
+        await keepSubscription(d, true);
+      } else if (n.lifecycleEvent === "missed") await sweepInbox(d);
+      context.log(`mail-lifecycle: ${n.lifecycleEvent}`);
+    }
+    return { status: 202 };
+  };
+}

@@ -1,0 +1,20 @@
+/** Every function, its trigger and handler: registered with Azure by index.ts, and by the dev host. */
+import type { HttpHandler, InvocationContext, Timer } from "@azure/functions";
+import { appDeps, type AppDeps } from "./deps.js";
+import { mailIntake, mailLifecycle, mailNotification, mailSubscription, mailSweep } from "./mail.js";
+
+export type FunctionDef =
+  | { name: string; trigger: "http"; route: string; methods: ("GET" | "POST")[]; handler: HttpHandler }
+  | { name: string; trigger: "queue"; queueName: string; handler: (message: unknown, context: InvocationContext) => Promise<void> }
+  | { name: string; trigger: "timer"; schedule: string; handler: (timer: Timer, context: InvocationContext) => Promise<void> };
+
+export function functionDefs(deps: () => AppDeps = appDeps): FunctionDef[] {
+  return [
+    { name: "mailNotification", trigger: "http", route: "notifications/mail", methods: ["POST"], handler: mailNotification(deps) },
+    { name: "mailLifecycle", trigger: "http", route: "notifications/lifecycle", methods: ["POST"], handler: mailLifecycle(deps) },
+    { name: "mailIntake", trigger: "queue", queueName: "mail-intake", handler: mailIntake(deps) },
+    // Timers run in UTC on Flex Consumption; these are interval jobs, so no London conversion is needed.
+    { name: "mailSweep", trigger: "timer", schedule: "0 */15 * * * *", handler: mailSweep(deps) },
+    { name: "mailSubscription", trigger: "timer", schedule: "0 5 * * * *", handler: mailSubscription(deps) },
+  ];
+}

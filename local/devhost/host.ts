@@ -1,0 +1,212 @@
+/**
+ * The dev host: runs the same function definitions as Azure (functions/registry.ts) on one
+ * machine. HTTP functions under /api/<route>; queue triggers polled from Azure Storage (Azurite)
+ * with the host's semantics (base64 JSON, up to 5 dequeues, then <queue>-poison); timers on their
+ * NCRONTAB schedules, in UTC like Flex Consumption.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
+import { QueueClient } from "@azure/storage-queue";
+import type { FunctionDef } from "../../functions/registry.js";
+
+export interface HostOptions {
+  port?: number;
+  host?: string;
+  storage: string;
+  maxDequeueCount?: number;
+  visibilityTimeoutSeconds?: number;
+  pollMs?: number;
+  log?: (line: string) => void;
+  /** Extra HTTP handlers (the bot's /api/messages) by path. */
+  extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+}
+
+export interface DevHost {
+  url: string;
+  /** Runs queued messages until the queues are empty (tests); returns how many ran. */
+  drain(): Promise<number>;
+  runTimer(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function context(name: string, log: (l: string) => void): InvocationContext {
+  return new InvocationContext({
+    functionName: name,
+    invocationId: crypto.randomUUID(),
+    logHandler: (level, ...args) => log(`[${name}] ${level}: ${args.map(String).join(" ")}`),
+  });
+}
+
+async function toHttpRequest(req: IncomingMessage, base: string): Promise<HttpRequest> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const body = Buffer.concat(chunks);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+  const url = new URL(req.url ?? "/", base);
+  return new HttpRequest({
+    method: req.method ?? "GET",
+    url: url.toString(),
+    headers,
+    query: Object.fromEntries(url.searchParams),
+    ...(body.length ? { body: { bytes: body } } : {}),
+  });
+}
+
+async function sendResponse(res: ServerResponse, r: HttpResponseInit): Promise<void> {
+  const headers = new Headers(r.headers as ConstructorParameters<typeof Headers>[0]);
+  let body: string | Buffer | undefined;
+  if (r.jsonBody !== undefined) {
+    body = JSON.stringify(r.jsonBody);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  } else if (typeof r.body === "string") body = r.body;
+  else if (r.body instanceof Uint8Array || Buffer.isBuffer(r.body)) body = Buffer.from(r.body as Uint8Array);
+  res.writeHead(r.status ?? 200, Object.fromEntries(headers));
+  res.end(body);
+}
+
+/** Next time a six-field NCRONTAB schedule fires after `from` (UTC). Supports stars, steps (star-slash-n), ranges, lists and single values. */
+export function nextRun(schedule: string, from: Date): Date {
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 6) throw new Error(`"${schedule}" is not a six-field NCRONTAB schedule`);
+  const match = (field: string, v: number) =>
+    field.split(",").some((part) => {
+      if (part === "*") return true;
+      const step = /^\*\/(\d+)$/.exec(part);
+      if (step) return v % Number(step[1]) === 0;
+      const range = /^(\d+)-(\d+)$/.exec(part);
+      if (range) return v >= Number(range[1]) && v <= Number(range[2]);
+      return Number(part) === v;
+    });
+  const t = new Date(Math.floor(from.getTime() / 1000) * 1000 + 1000);
+  for (let i = 0; i < 8 * 24 * 3600; i++) {
+    const [s, mi, h, d, mo, wd] = fields as [string, string, string, string, string, string];
+    if (match(s, t.getUTCSeconds()) && match(mi, t.getUTCMinutes()) && match(h, t.getUTCHours()) && match(d, t.getUTCDate()) && match(mo, t.getUTCMonth() + 1) && match(wd, t.getUTCDay())) return t;
+    t.setTime(t.getTime() + 1000);
+  }
+  throw new Error(`"${schedule}" does not fire within a week`);
+}
+
+export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Promise<DevHost> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const maxDequeue = opts.maxDequeueCount ?? 5;
+  const http = defs.filter((d): d is Extract<FunctionDef, { trigger: "http" }> => d.trigger === "http");
+  const queues = defs.filter((d): d is Extract<FunctionDef, { trigger: "queue" }> => d.trigger === "queue");
+  const timers = defs.filter((d): d is Extract<FunctionDef, { trigger: "timer" }> => d.trigger === "timer");
+  let base = "";
+
+  const server: Server = createServer(async (req, res) => {
+    try {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      const extra = opts.extraRoutes?.[path];
+      if (extra) return await extra(req, res);
+      const def = http.find((d) => `/api/${d.route}` === path);
+      if (!def) return sendResponse(res, { status: 404, body: `no function at ${path}` });
+      if (!def.methods.includes((req.method ?? "GET") as "GET" | "POST")) return sendResponse(res, { status: 405 });
+      const r = await def.handler(await toHttpRequest(req, base), context(def.name, log));
+      await sendResponse(res, r);
+    } catch (e) {
+      log(`http error: ${(e as Error).stack ?? e}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => r()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const clients = new Map(queues.map((q) => [q.queueName, { main: new QueueClient(opts.storage, q.queueName), poison: new QueueClient(opts.storage, `${q.queueName}-poison`) }]));
+  for (const c of clients.values()) {
+    await c.main.createIfNotExists();
+    await c.poison.createIfNotExists();
+  }
+
+  /** One pass over a queue: receive a batch, run each message, delete on success or poison on the last try. */
+  async function pass(def: Extract<FunctionDef, { trigger: "queue" }>): Promise<number> {
+    const c = clients.get(def.queueName)!;
+    const got = await c.main.receiveMessages({ numberOfMessages: 4, visibilityTimeout: opts.visibilityTimeoutSeconds ?? 30 });
+    await Promise.all(
+      got.receivedMessageItems.map(async (m) => {
+        let payload: unknown;
+        try {
+          payload = JSON.parse(Buffer.from(m.messageText, "base64").toString("utf8"));
+        } catch {
+          payload = m.messageText;
+        }
+        try {
+          await def.handler(payload, context(def.name, log));
+          await c.main.deleteMessage(m.messageId, m.popReceipt);
+        } catch (e) {
+          log(`[${def.name}] failed (attempt ${m.dequeueCount} of ${maxDequeue}): ${(e as Error).message}`);
+          if (m.dequeueCount >= maxDequeue) {
+            await c.poison.sendMessage(m.messageText);
+            await c.main.deleteMessage(m.messageId, m.popReceipt);
+          } else {
+            // Make it visible again shortly, as the host does after a failure.
+            await c.main.updateMessage(m.messageId, m.popReceipt, undefined, 1);
+          }
+        }
+      }),
+    );
+    return got.receivedMessageItems.length;
+  }
+
+  let stopped = false;
+  const pollers = queues.map(async (def) => {
+    while (!stopped) {
+      const n = await pass(def).catch((e) => {
+        log(`[${def.name}] poll error: ${(e as Error).message}`);
+        return 0;
+      });
+      if (!n) await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+    }
+  });
+
+  const timerHandles = timers.map((def) => {
+    let handle: NodeJS.Timeout;
+    const arm = () => {
+      const at = nextRun(def.schedule, new Date());
+      handle = setTimeout(async () => {
+        try {
+          await def.handler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } } as never, context(def.name, log));
+        } catch (e) {
+          log(`[${def.name}] failed: ${(e as Error).message}`);
+        }
+        if (!stopped) arm();
+      }, at.getTime() - Date.now());
+    };
+    arm();
+    return () => clearTimeout(handle);
+  });
+
+  return {
+    url: base,
+    async drain() {
+      let total = 0;
+      for (let i = 0; i < 200; i++) {
+        let n = 0;
+        for (const def of queues) n += await pass(def);
+        total += n;
+        if (!n) {
+          // A failed message comes back after its short invisibility; look once more.
+          const props = await Promise.all([...clients.values()].map((c) => c.main.getProperties()));
+          if (props.every((p) => !p.approximateMessagesCount)) break;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      }
+      return total;
+    },
+    async runTimer(name: string) {
+      const def = timers.find((t) => t.name === name);
+      if (!def) throw new Error(`no timer function ${name}`);
+      await def.handler({ isPastDue: false } as never, context(name, log));
+    },
+    async close() {
+      stopped = true;
+      timerHandles.forEach((stop) => stop());
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await Promise.all(pollers);
+    },
+  };
+}

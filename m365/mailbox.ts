@@ -1,0 +1,82 @@
+/** The secure mailbox through Graph: metadata only, immutable ids, one folder lookup per name. */
+import type { Client } from "@microsoft/microsoft-graph-client";
+import type { MessageFacts } from "../core/mailRules.js";
+import type { MailboxPort } from "../core/ports.js";
+
+const IMMUTABLE = 'IdType="ImmutableId"';
+export const MARKER_HEADER = "X-Cluster-Desk-Reply";
+
+function statusOf(e: unknown): number | undefined {
+  return (e as { statusCode?: number }).statusCode;
+}
+
+export class GraphMailbox implements MailboxPort {
+  private readonly folders = new Map<string, string>();
+  private readonly user: string;
+  constructor(
+    private readonly client: Client,
+    readonly address: string,
+  ) {
+    this.user = `/users/${encodeURIComponent(address)}`;
+  }
+
+  async facts(messageId: string): Promise<(MessageFacts & { id: string }) | null> {
+    try {
+      const m = await this.client
+        .api(`${this.user}/messages/${encodeURIComponent(messageId)}`)
+        .header("Prefer", IMMUTABLE)
+        .select("id,subject,from,receivedDateTime,internetMessageId,internetMessageHeaders")
+        .expand("attachments($select=name,contentType,size,isInline)")
+        .get();
+      return {
+        id: m.id,
+        subject: m.subject ?? "",
+        from: { address: m.from?.emailAddress?.address ?? "", ...(m.from?.emailAddress?.name ? { name: m.from.emailAddress.name } : {}) },
+        receivedAt: new Date(m.receivedDateTime),
+        internetMessageId: m.internetMessageId ?? "",
+        headers: m.internetMessageHeaders ?? [],
+        attachments: (m.attachments ?? []).map((a: any) => ({ name: a.name ?? "", contentType: a.contentType ?? "", size: a.size ?? 0, isInline: Boolean(a.isInline) })),
+      };
+    } catch (e) {
+      if (statusOf(e) === 404) return null;
+      throw e;
+    }
+  }
+
+  async folder(name: string): Promise<string> {
+    const cached = this.folders.get(name);
+    if (cached) return cached;
+    const find = async () => {
+      const r = await this.client.api(`${this.user}/mailFolders/inbox/childFolders`).filter(`displayName eq '${name.replace(/'/g, "''")}'`).select("id,displayName").get();
+      return r.value[0]?.id as string | undefined;
+    };
+    let id = await find();
+    if (!id) {
+      try {
+        id = (await this.client.api(`${this.user}/mailFolders/inbox/childFolders`).post({ displayName: name })).id as string;
+      } catch (e) {
+        if (statusOf(e) !== 409) throw e;
+        id = await find(); // created meanwhile by another worker
+      }
+    }
+    if (!id) throw new Error(`mail folder "${name}" could not be found or created`);
+    this.folders.set(name, id);
+    return id;
+  }
+
+  async move(messageId: string, folderId: string): Promise<void> {
+    await this.client.api(`${this.user}/messages/${encodeURIComponent(messageId)}/move`).header("Prefer", IMMUTABLE).post({ destinationId: folderId });
+  }
+
+  async reply(messageId: string, text: string, marker: string): Promise<void> {
+    await this.client.api(`${this.user}/messages/${encodeURIComponent(messageId)}/reply`).header("Prefer", IMMUTABLE).post({
+      message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: marker }] },
+      comment: text,
+    });
+  }
+
+  async replied(marker: string): Promise<boolean> {
+    const r = await this.client.api(`${this.user}/mailFolders/sentitems/messages`).select("internetMessageHeaders").top(50).get();
+    return r.value.some((m: any) => (m.internetMessageHeaders ?? []).some((h: any) => h.name === MARKER_HEADER && h.value === marker));
+  }
+}

@@ -1,0 +1,192 @@
+/** The SharePoint lists: schema, idempotent provisioning, and the case register. */
+import type { Client } from "@microsoft/microsoft-graph-client";
+import { CASE_STATUSES, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus } from "../core/ports.js";
+
+export interface ColumnSpec {
+  name: string;
+  text?: Record<string, unknown>;
+  number?: Record<string, unknown>;
+  currency?: Record<string, unknown>;
+  dateTime?: Record<string, unknown>;
+  boolean?: Record<string, unknown>;
+  choice?: { choices: string[] };
+  indexed?: boolean;
+  enforceUniqueValues?: boolean;
+}
+
+const text = (name: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, text: {}, ...extra });
+const num = (name: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, number: {}, ...extra });
+const money = (name: string): ColumnSpec => ({ name, currency: { locale: "en-GB" } });
+const when = (name: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, dateTime: {}, ...extra });
+const choice = (name: string, choices: string[], extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, choice: { choices }, ...extra });
+
+/** The lists Cluster Desk keeps. Title is SharePoint's own column (the reference). */
+export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit", ColumnSpec[]> = {
+  Cases: [
+    num("Cluster", { indexed: true }),
+    text("School"),
+    choice("Phase", ["primary", "secondary", "all-through", "special", "alternative-provision"]),
+    text("LeadInitials", { indexed: true }),
+    text("SenderEmail", { indexed: true }),
+    when("ReceivedAt", { indexed: true }),
+    text("SubjectLine"),
+    text("InternetMessageId", { indexed: true, enforceUniqueValues: true }),
+    text("GraphMessageId"),
+    choice("Status", CASE_STATUSES, { indexed: true }),
+    when("MeetingDate", { indexed: true }),
+    when("SubmissionDeadline"),
+    when("AckDueBy", { indexed: true }),
+    when("AcknowledgedAt"),
+    choice("CaseType", ["Individual", "Group"]),
+    num("CypCount"),
+    num("TermsSought"),
+    money("AmountRequested"),
+    money("AmountAwarded"),
+    choice("Decision", ["Agree to fund", "Do not fund (alternative support)", "No decision"]),
+    when("DecisionAt"),
+    text("Reasons"),
+    text("Fingerprint", { indexed: true }),
+    text("ResubmissionOf"),
+  ],
+  Meetings: [
+    num("Cluster", { indexed: true }),
+    when("MeetingStart", { indexed: true }),
+    when("SubmissionDeadline"),
+    text("HtRepSchool"),
+    text("MeetingKey", { indexed: true, enforceUniqueValues: true }),
+  ],
+  Votes: [
+    text("CaseRef", { indexed: true }),
+    text("Voter", { indexed: true }),
+    choice("Choice", ["Agree to fund", "Do not fund (alternative support)", "Abstain"]),
+    when("CastAt"),
+    text("VoteKey", { indexed: true, enforceUniqueValues: true }),
+  ],
+  Audit: [
+    text("AuditKey", { indexed: true, enforceUniqueValues: true }),
+    text("CaseRef", { indexed: true }),
+    text("Outcome"),
+    when("At", { indexed: true }),
+    text("Actor"),
+    text("Detail"),
+  ],
+};
+
+const status = (e: unknown) => (e as { statusCode?: number }).statusCode;
+
+export class SharePointSite {
+  private siteId?: string;
+  constructor(
+    readonly client: Client,
+    /** "hostname:/sites/path" */
+    readonly sitePath: string,
+  ) {}
+
+  async id(): Promise<string> {
+    if (!this.siteId) {
+      const [host, path] = this.sitePath.split(":");
+      this.siteId = (await this.client.api(`/sites/${host}:${path}`).select("id").get()).id as string;
+    }
+    return this.siteId!;
+  }
+
+  /** Creates missing lists and adds missing columns; changes nothing that exists. Returns what it did. */
+  async provision(): Promise<string[]> {
+    const site = await this.id();
+    const done: string[] = [];
+    for (const [name, columns] of Object.entries(LISTS)) {
+      let existing: { columns: { name: string }[] } | undefined;
+      try {
+        existing = await this.client.api(`/sites/${site}/lists/${name}`).expand("columns").get();
+      } catch (e) {
+        if (status(e) !== 404) throw e;
+      }
+      if (!existing) {
+        try {
+          await this.client.api(`/sites/${site}/lists`).post({ displayName: name, columns, list: { template: "genericList" } });
+          done.push(`created list ${name} with ${columns.length} columns`);
+          continue;
+        } catch (e) {
+          if (status(e) !== 409) throw e;
+          existing = await this.client.api(`/sites/${site}/lists/${name}`).expand("columns").get();
+        }
+      }
+      const have = new Set(existing!.columns.map((c) => c.name));
+      for (const c of columns.filter((x) => !have.has(x.name))) {
+        await this.client.api(`/sites/${site}/lists/${name}/columns`).post(c);
+        done.push(`added column ${name}.${c.name}`);
+      }
+    }
+    return done;
+  }
+}
+
+function record(item: any): CaseRecord {
+  const f = item.fields ?? item;
+  return { itemId: String(item.id), ref: f.Title, status: f.Status, receivedAt: f.ReceivedAt, senderEmail: f.SenderEmail };
+}
+
+const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+export class GraphCaseRegister implements CaseRegisterPort {
+  constructor(private readonly site: SharePointSite) {}
+
+  private async base(list: string): Promise<string> {
+    return `/sites/${await this.site.id()}/lists/${list}/items`;
+  }
+
+  /** The three look-ups intake needs, in one $batch call. */
+  async lookups(internetMessageId: string, fingerprint: string, sender: string): Promise<CaseLookups> {
+    const base = await this.base("Cases");
+    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail)";
+    const r = await this.site.client.api("/$batch").post({
+      requests: [
+        { id: "msg", method: "GET", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/InternetMessageId eq ${q(internetMessageId)}`)}` },
+        { id: "fp", method: "GET", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/Fingerprint eq ${q(fingerprint)}`)}` },
+        { id: "fix", method: "GET", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/SenderEmail eq ${q(sender)}`)}` },
+      ],
+    });
+    const by: Record<string, any[]> = {};
+    for (const resp of r.responses) {
+      if (resp.status !== 200) {
+        const err = new Error(`case look-up ${resp.id} failed with ${resp.status}`) as Error & { statusCode: number };
+        err.statusCode = resp.status;
+        throw err;
+      }
+      by[resp.id] = resp.body.value;
+    }
+    const newest = (xs: CaseRecord[]) => xs.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+    return {
+      byMessage: by.msg![0] ? record(by.msg![0]) : null,
+      byFingerprint: newest(by.fp!.map(record))[0] ?? null,
+      needingFixFromSender: newest(by.fix!.map(record).filter((c) => c.status === "Needs attention" || c.status === "Rejected")),
+    };
+  }
+
+  async create(fields: CaseFields): Promise<CaseRecord> {
+    const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
+    try {
+      return record(await this.site.client.api(await this.base("Cases")).post({ fields: clean }));
+    } catch (e) {
+      if (status(e) !== 409) throw e;
+      // Another worker logged this message first: use its case.
+      const existing = await this.lookups(fields.InternetMessageId, "-", "-");
+      if (!existing.byMessage) throw e;
+      return existing.byMessage;
+    }
+  }
+
+  async setStatus(itemId: string, s: CaseStatus): Promise<void> {
+    await this.site.client.api(`${await this.base("Cases")}/${itemId}/fields`).patch({ Status: s });
+  }
+
+  async audit(row: AuditRow): Promise<void> {
+    try {
+      await this.site.client.api(await this.base("Audit")).post({
+        fields: { Title: row.event, AuditKey: row.key, CaseRef: row.caseRef ?? "", Outcome: row.outcome, At: row.at, Actor: row.actor, Detail: row.detail },
+      });
+    } catch (e) {
+      if (status(e) !== 409) throw e; // written before a crash: nothing to do
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/** Technical state in Azure Table storage: intake progress, sequences, delta links, subscriptions. */
+import { RestError, TableClient, TableServiceClient } from "@azure/data-tables";
+import type { IntakeState, StatePort } from "../core/ports.js";
+
+export const TABLES = { intake: "IntakeState", sequences: "Sequences", sync: "SyncState" } as const;
+
+export interface SubscriptionState {
+  id: string;
+  expiresAt: string;
+  resource: string;
+}
+
+const isStatus = (e: unknown, code: number) => e instanceof RestError && e.statusCode === code;
+
+export class TableState implements StatePort {
+  private readonly clients: Record<keyof typeof TABLES, TableClient>;
+  private ready?: Promise<void>;
+
+  constructor(private readonly connectionString: string) {
+    const opts = { allowInsecureConnection: /UseDevelopmentStorage|http:\/\//i.test(connectionString) };
+    this.clients = {
+      intake: TableClient.fromConnectionString(connectionString, TABLES.intake, opts),
+      sequences: TableClient.fromConnectionString(connectionString, TABLES.sequences, opts),
+      sync: TableClient.fromConnectionString(connectionString, TABLES.sync, opts),
+    };
+  }
+
+  /** Creates the tables once per process. */
+  init(): Promise<void> {
+    this.ready ??= (async () => {
+      const service = TableServiceClient.fromConnectionString(this.connectionString, { allowInsecureConnection: /http:\/\//i.test(this.connectionString) || /UseDevelopmentStorage/i.test(this.connectionString) });
+      for (const name of Object.values(TABLES)) {
+        try {
+          await service.createTable(name);
+        } catch (e) {
+          if (!isStatus(e, 409)) throw e;
+        }
+      }
+    })();
+    return this.ready;
+  }
+
+  async intake(key: string): Promise<IntakeState | null> {
+    await this.init();
+    try {
+      const e = await this.clients.intake.getEntity<{ json: string }>("intake", key);
+      return JSON.parse(e.json) as IntakeState;
+    } catch (err) {
+      if (isStatus(err, 404)) return null;
+      throw err;
+    }
+  }
+
+  async saveIntake(key: string, s: IntakeState): Promise<void> {
+    await this.init();
+    await this.clients.intake.upsertEntity({ partitionKey: "intake", rowKey: key, json: JSON.stringify(s) }, "Replace");
+  }
+
+  async next(sequence: string): Promise<number> {
+    await this.init();
+    const t = this.clients.sequences;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        const e = await t.getEntity<{ value: number }>("seq", sequence);
+        const n = Number(e.value) + 1;
+        await t.updateEntity({ partitionKey: "seq", rowKey: sequence, value: n }, "Replace", { etag: e.etag });
+        return n;
+      } catch (err) {
+        if (isStatus(err, 404)) {
+          try {
+            await t.createEntity({ partitionKey: "seq", rowKey: sequence, value: 1 });
+            return 1;
+          } catch (e2) {
+            if (!isStatus(e2, 409)) throw e2;
+          }
+        } else if (!isStatus(err, 412)) throw err;
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+    }
+    throw new Error(`sequence ${sequence} is too contended`);
+  }
+
+  async getSync(name: string): Promise<string | null> {
+    await this.init();
+    try {
+      return (await this.clients.sync.getEntity<{ value: string }>("sync", name)).value;
+    } catch (err) {
+      if (isStatus(err, 404)) return null;
+      throw err;
+    }
+  }
+
+  async setSync(name: string, value: string | null): Promise<void> {
+    await this.init();
+    if (value === null) {
+      try {
+        await this.clients.sync.deleteEntity("sync", name);
+      } catch (err) {
+        if (!isStatus(err, 404)) throw err;
+      }
+      return;
+    }
+    await this.clients.sync.upsertEntity({ partitionKey: "sync", rowKey: name, value }, "Replace");
+  }
+}
