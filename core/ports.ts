@@ -104,6 +104,9 @@ export interface StatePort {
   saveIntake(key: string, s: IntakeState): Promise<void>;
   /** The next number in a named sequence (1, 2, 3, ...), safe across concurrent workers. */
   next(sequence: string): Promise<number>;
+  /** Takes the lease on a message for `ttlMs`; false while another worker holds it. */
+  claim(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(key: string, owner: string): Promise<void>;
 }
 
 export interface Logger {

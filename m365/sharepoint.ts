@@ -121,6 +121,37 @@ export class SharePointSite {
   }
 }
 
+const RETRYABLE = new Set([429, 503, 504]);
+
+/**
+ * GETs in one $batch. Graph throttles items inside a batch one by one (the batch itself is 200),
+ * so throttled items are sent again after their Retry-After, up to `attempts` times.
+ */
+export async function batchGet(client: Client, requests: { id: string; url: string }[], attempts = 6): Promise<Record<string, any[]>> {
+  const out: Record<string, any[]> = {};
+  let pending = requests;
+  for (let attempt = 1; pending.length; attempt++) {
+    const r = await client.api("/$batch").post({ requests: pending.map((x) => ({ id: x.id, method: "GET", url: x.url })) });
+    const again: typeof pending = [];
+    let wait = 0;
+    for (const resp of r.responses) {
+      if (resp.status === 200) out[resp.id] = resp.body.value;
+      else if (RETRYABLE.has(resp.status) && attempt < attempts) {
+        again.push(pending.find((x) => x.id === resp.id)!);
+        const after = Number(Object.entries(resp.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1] ?? 1);
+        wait = Math.max(wait, Number.isFinite(after) ? after : 1);
+      } else {
+        const err = new Error(`batch request ${resp.id} failed with ${resp.status}`) as Error & { statusCode: number };
+        err.statusCode = resp.status;
+        throw err;
+      }
+    }
+    if (again.length) await new Promise((res) => setTimeout(res, wait * 1000));
+    pending = again;
+  }
+  return out;
+}
+
 function record(item: any): CaseRecord {
   const f = item.fields ?? item;
   return { itemId: String(item.id), ref: f.Title, status: f.Status, receivedAt: f.ReceivedAt, senderEmail: f.SenderEmail };
@@ -139,22 +170,11 @@ export class GraphCaseRegister implements CaseRegisterPort {
   async lookups(internetMessageId: string, fingerprint: string, sender: string): Promise<CaseLookups> {
     const base = await this.base("Cases");
     const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail)";
-    const r = await this.site.client.api("/$batch").post({
-      requests: [
-        { id: "msg", method: "GET", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/InternetMessageId eq ${q(internetMessageId)}`)}` },
-        { id: "fp", method: "GET", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/Fingerprint eq ${q(fingerprint)}`)}` },
-        { id: "fix", method: "GET", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/SenderEmail eq ${q(sender)}`)}` },
-      ],
-    });
-    const by: Record<string, any[]> = {};
-    for (const resp of r.responses) {
-      if (resp.status !== 200) {
-        const err = new Error(`case look-up ${resp.id} failed with ${resp.status}`) as Error & { statusCode: number };
-        err.statusCode = resp.status;
-        throw err;
-      }
-      by[resp.id] = resp.body.value;
-    }
+    const by = await batchGet(this.site.client, [
+      { id: "msg", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/InternetMessageId eq ${q(internetMessageId)}`)}` },
+      { id: "fp", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/Fingerprint eq ${q(fingerprint)}`)}` },
+      { id: "fix", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/SenderEmail eq ${q(sender)}`)}` },
+    ]);
     const newest = (xs: CaseRecord[]) => xs.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
     return {
       byMessage: by.msg![0] ? record(by.msg![0]) : null,

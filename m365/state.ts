@@ -80,6 +80,42 @@ export class TableState implements StatePort {
     throw new Error(`sequence ${sequence} is too contended`);
   }
 
+  async claim(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    await this.init();
+    const t = this.clients.intake;
+    const until = Date.now() + ttlMs;
+    try {
+      await t.createEntity({ partitionKey: "lease", rowKey: key, owner, until });
+      return true;
+    } catch (err) {
+      if (!isStatus(err, 409)) throw err;
+    }
+    const e = await t.getEntity<{ owner: string; until: number }>("lease", key).catch((err) => {
+      if (isStatus(err, 404)) return null;
+      throw err;
+    });
+    if (!e) return this.claim(key, owner, ttlMs);
+    if (Number(e.until) > Date.now() && e.owner !== owner) return false;
+    try {
+      // An expired lease (its holder crashed): take it over, unless someone else just did.
+      await t.updateEntity({ partitionKey: "lease", rowKey: key, owner, until }, "Replace", { etag: e.etag });
+      return true;
+    } catch (err) {
+      if (isStatus(err, 412)) return false;
+      throw err;
+    }
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    await this.init();
+    try {
+      const e = await this.clients.intake.getEntity<{ owner: string }>("lease", key);
+      if (e.owner === owner) await this.clients.intake.deleteEntity("lease", key, { etag: e.etag });
+    } catch (err) {
+      if (!isStatus(err, 404) && !isStatus(err, 412)) throw err;
+    }
+  }
+
   async getSync(name: string): Promise<string | null> {
     await this.init();
     try {

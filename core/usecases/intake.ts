@@ -3,7 +3,7 @@
  * recorded, so the same email processed twice (duplicate notification, sweep plus notification,
  * a retry after a crash) ends as one case, one reply and one audit trail.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
 import { decideMail, type MailDecision, type MessageFacts } from "../mailRules.js";
 import type { CaseFields, CaseRecord, CaseRegisterPort, CaseStatus, IntakeState, Logger, MailboxPort, StatePort } from "../ports.js";
@@ -35,6 +35,16 @@ const STATUS: Record<string, CaseStatus> = {
   rejected: "Rejected",
   quarantined: "Quarantined",
 };
+
+/** How long one worker may hold an email before another may take over (a crashed worker's lease expires). */
+export const LEASE_MS = 120_000;
+
+export class IntakeBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "IntakeBusyError";
+  }
+}
 
 export function sha(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -91,11 +101,30 @@ export async function processMessage(deps: IntakeDeps, messageId: string): Promi
   }
   const key = sha(facts.internetMessageId || facts.id);
   const shortKey = key.slice(0, 16);
-  let st: IntakeState = (await state.intake(key)) ?? { stage: "new", updatedAt: deps.now().toISOString() };
+  const st: IntakeState = (await state.intake(key)) ?? { stage: "new", updatedAt: deps.now().toISOString() };
   if (st.stage === "done") {
     log.info("intake.already-done", { key: shortKey, outcome: st.outcome ?? null });
     return { status: "already-done", outcome: st.outcome!, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
   }
+  // One worker at a time per email: a copy of the notification waits and then finds it done.
+  const owner = randomUUID();
+  if (!(await state.claim(key, owner, LEASE_MS))) {
+    log.info("intake.busy", { key: shortKey });
+    throw new IntakeBusyError(`another worker is processing message ${shortKey}; retry later`);
+  }
+  try {
+    return await runStages(deps, facts, key, st, owner);
+  } finally {
+    await state.release(key, owner);
+  }
+}
+
+async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string }, key: string, loaded: IntakeState, _owner: string): Promise<IntakeResult> {
+  const { partnership: p, mailbox, cases, state, log } = deps;
+  const shortKey = key.slice(0, 16);
+  // Re-read under the lease: the holder before us may have finished.
+  let st: IntakeState = (await state.intake(key)) ?? loaded;
+  if (st.stage === "done") return { status: "already-done", outcome: st.outcome!, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
   const resumed = st.stage !== "new";
   const decision = decideMail(p, facts);
   const save = async (next: Partial<IntakeState>) => {

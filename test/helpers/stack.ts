@@ -1,0 +1,94 @@
+/** The whole intake stack for end-to-end tests: local tenant + Azurite + dev host running the real functions. */
+import nodemailer from "nodemailer";
+import type { Partnership } from "../../core/config.js";
+import { buildDeps, type AppDeps } from "../../functions/deps.js";
+import { functionDefs } from "../../functions/registry.js";
+import { startDevHost, type DevHost } from "../../local/devhost/host.js";
+import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SITE } from "../../local/tenant/defaults.js";
+import type { Tenant } from "../../local/tenant/server.js";
+import { startAzurite, type Azurite } from "./azurite.js";
+import { partnership as hounslow, startTestTenant } from "./tenant.js";
+
+export const CLIENT_STATE = "test-client-state-7f3a";
+
+export interface Stack {
+  tenant: Tenant;
+  azurite: Azurite;
+  host: DevHost;
+  deps: AppDeps;
+  logs: string[];
+  env: Record<string, string>;
+  send(msg: nodemailer.SendMailOptions): Promise<string>;
+  /** Sets the tenant's (and the product's) clock; new clients, since old tokens may have expired. */
+  at(iso: string): void;
+  /** Waits for notifications, then runs the queue until it is empty. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Moves the tenant's clock to a London time in the past (the summer 2023 scenario). */
+export function setTenantTime(t: Tenant, iso: string): void {
+  t.advanceClock(Date.parse(iso) - t.now());
+}
+
+export async function startStack(opts: { partnership?: Partnership; at?: string } = {}): Promise<Stack> {
+  const p = opts.partnership ?? hounslow;
+  const tenant = await startTestTenant();
+  if (opts.at) setTenantTime(tenant, opts.at);
+  const azurite = await startAzurite();
+  const logs: string[] = [];
+  const env: Record<string, string> = {
+    AzureWebJobsStorage: azurite.connectionString,
+    SHAREPOINT_SITE: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`,
+    MAIL_CLIENT_STATE: CLIENT_STATE,
+    GRAPH_BASE_URL: tenant.url,
+    GRAPH_AUTHORITY_HOST: tenant.url,
+    GRAPH_TENANT_ID: tenant.tenantId,
+    GRAPH_CLIENT_ID: LOCAL_CLIENT_ID,
+    GRAPH_CLIENT_SECRET: LOCAL_CLIENT_SECRET,
+  };
+  const log = { info: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })), warn: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })) };
+  let deps: AppDeps | undefined;
+  const build = () => ({ ...buildDeps(env, p, log), now: () => new Date(tenant.now()) });
+  const getDeps = () => {
+    deps ??= build();
+    return deps;
+  };
+  const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: (l) => logs.push(l), pollMs: 60_000, visibilityTimeoutSeconds: 5 });
+  env.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
+  env.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
+  const d = getDeps();
+  await d.site.provision();
+  return {
+    tenant,
+    azurite,
+    host,
+    deps: d,
+    logs,
+    env,
+    at(iso: string) {
+      setTenantTime(tenant, iso);
+      // Same object (the functions hold it), fresh Graph clients and adapters.
+      Object.assign(d, build());
+    },
+    async send(msg) {
+      const tr = nodemailer.createTransport({ host: "127.0.0.1", port: tenant.smtpPort!, secure: false, ignoreTLS: true });
+      try {
+        return (await tr.sendMail({ to: p.intake.mailbox, ...msg })).messageId;
+      } finally {
+        tr.close();
+      }
+    },
+    async settle() {
+      await tenant.notifier.settle();
+      await host.drain();
+    },
+    async stop() {
+      await host.close();
+      await tenant.close();
+      await azurite.stop();
+    },
+  };
+}
+
+export const pdfForm = (name = "MIP presentation form.pdf") => ({ filename: name, content: Buffer.from("%PDF-1.7 presentation form"), contentType: "application/pdf" });
