@@ -30,6 +30,9 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                the funding limit (and award) for a case
   meetings [--cluster <n>]                     meetings with their submission deadlines
   validate-config [<id|file>]                  validate a partnership config; warnings included
+  provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes,
+                                               Audit) with typed, indexed columns; safe to repeat.
+                                               Uses GRAPH_* settings and SHAREPOINT_SITE.
   help                                         this text
 
 Instants are ISO 8601: 2023-05-02T15:30:00Z, or 2023-05-02T16:30 for London time.
@@ -159,6 +162,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
           fundingPolicies: p.fundingPolicies.map((f) => f.id),
           warnings,
         });
+        return 0;
+      }
+
+      case "provision": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, site: { type: "string" } } });
+        const site = values.site ?? process.env.SHAREPOINT_SITE;
+        if (!site || !/^[^:/]+:\/.+/.test(site)) {
+          throw new UsageError('the SharePoint site is needed as --site <hostname>:/<path> (or SHAREPOINT_SITE), e.g. contoso.sharepoint.com:/sites/cluster-desk');
+        }
+        const { createGraphClient, graphSettingsFromEnv } = await import("../m365/graph.js");
+        const { SharePointSite } = await import("../m365/sharepoint.js");
+        const { client } = createGraphClient(graphSettingsFromEnv());
+        const changes = await new SharePointSite(client, site).provision();
+        json(io, { ok: true, site, changes });
         return 0;
       }
 

@@ -156,6 +156,28 @@ describe("mail intake, end to end (SMTP -> notification -> queue -> case, reply,
   });
 });
 
+describe("mail intake: frugal with Graph", () => {
+  it("an accepted form costs six Graph calls once folders and the site are known", async () => {
+    s.at("2023-05-02T09:30:00Z");
+    await s.send({ from: "warm@up.example", subject: "Cluster 1/NF/Bedfont Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle(); // creates nothing new below: folder ids and the site id are cached now
+    await fetch(`${s.tenant.url}/_admin/counters`, { method: "DELETE" });
+    await s.send({ from: "senco@bedfont.example", subject: "Cluster 1/NF/Bedfont Primary School", text: "x", attachments: [pdfForm("second.pdf")] });
+    await s.settle();
+    const { byRoute } = s.tenant.counters.snapshot();
+    const graph = Object.entries(byRoute).filter(([route]) => route.includes("/v1.0/") && !route.includes("(batch)"));
+    const calls = Object.fromEntries(graph.map(([route, statuses]) => [route, Object.values(statuses).reduce((a, b) => a + b, 0)]));
+    expect(calls).toEqual({
+      "GET /v1.0/users/{id}/messages/{id}": 1, // metadata and attachment list, no bytes
+      "POST /v1.0/$batch": 1, // three case look-ups
+      "POST /v1.0/sites/{id}/lists/{id}/items": 2, // the case, the audit row
+      "POST /v1.0/users/{id}/messages/{id}/reply": 1,
+      "POST /v1.0/users/{id}/messages/{id}/move": 1,
+    });
+    s.logs.push(`graph-calls-per-accepted-form ${JSON.stringify(calls)}`);
+  });
+});
+
 describe("mail intake: outcomes a council needs", () => {
   it("late: listed for the next meeting and told which", async () => {
     s.at("2023-05-03T15:30:00Z"); // 4:30pm BST, after cluster 6's May deadline

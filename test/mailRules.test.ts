@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { loadPartnership, resolveConfigPath } from "../config/load.js";
+import { parsePartnership } from "../core/config.js";
+import { attachmentProblems, automaticMailReason, decideMail, FOLDERS, type MessageFacts } from "../core/mailRules.js";
+import { composeReply } from "../core/replies.js";
+import { caseRef, fingerprint } from "../core/usecases/intake.js";
+import { fromLocal } from "../core/time.js";
+
+const { partnership: p } = loadPartnership("hounslow-mip");
+const facts = (over: Partial<MessageFacts> = {}): MessageFacts => ({
+  subject: "Cluster 5/KL/Isleworth Town Primary School",
+  from: { address: "senco@isleworthtown.example" },
+  receivedAt: fromLocal("2023-05-02", "10:00"),
+  internetMessageId: "<a@b>",
+  headers: [],
+  attachments: [{ name: "form.docx", contentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", size: 50_000, isInline: false }],
+  ...over,
+});
+
+describe("what happens to an email", () => {
+  it("a good form in time is accepted and filed in Accepted", () => {
+    expect(decideMail(p, facts())).toMatchObject({ outcome: "accepted", reply: true, folder: "Accepted" });
+  });
+
+  it.each([
+    ["Auto-Submitted", "auto-replied"],
+    ["Auto-Submitted", "auto-generated"],
+    ["X-Auto-Response-Suppress", "All"],
+    ["X-Auto-Response-Suppress", "OOF, AutoReply"],
+    ["Precedence", "bulk"],
+    ["Content-Type", 'multipart/report; report-type=delivery-status; boundary="x"'],
+    ["Return-Path", "<>"],
+  ])("automatic mail (%s: %s) is ignored: no case, no reply", (name, value) => {
+    const d = decideMail(p, facts({ headers: [{ name, value }] }));
+    expect(d).toMatchObject({ outcome: "ignored", reply: false, folder: FOLDERS.ignored });
+  });
+
+  it("Auto-Submitted: no is a person writing", () => {
+    expect(automaticMailReason(facts({ headers: [{ name: "Auto-Submitted", value: "no" }] }))).toBeUndefined();
+  });
+
+  it("bounces from MAILER-DAEMON are ignored", () => {
+    expect(decideMail(p, facts({ from: { address: "MAILER-DAEMON@mx.example" } })).outcome).toBe("ignored");
+  });
+
+  it.each([
+    ["form.docm", "dangerous"],
+    ["Form.XLSM", "dangerous"],
+    ["evidence.zip", "dangerous"],
+    ["evidence.7z", "dangerous"],
+    ["run.exe", "dangerous"],
+    ["form.pdf.js", "dangerous"],
+    ["form.doc", "type"],
+    ["photo.jpg", "type"],
+    ["form", "type"],
+  ])("%s is rejected (%s)", (name, problem) => {
+    const d = decideMail(p, facts({ attachments: [{ name, contentType: "application/octet-stream", size: 10, isInline: false }] }));
+    expect(d.outcome).toBe("rejected");
+    expect(d.attachmentProblems).toEqual([expect.objectContaining({ name, problem })]);
+  });
+
+  it("an oversized form is rejected with the limit", () => {
+    const d = decideMail(p, facts({ attachments: [{ name: "big.pdf", contentType: "application/pdf", size: 25 * 1024 * 1024, isInline: false }] }));
+    expect(d.outcome).toBe("rejected");
+    expect(d.reasons[0]).toMatch(/"big\.pdf" is 25\.0 MB; files over 10 MB cannot be accepted/);
+  });
+
+  it("inline images (signatures) are not forms and not problems", () => {
+    const d = decideMail(p, facts({ attachments: [{ name: "logo.png", contentType: "image/png", size: 2000, isInline: true }, ...facts().attachments] }));
+    expect(d.outcome).toBe("accepted");
+    const none = decideMail(p, facts({ attachments: [{ name: "logo.png", contentType: "image/png", size: 2000, isInline: true }] }));
+    expect(none.outcome).toBe("needs-attention");
+    expect(none.reasons[0]).toMatch(/No presentation form is attached/);
+  });
+
+  it("senders outside configured school domains are quarantined without a reply", () => {
+    const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
+    raw.intake.emailDomains = ["hounslow.sch.uk"];
+    const { partnership: strict } = parsePartnership(raw);
+    expect(decideMail(strict, facts({ from: { address: "senco@isleworthtown.hounslow.sch.uk" } })).outcome).toBe("accepted");
+    expect(decideMail(strict, facts({ from: { address: "someone@elsewhere.example" } }))).toMatchObject({ outcome: "quarantined", reply: false, folder: "Quarantine" });
+  });
+
+  it("every allowed type under the limit is accepted, whatever its case (property)", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...p.intake.attachments.allowedExtensions), fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/[.\/\\]/.test(s)), fc.boolean(), fc.integer({ min: 1, max: p.intake.attachments.maxBytes }), (ext, base, upper, size) => {
+        const name = `${base}${upper ? ext.toUpperCase() : ext}`;
+        expect(attachmentProblems(p, facts({ attachments: [{ name, contentType: "x", size, isInline: false }] }))).toEqual([]);
+      }),
+    );
+  });
+});
+
+describe("replies", () => {
+  it("the receipt names the case, the meeting and the acknowledgement date", () => {
+    const text = composeReply(p, decideMail(p, facts()), { caseRef: "C5-2023-0001" }).body;
+    expect(text).toContain("logged as case C5-2023-0001");
+    expect(text).toContain("on the agenda for the cluster 5 meeting, Thursday 18 May 2023, 2pm");
+    expect(text).toContain("Katy Luciani, your SEND Cluster Lead, will contact you by Wednesday 10 May 2023");
+    expect(text).toContain("Katy.Luciani@hounslow.gov.uk");
+  });
+  it("a late form is told which meeting instead", () => {
+    const text = composeReply(p, decideMail(p, facts({ receivedAt: fromLocal("2023-05-03", "16:30") })), { caseRef: "C5-2023-0002" }).body;
+    expect(text).toMatch(/after the submission deadline of Wednesday 3 May 2023, 4pm, so it cannot be considered at that meeting/);
+    expect(text).toMatch(/considered at the cluster 5 meeting, Thursday 15 June 2023, 2pm instead \(the deadline for that meeting is Wednesday 7 June 2023, 12 noon\)/);
+  });
+  it("a bad subject line: the problem and the line to use", () => {
+    const text = composeReply(p, decideMail(p, facts({ subject: "Cluster 5/NF/Isleworth Town Primary School" })), { caseRef: "C5-2023-0003" }).body;
+    expect(text).toMatch(/- NF \(Nikita Fernandes\) leads cluster 1, not cluster 5/);
+    expect(text).toContain('Please send it again with the subject line "Cluster 5/KL/Isleworth Town Primary School".');
+  });
+  it("no reply is composed for ignored or quarantined mail", () => {
+    expect(() => composeReply(p, decideMail(p, facts({ headers: [{ name: "Auto-Submitted", value: "auto-replied" }] })), { caseRef: null })).toThrow(/no reply/);
+  });
+});
+
+describe("case references and fingerprints", () => {
+  it("C5-2023-0007; U- when no cluster could be read", () => {
+    expect(caseRef(5, "2023", 7)).toBe("C5-2023-0007");
+    expect(caseRef(null, "2023", 12)).toBe("U-2023-0012");
+  });
+  it("a forward of the same email has the same fingerprint; another attachment does not", () => {
+    const a = facts();
+    expect(fingerprint({ ...a, subject: `FW: ${a.subject}` })).toBe(fingerprint(a));
+    expect(fingerprint({ ...a, attachments: [{ ...a.attachments[0]!, size: 50_001 }] })).not.toBe(fingerprint(a));
+    expect(fingerprint({ ...a, from: { address: "other@x.example" } })).not.toBe(fingerprint(a));
+  });
+});
