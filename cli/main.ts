@@ -33,6 +33,9 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
   provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes,
                                                Audit) with typed, indexed columns; safe to repeat.
                                                Uses GRAPH_* settings and SHAREPOINT_SITE.
+  send-sample [--smtp-port <n>] [--subject <s>] [--from <email>] [--attachment <file name>]
+                                               email a sample presentation form to the local
+                                               tenant's secure mailbox (npm start must be running)
   help                                         this text
 
 Instants are ISO 8601: 2023-05-02T15:30:00Z, or 2023-05-02T16:30 for London time.
@@ -177,6 +180,34 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const changes = await new SharePointSite(client, site).provision();
         json(io, { ok: true, site, changes });
         return 0;
+      }
+
+      case "send-sample": {
+        const { values } = parseArgs({
+          args: rest,
+          options: { ...COMMON, "smtp-port": { type: "string" }, subject: { type: "string" }, from: { type: "string" }, to: { type: "string" }, attachment: { type: "string" } },
+        });
+        const p = partnership(values.config);
+        const smtpPort = values["smtp-port"] !== undefined ? wholeNumber(values["smtp-port"], "smtp-port") : 2525;
+        const { default: nodemailer } = await import("nodemailer");
+        const transport = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
+        const name = values.attachment ?? "MIP presentation form.pdf";
+        const mail = {
+          from: values.from ?? "SENDCo <sendco@isleworthtown.example>",
+          to: values.to ?? p.intake.mailbox,
+          subject: values.subject ?? p.intake.subjectExample,
+          text: "Please find attached our MIP presentation form. (A sample sent by cluster-desk send-sample.)",
+          attachments: [{ filename: name, content: Buffer.from("%PDF-1.4\n% sample presentation form\n%%EOF\n"), contentType: name.endsWith(".pdf") ? "application/pdf" : "application/octet-stream" }],
+        };
+        try {
+          const info = await transport.sendMail(mail);
+          json(io, { sent: true, messageId: info.messageId, from: mail.from, to: mail.to, subject: mail.subject, attachment: name });
+          return 0;
+        } catch (e) {
+          throw new UsageError(`could not send through SMTP on localhost:${smtpPort}: ${(e as Error).message}. Is \`npm start\` running?`);
+        } finally {
+          transport.close();
+        }
       }
 
       default:

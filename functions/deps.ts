@@ -14,6 +14,8 @@ import { settingsFromEnv, type Settings } from "./settings.js";
 export interface AppDeps extends IntakeDeps {
   settings: Settings;
   graph: Client;
+  /** Origin of the Graph endpoint in use (links stored for another one are stale). */
+  graphOrigin: string;
   state: TableState;
   queue: IntakeQueue;
   site: SharePointSite;
@@ -28,13 +30,15 @@ export function consoleLogger(write: (line: string) => void = (l) => console.log
 export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Partnership, log: Logger = consoleLogger()): AppDeps {
   const settings = settingsFromEnv(env);
   const p = partnership ?? loadPartnership(settings.partnership).partnership;
-  const { client } = createGraphClient(graphSettingsFromEnv(env));
+  const graphSettings = graphSettingsFromEnv(env);
+  const { client } = createGraphClient(graphSettings);
   const state = new TableState(settings.storage);
   const site = new SharePointSite(client, settings.sharePointSite);
   return {
     settings,
     partnership: p,
     graph: client,
+    graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,
     site,
     queue: new IntakeQueue(settings.storage),

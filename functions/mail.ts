@@ -70,6 +70,11 @@ export async function sweepInbox(d: AppDeps): Promise<{ enqueued: number; resync
   const user = `/users/${encodeURIComponent(d.partnership.intake.mailbox)}`;
   let link = await d.state.getSync(DELTA_KEY);
   let resynced = false;
+  if (link && new URL(link).origin !== d.graphOrigin) {
+    d.log.warn("mail-sweep.resync", { reason: "stored deltaLink is for another Graph endpoint" });
+    link = null;
+    resynced = true;
+  }
   for (let round = 0; round < 2; round++) {
     const toQueue: string[] = [];
     try {

@@ -6,9 +6,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
+import azureFunctions, { type HttpResponseInit } from "@azure/functions";
 import { QueueClient } from "@azure/storage-queue";
 import type { FunctionDef } from "../../functions/registry.js";
+
+// @azure/functions is CommonJS: its classes come through the default export under Node's ESM.
+const { HttpRequest, InvocationContext } = azureFunctions;
+type HttpRequest = InstanceType<typeof HttpRequest>;
+type InvocationContext = InstanceType<typeof InvocationContext>;
 
 export interface HostOptions {
   port?: number;
@@ -152,13 +157,25 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
   }
 
   let stopped = false;
+  const sleepers = new Set<() => void>();
+  /** A pause that close() cuts short. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(t);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const t = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
   const pollers = queues.map(async (def) => {
     while (!stopped) {
       const n = await pass(def).catch((e) => {
-        log(`[${def.name}] poll error: ${(e as Error).message}`);
+        if (!stopped) log(`[${def.name}] poll error: ${(e as Error).message}`);
         return 0;
       });
-      if (!n) await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+      if (!n && !stopped) await pause(opts.pollMs ?? 500);
     }
   });
 
@@ -204,6 +221,7 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
     async close() {
       stopped = true;
       timerHandles.forEach((stop) => stop());
+      [...sleepers].forEach((wake) => wake());
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await Promise.all(pollers);

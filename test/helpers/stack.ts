@@ -84,9 +84,10 @@ export async function startStack(opts: { partnership?: Partnership; at?: string 
       await host.drain();
     },
     async stop() {
-      await host.close();
-      await tenant.close();
-      await azurite.stop();
+      // Each part stops even if another fails to.
+      const results = await Promise.allSettled([host.close(), tenant.close(), azurite.stop()]);
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed) throw (failed as PromiseRejectedResult).reason;
     },
   };
 }

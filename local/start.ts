@@ -1,0 +1,109 @@
+/**
+ * Runs Cluster Desk on one machine with its embedded defaults: Azurite, the local Microsoft 365
+ * tenant, and the dev host running every Azure Function (same routes, schedules and queue
+ * semantics). Provisions the SharePoint lists, subscribes to the secure mailbox, catches up on mail
+ * that arrived while it was stopped. Ctrl-C stops everything; the next start reuses .data/.
+ * Started by bin/start.mjs, which makes Node trust the tenant's certificate.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadPartnership } from "../config/load.js";
+import { buildDeps, consoleLogger, type AppDeps } from "../functions/deps.js";
+import { keepSubscription, sweepInbox } from "../functions/mail.js";
+import { functionDefs } from "../functions/registry.js";
+import { startAzurite } from "./azurite.js";
+import { startDevHost } from "./devhost/host.js";
+import { defaultTenantOptions, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SITE, DEFAULT_SMTP_PORT } from "./tenant/defaults.js";
+import { startTenant } from "./tenant/server.js";
+
+const env = process.env;
+const dataDir = resolve(env.CLUSTER_DESK_DATA ?? ".data");
+mkdirSync(dataDir, { recursive: true });
+
+function port(name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === "") return fallback;
+  if (!/^\d+$/.test(v) || Number(v) > 65535) throw new Error(`${name} must be a port number, not "${v}"`);
+  return Number(v);
+}
+
+/** A secret made once per machine for Graph's clientState. */
+function localSecrets(): { clientState: string } {
+  const file = join(dataDir, "local.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  const s = { clientState: randomBytes(24).toString("base64url") };
+  writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+  return s;
+}
+
+const verbose = env.CLUSTER_DESK_QUIET ? () => {} : (line: string) => console.log(line);
+const partnership = loadPartnership(env.PARTNERSHIP).partnership;
+
+const azurite = await startAzurite({ location: join(dataDir, "azurite"), ports: { blob: port("AZURITE_BLOB_PORT", 10000), queue: port("AZURITE_QUEUE_PORT", 10001), table: port("AZURITE_TABLE_PORT", 10002) } });
+const tenant = await startTenant({
+  ...defaultTenantOptions(partnership, env),
+  dataDir: join(dataDir, "tenant"),
+  ...(env.TENANT_TLS_DIR ? { tlsDir: env.TENANT_TLS_DIR } : {}),
+  log: (l) => verbose(`[tenant] ${l}`),
+});
+const settings: Record<string, string> = {
+  AzureWebJobsStorage: azurite.connectionString,
+  PARTNERSHIP: partnership.id,
+  SHAREPOINT_SITE: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`,
+  MAIL_CLIENT_STATE: localSecrets().clientState,
+  GRAPH_BASE_URL: tenant.url,
+  GRAPH_AUTHORITY_HOST: tenant.url,
+  GRAPH_TENANT_ID: tenant.tenantId,
+  GRAPH_CLIENT_ID: LOCAL_CLIENT_ID,
+  GRAPH_CLIENT_SECRET: LOCAL_CLIENT_SECRET,
+};
+let deps: AppDeps | undefined;
+const getDeps = () => (deps ??= buildDeps(settings, partnership, consoleLogger(verbose)));
+const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, port: port("HOST_PORT", 7071), log: verbose });
+settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
+settings.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
+
+const d = getDeps();
+const provisioned = await d.site.provision();
+// A subscription from an earlier run may point at another port: replace it.
+const previous = await d.state.getSync("mail-subscription");
+if (previous) {
+  await d.graph.api(`/subscriptions/${JSON.parse(previous).id}`).delete().catch(() => undefined);
+  await d.state.setSync("mail-subscription", null);
+}
+const sub = await keepSubscription(d);
+const caughtUp = await sweepInbox(d);
+
+const smtpFlag = tenant.smtpPort === DEFAULT_SMTP_PORT ? "" : ` --smtp-port ${tenant.smtpPort}`;
+console.log(`
+Cluster Desk is running locally for the ${partnership.name} (${partnership.council}).
+
+  Local tenant (what the product did)  ${tenant.url}/
+  Microsoft Graph (local)              ${tenant.url}/v1.0
+  SMTP into the secure mailbox         localhost:${tenant.smtpPort}  ->  ${partnership.intake.mailbox}
+  Azure Functions (dev host)           ${host.url}/api/notifications/mail, /api/notifications/lifecycle
+                                       queue mail-intake; timers mailSweep, mailSubscription
+  Azurite (queues, tables)             queue :${azurite.ports.queue}, table :${azurite.ports.table}
+  Data                                 ${dataDir}${provisioned.length ? `\n  SharePoint lists                     ${provisioned.join("; ")}` : ""}
+  Mail subscription                    ${sub.action}, expires ${sub.expiresAt}${caughtUp.enqueued ? `; ${caughtUp.enqueued} waiting email(s) queued` : ""}
+
+Send a sample presentation form:
+  npx cluster-desk send-sample${smtpFlag}
+then open ${tenant.url}/ to see the case, the reply and the filed email.
+Ctrl-C stops everything; the next start reuses the data.
+`);
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  console.log("Stopping Cluster Desk...");
+  await host.close();
+  await tenant.close();
+  await azurite.stop();
+  console.log("Stopped.");
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());

@@ -1,0 +1,86 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
+import { join } from "node:path";
+import { packageRoot } from "../../config/load.js";
+import { tempDataDir } from "../helpers/tenant.js";
+
+const root = packageRoot();
+
+function start(dataDir: string): { child: ChildProcess; ready: Promise<string>; output: () => string } {
+  const child = spawn(process.execPath, [join(root, "bin", "start.mjs")], {
+    cwd: root,
+    env: { ...process.env, CLUSTER_DESK_DATA: dataDir, TENANT_TLS_DIR: ".data/test-tls", CLUSTER_DESK_QUIET: "1", TENANT_PORT: "0", TENANT_SMTP_PORT: "0", HOST_PORT: "0", AZURITE_BLOB_PORT: "0", AZURITE_QUEUE_PORT: "0", AZURITE_TABLE_PORT: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.push(child);
+  let out = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (out += d));
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (out.includes("Ctrl-C stops everything")) {
+        clearInterval(timer);
+        resolve(out);
+      }
+    }, 100);
+    child.once("exit", (code) => {
+      clearInterval(timer);
+      reject(new Error(`npm start exited with ${code}:\n${out}`));
+    });
+  });
+  return { child, ready, output: () => out };
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    child.once("exit", (code) => resolve(code));
+    child.kill("SIGINT");
+  });
+
+const running: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of running) if (c.exitCode === null) c.kill("SIGKILL");
+});
+
+describe("npm start", () => {
+  it("runs tenant, Azurite and functions; a sample form gets its reply; Ctrl-C stops; a second start reuses the data", async () => {
+    const dir = tempDataDir();
+    const first = start(dir);
+    const banner = await first.ready;
+    expect(banner).toContain("Cluster Desk is running locally for the Mainstream Inclusion Partnership");
+    expect(banner).toMatch(/created list Cases with 24 columns/);
+    const smtpPort = /SMTP into the secure mailbox\s+localhost:(\d+)/.exec(banner)![1]!;
+    const tenantUrl = /Local tenant \(what the product did\)\s+(https:\/\/localhost:\d+)\//.exec(banner)![1]!;
+    expect(banner).toContain(`npx cluster-desk send-sample --smtp-port ${smtpPort}`);
+
+    const sent = await promisify(execFile)(process.execPath, [join(root, "bin", "cluster-desk.mjs"), "send-sample", "--smtp-port", smtpPort, "--from", "senco@sample.example"]);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ sent: true, subject: "Cluster 5/KL/Isleworth Town Primary School" });
+    let replies: any[] = [];
+    for (let i = 0; i < 100 && !replies.length; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      replies = (await (await fetch(`${tenantUrl}/_admin/outbox`)).json()).value.filter((o: any) => o.to === "senco@sample.example");
+    }
+    expect(replies).toHaveLength(1);
+    expect(replies[0].message.subject).toBe("RE: Cluster 5/KL/Isleworth Town Primary School");
+    expect(await stop(first.child)).toBe(0);
+    expect(first.output()).toContain("Stopped.");
+
+    const second = start(dir);
+    const banner2 = await second.ready;
+    expect(banner2).not.toContain("created list");
+    const url2 = /Local tenant \(what the product did\)\s+(https:\/\/localhost:\d+)\//.exec(banner2)![1]!;
+    const html = await (await fetch(`${url2}/`)).text();
+    expect(html).toMatch(/>Cases<\/a><\/td><td>[^<]*<\/td><td>1</);
+    expect(await stop(second.child)).toBe(0);
+  }, 120_000);
+});
+
+describe("the Azure Functions entry point", () => {
+  it("loads in plain Node and registers every function", async () => {
+    const r = await promisify(execFile)(process.execPath, ["-e", "import('./dist/functions/index.js')"], { cwd: root });
+    for (const name of ["mailNotification", "mailLifecycle", "mailIntake", "mailSweep", "mailSubscription"]) {
+      expect(r.stderr + r.stdout).toContain(`register function "${name}"`);
+    }
+  });
+});
