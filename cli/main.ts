@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { ConfigError, type Partnership } from "../core/config.js";
 import { fundingCap, FundingInputError } from "../core/funding.js";
 import { assess, IntakeInputError } from "../core/intake.js";
+import { resolveRota } from "../core/rota.js";
 import { meetingsOf } from "../core/schedule.js";
 import { checkSubject } from "../core/subject.js";
 import { describeLocal, parseInstant } from "../core/time.js";
@@ -29,6 +30,8 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
   funding --cyp <n> --terms <n> --date <YYYY-MM-DD> [--requested <pounds>]
                                                the funding limit (and award) for a case
   meetings [--cluster <n>]                     meetings with their submission deadlines
+  rota --cluster <n>                           the headteacher representative for each meeting;
+                                               gaps, clashes and entries that are not meetings
   validate-config [<id|file>]                  validate a partnership config; warnings included
   provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes,
                                                Audit) with typed, indexed columns; safe to repeat.
@@ -146,6 +149,27 @@ export async function run(argv: string[], io: Io): Promise<number> {
               })),
             ),
         );
+        return 0;
+      }
+
+      case "rota": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, cluster: { type: "string" } } });
+        const p = partnership(values.config);
+        const id = wholeNumber(requireOpt(values, "cluster"), "cluster");
+        const c = p.clusters.find((x) => x.id === id);
+        if (!c) throw new UsageError(`there is no cluster ${id}; the ${p.shortName} has clusters ${p.clusters.map((x) => x.id).join(", ")}`);
+        const r = resolveRota(p, c);
+        json(io, {
+          cluster: id,
+          meetings: r.assignments.map((a) => ({
+            date: a.meeting.date,
+            start: a.meeting.start,
+            htRep: a.school ? a.school.name : null,
+            headteacherEmail: a.school?.headteacherEmail ?? null,
+            from: a.rota,
+          })),
+          problems: r.problems,
+        });
         return 0;
       }
 

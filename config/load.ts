@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, YAMLParseError } from "yaml";
 import { ConfigError, parsePartnership, type ValidatedPartnership } from "../core/config.js";
+import { rotaWarnings } from "../core/rota.js";
 import { scheduleWarnings } from "../core/schedule.js";
 
 /** The folder holding package.json (works from the sources and from dist/). */
@@ -37,7 +38,7 @@ export function parsePartnershipYaml(text: string, source = "partnership config"
     throw e;
   }
   const v = parsePartnership(raw, source);
-  return { partnership: v.partnership, warnings: [...v.warnings, ...scheduleWarnings(v.partnership)] };
+  return { partnership: v.partnership, warnings: [...v.warnings, ...scheduleWarnings(v.partnership), ...rotaWarnings(v.partnership)] };
 }
 
 const cache = new Map<string, ValidatedPartnership>();

@@ -25,6 +25,10 @@ const school = z
     aliases: z.array(z.string().min(2)).default([]),
     /** School email domains, for the intake sender check; empty = not checked for this school. */
     emailDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i)).default([]),
+    /** Where rota invitations and reminders go; absent = the school gets none (reported). */
+    headteacherEmail: email.optional(),
+    /** Where submission-deadline reminders go. */
+    sendcoEmail: email.optional(),
   })
   .strict();
 
@@ -152,6 +156,17 @@ export const partnershipSchema = z
     leads: z.array(lead).min(1),
     clusters: z.array(cluster).min(1),
     fundingPolicies: z.array(fundingPolicy).min(1),
+    outlook: z
+      .object({
+        /** Length of a meeting when the config gives no end time. */
+        meetingMinutes: z.number().int().positive().default(120),
+        /** Reminder to the HT representative, this many working days before the meeting. */
+        htReminderWorkingDays: z.number().int().positive().default(2),
+        /** Reminder to the cluster's SENDCos before each submission deadline; null = off. */
+        deadlineReminderWorkingDays: z.number().int().positive().nullable().default(3),
+      })
+      .strict()
+      .default({ meetingMinutes: 120, htReminderWorkingDays: 2, deadlineReminderWorkingDays: 3 }),
     budgetRag: z
       .object({ amberFrom: z.number().min(0).max(1), redFrom: z.number().min(0).max(1) })
       .strict()

@@ -113,3 +113,31 @@ export interface Logger {
   info(event: string, fields?: Record<string, string | number | boolean | null>): void;
   warn(event: string, fields?: Record<string, string | number | boolean | null>): void;
 }
+
+/** An Outlook event in the partnership mailbox's calendar, in London wall-clock time. */
+export interface OutlookEvent {
+  subject: string;
+  body: string;
+  /** YYYY-MM-DDTHH:mm:00, Europe/London */
+  start: string;
+  end: string;
+  location: string;
+  attendee: { address: string; name: string };
+}
+
+export interface CalendarPort {
+  /** Creates the event; the same transactionId returns the same event (Graph's retry guard). */
+  create(ev: OutlookEvent, transactionId: string): Promise<string>;
+  update(eventId: string, ev: OutlookEvent): Promise<void>;
+}
+
+export interface MailSenderPort {
+  /** Sends from the partnership mailbox, tagged with `marker` (Sent Items is checked for it on a retry). */
+  send(msg: { to: string[]; bcc?: string[]; subject: string; body: string; marker: string }): Promise<void>;
+  sent(marker: string): Promise<boolean>;
+}
+
+export interface KeyValuePort {
+  getSync(key: string): Promise<string | null>;
+  setSync(key: string, value: string | null): Promise<void>;
+}

@@ -3,6 +3,8 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import type { Partnership } from "../core/config.js";
 import type { Logger } from "../core/ports.js";
 import type { IntakeDeps } from "../core/usecases/intake.js";
+import type { OutlookDeps } from "../core/usecases/outlook.js";
+import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
 import { loadPartnership } from "../config/load.js";
 import { createGraphClient, graphSettingsFromEnv } from "../m365/graph.js";
 import { GraphMailbox } from "../m365/mailbox.js";
@@ -11,7 +13,7 @@ import { GraphCaseRegister, SharePointSite } from "../m365/sharepoint.js";
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
 
-export interface AppDeps extends IntakeDeps {
+export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   settings: Settings;
   graph: Client;
   /** Origin of the Graph endpoint in use (links stored for another one are stale). */
@@ -44,6 +46,8 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     queue: new IntakeQueue(settings.storage),
     mailbox: new GraphMailbox(client, p.intake.mailbox),
     cases: new GraphCaseRegister(site),
+    calendar: new GraphCalendar(client, p.intake.mailbox),
+    mailer: new GraphMailSender(client, p.intake.mailbox),
     log,
     now: () => new Date(),
   };

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import { processMessage, sha } from "../core/usecases/intake.js";
+import { runOutlook } from "../core/usecases/outlook.js";
 import type { AppDeps } from "./deps.js";
 
 export const SUBSCRIPTION_MINUTES = 10_000; // Graph allows at most 10,080 for mail
@@ -187,5 +188,14 @@ export function mailLifecycle(deps: () => AppDeps) {
       context.log(`mail-lifecycle: ${n.lifecycleEvent}`);
     }
     return { status: 202 };
+  };
+}
+
+/** Hourly: invitations, HT reminders, deadline reminders (each once). */
+export function outlookReminders(deps: () => AppDeps) {
+  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const d = deps();
+    const r = await runOutlook({ ...d, kv: d.state });
+    context.log(`outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`);
   };
 }

@@ -1,7 +1,7 @@
 /** Every function, its trigger and handler: registered with Azure by index.ts, and by the dev host. */
 import type { HttpHandler, InvocationContext, Timer } from "@azure/functions";
 import { appDeps, type AppDeps } from "./deps.js";
-import { mailIntake, mailLifecycle, mailNotification, mailSubscription, mailSweep } from "./mail.js";
+import { mailIntake, mailLifecycle, mailNotification, mailSubscription, mailSweep, outlookReminders } from "./mail.js";
 
 export type FunctionDef =
   | { name: string; trigger: "http"; route: string; methods: ("GET" | "POST")[]; handler: HttpHandler }
@@ -16,5 +16,7 @@ export function functionDefs(deps: () => AppDeps = appDeps): FunctionDef[] {
     // Timers run in UTC on Flex Consumption; these are interval jobs, so no London conversion is needed.
     { name: "mailSweep", trigger: "timer", schedule: "0 */15 * * * *", handler: mailSweep(deps) },
     { name: "mailSubscription", trigger: "timer", schedule: "0 5 * * * *", handler: mailSubscription(deps) },
+    // Hourly in UTC; the use case works out London dates, and sends each reminder once.
+    { name: "outlookReminders", trigger: "timer", schedule: "0 20 * * * *", handler: outlookReminders(deps) },
   ];
 }

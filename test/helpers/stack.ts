@@ -5,7 +5,7 @@ import { buildDeps, type AppDeps } from "../../functions/deps.js";
 import { functionDefs } from "../../functions/registry.js";
 import { startDevHost, type DevHost } from "../../local/devhost/host.js";
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SITE } from "../../local/tenant/defaults.js";
-import type { Tenant } from "../../local/tenant/server.js";
+import type { Tenant, TenantOptions } from "../../local/tenant/server.js";
 import { startAzurite, type Azurite } from "./azurite.js";
 import { partnership as hounslow, startTestTenant } from "./tenant.js";
 
@@ -31,9 +31,9 @@ export function setTenantTime(t: Tenant, iso: string): void {
   t.advanceClock(Date.parse(iso) - t.now());
 }
 
-export async function startStack(opts: { partnership?: Partnership; at?: string } = {}): Promise<Stack> {
+export async function startStack(opts: { partnership?: Partnership; at?: string; tenant?: Partial<TenantOptions> } = {}): Promise<Stack> {
   const p = opts.partnership ?? hounslow;
-  const tenant = await startTestTenant();
+  const tenant = await startTestTenant(opts.tenant);
   if (opts.at) setTenantTime(tenant, opts.at);
   const azurite = await startAzurite();
   const logs: string[] = [];
