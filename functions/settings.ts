@@ -1,6 +1,8 @@
 /** App settings the functions read. infra/ must provide each of these (a test checks it). */
+import { storageFromEnv, type StorageConfig } from "../m365/storage.js";
+
 export interface Settings {
-  storage: string;
+  storage: StorageConfig;
   partnership: string;
   sharePointSite: string;
   notificationUrl: string | null;
@@ -16,7 +18,7 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
-    storage: required(env, "AzureWebJobsStorage"),
+    storage: storageFromEnv(env),
     partnership: env.PARTNERSHIP ?? "hounslow-mip",
     sharePointSite: required(env, "SHAREPOINT_SITE"),
     notificationUrl: env.MAIL_NOTIFICATION_URL ?? null,
@@ -28,6 +30,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
 /** Every setting name the code reads, for the infra drift check. */
 export const SETTING_NAMES = [
   "AzureWebJobsStorage",
+  "AzureWebJobsStorage__accountName",
+  "AzureWebJobsStorage__clientId",
   "PARTNERSHIP",
   "SHAREPOINT_SITE",
   "MAIL_NOTIFICATION_URL",

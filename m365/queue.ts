@@ -1,5 +1,6 @@
 /** The mail-intake queue. Messages carry a Graph message id and nothing else. */
-import { QueueClient } from "@azure/storage-queue";
+import type { QueueClient } from "@azure/storage-queue";
+import { asStorage, queueClient, type StorageConfig } from "./storage.js";
 
 export const INTAKE_QUEUE = "mail-intake";
 
@@ -10,8 +11,8 @@ export interface IntakeQueueMessage {
 export class IntakeQueue {
   private readonly client: QueueClient;
   private ready?: Promise<unknown>;
-  constructor(connectionString: string, name = INTAKE_QUEUE) {
-    this.client = new QueueClient(connectionString, name);
+  constructor(storage: StorageConfig | string, name = INTAKE_QUEUE) {
+    this.client = queueClient(asStorage(storage), name);
   }
   /** Same encoding as the Functions host expects by default (base64 of the JSON). */
   async send(messages: IntakeQueueMessage[]): Promise<void> {

@@ -1,5 +1,6 @@
 /** Technical state in Azure Table storage: intake progress, sequences, delta links, subscriptions. */
-import { RestError, TableClient, TableServiceClient } from "@azure/data-tables";
+import { RestError, type TableClient } from "@azure/data-tables";
+import { asStorage, tableClient, tableService, type StorageConfig } from "./storage.js";
 import type { IntakeState, StatePort } from "../core/ports.js";
 
 export const TABLES = { intake: "IntakeState", sequences: "Sequences", sync: "SyncState" } as const;
@@ -16,19 +17,20 @@ export class TableState implements StatePort {
   private readonly clients: Record<keyof typeof TABLES, TableClient>;
   private ready?: Promise<void>;
 
-  constructor(private readonly connectionString: string) {
-    const opts = { allowInsecureConnection: /UseDevelopmentStorage|http:\/\//i.test(connectionString) };
+  private readonly storage: StorageConfig;
+  constructor(storage: StorageConfig | string) {
+    this.storage = asStorage(storage);
     this.clients = {
-      intake: TableClient.fromConnectionString(connectionString, TABLES.intake, opts),
-      sequences: TableClient.fromConnectionString(connectionString, TABLES.sequences, opts),
-      sync: TableClient.fromConnectionString(connectionString, TABLES.sync, opts),
+      intake: tableClient(this.storage, TABLES.intake),
+      sequences: tableClient(this.storage, TABLES.sequences),
+      sync: tableClient(this.storage, TABLES.sync),
     };
   }
 
   /** Creates the tables once per process. */
   init(): Promise<void> {
     this.ready ??= (async () => {
-      const service = TableServiceClient.fromConnectionString(this.connectionString, { allowInsecureConnection: /http:\/\//i.test(this.connectionString) || /UseDevelopmentStorage/i.test(this.connectionString) });
+      const service = tableService(this.storage);
       for (const name of Object.values(TABLES)) {
         try {
           await service.createTable(name);

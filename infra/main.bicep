@@ -1,0 +1,94 @@
+// Cluster Desk in Azure: a Function App on Flex Consumption (Linux, Node 22) with a system-assigned
+// managed identity, Storage (queues, tables, deployment container) reached by identity only,
+// Key Vault for the one secret, Application Insights on Log Analytics, and an Azure Bot (single
+// tenant, user-assigned managed identity) with the Teams channel. No keys or passwords in app
+// settings: storage, Graph and Key Vault are all reached with managed identities.
+targetScope = 'resourceGroup'
+
+@description('Short environment name: dev, test, prod.')
+param environmentName string
+
+@description('Azure region (must offer Flex Consumption).')
+param location string = resourceGroup().location
+
+@description('Partnership config id (config/<id>.yaml), e.g. hounslow-mip.')
+param partnership string = 'hounslow-mip'
+
+@description('SharePoint site holding the lists, as hostname:/sites/path.')
+param sharePointSite string
+
+@description('Secret Graph echoes in every change notification (clientState). Generate once, e.g. openssl rand -base64 32, and keep it: changing it needs the subscription recreated.')
+@secure()
+param mailClientState string
+
+@description('Name shown for the Teams bot.')
+param botDisplayName string = 'Cluster Desk'
+
+param tags object = {}
+
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var names = {
+  logs: 'log-clusterdesk-${environmentName}-${token}'
+  insights: 'appi-clusterdesk-${environmentName}-${token}'
+  storage: take('stcd${environmentName}${token}', 24)
+  vault: take('kv-cd-${environmentName}-${token}', 24)
+  plan: 'plan-clusterdesk-${environmentName}-${token}'
+  app: 'func-clusterdesk-${environmentName}-${token}'
+  bot: 'bot-clusterdesk-${environmentName}-${token}'
+  botIdentity: 'id-clusterdesk-bot-${environmentName}-${token}'
+}
+var allTags = union(tags, { application: 'cluster-desk', environment: environmentName })
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: { location: location, logsName: names.logs, insightsName: names.insights, tags: allTags }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: { location: location, name: names.storage, tags: allTags }
+}
+
+module vault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: { location: location, name: names.vault, mailClientState: mailClientState, tags: allTags }
+}
+
+module functions 'modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    location: location
+    planName: names.plan
+    appName: names.app
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    insightsName: monitoring.outputs.insightsName
+    vaultName: vault.outputs.name
+    mailClientStateSecretUri: vault.outputs.mailClientStateSecretUri
+    partnership: partnership
+    sharePointSite: sharePointSite
+    tags: allTags
+  }
+}
+
+module bot 'modules/bot.bicep' = {
+  name: 'bot'
+  params: {
+    botName: names.bot
+    identityName: names.botIdentity
+    location: location
+    displayName: botDisplayName
+    messagingEndpoint: 'https://${functions.outputs.defaultHostName}/api/messages'
+    tags: allTags
+  }
+}
+
+@description('Function App host name: the Teams manifest lists it in validDomains.')
+output functionAppHostName string = functions.outputs.defaultHostName
+@description('Principal id of the Function App identity: Exchange RBAC for Applications and the Sites.Selected grant use it.')
+output functionAppPrincipalId string = functions.outputs.principalId
+output mailNotificationUrl string = 'https://${functions.outputs.defaultHostName}/api/notifications/mail'
+@description('Bot app id for the Teams manifest (bots[].botId).')
+output botAppId string = bot.outputs.appId
+output botTenantId string = tenant().tenantId
+output botMessagingEndpoint string = 'https://${functions.outputs.defaultHostName}/api/messages'
