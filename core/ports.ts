@@ -141,3 +141,16 @@ export interface KeyValuePort {
   getSync(key: string): Promise<string | null>;
   setSync(key: string, value: string | null): Promise<void>;
 }
+
+/** A case as triage sees it: the SharePoint item's fields and its ETag. */
+export interface StoredCase {
+  itemId: string;
+  etag: string;
+  fields: Partial<CaseFields> & { Title: string; Status: CaseStatus; AcknowledgedAt?: string | null };
+}
+
+export interface CaseStorePort {
+  byRef(ref: string): Promise<StoredCase | null>;
+  /** Applies `change` to the current fields and saves with If-Match, re-reading after a 412. */
+  change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase>;
+}

@@ -12,8 +12,15 @@ import { IntakeQueue } from "../m365/queue.js";
 import { GraphCaseRegister, SharePointSite } from "../m365/sharepoint.js";
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
+import type { CloudAdapter } from "botbuilder";
+import { ClusterDeskBot, refKey } from "../bot/bot.js";
+import { botSettingsFromEnv, ConversationPacer, createAdapter, postProactive } from "../bot/adapter.js";
+import { triageCard } from "../cards/index.js";
+import { triageCardData } from "../core/triage.js";
+import { CardFactory, MessageFactory } from "botbuilder";
 
 export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
+  bot: { adapter: CloudAdapter; bot: ClusterDeskBot; appId: string | null };
   settings: Settings;
   graph: Client;
   /** Origin of the Graph endpoint in use (links stored for another one are stale). */
@@ -36,18 +43,42 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   const { client } = createGraphClient(graphSettings);
   const state = new TableState(settings.storage);
   const site = new SharePointSite(client, settings.sharePointSite);
+  const mailer = new GraphMailSender(client, p.intake.mailbox);
+  const cases = new GraphCaseRegister(site);
+  const botSettings = botSettingsFromEnv(env);
+  const adapter = createAdapter(botSettings, (e) => log.warn("bot.error", { reason: e.message.slice(0, 120) }));
+  const bot = new ClusterDeskBot({ partnership: p, cases, mailer, kv: state, log, now: () => new Date() });
+  const pacer = new ConversationPacer();
+  /** After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot. */
+  const announce = async (caseRef: string, leadEmail: string | null) => {
+    if (!leadEmail) return;
+    const ref = await state.getSync(refKey(leadEmail));
+    if (!ref) {
+      log.info("triage.no-conversation", { caseRef });
+      return;
+    }
+    const c = await cases.byRef(caseRef);
+    if (!c) return;
+    const card = triageCard(triageCardData(p, c, { now: new Date() }));
+    await postProactive(adapter, botSettings.appId, ref, pacer, async (ctx) => {
+      await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+    });
+    log.info("triage.posted", { caseRef });
+  };
   return {
     settings,
     partnership: p,
+    bot: { adapter, bot, appId: botSettings.appId },
+    announce,
     graph: client,
     graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,
     site,
     queue: new IntakeQueue(settings.storage),
     mailbox: new GraphMailbox(client, p.intake.mailbox),
-    cases: new GraphCaseRegister(site),
+    cases,
     calendar: new GraphCalendar(client, p.intake.mailbox),
-    mailer: new GraphMailSender(client, p.intake.mailbox),
+    mailer,
     log,
     now: () => new Date(),
   };

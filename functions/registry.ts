@@ -1,6 +1,7 @@
 /** Every function, its trigger and handler: registered with Azure by index.ts, and by the dev host. */
 import type { HttpHandler, InvocationContext, Timer } from "@azure/functions";
 import { appDeps, type AppDeps } from "./deps.js";
+import { botMessages } from "./messages.js";
 import { mailIntake, mailLifecycle, mailNotification, mailSubscription, mailSweep, outlookReminders } from "./mail.js";
 
 export type FunctionDef =
@@ -12,6 +13,7 @@ export function functionDefs(deps: () => AppDeps = appDeps): FunctionDef[] {
   return [
     { name: "mailNotification", trigger: "http", route: "notifications/mail", methods: ["POST"], handler: mailNotification(deps) },
     { name: "mailLifecycle", trigger: "http", route: "notifications/lifecycle", methods: ["POST"], handler: mailLifecycle(deps) },
+    { name: "messages", trigger: "http", route: "messages", methods: ["POST"], handler: botMessages(() => deps().bot) },
     { name: "mailIntake", trigger: "queue", queueName: "mail-intake", handler: mailIntake(deps) },
     // Timers run in UTC on Flex Consumption; these are interval jobs, so no London conversion is needed.
     { name: "mailSweep", trigger: "timer", schedule: "0 */15 * * * *", handler: mailSweep(deps) },

@@ -42,4 +42,7 @@ export const SETTING_NAMES = [
   "GRAPH_TENANT_ID",
   "GRAPH_CLIENT_ID",
   "GRAPH_CLIENT_SECRET",
+  "BOT_APP_ID",
+  "BOT_APP_TYPE",
+  "BOT_TENANT_ID",
 ] as const;

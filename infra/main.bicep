@@ -54,6 +54,11 @@ module vault 'modules/keyvault.bicep' = {
   params: { location: location, name: names.vault, mailClientState: mailClientState, tags: allTags }
 }
 
+module botIdentity 'modules/identity.bicep' = {
+  name: 'bot-identity'
+  params: { name: names.botIdentity, location: location, tags: allTags }
+}
+
 module functions 'modules/functionapp.bicep' = {
   name: 'functionapp'
   params: {
@@ -67,6 +72,8 @@ module functions 'modules/functionapp.bicep' = {
     mailClientStateSecretUri: vault.outputs.mailClientStateSecretUri
     partnership: partnership
     sharePointSite: sharePointSite
+    botIdentityId: botIdentity.outputs.id
+    botAppId: botIdentity.outputs.clientId
     tags: allTags
   }
 }
@@ -75,8 +82,8 @@ module bot 'modules/bot.bicep' = {
   name: 'bot'
   params: {
     botName: names.bot
-    identityName: names.botIdentity
-    location: location
+    identityClientId: botIdentity.outputs.clientId
+    identityResourceId: botIdentity.outputs.id
     displayName: botDisplayName
     messagingEndpoint: 'https://${functions.outputs.defaultHostName}/api/messages'
     tags: allTags

@@ -1,6 +1,6 @@
 /** The SharePoint lists: schema, idempotent provisioning, and the case register. */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { CASE_STATUSES, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus } from "../core/ports.js";
+import { CASE_STATUSES, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus, type CaseStorePort, type StoredCase } from "../core/ports.js";
 
 export interface ColumnSpec {
   name: string;
@@ -159,7 +159,7 @@ function record(item: any): CaseRecord {
 
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
-export class GraphCaseRegister implements CaseRegisterPort {
+export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
   constructor(private readonly site: SharePointSite) {}
 
   private async base(list: string): Promise<string> {
@@ -194,6 +194,36 @@ export class GraphCaseRegister implements CaseRegisterPort {
       if (!existing.byMessage) throw e;
       return existing.byMessage;
     }
+  }
+
+  async byRef(ref: string): Promise<StoredCase | null> {
+    // Title is SharePoint's built-in column; index it on large lists (list settings, Indexed columns).
+    const r = await this.site.client
+      .api(await this.base("Cases"))
+      .header("Prefer", "HonorNonIndexedQueriesWarningMayFailRandomly")
+      .filter(`fields/Title eq ${q(ref)}`)
+      .expand("fields")
+      .get();
+    const item = r.value[0];
+    if (!item) return null;
+    const { "@odata.etag": _e, ...fields } = item.fields;
+    return { itemId: String(item.id), etag: item["@odata.etag"], fields };
+  }
+
+  async change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const current = await this.byRef(ref);
+      if (!current) throw new Error(`no case ${ref}`);
+      const patch = change(current);
+      try {
+        const r = await this.site.client.api(`${await this.base("Cases")}/${current.itemId}/fields`).header("If-Match", current.etag).patch(patch);
+        const { "@odata.etag": etag, ...fields } = r;
+        return { itemId: current.itemId, etag, fields: { ...current.fields, ...fields } };
+      } catch (e) {
+        if (status(e) !== 412) throw e; // someone else changed it: read again and re-apply
+      }
+    }
+    throw new Error(`case ${ref} kept changing; try again`);
   }
 
   async setStatus(itemId: string, s: CaseStatus): Promise<void> {

@@ -25,10 +25,10 @@ function files(dir: string): string[] {
   });
 }
 
-/** Every environment variable the code that runs in Azure reads (functions/, m365/, core/, config/). */
+/** Every environment variable the code that runs in Azure reads (functions/, m365/, core/, config/, bot/). */
 function codeSettings(): Set<string> {
   const out = new Set<string>();
-  for (const dir of ["functions", "m365", "core", "config"]) {
+  for (const dir of ["functions", "m365", "core", "config", "bot"]) {
     for (const f of files(join(root, dir))) {
       const text = readFileSync(f, "utf8");
       for (const m of text.matchAll(/\benv(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[["']([A-Za-z_][A-Za-z0-9_]*)["']\]|,\s*"([A-Za-z_][A-Za-z0-9_]*)"\))/g)) out.add((m[1] ?? m[2] ?? m[3])!);
@@ -80,7 +80,7 @@ describe("infrastructure: app settings cannot drift", () => {
     expect(app).toMatch(/sku: \{ tier: 'FlexConsumption', name: 'FC1' \}/);
     expect(app).toMatch(/kind: 'functionapp,linux'/);
     expect(app).toMatch(/runtime: \{ name: 'node', version: '22' \}/);
-    expect(app).toMatch(/identity: \{ type: 'SystemAssigned' \}/);
+    expect(app).toMatch(/type: 'SystemAssigned, UserAssigned'/);
     for (const env of ["dev", "prod"]) expect(readFileSync(join(root, "infra", `main.${env}.bicepparam`), "utf8")).toContain("using 'main.bicep'");
   });
 });

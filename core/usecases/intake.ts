@@ -19,6 +19,8 @@ export interface IntakeDeps {
   state: StatePort;
   log: Logger;
   now: () => Date;
+  /** Brings a logged case to its SCL (the triage card in Teams); optional. */
+  announce?: (caseRef: string, leadEmail: string | null) => Promise<void>;
 }
 
 export interface IntakeResult {
@@ -181,7 +183,14 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     await save({ stage: "filed" });
   }
 
-  // 4. Audit: codes and references only.
+  // 4. The triage card to the SCL (a failure to post is logged; the case stands).
+  if (st.stage === "filed") {
+    if (deps.announce && st.caseRef && !st.duplicateOf && decision.outcome !== "quarantined") {
+      await deps.announce(st.caseRef, decision.assessment?.lead?.email ?? null).catch((e: Error) => log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) }));
+    }
+  }
+
+  // 5. Audit: codes and references only.
   if (st.stage === "filed") {
     await cases.audit({
       key: `${key}:intake`,

@@ -1,17 +1,11 @@
 // The Teams bot registration: single tenant, authenticated by a user-assigned managed identity
 // (no app password), with the Microsoft Teams channel.
 param botName string
-param identityName string
-param location string
+param identityClientId string
+param identityResourceId string
 param displayName string
 param messagingEndpoint string
 param tags object
-
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: identityName
-  location: location
-  tags: tags
-}
 
 resource bot 'Microsoft.BotService/botServices@2022-09-15' = {
   name: botName
@@ -23,8 +17,8 @@ resource bot 'Microsoft.BotService/botServices@2022-09-15' = {
     displayName: displayName
     endpoint: messagingEndpoint
     msaAppType: 'UserAssignedMSI'
-    msaAppId: identity.properties.clientId
-    msaAppMSIResourceId: identity.id
+    msaAppId: identityClientId
+    msaAppMSIResourceId: identityResourceId
     msaAppTenantId: tenant().tenantId
     disableLocalAuth: true
   }
@@ -40,4 +34,4 @@ resource teams 'Microsoft.BotService/botServices/channels@2022-09-15' = {
   }
 }
 
-output appId string = identity.properties.clientId
+output appId string = identityClientId

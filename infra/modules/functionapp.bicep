@@ -11,6 +11,9 @@ param vaultName string
 param mailClientStateSecretUri string
 param partnership string
 param sharePointSite string
+@description('Resource id of the bot\'s user-assigned identity, attached so the bot can authenticate.')
+param botIdentityId string
+param botAppId string
 param tags object
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -39,7 +42,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   location: location
   tags: tags
   kind: 'functionapp,linux'
-  identity: { type: 'SystemAssigned' }
+  identity: {
+    type: 'SystemAssigned, UserAssigned'
+    userAssignedIdentities: { '${botIdentityId}': {} }
+  }
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
@@ -73,6 +79,9 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     MAIL_LIFECYCLE_URL: 'https://${app.properties.defaultHostName}/api/notifications/lifecycle'
     MAIL_CLIENT_STATE: '@Microsoft.KeyVault(SecretUri=${mailClientStateSecretUri})'
     GRAPH_BASE_URL: 'https://graph.microsoft.com'
+    BOT_APP_ID: botAppId
+    BOT_APP_TYPE: 'UserAssignedMSI'
+    BOT_TENANT_ID: tenant().tenantId
     // app-settings:end
   }
   dependsOn: [storageRoles, vaultRole]

@@ -3,6 +3,7 @@ import nodemailer from "nodemailer";
 import type { Partnership } from "../../core/config.js";
 import { buildDeps, type AppDeps } from "../../functions/deps.js";
 import { functionDefs } from "../../functions/registry.js";
+import { keepSubscription } from "../../functions/mail.js";
 import { startDevHost, type DevHost } from "../../local/devhost/host.js";
 import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SITE } from "../../local/tenant/defaults.js";
 import type { Tenant, TenantOptions } from "../../local/tenant/server.js";
@@ -59,6 +60,7 @@ export async function startStack(opts: { partnership?: Partnership; at?: string;
   env.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
   const d = getDeps();
   await d.site.provision();
+  await keepSubscription(d); // mail to the secure mailbox is notified from here on
   return {
     tenant,
     azurite,

@@ -1,0 +1,65 @@
+/**
+ * The Bot Framework adapter behind /api/messages. With BOT_APP_ID set, every request must carry a
+ * valid Bot Framework JWT (401 otherwise); without it the bot is open for the local Agents
+ * Playground. Proactive posting respects Teams' 7 messages per second per conversation.
+ */
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationReference, type TurnContext } from "botbuilder";
+
+export interface BotSettings {
+  appId: string | null;
+  appType: "SingleTenant" | "UserAssignedMSI" | "MultiTenant";
+  tenantId: string | null;
+}
+
+export function botSettingsFromEnv(env: NodeJS.ProcessEnv): BotSettings {
+  const t = env.BOT_APP_TYPE ?? "UserAssignedMSI";
+  if (!["SingleTenant", "UserAssignedMSI", "MultiTenant"].includes(t)) throw new Error(`BOT_APP_TYPE must be SingleTenant, UserAssignedMSI or MultiTenant, not "${t}"`);
+  return { appId: env.BOT_APP_ID || null, appType: t as BotSettings["appType"], tenantId: env.BOT_TENANT_ID || null };
+}
+
+export function createAdapter(s: BotSettings, onError: (e: Error) => void): CloudAdapter {
+  const auth = new ConfigurationBotFrameworkAuthentication(
+    s.appId
+      ? { MicrosoftAppId: s.appId, MicrosoftAppType: s.appType, MicrosoftAppTenantId: s.tenantId ?? undefined }
+      : {},
+  );
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (context: TurnContext, error: Error) => {
+    onError(error);
+    await context.sendActivity("Sorry, Cluster Desk could not do that. The SEND team has been told.").catch(() => undefined);
+  };
+  return adapter;
+}
+
+/** Paces posts per conversation (Teams allows 7 a second) and retries 429s with back-off. */
+export class ConversationPacer {
+  private readonly last = new Map<string, number[]>();
+  constructor(private readonly perSecond = 7) {}
+  async wait(conversationId: string): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const recent = (this.last.get(conversationId) ?? []).filter((t) => now - t < 1000);
+      if (recent.length < this.perSecond) {
+        recent.push(now);
+        this.last.set(conversationId, recent);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 1000 - (now - recent[0]!) + 5));
+    }
+  }
+}
+
+export async function postProactive(adapter: CloudAdapter, appId: string | null, refJson: string, pacer: ConversationPacer, send: (ctx: TurnContext) => Promise<void>): Promise<void> {
+  const ref = JSON.parse(refJson) as ConversationReference;
+  await pacer.wait(ref.conversation?.id ?? "?");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await adapter.continueConversationAsync(appId ?? "", ref, send);
+      return;
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code !== 429 || attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+    }
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The Teams bot: triage cards for the SEND Cluster Lead (Action.Execute), chat commands, and the
+ * conversation references that proactive posting needs. All botbuilder imports stay in bot/.
+ */
+import { CardFactory, MessageFactory, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type ConversationReference } from "botbuilder";
+import type { Partnership } from "../core/config.js";
+import type { CaseStorePort, KeyValuePort, Logger, MailSenderPort } from "../core/ports.js";
+import { applyTriage, mayTriage, TRIAGE_VERBS, TriageRefused, triageCardData, type TriageVerb } from "../core/triage.js";
+import { errorCard, triageCard } from "../cards/index.js";
+
+export interface BotDeps {
+  partnership: Partnership;
+  cases: CaseStorePort;
+  mailer: MailSenderPort;
+  kv: KeyValuePort;
+  log: Logger;
+  now: () => Date;
+  /** Who is acting: their email from the Teams roster (replaceable in tests). */
+  resolveEmail?: (context: TurnContext) => Promise<string | null>;
+}
+
+const CARD = "application/vnd.microsoft.card.adaptive";
+
+/** The Teams user's email: from the roster in Teams; the Agents Playground gives it the same way. */
+async function userEmail(context: TurnContext): Promise<string | null> {
+  try {
+    const m = await TeamsInfo.getMember(context, context.activity.from.id);
+    return (m.email ?? m.userPrincipalName ?? null)?.toLowerCase() ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export const refKey = (email: string) => `convref|user|${email.toLowerCase()}`;
+
+export class ClusterDeskBot extends TeamsActivityHandler {
+  constructor(private readonly deps: BotDeps) {
+    super();
+    this.onMessage(async (context, next) => {
+      await this.remember(context);
+      await this.command(context);
+      await next();
+    });
+    this.onMembersAdded(async (context, next) => {
+      await this.remember(context);
+      await next();
+    });
+  }
+
+  /** Keeps the conversation reference of the person talking to the bot, for proactive cards. */
+  private email(context: TurnContext): Promise<string | null> {
+    return (this.deps.resolveEmail ?? userEmail)(context);
+  }
+
+  private async remember(context: TurnContext): Promise<void> {
+    const email = await this.email(context);
+    if (!email) return;
+    const ref = JSON.stringify(TurnContext.getConversationReference(context.activity) as ConversationReference);
+    await this.deps.kv.setSync(refKey(email), ref);
+  }
+
+  private async command(context: TurnContext): Promise<void> {
+    const text = (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim().toLowerCase();
+    const p = this.deps.partnership;
+    if (text === "cases") {
+      const email = await this.email(context);
+      const clusters = p.leads.find((l) => l.email.toLowerCase() === email)?.clusters ?? [];
+      await context.sendActivity(clusters.length ? `You lead cluster(s) ${clusters.join(", ")}. New forms arrive here as triage cards; each case is in the Cases list on SharePoint.` : "You are not a SEND Cluster Lead in this partnership, so no cases come to you.");
+      return;
+    }
+    await context.sendActivity(
+      MessageFactory.text(
+        [`Cluster Desk for the ${p.name}.`, "New presentation forms arrive here as triage cards: accept to agenda, acknowledge the school, ask for more information, refer to the SEND Adviser, or move to another cluster.", "Commands: **cases**, **help**."].join("\n\n"),
+      ),
+    );
+  }
+
+  protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const verb = invoke.action.verb as TriageVerb;
+    const data = (invoke.action.data ?? {}) as { caseRef?: string; toCluster?: string };
+    const reply = (card: unknown): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD, value: card as Record<string, unknown> });
+    if (!TRIAGE_VERBS.includes(verb) || typeof data.caseRef !== "string") {
+      return reply(errorCard("That action is not known", `Cluster Desk does not know the action "${String(invoke.action.verb)}".`));
+    }
+    const p = this.deps.partnership;
+    const email = await this.email(context);
+    const current = await this.deps.cases.byRef(data.caseRef);
+    if (!current) return reply(errorCard(`No case ${data.caseRef}`, "The case is not in the Cases list; it may have been removed."));
+    if (!mayTriage(p, current.fields.Cluster, email)) {
+      this.deps.log.warn("triage.refused", { caseRef: data.caseRef, verb });
+      return reply(errorCard(`You cannot act on ${data.caseRef}`, "Only the cluster's SEND Cluster Lead or the partnership lead can triage this case."));
+    }
+    let summary = "";
+    let emailToSchool: { subject: string; body: string } | undefined;
+    let updated;
+    try {
+      updated = await this.deps.cases.change(data.caseRef, (c) => {
+        const o = applyTriage(p, c, verb, { ...(data.toCluster ? { toCluster: Number(data.toCluster) } : {}), by: email ?? "unknown", now: this.deps.now() });
+        summary = o.summary;
+        emailToSchool = o.email;
+        return o.fields;
+      });
+    } catch (e) {
+      if (e instanceof TriageRefused) return reply(errorCard(`${data.caseRef} was not changed`, e.message));
+      throw e;
+    }
+    if (emailToSchool && updated.fields.SenderEmail) {
+      await this.deps.mailer.send({ to: [updated.fields.SenderEmail], subject: emailToSchool.subject, body: emailToSchool.body, marker: `cd-${verb}-${data.caseRef}-${Date.now()}` });
+    }
+    this.deps.log.info("triage.done", { caseRef: data.caseRef, verb });
+    const card = triageCard(triageCardData(p, updated, { now: this.deps.now(), lastAction: summary }));
+    // Everyone who sees the card sees the change, not only the person who clicked.
+    if (context.activity.replyToId) {
+      const update = MessageFactory.attachment(CardFactory.adaptiveCard(card));
+      update.id = context.activity.replyToId;
+      await context.updateActivity(update).catch((e: Error) => this.deps.log.warn("triage.update-failed", { reason: e.message.slice(0, 80) }));
+    }
+    return reply(card);
+  }
+}

@@ -1,0 +1,31 @@
+/** Expands the Adaptive Card templates in this folder (openable in the Adaptive Cards designer). */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import ACData from "adaptivecards-templating";
+import type { TriageCardData } from "../core/triage.js";
+
+const { Template } = ACData as unknown as { Template: new (json: unknown) => { expand(ctx: { $root: unknown }): any } };
+
+function folder(): string {
+  // Works from the sources and from dist/ (the JSON stays in cards/).
+  const here = dirname(fileURLToPath(import.meta.url));
+  return existsSync(join(here, "triage.json")) ? here : join(here, "..", "..", "cards");
+}
+
+const cache = new Map<string, unknown>();
+export function template(name: string): unknown {
+  let t = cache.get(name);
+  if (!t) {
+    t = JSON.parse(readFileSync(join(folder(), `${name}.json`), "utf8"));
+    cache.set(name, t);
+  }
+  return t;
+}
+
+export function expand(name: string, data: unknown): any {
+  return new Template(template(name)).expand({ $root: data });
+}
+
+export const triageCard = (d: TriageCardData) => expand("triage", d);
+export const errorCard = (title: string, message: string) => expand("error", { title, message });

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ActivityTypes, TestAdapter, type Activity, type TurnContext } from "botbuilder";
+import azureFunctions from "@azure/functions";
+import { ClusterDeskBot, refKey } from "../../bot/bot.js";
+import { ConversationPacer, createAdapter } from "../../bot/adapter.js";
+import { expand, template, triageCard } from "../../cards/index.js";
+import { triageCardData } from "../../core/triage.js";
+import { botMessages } from "../../functions/messages.js";
+import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { partnership as p } from "../helpers/tenant.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../../config/load.js";
+
+const KL = "katy.luciani@hounslow.gov.uk";
+const GV = "georgie.venn@hounslow.gov.uk";
+const LEAD = p.partnershipLead.email.toLowerCase();
+const people: Record<string, string> = { kl: KL, gv: GV, lead: LEAD };
+
+let s: Stack;
+let bot: ClusterDeskBot;
+let caseRef: string;
+
+function adapter() {
+  return new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" } as never);
+}
+
+async function invoke(who: string, verb: string, data: Record<string, unknown>): Promise<any> {
+  const a = adapter();
+  const activity: Partial<Activity> = {
+    type: ActivityTypes.Invoke,
+    name: "adaptiveCard/action",
+    channelId: "msteams",
+    from: { id: who, name: who },
+    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
+  };
+  await a.processActivity(activity as Activity, async (ctx: TurnContext) => {
+    await bot.run(ctx);
+  });
+  // The invoke response is queued like any outgoing activity.
+  const response = a.activeQueue.find((x) => x.type === "invokeResponse");
+  expect(response?.value?.status).toBe(200);
+  return response!.value.body.value;
+}
+
+beforeAll(async () => {
+  s = await startStack({ at: "2023-05-02T09:00:00Z" });
+  const sender = "senco@worple.example";
+  await s.send({ from: sender, subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
+  await s.settle();
+  caseRef = "C5-2023-0001";
+  bot = new ClusterDeskBot({
+    partnership: p,
+    cases: s.deps.cases as never,
+    mailer: s.deps.mailer,
+    kv: s.deps.state,
+    log: s.deps.log,
+    now: () => new Date(s.tenant.now()),
+    resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null,
+  });
+}, 60_000);
+afterAll(() => s?.stop());
+
+describe("bot: triage cards", () => {
+  it("answers help and remembers the SCL's conversation for proactive cards", async () => {
+    await adapter().send({ type: "message", text: "help", from: { id: "kl", name: "Katy" } } as never).assertReply((a) => {
+      expect(a.text).toContain("Commands: **cases**, **help**.");
+    });
+    const ref = JSON.parse((await s.deps.state.getSync(refKey(KL)))!);
+    expect(ref.conversation).toBeDefined();
+    expect(s.logs.some((l) => l.includes("triage.no-conversation"))).toBe(true); // intake ran before KL talked to the bot
+  });
+
+  it("someone who is not the cluster's SCL gets an error card and nothing changes", async () => {
+    const card = await invoke("gv", "triage.accept", { caseRef });
+    expect(JSON.stringify(card)).toContain(`You cannot act on ${caseRef}`);
+    expect((await s.deps.cases.byRef(caseRef))!.fields.Status).toBe("Accepted");
+  });
+
+  it("the SCL accepts it to the agenda: the case and the card change", async () => {
+    const card = await invoke("kl", "triage.accept", { caseRef });
+    const text = JSON.stringify(card);
+    expect(text).toContain('"value":"On agenda"');
+    expect(text).toContain("Accepted to the agenda by katy.luciani@hounslow.gov.uk");
+    expect((await s.deps.cases.byRef(caseRef))!.fields.Status).toBe("On agenda");
+  });
+
+  it("acknowledging sends the school an email and stamps AcknowledgedAt, once", async () => {
+    await invoke("kl", "triage.acknowledge", { caseRef });
+    const c = await s.deps.cases.byRef(caseRef);
+    expect(Math.abs(Date.parse(c!.fields.AcknowledgedAt!) - s.tenant.now())).toBeLessThan(5_000); // stamped now (tenant clock: May 2023)
+    const mails = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter((o: any) => o.to === "senco@worple.example" && o.message.subject === `${caseRef}: your presentation form`);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].message.body.content).toContain("Katy Luciani");
+    const again = await invoke("kl", "triage.acknowledge", { caseRef });
+    expect(JSON.stringify(again)).toContain("was acknowledged on");
+  });
+
+  it("the partnership lead moves a case to another cluster; an unknown case or verb gets an error card", async () => {
+    const moved = await invoke("lead", "triage.move", { caseRef, toCluster: "4" });
+    expect(JSON.stringify(moved)).toContain("Moved to cluster 4 (KL)");
+    expect((await s.deps.cases.byRef(caseRef))!.fields).toMatchObject({ Cluster: 4, LeadInitials: "KL" });
+    expect(JSON.stringify(await invoke("kl", "triage.accept", { caseRef: "C9-2023-9999" }))).toContain("No case C9-2023-9999");
+    expect(JSON.stringify(await invoke("kl", "triage.explode", { caseRef }))).toContain("does not know the action");
+  });
+
+  it("simultaneous clicks: no lost update (412 retried)", async () => {
+    const refs = await Promise.all([invoke("kl", "triage.requestInfo", { caseRef }), invoke("lead", "triage.move", { caseRef, toCluster: "6" })]);
+    expect(refs).toHaveLength(2);
+    const c = (await s.deps.cases.byRef(caseRef))!;
+    expect(c.fields.Status).toBe("More information requested");
+    expect(c.fields.Cluster).toBe(6);
+  });
+});
+
+describe("cards", () => {
+  const KNOWN = new Set(["TextBlock", "FactSet", "Container", "Input.ChoiceSet", "ColumnSet", "Column", "Image", "ActionSet"]);
+  function check(card: any) {
+    expect(card.type).toBe("AdaptiveCard");
+    expect(card.version).toBe("1.5");
+    const walk = (els: any[]) => {
+      for (const e of els ?? []) {
+        expect(KNOWN.has(e.type), e.type).toBe(true);
+        if (e.type === "TextBlock") expect(typeof e.text).toBe("string");
+        if (e.type === "Input.ChoiceSet") expect(e.id).toBeTruthy();
+        walk(e.items);
+      }
+    };
+    walk(card.body);
+    for (const a of card.actions ?? []) {
+      expect(a.type).toBe("Action.Execute");
+      expect(a.verb).toMatch(/^triage\./);
+    }
+    expect(JSON.stringify(card)).not.toContain("${");
+  }
+
+  it("every template expands against its sample data into a valid 1.5 card", () => {
+    for (const name of ["triage", "error"]) {
+      const data = JSON.parse(readFileSync(join(packageRoot(), "cards", `${name}.data.json`), "utf8"));
+      check(expand(name, data));
+      expect((template(name) as any).$schema).toBe("http://adaptivecards.io/schemas/adaptive-card.json");
+    }
+  });
+
+  it("a card for a case with problems lists them; the card carries the case reference, not the form", async () => {
+    const card = triageCard(
+      triageCardData(p, { itemId: "1", etag: "x", fields: { Title: "C5-2023-0042", Status: "Needs attention", Cluster: 5, School: "Worple Primary School", Reasons: "No presentation form is attached." } }, { now: new Date("2023-05-02T09:00:00Z") }),
+    );
+    check(card);
+    const text = JSON.stringify(card);
+    expect(text).toContain("No presentation form is attached.");
+    expect(text).toContain("C5-2023-0042");
+  });
+});
+
+describe("bot: /api/messages and rate limits", () => {
+  it("with a bot app id configured, an unauthenticated request gets 401", async () => {
+    const adapterWithAuth = createAdapter({ appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" }, () => {});
+    const handler = botMessages(() => ({ adapter: adapterWithAuth, bot }));
+    const req = new azureFunctions.HttpRequest({ method: "POST", url: "http://localhost/api/messages", body: { string: JSON.stringify({ type: "message", text: "hi", channelId: "msteams", serviceUrl: "https://smba.trafficmanager.net/uk/", from: { id: "x" }, conversation: { id: "c" }, recipient: { id: "b" } }) }, headers: { "content-type": "application/json" } });
+    const r = await handler(req, new azureFunctions.InvocationContext());
+    expect(r.status).toBe(401);
+  });
+
+  it("posts to one conversation at most 7 a second", async () => {
+    const pacer = new ConversationPacer(7);
+    const started = Date.now();
+    for (let i = 0; i < 15; i++) await pacer.wait("conv-1");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000); // 7 + 7 + 1: two full waits
+    const other = Date.now();
+    await pacer.wait("conv-2");
+    expect(Date.now() - other).toBeLessThan(100); // other conversations are not held up
+  });
+});
