@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { inflateRawSync } from "node:zlib";
+import { buildPackage, crc32, manifest } from "../manifest/build.js";
+
+/** Reads a zip's entries (deflate or stored) from its central directory. */
+function unzip(buf: Buffer): Map<string, Buffer> {
+  const end = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = buf.readUInt16LE(end + 10);
+  let p = buf.readUInt32LE(end + 16);
+  const out = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    const method = buf.readUInt16LE(p + 10);
+    const crc = buf.readUInt32LE(p + 16);
+    const size = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extra = buf.readUInt16LE(p + 30);
+    const comment = buf.readUInt16LE(p + 32);
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.toString("utf8", p + 46, p + 46 + nameLen);
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const raw = buf.subarray(start, start + size);
+    const data = method === 8 ? inflateRawSync(raw) : raw;
+    expect(crc32(data)).toBe(crc);
+    out.set(name, data);
+    p += 46 + nameLen + extra + comment;
+  }
+  return out;
+}
+
+describe("Teams app package", () => {
+  it("zips manifest.json and the two icons, with the bot id and valid domain from the deployment", () => {
+    const env = { TEAMS_APP_ID: "2d3c7a6e-5b1f-4c8e-9a2d-6f0e1b7c3a94", BOT_APP_ID: "9f1c2b3a-4d5e-4f60-8a7b-1c2d3e4f5a6b", VALID_DOMAIN: "func-clusterdesk-prod.azurewebsites.net", MANIFEST_OUT: "dist/test-teams.zip" };
+    const { path } = buildPackage(env);
+    const files = unzip(readFileSync(path));
+    expect([...files.keys()]).toEqual(["manifest.json", "color.png", "outline.png"]);
+    const m = JSON.parse(files.get("manifest.json")!.toString());
+    expect(m).toMatchObject({
+      $schema: "https://developer.microsoft.com/json-schemas/teams/v1.22/MicrosoftTeams.schema.json",
+      manifestVersion: "1.22",
+      id: env.TEAMS_APP_ID,
+      bots: [{ botId: env.BOT_APP_ID, scopes: ["personal", "team", "groupChat"] }],
+      validDomains: [env.VALID_DOMAIN],
+      icons: { color: "color.png", outline: "outline.png" },
+    });
+    expect(m.name.short.length).toBeLessThanOrEqual(30);
+    expect(m.description.short.length).toBeLessThanOrEqual(80);
+    const size = (png: Buffer) => [png.readUInt32BE(16), png.readUInt32BE(20)];
+    expect(size(files.get("color.png")!)).toEqual([192, 192]);
+    expect(size(files.get("outline.png")!)).toEqual([32, 32]);
+  });
+
+  it("refuses values that are not GUIDs or host names", () => {
+    expect(() => manifest({ BOT_APP_ID: "my-bot" })).toThrow(/BOT_APP_ID must be a GUID/);
+    expect(() => manifest({ VALID_DOMAIN: "https://x/" })).toThrow(/VALID_DOMAIN must be a host name/);
+  });
+});
