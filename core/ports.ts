@@ -151,6 +151,8 @@ export interface StoredCase {
 
 export interface CaseStorePort {
   byRef(ref: string): Promise<StoredCase | null>;
+  /** Cases with an acknowledgement date on or after `since` (YYYY-MM-DD) that nobody acknowledged. */
+  awaitingAcknowledgement(since: string): Promise<StoredCase[]>;
   /** Applies `change` to the current fields and saves with If-Match, re-reading after a 412. */
   change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase>;
 }

@@ -1,7 +1,7 @@
 /** Builds the ports once per process from app settings; tests pass their own. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { Partnership } from "../core/config.js";
-import type { Logger } from "../core/ports.js";
+import type { CaseRegisterPort, CaseStorePort, Logger } from "../core/ports.js";
 import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
 import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
@@ -21,6 +21,8 @@ import { CardFactory, MessageFactory } from "botbuilder";
 
 export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   bot: { adapter: CloudAdapter; bot: ClusterDeskBot; appId: string | null };
+  /** The SharePoint case register serves intake and triage alike. */
+  cases: CaseRegisterPort & CaseStorePort;
   settings: Settings;
   graph: Client;
   /** Origin of the Graph endpoint in use (links stored for another one are stale). */

@@ -6,6 +6,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import { processMessage, sha } from "../core/usecases/intake.js";
 import { runOutlook } from "../core/usecases/outlook.js";
+import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
 import type { AppDeps } from "./deps.js";
 
 export const SUBSCRIPTION_MINUTES = 10_000; // Graph allows at most 10,080 for mail
@@ -197,5 +198,14 @@ export function outlookReminders(deps: () => AppDeps) {
     const d = deps();
     const r = await runOutlook({ ...d, kv: d.state });
     context.log(`outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`);
+  };
+}
+
+/** Hourly: acknowledgement reminders to SCLs and escalations to the partnership lead (each once). */
+export function acknowledgements(deps: () => AppDeps) {
+  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const d = deps();
+    const r = await runAcknowledgements({ ...d, kv: d.state });
+    context.log(`acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated`);
   };
 }

@@ -51,7 +51,7 @@ beforeAll(async () => {
   caseRef = "C5-2023-0001";
   bot = new ClusterDeskBot({
     partnership: p,
-    cases: s.deps.cases as never,
+    cases: s.deps.cases,
     mailer: s.deps.mailer,
     kv: s.deps.state,
     log: s.deps.log,
