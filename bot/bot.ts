@@ -6,7 +6,10 @@ import { CardFactory, MessageFactory, TeamsActivityHandler, TeamsInfo, TurnConte
 import type { Partnership } from "../core/config.js";
 import type { CaseStorePort, KeyValuePort, Logger, MailSenderPort } from "../core/ports.js";
 import { applyTriage, mayTriage, TRIAGE_VERBS, TriageRefused, triageCardData, type TriageVerb } from "../core/triage.js";
-import { errorCard, triageCard } from "../cards/index.js";
+import { agendaCard, errorCard, triageCard } from "../cards/index.js";
+import { agendaData, budgetOverview } from "../core/agenda.js";
+import { clusterChannelKey } from "../core/usecases/agenda.js";
+import { meetingsOf } from "../core/schedule.js";
 
 export interface BotDeps {
   partnership: Partnership;
@@ -59,9 +62,52 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     await this.deps.kv.setSync(refKey(email), ref);
   }
 
+  /** Clusters the person leads (all of them for the partnership lead). */
+  private async clustersOf(context: TurnContext): Promise<number[]> {
+    const p = this.deps.partnership;
+    const email = await this.email(context);
+    if (!email) return [];
+    if (p.partnershipLead.email.toLowerCase() === email) return p.clusters.map((c) => c.id);
+    return p.leads.find((l) => l.email.toLowerCase() === email)?.clusters ?? [];
+  }
+
   private async command(context: TurnContext): Promise<void> {
     const text = (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim().toLowerCase();
     const p = this.deps.partnership;
+    const link = /^cluster\s+(\d+)$/.exec(text);
+    if (link) {
+      const id = Number(link[1]);
+      if (!p.clusters.some((c) => c.id === id)) {
+        await context.sendActivity(`There is no cluster ${id}.`);
+        return;
+      }
+      if (!(await this.clustersOf(context)).includes(id)) {
+        await context.sendActivity(`Only cluster ${id}'s SEND Cluster Lead or the partnership lead can choose its channel.`);
+        return;
+      }
+      await this.deps.kv.setSync(clusterChannelKey(id), JSON.stringify(TurnContext.getConversationReference(context.activity)));
+      await context.sendActivity(`This conversation now gets cluster ${id}'s agendas, ${p.agenda.postWorkingDaysBefore} working days before each meeting.`);
+      return;
+    }
+    if (text === "agenda" || text === "budget") {
+      const mine = await this.clustersOf(context);
+      if (!mine.length) {
+        await context.sendActivity("Agendas and budgets are for SEND Cluster Leads and the partnership lead.");
+        return;
+      }
+      for (const id of mine.slice(0, 6)) {
+        const c = p.clusters.find((x) => x.id === id)!;
+        const cases = await this.deps.cases.ofCluster(id);
+        if (text === "budget") {
+          await context.sendActivity(`Cluster ${id}: ${budgetOverview(p, c, cases).text}.`);
+          continue;
+        }
+        const next = meetingsOf(p, c).find((m) => m.startsAt > this.deps.now());
+        if (!next) await context.sendActivity(`No cluster ${id} meeting after today is published yet.`);
+        else await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(agendaCard(agendaData(p, c, next, cases)))));
+      }
+      return;
+    }
     if (text === "cases") {
       const email = await this.email(context);
       const clusters = p.leads.find((l) => l.email.toLowerCase() === email)?.clusters ?? [];
@@ -70,7 +116,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     }
     await context.sendActivity(
       MessageFactory.text(
-        [`Cluster Desk for the ${p.name}.`, "New presentation forms arrive here as triage cards: accept to agenda, acknowledge the school, ask for more information, refer to the SEND Adviser, or move to another cluster.", "Commands: **cases**, **help**."].join("\n\n"),
+        [`Cluster Desk for the ${p.name}.`, "New presentation forms arrive here as triage cards: accept to agenda, acknowledge the school, ask for more information, refer to the SEND Adviser, or move to another cluster.", "Commands: **agenda**, **budget**, **cases**, **cluster <number>** (in a cluster's channel: send its agendas there), **help**."].join("\n\n"),
       ),
     );
   }

@@ -29,3 +29,5 @@ export function expand(name: string, data: unknown): any {
 
 export const triageCard = (d: TriageCardData) => expand("triage", d);
 export const errorCard = (title: string, message: string) => expand("error", { title, message });
+
+export const agendaCard = (d: import("../core/agenda.js").AgendaData) => expand("agenda", d);

@@ -167,6 +167,10 @@ export const partnershipSchema = z
       })
       .strict()
       .default({ meetingMinutes: 120, htReminderWorkingDays: 2, deadlineReminderWorkingDays: 3 }),
+    agenda: z
+      .object({ postWorkingDaysBefore: z.number().int().nonnegative().default(3), cpdMinutes: z.number().int().nonnegative().default(15) })
+      .strict()
+      .default({ postWorkingDaysBefore: 3, cpdMinutes: 15 }),
     budgetRag: z
       .object({ amberFrom: z.number().min(0).max(1), redFrom: z.number().min(0).max(1) })
       .strict()

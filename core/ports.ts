@@ -146,11 +146,22 @@ export interface KeyValuePort {
 export interface StoredCase {
   itemId: string;
   etag: string;
-  fields: Partial<CaseFields> & { Title: string; Status: CaseStatus; AcknowledgedAt?: string | null };
+  fields: Partial<CaseFields> & {
+    Title: string;
+    Status: CaseStatus;
+    AcknowledgedAt?: string | null;
+    CaseType?: "Individual" | "Group" | null;
+    CypCount?: number | null;
+    TermsSought?: number | null;
+    AmountRequested?: number | null;
+    AmountAwarded?: number | null;
+  };
 }
 
 export interface CaseStorePort {
   byRef(ref: string): Promise<StoredCase | null>;
+  /** A cluster's cases (any status). */
+  ofCluster(cluster: number): Promise<StoredCase[]>;
   /** Cases with an acknowledgement date on or after `since` (YYYY-MM-DD) that nobody acknowledged. */
   awaitingAcknowledgement(since: string): Promise<StoredCase[]>;
   /** Applies `change` to the current fields and saves with If-Match, re-reading after a 412. */

@@ -15,12 +15,13 @@ import { settingsFromEnv, type Settings } from "./settings.js";
 import type { CloudAdapter } from "botbuilder";
 import { ClusterDeskBot, refKey } from "../bot/bot.js";
 import { botSettingsFromEnv, ConversationPacer, createAdapter, postProactive } from "../bot/adapter.js";
-import { triageCard } from "../cards/index.js";
+import { agendaCard, triageCard } from "../cards/index.js";
 import { triageCardData } from "../core/triage.js";
 import { CardFactory, MessageFactory } from "botbuilder";
 
 export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   bot: { adapter: CloudAdapter; bot: ClusterDeskBot; appId: string | null };
+  postAgenda: (conversationRef: string, data: import("../core/agenda.js").AgendaData) => Promise<void>;
   /** The SharePoint case register serves intake and triage alike. */
   cases: CaseRegisterPort & CaseStorePort;
   settings: Settings;
@@ -72,6 +73,12 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     partnership: p,
     bot: { adapter, bot, appId: botSettings.appId },
     announce,
+    postAgenda: async (ref, data) => {
+      const card = agendaCard(data);
+      await postProactive(adapter, botSettings.appId, ref, pacer, async (ctx) => {
+        await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+      });
+    },
     graph: client,
     graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,

@@ -7,6 +7,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@a
 import { processMessage, sha } from "../core/usecases/intake.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
+import { runAgendas } from "../core/usecases/agenda.js";
 import type { AppDeps } from "./deps.js";
 
 export const SUBSCRIPTION_MINUTES = 10_000; // Graph allows at most 10,080 for mail
@@ -207,5 +208,14 @@ export function acknowledgements(deps: () => AppDeps) {
     const d = deps();
     const r = await runAcknowledgements({ ...d, kv: d.state });
     context.log(`acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated`);
+  };
+}
+
+/** Hourly: each cluster's agenda to its channel N working days before the meeting (once). */
+export function agendas(deps: () => AppDeps) {
+  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const d = deps();
+    const r = await runAgendas({ ...d, kv: d.state });
+    context.log(`agendas: ${r.posted.length} posted; ${r.waiting.join("; ") || "none waiting"}`);
   };
 }

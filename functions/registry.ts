@@ -2,7 +2,7 @@
 import type { HttpHandler, InvocationContext, Timer } from "@azure/functions";
 import { appDeps, type AppDeps } from "./deps.js";
 import { botMessages } from "./messages.js";
-import { acknowledgements, mailIntake, mailLifecycle, mailNotification, mailSubscription, mailSweep, outlookReminders } from "./mail.js";
+import { acknowledgements, agendas, mailIntake, mailLifecycle, mailNotification, mailSubscription, mailSweep, outlookReminders } from "./mail.js";
 
 export type FunctionDef =
   | { name: string; trigger: "http"; route: string; methods: ("GET" | "POST")[]; handler: HttpHandler }
@@ -21,5 +21,6 @@ export function functionDefs(deps: () => AppDeps = appDeps): FunctionDef[] {
     // Hourly in UTC; the use case works out London dates, and sends each reminder once.
     { name: "outlookReminders", trigger: "timer", schedule: "0 20 * * * *", handler: outlookReminders(deps) },
     { name: "acknowledgements", trigger: "timer", schedule: "0 35 * * * *", handler: acknowledgements(deps) },
+    { name: "agendas", trigger: "timer", schedule: "0 50 * * * *", handler: agendas(deps) },
   ];
 }

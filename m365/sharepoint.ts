@@ -210,6 +210,19 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     return { itemId: String(item.id), etag: item["@odata.etag"], fields };
   }
 
+  async ofCluster(cluster: number): Promise<StoredCase[]> {
+    const out: StoredCase[] = [];
+    let page = await this.site.client.api(await this.base("Cases")).filter(`fields/Cluster eq ${cluster}`).expand("fields").top(200).get();
+    for (;;) {
+      for (const item of page.value) {
+        const { "@odata.etag": _e, ...fields } = item.fields;
+        out.push({ itemId: String(item.id), etag: item["@odata.etag"], fields });
+      }
+      if (!page["@odata.nextLink"]) return out;
+      page = await this.site.client.api(page["@odata.nextLink"]).get();
+    }
+  }
+
   async awaitingAcknowledgement(since: string): Promise<StoredCase[]> {
     const out: StoredCase[] = [];
     let page = await this.site.client.api(await this.base("Cases")).filter(`fields/AckDueBy ge '${since}T00:00:00Z'`).expand("fields").top(200).get();

@@ -64,7 +64,7 @@ afterAll(() => s?.stop());
 describe("bot: triage cards", () => {
   it("answers help and remembers the SCL's conversation for proactive cards", async () => {
     await adapter().send({ type: "message", text: "help", from: { id: "kl", name: "Katy" } } as never).assertReply((a) => {
-      expect(a.text).toContain("Commands: **cases**, **help**.");
+      expect(a.text).toContain("Commands: **agenda**, **budget**, **cases**, **cluster <number>**");
     });
     const ref = JSON.parse((await s.deps.state.getSync(refKey(KL)))!);
     expect(ref.conversation).toBeDefined();
@@ -135,7 +135,7 @@ describe("cards", () => {
   }
 
   it("every template expands against its sample data into a valid 1.5 card", () => {
-    for (const name of ["triage", "error"]) {
+    for (const name of ["triage", "error", "agenda"]) {
       const data = JSON.parse(readFileSync(join(packageRoot(), "cards", `${name}.data.json`), "utf8"));
       check(expand(name, data));
       expect((template(name) as any).$schema).toBe("http://adaptivecards.io/schemas/adaptive-card.json");

@@ -1,0 +1,97 @@
+/**
+ * The agenda for a cluster meeting (seed 000): the cluster budget overview with its RAG rating, CPD
+ * in the first meeting of each term (15 minutes), and the accepted cases, presented and voted on.
+ * Case references only: the card never shows a child's name.
+ */
+import type { Cluster, Partnership } from "./config.js";
+import { fundingCap, formatPounds, FundingInputError } from "./funding.js";
+import type { StoredCase } from "./ports.js";
+import { resolveRota, termDates } from "./rota.js";
+import type { ScheduledMeeting } from "./schedule.js";
+import { describeLocal } from "./time.js";
+
+export type Rag = "Red" | "Amber" | "Green";
+
+export interface BudgetOverview {
+  budget: number | null;
+  committed: number;
+  rag: Rag | null;
+  text: string;
+}
+
+export function budgetOverview(p: Partnership, c: Cluster, cases: StoredCase[]): BudgetOverview {
+  const committed = cases.reduce((n, x) => n + (x.fields.AmountAwarded ?? 0), 0);
+  if (!c.budget) return { budget: null, committed, rag: null, text: `${formatPounds(committed)} awarded; no cluster budget is configured, so no RAG rating` };
+  const share = committed / c.budget;
+  const rag: Rag = share >= p.budgetRag.redFrom ? "Red" : share >= p.budgetRag.amberFrom ? "Amber" : "Green";
+  return { budget: c.budget, committed, rag, text: `${formatPounds(committed)} of ${formatPounds(c.budget)} committed (${Math.round(share * 100)}%): ${rag}` };
+}
+
+function termOf(date: string): string | null {
+  const yy = date.slice(2, 4);
+  for (const t of ["Aut", "Spr", "Sum"]) {
+    const name = `${t} ${yy}`;
+    const { from, to } = termDates(name);
+    if (date >= from && date <= to) return name;
+  }
+  return null;
+}
+
+/** The first meeting of its term (for this cluster) carries the CPD slot. */
+export function isFirstOfTerm(c: Cluster, meetingDate: string): boolean {
+  const term = termOf(meetingDate);
+  return !c.meetings.some((m) => m.date < meetingDate && termOf(m.date) === term);
+}
+
+export interface AgendaData {
+  title: string;
+  meeting: string;
+  htRep: string;
+  budget: string;
+  rag: string;
+  ragColour: "Attention" | "Warning" | "Good" | "Default";
+  cpd: string;
+  hasCpd: boolean;
+  cases: { ref: string; kind: string; cyp: string; terms: string; requested: string; cap: string }[];
+  hasCases: boolean;
+}
+
+export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, cases: StoredCase[]): AgendaData {
+  const rota = resolveRota(p, c).assignments.find((a) => a.meeting.date === m.date);
+  const budget = budgetOverview(p, c, cases);
+  const listed = cases
+    .filter((x) => x.fields.Status === "On agenda" && x.fields.MeetingDate && new Date(x.fields.MeetingDate).getTime() === m.startsAt.getTime())
+    .sort((a, b) => (a.fields.ReceivedAt ?? "").localeCompare(b.fields.ReceivedAt ?? ""));
+  const cpd = isFirstOfTerm(c, m.date);
+  return {
+    title: `Cluster ${c.id} meeting agenda`,
+    meeting: describeLocal(m.startsAt),
+    htRep: rota?.school ? `Headteacher representative: ${rota.school.name}` : "Headteacher representative: none rostered",
+    budget: budget.text,
+    rag: budget.rag ?? "Not rated",
+    ragColour: budget.rag === "Red" ? "Attention" : budget.rag === "Amber" ? "Warning" : budget.rag === "Green" ? "Good" : "Default",
+    cpd: cpd && p.agenda.cpdMinutes ? `CPD: ${p.agenda.cpdMinutes} minutes (first meeting of the term)` : "",
+    hasCpd: cpd && p.agenda.cpdMinutes > 0,
+    cases: listed.map((x) => {
+      const f = x.fields;
+      let cap = "to confirm";
+      if (f.CypCount && f.TermsSought) {
+        try {
+          cap = formatPounds(fundingCap(p, { cyp: f.CypCount, terms: f.TermsSought, date: m.date }).cap);
+        } catch (e) {
+          if (!(e instanceof FundingInputError)) throw e;
+          cap = e.message;
+        }
+      }
+      return {
+        ref: f.Title,
+        kind: f.CaseType ?? (f.CypCount ? (f.CypCount === 1 ? "Individual" : "Group") : "to confirm"),
+        cyp: f.CypCount ? String(f.CypCount) : "?",
+        terms: f.TermsSought ? String(f.TermsSought) : "?",
+        requested: f.AmountRequested != null ? formatPounds(f.AmountRequested) : "?",
+        cap,
+      };
+    }),
+    hasCases: listed.length > 0,
+  };
+}

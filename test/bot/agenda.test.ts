@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ActivityTypes, TestAdapter } from "botbuilder";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { ClusterDeskBot } from "../../bot/bot.js";
+import { agendaData, budgetOverview, isFirstOfTerm } from "../../core/agenda.js";
+import { parsePartnership } from "../../core/config.js";
+import { meetingsOf } from "../../core/schedule.js";
+import { clusterChannelKey, runAgendas } from "../../core/usecases/agenda.js";
+import { resolveConfigPath } from "../../config/load.js";
+import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+
+const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
+raw.clusters[4].budget = 30000;
+const p = parsePartnership(raw).partnership;
+const c5 = p.clusters.find((c) => c.id === 5)!;
+const KL = "katy.luciani@hounslow.gov.uk";
+const people: Record<string, string> = { kl: KL, gv: "georgie.venn@hounslow.gov.uk" };
+let s: Stack;
+let bot: ClusterDeskBot;
+
+async function say(who: string, text: string, conversation = "conv-5") {
+  const a = new TestAdapter(async (ctx) => bot.run(ctx));
+  const replies: any[] = [];
+  await a.processActivity({ type: ActivityTypes.Message, text, channelId: "msteams", from: { id: who, name: who }, conversation: { id: conversation } } as never, async (ctx) => bot.run(ctx));
+  replies.push(...a.activeQueue);
+  return replies;
+}
+
+beforeAll(async () => {
+  s = await startStack({ partnership: p, at: "2023-05-02T09:00:00Z" });
+  await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
+  await s.send({ from: "senco@bolder.example", subject: "Cluster 5/KL/Bolder Academy", text: "x", attachments: [pdfForm()] });
+  await s.settle();
+  await s.deps.cases.change("C5-2023-0001", () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
+  bot = new ClusterDeskBot({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date(s.tenant.now()), resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null });
+}, 60_000);
+afterAll(() => s?.stop());
+
+describe("agenda", () => {
+  it("budget and RAG rating from the cluster budget and the thresholds", () => {
+    const awarded = (n: number) => [{ itemId: "1", etag: "", fields: { Title: "x", Status: "Decided" as const, AmountAwarded: n } }];
+    expect(budgetOverview(p, c5, awarded(12000))).toMatchObject({ rag: "Green", text: "£12,000 of £30,000 committed (40%): Green" });
+    expect(budgetOverview(p, c5, awarded(24000)).rag).toBe("Amber");
+    expect(budgetOverview(p, c5, awarded(27000)).rag).toBe("Red");
+    expect(budgetOverview(p, p.clusters[0]!, awarded(1000)).rag).toBeNull();
+  });
+
+  it("CPD only in the first meeting of the term", () => {
+    expect(isFirstOfTerm(c5, "2023-05-18")).toBe(true);
+    expect(isFirstOfTerm(c5, "2023-06-15")).toBe(false);
+  });
+
+  it("lists accepted cases with their cap under the policy in force", async () => {
+    const may = meetingsOf(p, c5)[0]!;
+    const d = agendaData(p, c5, may, await s.deps.cases.ofCluster(5));
+    expect(d).toMatchObject({ meeting: "Thursday 18 May 2023, 2pm", htRep: "Headteacher representative: Worple Primary School", hasCpd: true, hasCases: true });
+    expect(d.cases).toEqual([{ ref: "C5-2023-0001", kind: "Group", cyp: "5", terms: "2", requested: "£4,500", cap: "£4,000" }]);
+  });
+
+  it("the SCL links the cluster's channel; someone else cannot", async () => {
+    expect((await say("gv", "cluster 5"))[0].text).toMatch(/Only cluster 5's SEND Cluster Lead or the partnership lead/);
+    expect(await s.deps.state.getSync(clusterChannelKey(5))).toBeNull();
+    expect((await say("kl", "cluster 5", "channel-c5"))[0].text).toMatch(/now gets cluster 5's agendas, 3 working days before/);
+    expect(JSON.parse((await s.deps.state.getSync(clusterChannelKey(5)))!).conversation.id).toBe("channel-c5");
+  });
+
+  it("agenda and budget answer in chat", async () => {
+    const agenda = await say("kl", "agenda");
+    const cards = agenda.filter((a) => a.attachments).map((a) => a.attachments[0].content);
+    expect(cards.map((c) => c.body[0].text)).toEqual(["Cluster 4 meeting agenda", "Cluster 5 meeting agenda"]); // KL leads both
+    const card = cards[1];
+    expect(JSON.stringify(card)).toContain("C5-2023-0001");
+    expect(JSON.stringify(card)).toContain("£4,000");
+    const budget = await say("kl", "budget");
+    expect(budget.map((a) => a.text)).toContain("Cluster 5: £0 of £30,000 committed (0%): Green.");
+  });
+
+  it("posts each agenda to its channel three working days before, once", async () => {
+    const posts: { ref: string; data: any }[] = [];
+    const run = () => runAgendas({ ...s.deps, partnership: p, kv: s.deps.state, postAgenda: async (ref, data) => void posts.push({ ref, data }) });
+    s.at("2023-05-12T09:00:00Z"); // Friday: four working days before Thursday 18 May
+    expect((await run()).posted).toEqual([]);
+    s.at("2023-05-15T09:00:00Z"); // Monday: three working days before
+    const r = await run();
+    expect(r.posted).toEqual(["cluster 5 2023-05-18"]);
+    expect(r.waiting.some((w) => w.startsWith("cluster 1: no channel linked"))).toBe(true);
+    expect((await run()).posted).toEqual([]);
+    expect(posts).toHaveLength(1);
+    expect(JSON.parse(posts[0]!.ref).conversation.id).toBe("channel-c5");
+    expect(posts[0]!.data.cases.map((x: any) => x.ref)).toEqual(["C5-2023-0001"]);
+  });
+});
