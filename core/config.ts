@@ -167,6 +167,17 @@ export const partnershipSchema = z
       })
       .strict()
       .default({ meetingMinutes: 120, htReminderWorkingDays: 2, deadlineReminderWorkingDays: 3 }),
+    votes: z
+      .object({
+        /** Votes needed (abstentions count towards it) before a vote can be closed with a decision. */
+        quorum: z.number().int().positive().default(3),
+        /** "majority": more agree than do not; "two-thirds": at least two thirds of those not abstaining agree. */
+        rule: z.enum(["majority", "two-thirds"]).default("majority"),
+        /** Whether voters see the running tally before the vote closes. */
+        showTallyWhileOpen: z.boolean().default(false),
+      })
+      .strict()
+      .default({ quorum: 3, rule: "majority", showTallyWhileOpen: false }),
     agenda: z
       .object({ postWorkingDaysBefore: z.number().int().nonnegative().default(3), cpdMinutes: z.number().int().nonnegative().default(15) })
       .strict()
