@@ -4,9 +4,11 @@
  */
 import { CardFactory, MessageFactory, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type ConversationReference } from "botbuilder";
 import type { Partnership } from "../core/config.js";
-import type { CaseStorePort, KeyValuePort, Logger, MailSenderPort } from "../core/ports.js";
+import type { AuditRow, CaseStorePort, KeyValuePort, Logger, MailSenderPort, VoteStorePort } from "../core/ports.js";
+import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../core/votes.js";
+import { fundingCap, formatPounds } from "../core/funding.js";
 import { applyTriage, mayTriage, TRIAGE_VERBS, TriageRefused, triageCardData, type TriageVerb } from "../core/triage.js";
-import { agendaCard, errorCard, triageCard } from "../cards/index.js";
+import { agendaCard, errorCard, triageCard, voteCard } from "../cards/index.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
 import { clusterChannelKey } from "../core/usecases/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
@@ -18,6 +20,8 @@ export interface BotDeps {
   kv: KeyValuePort;
   log: Logger;
   now: () => Date;
+  votes?: VoteStorePort;
+  audit?: (row: AuditRow) => Promise<void>;
   /** Who is acting: their email from the Teams roster (replaceable in tests). */
   resolveEmail?: (context: TurnContext) => Promise<string | null>;
 }
@@ -122,6 +126,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    if (String(invoke.action.verb).startsWith("vote.")) return this.vote(context, String(invoke.action.verb), (invoke.action.data ?? {}) as Record<string, unknown>);
     const verb = invoke.action.verb as TriageVerb;
     const data = (invoke.action.data ?? {}) as { caseRef?: string; toCluster?: string };
     const reply = (card: unknown): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD, value: card as Record<string, unknown> });
@@ -162,5 +167,111 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       await context.updateActivity(update).catch((e: Error) => this.deps.log.warn("triage.update-failed", { reason: e.message.slice(0, 80) }));
     }
     return reply(card);
+  }
+
+  // ---- votes -------------------------------------------------------------------------------
+
+  private async vote(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<AdaptiveCardInvokeResponse> {
+    const reply = (card: unknown): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD, value: card as Record<string, unknown> });
+    const p = this.deps.partnership;
+    const ref = String(data.caseRef ?? "");
+    const store = this.deps.votes;
+    if (!store) return reply(errorCard("Votes are not available", "This deployment has no Votes list."));
+    const email = await this.email(context);
+    const c = await this.deps.cases.byRef(ref);
+    if (!c) return reply(errorCard(`No case ${ref}`, "The case is not in the Cases list."));
+    const cluster = p.clusters.find((x) => x.id === c.fields.Cluster);
+    if (!cluster) return reply(errorCard(`${ref} has no cluster`, "Move the case to a cluster before voting."));
+    const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
+    const key = `vote|${ref}`;
+    type Session = { status: "open" | "closed"; ids: Record<string, string>; lines?: string[]; decision?: string };
+    const load = async (): Promise<Session | null> => {
+      const raw = await this.deps.kv.getSync(key);
+      return raw ? (JSON.parse(raw) as Session) : null;
+    };
+    const voters = eligibleVoters(p, cluster, meetingDate, c.fields.School ?? null);
+    const isLead = mayTriage(p, cluster.id, email);
+    const view = async (session: Session): Promise<unknown> => {
+      const all = await store.votes(ref);
+      const mine = all.find((v) => v.voter === email);
+      const t = tally(all);
+      const cyp = c.fields.CypCount ?? null;
+      const terms = c.fields.TermsSought ?? null;
+      let cap = "to confirm (CYP count and terms)";
+      if (cyp && terms && meetingDate) cap = formatPounds(fundingCap(p, { cyp, terms, date: meetingDate }).cap);
+      const open = session.status === "open";
+      return voteCard({
+        caseRef: ref,
+        requested: c.fields.AmountRequested != null ? formatPounds(c.fields.AmountRequested) : "not given",
+        requestedNumber: c.fields.AmountRequested ?? 0,
+        cap,
+        state: open ? `Open: ${t.total} of ${voters.length} voted` : `Closed: ${session.decision}`,
+        yourChoice: mine ? CHOICE_LABEL[mine.choice] : voters.some((v) => v.email === email) ? "not voted" : "you do not vote on this case",
+        showTally: !open || p.votes.showTallyWhileOpen,
+        tallyText: `Agree ${t.agree}, do not fund ${t.disagree}, abstain ${t.abstain}`,
+        lines: (session.lines ?? []).map((line) => ({ line })),
+        isOpen: open,
+        isLead,
+        canVote: voters.some((v) => v.email === email),
+        // Each person who has taken part sees their own view (Teams allows at most 60 ids).
+        userIds: Object.values(session.ids).slice(0, 60),
+      });
+    };
+    const remember = (session: Session) => {
+      if (email) session.ids[email] = context.activity.from.id;
+    };
+
+    if (verb === "vote.open") {
+      if (!isLead) return reply(errorCard(`You cannot open a vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead opens votes."));
+      if (c.fields.Status !== "On agenda") return reply(errorCard(`${ref} is not on the agenda`, "Accept the case to the agenda first."));
+      const session: Session = (await load()) ?? { status: "open", ids: {} };
+      remember(session);
+      await this.deps.kv.setSync(key, JSON.stringify(session));
+      return reply(await view(session));
+    }
+    const session = await load();
+    if (!session) return reply(errorCard(`No vote is open on ${ref}`, "The SEND Cluster Lead opens the vote in the meeting."));
+    if (verb === "vote.refresh") return reply(await view(session));
+    if (verb === "vote.cast") {
+      const choice = String(data.choice) as VoteChoice;
+      if (session.status !== "open") return reply(errorCard(`The vote on ${ref} has closed`, "Your vote was not recorded."));
+      if (!["agree", "disagree", "abstain"].includes(choice)) return reply(errorCard("Unknown choice", "Choose agree, do not fund or abstain."));
+      if (!email || !voters.some((v) => v.email === email)) {
+        return reply(errorCard(`You cannot vote on ${ref}`, "Only SENDCos of the cluster's schools and the meeting's headteacher representative vote, and not on their own school's case. No vote was recorded."));
+      }
+      await store.cast(ref, email, choice, this.deps.now().toISOString());
+      // Re-read: the vote may have closed while this click was in flight.
+      const now = (await load())!;
+      remember(now);
+      if (now.status === "open") await this.deps.kv.setSync(key, JSON.stringify({ ...now, ids: { ...now.ids, ...session.ids, ...(email ? { [email]: context.activity.from.id } : {}) } }));
+      return reply(await view(now));
+    }
+    if (verb === "vote.close") {
+      if (!isLead) return reply(errorCard(`You cannot close the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead closes votes."));
+      if (session.status === "closed") return reply(await view(session));
+      const all = await store.votes(ref);
+      const panel = Number(data.panelAmount ?? c.fields.AmountRequested ?? 0);
+      if (!Number.isFinite(panel) || panel < 0) return reply(errorCard("Amount not valid", "Enter the amount the panel agreed, in pounds."));
+      if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) return reply(errorCard(`${ref} is missing details`, "Record the number of CYP, the terms sought and the meeting before closing the vote."));
+      const d = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
+      const closed: Session = { ...session, status: "closed", lines: d.lines, decision: `${d.decision}${d.award ? `, ${formatPounds(d.award)}` : ""}` };
+      await this.deps.kv.setSync(key, JSON.stringify(closed));
+      const at = this.deps.now().toISOString();
+      if (d.decision !== "No decision") {
+        await this.deps.cases.change(ref, () => ({ Decision: d.decision as never, AmountAwarded: d.award, DecisionAt: at, Status: "Decided" }));
+        if (c.fields.SenderEmail) {
+          await this.deps.mailer.send({
+            to: [c.fields.SenderEmail],
+            subject: `${ref}: decision of the cluster ${cluster.id} meeting`,
+            body: [`The cluster ${cluster.id} meeting has decided on case ${ref}.`, "", ...d.lines, "", `${p.name}`].join("\n"),
+            marker: `cd-decision-${ref}`,
+          });
+        }
+      }
+      await this.deps.audit?.({ key: `vote|${ref}|close`, event: "vote-closed", caseRef: ref, outcome: d.decision, at, actor: email ?? "unknown", detail: `agree ${tally(all).agree}, disagree ${tally(all).disagree}, abstain ${tally(all).abstain}; award ${d.award}` });
+      this.deps.log.info("vote.closed", { caseRef: ref, decision: d.decision, award: d.award });
+      return reply(await view(closed));
+    }
+    return reply(errorCard("That action is not known", `Cluster Desk does not know the action "${verb}".`));
   }
 }

@@ -31,3 +31,4 @@ export const triageCard = (d: TriageCardData) => expand("triage", d);
 export const errorCard = (title: string, message: string) => expand("error", { title, message });
 
 export const agendaCard = (d: import("../core/agenda.js").AgendaData) => expand("agenda", d);
+export const voteCard = (d: Record<string, unknown>) => expand("vote", d);

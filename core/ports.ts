@@ -167,3 +167,9 @@ export interface CaseStorePort {
   /** Applies `change` to the current fields and saves with If-Match, re-reading after a 412. */
   change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase>;
 }
+
+export interface VoteStorePort {
+  /** One row per voter per case (VoteKey unique): casting again changes it. */
+  cast(caseRef: string, voter: string, choice: "agree" | "disagree" | "abstain", at: string): Promise<void>;
+  votes(caseRef: string): Promise<{ voter: string; choice: "agree" | "disagree" | "abstain" }[]>;
+}

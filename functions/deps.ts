@@ -9,7 +9,7 @@ import { loadPartnership } from "../config/load.js";
 import { createGraphClient, graphSettingsFromEnv } from "../m365/graph.js";
 import { GraphMailbox } from "../m365/mailbox.js";
 import { IntakeQueue } from "../m365/queue.js";
-import { GraphCaseRegister, SharePointSite } from "../m365/sharepoint.js";
+import { GraphCaseRegister, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
 import type { CloudAdapter } from "botbuilder";
@@ -50,7 +50,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   const cases = new GraphCaseRegister(site);
   const botSettings = botSettingsFromEnv(env);
   const adapter = createAdapter(botSettings, (e) => log.warn("bot.error", { reason: e.message.slice(0, 120) }));
-  const bot = new ClusterDeskBot({ partnership: p, cases, mailer, kv: state, log, now: () => new Date() });
+  const bot = new ClusterDeskBot({ partnership: p, cases, mailer, kv: state, log, now: () => new Date(), votes: new GraphVotes(site), audit: (row) => cases.audit(row) });
   const pacer = new ConversationPacer();
   /** After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot. */
   const announce = async (caseRef: string, leadEmail: string | null) => {

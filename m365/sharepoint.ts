@@ -1,5 +1,6 @@
 /** The SharePoint lists: schema, idempotent provisioning, and the case register. */
 import type { Client } from "@microsoft/microsoft-graph-client";
+import type { VoteStorePort } from "../core/ports.js";
 import { CASE_STATUSES, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus, type CaseStorePort, type StoredCase } from "../core/ports.js";
 
 export interface ColumnSpec {
@@ -263,6 +264,38 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
       });
     } catch (e) {
       if (status(e) !== 409) throw e; // written before a crash: nothing to do
+    }
+  }
+}
+
+const CHOICE_TEXT = { agree: "Agree to fund", disagree: "Do not fund (alternative support)", abstain: "Abstain" } as const;
+const CHOICE_OF: Record<string, "agree" | "disagree" | "abstain"> = { "Agree to fund": "agree", "Do not fund (alternative support)": "disagree", Abstain: "abstain" };
+
+/** Votes list: a row per voter per case. */
+export class GraphVotes implements VoteStorePort {
+  constructor(private readonly site: SharePointSite) {}
+  private async base(): Promise<string> {
+    return `/sites/${await this.site.id()}/lists/Votes/items`;
+  }
+  async cast(caseRef: string, voter: string, choice: "agree" | "disagree" | "abstain", at: string): Promise<void> {
+    const key = `${caseRef}|${voter.toLowerCase()}`;
+    const fields = { Title: key, VoteKey: key, CaseRef: caseRef, Voter: voter.toLowerCase(), Choice: CHOICE_TEXT[choice], CastAt: at };
+    try {
+      await this.site.client.api(await this.base()).post({ fields });
+    } catch (e) {
+      if (status(e) !== 409) throw e;
+      // Changed their mind: update their row.
+      const r = await this.site.client.api(await this.base()).filter(`fields/VoteKey eq ${q(key)}`).expand("fields").get();
+      await this.site.client.api(`${await this.base()}/${r.value[0].id}/fields`).patch({ Choice: fields.Choice, CastAt: at });
+    }
+  }
+  async votes(caseRef: string): Promise<{ voter: string; choice: "agree" | "disagree" | "abstain" }[]> {
+    const out: { voter: string; choice: "agree" | "disagree" | "abstain" }[] = [];
+    let page = await this.site.client.api(await this.base()).filter(`fields/CaseRef eq ${q(caseRef)}`).expand("fields").top(200).get();
+    for (;;) {
+      for (const i of page.value) out.push({ voter: i.fields.Voter, choice: CHOICE_OF[i.fields.Choice]! });
+      if (!page["@odata.nextLink"]) return out;
+      page = await this.site.client.api(page["@odata.nextLink"]).get();
     }
   }
 }

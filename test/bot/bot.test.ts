@@ -114,7 +114,7 @@ describe("bot: triage cards", () => {
 });
 
 describe("cards", () => {
-  const KNOWN = new Set(["TextBlock", "FactSet", "Container", "Input.ChoiceSet", "ColumnSet", "Column", "Image", "ActionSet"]);
+  const KNOWN = new Set(["TextBlock", "FactSet", "Container", "Input.ChoiceSet", "Input.Number", "ColumnSet", "Column", "Image", "ActionSet"]);
   function check(card: any) {
     expect(card.type).toBe("AdaptiveCard");
     expect(card.version).toBe("1.5");
@@ -129,13 +129,13 @@ describe("cards", () => {
     walk(card.body);
     for (const a of card.actions ?? []) {
       expect(a.type).toBe("Action.Execute");
-      expect(a.verb).toMatch(/^triage\./);
+      expect(a.verb).toMatch(/^(triage|vote)\./);
     }
     expect(JSON.stringify(card)).not.toContain("${");
   }
 
   it("every template expands against its sample data into a valid 1.5 card", () => {
-    for (const name of ["triage", "error", "agenda"]) {
+    for (const name of ["triage", "error", "agenda", "vote"]) {
       const data = JSON.parse(readFileSync(join(packageRoot(), "cards", `${name}.data.json`), "utf8"));
       check(expand(name, data));
       expect((template(name) as any).$schema).toBe("http://adaptivecards.io/schemas/adaptive-card.json");

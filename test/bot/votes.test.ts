@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ActivityTypes, TestAdapter, type Activity } from "botbuilder";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { ClusterDeskBot } from "../../bot/bot.js";
+import { parsePartnership } from "../../core/config.js";
+import { resolveConfigPath } from "../../config/load.js";
+import { GraphVotes } from "../../m365/sharepoint.js";
+import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+
+// Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.
+const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
+const c5 = raw.clusters[4];
+for (const s of c5.schools) s.sendcoEmail = `senco@${s.shortName.toLowerCase().replace(/[^a-z]/g, "")}.example`;
+for (let i = 1; i <= 22; i++) c5.schools.push({ name: `Test School ${i}`, phase: "primary", sendcoEmail: `senco@test${i}.example` });
+const p = parsePartnership(raw).partnership;
+const KL = "katy.luciani@hounslow.gov.uk";
+const voters = p.clusters[4]!.schools.map((s) => s.sendcoEmail!).filter((e) => e !== "senco@worple.example");
+let s: Stack;
+let bot: ClusterDeskBot;
+const ref = "C5-2023-0001";
+
+async function invoke(email: string, verb: string, data: Record<string, unknown>): Promise<string> {
+  const a = new TestAdapter(async (ctx) => bot.run(ctx));
+  await a.processActivity({ type: ActivityTypes.Invoke, name: "adaptiveCard/action", channelId: "msteams", from: { id: email, name: email }, value: { action: { type: "Action.Execute", verb, data } } } as unknown as Activity, async (ctx) => bot.run(ctx));
+  return JSON.stringify(a.activeQueue.find((x) => x.type === "invokeResponse")!.value.body.value);
+}
+
+beforeAll(async () => {
+  s = await startStack({ partnership: p, at: "2023-06-01T09:00:00Z" });
+  await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
+  await s.settle();
+  await s.deps.cases.change(ref, () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
+  bot = new ClusterDeskBot({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date(s.tenant.now()), votes: new GraphVotes(s.deps.site), audit: (r) => s.deps.cases.audit(r), resolveEmail: async (ctx) => ctx.activity.from.id });
+}, 60_000);
+afterAll(() => s?.stop());
+
+describe("in-meeting votes", () => {
+  it("only the SCL opens the vote; the card shows the amount requested and the cap", async () => {
+    expect(await invoke("georgie.venn@hounslow.gov.uk", "vote.open", { caseRef: ref })).toContain("You cannot open a vote");
+    const card = await invoke(KL, "vote.open", { caseRef: ref });
+    expect(card).toContain('"value":"£4,500"');
+    expect(card).toContain('"value":"£4,000"'); // 5 CYP, 2 terms, June 2023: regressive £2,000 a term
+    expect(card).toContain("Close vote");
+  });
+
+  it("the presenting school and people outside the cluster cannot vote; nothing is recorded", async () => {
+    expect(await invoke("senco@worple.example", "vote.cast", { caseRef: ref, choice: "agree" })).toContain("You cannot vote on C5-2023-0001");
+    expect(await invoke("someone@elsewhere.example", "vote.cast", { caseRef: ref, choice: "agree" })).toContain("No vote was recorded");
+    expect(await new GraphVotes(s.deps.site).votes(ref)).toEqual([]);
+  });
+
+  it("30 voters clicking at the same moment all count; each sees their own choice; a voter can change it", async () => {
+    expect(voters.length).toBeGreaterThanOrEqual(30);
+    const thirty = voters.slice(0, 30);
+    const cards = await Promise.all(thirty.map((v, i) => invoke(v, "vote.cast", { caseRef: ref, choice: i < 20 ? "agree" : i < 28 ? "disagree" : "abstain" })));
+    expect(cards[0]).toContain('"title":"Your vote","value":"Agree to fund"');
+    expect(cards[25]).toContain('"title":"Your vote","value":"Do not fund (alternative support)"');
+    expect(cards[0]).not.toContain("Agree 20"); // the tally is hidden while the vote is open (config)
+    const rows = await new GraphVotes(s.deps.site).votes(ref);
+    expect(rows).toHaveLength(30);
+    await invoke(thirty[0]!, "vote.cast", { caseRef: ref, choice: "disagree" });
+    const after = await new GraphVotes(s.deps.site).votes(ref);
+    expect(after).toHaveLength(30);
+    expect(after.find((r) => r.voter === thirty[0])!.choice).toBe("disagree");
+  });
+
+  it("closing: the decision and the calculation on the card, the case updated, the school told at once; late clicks refused", async () => {
+    expect(await invoke(voters[0]!, "vote.close", { caseRef: ref, panelAmount: "4500" })).toContain("You cannot close the vote");
+    const card = await invoke(KL, "vote.close", { caseRef: ref, panelAmount: "4500" });
+    expect(card).toContain("Vote: 19 agree, 9 do not, 2 abstain: carried by a majority of those voting");
+    expect(card).toContain("Limit: £2,000 × 2 terms = £4,000");
+    expect(card).toContain("Award: £4,000");
+    expect(card).toContain("Agree 19, do not fund 9, abstain 2");
+    const c = (await s.deps.cases.byRef(ref))!;
+    expect(c.fields).toMatchObject({ Status: "Decided", Decision: "Agree to fund", AmountAwarded: 4000 });
+    const mail = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter((o: any) => o.to === "senco@worple.example" && o.message.subject.includes("decision"));
+    expect(mail).toHaveLength(1);
+    expect(mail[0].message.body.content).toContain("Award: £4,000");
+    expect(await invoke(voters[5]!, "vote.cast", { caseRef: ref, choice: "abstain" })).toContain("has closed");
+    expect((await new GraphVotes(s.deps.site).votes(ref)).find((r) => r.voter === voters[5])!.choice).not.toBe("abstain");
+  });
+});
