@@ -240,10 +240,13 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         return reply(errorCard(`You cannot vote on ${ref}`, "Only SENDCos of the cluster's schools and the meeting's headteacher representative vote, and not on their own school's case. No vote was recorded."));
       }
       await store.cast(ref, email, choice, this.deps.now().toISOString());
-      // Re-read: the vote may have closed while this click was in flight.
+      // Re-read: the vote may have closed while this click was in flight. Then add this voter to
+      // the people who get their own view (refresh.userIds).
       const now = (await load())!;
-      remember(now);
-      if (now.status === "open") await this.deps.kv.setSync(key, JSON.stringify({ ...now, ids: { ...now.ids, ...session.ids, ...(email ? { [email]: context.activity.from.id } : {}) } }));
+      if (now.status === "open" && now.ids[email] !== context.activity.from.id) {
+        remember(now);
+        await this.deps.kv.setSync(key, JSON.stringify(now));
+      }
       return reply(await view(now));
     }
     if (verb === "vote.close") {

@@ -22,24 +22,28 @@ function sameSecret(a: unknown, b: string | null): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function validation(request: HttpRequest): HttpResponseInit | undefined {
+/**
+ * What Graph posts to a notification endpoint: the validation handshake (answered here), or JSON
+ * with a `value` array. Either a response to send back, or the notifications.
+ */
+async function readNotifications(request: HttpRequest, what: string): Promise<{ response: HttpResponseInit } | { items: any[] }> {
   const token = request.query.get("validationToken");
-  return token !== null ? { status: 200, headers: { "content-type": "text/plain" }, body: token } : undefined;
+  if (token !== null) return { response: { status: 200, headers: { "content-type": "text/plain" }, body: token } };
+  try {
+    const body = (await request.json()) as { value?: unknown };
+    return { items: Array.isArray(body?.value) ? body.value : [] };
+  } catch {
+    return { response: { status: 400, body: `expected a JSON ${what}` } };
+  }
 }
 
 /** POST /api/notifications/mail: answer fast; enqueue ids of genuine notifications only. */
 export function mailNotification(deps: () => AppDeps) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const v = validation(request);
-    if (v) return v;
-    let body: any;
-    try {
-      body = await request.json();
-    } catch {
-      return { status: 400, body: "expected a JSON change notification" };
-    }
+    const read = await readNotifications(request, "change notification");
+    if ("response" in read) return read.response;
     const d = deps();
-    const items: any[] = Array.isArray(body?.value) ? body.value : [];
+    const items = read.items;
     const accepted: string[] = [];
     let rejected = 0;
     for (const n of items) {
@@ -168,16 +172,10 @@ export function mailSubscription(deps: () => AppDeps) {
 /** POST /api/notifications/lifecycle: reauthorize, recreate, or sweep for missed mail. */
 export function mailLifecycle(deps: () => AppDeps) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const v = validation(request);
-    if (v) return v;
-    let body: any;
-    try {
-      body = await request.json();
-    } catch {
-      return { status: 400, body: "expected a JSON lifecycle notification" };
-    }
+    const read = await readNotifications(request, "lifecycle notification");
+    if ("response" in read) return read.response;
     const d = deps();
-    for (const n of Array.isArray(body?.value) ? body.value : []) {
+    for (const n of read.items) {
       if (!sameSecret(n?.clientState, d.settings.clientState)) {
         d.log.warn("mail-lifecycle.rejected", { reason: "clientState mismatch" });
         continue;

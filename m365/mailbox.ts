@@ -6,6 +6,12 @@ import type { MailboxPort } from "../core/ports.js";
 const IMMUTABLE = 'IdType="ImmutableId"';
 export const MARKER_HEADER = "X-Cluster-Desk-Reply";
 
+/** Whether a message tagged with `marker` is among the latest 50 in the mailbox's Sent Items. */
+export async function sentWithMarker(client: Client, user: string, marker: string): Promise<boolean> {
+  const r = await client.api(`${user}/mailFolders/sentitems/messages`).select("internetMessageHeaders").top(50).get();
+  return r.value.some((m: any) => (m.internetMessageHeaders ?? []).some((h: any) => h.name === MARKER_HEADER && h.value === marker));
+}
+
 function statusOf(e: unknown): number | undefined {
   return (e as { statusCode?: number }).statusCode;
 }
@@ -75,8 +81,7 @@ export class GraphMailbox implements MailboxPort {
     });
   }
 
-  async replied(marker: string): Promise<boolean> {
-    const r = await this.client.api(`${this.user}/mailFolders/sentitems/messages`).select("internetMessageHeaders").top(50).get();
-    return r.value.some((m: any) => (m.internetMessageHeaders ?? []).some((h: any) => h.name === MARKER_HEADER && h.value === marker));
+  replied(marker: string): Promise<boolean> {
+    return sentWithMarker(this.client, this.user, marker);
   }
 }

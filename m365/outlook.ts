@@ -1,7 +1,7 @@
 /** Calendar events and plain mail from the partnership mailbox, through Graph. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { CalendarPort, MailSenderPort, OutlookEvent } from "../core/ports.js";
-import { MARKER_HEADER } from "./mailbox.js";
+import { MARKER_HEADER, sentWithMarker } from "./mailbox.js";
 
 function eventBody(ev: OutlookEvent) {
   return {
@@ -52,8 +52,7 @@ export class GraphMailSender implements MailSenderPort {
       saveToSentItems: true,
     });
   }
-  async sent(marker: string): Promise<boolean> {
-    const r = await this.client.api(`${this.user}/mailFolders/sentitems/messages`).select("internetMessageHeaders").top(50).get();
-    return r.value.some((m: any) => (m.internetMessageHeaders ?? []).some((h: any) => h.name === MARKER_HEADER && h.value === marker));
+  sent(marker: string): Promise<boolean> {
+    return sentWithMarker(this.client, this.user, marker);
   }
 }
