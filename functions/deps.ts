@@ -12,15 +12,14 @@ import { IntakeQueue } from "../m365/queue.js";
 import { GraphCaseRegister, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
-import type { CloudAdapter } from "botbuilder";
-import { ClusterDeskBot, refKey } from "../bot/bot.js";
-import { botSettingsFromEnv, ConversationPacer, createAdapter, postProactive } from "../bot/adapter.js";
+import { refKey } from "../bot/bot.js";
+import { botSettingsFromEnv } from "../bot/adapter.js";
+import { createBotRuntime, type BotRuntime } from "../bot/runtime.js";
 import { agendaCard, triageCard } from "../cards/index.js";
 import { triageCardData } from "../core/triage.js";
-import { CardFactory, MessageFactory } from "botbuilder";
 
 export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
-  bot: { adapter: CloudAdapter; bot: ClusterDeskBot; appId: string | null };
+  bot: BotRuntime;
   postAgenda: (conversationRef: string, data: import("../core/agenda.js").AgendaData) => Promise<void>;
   /** The SharePoint case register serves intake and triage alike. */
   cases: CaseRegisterPort & CaseStorePort;
@@ -49,9 +48,9 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   const mailer = new GraphMailSender(client, p.intake.mailbox);
   const cases = new GraphCaseRegister(site);
   const botSettings = botSettingsFromEnv(env);
-  const adapter = createAdapter(botSettings, (e) => log.warn("bot.error", { reason: e.message.slice(0, 120) }));
-  const bot = new ClusterDeskBot({ partnership: p, cases, mailer, kv: state, log, now: () => new Date(), votes: new GraphVotes(site), audit: (row) => cases.audit(row) });
-  const pacer = new ConversationPacer();
+  const bot = createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now: () => new Date(), votes: new GraphVotes(site), audit: (row) => cases.audit(row) }, (e) =>
+    log.warn("bot.error", { reason: e.message.slice(0, 120) }),
+  );
   /** After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot. */
   const announce = async (caseRef: string, leadEmail: string | null) => {
     if (!leadEmail) return;
@@ -62,23 +61,15 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     }
     const c = await cases.byRef(caseRef);
     if (!c) return;
-    const card = triageCard(triageCardData(p, c, { now: new Date() }));
-    await postProactive(adapter, botSettings.appId, ref, pacer, async (ctx) => {
-      await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-    });
+    await bot.postCard(ref, triageCard(triageCardData(p, c, { now: new Date() })));
     log.info("triage.posted", { caseRef });
   };
   return {
     settings,
     partnership: p,
-    bot: { adapter, bot, appId: botSettings.appId },
+    bot,
     announce,
-    postAgenda: async (ref, data) => {
-      const card = agendaCard(data);
-      await postProactive(adapter, botSettings.appId, ref, pacer, async (ctx) => {
-        await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-      });
-    },
+    postAgenda: (ref, data) => bot.postCard(ref, agendaCard(data)),
     graph: client,
     graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,

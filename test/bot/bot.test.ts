@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ActivityTypes, TestAdapter, type Activity, type TurnContext } from "botbuilder";
 import azureFunctions from "@azure/functions";
 import { ClusterDeskBot, refKey } from "../../bot/bot.js";
-import { ConversationPacer, createAdapter } from "../../bot/adapter.js";
+import { ConversationPacer } from "../../bot/adapter.js";
+import { createBotRuntime } from "../../bot/runtime.js";
 import { expand, template, triageCard } from "../../cards/index.js";
 import { triageCardData } from "../../core/triage.js";
 import { botMessages } from "../../functions/messages.js";
@@ -155,8 +156,8 @@ describe("cards", () => {
 
 describe("bot: /api/messages and rate limits", () => {
   it("with a bot app id configured, an unauthenticated request gets 401", async () => {
-    const adapterWithAuth = createAdapter({ appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" }, () => {});
-    const handler = botMessages(() => ({ adapter: adapterWithAuth, bot }));
+    const runtime = createBotRuntime({ appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" }, { partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date() }, () => {});
+    const handler = botMessages(() => runtime);
     const req = new azureFunctions.HttpRequest({ method: "POST", url: "http://localhost/api/messages", body: { string: JSON.stringify({ type: "message", text: "hi", channelId: "msteams", serviceUrl: "https://smba.trafficmanager.net/uk/", from: { id: "x" }, conversation: { id: "c" }, recipient: { id: "b" } }) }, headers: { "content-type": "application/json" } });
     const r = await handler(req, new azureFunctions.InvocationContext());
     expect(r.status).toBe(401);

@@ -1,0 +1,55 @@
+/**
+ * What the rest of the product needs from the bot, without botbuilder: handle one /api/messages
+ * request, and post a card to a stored conversation. All botbuilder use stays in bot/.
+ */
+import { CardFactory, MessageFactory } from "botbuilder";
+import { ClusterDeskBot, type BotDeps } from "./bot.js";
+import { ConversationPacer, createAdapter, postProactive, type BotSettings } from "./adapter.js";
+
+export interface BotReply {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+export interface BotRuntime {
+  bot: ClusterDeskBot;
+  appId: string | null;
+  /** One Bot Framework request (the activity and its headers); 401 when the token is missing or bad. */
+  handle(activity: Record<string, unknown>, headers: Record<string, string>): Promise<BotReply>;
+  /** Posts an Adaptive Card to a conversation stored earlier (a JSON conversation reference). */
+  postCard(conversationRef: string, card: Record<string, unknown>): Promise<void>;
+}
+
+export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: (e: Error) => void): BotRuntime {
+  const adapter = createAdapter(settings, onError);
+  const bot = new ClusterDeskBot(deps);
+  const pacer = new ConversationPacer();
+  return {
+    bot,
+    appId: settings.appId,
+    async handle(activity, headers) {
+      const out: BotReply = { status: 200, headers: {} };
+      const res = {
+        socket: undefined,
+        end: () => undefined,
+        header: (name: string, value: unknown) => {
+          out.headers[name] = String(value);
+        },
+        send: (b?: unknown) => {
+          if (b !== undefined) out.body = b;
+        },
+        status: (code: number) => {
+          out.status = code;
+        },
+      };
+      await adapter.process({ body: activity, headers, method: "POST" }, res as never, (ctx) => bot.run(ctx));
+      return out;
+    },
+    async postCard(ref, card) {
+      await postProactive(adapter, settings.appId, ref, pacer, async (ctx) => {
+        await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+      });
+    },
+  };
+}
