@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { runDemo } from "../../local/demo.js";
+import { tempDataDir } from "../helpers/tenant.js";
+
+describe("npm run demo", () => {
+  it("replays summer 2023: every outcome, triage, a vote and its decision, an invitation", async () => {
+    const lines: string[] = [];
+    const r = await runDemo({ dataDir: tempDataDir(), tlsDir: ".data/test-tls", print: (l) => lines.push(l), keepRunning: false });
+    expect(Object.fromEntries(r.cases.map((c) => [c.ref, c.status]))).toEqual({
+      "C5-2023-0001": "Decided",
+      "U-2023-0001": "Needs attention",
+      "C6-2023-0001": "Rejected",
+      "C6-2023-0002": "Late",
+    });
+    expect(r).toMatchObject({ decision: "Agree to fund", award: 4000 });
+    expect(r.invitations).toBeGreaterThan(0);
+    expect(r.replies).toBe(6); // receipt, fix-your-subject, rejected, late, acknowledgement, decision
+    expect(lines.join("\n")).toContain("Limit: £2,000 × 2 terms = £4,000");
+  }, 120_000);
+});
