@@ -3,7 +3,7 @@
  * tenant, and the dev host running every Azure Function (same routes, schedules and queue
  * semantics). Provisions the SharePoint lists, subscribes to the secure mailbox, catches up on mail
  * that arrived while it was stopped. Ctrl-C stops everything; the next start reuses .data/.
- * Started by bin/start.mjs, which makes Node trust the tenant's certificate.
+ * Started by bin/local.mjs, which makes Node trust the tenant's certificate.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -8,7 +8,7 @@ import { tempDataDir } from "../helpers/tenant.js";
 const root = packageRoot();
 
 function start(dataDir: string): { child: ChildProcess; ready: Promise<string>; output: () => string } {
-  const child = spawn(process.execPath, [join(root, "bin", "start.mjs")], {
+  const child = spawn(process.execPath, [join(root, "bin", "local.mjs"), "start"], {
     cwd: root,
     env: { ...process.env, CLUSTER_DESK_DATA: dataDir, TENANT_TLS_DIR: ".data/test-tls", CLUSTER_DESK_QUIET: "1", TENANT_PORT: "0", TENANT_SMTP_PORT: "0", HOST_PORT: "0", AZURITE_BLOB_PORT: "0", AZURITE_QUEUE_PORT: "0", AZURITE_TABLE_PORT: "0" },
     stdio: ["ignore", "pipe", "pipe"],
