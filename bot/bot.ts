@@ -3,8 +3,8 @@
  * conversation references that proactive posting needs. All botbuilder imports stay in bot/.
  */
 import { CardFactory, MessageFactory, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type ConversationReference } from "botbuilder";
-import type { Partnership } from "../core/config.js";
-import type { AuditRow, CaseStorePort, KeyValuePort, Logger, MailSenderPort, VoteStorePort } from "../core/ports.js";
+import type { AuditRow, VoteStorePort } from "../core/ports.js";
+import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../core/votes.js";
 import { fundingCap, formatPounds } from "../core/funding.js";
 import { applyTriage, mayTriage, TRIAGE_VERBS, TriageRefused, triageCardData, type TriageVerb } from "../core/triage.js";
@@ -13,13 +13,7 @@ import { agendaData, budgetOverview } from "../core/agenda.js";
 import { clusterChannelKey } from "../core/usecases/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
 
-export interface BotDeps {
-  partnership: Partnership;
-  cases: CaseStorePort;
-  mailer: MailSenderPort;
-  kv: KeyValuePort;
-  log: Logger;
-  now: () => Date;
+export interface BotDeps extends AckDeps {
   votes?: VoteStorePort;
   audit?: (row: AuditRow) => Promise<void>;
   /** Who is acting: their email from the Teams roster (replaceable in tests). */

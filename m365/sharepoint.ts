@@ -160,6 +160,23 @@ function record(item: any): CaseRecord {
 
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/** Every item a list query returns, following @odata.nextLink. */
+async function allItems(client: Client, url: string, filter: string): Promise<any[]> {
+  const out: any[] = [];
+  let page = await client.api(url).filter(filter).expand("fields").top(200).get();
+  for (;;) {
+    out.push(...page.value);
+    if (!page["@odata.nextLink"]) return out;
+    page = await client.api(page["@odata.nextLink"]).get();
+  }
+}
+
+/** A Cases item as triage sees it: its fields (without their etag copy) and its ETag. */
+function storedCase(item: any): StoredCase {
+  const { "@odata.etag": _e, ...fields } = item.fields;
+  return { itemId: String(item.id), etag: item["@odata.etag"], fields };
+}
+
 export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
   constructor(private readonly site: SharePointSite) {}
 
@@ -205,36 +222,17 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
       .filter(`fields/Title eq ${q(ref)}`)
       .expand("fields")
       .get();
-    const item = r.value[0];
-    if (!item) return null;
-    const { "@odata.etag": _e, ...fields } = item.fields;
-    return { itemId: String(item.id), etag: item["@odata.etag"], fields };
+    return r.value[0] ? storedCase(r.value[0]) : null;
   }
 
   async ofCluster(cluster: number): Promise<StoredCase[]> {
-    const out: StoredCase[] = [];
-    let page = await this.site.client.api(await this.base("Cases")).filter(`fields/Cluster eq ${cluster}`).expand("fields").top(200).get();
-    for (;;) {
-      for (const item of page.value) {
-        const { "@odata.etag": _e, ...fields } = item.fields;
-        out.push({ itemId: String(item.id), etag: item["@odata.etag"], fields });
-      }
-      if (!page["@odata.nextLink"]) return out;
-      page = await this.site.client.api(page["@odata.nextLink"]).get();
-    }
+    return (await allItems(this.site.client, await this.base("Cases"), `fields/Cluster eq ${cluster}`)).map(storedCase);
   }
 
   async awaitingAcknowledgement(since: string): Promise<StoredCase[]> {
-    const out: StoredCase[] = [];
-    let page = await this.site.client.api(await this.base("Cases")).filter(`fields/AckDueBy ge '${since}T00:00:00Z'`).expand("fields").top(200).get();
-    for (;;) {
-      for (const item of page.value) {
-        const { "@odata.etag": _e, ...fields } = item.fields;
-        if (!fields.AcknowledgedAt && !["Superseded", "Decided", "Quarantined", "Rejected"].includes(fields.Status)) out.push({ itemId: String(item.id), etag: item["@odata.etag"], fields });
-      }
-      if (!page["@odata.nextLink"]) return out;
-      page = await this.site.client.api(page["@odata.nextLink"]).get();
-    }
+    return (await allItems(this.site.client, await this.base("Cases"), `fields/AckDueBy ge '${since}T00:00:00Z'`))
+      .map(storedCase)
+      .filter((c) => !c.fields.AcknowledgedAt && !["Superseded", "Decided", "Quarantined", "Rejected"].includes(c.fields.Status));
   }
 
   async change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase> {
@@ -290,12 +288,7 @@ export class GraphVotes implements VoteStorePort {
     }
   }
   async votes(caseRef: string): Promise<{ voter: string; choice: "agree" | "disagree" | "abstain" }[]> {
-    const out: { voter: string; choice: "agree" | "disagree" | "abstain" }[] = [];
-    let page = await this.site.client.api(await this.base()).filter(`fields/CaseRef eq ${q(caseRef)}`).expand("fields").top(200).get();
-    for (;;) {
-      for (const i of page.value) out.push({ voter: i.fields.Voter, choice: CHOICE_OF[i.fields.Choice]! });
-      if (!page["@odata.nextLink"]) return out;
-      page = await this.site.client.api(page["@odata.nextLink"]).get();
-    }
+    const items = await allItems(this.site.client, await this.base(), `fields/CaseRef eq ${q(caseRef)}`);
+    return items.map((i) => ({ voter: i.fields.Voter, choice: CHOICE_OF[i.fields.Choice]! }));
   }
 }

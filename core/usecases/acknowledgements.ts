@@ -8,6 +8,7 @@ import type { CaseStorePort, KeyValuePort, Logger, MailSenderPort } from "../por
 import { addDays, describeDate, toLocal } from "../time.js";
 import { workingDaysBetween } from "../workingDays.js";
 
+/** What a job that reads cases and writes to people needs (the bot needs the same, and more). */
 export interface AckDeps {
   partnership: Partnership;
   cases: CaseStorePort;
