@@ -22,7 +22,7 @@ import { functionDefs } from "../functions/registry.js";
 import { GraphVotes } from "../m365/sharepoint.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
-import { defaultTenantOptions, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SITE } from "./tenant/defaults.js";
+import { defaultTenantOptions, localAppSettings } from "./tenant/defaults.js";
 import { startTenant } from "./tenant/server.js";
 
 export interface DemoSummary {
@@ -56,16 +56,7 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   const at = (iso: string) => tenant.advanceClock(Date.parse(iso) - tenant.now());
   at("2023-05-02T08:30:00Z");
   const azurite = await startAzurite();
-  const settings: Record<string, string> = {
-    AzureWebJobsStorage: azurite.connectionString,
-    SHAREPOINT_SITE: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`,
-    MAIL_CLIENT_STATE: "demo-client-state",
-    GRAPH_BASE_URL: tenant.url,
-    GRAPH_AUTHORITY_HOST: tenant.url,
-    GRAPH_TENANT_ID: tenant.tenantId,
-    GRAPH_CLIENT_ID: LOCAL_CLIENT_ID,
-    GRAPH_CLIENT_SECRET: LOCAL_CLIENT_SECRET,
-  };
+  const settings = localAppSettings(tenant, azurite.connectionString, "demo-client-state");
   const quiet = { info: () => {}, warn: () => {} };
   let deps: AppDeps | undefined;
   const build = () => ({ ...buildDeps(settings, p, quiet), now: () => new Date(tenant.now()) });

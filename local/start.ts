@@ -14,7 +14,7 @@ import { keepSubscription, sweepInbox } from "../functions/mail.js";
 import { functionDefs } from "../functions/registry.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
-import { defaultTenantOptions, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SITE, DEFAULT_SMTP_PORT } from "./tenant/defaults.js";
+import { defaultTenantOptions, DEFAULT_SMTP_PORT, localAppSettings } from "./tenant/defaults.js";
 import { startTenant } from "./tenant/server.js";
 
 const env = process.env;
@@ -47,17 +47,7 @@ const tenant = await startTenant({
   ...(env.TENANT_TLS_DIR ? { tlsDir: env.TENANT_TLS_DIR } : {}),
   log: (l) => verbose(`[tenant] ${l}`),
 });
-const settings: Record<string, string> = {
-  AzureWebJobsStorage: azurite.connectionString,
-  PARTNERSHIP: partnership.id,
-  SHAREPOINT_SITE: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`,
-  MAIL_CLIENT_STATE: localSecrets().clientState,
-  GRAPH_BASE_URL: tenant.url,
-  GRAPH_AUTHORITY_HOST: tenant.url,
-  GRAPH_TENANT_ID: tenant.tenantId,
-  GRAPH_CLIENT_ID: LOCAL_CLIENT_ID,
-  GRAPH_CLIENT_SECRET: LOCAL_CLIENT_SECRET,
-};
+const settings: Record<string, string> = { ...localAppSettings(tenant, azurite.connectionString, localSecrets().clientState), PARTNERSHIP: partnership.id };
 let deps: AppDeps | undefined;
 const getDeps = () => (deps ??= buildDeps(settings, partnership, consoleLogger(verbose)));
 const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, port: port("HOST_PORT", 7071), log: verbose });

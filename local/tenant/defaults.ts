@@ -65,3 +65,17 @@ export function defaultTenantOptions(p: Partnership, env: NodeJS.ProcessEnv = pr
     faults: envFaults(env),
   };
 }
+
+/** The app settings the functions read, pointed at a local tenant and storage (npm start, the demo, tests). */
+export function localAppSettings(tenant: { url: string; tenantId: string }, storageConnection: string, clientState: string): Record<string, string> {
+  return {
+    AzureWebJobsStorage: storageConnection,
+    SHAREPOINT_SITE: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`,
+    MAIL_CLIENT_STATE: clientState,
+    GRAPH_BASE_URL: tenant.url,
+    GRAPH_AUTHORITY_HOST: tenant.url,
+    GRAPH_TENANT_ID: tenant.tenantId,
+    GRAPH_CLIENT_ID: LOCAL_CLIENT_ID,
+    GRAPH_CLIENT_SECRET: LOCAL_CLIENT_SECRET,
+  };
+}

@@ -5,7 +5,7 @@ import { buildDeps, type AppDeps } from "../../functions/deps.js";
 import { functionDefs } from "../../functions/registry.js";
 import { keepSubscription } from "../../functions/mail.js";
 import { startDevHost, type DevHost } from "../../local/devhost/host.js";
-import { LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LOCAL_SITE } from "../../local/tenant/defaults.js";
+import { localAppSettings } from "../../local/tenant/defaults.js";
 import type { Tenant, TenantOptions } from "../../local/tenant/server.js";
 import { startAzurite, type Azurite } from "./azurite.js";
 import { partnership as hounslow, startTestTenant } from "./tenant.js";
@@ -38,16 +38,7 @@ export async function startStack(opts: { partnership?: Partnership; at?: string;
   if (opts.at) setTenantTime(tenant, opts.at);
   const azurite = await startAzurite();
   const logs: string[] = [];
-  const env: Record<string, string> = {
-    AzureWebJobsStorage: azurite.connectionString,
-    SHAREPOINT_SITE: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`,
-    MAIL_CLIENT_STATE: CLIENT_STATE,
-    GRAPH_BASE_URL: tenant.url,
-    GRAPH_AUTHORITY_HOST: tenant.url,
-    GRAPH_TENANT_ID: tenant.tenantId,
-    GRAPH_CLIENT_ID: LOCAL_CLIENT_ID,
-    GRAPH_CLIENT_SECRET: LOCAL_CLIENT_SECRET,
-  };
+  const env = localAppSettings(tenant, azurite.connectionString, CLIENT_STATE);
   const log = { info: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })), warn: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })) };
   let deps: AppDeps | undefined;
   const build = () => ({ ...buildDeps(env, p, log), now: () => new Date(tenant.now()) });
