@@ -18,6 +18,11 @@ export interface BotDeps extends AckDeps {
   audit?: (row: AuditRow) => Promise<void>;
   /** Who is acting: their email from the Teams roster (replaceable in tests). */
   resolveEmail?: (context: TurnContext) => Promise<string | null>;
+  /** Posting to and updating a message in another stored conversation (the runtime paces these). */
+  elsewhere?: {
+    post(conversationRef: string, card: Record<string, unknown>): Promise<string | undefined>;
+    update(conversationRef: string, activityId: string, card: Record<string, unknown>): Promise<void>;
+  };
 }
 
 const CARD = "application/vnd.microsoft.card.adaptive";
@@ -178,16 +183,18 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     if (!cluster) return reply(errorCard(`${ref} has no cluster`, "Move the case to a cluster before voting."));
     const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
     const key = `vote|${ref}`;
-    type Session = { status: "open" | "closed"; ids: Record<string, string>; lines?: string[]; decision?: string };
+    /** `posted`: where the vote card went (the cluster's channel, or the conversation it was opened in). */
+    type Session = { status: "open" | "closed"; ids: Record<string, string>; lines?: string[]; decision?: string; posted?: { ref: string; activityId: string | null } };
     const load = async (): Promise<Session | null> => {
       const raw = await this.deps.kv.getSync(key);
       return raw ? (JSON.parse(raw) as Session) : null;
     };
     const voters = eligibleVoters(p, cluster, meetingDate, c.fields.School ?? null);
     const isLead = mayTriage(p, cluster.id, email);
-    const view = async (session: Session): Promise<unknown> => {
+    /** `everyone`: the card in the channel, the same for all; a click answers with the clicker's own view. */
+    const view = async (session: Session, everyone = false): Promise<Record<string, unknown>> => {
       const all = await store.votes(ref);
-      const mine = all.find((v) => v.voter === email);
+      const mine = everyone ? undefined : all.find((v) => v.voter === email);
       const t = tally(all);
       const cyp = c.fields.CypCount ?? null;
       const terms = c.fields.TermsSought ?? null;
@@ -200,13 +207,14 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         requestedNumber: c.fields.AmountRequested ?? 0,
         cap,
         state: open ? `Open: ${t.total} of ${voters.length} voted` : `Closed: ${session.decision}`,
-        yourChoice: mine ? CHOICE_LABEL[mine.choice] : voters.some((v) => v.email === email) ? "not voted" : "you do not vote on this case",
+        yourChoice: everyone ? "choose below (only you see your vote)" : mine ? CHOICE_LABEL[mine.choice] : voters.some((v) => v.email === email) ? "not voted" : "you do not vote on this case",
         showTally: !open || p.votes.showTallyWhileOpen,
         tallyText: `Agree ${t.agree}, do not fund ${t.disagree}, abstain ${t.abstain}`,
         lines: (session.lines ?? []).map((line) => ({ line })),
         isOpen: open,
-        isLead,
-        canVote: voters.some((v) => v.email === email),
+        // The shared card shows every button; a click by someone who may not use it gets an error card.
+        isLead: everyone || isLead,
+        canVote: everyone || voters.some((v) => v.email === email),
         // Each person who has taken part sees their own view (Teams allows at most 60 ids).
         userIds: Object.values(session.ids).slice(0, 60),
       });
@@ -219,9 +227,26 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       if (!isLead) return reply(errorCard(`You cannot open a vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead opens votes."));
       if (c.fields.Status !== "On agenda") return reply(errorCard(`${ref} is not on the agenda`, "Accept the case to the agenda first."));
       const session: Session = (await load()) ?? { status: "open", ids: {} };
+      if (session.status === "closed") return reply(errorCard(`The vote on ${ref} has closed`, session.decision ?? ""));
       remember(session);
+      let where = "in this conversation";
+      if (!session.posted) {
+        // The vote card goes to the cluster's channel (the meeting), or here if none is linked yet.
+        const channel = await this.deps.kv.getSync(clusterChannelKey(cluster.id));
+        const here = JSON.stringify(TurnContext.getConversationReference(context.activity));
+        const card = await view(session, true);
+        if (channel && this.deps.elsewhere && JSON.parse(channel).conversation?.id !== context.activity.conversation.id) {
+          session.posted = { ref: channel, activityId: (await this.deps.elsewhere.post(channel, card)) ?? null };
+          where = `in cluster ${cluster.id}'s channel`;
+        } else {
+          const sent = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+          session.posted = { ref: here, activityId: sent?.id ?? null };
+        }
+      } else where = "already";
       await this.deps.kv.setSync(key, JSON.stringify(session));
-      return reply(await view(session));
+      this.deps.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
+      const note = where === "already" ? `The vote on ${ref} is already open.` : `Vote opened ${where}.`;
+      return reply(triageCard(triageCardData(p, c, { now: this.deps.now(), lastAction: note })));
     }
     const session = await load();
     if (!session) return reply(errorCard(`No vote is open on ${ref}`, "The SEND Cluster Lead opens the vote in the meeting."));
@@ -267,6 +292,20 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       }
       await this.deps.audit?.({ key: `vote|${ref}|close`, event: "vote-closed", caseRef: ref, outcome: d.decision, at, actor: email ?? "unknown", detail: `agree ${tally(all).agree}, disagree ${tally(all).disagree}, abstain ${tally(all).abstain}; award ${d.award}` });
       this.deps.log.info("vote.closed", { caseRef: ref, decision: d.decision, award: d.award });
+      // Everyone's copy of the vote card shows the decision, not only the SCL's.
+      const posted = closed.posted;
+      if (posted?.activityId) {
+        const shared = await view(closed, true);
+        const sameHere = JSON.parse(posted.ref).conversation?.id === context.activity.conversation.id;
+        const update = sameHere
+          ? async () => {
+              const a = MessageFactory.attachment(CardFactory.adaptiveCard(shared));
+              a.id = posted.activityId!;
+              await context.updateActivity(a);
+            }
+          : async () => this.deps.elsewhere?.update(posted.ref, posted.activityId!, shared);
+        await update().catch((e: Error) => this.deps.log.warn("vote.update-failed", { reason: e.message.slice(0, 80) }));
+      }
       return reply(await view(closed));
     }
     return reply(errorCard("That action is not known", `Cluster Desk does not know the action "${verb}".`));

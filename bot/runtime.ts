@@ -23,8 +23,25 @@ export interface BotRuntime {
 
 export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: (e: Error) => void): BotRuntime {
   const adapter = createAdapter(settings, onError);
-  const bot = new ClusterDeskBot(deps);
   const pacer = new ConversationPacer();
+  const card = (c: Record<string, unknown>) => MessageFactory.attachment(CardFactory.adaptiveCard(c));
+  const elsewhere: NonNullable<BotDeps["elsewhere"]> = {
+    async post(ref, c) {
+      let id: string | undefined;
+      await postProactive(adapter, settings.appId, ref, pacer, async (ctx) => {
+        id = (await ctx.sendActivity(card(c)))?.id;
+      });
+      return id;
+    },
+    async update(ref, activityId, c) {
+      await postProactive(adapter, settings.appId, ref, pacer, async (ctx) => {
+        const a = card(c);
+        a.id = activityId;
+        await ctx.updateActivity(a);
+      });
+    },
+  };
+  const bot = new ClusterDeskBot({ elsewhere, ...deps });
   return {
     bot,
     appId: settings.appId,
@@ -46,10 +63,8 @@ export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: 
       await adapter.process({ body: activity, headers, method: "POST" }, res as never, (ctx) => bot.run(ctx));
       return out;
     },
-    async postCard(ref, card) {
-      await postProactive(adapter, settings.appId, ref, pacer, async (ctx) => {
-        await ctx.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-      });
+    async postCard(ref, c) {
+      await elsewhere.post(ref, c);
     },
   };
 }

@@ -38,7 +38,8 @@ export function consoleLogger(write: (line: string) => void = (l) => console.log
   return { info: (e, f) => line("info", e, f), warn: (e, f) => line("warn", e, f) };
 }
 
-export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Partnership, log: Logger = consoleLogger()): AppDeps {
+/** `now` is the product's clock (the local demo and tests move it to summer 2023). */
+export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Partnership, log: Logger = consoleLogger(), now: () => Date = () => new Date()): AppDeps {
   const settings = settingsFromEnv(env);
   const p = partnership ?? loadPartnership(settings.partnership).partnership;
   const graphSettings = graphSettingsFromEnv(env);
@@ -48,7 +49,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   const mailer = new GraphMailSender(client, p.intake.mailbox);
   const cases = new GraphCaseRegister(site);
   const botSettings = botSettingsFromEnv(env);
-  const bot = createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now: () => new Date(), votes: new GraphVotes(site), audit: (row) => cases.audit(row) }, (e) =>
+  const bot = createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row) }, (e) =>
     log.warn("bot.error", { reason: e.message.slice(0, 120) }),
   );
   /** After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot. */
@@ -61,7 +62,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     }
     const c = await cases.byRef(caseRef);
     if (!c) return;
-    await bot.postCard(ref, triageCard(triageCardData(p, c, { now: new Date() })));
+    await bot.postCard(ref, triageCard(triageCardData(p, c, { now: now() })));
     log.info("triage.posted", { caseRef });
   };
   return {
@@ -80,7 +81,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     calendar: new GraphCalendar(client, p.intake.mailbox),
     mailer,
     log,
-    now: () => new Date(),
+    now,
   };
 }
 

@@ -59,7 +59,7 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   const settings = localAppSettings(tenant, azurite.connectionString, "demo-client-state");
   const quiet = { info: () => {}, warn: () => {} };
   let deps: AppDeps | undefined;
-  const build = () => ({ ...buildDeps(settings, p, quiet), now: () => new Date(tenant.now()) });
+  const build = () => buildDeps(settings, p, quiet, () => new Date(tenant.now()));
   const getDeps = () => (deps ??= build());
   const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: () => {}, pollMs: 24 * 3600_000, visibilityTimeoutSeconds: 2 });
   settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;

@@ -20,9 +20,11 @@ let s: Stack;
 let bot: ClusterDeskBot;
 const ref = "C5-2023-0001";
 
+let posted: Partial<Activity>[] = [];
 async function invoke(email: string, verb: string, data: Record<string, unknown>): Promise<string> {
   const a = new TestAdapter(async (ctx) => bot.run(ctx));
   await a.processActivity({ type: ActivityTypes.Invoke, name: "adaptiveCard/action", channelId: "msteams", from: { id: email, name: email }, value: { action: { type: "Action.Execute", verb, data } } } as unknown as Activity, async (ctx) => bot.run(ctx));
+  posted = a.activeQueue.filter((x) => x.type === "message");
   return JSON.stringify(a.activeQueue.find((x) => x.type === "invokeResponse")!.value.body.value);
 }
 
@@ -36,12 +38,22 @@ beforeAll(async () => {
 afterAll(() => s?.stop());
 
 describe("in-meeting votes", () => {
-  it("only the SCL opens the vote; the card shows the amount requested and the cap", async () => {
+  it("only the SCL opens the vote; a vote card is posted with the amount requested and the cap", async () => {
     expect(await invoke("georgie.venn@hounslow.gov.uk", "vote.open", { caseRef: ref })).toContain("You cannot open a vote");
-    const card = await invoke(KL, "vote.open", { caseRef: ref });
+    expect(posted).toHaveLength(0);
+    const triage = await invoke(KL, "vote.open", { caseRef: ref });
+    // The SCL's triage card says where the vote is; the vote card itself is a new message
+    // (no cluster channel is linked in this test, so it goes to the conversation it was opened in).
+    expect(triage).toContain("Vote opened in this conversation.");
+    expect(posted).toHaveLength(1);
+    const card = JSON.stringify(posted[0]!.attachments![0]!.content);
     expect(card).toContain('"value":"£4,500"');
     expect(card).toContain('"value":"£4,000"'); // 5 CYP, 2 terms, June 2023: regressive £2,000 a term
+    expect(card).toContain("Agree to fund");
     expect(card).toContain("Close vote");
+    // Opening again does not post a second card.
+    expect(await invoke(KL, "vote.open", { caseRef: ref })).toContain("already open");
+    expect(posted).toHaveLength(0);
   });
 
   it("the presenting school and people outside the cluster cannot vote; nothing is recorded", async () => {

@@ -41,7 +41,7 @@ export async function startStack(opts: { partnership?: Partnership; at?: string;
   const env = localAppSettings(tenant, azurite.connectionString, CLIENT_STATE);
   const log = { info: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })), warn: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })) };
   let deps: AppDeps | undefined;
-  const build = () => ({ ...buildDeps(env, p, log), now: () => new Date(tenant.now()) });
+  const build = () => buildDeps(env, p, log, () => new Date(tenant.now()));
   const getDeps = () => {
     deps ??= build();
     return deps;

@@ -1,0 +1,100 @@
+/**
+ * The Microsoft 365 Agents Playground (@microsoft/m365agentsplayground) as the local Teams client:
+ * writes its `.m365agentsplayground.yml` (the cluster's people), starts it offline on the msteams
+ * channel against the dev host's /api/messages, and stops it. Telemetry is off and it opens no
+ * browser; the URL is printed instead.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { stringify } from "yaml";
+
+export interface Playground {
+  url: string;
+  port: number;
+  configPath: string;
+  /** Sends an activity to the bot through the Playground, as it would from one of its users (its "custom activity"). */
+  sendActivity(activity: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function playgroundCli(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("@microsoft/m365agentsplayground/package.json")), "cli.js");
+}
+
+/** Writes the Playground's config file (see local/people.ts for what goes in it). */
+export function writePlaygroundConfig(dir: string, config: Record<string, unknown>): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, ".m365agentsplayground.yml");
+  const header = [
+    "# yaml-language-server: $schema=https://aka.ms/teams-app-test-tool-config/0.1.1/config.schema.json",
+    "# Written by Cluster Desk at every start from the partnership config: the cluster's people as",
+    "# Teams users (SEND Cluster Lead signed in, the partnership lead, SENDCos, the HT representative).",
+    "",
+  ].join("\n");
+  writeFileSync(path, header + stringify(config));
+  return path;
+}
+
+export async function startPlayground(opts: { appEndpoint: string; configPath: string; dir: string; port?: number; log?: (line: string) => void }): Promise<Playground> {
+  const port = opts.port || (await freePort());
+  const child: ChildProcess = spawn(process.execPath, [playgroundCli(), "-e", opts.appEndpoint, "-c", "msteams", "-p", String(port), "--disable-telemetry"], {
+    cwd: opts.dir,
+    env: {
+      ...process.env,
+      TEAMSAPPTESTER_BROWSER: "none",
+      M365_AGENTS_PLAYGROUND_CONFIG_PATH: opts.configPath,
+      M365_AGENTS_PLAYGROUND_LOGFILE: join(opts.dir, "m365agentsplayground.log"),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const onData = (b: Buffer) => {
+    output += b.toString();
+    for (const line of b.toString().split("\n")) if (line.trim()) opts.log?.(line.trim());
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const url = `http://localhost:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`The Agents Playground stopped (exit ${child.exitCode}): ${output.slice(-800)}`);
+    const up = await fetch(`${url}/_debug/ping`).then((r) => r.ok, () => false);
+    if (up) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`The Agents Playground did not start within 60 s: ${output.slice(-800)}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    port,
+    configPath: opts.configPath,
+    async sendActivity(activity) {
+      const r = await fetch(`${url}/_internal/v1/customActivities`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
+      if (!r.ok) throw new Error(`The Playground refused the activity: ${r.status} ${await r.text()}`);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+      }),
+  };
+}
