@@ -207,7 +207,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         requestedNumber: c.fields.AmountRequested ?? 0,
         cap,
         state: open ? `Open: ${t.total} of ${voters.length} voted` : `Closed: ${session.decision}`,
-        yourChoice: everyone ? "choose below (only you see your vote)" : mine ? CHOICE_LABEL[mine.choice] : voters.some((v) => v.email === email) ? "not voted" : "you do not vote on this case",
+        yourChoice: everyone ? (open ? "choose below (only you see your vote)" : "voting has closed") : mine ? CHOICE_LABEL[mine.choice] : voters.some((v) => v.email === email) ? "not voted" : "you do not vote on this case",
         showTally: !open || p.votes.showTallyWhileOpen,
         tallyText: `Agree ${t.agree}, do not fund ${t.disagree}, abstain ${t.abstain}`,
         lines: (session.lines ?? []).map((line) => ({ line })),

@@ -6,6 +6,7 @@ import { ClusterDeskBot } from "../../bot/bot.js";
 import { parsePartnership } from "../../core/config.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
+import { clusterChannelKey } from "../../core/usecases/agenda.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 // Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.
@@ -91,5 +92,38 @@ describe("in-meeting votes", () => {
     expect(mail[0].message.body.content).toContain("Award: £4,000");
     expect(await invoke(voters[5]!, "vote.cast", { caseRef: ref, choice: "abstain" })).toContain("has closed");
     expect((await new GraphVotes(s.deps.site).votes(ref)).find((r) => r.voter === voters[5])!.choice).not.toBe("abstain");
+  });
+
+  it("with the cluster's channel linked, the vote card goes there, and closing updates it for everyone", async () => {
+    const ref2 = "C5-2023-0002";
+    await s.send({ from: "senco@bolder.example", subject: "Cluster 5/KL/Bolder Academy", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    await s.deps.cases.change(ref2, () => ({ Status: "On agenda", CaseType: "Individual", CypCount: 1, TermsSought: 1, AmountRequested: 1000 }));
+    const channelRef = JSON.stringify({ conversation: { id: "19:cluster-5@thread.tacv2" }, serviceUrl: "https://smba.example/" });
+    await s.deps.state.setSync(clusterChannelKey(5), channelRef);
+    const calls: { kind: string; ref: string; id?: string; card: string }[] = [];
+    const saved = bot;
+    bot = new ClusterDeskBot({
+      partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date(s.tenant.now()), votes: new GraphVotes(s.deps.site), audit: (r) => s.deps.cases.audit(r), resolveEmail: async (ctx) => ctx.activity.from.id,
+      elsewhere: {
+        post: async (ref, card) => (calls.push({ kind: "post", ref, card: JSON.stringify(card) }), "activity-42"),
+        update: async (ref, id, card) => void calls.push({ kind: "update", ref, id, card: JSON.stringify(card) }),
+      },
+    });
+    try {
+      expect(await invoke(KL, "vote.open", { caseRef: ref2 })).toContain("Vote opened in cluster 5's channel.");
+      expect(posted).toHaveLength(0); // not in the SCL's chat
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ kind: "post", ref: channelRef });
+      expect(calls[0]!.card).toContain(`Vote: ${ref2}`);
+      for (const v of voters.filter((e) => e !== "senco@bolder.example").slice(0, 3)) await invoke(v, "vote.cast", { caseRef: ref2, choice: "agree" });
+      await invoke(KL, "vote.close", { caseRef: ref2, panelAmount: "1000" });
+      expect(calls).toHaveLength(2);
+      expect(calls[1]).toMatchObject({ kind: "update", ref: channelRef, id: "activity-42" });
+      expect(calls[1]!.card).toContain("Closed: Agree to fund");
+      expect(calls[1]!.card).toContain("voting has closed");
+    } finally {
+      bot = saved;
+    }
   });
 });
