@@ -1,8 +1,10 @@
 /**
  * Runs Cluster Desk on one machine with its embedded defaults: Azurite, the local Microsoft 365
  * tenant, and the dev host running every Azure Function (same routes, schedules and queue
- * semantics). Provisions the SharePoint lists, subscribes to the secure mailbox, catches up on mail
- * that arrived while it was stopped. Ctrl-C stops everything; the next start reuses .data/.
+ * semantics, the bot at /api/messages), and the Microsoft 365 Agents Playground as the Teams client,
+ * signed in as a SEND Cluster Lead with the cluster's people as its users. Provisions the SharePoint
+ * lists, subscribes to the secure mailbox, catches up on mail that arrived while it was stopped.
+ * Ctrl-C stops everything; the next start reuses .data/.
  * Started by bin/local.mjs, which makes Node trust the tenant's certificate.
  */
 import { randomBytes } from "node:crypto";
@@ -14,6 +16,8 @@ import { keepSubscription, sweepInbox } from "../functions/mail.js";
 import { functionDefs } from "../functions/registry.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
+import { playgroundPeople, playgroundConfig, withExampleContacts, EXAMPLE_SCHOOL_DOMAIN } from "./people.js";
+import { startPlayground, writePlaygroundConfig } from "./playground.js";
 import { defaultTenantOptions, DEFAULT_SMTP_PORT, localAppSettings } from "./tenant/defaults.js";
 import { startTenant } from "./tenant/server.js";
 
@@ -38,7 +42,12 @@ function localSecrets(): { clientState: string } {
 }
 
 const verbose = env.CLUSTER_DESK_QUIET ? () => {} : (line: string) => console.log(line);
-const partnership = loadPartnership(env.PARTNERSHIP).partnership;
+// The seeds name no SENDCo or headteacher: schools without addresses get example ones, so votes,
+// reminders and the Playground's people work locally (see local/people.ts).
+const configured = loadPartnership(env.PARTNERSHIP).partnership;
+const partnership = withExampleContacts(configured);
+const playgroundCluster = Number(env.PLAYGROUND_CLUSTER ?? 5);
+if (!partnership.clusters.some((c) => c.id === playgroundCluster)) throw new Error(`PLAYGROUND_CLUSTER: there is no cluster ${env.PLAYGROUND_CLUSTER}`);
 
 const azurite = await startAzurite({ location: join(dataDir, "azurite"), ports: { blob: port("AZURITE_BLOB_PORT", 10000), queue: port("AZURITE_QUEUE_PORT", 10001), table: port("AZURITE_TABLE_PORT", 10002) } });
 const tenant = await startTenant({
@@ -65,6 +74,21 @@ if (previous) {
 const sub = await keepSubscription(d);
 const caughtUp = await sweepInbox(d);
 
+const playgroundDir = join(dataDir, "playground");
+const playgroundOpts = env.PLAYGROUND_USER ? { currentUser: env.PLAYGROUND_USER } : {};
+const people = playgroundPeople(partnership, playgroundCluster, playgroundOpts);
+const playground =
+  env.PLAYGROUND === "off"
+    ? null
+    : await startPlayground({
+        appEndpoint: `${host.url}/api/messages`,
+        configPath: writePlaygroundConfig(playgroundDir, playgroundConfig(partnership, playgroundCluster, playgroundOpts)),
+        dir: playgroundDir,
+        port: port("PLAYGROUND_PORT", 56150),
+        log: (l) => verbose(`[playground] ${l}`),
+      });
+const examples = configured.clusters.flatMap((c) => c.schools).filter((s) => !s.sendcoEmail).length;
+
 const smtpFlag = tenant.smtpPort === DEFAULT_SMTP_PORT ? "" : ` --smtp-port ${tenant.smtpPort}`;
 console.log(`
 Cluster Desk is running locally for the ${partnership.name} (${partnership.council}).
@@ -72,15 +96,22 @@ Cluster Desk is running locally for the ${partnership.name} (${partnership.counc
   Local tenant (what the product did)  ${tenant.url}/
   Microsoft Graph (local)              ${tenant.url}/v1.0
   SMTP into the secure mailbox         localhost:${tenant.smtpPort}  ->  ${partnership.intake.mailbox}
+${playground ? `  Teams (Agents Playground)            ${playground.url}/   signed in as ${people.current.name}
+                                       with ${people.users.map((u) => u.name).join("; ")}
+                                       (${join(playgroundDir, ".m365agentsplayground.yml")})
+` : ""}  Bot (Bot Framework endpoint)         ${host.url}/api/messages
   Azure Functions (dev host)           ${host.url}/api/notifications/mail, /api/notifications/lifecycle
-                                       queue mail-intake; timers mailSweep, mailSubscription
+                                       queue mail-intake; timers ${functionDefs(getDeps).filter((f) => f.trigger === "timer").map((f) => f.name).join(", ")}
   Azurite (queues, tables)             queue :${azurite.ports.queue}, table :${azurite.ports.table}
   Data                                 ${dataDir}${provisioned.length ? `\n  SharePoint lists                     ${provisioned.join("; ")}` : ""}
   Mail subscription                    ${sub.action}, expires ${sub.expiresAt}${caughtUp.enqueued ? `; ${caughtUp.enqueued} waiting email(s) queued` : ""}
 
-Send a sample presentation form:
+${examples ? `${examples} schools have no SENDCo address in the config: locally they use senco@<school>.${EXAMPLE_SCHOOL_DOMAIN}.
+
+` : ""}${playground ? `Open ${playground.url}/ first (that installs the bot in ${people.current.name}'s Teams chat), then
+` : ""}send a sample presentation form:
   npx cluster-desk send-sample${smtpFlag}
-then open ${tenant.url}/ to see the case, the reply and the filed email.
+and see ${playground ? `the triage card in ${playground.url}/ and ` : ""}the case, the reply and the filed email in ${tenant.url}/.
 Ctrl-C stops everything; the next start reuses the data.
 `);
 
@@ -89,6 +120,7 @@ async function stop() {
   if (stopping) return;
   stopping = true;
   console.log("Stopping Cluster Desk...");
+  await playground?.close();
   await host.close();
   await tenant.close();
   await azurite.stop();

@@ -10,7 +10,7 @@ const root = packageRoot();
 function start(dataDir: string): { child: ChildProcess; ready: Promise<string>; output: () => string } {
   const child = spawn(process.execPath, [join(root, "bin", "local.mjs"), "start"], {
     cwd: root,
-    env: { ...process.env, CLUSTER_DESK_DATA: dataDir, TENANT_TLS_DIR: ".data/test-tls", CLUSTER_DESK_QUIET: "1", TENANT_PORT: "0", TENANT_SMTP_PORT: "0", HOST_PORT: "0", AZURITE_BLOB_PORT: "0", AZURITE_QUEUE_PORT: "0", AZURITE_TABLE_PORT: "0" },
+    env: { ...process.env, CLUSTER_DESK_DATA: dataDir, TENANT_TLS_DIR: ".data/test-tls", CLUSTER_DESK_QUIET: "1", TENANT_PORT: "0", TENANT_SMTP_PORT: "0", HOST_PORT: "0", PLAYGROUND_PORT: "0", AZURITE_BLOB_PORT: "0", AZURITE_QUEUE_PORT: "0", AZURITE_TABLE_PORT: "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.push(child);
@@ -53,6 +53,10 @@ describe("npm start", () => {
     const smtpPort = /SMTP into the secure mailbox\s+localhost:(\d+)/.exec(banner)![1]!;
     const tenantUrl = /Local tenant \(what the product did\)\s+(https:\/\/localhost:\d+)\//.exec(banner)![1]!;
     expect(banner).toContain(`npx cluster-desk send-sample --smtp-port ${smtpPort}`);
+    // The Agents Playground, signed in as cluster 5's SEND Cluster Lead, talks to the bot's endpoint.
+    const playground = /Teams \(Agents Playground\)\s+(http:\/\/localhost:\d+)\/\s+signed in as Katy Luciani/.exec(banner)![1]!;
+    expect(await (await fetch(`${playground}/_debug/ping`)).text()).toBe("pong");
+    expect(banner).toMatch(/Bot \(Bot Framework endpoint\)\s+http:\/\/127\.0\.0\.1:\d+\/api\/messages/);
 
     const sent = await promisify(execFile)(process.execPath, [join(root, "bin", "cluster-desk.mjs"), "send-sample", "--smtp-port", smtpPort, "--from", "senco@sample.example"]);
     expect(JSON.parse(sent.stdout)).toMatchObject({ sent: true, subject: "Cluster 5/KL/Isleworth Town Primary School" });
@@ -65,6 +69,7 @@ describe("npm start", () => {
     expect(replies[0].message.subject).toBe("RE: Cluster 5/KL/Isleworth Town Primary School");
     expect(await stop(first.child)).toBe(0);
     expect(first.output()).toContain("Stopped.");
+    expect(await fetch(`${playground}/_debug/ping`).then(() => "up", () => "down")).toBe("down");
 
     const second = start(dir);
     const banner2 = await second.ready;
