@@ -38,6 +38,8 @@ async function userEmail(context: TurnContext): Promise<string | null> {
 }
 
 export const refKey = (email: string) => `convref|user|${email.toLowerCase()}`;
+/** Where a case's triage card was posted: `{ ref, activityId }`, so later changes can update it. */
+export const triageCardKey = (caseRef: string) => `card|triage|${caseRef}`;
 
 export class ClusterDeskBot extends TeamsActivityHandler {
   constructor(private readonly deps: BotDeps) {
@@ -47,7 +49,12 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       await this.command(context);
       await next();
     });
+    // Teams sends both when the app is added (to a chat, a channel or a team).
     this.onMembersAdded(async (context, next) => {
+      await this.remember(context);
+      await next();
+    });
+    this.onInstallationUpdateAdd(async (context, next) => {
       await this.remember(context);
       await next();
     });

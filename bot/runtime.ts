@@ -17,8 +17,8 @@ export interface BotRuntime {
   appId: string | null;
   /** One Bot Framework request (the activity and its headers); 401 when the token is missing or bad. */
   handle(activity: Record<string, unknown>, headers: Record<string, string>): Promise<BotReply>;
-  /** Posts an Adaptive Card to a conversation stored earlier (a JSON conversation reference). */
-  postCard(conversationRef: string, card: Record<string, unknown>): Promise<void>;
+  /** Posts an Adaptive Card to a conversation stored earlier (a JSON conversation reference); the new message's id. */
+  postCard(conversationRef: string, card: Record<string, unknown>): Promise<string | undefined>;
 }
 
 export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: (e: Error) => void): BotRuntime {
@@ -63,8 +63,6 @@ export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: 
       await adapter.process({ body: activity, headers, method: "POST" }, res as never, (ctx) => bot.run(ctx));
       return out;
     },
-    async postCard(ref, c) {
-      await elsewhere.post(ref, c);
-    },
+    postCard: (ref, c) => elsewhere.post(ref, c),
   };
 }

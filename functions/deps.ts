@@ -12,7 +12,7 @@ import { IntakeQueue } from "../m365/queue.js";
 import { GraphCaseRegister, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
-import { refKey } from "../bot/bot.js";
+import { refKey, triageCardKey } from "../bot/bot.js";
 import { botSettingsFromEnv } from "../bot/adapter.js";
 import { createBotRuntime, type BotRuntime } from "../bot/runtime.js";
 import { agendaCard, triageCard } from "../cards/index.js";
@@ -62,7 +62,8 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     }
     const c = await cases.byRef(caseRef);
     if (!c) return;
-    await bot.postCard(ref, triageCard(triageCardData(p, c, { now: now() })));
+    const activityId = await bot.postCard(ref, triageCard(triageCardData(p, c, { now: now() })));
+    await state.setSync(triageCardKey(caseRef), JSON.stringify({ ref, activityId: activityId ?? null }));
     log.info("triage.posted", { caseRef });
   };
   return {
@@ -70,7 +71,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     partnership: p,
     bot,
     announce,
-    postAgenda: (ref, data) => bot.postCard(ref, agendaCard(data)),
+    postAgenda: async (ref, data) => void (await bot.postCard(ref, agendaCard(data))),
     graph: client,
     graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,

@@ -1,27 +1,32 @@
 /**
  * `npm run demo`: replays a small summer-2023 scenario on the local tenant (its clock set to May
- * 2023) through the real functions: forms from several clusters (on time, late, a wrong subject
- * line, a zip file, an out-of-office reply), triage, case details, the agenda, a vote and its
- * decision, and the HT representative's invitation. Then it keeps running so the web view can be
- * explored (`--exit` to stop at the end). Its data is in .data/demo, made anew each run.
- * Demo-only: cluster 5's schools get example SENDCo and headteacher addresses in the tenant.
+ * 2023) through the real functions and the real bot, with the Microsoft 365 Agents Playground as
+ * Teams: forms from several clusters (on time, late, a wrong subject line, a zip file, an
+ * out-of-office reply); the triage cards in Katy Luciani's (KL's) chat, where she accepts and
+ * acknowledges a case; the agenda card in the cluster 5 channel; the HT representative's invitation;
+ * a vote in the channel and the decision on its card. What the other people do in Teams is sent
+ * through the Playground as them ("Mock an Activity"). Then it keeps running so the Playground and
+ * the tenant's web view can be explored (`--exit` to stop at the end). Its data is in .data/demo,
+ * made anew each run. Schools get example SENDCo and headteacher addresses (local/people.ts).
  */
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import nodemailer, { type SendMailOptions } from "nodemailer";
 import { loadPartnership } from "../config/load.js";
-import { parsePartnership, type Partnership } from "../core/config.js";
 import { agendaData } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
-import { applyTriage } from "../core/triage.js";
 import { runOutlook } from "../core/usecases/outlook.js";
-import { decide, eligibleVoters, tally, type VoteChoice } from "../core/votes.js";
+import { eligibleVoters, type VoteChoice } from "../core/votes.js";
+import { clusterChannelKey } from "../core/usecases/agenda.js";
+import { refKey, triageCardKey } from "../bot/bot.js";
 import { buildDeps, type AppDeps } from "../functions/deps.js";
 import { keepSubscription } from "../functions/mail.js";
 import { functionDefs } from "../functions/registry.js";
 import { GraphVotes } from "../m365/sharepoint.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
+import { playgroundConfig, playgroundPeople, playgroundTeam, withExampleContacts } from "./people.js";
+import { startPlayground } from "./playground.js";
 import { defaultTenantOptions, localAppSettings } from "./tenant/defaults.js";
 import { startTenant } from "./tenant/server.js";
 
@@ -33,23 +38,33 @@ export interface DemoSummary {
   award: number;
   invitations: number;
   webView: string;
+  playground: string;
 }
 
-function withDemoContacts(base: Partnership): Partnership {
-  const raw = JSON.parse(JSON.stringify(base));
-  for (const s of raw.clusters.find((c: { id: number }) => c.id === 5).schools) {
-    const slug = (s.shortName ?? s.name).toLowerCase().replace(/[^a-z]/g, "");
-    s.sendcoEmail = `senco@${slug}.demo.example`;
-    s.headteacherEmail = `head@${slug}.demo.example`;
+/** Waits for the bot to finish what an activity sent through the Playground started. */
+async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`The demo waited ${ms / 1000} s for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
-  return parsePartnership(raw).partnership;
 }
 
-export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (line: string) => void; keepRunning: boolean }): Promise<DemoSummary & { stop: () => Promise<void> }> {
+const execute = (verb: string, data: Record<string, unknown>, replyToId?: string | null) => ({
+  type: "invoke",
+  name: "adaptiveCard/action",
+  ...(replyToId ? { replyToId } : {}),
+  value: { action: { type: "Action.Execute", verb, data } },
+});
+
+export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (line: string) => void; keepRunning: boolean; playgroundPort?: number }): Promise<DemoSummary & { stop: () => Promise<void> }> {
   const say = opts.print;
   rmSync(opts.dataDir, { recursive: true, force: true });
-  const p = withDemoContacts(loadPartnership("hounslow-mip").partnership);
+  const p = withExampleContacts(loadPartnership("hounslow-mip").partnership);
   const c5 = p.clusters.find((c) => c.id === 5)!;
+  const KL = p.leads.find((l) => l.initials === "KL")!.email;
   const people = c5.schools.flatMap((s) => [s.sendcoEmail!, s.headteacherEmail!]);
   const base = defaultTenantOptions(p, {});
   const tenant = await startTenant({ ...base, dataDir: join(opts.dataDir, "tenant"), ...(opts.tlsDir ? { tlsDir: opts.tlsDir } : {}), port: 0, smtpPort: 0, mailboxes: [...base.mailboxes, ...people.map((a) => ({ address: a, displayName: a }))], log: () => {} });
@@ -67,6 +82,9 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   const d = getDeps();
   await d.site.provision();
   await keepSubscription(d);
+  const team = playgroundTeam(5);
+  const pgConfig = playgroundConfig(p, 5, { now: new Date(tenant.now()) });
+  const pg = await startPlayground({ appEndpoint: `${host.url}/api/messages`, config: pgConfig, dir: join(opts.dataDir, "playground"), port: opts.playgroundPort ?? 0 });
   const setTime = (iso: string) => {
     at(iso);
     Object.assign(d, build()); // fresh Graph clients: tokens from before the jump have expired
@@ -84,68 +102,90 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
     await host.drain();
   };
   const form = (name = "MIP presentation form.pdf") => ({ filename: name, content: Buffer.from("%PDF-1.4 demo form"), contentType: "application/pdf" });
+  const caseOf = async (ref: string) => (await d.cases.byRef(ref))?.fields;
+
+  say(`Teams is the Agents Playground at ${pg.url}/ (signed in as Katy Luciani, KL).`);
+  say("0. Katy adds Cluster Desk in Teams and makes the \"Cluster 5 meetings\" channel cluster 5's");
+  await pg.as(KL, team.personalChatId, { type: "installationUpdate", action: "add" });
+  await until("the bot to keep Katy's chat", () => d.state.getSync(refKey(KL)));
+  await pg.as(KL, team.channelId, { type: "message", text: "cluster 5" });
+  await until("the channel link", () => d.state.getSync(clusterChannelKey(5)));
 
   say("1. Tuesday 2 May 2023: forms arrive in the secure mailbox");
-  await send({ from: "SENDCo <senco@worple.demo.example>", subject: "Cluster 5/KL/Worple Primary School", text: "Our form.", attachments: [form()] });
-  await send({ from: "senco@marlborough.demo.example", subject: "Cluster 4/KL/Marlborough Primary School", text: "Our form.", attachments: [form()] });
-  await send({ from: "senco@cavendish.example", subject: "Cluster 6/GV/Cavendish Primary School", text: "Forms zipped.", attachments: [{ filename: "forms.zip", content: Buffer.from("PK"), contentType: "application/zip" }] });
-  await send({ from: "senco@lionel.example", subject: "Automatic reply: Cluster 6", text: "I am away.", headers: { "Auto-Submitted": "auto-replied" } });
+  await send({ from: "SENDCo <senco@isleworthtown.school.example>", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "Our form.", attachments: [form()] });
+  await send({ from: "senco@marlborough.school.example", subject: "Cluster 4/KL/Marlborough Primary School", text: "Our form.", attachments: [form()] });
+  await send({ from: "senco@cavendish.school.example", subject: "Cluster 6/GV/Cavendish Primary School", text: "Forms zipped.", attachments: [{ filename: "forms.zip", content: Buffer.from("PK"), contentType: "application/zip" }] });
+  await send({ from: "senco@lionel.school.example", subject: "Automatic reply: Cluster 6", text: "I am away.", headers: { "Auto-Submitted": "auto-replied" } });
   await settle();
   setTime("2023-05-03T15:30:00Z");
   say("   Wednesday 3 May, 4:30pm: a cluster 6 form, half an hour after that cluster's deadline");
-  await send({ from: "senco@chiswick.example", subject: "Cluster 6/GV/Chiswick School", text: "Our form.", attachments: [form()] });
+  await send({ from: "senco@chiswick.school.example", subject: "Cluster 6/GV/Chiswick School", text: "Our form.", attachments: [form()] });
   await settle();
 
   const ref = "C5-2023-0001";
-  say(`2. Triage: Katy Luciani (KL) accepts ${ref} to the agenda and acknowledges the school`);
-  for (const verb of ["triage.accept", "triage.acknowledge"] as const) {
-    let email: { subject: string; body: string } | undefined;
-    const c = await d.cases.change(ref, (x) => {
-      const o = applyTriage(p, x, verb, { by: p.leads.find((l) => l.initials === "KL")!.email, now: new Date(tenant.now()) });
-      email = o.email;
-      return o.fields;
-    });
-    if (email && c.fields.SenderEmail) await d.mailer.send({ to: [c.fields.SenderEmail], ...email, marker: `demo-${verb}` });
-  }
+  const triage = JSON.parse(await until(`${ref}'s triage card in Katy's chat`, () => d.state.getSync(triageCardKey(ref)))) as { activityId: string | null };
+  say(`2. Triage in Katy's chat: she accepts ${ref} to the agenda and acknowledges the school (the card changes each time)`);
+  await pg.as(KL, team.personalChatId, execute("triage.accept", { caseRef: ref }, triage.activityId));
+  await until(`${ref} on the agenda`, async () => (await caseOf(ref))?.Status === "On agenda");
+  await pg.as(KL, team.personalChatId, execute("triage.acknowledge", { caseRef: ref }, triage.activityId));
+  await until(`${ref} acknowledged`, async () => (await caseOf(ref))?.AcknowledgedAt);
   await d.cases.change(ref, () => ({ CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
+  say("   From the form, Katy records a group of 5 CYP, 2 terms, £4,500 asked");
 
   const may = meetingsOf(p, c5)[0]!;
+  setTime("2023-05-15T08:00:00Z");
+  await host.runTimer("agendas");
   const agenda = agendaData(p, c5, may, await d.cases.ofCluster(5));
-  say(`3. Agenda for the ${agenda.meeting} meeting: ${agenda.cases.map((x) => `${x.ref} (${x.kind}, ${x.cyp} CYP, ${x.terms} terms, requested ${x.requested}, limit ${x.cap})`).join("; ")}; ${agenda.htRep}; ${agenda.cpd}`);
+  say(`3. Monday 15 May, 3 working days before: the agenda card in the cluster 5 channel for the ${agenda.meeting} meeting: ${agenda.cases.map((x) => `${x.ref} (${x.kind}, ${x.cyp} CYP, ${x.terms} terms, requested ${x.requested}, limit ${x.cap})`).join("; ")}; ${agenda.htRep}; ${agenda.cpd}`);
 
   say("4. Outlook: the HT representative's invitation");
   const outlook = await runOutlook({ ...d, partnership: p, kv: d.state });
 
   setTime("2023-05-18T13:30:00Z");
-  say("5. Thursday 18 May, in the meeting: the cluster votes, KL closes the vote");
+  say("5. Thursday 18 May, in the meeting: Katy opens the vote; it appears in the cluster 5 channel");
+  await pg.as(KL, team.personalChatId, execute("vote.open", { caseRef: ref }, triage.activityId));
+  type Session = { status: string; posted?: { activityId: string | null }; lines?: string[] };
+  const session = async () => {
+    const raw = await d.state.getSync(`vote|${ref}`);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  };
+  const card = (await until("the vote card in the channel", async () => (await session())?.posted)).activityId;
   const votes = new GraphVotes(d.site);
-  const voters = eligibleVoters(p, c5, may.date, "Worple Primary School");
-  const choices: VoteChoice[] = ["agree", "agree", "agree", "agree", "disagree", "abstain"];
-  for (let i = 0; i < choices.length; i++) await votes.cast(ref, voters[i]!.email, choices[i]!, new Date(tenant.now()).toISOString());
-  const result = decide(p, tally(await votes.votes(ref)), { cyp: 5, terms: 2, meetingDate: may.date, panelAmount: 4500 });
-  await d.cases.change(ref, () => ({ Decision: result.decision as never, AmountAwarded: result.award, DecisionAt: new Date(tenant.now()).toISOString(), Status: "Decided" }));
-  await d.mailer.send({ to: ["senco@worple.demo.example"], subject: `${ref}: decision of the cluster 5 meeting`, body: result.lines.join("\n"), marker: "demo-decision" });
-  for (const line of result.lines) say(`   ${line}`);
+  const eligible = eligibleVoters(p, c5, may.date, "Isleworth Town Primary School").map((v) => v.email);
+  const voters = playgroundPeople(p, 5, { now: new Date("2023-05-02T08:30:00Z") }).users.filter((u) => eligible.includes(u.email.toLowerCase()));
+  const choices: VoteChoice[] = ["agree", "agree", "agree", "disagree", "abstain"];
+  for (const [i, v] of voters.entries()) {
+    await pg.as(v.email, team.channelId, execute("vote.cast", { caseRef: ref, choice: choices[i] }, card));
+    say(`   ${v.name} votes`);
+  }
+  await until("every vote", async () => (await votes.votes(ref)).length === voters.length);
+  say("   Katy closes the vote with the £4,500 the panel agreed; the channel's card shows the decision");
+  await pg.as(KL, team.channelId, execute("vote.close", { caseRef: ref, panelAmount: "4500" }, card));
+  await until("the decision", async () => (await caseOf(ref))?.Status === "Decided");
+  const decided = (await d.cases.byRef(ref))!.fields as Record<string, unknown>;
+  for (const line of (await session())?.lines ?? []) say(`   ${line}`);
 
   const site = await d.site.id();
   const all = (await d.graph.api(`/sites/${site}/lists/Cases/items`).expand("fields").get()).value.map((i: { fields: { Title: string; Status: string; School?: string } }) => ({ ref: i.fields.Title, status: i.fields.Status, school: i.fields.School ?? "" }));
   const sent = (await d.graph.api(`/users/${encodeURIComponent(p.intake.mailbox)}/mailFolders/sentitems/messages`).select("id").top(200).get()).value.length as number;
   say("6. The case register:");
   for (const c of all) say(`   ${c.ref}  ${c.status.padEnd(16)} ${c.school}`);
-  say(`\nOpen ${tenant.url}/ to see the mailbox folders, the replies, the Cases, Votes and Audit lists, and the calendars.`);
+  say(`\nOpen ${pg.url}/ for Teams: Katy's chat (the triage card) and the "Cluster 5 meetings" channel (the agenda and the vote),`);
+  say(`and ${tenant.url}/ for the mailbox folders, the replies, the Cases, Votes and Audit lists, and the calendars.`);
 
   const stop = async () => {
+    await pg.close();
     await host.close();
     await tenant.close();
     await azurite.stop();
   };
   if (!opts.keepRunning) await stop();
-  return { cases: all, replies: sent, decision: result.decision, award: result.award, invitations: outlook.invited, webView: `${tenant.url}/`, stop };
+  return { cases: all, replies: sent, decision: String(decided.Decision), award: Number(decided.AmountAwarded), invitations: outlook.invited, webView: `${tenant.url}/`, playground: `${pg.url}/`, stop };
 }
 
 if (process.argv[1] && import.meta.url.endsWith("/local/demo.js")) {
   const keep = !process.argv.includes("--exit");
-  const r = await runDemo({ dataDir: resolve(process.env.CLUSTER_DESK_DATA ?? ".data", "demo"), ...(process.env.TENANT_TLS_DIR ? { tlsDir: process.env.TENANT_TLS_DIR } : {}), print: (l) => console.log(l), keepRunning: keep });
+  const r = await runDemo({ dataDir: resolve(process.env.CLUSTER_DESK_DATA ?? ".data", "demo"), ...(process.env.TENANT_TLS_DIR ? { tlsDir: process.env.TENANT_TLS_DIR } : {}), print: (l) => console.log(l), keepRunning: keep, playgroundPort: Number(process.env.PLAYGROUND_PORT ?? 56150) });
   if (keep) {
     console.log("Ctrl-C stops the demo.");
     const stop = async () => {

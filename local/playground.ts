@@ -5,6 +5,7 @@
  * browser; the URL is printed instead.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
@@ -15,8 +16,12 @@ export interface Playground {
   url: string;
   port: number;
   configPath: string;
-  /** Sends an activity to the bot through the Playground, as it would from one of its users (its "custom activity"). */
-  sendActivity(activity: Record<string, unknown>): Promise<void>;
+  /**
+   * Sends an activity to the bot through the Playground (its "Mock an Activity") as one of its users
+   * in one of its conversations: how the demo and the browser tests act for people other than the
+   * signed-in one. The Playground answers at once and forwards the activity to the bot.
+   */
+  as(email: string, conversationId: string, activity: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,18 +55,32 @@ export function writePlaygroundConfig(dir: string, config: Record<string, unknow
   return path;
 }
 
-export async function startPlayground(opts: { appEndpoint: string; configPath: string; dir: string; port?: number; log?: (line: string) => void }): Promise<Playground> {
+interface ConfigUser {
+  id: string;
+  aadObjectId: string;
+  name: string;
+  email: string;
+}
+
+/** Starts the Playground with `config` (see playgroundConfig in local/people.ts) written into `dir`. */
+export async function startPlayground(opts: { appEndpoint: string; config: Record<string, unknown>; dir: string; port?: number; log?: (line: string) => void }): Promise<Playground> {
+  const configPath = writePlaygroundConfig(opts.dir, opts.config);
+  const users = [opts.config.currentUser, ...(opts.config.users as unknown[])] as ConfigUser[];
   const port = opts.port || (await freePort());
   const child: ChildProcess = spawn(process.execPath, [playgroundCli(), "-e", opts.appEndpoint, "-c", "msteams", "-p", String(port), "--disable-telemetry"], {
     cwd: opts.dir,
     env: {
       ...process.env,
       TEAMSAPPTESTER_BROWSER: "none",
-      M365_AGENTS_PLAYGROUND_CONFIG_PATH: opts.configPath,
+      M365_AGENTS_PLAYGROUND_CONFIG_PATH: configPath,
       M365_AGENTS_PLAYGROUND_LOGFILE: join(opts.dir, "m365agentsplayground.log"),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // It must not outlive this process, even when this process fails.
+  const killChild = () => child.kill("SIGKILL");
+  process.once("exit", killChild);
+  child.once("exit", () => process.off("exit", killChild));
   let output = "";
   const onData = (b: Buffer) => {
     output += b.toString();
@@ -69,24 +88,36 @@ export async function startPlayground(opts: { appEndpoint: string; configPath: s
   };
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);
-  const url = `http://localhost:${port}`;
   const deadline = Date.now() + 60_000;
+  let url = "";
   for (;;) {
     if (child.exitCode !== null) throw new Error(`The Agents Playground stopped (exit ${child.exitCode}): ${output.slice(-800)}`);
-    const up = await fetch(`${url}/_debug/ping`).then((r) => r.ok, () => false);
-    if (up) break;
+    // If the port is taken the Playground picks another: its own "Listening on" line says which.
+    const listening = /Listening on (\d+)/.exec(output);
+    if (listening) {
+      url = `http://localhost:${listening[1]}`;
+      if (await fetch(`${url}/_debug/ping`).then((r) => r.ok, () => false)) break;
+    }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`The Agents Playground did not start within 60 s: ${output.slice(-800)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  if (!output.includes(`Listening on ${port}`)) opts.log?.(`port ${port} was taken; the Playground is on ${url}`);
   return {
     url,
-    port,
-    configPath: opts.configPath,
-    async sendActivity(activity) {
-      const r = await fetch(`${url}/_internal/v1/customActivities`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(activity) });
+    port: Number(new URL(url).port),
+    configPath,
+    async as(email, conversationId, activity) {
+      const who = users.find((u) => u.email.toLowerCase() === email.toLowerCase());
+      if (!who) throw new Error(`${email} is not one of the Playground's users`);
+      // The Playground's own template gives the conversation, channel data, service URL and bot.
+      const t = await fetch(`${url}/_internal/v1/customActivities/template?conversationId=${encodeURIComponent(conversationId)}&type=install`);
+      if (!t.ok) throw new Error(`The Playground has no conversation ${conversationId}: ${t.status}`);
+      const { action: _install, type: _type, ...base } = (await t.json()) as Record<string, unknown>;
+      const body = { ...base, id: randomUUID(), timestamp: new Date().toISOString(), from: { id: who.id, aadObjectId: who.aadObjectId, name: who.name }, ...activity };
+      const r = await fetch(`${url}/_internal/v1/customActivities`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       if (!r.ok) throw new Error(`The Playground refused the activity: ${r.status} ${await r.text()}`);
     },
     close: () =>

@@ -17,7 +17,7 @@ import { functionDefs } from "../functions/registry.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
 import { playgroundPeople, playgroundConfig, withExampleContacts, EXAMPLE_SCHOOL_DOMAIN } from "./people.js";
-import { startPlayground, writePlaygroundConfig } from "./playground.js";
+import { startPlayground } from "./playground.js";
 import { defaultTenantOptions, DEFAULT_SMTP_PORT, localAppSettings } from "./tenant/defaults.js";
 import { startTenant } from "./tenant/server.js";
 
@@ -82,7 +82,7 @@ const playground =
     ? null
     : await startPlayground({
         appEndpoint: `${host.url}/api/messages`,
-        configPath: writePlaygroundConfig(playgroundDir, playgroundConfig(partnership, playgroundCluster, playgroundOpts)),
+        config: playgroundConfig(partnership, playgroundCluster, playgroundOpts),
         dir: playgroundDir,
         port: port("PLAYGROUND_PORT", 56150),
         log: (l) => verbose(`[playground] ${l}`),

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import type { Partnership } from "../../core/config.js";
-import { playgroundConfig, teamsIds } from "../../local/people.js";
-import { startPlayground, writePlaygroundConfig, type Playground } from "../../local/playground.js";
+import { playgroundConfig } from "../../local/people.js";
+import { startPlayground, type Playground } from "../../local/playground.js";
 import type { Stack } from "../helpers/stack.js";
 
 /** Debian's chromium (apt-get install -y chromium); CHROMIUM_PATH overrides. */
@@ -22,8 +22,6 @@ export async function launchBrowser(): Promise<Browser> {
 export interface TeamsClient {
   pg: Playground;
   page: Page;
-  /** Sends an activity to the bot as another Playground user (the Playground's "Mock an Activity"). */
-  as(email: string, conversationId: string, activity: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -31,22 +29,14 @@ export interface TeamsClient {
 export async function openTeams(s: Stack, p: Partnership, browser: Browser, opts: { cluster: number; currentUser?: string; now: Date }): Promise<TeamsClient> {
   const dir = mkdtempSync(join(tmpdir(), "cluster-desk-pg-"));
   const config = playgroundConfig(p, opts.cluster, { now: opts.now, ...(opts.currentUser ? { currentUser: opts.currentUser } : {}) });
-  const pg = await startPlayground({ appEndpoint: `${s.host.url}/api/messages`, configPath: writePlaygroundConfig(dir, config), dir });
+  const pg = await startPlayground({ appEndpoint: `${s.host.url}/api/messages`, config, dir });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.goto(pg.url);
   // Opening the Playground installs the bot in the personal chat; the bot keeps the reference.
   await page.getByText("Personal Chat").first().waitFor();
-  const users = [config.currentUser, ...(config.users as unknown[])] as { email: string; name: string }[];
   return {
     pg,
     page,
-    async as(email, conversationId, activity) {
-      const base = await (await fetch(`${pg.url}/_internal/v1/customActivities/template?conversationId=${encodeURIComponent(conversationId)}&type=install`)).json();
-      const who = users.find((u) => u.email.toLowerCase() === email.toLowerCase());
-      if (!who) throw new Error(`${email} is not one of the Playground's users`);
-      const { action: _a, ...rest } = base;
-      await pg.sendActivity({ ...rest, id: `custom-${Date.now()}`, from: { ...teamsIds(who.email), name: who.name }, ...activity });
-    },
     async close() {
       await page.close();
       await pg.close();

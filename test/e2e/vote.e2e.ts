@@ -45,9 +45,9 @@ describe("votes in the Agents Playground", () => {
   it("a SENDCo casts a vote and sees the card change; the SCL's close shows everyone the decision", async () => {
     const { page } = teams;
     // The SCL makes the meeting channel cluster 5's, then opens the vote there.
-    await teams.as(KL, channel, { type: "message", text: "cluster 5" });
+    await teams.pg.as(KL, channel, { type: "message", text: "cluster 5" });
     await eventually(async () => expect(await s.deps.state.getSync("convref|cluster|5")).toBeTruthy());
-    await teams.as(KL, channel, execute("vote.open", { caseRef: ref }));
+    await teams.pg.as(KL, channel, execute("vote.open", { caseRef: ref }));
 
     await page.getByText("Cluster 5 meetings").first().click();
     const card = page.locator(".ac-adaptiveCard").filter({ hasText: `Vote: ${ref}` });
@@ -71,10 +71,10 @@ describe("votes in the Agents Playground", () => {
     const may18 = eligibleVoters(p, p.clusters.find((c) => c.id === 5)!, "2023-05-18", "Isleworth Town Primary School").map((v) => v.email);
     const others = playgroundPeople(p, 5, { currentUser: ME, now: new Date(NOW) }).users.map((u) => u.email.toLowerCase()).filter((e) => may18.includes(e));
     expect(others.length).toBeGreaterThanOrEqual(2);
-    await teams.as(others[0]!, channel, execute("vote.cast", { caseRef: ref, choice: "agree" }));
-    await teams.as(others[1]!, channel, execute("vote.cast", { caseRef: ref, choice: "disagree" }));
+    await teams.pg.as(others[0]!, channel, execute("vote.cast", { caseRef: ref, choice: "agree" }));
+    await teams.pg.as(others[1]!, channel, execute("vote.cast", { caseRef: ref, choice: "disagree" }));
     await eventually(async () => expect(await new GraphVotes(s.deps.site).votes(ref)).toHaveLength(3));
-    await teams.as(KL, channel, execute("vote.close", { caseRef: ref, panelAmount: "4500" }));
+    await teams.pg.as(KL, channel, execute("vote.close", { caseRef: ref, panelAmount: "4500" }));
 
     await expect.poll(() => card.innerText(), { timeout: 20_000 }).toContain("Closed: Agree to fund, £4,000");
     const closed = await card.innerText();

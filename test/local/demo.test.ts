@@ -14,7 +14,14 @@ describe("npm run demo", () => {
     });
     expect(r).toMatchObject({ decision: "Agree to fund", award: 4000 });
     expect(r.invitations).toBeGreaterThan(0);
-    expect(r.replies).toBe(6); // receipt, fix-your-subject, rejected, late, acknowledgement, decision
-    expect(lines.join("\n")).toContain("Limit: £2,000 × 2 terms = £4,000");
+    // Receipt, fix-your-subject, rejected, late, acknowledgement, decision; and the reminders to the
+    // HT representatives of clusters 1-4, whose meetings on 16-17 May are near on 15 May.
+    expect(r.replies).toBe(10);
+    const out = lines.join("\n");
+    expect(out).toContain("Limit: £2,000 × 2 terms = £4,000");
+    // Every Teams step went through the Agents Playground and the real bot.
+    expect(out).toContain(`Teams is the Agents Playground at ${r.playground}`);
+    expect(out).toContain("Vote: 3 agree, 1 do not, 0 abstain: carried by a majority of those voting");
+    expect(r.playground).toMatch(/^http:\/\/localhost:\d+\/$/);
   }, 120_000);
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { playgroundConfig, playgroundPeople, teamsIds, withExampleContacts } from "../../local/people.js";
-import { startPlayground, writePlaygroundConfig, type Playground } from "../../local/playground.js";
+import { startPlayground, type Playground } from "../../local/playground.js";
 import { eligibleVoters } from "../../core/votes.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
 
@@ -50,12 +50,11 @@ describe("the Agents Playground's people (.m365agentsplayground.yml)", () => {
   });
 
   it("the Playground itself accepts the file and serves its people to the bot (no browser needed)", async () => {
-    const path = writePlaygroundConfig(dir, playgroundConfig(p, 5, { now: may }));
     // A stand-in bot endpoint: the Playground waits for its app before answering /v1/config.
     const app = createServer((_q, r) => r.end());
     await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
     afterAll(() => new Promise<void>((r) => app.close(() => r())));
-    pg = await startPlayground({ appEndpoint: `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/messages`, configPath: path, dir });
+    pg = await startPlayground({ appEndpoint: `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/messages`, config: playgroundConfig(p, 5, { now: may }), dir });
     const served = (await (await fetch(`${pg.url}/_internal/v1/config`)).json()).config;
     expect(served.currentUser).toMatchObject({ name: "Katy Luciani", email: "Katy.Luciani@hounslow.gov.uk" });
     expect(served.users).toHaveLength(5);
