@@ -250,7 +250,13 @@ export class ClusterDeskBot extends TeamsActivityHandler {
           session.posted = { ref: here, activityId: sent?.id ?? null };
         }
       } else where = "already";
-      await this.deps.kv.setSync(key, JSON.stringify(session));
+      // Another click may have changed the session meanwhile: merge, do not overwrite.
+      await this.deps.kv.updateSync(key, (cur) => {
+        const latest: Session = cur ? (JSON.parse(cur) as Session) : session;
+        latest.posted ??= session.posted;
+        remember(latest);
+        return JSON.stringify(latest);
+      });
       this.deps.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
       const note = where === "already" ? `The vote on ${ref} is already open.` : `Vote opened ${where}.`;
       return reply(triageCard(triageCardData(p, c, { now: this.deps.now(), lastAction: note })));
@@ -268,10 +274,16 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       await store.cast(ref, email, choice, this.deps.now().toISOString());
       // Re-read: the vote may have closed while this click was in flight. Then add this voter to
       // the people who get their own view (refresh.userIds).
-      const now = (await load())!;
+      // ETag-conditional, so 30 voters at once each keep their id.
+      let now = (await load())!;
       if (now.status === "open" && now.ids[email] !== context.activity.from.id) {
-        remember(now);
-        await this.deps.kv.setSync(key, JSON.stringify(now));
+        now = JSON.parse(
+          await this.deps.kv.updateSync(key, (cur) => {
+            const latest = JSON.parse(cur!) as Session;
+            if (latest.status === "open") remember(latest);
+            return JSON.stringify(latest);
+          }),
+        ) as Session;
       }
       return reply(await view(now));
     }
@@ -283,8 +295,8 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       if (!Number.isFinite(panel) || panel < 0) return reply(errorCard("Amount not valid", "Enter the amount the panel agreed, in pounds."));
       if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) return reply(errorCard(`${ref} is missing details`, "Record the number of CYP, the terms sought and the meeting before closing the vote."));
       const d = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
-      const closed: Session = { ...session, status: "closed", lines: d.lines, decision: `${d.decision}${d.award ? `, ${formatPounds(d.award)}` : ""}` };
-      await this.deps.kv.setSync(key, JSON.stringify(closed));
+      const decision = `${d.decision}${d.award ? `, ${formatPounds(d.award)}` : ""}`;
+      const closed = JSON.parse(await this.deps.kv.updateSync(key, (cur) => JSON.stringify({ ...(JSON.parse(cur!) as Session), status: "closed", lines: d.lines, decision }))) as Session;
       const at = this.deps.now().toISOString();
       if (d.decision !== "No decision") {
         await this.deps.cases.change(ref, () => ({ Decision: d.decision as never, AmountAwarded: d.award, DecisionAt: at, Status: "Decided" }));

@@ -140,6 +140,8 @@ export interface MailSenderPort {
 export interface KeyValuePort {
   getSync(key: string): Promise<string | null>;
   setSync(key: string, value: string | null): Promise<void>;
+  /** Read-modify-write without lost updates (ETag-conditional, retried). */
+  updateSync(key: string, change: (current: string | null) => string): Promise<string>;
 }
 
 /** A case as triage sees it: the SharePoint item's fields and its ETag. */

@@ -140,4 +140,30 @@ export class TableState implements StatePort {
     }
     await this.clients.sync.upsertEntity({ partitionKey: "sync", rowKey: name, value }, "Replace");
   }
+
+  /**
+   * Read-modify-write of one value without lost updates: the write is conditional on the ETag read
+   * (or on the value still being absent) and retried on 412/409. `change` gets the current value and
+   * returns the new one; what it returns is what was stored.
+   */
+  async updateSync(name: string, change: (current: string | null) => string): Promise<string> {
+    await this.init();
+    const t = this.clients.sync;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const e = await t.getEntity<{ value: string }>("sync", name).catch((err) => {
+        if (isStatus(err, 404)) return null;
+        throw err;
+      });
+      const value = change(e ? e.value : null);
+      try {
+        if (e) await t.updateEntity({ partitionKey: "sync", rowKey: name, value }, "Replace", { etag: e.etag });
+        else await t.createEntity({ partitionKey: "sync", rowKey: name, value });
+        return value;
+      } catch (err) {
+        if (!isStatus(err, 412) && !isStatus(err, 409)) throw err;
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
+    }
+    throw new Error(`${name} is too contended`);
+  }
 }

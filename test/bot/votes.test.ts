@@ -72,6 +72,10 @@ describe("in-meeting votes", () => {
     expect(cards[0]).not.toContain("Agree 20"); // the tally is hidden while the vote is open (config)
     const rows = await new GraphVotes(s.deps.site).votes(ref);
     expect(rows).toHaveLength(30);
+    // Every voter keeps their own view (refresh.userIds): no id lost to a concurrent write.
+    const session = JSON.parse((await s.deps.state.getSync(`vote|${ref}`))!);
+    expect(Object.keys(session.ids)).toEqual(expect.arrayContaining(thirty));
+    expect(Object.keys(session.ids)).toHaveLength(31); // and the SCL who opened it
     await invoke(thirty[0]!, "vote.cast", { caseRef: ref, choice: "disagree" });
     const after = await new GraphVotes(s.deps.site).votes(ref);
     expect(after).toHaveLength(30);
