@@ -217,7 +217,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const transport = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
         const name = values.attachment ?? "MIP presentation form.pdf";
         const mail = {
-          from: values.from ?? "SENDCo <sendco@isleworthtown.example>",
+          from: values.from ?? "SENDCo <senco@isleworthtown.school.example>", // local/people.ts's example address
           to: values.to ?? p.intake.mailbox,
           subject: values.subject ?? p.intake.subjectExample,
           text: "Please find attached our MIP presentation form. (A sample sent by cluster-desk send-sample.)",

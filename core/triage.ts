@@ -124,7 +124,7 @@ export function triageCardData(p: Partnership, c: StoredCase, opts: { now: Date;
     lead: lead ? `${lead.name} (${lead.initials})` : "none",
     received: f.ReceivedAt ? describeLocal(new Date(f.ReceivedAt)) : "",
     meeting: f.MeetingDate ? describeLocal(new Date(f.MeetingDate)) : "not yet known",
-    deadlineStatus: f.Status === "Late" ? "Late: listed for the next meeting" : f.SubmissionDeadline ? `In time (deadline ${describeLocal(new Date(f.SubmissionDeadline))})` : "",
+    deadlineStatus: f.Status === "Late" ? "Late: listed for the next meeting" : f.SubmissionDeadline ? `In time (deadline ${describeLocal(new Date(f.SubmissionDeadline))})` : "not yet known (no meeting)",
     ackDue: ackDue ? describeDate(ackDue) : "",
     ackState,
     status: f.Status,
