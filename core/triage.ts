@@ -101,6 +101,7 @@ export interface TriageCardData {
   hasProblems: boolean;
   lastAction: string;
   canAct: boolean;
+  acknowledged: boolean;
   moveChoices: { title: string; value: string }[];
 }
 
@@ -132,6 +133,7 @@ export function triageCardData(p: Partnership, c: StoredCase, opts: { now: Date;
     hasProblems: problems.length > 0,
     lastAction: opts.lastAction ?? "",
     canAct: opts.canAct ?? true,
+    acknowledged: Boolean(f.AcknowledgedAt),
     moveChoices: p.clusters.filter((x) => x.id !== f.Cluster).map((x) => ({ title: `Cluster ${x.id} (${leadForCluster(p, x.id)?.initials ?? "?"})`, value: String(x.id) })),
   };
 }

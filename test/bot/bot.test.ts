@@ -84,10 +84,16 @@ describe("bot: triage cards", () => {
     expect(text).toContain('"value":"On agenda"');
     expect(text).toContain("Accepted to the agenda by katy.luciani@hounslow.gov.uk");
     expect((await s.deps.cases.byRef(caseRef))!.fields.Status).toBe("On agenda");
+    // The card now offers the vote, not a second acceptance.
+    const titles = (card as { actions: { title: string }[] }).actions.map((a) => a.title);
+    expect(titles).toContain("Open vote");
+    expect(titles).not.toContain("Accept to agenda");
+    expect(titles).toContain("Acknowledge school");
   });
 
   it("acknowledging sends the school an email and stamps AcknowledgedAt, once", async () => {
-    await invoke("kl", "triage.acknowledge", { caseRef });
+    const card = (await invoke("kl", "triage.acknowledge", { caseRef })) as { actions: { title: string }[] };
+    expect(card.actions.map((a) => a.title)).not.toContain("Acknowledge school");
     const c = await s.deps.cases.byRef(caseRef);
     expect(Math.abs(Date.parse(c!.fields.AcknowledgedAt!) - s.tenant.now())).toBeLessThan(5_000); // stamped now (tenant clock: May 2023)
     const mails = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter((o: any) => o.to === "senco@worple.example" && o.message.subject === `${caseRef}: your presentation form`);
