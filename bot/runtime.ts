@@ -19,6 +19,8 @@ export interface BotRuntime {
   handle(activity: Record<string, unknown>, headers: Record<string, string>): Promise<BotReply>;
   /** Posts an Adaptive Card to a conversation stored earlier (a JSON conversation reference); the new message's id. */
   postCard(conversationRef: string, card: Record<string, unknown>): Promise<string | undefined>;
+  /** Posts a text message (Markdown) to a stored conversation. */
+  postText(conversationRef: string, text: string): Promise<void>;
 }
 
 export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: (e: Error) => void): BotRuntime {
@@ -64,5 +66,10 @@ export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: 
       return out;
     },
     postCard: (ref, c) => elsewhere.post(ref, c),
+    async postText(ref, text) {
+      await postProactive(adapter, settings.appId, ref, pacer, async (ctx) => {
+        await ctx.sendActivity(MessageFactory.text(text));
+      });
+    },
   };
 }

@@ -30,6 +30,8 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   state: TableState;
   queue: IntakeQueue;
   site: SharePointSite;
+  /** A Teams message to a person whose chat the bot knows (false if it does not). */
+  notify: (email: string, text: string) => Promise<boolean>;
 }
 
 /** Log lines: an event name and codes, ids and counts. Never subjects, names or bodies. */
@@ -66,11 +68,18 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     await state.setSync(triageCardKey(caseRef), JSON.stringify({ ref, activityId: activityId ?? null }));
     log.info("triage.posted", { caseRef });
   };
+  const notify = async (email: string, text: string) => {
+    const ref = await state.getSync(refKey(email));
+    if (!ref) return false;
+    await bot.postText(ref, text);
+    return true;
+  };
   return {
     settings,
     partnership: p,
     bot,
     announce,
+    notify,
     postAgenda: async (ref, data) => void (await bot.postCard(ref, agendaCard(data))),
     graph: client,
     graphOrigin: new URL(graphSettings.graphBaseUrl).origin,

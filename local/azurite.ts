@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { tieToParent } from "./children.js";
 
 const ACCOUNT = "devstoreaccount1";
 const KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -9,6 +10,7 @@ const KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZ
 export interface Azurite {
   connectionString: string;
   ports: { blob: number; queue: number; table: number };
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
   const args = [bin, "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--blobPort", String(p.blob), "--queuePort", String(p.queue), "--tablePort", String(p.table), "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1"];
   if (opts.location) args.push("--location", opts.location);
   else args.push("--inMemoryPersistence");
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = tieToParent(spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] }));
   const ports: Record<string, number> = {};
   await new Promise<void>((resolve, reject) => {
     let out = "";
@@ -48,6 +50,7 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
   const host = "http://127.0.0.1";
   return {
     ports: { blob: ports.Blob!, queue: ports.Queue!, table: ports.Table! },
+    pid: child.pid!,
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=${host}:${ports.Blob}/${ACCOUNT};QueueEndpoint=${host}:${ports.Queue}/${ACCOUNT};TableEndpoint=${host}:${ports.Table}/${ACCOUNT};`,
     stop: () =>
       new Promise<void>((r) => {

@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
+import { tieToParent } from "./children.js";
 
 export interface Playground {
   url: string;
@@ -77,10 +78,7 @@ export async function startPlayground(opts: { appEndpoint: string; config: Recor
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  // It must not outlive this process, even when this process fails.
-  const killChild = () => child.kill("SIGKILL");
-  process.once("exit", killChild);
-  child.once("exit", () => process.off("exit", killChild));
+  tieToParent(child); // it must not outlive this process, even when this process fails
   let output = "";
   const onData = (b: Buffer) => {
     output += b.toString();

@@ -16,6 +16,8 @@ export interface AckDeps {
   kv: KeyValuePort;
   log: Logger;
   now: () => Date;
+  /** A Teams message to a person, if the bot knows their chat; false if it does not. */
+  notify?: (email: string, text: string) => Promise<boolean>;
 }
 
 export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: string[]; escalated: string[] }> {
@@ -29,30 +31,30 @@ export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: strin
     await d.kv.setSync(key, d.now().toISOString());
     return true;
   };
+  // Teams too, where the bot knows the person's chat; the email is the record. A Teams failure
+  // is logged, not retried (the email has gone, and the job must not send it twice).
+  const tell = async (email: string, text: string) => {
+    if (!d.notify) return;
+    await d.notify(email, text).catch((e: Error) => d.log.warn("acknowledgements.teams-failed", { reason: e.message.slice(0, 80) }));
+  };
   for (const c of await d.cases.awaitingAcknowledgement(addDays(today, -60))) {
     const ref = c.fields.Title;
     const due = c.fields.AckDueBy!.slice(0, 10);
     const left = workingDaysBetween(today, due);
     const lead = c.fields.Cluster ? leadForCluster(p, c.fields.Cluster) : undefined;
     if (left === 1 && lead) {
-      const sent = await once(`ack-reminder|${ref}`, () =>
-        d.mailer.send({
-          to: [lead.email],
-          subject: `Acknowledge ${ref} by tomorrow`,
-          body: `${ref} (${c.fields.School ?? "school not identified"}) must be acknowledged by ${describeDate(due)}: the school was promised contact within five working days. Use "Acknowledge school" on its card in Teams.\n\nCluster Desk`,
-          marker: `cd-ack-reminder-${ref}`,
-        }),
-      );
+      const text = `${ref} (${c.fields.School ?? "school not identified"}) must be acknowledged by ${describeDate(due)}: the school was promised contact within five working days. Use "Acknowledge school" on its card in Teams.`;
+      const sent = await once(`ack-reminder|${ref}`, async () => {
+        await d.mailer.send({ to: [lead.email], subject: `Acknowledge ${ref} by tomorrow`, body: `${text}\n\nCluster Desk`, marker: `cd-ack-reminder-${ref}` });
+        await tell(lead.email, `**Acknowledge ${ref} by tomorrow.** ${text}`);
+      });
       if (sent) reminded.push(ref);
     } else if (left < 0) {
-      const sent = await once(`ack-escalation|${ref}`, () =>
-        d.mailer.send({
-          to: [p.partnershipLead.email],
-          subject: `Overdue acknowledgement: ${ref}`,
-          body: `${ref} (${c.fields.School ?? "school not identified"}, cluster ${c.fields.Cluster ?? "?"}${lead ? `, ${lead.name}` : ""}) was due to be acknowledged by ${describeDate(due)} and has not been.\n\nCluster Desk`,
-          marker: `cd-ack-escalation-${ref}`,
-        }),
-      );
+      const text = `${ref} (${c.fields.School ?? "school not identified"}, cluster ${c.fields.Cluster ?? "?"}${lead ? `, ${lead.name}` : ""}) was due to be acknowledged by ${describeDate(due)} and has not been.`;
+      const sent = await once(`ack-escalation|${ref}`, async () => {
+        await d.mailer.send({ to: [p.partnershipLead.email], subject: `Overdue acknowledgement: ${ref}`, body: `${text}\n\nCluster Desk`, marker: `cd-ack-escalation-${ref}` });
+        await tell(p.partnershipLead.email, `**Overdue acknowledgement.** ${text}`);
+      });
       if (sent) escalated.push(ref);
     }
   }

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe("triage in the Agents Playground", () => {
-  it("the SCL accepts a case from its triage card and sees the card change", async () => {
+  it("the SCL accepts a case from its triage card and sees the card change; the acknowledgement reminder reaches her chat", async () => {
     const { page } = teams;
     // The Playground installed the bot when it opened: the bot knows Katy's chat.
     await eventually(async () => expect(await s.deps.state.getSync("convref|user|katy.luciani@hounslow.gov.uk")).toBeTruthy());
@@ -48,6 +48,12 @@ describe("triage in the Agents Playground", () => {
     await expect.poll(() => card.innerText(), { timeout: 20_000 }).toMatch(/Status\s+On agenda/);
     expect(await card.innerText()).not.toMatch(/Status\s+Accepted/);
     await page.screenshot({ path: ".data/e2e/triage-after.png" });
+    // Not yet acknowledged: one working day before the date the school was promised, the hourly
+    // job reminds Katy in her Teams chat (as well as by email).
+    s.at("2023-05-09T09:00:00Z");
+    await s.host.runTimer("acknowledgements");
+    await page.getByText("Acknowledge C5-2023-0001 by tomorrow.").first().waitFor({ timeout: 20_000 });
+    await page.screenshot({ path: ".data/e2e/triage-reminder.png" });
     const c = await s.deps.cases.byRef("C5-2023-0001");
     expect(c!.fields.Status).toBe("On agenda");
     // Cards carry case references and schools, never a child's name (none is in the form's email either).
