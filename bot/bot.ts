@@ -296,7 +296,10 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) return reply(errorCard(`${ref} is missing details`, "Record the number of CYP, the terms sought and the meeting before closing the vote."));
       const d = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
       const decision = `${d.decision}${d.award ? `, ${formatPounds(d.award)}` : ""}`;
-      const closed = JSON.parse(await this.deps.kv.updateSync(key, (cur) => JSON.stringify({ ...(JSON.parse(cur!) as Session), status: "closed", lines: d.lines, decision }))) as Session;
+      // The cluster's budget with this award in it (RAG when the cluster has a budget).
+      const clusterCases = (await this.deps.cases.ofCluster(cluster.id)).map((x) => (x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: d.award } } : x));
+      const lines = [...d.lines, `Cluster ${cluster.id} budget: ${budgetOverview(p, cluster, clusterCases).text}`];
+      const closed = JSON.parse(await this.deps.kv.updateSync(key, (cur) => JSON.stringify({ ...(JSON.parse(cur!) as Session), status: "closed", lines, decision }))) as Session;
       const at = this.deps.now().toISOString();
       if (d.decision !== "No decision") {
         await this.deps.cases.change(ref, () => ({ Decision: d.decision as never, AmountAwarded: d.award, DecisionAt: at, Status: "Decided" }));

@@ -12,6 +12,7 @@ import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 // Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
 const c5 = raw.clusters[4];
+c5.budget = 10_000; // so that closing shows the RAG rating (the seeds give no budgets)
 for (const s of c5.schools) s.sendcoEmail = `senco@${s.shortName.toLowerCase().replace(/[^a-z]/g, "")}.example`;
 for (let i = 1; i <= 22; i++) c5.schools.push({ name: `Test School ${i}`, phase: "primary", sendcoEmail: `senco@test${i}.example` });
 const p = parsePartnership(raw).partnership;
@@ -89,6 +90,7 @@ describe("in-meeting votes", () => {
     expect(card).toContain("Limit: £2,000 × 2 terms = £4,000");
     expect(card).toContain("Award: £4,000");
     expect(card).toContain("Agree 19, do not fund 9, abstain 2");
+    expect(card).toContain("Cluster 5 budget: £4,000 of £10,000 committed (40%): Green");
     const c = (await s.deps.cases.byRef(ref))!;
     expect(c.fields).toMatchObject({ Status: "Decided", Decision: "Agree to fund", AmountAwarded: 4000 });
     const mail = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter((o: any) => o.to === "senco@worple.example" && o.message.subject.includes("decision"));
@@ -126,6 +128,8 @@ describe("in-meeting votes", () => {
       expect(calls[1]).toMatchObject({ kind: "update", ref: channelRef, id: "activity-42" });
       expect(calls[1]!.card).toContain("Closed: Agree to fund");
       expect(calls[1]!.card).toContain("voting has closed");
+      // Both awards now count against the cluster's budget: £4,000 + £1,000 of £10,000.
+      expect(calls[1]!.card).toContain("Cluster 5 budget: £5,000 of £10,000 committed (50%): Green");
     } finally {
       bot = saved;
     }
