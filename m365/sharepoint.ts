@@ -118,6 +118,14 @@ export class SharePointSite {
         done.push(`added column ${name}.${c.name}`);
       }
     }
+    // Cases are looked up by reference (Title, SharePoint's own column): index it so the look-up
+    // keeps working past the 5,000-item list view threshold.
+    const cols = (await this.client.api(`/sites/${site}/lists/Cases/columns`).get()).value as { id: string; name: string; indexed?: boolean }[];
+    const title = cols.find((c) => c.name === "Title");
+    if (title && !title.indexed) {
+      await this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true });
+      done.push("indexed Cases.Title");
+    }
     return done;
   }
 }
@@ -215,10 +223,9 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
   }
 
   async byRef(ref: string): Promise<StoredCase | null> {
-    // Title is SharePoint's built-in column; index it on large lists (list settings, Indexed columns).
+    // Title is SharePoint's built-in column; provision() indexes it.
     const r = await this.site.client
       .api(await this.base("Cases"))
-      .header("Prefer", "HonorNonIndexedQueriesWarningMayFailRandomly")
       .filter(`fields/Title eq ${q(ref)}`)
       .expand("fields")
       .get();

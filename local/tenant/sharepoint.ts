@@ -27,7 +27,12 @@ interface ListData {
   lastModifiedDateTime: string;
   columns: (ColumnDef & { id: string })[];
   template: string;
+  /** SharePoint's built-in Title column starts unindexed; PATCH its columnDefinition to index it. */
+  titleIndexed?: boolean;
 }
+
+/** The built-in Title column's well-known field id (the same in every SharePoint list). */
+const TITLE_ID = "fa564e0f-0c70-4ab9-b863-0177e6ddd247";
 
 const BUILT_IN = ["Title", "Created", "Modified", "id", "ContentType", "Attachments", "Edit", "LinkTitle", "_UIVersionString"];
 const KINDS = ["text", "number", "dateTime", "boolean", "choice", "currency"] as const;
@@ -80,7 +85,7 @@ function listJson(ctx: Ctx, siteId: string, row: ListRow, expandColumns: boolean
     lastModifiedDateTime: d.lastModifiedDateTime,
     webUrl: `${s.webUrl}/Lists/${encodeURIComponent(d.displayName)}`,
     list: { contentTypesEnabled: false, hidden: false, template: d.template },
-    ...(expandColumns ? { columns: [{ id: "fa564e0f-0c70-4ab9-b863-0177e6ddd247", name: "Title", displayName: "Title", indexed: false, text: {} }, ...d.columns.map(columnJson)] } : {}),
+    ...(expandColumns ? { columns: [{ id: TITLE_ID, name: "Title", displayName: "Title", indexed: Boolean(d.titleIndexed), text: {} }, ...d.columns.map(columnJson)] } : {}),
   };
 }
 
@@ -192,7 +197,8 @@ function listItems(ctx: Ctx, siteId: string, l: ListRow, req: TenantRequest, pat
   for (const c of conds) {
     const col = d.columns.find((x) => x.name === c.field);
     if (!col && c.field !== "Title") throw new GraphError(400, "invalidRequest", `Field '${c.field}' is not recognized`);
-    if (!col?.indexed && !prefers(req, "HonorNonIndexedQueriesWarningMayFailRandomly")) {
+    const indexed = c.field === "Title" ? Boolean(d.titleIndexed) : Boolean(col?.indexed);
+    if (!indexed && !prefers(req, "HonorNonIndexedQueriesWarningMayFailRandomly")) {
       throw new GraphError(400, "invalidRequest", `Field '${c.field}' cannot be referenced in filter or orderby as it is not indexed. Provide the 'Prefer: HonorNonIndexedQueriesWarningMayFailRandomly' header to allow this, but be warned that such queries may fail on large lists.`);
     }
   }
@@ -279,6 +285,26 @@ export const sharePointRoutes: Route[] = [
     d.columns.push(c);
     ctx.db.prepare("UPDATE lists SET data = ? WHERE id = ?").run(JSON.stringify(d), row.id);
     return { status: 201, body: columnJson(c) };
+  }),
+
+  // Update columnDefinition: only `indexed` (what Cluster Desk changes); other properties are refused.
+  route("PATCH", "/sites/{}/lists/{}/columns/{}", (ctx, [s, l, c], req) => {
+    const st = site(ctx.db, s!);
+    const row = list(ctx.db, st.id, l!);
+    const d = JSON.parse(row.data) as ListData;
+    const b = parseJson(req.body) as Record<string, unknown>;
+    const other = Object.keys(b).filter((k) => k !== "indexed");
+    if (other.length) throw new GraphError(400, "invalidRequest", `The local tenant updates only 'indexed', not ${other.join(", ")}`);
+    if (typeof b.indexed !== "boolean") throw new GraphError(400, "invalidRequest", "'indexed' must be true or false");
+    const id = decodeURIComponent(c!);
+    if (id === TITLE_ID || id === "Title") d.titleIndexed = b.indexed;
+    else {
+      const col = d.columns.find((x) => x.id === id || x.name === id);
+      if (!col) throw new GraphError(404, "itemNotFound", "The specified column was not found");
+      col.indexed = b.indexed;
+    }
+    ctx.db.prepare("UPDATE lists SET data = ? WHERE id = ?").run(JSON.stringify(d), row.id);
+    return { status: 200, body: (listJson(ctx, st.id, { ...row, data: JSON.stringify(d) }, true).columns as { id: string; name: string }[]).find((x) => x.id === id || x.name === id) };
   }),
 
   route("GET", "/sites/{}/lists/{}/items", (ctx, [s, l], req) => {

@@ -87,4 +87,20 @@ describe("local tenant: SharePoint lists", () => {
     const now = await client.api(`/sites/${siteId}/lists/Cases/items/2`).expand("fields").get();
     expect(now.fields.Status).toBe("Accepted");
   });
+
+  it("indexes a column by updating its columnDefinition; the built-in Title too; other changes are refused", async () => {
+    const { client } = productGraph(t);
+    const base = `/sites/${siteId}/lists/Cases`;
+    await expect(client.api(`${base}/items`).filter("fields/School eq 'x'").get()).rejects.toMatchObject({ statusCode: 400 });
+    const cols = (await client.api(`${base}/columns`).get()).value as { id: string; name: string }[];
+    const school = cols.find((c) => c.name === "School")!;
+    expect(await client.api(`${base}/columns/${school.id}`).patch({ indexed: true })).toMatchObject({ name: "School", indexed: true });
+    expect((await client.api(`${base}/items`).filter("fields/School eq 'x'").get()).value).toEqual([]);
+    const title = cols.find((c) => c.name === "Title")!;
+    await expect(client.api(`${base}/items`).filter("fields/Title eq 'x'").get()).rejects.toMatchObject({ statusCode: 400 });
+    expect(await client.api(`${base}/columns/${title.id}`).patch({ indexed: true })).toMatchObject({ name: "Title", indexed: true });
+    expect((await client.api(`${base}/items`).filter("fields/Title eq 'x'").get()).value).toEqual([]);
+    await expect(client.api(`${base}/columns/${school.id}`).patch({ displayName: "Other" })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(client.api(`${base}/columns/no-such-column`).patch({ indexed: true })).rejects.toMatchObject({ statusCode: 404 });
+  });
 });
