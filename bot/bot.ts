@@ -136,6 +136,14 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const verb = invoke.action.verb as TriageVerb;
     const data = (invoke.action.data ?? {}) as { caseRef?: string; toCluster?: string };
     const reply = (card: unknown): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD, value: card as Record<string, unknown> });
+    if (String(invoke.action.verb) === "triage.refresh" && typeof data.caseRef === "string") {
+      // Teams refreshes the card when it is shown (at most 60 people in the chat), so the working
+      // days left and changes made elsewhere (a vote, the SharePoint list) are current.
+      const c = await this.deps.cases.byRef(data.caseRef);
+      if (!c) return reply(errorCard(`No case ${data.caseRef}`, "The case is not in the Cases list; it may have been removed."));
+      const email = await this.email(context);
+      return reply(triageCard(triageCardData(this.deps.partnership, c, { now: this.deps.now(), canAct: mayTriage(this.deps.partnership, c.fields.Cluster, email) })));
+    }
     if (!TRIAGE_VERBS.includes(verb) || typeof data.caseRef !== "string") {
       return reply(errorCard("That action is not known", `Cluster Desk does not know the action "${String(invoke.action.verb)}".`));
     }
@@ -327,6 +335,14 @@ export class ClusterDeskBot extends TeamsActivityHandler {
             }
           : async () => this.deps.elsewhere?.update(posted.ref, posted.activityId!, shared);
         await update().catch((e: Error) => this.deps.log.warn("vote.update-failed", { reason: e.message.slice(0, 80) }));
+      }
+      // The SCL's triage card shows the decision too.
+      const triage = await this.deps.kv.getSync(triageCardKey(ref));
+      const t = triage ? (JSON.parse(triage) as { ref: string; activityId: string | null }) : null;
+      const decided = await this.deps.cases.byRef(ref);
+      if (t?.activityId && decided && this.deps.elsewhere) {
+        const card = triageCard(triageCardData(p, decided, { now: this.deps.now(), lastAction: `Decided in the cluster ${cluster.id} meeting: ${decision}.` }));
+        await this.deps.elsewhere.update(t.ref, t.activityId, card).catch((e: Error) => this.deps.log.warn("triage.update-failed", { reason: e.message.slice(0, 80) }));
       }
       return reply(await view(closed));
     }

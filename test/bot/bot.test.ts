@@ -91,6 +91,16 @@ describe("bot: triage cards", () => {
     expect(titles).toContain("Acknowledge school");
   });
 
+  it("the card refreshes to the case as it is now; someone else's refresh shows it without actions", async () => {
+    const mine = (await invoke("kl", "triage.refresh", { caseRef })) as { actions: { title: string }[]; body: unknown[]; refresh: { action: { verb: string } } };
+    expect(JSON.stringify(mine)).toContain('"value":"On agenda"');
+    expect(mine.refresh.action.verb).toBe("triage.refresh");
+    expect(mine.actions.map((a) => a.title)).toContain("Open vote");
+    const theirs = (await invoke("gv", "triage.refresh", { caseRef })) as { actions: unknown[] };
+    expect(JSON.stringify(theirs)).toContain('"value":"On agenda"');
+    expect(theirs.actions).toEqual([]);
+  });
+
   it("acknowledging sends the school an email and stamps AcknowledgedAt, once", async () => {
     const card = (await invoke("kl", "triage.acknowledge", { caseRef })) as { actions: { title: string }[] };
     expect(card.actions.map((a) => a.title)).not.toContain("Acknowledge school");

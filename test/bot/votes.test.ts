@@ -7,6 +7,7 @@ import { parsePartnership } from "../../core/config.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { clusterChannelKey } from "../../core/usecases/agenda.js";
+import { triageCardKey } from "../../bot/bot.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 // Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.
@@ -107,6 +108,8 @@ describe("in-meeting votes", () => {
     await s.deps.cases.change(ref2, () => ({ Status: "On agenda", CaseType: "Individual", CypCount: 1, TermsSought: 1, AmountRequested: 1000 }));
     const channelRef = JSON.stringify({ conversation: { id: "19:cluster-5@thread.tacv2" }, serviceUrl: "https://smba.example/" });
     await s.deps.state.setSync(clusterChannelKey(5), channelRef);
+    const katysChat = JSON.stringify({ conversation: { id: "a:katy" }, serviceUrl: "https://smba.example/" });
+    await s.deps.state.setSync(triageCardKey(ref2), JSON.stringify({ ref: katysChat, activityId: "triage-7" }));
     const calls: { kind: string; ref: string; id?: string; card: string }[] = [];
     const saved = bot;
     bot = new ClusterDeskBot({
@@ -124,8 +127,12 @@ describe("in-meeting votes", () => {
       expect(calls[0]!.card).toContain(`Vote: ${ref2}`);
       for (const v of voters.filter((e) => e !== "senco@bolder.example").slice(0, 3)) await invoke(v, "vote.cast", { caseRef: ref2, choice: "agree" });
       await invoke(KL, "vote.close", { caseRef: ref2, panelAmount: "1000" });
-      expect(calls).toHaveLength(2);
+      expect(calls).toHaveLength(3);
       expect(calls[1]).toMatchObject({ kind: "update", ref: channelRef, id: "activity-42" });
+      // Katy's triage card, in her chat, shows the decision as well.
+      expect(calls[2]).toMatchObject({ kind: "update", ref: katysChat, id: "triage-7" });
+      expect(calls[2]!.card).toContain("Decided in the cluster 5 meeting: Agree to fund, £1,000.");
+      expect(calls[2]!.card).toContain('"value":"Decided"');
       expect(calls[1]!.card).toContain("Closed: Agree to fund");
       expect(calls[1]!.card).toContain("voting has closed");
       // Both awards now count against the cluster's budget: £4,000 + £1,000 of £10,000.
