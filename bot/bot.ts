@@ -56,6 +56,10 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     });
     this.onInstallationUpdateAdd(async (context, next) => {
       await this.remember(context);
+      // Added to a team: say how a channel becomes a cluster's (its agendas and votes go there).
+      if (context.activity.conversation?.conversationType === "channel") {
+        await context.sendActivity(`Cluster Desk is here. A SEND Cluster Lead can type **cluster <number>** in a cluster's channel (for example \`cluster 5\`) so that its agendas and votes are posted there.`);
+      }
       await next();
     });
   }
@@ -66,6 +70,10 @@ export class ClusterDeskBot extends TeamsActivityHandler {
   }
 
   private async remember(context: TurnContext): Promise<void> {
+    // Only a personal chat: triage cards and reminders are for that person, never for a channel
+    // or group chat they happened to type in.
+    const kind = context.activity.conversation?.conversationType;
+    if (kind !== undefined && kind !== "personal") return;
     const email = await this.email(context);
     if (!email) return;
     const ref = JSON.stringify(TurnContext.getConversationReference(context.activity) as ConversationReference);

@@ -72,6 +72,23 @@ describe("bot: triage cards", () => {
     expect(s.logs.some((l) => l.includes("triage.no-conversation"))).toBe(true); // intake ran before KL talked to the bot
   });
 
+  it("added to a team's channel, it says how to make the channel a cluster's; people's chats are only ever personal ones", async () => {
+    const a = adapter();
+    await a.processActivity({ type: "installationUpdate", action: "add", channelId: "msteams", from: { id: "lead", name: "MIP lead" }, conversation: { id: "19:general@thread.tacv2", conversationType: "channel" } } as never, async (ctx: TurnContext) => bot.run(ctx));
+    const said = a.activeQueue.filter((x) => x.type === "message").map((x) => x.text);
+    expect(said).toEqual([expect.stringContaining("type **cluster <number>** in a cluster's channel")]);
+    expect(await s.deps.state.getSync(refKey(LEAD))).toBeNull(); // a channel is not the lead's chat
+    // In a personal chat it installs quietly and keeps the chat for triage cards and reminders.
+    const b = adapter();
+    await b.processActivity({ type: "installationUpdate", action: "add", channelId: "msteams", from: { id: "kl", name: "Katy" }, conversation: { id: "a:katy", conversationType: "personal" } } as never, async (ctx: TurnContext) => bot.run(ctx));
+    expect(b.activeQueue.filter((x) => x.type === "message")).toEqual([]);
+    expect(JSON.parse((await s.deps.state.getSync(refKey(KL)))!).conversation.id).toBe("a:katy");
+    // Katy linking the channel to cluster 5 does not move her triage cards into the channel.
+    const c = adapter();
+    await c.processActivity({ type: "message", text: "cluster 5", channelId: "msteams", from: { id: "kl", name: "Katy" }, conversation: { id: "19:c5@thread.tacv2", conversationType: "channel" } } as never, async (ctx: TurnContext) => bot.run(ctx));
+    expect(JSON.parse((await s.deps.state.getSync(refKey(KL)))!).conversation.id).toBe("a:katy");
+  });
+
   it("someone who is not the cluster's SCL gets an error card and nothing changes", async () => {
     const card = await invoke("gv", "triage.accept", { caseRef });
     expect(JSON.stringify(card)).toContain(`You cannot act on ${caseRef}`);
