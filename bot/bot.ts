@@ -275,6 +275,9 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       });
       this.deps.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
       const note = where === "already" ? `The vote on ${ref} is already open.` : `Vote opened ${where}.`;
+      // Opened from the agenda in the meeting: the agenda stays as it is (the vote card follows it).
+      const meeting = meetingsOf(p, cluster).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime());
+      if (data.from === "agenda" && meeting) return reply(agendaCard(agendaData(p, cluster, meeting, await this.deps.cases.ofCluster(cluster.id))));
       return reply(triageCard(triageCardData(p, c, { now: this.deps.now(), lastAction: note })));
     }
     const session = await load();

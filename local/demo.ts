@@ -142,8 +142,8 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   const outlook = await runOutlook({ ...d, partnership: p, kv: d.state });
 
   setTime("2023-05-18T13:30:00Z");
-  say("5. Thursday 18 May, in the meeting: Katy opens the vote; it appears in the cluster 5 channel");
-  await pg.as(KL, team.personalChatId, execute("vote.open", { caseRef: ref }, triage.activityId));
+  say("5. Thursday 18 May, in the meeting: Katy opens the vote from the agenda; the vote card appears in the cluster 5 channel");
+  await pg.as(KL, team.channelId, execute("vote.open", { caseRef: ref, from: "agenda" }));
   type Session = { status: string; posted?: { activityId: string | null }; lines?: string[] };
   const session = async () => {
     const raw = await d.state.getSync(`vote|${ref}`);
@@ -159,7 +159,7 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
     say(`   ${v.name} votes`);
   }
   await until("every vote", async () => (await votes.votes(ref)).length === voters.length);
-  say("   Katy closes the vote with the £4,500 the panel agreed; the channel's card shows the decision");
+  say("   Katy closes the vote with the £4,500 the panel agreed; the channel's card and her triage card show the decision");
   await pg.as(KL, team.channelId, execute("vote.close", { caseRef: ref, panelAmount: "4500" }, card));
   await until("the decision", async () => (await caseOf(ref))?.Status === "Decided");
   const decided = (await d.cases.byRef(ref))!.fields as Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agendaCard } from "../../cards/index.js";
 import { ActivityTypes, TestAdapter } from "botbuilder";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
@@ -56,6 +57,9 @@ describe("agenda", () => {
     const d = agendaData(p, c5, may, await s.deps.cases.ofCluster(5));
     expect(d).toMatchObject({ meeting: "Thursday 18 May 2023, 2pm", htRep: "Headteacher representative: Worple Primary School", hasCpd: true, hasCases: true });
     expect(d.cases).toEqual([{ ref: "C5-2023-0001", kind: "Group", cyp: "5", terms: "2", requested: "£4,500", cap: "£4,000" }]);
+    // In the meeting, the SCL opens each case's vote from the agenda.
+    const card = JSON.stringify(agendaCard(d));
+    expect(card).toContain('"title":"Open vote on C5-2023-0001","verb":"vote.open","data":{"caseRef":"C5-2023-0001","from":"agenda"}');
   });
 
   it("the SCL links the cluster's channel; someone else cannot", async () => {

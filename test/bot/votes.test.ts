@@ -57,6 +57,10 @@ describe("in-meeting votes", () => {
     // Opening again does not post a second card.
     expect(await invoke(KL, "vote.open", { caseRef: ref })).toContain("already open");
     expect(posted).toHaveLength(0);
+    // From the agenda card (in the meeting's channel) the agenda stays in place.
+    const agenda = await invoke(KL, "vote.open", { caseRef: ref, from: "agenda" });
+    expect(agenda).toContain("Cluster 5 meeting agenda");
+    expect(agenda).toContain("Thursday 15 June 2023, 2pm");
   });
 
   it("the presenting school and people outside the cluster cannot vote; nothing is recorded", async () => {
@@ -133,6 +137,8 @@ describe("in-meeting votes", () => {
       expect(calls[2]).toMatchObject({ kind: "update", ref: katysChat, id: "triage-7" });
       expect(calls[2]!.card).toContain("Decided in the cluster 5 meeting: Agree to fund, £1,000.");
       expect(calls[2]!.card).toContain('"value":"Decided"');
+      expect(calls[2]!.card).not.toContain("Move to cluster"); // nothing left to do on a decided case
+      expect(JSON.parse(calls[2]!.card).actions).toEqual([]);
       expect(calls[1]!.card).toContain("Closed: Agree to fund");
       expect(calls[1]!.card).toContain("voting has closed");
       // Both awards now count against the cluster's budget: £4,000 + £1,000 of £10,000.
