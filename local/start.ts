@@ -46,8 +46,19 @@ const verbose = env.CLUSTER_DESK_QUIET ? () => {} : (line: string) => console.lo
 // reminders and the Playground's people work locally (see local/people.ts).
 const configured = loadPartnership(env.PARTNERSHIP).partnership;
 const partnership = withExampleContacts(configured);
+// Settings are checked before anything starts: a mistake is one clear line, not a stack trace.
 const playgroundCluster = Number(env.PLAYGROUND_CLUSTER ?? 5);
-if (!partnership.clusters.some((c) => c.id === playgroundCluster)) throw new Error(`PLAYGROUND_CLUSTER: there is no cluster ${env.PLAYGROUND_CLUSTER}`);
+const playgroundOpts = env.PLAYGROUND_USER ? { currentUser: env.PLAYGROUND_USER } : {};
+let people: ReturnType<typeof playgroundPeople> | null = null;
+try {
+  if (env.PLAYGROUND !== "off") {
+    if (!partnership.clusters.some((c) => c.id === playgroundCluster)) throw new Error(`there is no cluster "${env.PLAYGROUND_CLUSTER}" (PLAYGROUND_CLUSTER)`);
+    people = playgroundPeople(partnership, playgroundCluster, playgroundOpts);
+  }
+} catch (e) {
+  console.error(`Cannot start the Agents Playground: ${(e as Error).message}${env.PLAYGROUND_USER ? " (PLAYGROUND_USER)" : ""}. Set PLAYGROUND=off to start without it.`);
+  process.exit(2);
+}
 
 const azurite = await startAzurite({ location: join(dataDir, "azurite"), ports: { blob: port("AZURITE_BLOB_PORT", 10000), queue: port("AZURITE_QUEUE_PORT", 10001), table: port("AZURITE_TABLE_PORT", 10002) } });
 const tenant = await startTenant({
@@ -75,10 +86,8 @@ const sub = await keepSubscription(d);
 const caughtUp = await sweepInbox(d);
 
 const playgroundDir = join(dataDir, "playground");
-const playgroundOpts = env.PLAYGROUND_USER ? { currentUser: env.PLAYGROUND_USER } : {};
-const people = playgroundPeople(partnership, playgroundCluster, playgroundOpts);
 const playground =
-  env.PLAYGROUND === "off"
+  people === null
     ? null
     : await startPlayground({
         appEndpoint: `${host.url}/api/messages`,
@@ -96,7 +105,7 @@ Cluster Desk is running locally for the ${partnership.name} (${partnership.counc
   Local tenant (what the product did)  ${tenant.url}/
   Microsoft Graph (local)              ${tenant.url}/v1.0
   SMTP into the secure mailbox         localhost:${tenant.smtpPort}  ->  ${partnership.intake.mailbox}
-${playground ? `  Teams (Agents Playground)            ${playground.url}/   signed in as ${people.current.name}
+${playground && people ? `  Teams (Agents Playground)            ${playground.url}/   signed in as ${people.current.name}
                                        with ${people.users.map((u) => u.name).join("; ")}
                                        (${join(playgroundDir, ".m365agentsplayground.yml")})
 ` : ""}  Bot (Bot Framework endpoint)         ${host.url}/api/messages
@@ -108,7 +117,7 @@ ${playground ? `  Teams (Agents Playground)            ${playground.url}/   sign
 
 ${examples ? `${examples} schools have no SENDCo address in the config: locally they use senco@<school>.${EXAMPLE_SCHOOL_DOMAIN}.
 
-` : ""}${playground ? `Open ${playground.url}/ first (that installs the bot in ${people.current.name}'s Teams chat), then
+` : ""}${playground && people ? `Open ${playground.url}/ first (that installs the bot in ${people.current.name}'s Teams chat), then
 ` : ""}send a sample presentation form:
   npx cluster-desk send-sample${smtpFlag}
 and see ${playground ? `the triage card in ${playground.url}/ and ` : ""}the case, the reply and the filed email in ${tenant.url}/.

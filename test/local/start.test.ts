@@ -44,6 +44,15 @@ describe("npm start", () => {
     expect(html).toMatch(/>Cases<\/a><\/td><td>[^<]*<\/td><td>1</);
     expect(await stop(second.child)).toBe(0);
   }, 120_000);
+
+  it("a wrong Playground setting is one clear line and exit 2, before anything starts", async () => {
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(root, "bin", "local.mjs"), "start"], { cwd: root, env: { ...process.env, CLUSTER_DESK_DATA: tempDataDir(), TENANT_TLS_DIR: ".data/test-tls", ...env } }, (e, _out, stderr) => resolve({ code: e ? (e as { code?: number }).code ?? 1 : 0, stderr }));
+      });
+    expect(await run({ PLAYGROUND_USER: "nobody@elsewhere.example" })).toEqual({ code: 2, stderr: "Cannot start the Agents Playground: nobody@elsewhere.example is not in the partnership directory (PLAYGROUND_USER). Set PLAYGROUND=off to start without it.\n" });
+    expect((await run({ PLAYGROUND_CLUSTER: "9" })).stderr).toContain('there is no cluster "9"');
+  });
 });
 
 describe("the Azure Functions entry point", () => {
