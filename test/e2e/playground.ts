@@ -1,5 +1,5 @@
 /** Browser-test helpers: the whole stack, the Agents Playground as one person's Teams, and chromium. */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -12,6 +12,7 @@ import type { Stack } from "../helpers/stack.js";
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`No chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH. Playwright's own browser download does not work here.`);
   return chromium.launch({
     executablePath: CHROMIUM,
     // This machine's network is closed: without these chromium keeps trying Google's services.
