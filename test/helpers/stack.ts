@@ -1,5 +1,5 @@
 /** The whole intake stack for end-to-end tests: local tenant + Azurite + dev host running the real functions. */
-import nodemailer from "nodemailer";
+import nodemailer, { type SendMailOptions } from "nodemailer";
 import type { Partnership } from "../../core/config.js";
 import { buildDeps, type AppDeps } from "../../functions/deps.js";
 import { functionDefs } from "../../functions/registry.js";
@@ -19,7 +19,7 @@ export interface Stack {
   deps: AppDeps;
   logs: string[];
   env: Record<string, string>;
-  send(msg: nodemailer.SendMailOptions): Promise<string>;
+  send(msg: SendMailOptions): Promise<string>;
   /** Sets the tenant's (and the product's) clock; new clients, since old tokens may have expired. */
   at(iso: string): void;
   /** Waits for notifications, then runs the queue until it is empty. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import nodemailer from "nodemailer";
+import nodemailer, { type SendMailOptions } from "nodemailer";
 import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import type { Tenant } from "../../local/tenant/server.js";
@@ -10,7 +10,7 @@ const mailbox = partnership.intake.mailbox;
 const docx = Buffer.from("PK\u0003\u0004 not really a docx, but bytes are bytes \u0000\u00ff", "latin1");
 const pdf = Buffer.from("%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n1 0 obj\n<<>>\nendobj\n", "latin1");
 
-async function smtpSend(msg: nodemailer.SendMailOptions) {
+async function smtpSend(msg: SendMailOptions) {
   const transport = nodemailer.createTransport({ host: "127.0.0.1", port: t.smtpPort!, secure: false, ignoreTLS: true });
   try {
     return await transport.sendMail(msg);
@@ -19,7 +19,7 @@ async function smtpSend(msg: nodemailer.SendMailOptions) {
   }
 }
 
-const form = (subject: string, extra: Partial<nodemailer.SendMailOptions> = {}) =>
+const form = (subject: string, extra: Partial<SendMailOptions> = {}) =>
   smtpSend({
     from: "SENDCo <sendco@isleworthtown.example>",
     to: mailbox,
