@@ -80,6 +80,23 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     await this.deps.kv.setSync(refKey(email), ref);
   }
 
+  /** Posts a card to a stored conversation: within this turn if it is this one, else proactively. */
+  private async postTo(context: TurnContext, ref: string, card: Record<string, unknown>): Promise<string | null> {
+    if (JSON.parse(ref).conversation?.id !== context.activity.conversation?.id && this.deps.elsewhere) return (await this.deps.elsewhere.post(ref, card)) ?? null;
+    return (await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card))))?.id ?? null;
+  }
+
+  /** Replaces a card posted earlier, for everyone who sees it; a failure is logged (the data is saved). */
+  private async updateIn(context: TurnContext, ref: string, activityId: string, card: Record<string, unknown>, what: string): Promise<void> {
+    const update = async () => {
+      if (JSON.parse(ref).conversation?.id !== context.activity.conversation?.id) return this.deps.elsewhere?.update(ref, activityId, card);
+      const a = MessageFactory.attachment(CardFactory.adaptiveCard(card));
+      a.id = activityId;
+      await context.updateActivity(a);
+    };
+    await update().catch((e: Error) => this.deps.log.warn(`${what}.update-failed`, { reason: e.message.slice(0, 80) }));
+  }
+
   /** Clusters the person leads (all of them for the partnership lead). */
   private async clustersOf(context: TurnContext): Promise<number[]> {
     const p = this.deps.partnership;
@@ -183,11 +200,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     this.deps.log.info("triage.done", { caseRef: data.caseRef, verb });
     const card = triageCard(triageCardData(p, updated, { now: this.deps.now(), lastAction: summary }));
     // Everyone who sees the card sees the change, not only the person who clicked.
-    if (context.activity.replyToId) {
-      const update = MessageFactory.attachment(CardFactory.adaptiveCard(card));
-      update.id = context.activity.replyToId;
-      await context.updateActivity(update).catch((e: Error) => this.deps.log.warn("triage.update-failed", { reason: e.message.slice(0, 80) }));
-    }
+    if (context.activity.replyToId) await this.updateIn(context, JSON.stringify(TurnContext.getConversationReference(context.activity)), context.activity.replyToId, card, "triage");
     return reply(card);
   }
 
@@ -252,20 +265,14 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       const session: Session = (await load()) ?? { status: "open", ids: {} };
       if (session.status === "closed") return reply(errorCard(`The vote on ${ref} has closed`, session.decision ?? ""));
       remember(session);
-      let where = "in this conversation";
+      let where = "already";
       if (!session.posted) {
         // The vote card goes to the cluster's channel (the meeting), or here if none is linked yet.
         const channel = await this.deps.kv.getSync(clusterChannelKey(cluster.id));
-        const here = JSON.stringify(TurnContext.getConversationReference(context.activity));
-        const card = await view(session, true);
-        if (channel && this.deps.elsewhere && JSON.parse(channel).conversation?.id !== context.activity.conversation.id) {
-          session.posted = { ref: channel, activityId: (await this.deps.elsewhere.post(channel, card)) ?? null };
-          where = `in cluster ${cluster.id}'s channel`;
-        } else {
-          const sent = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-          session.posted = { ref: here, activityId: sent?.id ?? null };
-        }
-      } else where = "already";
+        const target = channel && this.deps.elsewhere ? channel : JSON.stringify(TurnContext.getConversationReference(context.activity));
+        where = target === channel && JSON.parse(channel).conversation?.id !== context.activity.conversation?.id ? `in cluster ${cluster.id}'s channel` : "in this conversation";
+        session.posted = { ref: target, activityId: await this.postTo(context, target, await view(session, true)) };
+      }
       // Another click may have changed the session meanwhile: merge, do not overwrite.
       await this.deps.kv.updateSync(key, (cur) => {
         const latest: Session = cur ? (JSON.parse(cur) as Session) : session;
@@ -292,8 +299,8 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       }
       await store.cast(ref, email, choice, this.deps.now().toISOString());
       // Re-read: the vote may have closed while this click was in flight. Then add this voter to
-      // the people who get their own view (refresh.userIds).
-      // ETag-conditional, so 30 voters at once each keep their id.
+      // the people who get their own view (refresh.userIds), ETag-conditional so that 30 voters
+      // at once each keep theirs.
       let now = (await load())!;
       if (now.status === "open" && now.ids[email] !== context.activity.from.id) {
         now = JSON.parse(
@@ -333,27 +340,13 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       }
       await this.deps.audit?.({ key: `vote|${ref}|close`, event: "vote-closed", caseRef: ref, outcome: d.decision, at, actor: email ?? "unknown", detail: `agree ${tally(all).agree}, disagree ${tally(all).disagree}, abstain ${tally(all).abstain}; award ${d.award}` });
       this.deps.log.info("vote.closed", { caseRef: ref, decision: d.decision, award: d.award });
-      // Everyone's copy of the vote card shows the decision, not only the SCL's.
-      const posted = closed.posted;
-      if (posted?.activityId) {
-        const shared = await view(closed, true);
-        const sameHere = JSON.parse(posted.ref).conversation?.id === context.activity.conversation.id;
-        const update = sameHere
-          ? async () => {
-              const a = MessageFactory.attachment(CardFactory.adaptiveCard(shared));
-              a.id = posted.activityId!;
-              await context.updateActivity(a);
-            }
-          : async () => this.deps.elsewhere?.update(posted.ref, posted.activityId!, shared);
-        await update().catch((e: Error) => this.deps.log.warn("vote.update-failed", { reason: e.message.slice(0, 80) }));
-      }
-      // The SCL's triage card shows the decision too.
+      // Everyone's copy of the vote card shows the decision, not only the SCL's; so does her triage card.
+      if (closed.posted?.activityId) await this.updateIn(context, closed.posted.ref, closed.posted.activityId, await view(closed, true), "vote");
       const triage = await this.deps.kv.getSync(triageCardKey(ref));
       const t = triage ? (JSON.parse(triage) as { ref: string; activityId: string | null }) : null;
       const decided = await this.deps.cases.byRef(ref);
-      if (t?.activityId && decided && this.deps.elsewhere) {
-        const card = triageCard(triageCardData(p, decided, { now: this.deps.now(), lastAction: `Decided in the cluster ${cluster.id} meeting: ${decision}.` }));
-        await this.deps.elsewhere.update(t.ref, t.activityId, card).catch((e: Error) => this.deps.log.warn("triage.update-failed", { reason: e.message.slice(0, 80) }));
+      if (t?.activityId && decided) {
+        await this.updateIn(context, t.ref, t.activityId, triageCard(triageCardData(p, decided, { now: this.deps.now(), lastAction: `Decided in the cluster ${cluster.id} meeting: ${decision}.` })), "triage");
       }
       return reply(await view(closed));
     }
