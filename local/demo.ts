@@ -25,7 +25,7 @@ import { functionDefs } from "../functions/registry.js";
 import { GraphVotes } from "../m365/sharepoint.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
-import { playgroundConfig, playgroundPeople, playgroundTeam, withExampleContacts } from "./people.js";
+import { playgroundConfig, playgroundTeam, withExampleContacts } from "./people.js";
 import { startPlayground } from "./playground.js";
 import { defaultTenantOptions, localAppSettings } from "./tenant/defaults.js";
 import { startTenant } from "./tenant/server.js";
@@ -152,7 +152,7 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   const card = (await until("the vote card in the channel", async () => (await session())?.posted)).activityId;
   const votes = new GraphVotes(d.site);
   const eligible = eligibleVoters(p, c5, may.date, "Isleworth Town Primary School").map((v) => v.email);
-  const voters = playgroundPeople(p, 5, { now: new Date("2023-05-02T08:30:00Z") }).users.filter((u) => eligible.includes(u.email.toLowerCase()));
+  const voters = (pgConfig.users as { name: string; email: string }[]).filter((u) => eligible.includes(u.email.toLowerCase()));
   const choices: VoteChoice[] = ["agree", "agree", "agree", "disagree", "abstain"];
   for (const [i, v] of voters.entries()) {
     await pg.as(v.email, team.channelId, execute("vote.cast", { caseRef: ref, choice: choices[i] }, card));

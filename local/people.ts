@@ -15,11 +15,10 @@ export const EXAMPLE_SCHOOL_DOMAIN = "school.example";
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z]/g, "");
 
-/** Example SENDCo and headteacher addresses for schools that have none (all clusters, or some). */
-export function withExampleContacts(base: Partnership, clusters?: number[]): Partnership {
+/** Example SENDCo and headteacher addresses for the schools that have none. */
+export function withExampleContacts(base: Partnership): Partnership {
   const raw = JSON.parse(JSON.stringify(base));
-  for (const c of raw.clusters as { id: number; schools: { name: string; shortName?: string; sendcoEmail?: string; headteacherEmail?: string }[] }[]) {
-    if (clusters && !clusters.includes(c.id)) continue;
+  for (const c of raw.clusters as { schools: { name: string; shortName?: string; sendcoEmail?: string; headteacherEmail?: string }[] }[]) {
     for (const s of c.schools) {
       const host = `${slug(s.shortName ?? s.name)}.${EXAMPLE_SCHOOL_DOMAIN}`;
       s.sendcoEmail ??= `senco@${host}`;
@@ -34,7 +33,6 @@ export interface Person {
   name: string;
   givenName: string;
   surname: string;
-  role: string;
 }
 
 /** Everyone the partnership config knows, with a display name. */
@@ -44,14 +42,14 @@ export function directory(p: Partnership): Person[] {
     const parts = name.split(" ");
     return { givenName: parts[0] ?? name, surname: parts.slice(1).join(" ") || name };
   };
-  for (const l of p.leads) out.push({ email: l.email, name: l.name, ...split(l.name), role: `SEND Cluster Lead (${l.initials}), cluster ${l.clusters.join(" and ")}` });
-  out.push({ email: p.partnershipLead.email, name: p.partnershipLead.name, givenName: "SEND", surname: "Transformation", role: p.partnershipLead.role ?? "Partnership lead" });
-  for (const a of p.advisers) out.push({ email: a.email, name: a.name, ...split(a.name), role: a.role ?? "Adviser" });
+  for (const l of p.leads) out.push({ email: l.email, name: l.name, ...split(l.name) });
+  out.push({ email: p.partnershipLead.email, name: p.partnershipLead.name, ...split(p.partnershipLead.name) });
+  for (const a of p.advisers) out.push({ email: a.email, name: a.name, ...split(a.name) });
   for (const c of p.clusters) {
     for (const s of c.schools) {
       const short = s.shortName ?? s.name;
-      if (s.sendcoEmail) out.push({ email: s.sendcoEmail, name: `SENDCo, ${s.name}`, givenName: "SENDCo", surname: short, role: `SENDCo, cluster ${c.id}` });
-      if (s.headteacherEmail) out.push({ email: s.headteacherEmail, name: `Headteacher, ${s.name}`, givenName: "Headteacher", surname: short, role: `Headteacher, cluster ${c.id}` });
+      if (s.sendcoEmail) out.push({ email: s.sendcoEmail, name: `SENDCo, ${s.name}`, givenName: "SENDCo", surname: short });
+      if (s.headteacherEmail) out.push({ email: s.headteacherEmail, name: `Headteacher, ${s.name}`, givenName: "Headteacher", surname: short });
     }
   }
   const seen = new Set<string>();
