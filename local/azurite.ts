@@ -20,6 +20,12 @@ export interface AzuriteOptions {
   ports?: { blob: number; queue: number; table: number };
 }
 
+/** The connection string for an Azurite on these ports (its well-known development account). */
+export function azuriteConnectionString(ports: { blob: number; queue: number; table: number }): string {
+  const host = "http://127.0.0.1";
+  return `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=${host}:${ports.blob}/${ACCOUNT};QueueEndpoint=${host}:${ports.queue}/${ACCOUNT};TableEndpoint=${host}:${ports.table}/${ACCOUNT};`;
+}
+
 export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> {
   const require = createRequire(import.meta.url);
   const bin = join(dirname(require.resolve("azurite/package.json")), "dist", "src", "azurite.js");
@@ -47,11 +53,11 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
       reject(new Error(`Azurite exited with ${code}${/EADDRINUSE/.test(out) ? " (a port is in use: is another Azurite running?)" : ""}:\n${out}`));
     });
   });
-  const host = "http://127.0.0.1";
+  const all = { blob: ports.Blob!, queue: ports.Queue!, table: ports.Table! };
   return {
-    ports: { blob: ports.Blob!, queue: ports.Queue!, table: ports.Table! },
+    ports: all,
     pid: child.pid!,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=${host}:${ports.Blob}/${ACCOUNT};QueueEndpoint=${host}:${ports.Queue}/${ACCOUNT};TableEndpoint=${host}:${ports.Table}/${ACCOUNT};`,
+    connectionString: azuriteConnectionString(all),
     stop: () =>
       new Promise<void>((r) => {
         if (child.exitCode !== null || child.signalCode !== null) return r();

@@ -10,7 +10,9 @@ import type { Browser } from "playwright-core";
 import { packageRoot } from "../../config/load.js";
 import { start, stop } from "../helpers/npmStart.js";
 import { tempDataDir } from "../helpers/tenant.js";
-import { launchBrowser } from "./playground.js";
+import { azuriteConnectionString } from "../../local/azurite.js";
+import { TableState } from "../../m365/state.js";
+import { eventually, launchBrowser } from "./playground.js";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -28,10 +30,11 @@ describe("npm start in a browser", () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${playground}/`);
     await page.getByText("Katy Luciani").first().waitFor();
-    // Opening it installs the bot: wait until the bot has asked who Katy is (it then keeps her chat).
-    await page.getByText("getConversationMember").first().waitFor({ timeout: 30_000 });
+    // Opening it installs the bot in Katy's chat: wait until the bot has kept it (Azurite's table).
+    const ports = /Azurite \(queues, tables\)\s+queue :(\d+), table :(\d+)/.exec(banner)!;
+    const state = new TableState(azuriteConnectionString({ blob: 0, queue: Number(ports[1]), table: Number(ports[2]) }));
+    await eventually(async () => expect(await state.getSync("convref|user|katy.luciani@hounslow.gov.uk")).toBeTruthy(), 30_000);
     await page.getByText("Personal Chat").first().click();
-    await new Promise((r) => setTimeout(r, 1000));
 
     const sent = await promisify(execFile)(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), "send-sample", "--smtp-port", smtpPort]);
     expect(JSON.parse(sent.stdout)).toMatchObject({ sent: true, subject: "Cluster 5/KL/Isleworth Town Primary School" });
