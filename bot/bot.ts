@@ -242,7 +242,9 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         requested: c.fields.AmountRequested != null ? formatPounds(c.fields.AmountRequested) : "not given",
         requestedNumber: c.fields.AmountRequested ?? 0,
         cap,
-        state: open ? `Open: ${t.total} of ${voters.length} voted` : `Closed: ${session.decision}`,
+        // The shared card is not rewritten at every vote, so it carries no count that would go stale;
+        // each voter's own view has the count as of their click.
+        state: open ? (everyone ? `Open: ${voters.length} can vote` : `Open: ${t.total} of ${voters.length} voted`) : `Closed: ${session.decision}`,
         yourChoice: everyone ? (open ? "choose below (only you see your vote)" : "voting has closed") : mine ? CHOICE_LABEL[mine.choice] : voters.some((v) => v.email === email) ? "not voted" : "you do not vote on this case",
         showTally: !open || p.votes.showTallyWhileOpen,
         tallyText: `Agree ${t.agree}, do not fund ${t.disagree}, abstain ${t.abstain}`,

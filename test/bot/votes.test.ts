@@ -54,6 +54,7 @@ describe("in-meeting votes", () => {
     expect(card).toContain('"value":"£4,000"'); // 5 CYP, 2 terms, June 2023: regressive £2,000 a term
     expect(card).toContain("Agree to fund");
     expect(card).toContain("Close vote");
+    expect(card).toContain('"value":"Open: 31 can vote"'); // 31 SENDCos but the presenting school's; no count to go stale
     // Opening again does not post a second card.
     expect(await invoke(KL, "vote.open", { caseRef: ref })).toContain("already open");
     expect(posted).toHaveLength(0);
