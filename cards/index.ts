@@ -23,8 +23,11 @@ export function template(name: string): unknown {
   return t;
 }
 
+const templates = new Map<string, { expand(ctx: { $root: unknown }): any }>();
 export function expand(name: string, data: unknown): any {
-  return new Template(template(name)).expand({ $root: data });
+  let t = templates.get(name);
+  if (!t) templates.set(name, (t = new Template(template(name))));
+  return t.expand({ $root: data });
 }
 
 export const triageCard = (d: TriageCardData) => expand("triage", d);
