@@ -40,6 +40,8 @@ async function userEmail(context: TurnContext): Promise<string | null> {
 export const refKey = (email: string) => `convref|user|${email.toLowerCase()}`;
 /** Where a case's triage card was posted: `{ ref, activityId }`, so later changes can update it. */
 export const triageCardKey = (caseRef: string) => `card|triage|${caseRef}`;
+/** A vote's session (open or closed, where its card is, who has their own view): Table state. */
+export const voteSessionKey = (caseRef: string) => `vote|${caseRef}`;
 
 export class ClusterDeskBot extends TeamsActivityHandler {
   constructor(private readonly deps: BotDeps) {
@@ -218,7 +220,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const cluster = p.clusters.find((x) => x.id === c.fields.Cluster);
     if (!cluster) return reply(errorCard(`${ref} has no cluster`, "Move the case to a cluster before voting."));
     const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
-    const key = `vote|${ref}`;
+    const key = voteSessionKey(ref);
     /** `posted`: where the vote card went (the cluster's channel, or the conversation it was opened in). */
     type Session = { status: "open" | "closed"; ids: Record<string, string>; lines?: string[]; decision?: string; posted?: { ref: string; activityId: string | null } };
     const load = async (): Promise<Session | null> => {

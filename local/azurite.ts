@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { tieToParent } from "./children.js";
+import { stopChild, tieToParent } from "./children.js";
 
 const ACCOUNT = "devstoreaccount1";
 const KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
@@ -58,15 +58,6 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
     ports: all,
     pid: child.pid!,
     connectionString: azuriteConnectionString(all),
-    stop: () =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null || child.signalCode !== null) return r();
-        const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        child.once("exit", () => {
-          clearTimeout(force);
-          r();
-        });
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopChild(child),
   };
 }

@@ -14,3 +14,16 @@ export function tieToParent(child: ChildProcess): ChildProcess {
   child.once("exit", () => process.off("exit", kill));
   return child;
 }
+
+/** Asks `child` to stop (SIGTERM) and kills it if it has not within `graceMs`; resolves when it is gone. */
+export function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const force = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}

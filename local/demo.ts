@@ -18,7 +18,7 @@ import { meetingsOf } from "../core/schedule.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { eligibleVoters, type VoteChoice } from "../core/votes.js";
 import { clusterChannelKey } from "../core/usecases/agenda.js";
-import { refKey, triageCardKey } from "../bot/bot.js";
+import { refKey, triageCardKey, voteSessionKey } from "../bot/bot.js";
 import { buildDeps, type AppDeps } from "../functions/deps.js";
 import { keepSubscription } from "../functions/mail.js";
 import { functionDefs } from "../functions/registry.js";
@@ -146,7 +146,7 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   await pg.as(KL, team.channelId, execute("vote.open", { caseRef: ref, from: "agenda" }));
   type Session = { status: string; posted?: { activityId: string | null }; lines?: string[] };
   const session = async () => {
-    const raw = await d.state.getSync(`vote|${ref}`);
+    const raw = await d.state.getSync(voteSessionKey(ref));
     return raw ? (JSON.parse(raw) as Session) : null;
   };
   const card = (await until("the vote card in the channel", async () => (await session())?.posted)).activityId;

@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import { tieToParent } from "./children.js";
+import { stopChild, tieToParent } from "./children.js";
 
 export interface Playground {
   url: string;
@@ -26,7 +26,7 @@ export interface Playground {
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
@@ -37,13 +37,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export function playgroundCli(): string {
+function playgroundCli(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve("@microsoft/m365agentsplayground/package.json")), "cli.js");
 }
 
 /** Writes the Playground's config file (see local/people.ts for what goes in it). */
-export function writePlaygroundConfig(dir: string, config: Record<string, unknown>): string {
+function writePlaygroundConfig(dir: string, config: Record<string, unknown>): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, ".m365agentsplayground.yml");
   const header = [
@@ -118,12 +118,6 @@ export async function startPlayground(opts: { appEndpoint: string; config: Recor
       const r = await fetch(`${url}/_internal/v1/customActivities`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       if (!r.ok) throw new Error(`The Playground refused the activity: ${r.status} ${await r.text()}`);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-      }),
+    close: () => stopChild(child),
   };
 }

@@ -7,7 +7,7 @@ import { parsePartnership } from "../../core/config.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { clusterChannelKey } from "../../core/usecases/agenda.js";
-import { triageCardKey } from "../../bot/bot.js";
+import { triageCardKey, voteSessionKey } from "../../bot/bot.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 // Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.
@@ -80,7 +80,7 @@ describe("in-meeting votes", () => {
     const rows = await new GraphVotes(s.deps.site).votes(ref);
     expect(rows).toHaveLength(30);
     // Every voter keeps their own view (refresh.userIds): no id lost to a concurrent write.
-    const session = JSON.parse((await s.deps.state.getSync(`vote|${ref}`))!);
+    const session = JSON.parse((await s.deps.state.getSync(voteSessionKey(ref)))!);
     expect(Object.keys(session.ids)).toEqual(expect.arrayContaining(thirty));
     expect(Object.keys(session.ids)).toHaveLength(31); // and the SCL who opened it
     await invoke(thirty[0]!, "vote.cast", { caseRef: ref, choice: "disagree" });
