@@ -43,6 +43,23 @@ export const triageCardKey = (caseRef: string) => `card|triage|${caseRef}`;
 /** A vote's session (open or closed, where its card is, who has their own view): Table state. */
 export const voteSessionKey = (caseRef: string) => `vote|${caseRef}`;
 
+/** Commands are a few words: longer messages are not read past this. */
+export const MAX_COMMAND_CHARS = 200;
+
+/** A message's text without its @mentions (`<at>…</at>`), trimmed and in lower case. Linear. */
+export function commandText(raw: unknown): string {
+  let s = typeof raw === "string" ? raw.slice(0, MAX_COMMAND_CHARS * 4) : "";
+  let out = "";
+  for (;;) {
+    const start = s.indexOf("<at>");
+    const end = start < 0 ? -1 : s.indexOf("</at>", start);
+    if (end < 0) break;
+    out += s.slice(0, start);
+    s = s.slice(end + 5);
+  }
+  return (out + s).trim().slice(0, MAX_COMMAND_CHARS).toLowerCase();
+}
+
 export class ClusterDeskBot extends TeamsActivityHandler {
   constructor(private readonly deps: BotDeps) {
     super();
@@ -109,7 +126,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
   }
 
   private async command(context: TurnContext): Promise<void> {
-    const text = (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim().toLowerCase();
+    const text = commandText(context.activity.text);
     const p = this.deps.partnership;
     const link = /^cluster\s+(\d+)$/.exec(text);
     if (link) {

@@ -24,7 +24,7 @@ const school = z
     phase: z.enum(PHASES),
     aliases: z.array(z.string().min(2)).default([]),
     /** School email domains, for the intake sender check; empty = not checked for this school. */
-    emailDomains: z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i)).default([]),
+    emailDomains: z.array(z.string().refine(isDomain, { message: "must be a domain such as school.example.sch.uk" })).default([]),
     /** Where rota invitations and reminders go; absent = the school gets none (reported). */
     headteacherEmail: email.optional(),
     /** Where submission-deadline reminders go. */
@@ -225,6 +225,12 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Normalises a school or person name for comparison: case, punctuation, "&"/"and", "St."/"Saint". */
+/** A mail domain: dot-separated labels of letters, digits and hyphens, ending in a 2+ letter one. */
+export function isDomain(s: string): boolean {
+  const labels = s.split(".");
+  return labels.length >= 2 && labels.every((l) => /^[a-z0-9-]{1,63}$/i.test(l)) && /^[a-z]{2,63}$/i.test(labels[labels.length - 1]!);
+}
+
 export function normaliseName(s: string): string {
   return s
     .toLowerCase()

@@ -49,7 +49,10 @@ export interface IntakeAssessment {
   missedDeadline: DeadlineRef | null;
   /** London date by which the SCL contacts the school; null when the form is not logged as a case. */
   ackDueBy: string | null;
+  /** For the school's reply: may quote what the school wrote. */
   reasons: string[];
+  /** The same, for cards, agendas and Teams: codes and values the product knows only. */
+  notes: string[];
   expectedSubject: string | null;
   subject: SubjectCheck;
 }
@@ -63,12 +66,16 @@ export class IntakeInputError extends Error {
   }
 }
 
-/** Reads `Name <address>` or a bare address; the domain in lower case. */
+/** An address is at most 254 characters (RFC 5321); with a display name, 1,000 is plenty. */
+export const MAX_SENDER_CHARS = 1000;
+
+/** Reads `Name <address>` or a bare address; the domain in lower case. Linear in the input. */
 export function parseSender(sender: string): { address: string; domain: string } {
-  const m = /<([^>]+)>\s*$/.exec(sender.trim());
-  const address = (m ? m[1]! : sender).trim();
-  const e = EMAIL_RE.exec(address);
-  if (!e) throw new IntakeInputError(`"${sender}" is not an email address`);
+  const s = sender.slice(0, MAX_SENDER_CHARS).trim();
+  const open = s.endsWith(">") ? s.lastIndexOf("<") : -1;
+  const address = (open >= 0 ? s.slice(open + 1, -1) : s).trim();
+  const e = address.length <= 254 ? EMAIL_RE.exec(address) : null;
+  if (!e) throw new IntakeInputError(`"${s.slice(0, 100)}" is not an email address`);
   return { address, domain: e[1]!.toLowerCase() };
 }
 
@@ -107,6 +114,12 @@ function domainAllowed(domain: string, allowed: Set<string>): boolean {
 }
 
 export function assess(p: Partnership, input: IntakeInput): IntakeAssessment {
+  const a = assessPlacement(p, input);
+  // Where a placement explains itself, it does so from dates and the config alone: safe for cards.
+  return { ...a, notes: a.notes ?? a.reasons };
+}
+
+function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessment, "notes"> & { notes?: string[] } {
   if (!(input.receivedAt instanceof Date) || Number.isNaN(input.receivedAt.getTime())) {
     throw new IntakeInputError("the received time is not a valid instant");
   }
@@ -131,10 +144,11 @@ export function assess(p: Partnership, input: IntakeInput): IntakeAssessment {
       ...none,
       outcome: "quarantined",
       reasons: [`The sender's domain ${sender.domain} is not one of the partnership's school domains; held for the SEND Cluster Lead without a reply.`],
+      notes: ["The sender's domain is not one of the partnership's school domains; held without a reply."],
     };
   }
   if (!subject.ok || subject.clusterId === null) {
-    return { ...base, ...none, outcome: "needs-attention", reasons: subject.problems.map((pr) => pr.message) };
+    return { ...base, ...none, outcome: "needs-attention", reasons: subject.problems.map((pr) => pr.message), notes: subject.problems.map((pr) => pr.note) };
   }
 
   const clusterId = subject.clusterId;

@@ -1,6 +1,7 @@
 /**
- * What to do with one email in the secure mailbox, from its metadata alone: sender, subject,
- * headers and attachment names, types and sizes. Attachments are never opened.
+ * What to do with one email in the secure mailbox: sender, subject, headers, attachment names,
+ * types and sizes, and what each attachment's first bytes say it is (the mailbox adapter reads
+ * them; this module never sees a file's content).
  */
 import type { Partnership } from "./config.js";
 import { assess, parseSender, type IntakeAssessment } from "./intake.js";
@@ -12,8 +13,34 @@ export interface MessageFacts {
   receivedAt: Date;
   internetMessageId: string;
   headers: { name: string; value: string }[];
-  attachments: { name: string; contentType: string; size: number; isInline: boolean }[];
+  attachments: { name: string; contentType: string; size: number; isInline: boolean; content?: ContentKind }[];
 }
+
+/**
+ * What an attachment's bytes are, as the mailbox adapter found them: a PDF (`%PDF-`), a Word
+ * document (a zip with `[Content_Types].xml`), one with macros (`vbaProject.bin`), another zip,
+ * an old Office (OLE) file, empty, or none of these. Absent when the bytes were not read.
+ */
+export type ContentKind = "pdf" | "ooxml" | "ooxml-macro" | "zip" | "ole" | "empty" | "unknown";
+
+/** The content each accepted extension must have. */
+const CONTENT_FOR: Record<string, ContentKind[]> = {
+  ".pdf": ["pdf"],
+  ".docx": ["ooxml"],
+  ".xlsx": ["ooxml"],
+  ".pptx": ["ooxml"],
+  ".doc": ["ole"],
+  ".xls": ["ole"],
+};
+const CONTENT_NAME: Record<ContentKind, string> = {
+  pdf: "a PDF",
+  ooxml: "an Office document",
+  "ooxml-macro": "an Office document with macros",
+  zip: "a zip archive",
+  ole: "an older Office document",
+  empty: "empty",
+  unknown: "not a document the mailbox can recognise",
+};
 
 export type MailOutcome =
   /** In time for the cluster's next meeting. */
@@ -31,13 +58,19 @@ export type MailOutcome =
 
 export interface AttachmentProblem {
   name: string;
-  problem: "type" | "size" | "dangerous";
+  problem: "type" | "size" | "dangerous" | "empty" | "content";
+  /** For the school: names its own file. */
   message: string;
+  /** For cards: the attachment's position, type and size, never its name. */
+  note: string;
 }
 
 export interface MailDecision {
   outcome: MailOutcome;
+  /** For the school's reply: may quote its own subject line and file names. */
   reasons: string[];
+  /** For cards, agendas, Teams and the Cases list's Problems column: codes and known values only. */
+  notes: string[];
   /** Present when the subject and dates were assessed (not for ignored or quarantined mail). */
   assessment: IntakeAssessment | null;
   attachmentProblems: AttachmentProblem[];
@@ -59,6 +92,14 @@ export const FOLDERS: Record<MailOutcome, string> = {
 const DANGEROUS = /\.(exe|com|bat|cmd|scr|pif|msi|msp|js|jse|vbs|vbe|wsf|wsh|ps1|psm1|hta|cpl|jar|lnk|reg|dll|iso|img|vhd|vhdx)$/i;
 const MACRO = /\.(docm|dotm|xlsm|xltm|xlam|pptm|potm|ppam|ppsm|sldm)$/i;
 const ARCHIVE = /\.(zip|7z|rar|gz|tgz|tar|bz2|xz|cab|arj|lzh|ace|z)$/i;
+const KNOWN_EXT = /\.(pdf|docx?|xlsx?|pptx?|odt|rtf|txt|jpe?g|png|gif|heic|tiff?|msg|eml|exe|com|bat|cmd|scr|js|vbs|ps1|hta|jar|lnk|dll|iso|docm|dotm|xlsm|pptm|zip|7z|rar|gz|tar)$/i;
+
+/** "attachment 2 (.zip, 14 KB)": what a card may say about a file, never its name. */
+export function describeAttachment(index: number, name: string, size: number): string {
+  const ext = KNOWN_EXT.exec(name.trim())?.[1]?.toLowerCase();
+  const kb = size < 1024 * 1024 ? `${Math.max(0, Math.round(size / 1024))} KB` : `${(size / 1024 / 1024).toFixed(1)} MB`;
+  return `attachment ${index + 1} (${ext ? `.${ext}` : "unrecognised type"}, ${kb})`;
+}
 
 function header(facts: MessageFacts, name: string): string | undefined {
   return facts.headers.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value;
@@ -85,45 +126,57 @@ export function attachmentProblems(p: Partnership, facts: MessageFacts): Attachm
   const allowed = p.intake.attachments.allowedExtensions.map((e) => e.toLowerCase());
   const limitMb = (p.intake.attachments.maxBytes / 1024 / 1024).toFixed(0);
   const out: AttachmentProblem[] = [];
-  for (const a of facts.attachments.filter((x) => !x.isInline)) {
-    const name = a.name.trim();
-    if (DANGEROUS.test(name) || MACRO.test(name) || ARCHIVE.test(name)) {
-      const what = MACRO.test(name) ? "a macro-enabled Office file" : ARCHIVE.test(name) ? "an archive" : "a program or script";
-      out.push({ name, problem: "dangerous", message: `"${name}" is ${what}, which the secure mailbox does not accept; it has not been opened. Send the form as ${allowed.join(" or ")}.` });
-    } else if (!allowed.some((ext) => name.toLowerCase().endsWith(ext))) {
-      out.push({ name, problem: "type", message: `"${name}" is not a ${allowed.join(" or ")} file. Send the form as ${allowed.join(" or ")}.` });
-    } else if (a.size > p.intake.attachments.maxBytes) {
-      out.push({ name, problem: "size", message: `"${name}" is ${(a.size / 1024 / 1024).toFixed(1)} MB; files over ${limitMb} MB cannot be accepted. Reduce its size or split the evidence into several emails.` });
-    }
-  }
+  facts.attachments
+    .filter((x) => !x.isInline)
+    .forEach((a, i) => {
+      const name = a.name.trim();
+      const file = describeAttachment(i, name, a.size);
+      const ext = allowed.find((e) => name.toLowerCase().endsWith(e));
+      if (DANGEROUS.test(name) || MACRO.test(name) || ARCHIVE.test(name)) {
+        const what = MACRO.test(name) ? "a macro-enabled Office file" : ARCHIVE.test(name) ? "an archive" : "a program or script";
+        out.push({ name, problem: "dangerous", note: `${file} is ${what}; not opened.`, message: `"${name}" is ${what}, which the secure mailbox does not accept; it has not been opened. Send the form as ${allowed.join(" or ")}.` });
+      } else if (!ext) {
+        out.push({ name, problem: "type", note: `${file} is not a ${allowed.join(" or ")} file.`, message: `"${name}" is not a ${allowed.join(" or ")} file. Send the form as ${allowed.join(" or ")}.` });
+      } else if (a.size > p.intake.attachments.maxBytes) {
+        out.push({ name, problem: "size", note: `${file} is over ${limitMb} MB.`, message: `"${name}" is ${(a.size / 1024 / 1024).toFixed(1)} MB; files over ${limitMb} MB cannot be accepted. Reduce its size or split the evidence into several emails.` });
+      } else if (a.size === 0 || a.content === "empty") {
+        out.push({ name, problem: "empty", note: `${file} is empty.`, message: `"${name}" is empty (0 bytes). Attach the completed form and send it again.` });
+      } else if (a.content === "ooxml-macro") {
+        out.push({ name, problem: "dangerous", note: `${file} contains macros; not opened.`, message: `"${name}" contains macros, which the secure mailbox does not accept. Save the form as a plain ${ext} (without macros) and send it again.` });
+      } else if (a.content && CONTENT_FOR[ext] && !CONTENT_FOR[ext].includes(a.content)) {
+        out.push({ name, problem: "content", note: `${file} is ${CONTENT_NAME[a.content]}, not a ${ext} file.`, message: `"${name}" is named ${ext} but its content is ${CONTENT_NAME[a.content]}, not a ${ext} file. Save the form as ${allowed.join(" or ")} and send it again.` });
+      }
+    });
   return out;
 }
 
 export function decideMail(p: Partnership, facts: MessageFacts): MailDecision {
   const auto = automaticMailReason(facts);
   if (auto) {
-    return { outcome: "ignored", reasons: [`Automatic mail (${auto}): no case and no reply.`], assessment: null, attachmentProblems: [], reply: false, folder: FOLDERS.ignored };
+    return { outcome: "ignored", reasons: [`Automatic mail (${auto}): no case and no reply.`], notes: ["Automatic mail: no case and no reply."], assessment: null, attachmentProblems: [], reply: false, folder: FOLDERS.ignored };
   }
   let sender: string;
   try {
     sender = parseSender(facts.from.address).address;
   } catch {
-    return { outcome: "quarantined", reasons: [`The sender address "${facts.from.address}" is not valid.`], assessment: null, attachmentProblems: [], reply: false, folder: FOLDERS.quarantined };
+    return { outcome: "quarantined", reasons: ["The sender address is not valid."], notes: ["The sender address is not valid."], assessment: null, attachmentProblems: [], reply: false, folder: FOLDERS.quarantined };
   }
   const assessment = assess(p, { subject: facts.subject, sender, receivedAt: facts.receivedAt });
   if (assessment.outcome === "quarantined") {
-    return { outcome: "quarantined", reasons: assessment.reasons, assessment, attachmentProblems: [], reply: false, folder: FOLDERS.quarantined };
+    return { outcome: "quarantined", reasons: assessment.reasons, notes: assessment.notes, assessment, attachmentProblems: [], reply: false, folder: FOLDERS.quarantined };
   }
   const problems = attachmentProblems(p, facts);
   if (problems.length) {
-    return { outcome: "rejected", reasons: problems.map((x) => x.message), assessment, attachmentProblems: problems, reply: true, folder: FOLDERS.rejected };
+    return { outcome: "rejected", reasons: problems.map((x) => x.message), notes: problems.map((x) => x.note), assessment, attachmentProblems: problems, reply: true, folder: FOLDERS.rejected };
   }
   const forms = facts.attachments.filter((a) => !a.isInline);
   const reasons = [...assessment.reasons];
+  const notes = [...assessment.notes];
   if (!forms.length) {
     reasons.unshift(`No presentation form is attached. Attach the form as ${p.intake.attachments.allowedExtensions.join(" or ")} and send it again.`);
-    return { outcome: "needs-attention", reasons, assessment, attachmentProblems: [], reply: true, folder: FOLDERS["needs-attention"] };
+    notes.unshift("No presentation form is attached.");
+    return { outcome: "needs-attention", reasons, notes, assessment, attachmentProblems: [], reply: true, folder: FOLDERS["needs-attention"] };
   }
   const outcome = assessment.outcome as "accepted" | "late" | "needs-attention";
-  return { outcome, reasons, assessment, attachmentProblems: [], reply: true, folder: FOLDERS[outcome] };
+  return { outcome, reasons, notes, assessment, attachmentProblems: [], reply: true, folder: FOLDERS[outcome] };
 }

@@ -45,7 +45,10 @@ export interface CaseFields {
   MeetingDate: string | null;
   SubmissionDeadline: string | null;
   AckDueBy: string | null;
+  /** What the school was told (may quote its subject line and file names): for officers in the list. */
   Reasons: string;
+  /** The same from codes and known values only: what cards, agendas and Teams messages show. */
+  Problems: string;
   Fingerprint: string;
   ResubmissionOf: string | null;
 }

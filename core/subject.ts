@@ -24,7 +24,13 @@ export type SubjectProblemCode =
 
 export interface SubjectProblem {
   code: SubjectProblemCode;
+  /** For the school (its reply): may quote what the school wrote. */
   message: string;
+  /**
+   * For cards, agendas and Teams: built from the code and values the product knows (cluster
+   * numbers, leads and schools from the config), never from text the school wrote.
+   */
+  note: string;
 }
 
 export interface SchoolRef {
@@ -50,21 +56,40 @@ export interface SubjectCheck {
   expectedSubject: string | null;
 }
 
-const PREFIX_RE = /^(?:(?:re|fw|fwd|aw|wg|tr|sv|vs|ref)\s*(?:\[\d+\])?\s*:|\[[^\]]*\]|\((?:secure|encrypted|external|lbhsecure)\)|(?:lbhsecure|secure|encrypt(?:ed)?)\s*:)\s*/i;
-const SUFFIX_RE = /\s*(?:\[[^\]]*\]|\((?:secure|encrypted|external|lbhsecure)\))$/i;
-const SEP = String.raw`(?:\s*[\/\\|;:,_–—-]+\s*|\s+)`;
-const CLUSTER = String.raw`(?:cluster|clust|cl|c)?\s*(?:no\.?|number|#)?\s*(\d{1,3})`;
-const INITIALS = String.raw`([A-Za-z]{2,3}|(?:[A-Za-z]\.){2,3})`;
-const WITH_ALL = new RegExp(`^${CLUSTER}${SEP}${INITIALS}${SEP}(.+)$`, "i");
-const CLUSTER_SCHOOL = new RegExp(`^${CLUSTER}${SEP}(.+)$`, "i");
-const INITIALS_SCHOOL = new RegExp(`^${INITIALS}${SEP}(.+)$`, "i");
-const CLUSTER_ONLY = new RegExp(`^${CLUSTER}(?:${SEP}${INITIALS})?$`, "i");
+/**
+ * Only the first MAX_SUBJECT_CHARS characters of a subject are read. Exchange itself keeps 255;
+ * a real subject is far shorter, and the cap keeps every step below bounded, whatever is sent.
+ */
+export const MAX_SUBJECT_CHARS = 255;
 
-/** Removes reply/forward prefixes and secure-mail tags, collapses whitespace. */
+// Every pattern here runs on text a stranger wrote, after whitespace was collapsed to single
+// spaces: no nested or overlapping quantifiers, and none is tried at every position of the text
+// (test/security/regex.test.ts checks each with a ReDoS detector).
+const PREFIX_RE = /^(?:(?:re|fw|fwd|aw|wg|tr|sv|vs|ref) ?(?:\[\d{1,4}\])? ?:|\[[^\]]{0,80}\]|\((?:secure|encrypted|external|lbhsecure)\)|(?:lbhsecure|secure|encrypt(?:ed)?) ?:) ?/i;
+const SUFFIX_TAG_RE = /^(?:\[[^\]]{0,80}\]|\((?:secure|encrypted|external|lbhsecure)\))$/i;
+const SEP_CHARS = String.raw`\/\\|;:,_–—-`;
+/** A run of separators (with a space after), or a space (with separators after): never empty. */
+const SEP = String.raw`(?:[${SEP_CHARS}]+ ?| (?:[${SEP_CHARS}]+ ?)?)`;
+/** What follows a separator: starts with something that is not one. */
+const REST = String.raw`([^ ${SEP_CHARS}].*)`;
+const CLUSTER = String.raw`(?:(?:cluster|clust|cl|c) ?)?(?:(?:no\.?|number|#) ?)?(\d{1,3})`;
+const INITIALS = String.raw`([A-Za-z](?:[A-Za-z]{1,2}|\.(?:[A-Za-z]\.){1,2}))`;
+export const CLUSTER_SCHOOL = new RegExp(`^${CLUSTER}${SEP}${REST}$`, "i");
+export const INITIALS_SCHOOL = new RegExp(`^${INITIALS}${SEP}${REST}$`, "i");
+export const CLUSTER_ONLY = new RegExp(`^${CLUSTER}(?:${SEP}${INITIALS})?$`, "i");
+
+/** Removes a trailing [tag] or (secure) marker, found from the end rather than tried everywhere. */
+function stripSuffixTag(s: string): string {
+  const last = s[s.length - 1];
+  const open = last === "]" ? s.lastIndexOf("[") : last === ")" ? s.lastIndexOf("(") : -1;
+  return open >= 0 && SUFFIX_TAG_RE.test(s.slice(open)) ? s.slice(0, open) : s;
+}
+
+/** Removes reply/forward prefixes and secure-mail tags, collapses whitespace. Linear in the input. */
 export function cleanSubject(subject: string): string {
-  let s = subject.replace(/\s+/g, " ").trim();
+  let s = subject.slice(0, MAX_SUBJECT_CHARS).replace(/\s+/g, " ").trim();
   for (let guard = 0; guard < 20; guard++) {
-    const next = s.replace(PREFIX_RE, "").replace(SUFFIX_RE, "").trim();
+    const next = stripSuffixTag(s.replace(PREFIX_RE, "")).trim();
     if (next === s) break;
     s = next;
   }
@@ -117,25 +142,40 @@ export type SchoolMatch =
   | { kind: "ambiguous"; candidates: Indexed[] }
   | { kind: "none"; suggestions: Indexed[] };
 
+/** Where a school's name ends and extras begin ("- group form", "(secure)", ", individual"). */
+const SCHOOL_CUT_RE = / [-–—] | ?[\/\\|(\[]|, ?(?:group|individual|form|ref|case)\b/i;
+
 /** The texts worth trying for a school: the whole, and the part before trailing extras. */
 function schoolTexts(text: string): string[] {
   const out = [text.trim()];
-  const cut = /\s+[-–—]\s+|\s*[\/\\|(\[]|,\s*(?:group|individual|form|ref|case)\b/i.exec(text);
+  const cut = SCHOOL_CUT_RE.exec(text);
   if (cut && cut.index > 1) out.push(text.slice(0, cut.index).trim());
   return [...new Set(out.filter((t) => t.length > 0))];
 }
 
-function levenshtein(a: string, b: string): number {
+/**
+ * Edit distance, or Infinity when it is over `max`: only a band of width 2*max+1 around the
+ * diagonal is computed, so the work is O(length * max), not O(length^2).
+ */
+export function boundedLevenshtein(a: string, b: string, max: number): number {
   if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  if (Math.abs(a.length - b.length) > max) return Number.POSITIVE_INFINITY;
+  const INF = max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => (j <= max ? j : INF));
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    const cur = new Array<number>(b.length + 1).fill(INF);
+    if (i <= max) cur[0] = i;
+    const from = Math.max(1, i - max);
+    const to = Math.min(b.length, i + max);
+    let best = cur[0]!;
+    for (let j = from; j <= to; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1), INF);
+      if (cur[j]! < best) best = cur[j]!;
     }
+    if (best > max) return Number.POSITIVE_INFINITY;
     prev = cur;
   }
-  return prev[b.length]!;
+  return prev[b.length]! > max ? Number.POSITIVE_INFINITY : prev[b.length]!;
 }
 
 function unique(list: Indexed[]): Indexed[] {
@@ -187,8 +227,8 @@ function suggest(idx: Indexed[], text: string, preferredCluster?: number): Index
     .map((e) => {
       let best = Number.POSITIVE_INFINITY;
       for (const key of e.keys) {
-        const d = levenshtein(k, key);
         const tol = Math.max(2, Math.floor(key.length / 4));
+        const d = boundedLevenshtein(k, key, tol);
         if (d <= tol) best = Math.min(best, d);
         const kw = key.split(" ");
         if (words.every((w) => kw.includes(w))) best = Math.min(best, 0.25);
@@ -212,15 +252,16 @@ interface Reading {
 /** The ways the subject can be read, fullest first. */
 function readings(cleaned: string): Reading[] {
   const out: Reading[] = [];
-  const m = WITH_ALL.exec(cleaned);
-  if (m) out.push({ cluster: Number(m[1]), initials: m[2]!, school: m[3]! });
+  // cluster / initials / school: the cluster's reading, then the initials' reading of the rest.
+  const b = CLUSTER_SCHOOL.exec(cleaned);
+  const m = b ? INITIALS_SCHOOL.exec(b[2]!) : null;
+  if (b && m) out.push({ cluster: Number(b[1]), initials: m[1]!, school: m[2]! });
   const d = CLUSTER_ONLY.exec(cleaned);
   if (d) out.push({ cluster: Number(d[1]), initials: d[2] ?? null, school: null });
-  const b = CLUSTER_SCHOOL.exec(cleaned);
   if (b) out.push({ cluster: Number(b[1]), initials: null, school: b[2]! });
   const c = INITIALS_SCHOOL.exec(cleaned);
   if (c) out.push({ cluster: null, initials: c[1]!, school: c[2]! });
-  out.push({ cluster: null, initials: null, school: cleaned.replace(/^(?:cluster|cl)\b\s*/i, "") });
+  out.push({ cluster: null, initials: null, school: cleaned.replace(/^(?:cluster|cl)\b ?/i, "") });
   return out;
 }
 
@@ -264,7 +305,7 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
     expectedSubject: null,
   };
   if (!cleaned) {
-    return { ...base, problems: [{ code: "empty", message: `The subject line is empty. It must look like "${example}".` }] };
+    return { ...base, problems: [{ code: "empty", note: "The subject line is empty.", message: `The subject line is empty. It must look like "${example}".` }] };
   }
 
   // Choose the reading that identifies a school; else the fullest reading of the convention.
@@ -304,15 +345,16 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
           : "";
     problems.push({
       code: "not-recognised",
+      note: "The subject line does not follow the convention (cluster number / SEND Cluster Lead's initials / school).",
       message: `The subject line does not follow the convention: cluster number, your SEND Cluster Lead's initials and the school's name, e.g. "${example}".${hint}`,
     });
   }
 
   if (recognisable) {
     if (chosen.cluster === null) {
-      problems.push({ code: "missing-cluster", message: `The cluster number is missing: start the subject with "Cluster <number>/", e.g. "${example}".` });
+      problems.push({ code: "missing-cluster", note: "The cluster number is missing.", message: `The cluster number is missing: start the subject with "Cluster <number>/", e.g. "${example}".` });
     } else if (!cluster) {
-      problems.push({ code: "unknown-cluster", message: `There is no cluster ${chosen.cluster}: the ${p.shortName} has ${listClusters(p)}.` });
+      problems.push({ code: "unknown-cluster", note: `The cluster number is not one of the ${p.shortName}'s clusters.`, message: `There is no cluster ${chosen.cluster}: the ${p.shortName} has ${listClusters(p)}.` });
     }
 
     // The lead to name in hints: the school's cluster's when the school is known, else the cluster's.
@@ -322,38 +364,44 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
     if (initials === null) {
       problems.push({
         code: "missing-initials",
+        note: "The SEND Cluster Lead's initials are missing.",
         message: `Your SEND Cluster Lead's initials are missing${hintLead ? `: for cluster ${hintCluster!.id} they are ${hintLead.initials} (${hintLead.name})` : ""}.`,
       });
     } else if (!lead) {
       problems.push({
         code: "unknown-initials",
+        note: "The initials are not a SEND Cluster Lead's.",
         message: `${initials} are not the initials of a SEND Cluster Lead${clusterLead ? `; cluster ${cluster!.id}'s lead is ${clusterLead.initials} (${clusterLead.name})` : `; the leads are ${andList(p.leads.map((l) => `${l.initials} (${l.name})`))}`}.`,
       });
     } else if (cluster && !lead.clusters.includes(cluster.id)) {
       problems.push({
         code: "initials-not-for-cluster",
+        note: `${lead.initials} (${lead.name}) does not lead cluster ${cluster.id}.`,
         message: `${lead.initials} (${lead.name}) leads ${lead.clusters.length > 1 ? "clusters" : "cluster"} ${andList(lead.clusters.map(String))}, not cluster ${cluster.id}${clusterLead ? `; cluster ${cluster.id}'s lead is ${clusterLead.initials} (${clusterLead.name})` : ""}.`,
       });
     }
 
     if (chosen.school === null || !chosen.school.trim()) {
-      problems.push({ code: "missing-school", message: `The school's name is missing: end the subject with it, e.g. "${example}".` });
+      problems.push({ code: "missing-school", note: "The school's name is missing.", message: `The school's name is missing: end the subject with it, e.g. "${example}".` });
     } else if (school) {
       if (cluster && school.cluster.id !== cluster.id) {
         problems.push({
           code: "school-in-other-cluster",
+          note: `${school.school.name} is in cluster ${school.cluster.id}, not cluster ${cluster.id}.`,
           message: `${school.school.name} is in cluster ${school.cluster.id}, not cluster ${cluster.id}.`,
         });
       }
     } else if (match?.kind === "ambiguous") {
       problems.push({
         code: "ambiguous-school",
+        note: `The school could be ${orList(match.candidates.map((c) => `${c.school.name} (cluster ${c.cluster.id})`))}.`,
         message: `"${chosen.school}" could be ${orList(match.candidates.map((c) => `${c.school.name} (cluster ${c.cluster.id})`))}: write the school's full name.`,
       });
     } else {
       const sugg = match?.kind === "none" ? match.suggestions : [];
       problems.push({
         code: "unknown-school",
+        note: `The school is not one the ${p.shortName} knows${sugg.length ? `; perhaps ${orList(sugg.map((x) => `${x.school.name} (cluster ${x.cluster.id})`))}` : ""}.`,
         message: `"${chosen.school}" is not a school in ${cluster ? `cluster ${cluster.id}` : `the ${p.shortName}`}${sugg.length ? `. Did you mean ${orList(sugg.map((s) => `${s.school.name} (cluster ${s.cluster.id})`))}?` : ": write the school's full name as the council knows it."}`,
       });
     }
@@ -369,7 +417,10 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
     : null;
   const expectedSubject = school ? canonicalSubject(p, school.cluster.id, school.school.name) : null;
   if (expectedSubject && problems.length) {
-    for (const pr of problems) pr.message += ` The subject line should be "${expectedSubject}".`;
+    for (const pr of problems) {
+      pr.message += ` The subject line should be "${expectedSubject}".`;
+      pr.note += ` Expected subject: "${expectedSubject}".`;
+    }
   }
   return {
     ok: problems.length === 0,

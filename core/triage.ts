@@ -85,6 +85,16 @@ export function applyTriage(p: Partnership, c: StoredCase, verb: TriageVerb, dat
   }
 }
 
+/**
+ * Text shown as-is on a card: Markdown's characters are escaped, so a value an officer or a school
+ * typed ("[click](https://…)", "**urgent**") is shown, never rendered as a link or formatting.
+ */
+export function plainText(s: string): string {
+  return s
+    .replace(/[\\`*_[\]<>~]/g, (c) => `\\${c}`)
+    .replace(/^([#+-]|\d{1,9}\.)/, (c) => `\\${c}`);
+}
+
 /** The data the triage card template is expanded with. Case references, never children's names. */
 export interface TriageCardData {
   caseRef: string;
@@ -117,10 +127,11 @@ export function triageCardData(p: Partnership, c: StoredCase, opts: { now: Date;
         ? "Overdue"
         : `${workingDaysBetween(today, ackDue)} working day(s) left`
       : "Not due";
-  const problems = f.Status === "Needs attention" || f.Status === "Rejected" ? (f.Reasons ?? "").split("\n").filter(Boolean).map((text) => ({ text })) : [];
+  // Problems, not Reasons: built from codes and known values, never from what the school wrote.
+  const problems = f.Status === "Needs attention" || f.Status === "Rejected" ? (f.Problems ?? "").split("\n").filter(Boolean).map((text) => ({ text: plainText(text) })) : [];
   return {
     caseRef: f.Title,
-    school: f.School ?? "not identified",
+    school: f.School ? plainText(f.School) : "not identified",
     cluster: f.Cluster ? `Cluster ${f.Cluster}` : "not identified",
     lead: lead ? `${lead.name} (${lead.initials})` : "none",
     received: f.ReceivedAt ? describeLocal(new Date(f.ReceivedAt)) : "",

@@ -1,7 +1,8 @@
-/** The secure mailbox through Graph: metadata only, immutable ids, one folder lookup per name. */
+/** The secure mailbox through Graph: metadata and content checks, immutable ids, one folder lookup per name. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { MessageFacts } from "../core/mailRules.js";
 import type { MailboxPort } from "../core/ports.js";
+import { sniffContent } from "./content.js";
 
 const IMMUTABLE = 'IdType="ImmutableId"';
 export const MARKER_HEADER = "X-Cluster-Desk-Reply";
@@ -32,7 +33,9 @@ export class GraphMailbox implements MailboxPort {
         .api(`${this.user}/messages/${encodeURIComponent(messageId)}`)
         .header("Prefer", IMMUTABLE)
         .select("id,subject,from,receivedDateTime,internetMessageId,internetMessageHeaders")
-        .expand("attachments($select=name,contentType,size,isInline)")
+        // Attachments with their bytes, in the same call: each file's content is checked against its
+        // name in memory (m365/content.ts) and dropped; nothing is written anywhere.
+        .expand("attachments")
         .get();
       return {
         id: m.id,
@@ -41,7 +44,13 @@ export class GraphMailbox implements MailboxPort {
         receivedAt: new Date(m.receivedDateTime),
         internetMessageId: m.internetMessageId ?? "",
         headers: m.internetMessageHeaders ?? [],
-        attachments: (m.attachments ?? []).map((a: any) => ({ name: a.name ?? "", contentType: a.contentType ?? "", size: a.size ?? 0, isInline: Boolean(a.isInline) })),
+        attachments: (m.attachments ?? []).map((a: any) => ({
+          name: a.name ?? "",
+          contentType: a.contentType ?? "",
+          size: a.size ?? 0,
+          isInline: Boolean(a.isInline),
+          ...(typeof a.contentBytes === "string" ? { content: sniffContent(Buffer.from(a.contentBytes, "base64")) } : {}),
+        })),
       };
     } catch (e) {
       if (statusOf(e) === 404) return null;

@@ -46,6 +46,7 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit", ColumnSpec[
     choice("Decision", ["Agree to fund", "Do not fund (alternative support)", "No decision"]),
     when("DecisionAt"),
     text("Reasons"),
+    text("Problems"),
     text("Fingerprint", { indexed: true }),
     text("ResubmissionOf"),
   ],

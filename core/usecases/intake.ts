@@ -89,6 +89,7 @@ function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id:
     SubmissionDeadline: a?.deadline?.at ?? null,
     AckDueBy: a?.ackDueBy ? `${a.ackDueBy}T00:00:00Z` : null,
     Reasons: d.reasons.join("\n"),
+    Problems: d.notes.join("\n"),
     Fingerprint: fp,
     ResubmissionOf: resubmissionOf,
   };

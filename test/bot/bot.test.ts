@@ -178,12 +178,14 @@ describe("cards", () => {
 
   it("a card for a case with problems lists them; the card carries the case reference, not the form", async () => {
     const card = triageCard(
-      triageCardData(p, { itemId: "1", etag: "x", fields: { Title: "C5-2023-0042", Status: "Needs attention", Cluster: 5, School: "Worple Primary School", Reasons: "No presentation form is attached." } }, { now: new Date("2023-05-02T09:00:00Z") }),
+      triageCardData(p, { itemId: "1", etag: "x", fields: { Title: "C5-2023-0042", Status: "Needs attention", Cluster: 5, School: "Worple Primary School", Reasons: "No form attached; \"Jamie Example.zip\" is an archive.", Problems: "No presentation form is attached." } }, { now: new Date("2023-05-02T09:00:00Z") }),
     );
     check(card);
     const text = JSON.stringify(card);
     expect(text).toContain("No presentation form is attached.");
     expect(text).toContain("C5-2023-0042");
+    // What the school was told (its own file names) stays in the list, off the card.
+    expect(text).not.toContain("Jamie");
   });
 });
 
