@@ -3,6 +3,7 @@
  * conversation references that proactive posting needs. All botbuilder imports stay in bot/.
  */
 import { CardFactory, MessageFactory, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type ConversationReference } from "botbuilder";
+import { z } from "zod";
 import type { AuditRow, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../core/votes.js";
@@ -26,6 +27,35 @@ export interface BotDeps extends AckDeps {
 }
 
 const CARD = "application/vnd.microsoft.card.adaptive";
+
+/** A case reference as the product issues them: C5-2023-0007, U-2023-0001. */
+export const CASE_REF = /^(?:C\d{1,3}|U)-\d{4}-\d{4,6}$/;
+
+/** What a triage, agenda or vote card may send back; anything else is refused before use. */
+export const ActionData = z
+  .object({
+    caseRef: z.string().regex(CASE_REF).optional(),
+    toCluster: z.union([z.literal(""), z.string().regex(/^\d{1,3}$/), z.number().int().min(1).max(999)]).optional(),
+    choice: z.enum(["agree", "disagree", "abstain"]).optional(),
+    panelAmount: z.union([z.literal(""), z.string().regex(/^\d{1,7}(?:\.\d{1,2})?$/), z.number().min(0).max(9_999_999)]).optional(),
+    from: z.enum(["agenda", "triage"]).optional(),
+  })
+  .passthrough()
+  .transform((d) => ({
+    ...d,
+    toCluster: d.toCluster === "" || d.toCluster === undefined ? undefined : Number(d.toCluster),
+    panelAmount: d.panelAmount === "" || d.panelAmount === undefined ? undefined : Number(d.panelAmount),
+  }));
+export type ActionData = z.infer<typeof ActionData>;
+
+/** An SCL of any cluster, or the partnership lead. */
+function isLeadOfAny(p: BotDeps["partnership"], email: string | null): boolean {
+  const e = email?.toLowerCase();
+  return Boolean(e && (p.partnershipLead.email.toLowerCase() === e || p.leads.some((l) => l.email.toLowerCase() === e)));
+}
+
+/** What someone who may not see a case gets: nothing about it, not even whether it exists. */
+const neutralCard = () => errorCard("Not available", "This card is for the case's SEND Cluster Lead, the partnership lead and the cluster's members.");
 
 /** The Teams user's email: from the roster in Teams; the Agents Playground gives it the same way. */
 async function userEmail(context: TurnContext): Promise<string | null> {
@@ -176,25 +206,33 @@ export class ClusterDeskBot extends TeamsActivityHandler {
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    if (String(invoke.action.verb).startsWith("vote.")) return this.vote(context, String(invoke.action.verb), (invoke.action.data ?? {}) as Record<string, unknown>);
-    const verb = invoke.action.verb as TriageVerb;
-    const data = (invoke.action.data ?? {}) as { caseRef?: string; toCluster?: string };
     const reply = (card: unknown): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD, value: card as Record<string, unknown> });
-    if (String(invoke.action.verb) === "triage.refresh" && typeof data.caseRef === "string") {
-      // Teams refreshes the card when it is shown (at most 60 people in the chat), so the working
-      // days left and changes made elsewhere (a vote, the SharePoint list) are current.
-      const c = await this.deps.cases.byRef(data.caseRef);
-      if (!c) return reply(errorCard(`No case ${data.caseRef}`, "The case is not in the Cases list; it may have been removed."));
-      const email = await this.email(context);
-      return reply(triageCard(triageCardData(this.deps.partnership, c, { now: this.deps.now(), canAct: mayTriage(this.deps.partnership, c.fields.Cluster, email) })));
+    // Everything a card sends back is checked before use: a forged action gets a neutral answer.
+    const parsed = ActionData.safeParse(invoke.action.data ?? {});
+    if (!parsed.success) {
+      this.deps.log.warn("card.invalid-data", { verb: String(invoke.action.verb).slice(0, 40) });
+      return reply(errorCard("That action could not be read", "Cluster Desk did not recognise what the card sent. Refresh the card and try again."));
     }
-    if (!TRIAGE_VERBS.includes(verb) || typeof data.caseRef !== "string") {
-      return reply(errorCard("That action is not known", `Cluster Desk does not know the action "${String(invoke.action.verb)}".`));
-    }
+    if (String(invoke.action.verb).startsWith("vote.")) return this.vote(context, String(invoke.action.verb), parsed.data);
+    const verb = invoke.action.verb as TriageVerb;
+    const data = parsed.data;
     const p = this.deps.partnership;
+    if (String(invoke.action.verb) === "triage.refresh" && data.caseRef) {
+      // Teams refreshes the card when it is shown (at most 60 people in the chat), so the working
+      // days left and changes made elsewhere (a vote, the SharePoint list) are current. Only the
+      // people who may triage the case get it; anyone else, whether or not the case exists, a
+      // neutral card.
+      const email = await this.email(context);
+      const c = await this.deps.cases.byRef(data.caseRef);
+      if (!c || !mayTriage(p, c.fields.Cluster, email)) return reply(neutralCard());
+      return reply(triageCard(triageCardData(p, c, { now: this.deps.now(), canAct: true })));
+    }
+    if (!TRIAGE_VERBS.includes(verb) || !data.caseRef) {
+      return reply(errorCard("That action is not known", "Cluster Desk does not know the action it was sent."));
+    }
     const email = await this.email(context);
     const current = await this.deps.cases.byRef(data.caseRef);
-    if (!current) return reply(errorCard(`No case ${data.caseRef}`, "The case is not in the Cases list; it may have been removed."));
+    if (!current) return reply(isLeadOfAny(p, email) ? errorCard(`No case ${data.caseRef}`, "The case is not in the Cases list; it may have been removed.") : neutralCard());
     if (!mayTriage(p, current.fields.Cluster, email)) {
       this.deps.log.warn("triage.refused", { caseRef: data.caseRef, verb });
       return reply(errorCard(`You cannot act on ${data.caseRef}`, "Only the cluster's SEND Cluster Lead or the partnership lead can triage this case."));
@@ -204,7 +242,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     let updated;
     try {
       updated = await this.deps.cases.change(data.caseRef, (c) => {
-        const o = applyTriage(p, c, verb, { ...(data.toCluster ? { toCluster: Number(data.toCluster) } : {}), by: email ?? "unknown", now: this.deps.now() });
+        const o = applyTriage(p, c, verb, { ...(data.toCluster ? { toCluster: data.toCluster } : {}), by: email ?? "unknown", now: this.deps.now() });
         summary = o.summary;
         emailToSchool = o.email;
         return o.fields;
@@ -225,17 +263,21 @@ export class ClusterDeskBot extends TeamsActivityHandler {
 
   // ---- votes -------------------------------------------------------------------------------
 
-  private async vote(context: TurnContext, verb: string, data: Record<string, unknown>): Promise<AdaptiveCardInvokeResponse> {
+  private async vote(context: TurnContext, verb: string, data: ActionData): Promise<AdaptiveCardInvokeResponse> {
     const reply = (card: unknown): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD, value: card as Record<string, unknown> });
     const p = this.deps.partnership;
-    const ref = String(data.caseRef ?? "");
     const store = this.deps.votes;
     if (!store) return reply(errorCard("Votes are not available", "This deployment has no Votes list."));
+    if (!data.caseRef) return reply(neutralCard());
+    const ref = data.caseRef;
     const email = await this.email(context);
     const c = await this.deps.cases.byRef(ref);
-    if (!c) return reply(errorCard(`No case ${ref}`, "The case is not in the Cases list."));
+    if (!c) return reply(isLeadOfAny(p, email) ? errorCard(`No case ${ref}`, "The case is not in the Cases list.") : neutralCard());
     const cluster = p.clusters.find((x) => x.id === c.fields.Cluster);
     if (!cluster) return reply(errorCard(`${ref} has no cluster`, "Move the case to a cluster before voting."));
+    // Only the cluster's members (its voters), its SCL and the partnership lead see a vote's card
+    // and tally (the presenting school's SENDCo sees the vote on its case, though it does not vote).
+    const mayView = Boolean(email && (mayTriage(p, cluster.id, email) || eligibleVoters(p, cluster, c.fields.MeetingDate?.slice(0, 10) ?? null, null).some((v) => v.email === email)));
     const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
     const key = voteSessionKey(ref);
     /** `posted`: where the vote card went (the cluster's channel, or the conversation it was opened in). */
@@ -310,7 +352,13 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     }
     const session = await load();
     if (!session) return reply(errorCard(`No vote is open on ${ref}`, "The SEND Cluster Lead opens the vote in the meeting."));
-    if (verb === "vote.refresh") return reply(await view(session));
+    if (verb === "vote.refresh") {
+      if (!mayView) {
+        this.deps.log.warn("vote.refused", { caseRef: ref, verb: "vote.refresh" });
+        return reply(neutralCard());
+      }
+      return reply(await view(session));
+    }
     if (verb === "vote.cast") {
       const choice = String(data.choice) as VoteChoice;
       if (session.status !== "open") return reply(errorCard(`The vote on ${ref} has closed`, "Your vote was not recorded."));

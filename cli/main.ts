@@ -251,6 +251,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.err(`cluster-desk ${command}: ${e.message}`);
       return 2;
     }
-    throw e;
+    // Anything else: one line, no stack trace (CLUSTER_DESK_DEBUG=1 shows it).
+    if (process.env.CLUSTER_DESK_DEBUG) throw e;
+    io.err(`cluster-desk ${command}: ${String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300)}`);
+    return 1;
   }
 }

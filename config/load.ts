@@ -1,5 +1,5 @@
 /** Reads a partnership YAML file and validates it with the core schema. */
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, YAMLParseError } from "yaml";
@@ -29,17 +29,26 @@ export function resolveConfigPath(idOrPath: string = DEFAULT_PARTNERSHIP): strin
 export function parsePartnershipYaml(text: string, source = "partnership config"): ValidatedPartnership {
   let raw: unknown;
   try {
-    raw = parse(text, { prettyErrors: true });
+    // At most 100 aliases (the yaml library's own guard against an "alias bomb"), said plainly.
+    raw = parse(text, { prettyErrors: true, maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const where = e.linePos?.[0] ? ` line ${e.linePos[0].line}, column ${e.linePos[0].col}` : "";
       throw new ConfigError([{ path: "", message: `not valid YAML at${where}: ${e.message.split("\n")[0]}` }], source);
     }
-    throw e;
+    if (/alias/i.test((e as Error).message)) {
+      throw new ConfigError([{ path: "", message: `uses YAML aliases too much (over ${MAX_YAML_ALIASES} expansions); write the values out instead` }], source);
+    }
+    throw new ConfigError([{ path: "", message: `could not be read as YAML: ${String((e as Error).message).split("\n")[0]!.slice(0, 200)}` }], source);
   }
   const v = parsePartnership(raw, source);
   return { partnership: v.partnership, warnings: [...v.warnings, ...scheduleWarnings(v.partnership), ...rotaWarnings(v.partnership)] };
 }
+
+/** How many alias expansions a config may use. */
+export const MAX_YAML_ALIASES = 100;
+/** A partnership's config is a few hundred lines; anything far larger is not one. */
+export const MAX_CONFIG_BYTES = 2 * 1024 * 1024;
 
 const cache = new Map<string, ValidatedPartnership>();
 
@@ -50,7 +59,17 @@ export function loadPartnership(idOrPath?: string): ValidatedPartnership {
     if (!existsSync(path)) {
       throw new ConfigError([{ path: "", message: `no such file: ${path}` }], idOrPath ?? DEFAULT_PARTNERSHIP);
     }
-    hit = parsePartnershipYaml(readFileSync(path, "utf8"), path);
+    let text: string;
+    try {
+      const st = statSync(path);
+      if (st.isDirectory()) throw new ConfigError([{ path: "", message: `${path} is a folder, not a YAML file` }], idOrPath ?? DEFAULT_PARTNERSHIP);
+      if (st.size > MAX_CONFIG_BYTES) throw new ConfigError([{ path: "", message: `${path} is ${(st.size / 1024 / 1024).toFixed(1)} MB; a partnership config is far smaller (limit ${MAX_CONFIG_BYTES / 1024 / 1024} MB)` }], idOrPath ?? DEFAULT_PARTNERSHIP);
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      throw new ConfigError([{ path: "", message: `${path} could not be read (${(e as NodeJS.ErrnoException).code ?? "error"})` }], idOrPath ?? DEFAULT_PARTNERSHIP);
+    }
+    hit = parsePartnershipYaml(text, path);
     cache.set(path, hit);
   }
   return hit;

@@ -9,8 +9,10 @@ export interface MailboxPort {
   move(messageId: string, folderId: string): Promise<void>;
   /** Replies to the sender, tagging the reply with `marker` so a retry can tell it was sent. */
   reply(messageId: string, text: string, marker: string): Promise<void>;
-  /** Whether a reply tagged `marker` is already in Sent Items. */
-  replied(marker: string): Promise<boolean>;
+  /** Whether a reply tagged `marker` is in Sent Items, among everything sent since `since` (every page). */
+  replied(marker: string, since: Date): Promise<boolean>;
+  /** Every message in the Inbox now (ids and arrival only), oldest pages last. */
+  inbox(): AsyncIterable<{ id: string; internetMessageId: string; receivedAt: string }>;
 }
 
 export type CaseStatus =
@@ -81,18 +83,34 @@ export interface AuditRow {
   detail: string;
 }
 
+/** The case reference is already in the register (its counter lost writes, or another worker raced). */
+export class ReferenceTakenError extends Error {
+  constructor(readonly ref: string) {
+    super(`case reference ${ref} is already taken`);
+    this.name = "ReferenceTakenError";
+  }
+}
+
 export interface CaseRegisterPort {
   lookups(internetMessageId: string, fingerprint: string, sender: string): Promise<CaseLookups>;
-  /** Creates the case; if one already exists for the message, returns that one. */
+  /** Creates the case; if one already exists for the message, returns that one; ReferenceTakenError if its Title is another case's. */
   create(fields: CaseFields): Promise<CaseRecord>;
   setStatus(itemId: string, status: CaseStatus): Promise<void>;
   audit(row: AuditRow): Promise<void>;
+  /** Whether the audit row with this key was written. */
+  audited(key: string): Promise<boolean>;
 }
 
-export type IntakeStage = "new" | "case-written" | "replied" | "filed" | "done";
+/**
+ * Where an email's intake has got to. "announcing" is saved before the triage card is posted and
+ * "announced" after it, so a crash between them is the only moment a card can be posted twice.
+ */
+export type IntakeStage = "new" | "case-written" | "replied" | "filed" | "announcing" | "announced" | "done";
 
 export interface IntakeState {
   stage: IntakeStage;
+  /** The Graph (immutable) message id, so the reconciler can queue the email again wherever it is filed. */
+  messageId?: string;
   outcome?: string;
   caseRef?: string | null;
   caseItemId?: string | null;
@@ -110,6 +128,8 @@ export interface StatePort {
   /** Takes the lease on a message for `ttlMs`; false while another worker holds it. */
   claim(key: string, owner: string, ttlMs: number): Promise<boolean>;
   release(key: string, owner: string): Promise<void>;
+  /** Intake states not "done" whose last change is older than `before` (the reconciler's look). */
+  unfinished(before: Date): Promise<{ key: string; state: IntakeState }[]>;
 }
 
 export interface Logger {

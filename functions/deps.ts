@@ -8,7 +8,9 @@ import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
 import { loadPartnership } from "../config/load.js";
 import { createGraphClient, graphSettingsFromEnv } from "../m365/graph.js";
 import { GraphMailbox } from "../m365/mailbox.js";
-import { IntakeQueue } from "../m365/queue.js";
+import { INTAKE_POISON_QUEUE, IntakeQueue } from "../m365/queue.js";
+import { LEASE_MS } from "../core/usecases/intake.js";
+import { RECONCILE_AFTER_MS } from "../core/usecases/reconcile.js";
 import { GraphCaseRegister, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
@@ -29,6 +31,10 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   graphOrigin: string;
   state: TableState;
   queue: IntakeQueue;
+  /** Where the host puts messages that failed every retry; the reconciler retries them. */
+  poison: IntakeQueue;
+  /** The intake lease and the reconciler's bound (tests shorten them; production keeps the defaults). */
+  timing: { leaseMs: number; reconcileAfterMs: number };
   site: SharePointSite;
   /** A Teams message to a person whose chat the bot knows (false if it does not). */
   notify: (email: string, text: string) => Promise<boolean>;
@@ -54,9 +60,16 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   const bot = createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row) }, (e) =>
     log.warn("bot.error", { reason: e.message.slice(0, 120) }),
   );
-  /** After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot. */
+  /**
+   * After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot.
+   * Once per case: where the card went is recorded straight after posting, and checked first.
+   */
   const announce = async (caseRef: string, leadEmail: string | null) => {
     if (!leadEmail) return;
+    if (await state.getSync(triageCardKey(caseRef))) {
+      log.info("triage.already-posted", { caseRef });
+      return;
+    }
     const ref = await state.getSync(refKey(leadEmail));
     if (!ref) {
       log.info("triage.no-conversation", { caseRef });
@@ -86,6 +99,8 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     state,
     site,
     queue: new IntakeQueue(settings.storage),
+    poison: new IntakeQueue(settings.storage, INTAKE_POISON_QUEUE),
+    timing: { leaseMs: LEASE_MS, reconcileAfterMs: RECONCILE_AFTER_MS },
     mailbox: new GraphMailbox(client, p.intake.mailbox),
     cases,
     calendar: new GraphCalendar(client, p.intake.mailbox),

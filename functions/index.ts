@@ -1,6 +1,11 @@
 /** Azure Functions (v4 programming model) entry: registers every function in the registry. */
 import azureFunctions from "@azure/functions";
 import { functionDefs } from "./registry.js";
+import { botSettingsFromEnv } from "../bot/adapter.js";
+
+// Settings that can never work are refused when the host loads the functions, not at the first
+// Teams message: the host's log names the setting and what to do.
+botSettingsFromEnv(process.env);
 
 // @azure/functions is CommonJS: under Node's ESM its values come through the default export.
 const { app } = azureFunctions;

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import { processMessage, sha } from "../core/usecases/intake.js";
+import { reconcileIntake } from "../core/usecases/reconcile.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
 import { runAgendas } from "../core/usecases/agenda.js";
@@ -59,7 +60,11 @@ export function mailNotification(deps: () => AppDeps) {
   };
 }
 
-/** Queue trigger on mail-intake. Throws on failure so the host retries, then poisons. */
+/**
+ * Queue trigger on mail-intake. Throws on failure so the host retries, then poisons (the
+ * reconciler gives poisoned emails more tries). An email another worker holds is queued again for
+ * when its lease ends: that is not a failure, and spends none of the queue's retries.
+ */
 export function mailIntake(deps: () => AppDeps) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const id = (message as { messageId?: unknown })?.messageId;
@@ -67,7 +72,9 @@ export function mailIntake(deps: () => AppDeps) {
       context.error("mail-intake: message without messageId; dropped");
       return;
     }
-    const r = await processMessage(deps(), id);
+    const d = deps();
+    const r = await processMessage(d, id, d.timing.leaseMs);
+    if (r.status === "busy") await d.queue.send([{ messageId: id }], (r.retryAfterMs ?? d.timing.leaseMs) / 1000);
     context.log(`mail-intake: ${r.status}${r.outcome ? ` ${r.outcome}` : ""}${r.caseRef ? ` ${r.caseRef}` : ""}`);
   };
 }
@@ -117,10 +124,20 @@ export async function sweepInbox(d: AppDeps): Promise<{ enqueued: number; resync
   throw new Error("mail sweep could not resync");
 }
 
+/** Every 15 minutes: the delta sweep (missed notifications), then the reconciler (anything unfinished). */
 export function mailSweep(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const r = await sweepInbox(deps());
-    context.log(`mail-sweep: enqueued ${r.enqueued}${r.resynced ? " after a full resync" : ""}`);
+    const d = deps();
+    let failed: unknown;
+    try {
+      const r = await sweepInbox(d);
+      context.log(`mail-sweep: enqueued ${r.enqueued}${r.resynced ? " after a full resync" : ""}`);
+    } catch (e) {
+      failed = e; // the reconciler still runs: it does not depend on the delta link
+    }
+    const c = await reconcileIntake(d, d.timing.reconcileAfterMs);
+    context.log(`mail-reconcile: ${c.requeued} queued again (${c.fromInbox} in the Inbox, ${c.unfinished} unfinished, ${c.poisonRetried} poisoned retried), ${c.poisonLeft} left poisoned`);
+    if (failed) throw failed;
   };
 }
 

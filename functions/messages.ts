@@ -1,18 +1,52 @@
-/** POST /api/messages: the Teams bot (bot/runtime.ts does the Bot Framework part). */
+/**
+ * POST /api/messages: the Teams bot (bot/runtime.ts does the Bot Framework part). The body is
+ * checked to be a Bot Framework activity before the bot sees it; answers carry no internal text:
+ * 400 for what is not an activity, 401 for a token that cannot be verified, 500 (logged by code)
+ * for anything else.
+ */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { z } from "zod";
 import type { BotRuntime } from "../bot/runtime.js";
 
-export function botMessages(get: () => BotRuntime) {
+/** The parts of an activity the bot relies on; the rest passes through as Bot Framework sent it. */
+const Account = z.object({ id: z.string().min(1).max(1024) }).passthrough();
+export const ActivitySchema = z
+  .object({
+    type: z.string().min(1).max(64),
+    id: z.string().max(1024).optional(),
+    channelId: z.string().min(1).max(64),
+    serviceUrl: z.string().url().max(2048),
+    from: Account,
+    recipient: Account,
+    conversation: Account,
+    text: z.string().max(28_000).optional(),
+  })
+  .passthrough();
+
+const refuse = (status: number, message: string): HttpResponseInit => ({ status, jsonBody: { error: message } });
+
+export function botMessages(get: () => BotRuntime, log?: (event: string, fields: Record<string, string | number>) => void) {
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
-    let activity: Record<string, unknown>;
+    let body: unknown;
     try {
-      activity = (await request.json()) as Record<string, unknown>;
+      body = await request.json();
     } catch {
-      return { status: 400, body: "expected a Bot Framework activity" };
+      return refuse(400, "expected a Bot Framework activity (JSON)");
     }
+    const parsed = ActivitySchema.safeParse(body);
+    if (!parsed.success) return refuse(400, "expected a Bot Framework activity");
     const headers: Record<string, string> = {};
     request.headers.forEach((v, k) => (headers[k] = v));
-    const r = await get().handle(activity, headers);
-    return { status: r.status, headers: r.headers, ...(r.body !== undefined ? { jsonBody: r.body } : {}) };
+    try {
+      const r = await get().handle(parsed.data as Record<string, unknown>, headers);
+      if (r.status === 401 || r.status === 403) return refuse(401, "the request's token could not be verified");
+      if (r.status >= 400) return refuse(r.status >= 500 ? 500 : 400, r.status >= 500 ? "Cluster Desk could not handle that activity" : "the activity was not accepted");
+      return { status: r.status, headers: r.headers, ...(r.body !== undefined ? { jsonBody: r.body } : {}) };
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code === 401 || code === 403) return refuse(401, "the request's token could not be verified");
+      log?.("bot.request-failed", { status: code ?? 500, error: (e as Error).name ?? "Error" });
+      return refuse(500, "Cluster Desk could not handle that activity");
+    }
   };
 }

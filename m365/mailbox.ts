@@ -7,10 +7,19 @@ import { sniffContent } from "./content.js";
 const IMMUTABLE = 'IdType="ImmutableId"';
 export const MARKER_HEADER = "X-Cluster-Desk-Reply";
 
-/** Whether a message tagged with `marker` is among the latest 50 in the mailbox's Sent Items. */
-export async function sentWithMarker(client: Client, user: string, marker: string): Promise<boolean> {
-  const r = await client.api(`${user}/mailFolders/sentitems/messages`).select("internetMessageHeaders").top(50).get();
-  return r.value.some((m: any) => (m.internetMessageHeaders ?? []).some((h: any) => h.name === MARKER_HEADER && h.value === marker));
+/**
+ * Whether a message tagged with `marker` is in the mailbox's Sent Items. Without `since`, the
+ * latest 50; with it, every page back to `since` (newest first), so a busy mailbox cannot hide it.
+ */
+export async function sentWithMarker(client: Client, user: string, marker: string, since?: Date): Promise<boolean> {
+  let page = await client.api(`${user}/mailFolders/sentitems/messages`).select("internetMessageHeaders,receivedDateTime").top(50).get();
+  for (;;) {
+    const value = page.value as any[];
+    if (value.some((m) => (m.internetMessageHeaders ?? []).some((h: any) => h.name === MARKER_HEADER && h.value === marker))) return true;
+    const oldest = value[value.length - 1]?.receivedDateTime;
+    if (!since || !page["@odata.nextLink"] || !oldest || Date.parse(oldest) < since.getTime()) return false;
+    page = await client.api(page["@odata.nextLink"]).get();
+  }
 }
 
 function statusOf(e: unknown): number | undefined {
@@ -62,7 +71,7 @@ export class GraphMailbox implements MailboxPort {
     const cached = this.folders.get(name);
     if (cached) return cached;
     const find = async () => {
-      const r = await this.client.api(`${this.user}/mailFolders/inbox/childFolders`).filter(`displayName eq '${name.replace(/'/g, "''")}'`).select("id,displayName").get();
+      const r = await this.client.api(`${this.user}/mailFolders/inbox/childFolders`).filter(encodeURIComponent(`displayName eq '${name.replace(/'/g, "''")}'`)).select("id,displayName").get();
       return r.value[0]?.id as string | undefined;
     };
     let id = await find();
@@ -90,7 +99,17 @@ export class GraphMailbox implements MailboxPort {
     });
   }
 
-  replied(marker: string): Promise<boolean> {
-    return sentWithMarker(this.client, this.user, marker);
+  replied(marker: string, since: Date): Promise<boolean> {
+    // A reply is sent after the email arrived: a minute's leeway for clocks.
+    return sentWithMarker(this.client, this.user, marker, new Date(since.getTime() - 60_000));
+  }
+
+  async *inbox(): AsyncIterable<{ id: string; internetMessageId: string; receivedAt: string }> {
+    let page = await this.client.api(`${this.user}/mailFolders/inbox/messages`).header("Prefer", IMMUTABLE).select("id,internetMessageId,receivedDateTime").top(100).get();
+    for (;;) {
+      for (const m of page.value as any[]) yield { id: m.id, internetMessageId: m.internetMessageId ?? "", receivedAt: m.receivedDateTime };
+      if (!page["@odata.nextLink"]) return;
+      page = await this.client.api(page["@odata.nextLink"]).header("Prefer", IMMUTABLE).get();
+    }
   }
 }

@@ -1,7 +1,7 @@
 /** The SharePoint lists: schema, idempotent provisioning, and the case register. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { VoteStorePort } from "../core/ports.js";
-import { CASE_STATUSES, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus, type CaseStorePort, type StoredCase } from "../core/ports.js";
+import { CASE_STATUSES, ReferenceTakenError, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus, type CaseStorePort, type StoredCase } from "../core/ports.js";
 
 export interface ColumnSpec {
   name: string;
@@ -120,12 +120,21 @@ export class SharePointSite {
       }
     }
     // Cases are looked up by reference (Title, SharePoint's own column): index it so the look-up
-    // keeps working past the 5,000-item list view threshold.
-    const cols = (await this.client.api(`/sites/${site}/lists/Cases/columns`).get()).value as { id: string; name: string; indexed?: boolean }[];
+    // keeps working past the 5,000-item list view threshold, and make it unique, so that no two
+    // schools are ever given the same reference (intake takes the next number on a clash).
+    const cols = (await this.client.api(`/sites/${site}/lists/Cases/columns`).get()).value as { id: string; name: string; indexed?: boolean; enforceUniqueValues?: boolean }[];
     const title = cols.find((c) => c.name === "Title");
     if (title && !title.indexed) {
       await this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true });
       done.push("indexed Cases.Title");
+    }
+    if (title && !title.enforceUniqueValues) {
+      try {
+        await this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true, enforceUniqueValues: true });
+      } catch (e) {
+        throw new Error(`Cases.Title could not be made unique (${status(e) ?? "error"}): two cases may share a reference; find them in the Cases list (group by Title), renumber one, and run provision again`);
+      }
+      done.push("made Cases.Title unique");
     }
     return done;
   }
@@ -167,12 +176,19 @@ function record(item: any): CaseRecord {
   return { itemId: String(item.id), ref: f.Title, status: f.Status, receivedAt: f.ReceivedAt, senderEmail: f.SenderEmail };
 }
 
+/** An OData string literal: quotes doubled. */
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
+/**
+ * A $filter expression for the query string. The Graph client puts `.filter()` text into the URL
+ * as it is, so an "&" or "#" in a value would start another query option: every filter the
+ * product builds goes through here, values quoted with q() and the whole encoded.
+ */
+export const odataFilter = (expr: string) => encodeURIComponent(expr);
 
 /** Every item a list query returns, following @odata.nextLink. */
 async function allItems(client: Client, url: string, filter: string): Promise<any[]> {
   const out: any[] = [];
-  let page = await client.api(url).filter(filter).expand("fields").top(200).get();
+  let page = await client.api(url).filter(odataFilter(filter)).expand("fields").top(200).get();
   for (;;) {
     out.push(...page.value);
     if (!page["@odata.nextLink"]) return out;
@@ -216,9 +232,9 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
       return record(await this.site.client.api(await this.base("Cases")).post({ fields: clean }));
     } catch (e) {
       if (status(e) !== 409) throw e;
-      // Another worker logged this message first: use its case.
+      // Another worker logged this message first: use its case. Otherwise the reference is taken.
       const existing = await this.lookups(fields.InternetMessageId, "-", "-");
-      if (!existing.byMessage) throw e;
+      if (!existing.byMessage) throw new ReferenceTakenError(fields.Title);
       return existing.byMessage;
     }
   }
@@ -227,7 +243,7 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     // Title is SharePoint's built-in column; provision() indexes it.
     const r = await this.site.client
       .api(await this.base("Cases"))
-      .filter(`fields/Title eq ${q(ref)}`)
+      .filter(odataFilter(`fields/Title eq ${q(ref)}`))
       .expand("fields")
       .get();
     return r.value[0] ? storedCase(r.value[0]) : null;
@@ -263,6 +279,11 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     await this.site.client.api(`${await this.base("Cases")}/${itemId}/fields`).patch({ Status: s });
   }
 
+  async audited(key: string): Promise<boolean> {
+    const r = await this.site.client.api(`${await this.base("Audit")}?$select=id&$filter=${encodeURIComponent(`fields/AuditKey eq ${q(key)}`)}`).get();
+    return r.value.length > 0;
+  }
+
   async audit(row: AuditRow): Promise<void> {
     try {
       await this.site.client.api(await this.base("Audit")).post({
@@ -291,7 +312,7 @@ export class GraphVotes implements VoteStorePort {
     } catch (e) {
       if (status(e) !== 409) throw e;
       // Changed their mind: update their row.
-      const r = await this.site.client.api(await this.base()).filter(`fields/VoteKey eq ${q(key)}`).expand("fields").get();
+      const r = await this.site.client.api(await this.base()).filter(odataFilter(`fields/VoteKey eq ${q(key)}`)).expand("fields").get();
       await this.site.client.api(`${await this.base()}/${r.value[0].id}/fields`).patch({ Choice: fields.Choice, CastAt: at });
     }
   }

@@ -55,7 +55,8 @@ export class TableState implements StatePort {
 
   async saveIntake(key: string, s: IntakeState): Promise<void> {
     await this.init();
-    await this.clients.intake.upsertEntity({ partitionKey: "intake", rowKey: key, json: JSON.stringify(s) }, "Replace");
+    // The stage is a column too, so the reconciler asks the table for unfinished rows only.
+    await this.clients.intake.upsertEntity({ partitionKey: "intake", rowKey: key, stage: s.stage, json: JSON.stringify(s) }, "Replace");
   }
 
   async next(sequence: string): Promise<number> {
@@ -80,6 +81,16 @@ export class TableState implements StatePort {
       await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
     }
     throw new Error(`sequence ${sequence} is too contended`);
+  }
+
+  async unfinished(before: Date): Promise<{ key: string; state: IntakeState }[]> {
+    await this.init();
+    const out: { key: string; state: IntakeState }[] = [];
+    for await (const e of this.clients.intake.listEntities<{ json: string }>({ queryOptions: { filter: "PartitionKey eq 'intake' and stage ne 'done'" } })) {
+      const state = JSON.parse(e.json) as IntakeState;
+      if (state.stage !== "done" && Date.parse(state.updatedAt) < before.getTime()) out.push({ key: e.rowKey!, state });
+    }
+    return out;
   }
 
   async claim(key: string, owner: string, ttlMs: number): Promise<boolean> {

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
 import { decideMail, type MailDecision, type MessageFacts } from "../mailRules.js";
-import type { CaseFields, CaseRecord, CaseRegisterPort, CaseStatus, IntakeState, Logger, MailboxPort, StatePort } from "../ports.js";
+import { ReferenceTakenError, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type Logger, type MailboxPort, type StatePort } from "../ports.js";
 import { composeReply } from "../replies.js";
 import { normaliseName } from "../config.js";
 import { cleanSubject } from "../subject.js";
@@ -24,10 +24,12 @@ export interface IntakeDeps {
 }
 
 export interface IntakeResult {
-  status: "processed" | "already-done" | "gone";
+  status: "processed" | "already-done" | "gone" | "busy";
   outcome?: string;
   caseRef?: string | null;
   duplicateOf?: string | null;
+  /** For "busy": when the lease another worker holds runs out; queue the email again after it. */
+  retryAfterMs?: number;
 }
 
 const STATUS: Record<string, CaseStatus> = {
@@ -38,15 +40,17 @@ const STATUS: Record<string, CaseStatus> = {
   quarantined: "Quarantined",
 };
 
-/** How long one worker may hold an email before another may take over (a crashed worker's lease expires). */
-export const LEASE_MS = 120_000;
-
-export class IntakeBusyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "IntakeBusyError";
-  }
-}
+/**
+ * How long one worker may hold an email before another may take over (a crashed worker's lease
+ * expires). An email whose lease is held is not a failure: the worker queues it again to be seen
+ * when the lease ends, so no queue retry is spent on it. The lease is far longer than one email
+ * takes (a second or two, and throttling re-queues rather than waits) and shorter than the queue's
+ * retries (host.json: visibilityTimeout 30 s x maxDequeueCount 5); test/security/recovery.test.ts
+ * checks the three agree.
+ */
+export const LEASE_MS = 60_000;
+/** How soon a copy of an email another worker holds is looked at again. */
+export const BUSY_RECHECK_MS = 5_000;
 
 export function sha(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -95,8 +99,8 @@ function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id:
   };
 }
 
-export async function processMessage(deps: IntakeDeps, messageId: string): Promise<IntakeResult> {
-  const { partnership: p, mailbox, cases, state, log } = deps;
+export async function processMessage(deps: IntakeDeps, messageId: string, leaseMs = LEASE_MS): Promise<IntakeResult> {
+  const { mailbox, state, log } = deps;
   const facts = await mailbox.facts(messageId);
   if (!facts) {
     log.info("intake.message-gone", { messageId });
@@ -109,29 +113,36 @@ export async function processMessage(deps: IntakeDeps, messageId: string): Promi
     log.info("intake.already-done", { key: shortKey, outcome: st.outcome ?? null });
     return { status: "already-done", outcome: st.outcome!, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
   }
-  // One worker at a time per email: a copy of the notification waits and then finds it done.
+  // One worker at a time per email: a copy of the notification comes back when the lease ends.
   const owner = randomUUID();
-  if (!(await state.claim(key, owner, LEASE_MS))) {
+  if (!(await state.claim(key, owner, leaseMs))) {
     log.info("intake.busy", { key: shortKey });
-    throw new IntakeBusyError(`another worker is processing message ${shortKey}; retry later`);
+    // Usually the holder finishes in a second or two and the copy then finds the email done; if
+    // the holder crashed, its lease ends within leaseMs. Look again soon, whichever it is.
+    return { status: "busy", retryAfterMs: Math.min(leaseMs, BUSY_RECHECK_MS) };
   }
   try {
-    return await runStages(deps, facts, key, st, owner);
+    return await runStages(deps, facts, key, st);
   } finally {
     await state.release(key, owner);
   }
 }
 
-async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string }, key: string, loaded: IntakeState, _owner: string): Promise<IntakeResult> {
+/** How many references a form may try before intake gives up (the counter lost more than that). */
+const MAX_REFERENCE_TRIES = 100;
+
+async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string }, key: string, loaded: IntakeState): Promise<IntakeResult> {
   const { partnership: p, mailbox, cases, state, log } = deps;
   const shortKey = key.slice(0, 16);
   // Re-read under the lease: the holder before us may have finished.
   let st: IntakeState = (await state.intake(key)) ?? loaded;
   if (st.stage === "done") return { status: "already-done", outcome: st.outcome!, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
-  const resumed = st.stage !== "new";
+  // Resumed: a worker got further before (its state says so, or, if storage lost that, the case
+  // it wrote does). Then every side effect is checked for before it is repeated.
+  let resumed = st.stage !== "new";
   const decision = decideMail(p, facts);
   const save = async (next: Partial<IntakeState>) => {
-    st = { ...st, ...next, outcome: decision.outcome, updatedAt: deps.now().toISOString() };
+    st = { ...st, ...next, messageId: facts.id, outcome: decision.outcome, updatedAt: deps.now().toISOString() };
     await state.saveIntake(key, st);
   };
 
@@ -143,29 +154,44 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
       const fp = fingerprint(facts);
       const found = await cases.lookups(facts.internetMessageId, fp, facts.from.address.toLowerCase());
       const dup = found.byFingerprint && found.byFingerprint.itemId !== found.byMessage?.itemId && withinDays(found.byFingerprint.receivedAt, facts.receivedAt, p.intake.duplicateWindowDays) ? found.byFingerprint : null;
-      if (found.byMessage) record = found.byMessage;
-      else if (dup) duplicateOf = dup;
+      if (found.byMessage) {
+        record = found.byMessage;
+        resumed = true;
+      } else if (dup) duplicateOf = dup;
       else {
         const year = toLocal(facts.receivedAt).date.slice(0, 4);
         const cluster = decision.assessment?.cluster ?? null;
-        const ref = caseRef(cluster, year, await state.next(`${cluster === null ? "U" : `C${cluster}`}-${year}`));
         const fixes = decision.outcome === "accepted" || decision.outcome === "late"
           ? found.needingFixFromSender.filter((c) => withinDays(c.receivedAt, facts.receivedAt, p.intake.resubmissionWindowDays))
           : [];
         const earlier = fixes[0] ?? null;
-        record = await cases.create(caseFields(p, decision, facts, ref, fp, earlier?.ref ?? null));
-        if (earlier && record.ref === ref) await cases.setStatus(earlier.itemId, "Superseded");
+        const sequence = `${cluster === null ? "U" : `C${cluster}`}-${year}`;
+        // The reference is unique in the register (Cases.Title): if the counter handed out a
+        // number already used (it lost writes in a crash), take the next one.
+        let ref = "";
+        for (let tries = 1; !record; tries++) {
+          ref = caseRef(cluster, year, await state.next(sequence));
+          try {
+            record = await cases.create(caseFields(p, decision, facts, ref, fp, earlier?.ref ?? null));
+          } catch (e) {
+            if (!(e instanceof ReferenceTakenError) || tries >= MAX_REFERENCE_TRIES) throw e;
+            log.warn("intake.reference-taken", { caseRef: ref });
+          }
+        }
+        // Another worker may have logged this email meanwhile (create returned its case).
+        if (record.ref !== ref) resumed = true;
+        else if (earlier) await cases.setStatus(earlier.itemId, "Superseded");
       }
     }
     await save({ stage: "case-written", caseRef: record?.ref ?? null, caseItemId: record?.itemId ?? null, duplicateOf: duplicateOf?.ref ?? null, duplicateReceivedAt: duplicateOf?.receivedAt ?? null });
     log.info("intake.case", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
   }
 
-  // 2. The reply (at most one: after a crash, Sent Items is checked for it first).
+  // 2. The reply (at most one: when resumed, Sent Items since the email arrived is checked first).
   if (st.stage === "case-written") {
     if (decision.reply) {
       const marker = `cd-${shortKey}`;
-      if (!resumed || !(await mailbox.replied(marker))) {
+      if (!resumed || !(await mailbox.replied(marker, facts.receivedAt))) {
         const dupAt = st.duplicateReceivedAt;
         const text = composeReply(p, decision, {
           caseRef: st.caseRef ?? null,
@@ -177,24 +203,29 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     await save({ stage: "replied" });
   }
 
-  // 3. File the message in the folder for its outcome.
+  // 3. File the message in the folder for its outcome (moving it again is harmless).
   if (st.stage === "replied") {
     const folder = st.duplicateOf ? "Duplicates" : decision.folder;
     await mailbox.move(facts.id, await mailbox.folder(folder));
     await save({ stage: "filed" });
   }
 
-  // 4. The triage card to the SCL (a failure to post is logged; the case stands).
-  if (st.stage === "filed") {
-    if (deps.announce && st.caseRef && !st.duplicateOf && decision.outcome !== "quarantined") {
-      await deps.announce(st.caseRef, decision.assessment?.lead?.email ?? null).catch((e: Error) => log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) }));
-    }
+  // 4. The triage card to the SCL. "announcing" is saved first. The audit row below is written
+  // only after the card, so when resumed, an audit row means the card went already (even if
+  // storage lost the stage). A failure to post is logged (the case stands; `cases` lists it).
+  const auditKey = `${key}:intake`;
+  const announcing = deps.announce && st.caseRef && !st.duplicateOf && decision.outcome !== "quarantined";
+  if (st.stage === "filed") await save({ stage: announcing ? "announcing" : "announced" });
+  if (st.stage === "announcing") {
+    if (resumed && (await cases.audited(auditKey))) log.info("intake.card-already-posted", { caseRef: st.caseRef ?? null });
+    else await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? null).catch((e: Error) => log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) }));
+    await save({ stage: "announced" });
   }
 
-  // 5. Audit: codes and references only.
-  if (st.stage === "filed") {
+  // 5. Audit: codes and references only (its key is unique: written once, whatever happens).
+  if (st.stage === "announced") {
     await cases.audit({
-      key: `${key}:intake`,
+      key: auditKey,
       event: "intake",
       caseRef: st.caseRef ?? null,
       outcome: st.duplicateOf ? "duplicate" : decision.outcome,

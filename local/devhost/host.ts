@@ -4,6 +4,7 @@
  * with the host's semantics (base64 JSON, up to 5 dequeues, then <queue>-poison); timers on their
  * NCRONTAB schedules, in UTC like Flex Consumption.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import azureFunctions, { type HttpResponseInit } from "@azure/functions";
@@ -15,12 +16,29 @@ const { HttpRequest, InvocationContext } = azureFunctions;
 type HttpRequest = InstanceType<typeof HttpRequest>;
 type InvocationContext = InstanceType<typeof InvocationContext>;
 
+/**
+ * The queue settings of host.json (what Azure's host uses): the dev host uses the same unless a
+ * test asks otherwise. `visibilityTimeout` is how long a failed message waits before its next try.
+ */
+export function hostJsonQueues(): { maxDequeueCount: number; visibilityTimeoutSeconds: number; batchSize: number } {
+  // host.json is at the project's root: two folders up from local/devhost, three from dist/local/devhost.
+  const file = [new URL("../../host.json", import.meta.url), new URL("../../../host.json", import.meta.url)].find((u) => existsSync(u));
+  if (!file) throw new Error("host.json not found beside the project");
+  const q = (JSON.parse(readFileSync(file, "utf8")) as { extensions?: { queues?: { maxDequeueCount?: number; visibilityTimeout?: string; batchSize?: number } } }).extensions?.queues ?? {};
+  const [h, m, s] = (q.visibilityTimeout ?? "00:00:00").split(":").map(Number);
+  return { maxDequeueCount: q.maxDequeueCount ?? 5, visibilityTimeoutSeconds: (h ?? 0) * 3600 + (m ?? 0) * 60 + (s ?? 0), batchSize: q.batchSize ?? 16 };
+}
+
 export interface HostOptions {
   port?: number;
   host?: string;
   storage: string;
+  /** Default: host.json's. */
   maxDequeueCount?: number;
+  /** How long a received message stays invisible while it runs. */
   visibilityTimeoutSeconds?: number;
+  /** How long a failed message waits before its next try; default: host.json's visibilityTimeout. */
+  retryDelaySeconds?: number;
   pollMs?: number;
   log?: (line: string) => void;
   /** Extra HTTP handlers (the bot's /api/messages) by path. */
@@ -43,9 +61,20 @@ function context(name: string, log: (l: string) => void): InvocationContext {
   });
 }
 
+/** Request bodies the dev host reads at most (Bot Framework activities and Graph notifications are far smaller). */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+class TooLarge extends Error {}
+
 async function toHttpRequest(req: IncomingMessage, base: string): Promise<HttpRequest> {
+  if (Number(req.headers["content-length"] ?? 0) > MAX_REQUEST_BYTES) throw new TooLarge();
   const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) throw new TooLarge();
+    chunks.push(c as Buffer);
+  }
   const body = Buffer.concat(chunks);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
@@ -95,7 +124,9 @@ export function nextRun(schedule: string, from: Date): Date {
 
 export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Promise<DevHost> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const maxDequeue = opts.maxDequeueCount ?? 5;
+  const fromHostJson = hostJsonQueues();
+  const maxDequeue = opts.maxDequeueCount ?? fromHostJson.maxDequeueCount;
+  const retryDelay = opts.retryDelaySeconds ?? fromHostJson.visibilityTimeoutSeconds;
   const http = defs.filter((d): d is Extract<FunctionDef, { trigger: "http" }> => d.trigger === "http");
   const queues = defs.filter((d): d is Extract<FunctionDef, { trigger: "queue" }> => d.trigger === "queue");
   const timers = defs.filter((d): d is Extract<FunctionDef, { trigger: "timer" }> => d.trigger === "timer");
@@ -112,6 +143,12 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
       const r = await def.handler(await toHttpRequest(req, base), context(def.name, log));
       await sendResponse(res, r);
     } catch (e) {
+      if (e instanceof TooLarge) {
+        if (!res.headersSent) res.writeHead(413, { "content-type": "text/plain", connection: "close" });
+        res.end(`request body over ${MAX_REQUEST_BYTES} bytes`);
+        req.destroy();
+        return;
+      }
       log(`http error: ${(e as Error).stack ?? e}`);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -129,7 +166,7 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
   /** One pass over a queue: receive a batch, run each message, delete on success or poison on the last try. */
   async function pass(def: Extract<FunctionDef, { trigger: "queue" }>): Promise<number> {
     const c = clients.get(def.queueName)!;
-    const got = await c.main.receiveMessages({ numberOfMessages: 4, visibilityTimeout: opts.visibilityTimeoutSeconds ?? 30 });
+    const got = await c.main.receiveMessages({ numberOfMessages: 4, visibilityTimeout: opts.visibilityTimeoutSeconds ?? fromHostJson.visibilityTimeoutSeconds });
     await Promise.all(
       got.receivedMessageItems.map(async (m) => {
         let payload: unknown;
@@ -147,8 +184,8 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
             await c.poison.sendMessage(m.messageText);
             await c.main.deleteMessage(m.messageId, m.popReceipt);
           } else {
-            // Make it visible again shortly, as the host does after a failure.
-            await c.main.updateMessage(m.messageId, m.popReceipt, undefined, 1);
+            // Visible again after the retry delay, as the host does after a failure.
+            await c.main.updateMessage(m.messageId, m.popReceipt, undefined, retryDelay);
           }
         }
       }),

@@ -29,6 +29,8 @@ interface ListData {
   template: string;
   /** SharePoint's built-in Title column starts unindexed; PATCH its columnDefinition to index it. */
   titleIndexed?: boolean;
+  /** Title enforces unique values (SharePoint allows it once Title is indexed). */
+  titleUnique?: boolean;
 }
 
 /** The built-in Title column's well-known field id (the same in every SharePoint list). */
@@ -85,7 +87,7 @@ function listJson(ctx: Ctx, siteId: string, row: ListRow, expandColumns: boolean
     lastModifiedDateTime: d.lastModifiedDateTime,
     webUrl: `${s.webUrl}/Lists/${encodeURIComponent(d.displayName)}`,
     list: { contentTypesEnabled: false, hidden: false, template: d.template },
-    ...(expandColumns ? { columns: [{ id: TITLE_ID, name: "Title", displayName: "Title", indexed: Boolean(d.titleIndexed), text: {} }, ...d.columns.map(columnJson)] } : {}),
+    ...(expandColumns ? { columns: [{ id: TITLE_ID, name: "Title", displayName: "Title", indexed: Boolean(d.titleIndexed), enforceUniqueValues: Boolean(d.titleUnique), text: {} }, ...d.columns.map(columnJson)] } : {}),
   };
 }
 
@@ -222,7 +224,8 @@ function listItems(ctx: Ctx, siteId: string, l: ListRow, req: TenantRequest, pat
 
 function checkUnique(ctx: Ctx, l: ListRow, fields: Record<string, unknown>, exceptId?: number): void {
   const d = JSON.parse(l.data) as ListData;
-  for (const c of d.columns.filter((x) => x.enforceUniqueValues)) {
+  const unique = [...(d.titleUnique ? [{ name: "Title" }] : []), ...d.columns.filter((x) => x.enforceUniqueValues)];
+  for (const c of unique) {
     const v = fields[c.name];
     if (v === undefined || v === null) continue;
     const clash = (ctx.db.prepare("SELECT id, fields FROM items WHERE listId = ?").all(l.id) as { id: number; fields: string }[]).find(
@@ -287,21 +290,31 @@ export const sharePointRoutes: Route[] = [
     return { status: 201, body: columnJson(c) };
   }),
 
-  // Update columnDefinition: only `indexed` (what Cluster Desk changes); other properties are refused.
+  // Update columnDefinition: `indexed` and `enforceUniqueValues` (what Cluster Desk changes);
+  // other properties are refused. As in SharePoint, unique values need an index.
   route("PATCH", "/sites/{}/lists/{}/columns/{}", (ctx, [s, l, c], req) => {
     const st = site(ctx.db, s!);
     const row = list(ctx.db, st.id, l!);
     const d = JSON.parse(row.data) as ListData;
     const b = parseJson(req.body) as Record<string, unknown>;
-    const other = Object.keys(b).filter((k) => k !== "indexed");
-    if (other.length) throw new GraphError(400, "invalidRequest", `The local tenant updates only 'indexed', not ${other.join(", ")}`);
-    if (typeof b.indexed !== "boolean") throw new GraphError(400, "invalidRequest", "'indexed' must be true or false");
+    const other = Object.keys(b).filter((k) => k !== "indexed" && k !== "enforceUniqueValues");
+    if (other.length) throw new GraphError(400, "invalidRequest", `The local tenant updates only 'indexed' and 'enforceUniqueValues', not ${other.join(", ")}`);
+    for (const k of ["indexed", "enforceUniqueValues"] as const) {
+      if (k in b && typeof b[k] !== "boolean") throw new GraphError(400, "invalidRequest", `'${k}' must be true or false`);
+    }
     const id = decodeURIComponent(c!);
-    if (id === TITLE_ID || id === "Title") d.titleIndexed = b.indexed;
-    else {
-      const col = d.columns.find((x) => x.id === id || x.name === id);
-      if (!col) throw new GraphError(404, "itemNotFound", "The specified column was not found");
-      col.indexed = b.indexed;
+    const isTitle = id === TITLE_ID || id === "Title";
+    const col = isTitle ? undefined : d.columns.find((x) => x.id === id || x.name === id);
+    if (!isTitle && !col) throw new GraphError(404, "itemNotFound", "The specified column was not found");
+    const indexed = typeof b.indexed === "boolean" ? b.indexed : isTitle ? Boolean(d.titleIndexed) : Boolean(col!.indexed);
+    const unique = typeof b.enforceUniqueValues === "boolean" ? b.enforceUniqueValues : isTitle ? Boolean(d.titleUnique) : Boolean(col!.enforceUniqueValues);
+    if (unique && !indexed) throw new GraphError(400, "invalidRequest", "A column must be indexed to enforce unique values.");
+    if (isTitle) {
+      d.titleIndexed = indexed;
+      d.titleUnique = unique;
+    } else {
+      col!.indexed = indexed;
+      col!.enforceUniqueValues = unique;
     }
     ctx.db.prepare("UPDATE lists SET data = ? WHERE id = ?").run(JSON.stringify(d), row.id);
     return { status: 200, body: (listJson(ctx, st.id, { ...row, data: JSON.stringify(d) }, true).columns as { id: string; name: string }[]).find((x) => x.id === id || x.name === id) };

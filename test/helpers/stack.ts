@@ -47,7 +47,7 @@ export async function startStack(opts: { partnership?: Partnership; at?: string;
     return deps;
   };
   // Tests drain the queue themselves (settle); the host polls only once at start.
-  const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: (l) => logs.push(l), pollMs: 24 * 3600_000, visibilityTimeoutSeconds: 5 });
+  const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: (l) => logs.push(l), pollMs: 24 * 3600_000, visibilityTimeoutSeconds: 5, retryDelaySeconds: 1 });
   env.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
   env.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
   const d = getDeps();

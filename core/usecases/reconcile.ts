@@ -1,0 +1,83 @@
+/**
+ * The reconciler (on the sweep's timer): every email ends in exactly one outcome, whatever crashed.
+ * It queues again every message that has sat in the Inbox, or whose intake stopped part-way, for
+ * longer than a bound, whether or not a notification or the delta sweep ever returned it; and it
+ * gives poisoned messages (failed the queue's retries) a few more tries, counting them.
+ */
+import type { KeyValuePort, Logger, MailboxPort, StatePort } from "../ports.js";
+import { sha } from "./intake.js";
+
+/** Longer than a lease plus a queue retry: anything older than this is not in progress. */
+export const RECONCILE_AFTER_MS = 5 * 60_000;
+/** How many times the reconciler gives a poisoned message another go before it stays poisoned. */
+export const MAX_POISON_RETRIES = 3;
+
+export interface IntakeQueuePort {
+  send(messages: { messageId: string }[], delaySeconds?: number): Promise<void>;
+}
+
+export interface PoisonQueuePort extends IntakeQueuePort {
+  /** Takes messages off the poison queue: their message ids, and how many were not intake messages. */
+  take(max?: number): Promise<{ ids: string[]; unreadable: number }>;
+}
+
+export interface ReconcileDeps {
+  mailbox: Pick<MailboxPort, "inbox">;
+  state: Pick<StatePort, "intake" | "unfinished"> & KeyValuePort;
+  queue: IntakeQueuePort;
+  poison: PoisonQueuePort;
+  log: Logger;
+  now: () => Date;
+}
+
+export interface ReconcileResult {
+  /** Messages queued again, from the three looks below (a message is queued once). */
+  requeued: number;
+  fromInbox: number;
+  unfinished: number;
+  poisonRetried: number;
+  /** Poisoned past MAX_POISON_RETRIES: left in the poison queue for a person to look at. */
+  poisonLeft: number;
+}
+
+export const poisonCountKey = (messageId: string) => `poison|${sha(messageId).slice(0, 32)}`;
+
+export async function reconcileIntake(d: ReconcileDeps, afterMs = RECONCILE_AFTER_MS): Promise<ReconcileResult> {
+  const before = new Date(d.now().getTime() - Math.max(afterMs, 0));
+  const ids = new Set<string>();
+  let fromInbox = 0;
+  for await (const m of d.mailbox.inbox()) {
+    if (Date.parse(m.receivedAt) > before.getTime()) continue; // new: its notification is on the way
+    const st = await d.state.intake(sha(m.internetMessageId || m.id));
+    if (st && (st.stage === "done" || Date.parse(st.updatedAt) > before.getTime())) continue;
+    if (!ids.has(m.id)) fromInbox++;
+    ids.add(m.id);
+  }
+  let unfinished = 0;
+  for (const u of await d.state.unfinished(before)) {
+    if (!u.state.messageId || ids.has(u.state.messageId)) continue;
+    ids.add(u.state.messageId);
+    unfinished++;
+  }
+  const poisoned = await d.poison.take(200);
+  const left: string[] = [];
+  let poisonRetried = 0;
+  for (const id of poisoned.ids) {
+    const key = poisonCountKey(id);
+    const n = Number((await d.state.getSync(key)) ?? 0) + 1;
+    if (n > MAX_POISON_RETRIES) {
+      left.push(id);
+      continue;
+    }
+    await d.state.setSync(key, String(n));
+    ids.add(id);
+    poisonRetried++;
+  }
+  if (left.length) await d.poison.send(left.map((messageId) => ({ messageId })));
+  if (ids.size) await d.queue.send([...ids].map((messageId) => ({ messageId })));
+  const r = { requeued: ids.size, fromInbox, unfinished, poisonRetried, poisonLeft: left.length };
+  if (r.requeued || r.poisonLeft || poisoned.unreadable) d.log.warn("mail-reconcile.requeued", { ...r, poisonUnreadable: poisoned.unreadable });
+  else d.log.info("mail-reconcile.clean", r);
+  return r;
+}
+

@@ -1,0 +1,107 @@
+/**
+ * Findings: emails stuck for good after a crash (poisoned copies, and a sweep that reads only
+ * inbox changes since its last run); a retry after a failed audit write posted the triage card
+ * twice; after storage lost its last writes, one reference was issued to two schools.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QueueClient } from "@azure/storage-queue";
+import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { partnership as p } from "../helpers/tenant.js";
+import { refKey } from "../../bot/bot.js";
+import { sweepInbox } from "../../functions/mail.js";
+import { reconcileIntake } from "../../core/usecases/reconcile.js";
+import { asStorage, tableClient } from "../../m365/storage.js";
+import { TABLES } from "../../m365/state.js";
+
+let s: Stack;
+const cards: string[] = [];
+const katy = p.leads.find((l) => l.initials === "KL")!.email;
+
+beforeAll(async () => {
+  s = await startStack({ at: "2023-05-02T09:00:00Z" });
+  await s.deps.state.setSync(refKey(katy), JSON.stringify({ conversation: { id: "katy-chat" } }));
+  s.deps.bot.postCard = async (_ref, card) => {
+    cards.push((card as any).refresh.action.data.caseRef);
+    return "activity";
+  };
+}, 60_000);
+afterAll(async () => s?.stop());
+
+const site = async () => s.deps.site.id();
+async function list(name: string): Promise<any[]> {
+  return (await s.deps.graph.api(`/sites/${await site()}/lists/${name}/items`).expand("fields").top(999).get()).value.map((i: any) => i.fields);
+}
+const outbox = async (to: string) => ((await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value as { to: string }[]).filter((o) => o.to === to);
+const faults = (body: unknown) => fetch(`${s.tenant.url}/_admin/faults`, { method: body ? "POST" : "DELETE", ...(body ? { body: JSON.stringify(body) } : {}) });
+
+describe("security: the reconciler", () => {
+  it("retries a poisoned email with a visible count; the triage card is posted once though the audit write failed five times", async () => {
+    const sender = "senco@poisoned.example";
+    const audit = s.deps.cases.audit.bind(s.deps.cases);
+    s.deps.cases.audit = async () => {
+      throw new Error("SharePoint is down");
+    };
+    try {
+      await s.send({ from: sender, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+      await s.settle(); // five failed tries: the host poisons it
+    } finally {
+      s.deps.cases.audit = audit;
+    }
+    const poison = new QueueClient(s.azurite.connectionString, "mail-intake-poison");
+    expect((await poison.getProperties()).approximateMessagesCount).toBe(1);
+    const [c] = (await list("Cases")).filter((x) => x.SenderEmail === sender);
+    expect(cards.filter((r) => r === c.Title)).toHaveLength(1);
+    expect((await list("Audit")).filter((a) => a.CaseRef === c.Title)).toHaveLength(0);
+
+    const r = await reconcileIntake(s.deps, 0);
+    expect(r).toMatchObject({ poisonRetried: 1, poisonLeft: 0 });
+    expect(s.logs.some((l) => l.includes("mail-reconcile.requeued") && l.includes('"poisonRetried":1'))).toBe(true);
+    await s.host.drain();
+    expect((await list("Audit")).filter((a) => a.CaseRef === c.Title)).toHaveLength(1);
+    expect(cards.filter((r) => r === c.Title)).toHaveLength(1);
+    expect(await outbox(sender)).toHaveLength(1);
+  });
+
+  it("queues again an email the delta sweep returned before but whose queue message was lost", async () => {
+    const sender = "senco@lostqueue.example";
+    await faults({ dropNotificationRate: 1 });
+    try {
+      await s.send({ from: sender, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+      await s.tenant.notifier.settle();
+      expect((await sweepInbox(s.deps)).enqueued).toBeGreaterThan(0);
+      await new QueueClient(s.azurite.connectionString, "mail-intake").clearMessages(); // storage lost it
+      expect((await sweepInbox(s.deps)).enqueued).toBe(0); // delta has moved on
+      await s.host.drain();
+      expect((await list("Cases")).filter((x) => x.SenderEmail === sender)).toHaveLength(0);
+      const r = await reconcileIntake(s.deps, 0);
+      expect(r.fromInbox).toBeGreaterThanOrEqual(1);
+      await s.host.drain();
+      expect((await list("Cases")).filter((x) => x.SenderEmail === sender)).toHaveLength(1);
+      expect(await outbox(sender)).toHaveLength(1);
+      // Nothing is left to do: a second run queues nothing.
+      expect((await reconcileIntake(s.deps, 0)).requeued).toBe(0);
+    } finally {
+      await faults(null);
+    }
+  });
+});
+
+describe("security: case references are unique", () => {
+  it("after the counter loses its last writes, intake takes the next free number (checked against the register)", async () => {
+    for (const i of [1, 2]) await s.send({ from: `senco${i}@counter.example`, subject: "Cluster 6/GV/Green Dragon Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    const before = (await list("Cases")).filter((c) => c.Cluster === 6).map((c) => c.Title);
+    expect(before).toEqual(["C6-2023-0001", "C6-2023-0002"]);
+    // Storage comes back from a crash without its last writes: the counter is at 0 again.
+    await tableClient(asStorage(s.azurite.connectionString), TABLES.sequences).upsertEntity({ partitionKey: "seq", rowKey: "C6-2023", value: 0 }, "Replace");
+    await s.send({ from: "senco3@counter.example", subject: "Cluster 6/GV/Green Dragon Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    const after = (await list("Cases")).filter((c) => c.Cluster === 6);
+    expect(after.map((c) => c.Title).sort()).toEqual(["C6-2023-0001", "C6-2023-0002", "C6-2023-0003"]);
+    expect(after.find((c) => c.SenderEmail === "senco3@counter.example").Title).toBe("C6-2023-0003");
+    expect(s.logs.filter((l) => l.includes("intake.reference-taken"))).toHaveLength(2);
+    const reply = await outbox("senco3@counter.example");
+    expect(reply).toHaveLength(1);
+    expect(JSON.stringify(reply[0])).toContain("C6-2023-0003");
+  });
+});
