@@ -141,6 +141,11 @@ export const partnershipSchema = z
         duplicateWindowDays: z.number().int().positive().default(14),
         /** A form after a "needs attention" or "rejected" reply, within this many days, is its correction. */
         resubmissionWindowDays: z.number().int().positive().default(30),
+        /**
+         * Automatic replies one sender gets in an hour at most; past that, their mail is filed
+         * without a case or a reply, so two automatic systems can never answer each other forever.
+         */
+        maxRepliesPerSenderPerHour: z.number().int().positive().default(10),
       })
       .strict(),
     deadlineRule: z

@@ -80,6 +80,14 @@ export interface MailDecision {
   folder: string;
 }
 
+/** The header every message the product sends carries (replies, reminders, decisions). */
+export const PRODUCT_MARKER_HEADER = "X-Cluster-Desk-Reply";
+
+/** What the caller knows beyond the message: how many automatic replies its sender had this hour. */
+export interface SenderHistory {
+  repliesThisHour: number;
+}
+
 export const FOLDERS: Record<MailOutcome, string> = {
   accepted: "Accepted",
   late: "Late",
@@ -150,8 +158,20 @@ export function attachmentProblems(p: Partnership, facts: MessageFacts): Attachm
   return out;
 }
 
-export function decideMail(p: Partnership, facts: MessageFacts): MailDecision {
-  const auto = automaticMailReason(facts);
+/**
+ * Why the product must not answer this message, if it must not: it came from the secure mailbox
+ * itself, it carries the product's own marker, or its sender has had the hour's replies already.
+ * These are what stop a mail loop (the product answering its own reminders, and its answers).
+ */
+export function loopReason(p: Partnership, facts: MessageFacts, history?: SenderHistory): string | undefined {
+  if (facts.from.address.trim().toLowerCase() === p.intake.mailbox.toLowerCase()) return "sent by the secure mailbox itself";
+  if (header(facts, PRODUCT_MARKER_HEADER) !== undefined) return "sent by Cluster Desk";
+  if (history && history.repliesThisHour >= p.intake.maxRepliesPerSenderPerHour) return `the sender has had ${history.repliesThisHour} automatic replies this hour`;
+  return undefined;
+}
+
+export function decideMail(p: Partnership, facts: MessageFacts, history?: SenderHistory): MailDecision {
+  const auto = automaticMailReason(facts) ?? loopReason(p, facts, history);
   if (auto) {
     return { outcome: "ignored", reasons: [`Automatic mail (${auto}): no case and no reply.`], notes: ["Automatic mail: no case and no reply."], assessment: null, attachmentProblems: [], reply: false, folder: FOLDERS.ignored };
   }

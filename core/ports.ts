@@ -115,6 +115,8 @@ export interface IntakeState {
   caseRef?: string | null;
   caseItemId?: string | null;
   duplicateOf?: string | null;
+  /** Filed without a reply: its sender had had the hour's replies. */
+  replyLimited?: boolean;
   /** When the case this email duplicates was received (for the reply). */
   duplicateReceivedAt?: string | null;
   updatedAt: string;

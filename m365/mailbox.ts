@@ -1,11 +1,11 @@
 /** The secure mailbox through Graph: metadata and content checks, immutable ids, one folder lookup per name. */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import type { MessageFacts } from "../core/mailRules.js";
+import { PRODUCT_MARKER_HEADER, type MessageFacts } from "../core/mailRules.js";
 import type { MailboxPort } from "../core/ports.js";
 import { sniffContent } from "./content.js";
 
 const IMMUTABLE = 'IdType="ImmutableId"';
-export const MARKER_HEADER = "X-Cluster-Desk-Reply";
+export const MARKER_HEADER = PRODUCT_MARKER_HEADER;
 
 /**
  * Whether a message tagged with `marker` is in the mailbox's Sent Items. Without `since`, the

@@ -5,8 +5,8 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
-import { decideMail, type MailDecision, type MessageFacts } from "../mailRules.js";
-import { ReferenceTakenError, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type Logger, type MailboxPort, type StatePort } from "../ports.js";
+import { decideMail, type MailDecision, type MessageFacts, type SenderHistory } from "../mailRules.js";
+import { ReferenceTakenError, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type KeyValuePort, type Logger, type MailboxPort, type StatePort } from "../ports.js";
 import { composeReply } from "../replies.js";
 import { normaliseName } from "../config.js";
 import { cleanSubject } from "../subject.js";
@@ -16,7 +16,8 @@ export interface IntakeDeps {
   partnership: Partnership;
   mailbox: MailboxPort;
   cases: CaseRegisterPort;
-  state: StatePort;
+  /** Intake progress, and counters (replies per sender per hour). */
+  state: StatePort & KeyValuePort;
   log: Logger;
   now: () => Date;
   /** Brings a logged case to its SCL (the triage card in Teams); optional. */
@@ -140,9 +141,20 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
   // Resumed: a worker got further before (its state says so, or, if storage lost that, the case
   // it wrote does). Then every side effect is checked for before it is repeated.
   let resumed = st.stage !== "new";
-  const decision = decideMail(p, facts);
+  // A mail loop stops at the partnership's replies per sender per hour: a reply is reserved
+  // (an atomic count in storage) when the email is first decided; past the limit it is filed
+  // without one. A resumed email keeps the decision it was given then.
+  let history: SenderHistory | undefined;
+  if (st.stage === "new") {
+    if (decideMail(p, facts).reply) {
+      const hourKey = `replies|${sha(facts.from.address.trim().toLowerCase()).slice(0, 32)}|${deps.now().toISOString().slice(0, 13)}`;
+      history = { repliesThisHour: Number(await state.updateSync(hourKey, (n) => String(Number(n ?? 0) + 1))) - 1 };
+    }
+  } else if (st.replyLimited) history = { repliesThisHour: Number.POSITIVE_INFINITY };
+  const decision = decideMail(p, facts, history);
+  const replyLimited = Boolean(history && history.repliesThisHour >= p.intake.maxRepliesPerSenderPerHour);
   const save = async (next: Partial<IntakeState>) => {
-    st = { ...st, ...next, messageId: facts.id, outcome: decision.outcome, updatedAt: deps.now().toISOString() };
+    st = { ...st, ...next, messageId: facts.id, outcome: decision.outcome, ...(replyLimited ? { replyLimited } : {}), updatedAt: deps.now().toISOString() };
     await state.saveIntake(key, st);
   };
 

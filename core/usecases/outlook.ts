@@ -115,8 +115,10 @@ export async function runOutlook(d: OutlookDeps): Promise<OutlookRun> {
         run.skipped.push(`cluster ${c.id} deadline ${m.deadline.date}: no SENDCo addresses`);
         continue;
       }
+      // To: a person (the cluster's SCL), SENDCos in Bcc; never the secure mailbox, whose intake
+      // would otherwise take the reminder for a form (and it carries the product's marker too).
       const sent = await sendOnce(d, `deadline-reminder|c${c.id}|${m.deadline.date}`, {
-        to: [p.intake.mailbox],
+        to: [lead?.email ?? p.partnershipLead.email],
         bcc: sendcos,
         subject: `${p.shortName} cluster ${c.id}: presentation forms due ${describeDate(m.deadline.date)}, ${describeTime(m.deadline.time)}`,
         body: [

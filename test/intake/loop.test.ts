@@ -1,0 +1,81 @@
+/**
+ * No mail loops, ever (the product answered its own deadline reminders, and its answers: 4
+ * reminders made 688 self-replies in 30 s). Intake files mail from the secure mailbox itself,
+ * mail carrying the product's marker, and mail from a sender past the hour's reply limit under
+ * "Automatic replies", with no case and no reply; reminders go To: a person.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { parsePartnership } from "../../core/config.js";
+import { resolveConfigPath } from "../../config/load.js";
+import { runOutlook } from "../../core/usecases/outlook.js";
+import { PRODUCT_MARKER_HEADER } from "../../core/mailRules.js";
+import { defaultTenantOptions } from "../../local/tenant/defaults.js";
+import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { partnership as hounslow } from "../helpers/tenant.js";
+
+const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
+for (const c of raw.clusters) for (const s of c.schools) s.sendcoEmail = `senco@${String(s.shortName ?? s.name).toLowerCase().replace(/[^a-z]+/g, "")}.example`;
+const p = parsePartnership(raw).partnership;
+const mailbox = p.intake.mailbox;
+let s: Stack;
+
+type Sent = { from: string; to: string; message: { subject: string; internetMessageHeaders?: { name: string; value: string }[] } };
+const outbox = async (): Promise<Sent[]> => (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value;
+async function cases(): Promise<any[]> {
+  return (await s.deps.graph.api(`/sites/${await s.deps.site.id()}/lists/Cases/items`).expand("fields").top(999).get()).value.map((i: any) => i.fields);
+}
+async function folderCount(name: string): Promise<number> {
+  const f = await s.deps.graph.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).filter(`displayName eq '${name}'`).get();
+  return f.value[0]?.totalItemCount ?? 0;
+}
+
+beforeAll(async () => {
+  const base = defaultTenantOptions(hounslow, {});
+  // The SCLs are mailboxes in the tenant, as they are in the council's Exchange.
+  s = await startStack({ partnership: p, at: "2023-06-02T08:00:00Z", tenant: { mailboxes: [...base.mailboxes, ...p.leads.filter((l) => !base.mailboxes.some((m) => m.address.toLowerCase() === l.email.toLowerCase())).map((l) => ({ address: l.email, displayName: l.name }))] } });
+}, 60_000);
+afterAll(() => s?.stop());
+
+describe("no mail loops", () => {
+  it("a reminder cycle with SENDCo addresses configured: exactly the reminders, and no reply to the product's own mail", async () => {
+    const before = (await outbox()).length;
+    const r = await runOutlook({ ...s.deps, kv: s.deps.state });
+    expect(r.deadlineReminders).toBeGreaterThan(0);
+    await s.settle();
+    await new Promise((res) => setTimeout(res, 500));
+    await s.settle();
+    const sent = (await outbox()).slice(before);
+    const reminders = sent.filter((m) => m.message.subject.includes("presentation forms due"));
+    // Each reminder goes To: its cluster's SCL, and by Bcc to the cluster's SENDCos.
+    expect(new Set(reminders.map((m) => m.message.subject)).size).toBe(r.deadlineReminders);
+    const leads = new Set(p.leads.map((l) => l.email.toLowerCase()));
+    const sentItems = (await s.deps.graph.api(`/users/${mailbox}/mailFolders/sentitems/messages`).select("subject,toRecipients").top(100).get()).value as { subject: string; toRecipients: { emailAddress: { address: string } }[] }[];
+    const sentReminders = sentItems.filter((m) => m.subject.includes("presentation forms due"));
+    expect(sentReminders).toHaveLength(r.deadlineReminders);
+    for (const m of sentReminders) expect(m.toRecipients.map((x) => x.emailAddress.address.toLowerCase()).every((a) => leads.has(a))).toBe(true);
+    expect(sent.filter((m) => m.to.toLowerCase() === mailbox)).toEqual([]);
+    expect(sent.filter((m) => !m.message.subject.includes("presentation forms due"))).toEqual([]); // no replies at all
+    expect(await cases()).toEqual([]);
+  });
+
+  it("mail from the secure mailbox itself, or carrying the product's marker, is filed without a case or a reply", async () => {
+    const before = (await outbox()).length;
+    await s.send({ from: mailbox, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.send({ from: "someone@forwarder.example", subject: "RE: Cluster 5/KL/Isleworth Town Primary School", text: "x", headers: { [PRODUCT_MARKER_HEADER]: "cd-0123" }, attachments: [pdfForm()] });
+    await s.settle();
+    expect(await cases()).toEqual([]);
+    expect((await outbox()).slice(before)).toEqual([]);
+    expect(await folderCount("Automatic replies")).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a sender gets at most the partnership's replies an hour; past that, mail is filed without a reply", async () => {
+    const sender = "robot@autoresponder.example";
+    const limit = p.intake.maxRepliesPerSenderPerHour;
+    for (let i = 0; i < limit + 2; i++) await s.send({ from: sender, subject: `Out of office ${i}`, text: "I am away" });
+    await s.settle();
+    expect((await outbox()).filter((m) => m.to === sender)).toHaveLength(limit);
+    expect((await cases()).filter((c) => c.SenderEmail === sender)).toHaveLength(limit);
+  });
+});
