@@ -61,6 +61,20 @@ export interface CaseRecord {
   status: CaseStatus;
   receivedAt: string;
   senderEmail: string;
+  /** The whole case as the register returned it on create (what the triage card shows). */
+  stored?: StoredCase;
+}
+
+/** Intake's last step: everything after the case and the card, safe to repeat. */
+export interface FinishStep {
+  messageId: string;
+  /** The reply to send (absent: no reply, or it was sent already). */
+  reply?: { text: string; marker: string };
+  /** The folder the message is filed in. */
+  folderId: string;
+  /** The item id of the case this one corrects: it becomes Superseded. */
+  supersede?: string;
+  audit: AuditRow;
 }
 
 export interface CaseLookups {
@@ -115,6 +129,8 @@ export interface IntakeState {
   caseRef?: string | null;
   caseItemId?: string | null;
   duplicateOf?: string | null;
+  /** The item id of the case this email's case corrects (marked Superseded in the last step). */
+  supersedes?: string | null;
   /** Filed without a reply: its sender had had the hour's replies. */
   replyLimited?: boolean;
   /** When the case this email duplicates was received (for the reply). */

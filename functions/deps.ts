@@ -1,13 +1,14 @@
 /** Builds the ports once per process from app settings; tests pass their own. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { Partnership } from "../core/config.js";
-import type { CaseRegisterPort, CaseStorePort, Logger } from "../core/ports.js";
+import type { CaseRegisterPort, CaseStorePort, Logger, StoredCase } from "../core/ports.js";
 import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
 import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
 import { loadPartnership } from "../config/load.js";
 import { createGraphClient, graphSettingsFromEnv } from "../m365/graph.js";
 import { GraphMailbox } from "../m365/mailbox.js";
+import { GraphIntakeFinisher } from "../m365/finish.js";
 import { INTAKE_POISON_QUEUE, IntakeQueue } from "../m365/queue.js";
 import { LEASE_MS } from "../core/usecases/intake.js";
 import { RECONCILE_AFTER_MS } from "../core/usecases/reconcile.js";
@@ -56,6 +57,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   const site = new SharePointSite(client, settings.sharePointSite);
   const mailer = new GraphMailSender(client, p.intake.mailbox);
   const cases = new GraphCaseRegister(site);
+  const finisher = new GraphIntakeFinisher(client, p.intake.mailbox, site);
   const botSettings = botSettingsFromEnv(env);
   const bot = createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row) }, (e) =>
     log.warn("bot.error", { reason: e.message.slice(0, 120) }),
@@ -64,7 +66,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
    * After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot.
    * Once per case: where the card went is recorded straight after posting, and checked first.
    */
-  const announce = async (caseRef: string, leadEmail: string | null) => {
+  const announce = async (caseRef: string, leadEmail: string | null, stored: StoredCase | null) => {
     if (!leadEmail) return;
     if (await state.getSync(triageCardKey(caseRef))) {
       log.info("triage.already-posted", { caseRef });
@@ -75,7 +77,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
       log.info("triage.no-conversation", { caseRef });
       return;
     }
-    const c = await cases.byRef(caseRef);
+    const c = stored ?? (await cases.byRef(caseRef));
     if (!c) return;
     const activityId = await bot.postCard(ref, triageCard(triageCardData(p, c, { now: now() })));
     await state.setSync(triageCardKey(caseRef), JSON.stringify({ ref, activityId: activityId ?? null }));
@@ -102,6 +104,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     poison: new IntakeQueue(settings.storage, INTAKE_POISON_QUEUE),
     timing: { leaseMs: LEASE_MS, reconcileAfterMs: RECONCILE_AFTER_MS },
     mailbox: new GraphMailbox(client, p.intake.mailbox),
+    finish: (step) => finisher.finish(step),
     cases,
     calendar: new GraphCalendar(client, p.intake.mailbox),
     mailer,

@@ -229,7 +229,8 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
   async create(fields: CaseFields): Promise<CaseRecord> {
     const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
     try {
-      return record(await this.site.client.api(await this.base("Cases")).post({ fields: clean }));
+      const item = await this.site.client.api(await this.base("Cases")).post({ fields: clean });
+      return { ...record(item), ...(item.fields ? { stored: storedCase(item) } : {}) };
     } catch (e) {
       if (status(e) !== 409) throw e;
       // Another worker logged this message first: use its case. Otherwise the reference is taken.

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
 import { decideMail, type MailDecision, type MessageFacts, type SenderHistory } from "../mailRules.js";
-import { ReferenceTakenError, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type KeyValuePort, type Logger, type MailboxPort, type StatePort } from "../ports.js";
+import { ReferenceTakenError, type AuditRow, type FinishStep, type StoredCase, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type KeyValuePort, type Logger, type MailboxPort, type StatePort } from "../ports.js";
 import { composeReply } from "../replies.js";
 import { normaliseName } from "../config.js";
 import { cleanSubject } from "../subject.js";
@@ -20,8 +20,13 @@ export interface IntakeDeps {
   state: StatePort & KeyValuePort;
   log: Logger;
   now: () => Date;
-  /** Brings a logged case to its SCL (the triage card in Teams); optional. */
-  announce?: (caseRef: string, leadEmail: string | null) => Promise<void>;
+  /**
+   * Brings a logged case to its SCL (the triage card in Teams); optional. `stored`: the case as
+   * this worker created it (absent when resumed: the announcer reads it).
+   */
+  announce?: (caseRef: string, leadEmail: string | null, stored: StoredCase | null) => Promise<void>;
+  /** Reply, file, supersede and audit in one round trip; without it, one call each. */
+  finish?: (step: FinishStep) => Promise<void>;
 }
 
 export interface IntakeResult {
@@ -70,6 +75,14 @@ export function fingerprint(f: MessageFacts): string {
 /** C5-2023-0007; U-2023-0001 when no cluster could be read. */
 export function caseRef(cluster: number | null, year: string, n: number): string {
   return `${cluster === null ? "U" : `C${cluster}`}-${year}-${String(n).padStart(4, "0")}`;
+}
+
+/** The last step without a batch: one call each, in the order a batch runs them. */
+export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPort, step: FinishStep): Promise<void> {
+  if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker);
+  await mailbox.move(step.messageId, step.folderId);
+  if (step.supersede) await cases.setStatus(step.supersede, "Superseded");
+  await cases.audit(step.audit);
 }
 
 function withinDays(iso: string, now: Date, days: number): boolean {
@@ -159,6 +172,8 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
   };
 
   // 1. The case.
+  let created: CaseRecord | null = null;
+  let supersedes: string | null = null;
   if (st.stage === "new") {
     let record: CaseRecord | null = null;
     let duplicateOf: CaseRecord | null = null;
@@ -192,15 +207,35 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
         }
         // Another worker may have logged this email meanwhile (create returned its case).
         if (record.ref !== ref) resumed = true;
-        else if (earlier) await cases.setStatus(earlier.itemId, "Superseded");
+        else {
+          created = record;
+          if (earlier) supersedes = earlier.itemId;
+        }
       }
     }
-    await save({ stage: "case-written", caseRef: record?.ref ?? null, caseItemId: record?.itemId ?? null, duplicateOf: duplicateOf?.ref ?? null, duplicateReceivedAt: duplicateOf?.receivedAt ?? null });
+    await save({ stage: "case-written", caseRef: record?.ref ?? null, caseItemId: record?.itemId ?? null, duplicateOf: duplicateOf?.ref ?? null, duplicateReceivedAt: duplicateOf?.receivedAt ?? null, ...(supersedes ? { supersedes } : {}) });
     log.info("intake.case", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
   }
 
-  // 2. The reply (at most one: when resumed, Sent Items since the email arrived is checked first).
-  if (st.stage === "case-written") {
+  // 2. The triage card to the SCL, from the case as created (no second read). "announcing" is
+  // saved first. The audit row (step 3) is written only after the card, so when resumed, an audit
+  // row means the card went already, even if storage lost the stage. A failure to post is logged
+  // (the case stands; the SCL's `cases` lists it). Older states ("replied", "filed") resume here.
+  const auditKey = `${key}:intake`;
+  const announcing = deps.announce && st.caseRef && !st.duplicateOf && decision.outcome !== "quarantined";
+  if (st.stage === "case-written" || st.stage === "replied" || st.stage === "filed") await save({ stage: announcing ? "announcing" : "announced" });
+  if (st.stage === "announcing") {
+    if (resumed && (await cases.audited(auditKey))) log.info("intake.card-already-posted", { caseRef: st.caseRef ?? null });
+    else await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? null, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) }));
+    await save({ stage: "announced" });
+  }
+
+  // 3. Reply (at most one: when resumed, Sent Items since the email arrived is checked first),
+  // file the message in its outcome's folder, mark the case it corrects superseded, and write the
+  // audit row (codes and references only; its key is unique): one round trip where the adapter
+  // can ($batch), each step safe to repeat.
+  if (st.stage === "announced") {
+    let reply: FinishStep["reply"];
     if (decision.reply) {
       const marker = `cd-${shortKey}`;
       if (!resumed || !(await mailbox.replied(marker, facts.receivedAt))) {
@@ -209,34 +244,11 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
           caseRef: st.caseRef ?? null,
           duplicateOf: st.duplicateOf ? { caseRef: st.duplicateOf, receivedAt: dupAt ?? facts.receivedAt.toISOString() } : null,
         });
-        await mailbox.reply(facts.id, text.body, marker);
+        reply = { text: text.body, marker };
       } else log.info("intake.reply-already-sent", { key: shortKey });
     }
-    await save({ stage: "replied" });
-  }
-
-  // 3. File the message in the folder for its outcome (moving it again is harmless).
-  if (st.stage === "replied") {
-    const folder = st.duplicateOf ? "Duplicates" : decision.folder;
-    await mailbox.move(facts.id, await mailbox.folder(folder));
-    await save({ stage: "filed" });
-  }
-
-  // 4. The triage card to the SCL. "announcing" is saved first. The audit row below is written
-  // only after the card, so when resumed, an audit row means the card went already (even if
-  // storage lost the stage). A failure to post is logged (the case stands; `cases` lists it).
-  const auditKey = `${key}:intake`;
-  const announcing = deps.announce && st.caseRef && !st.duplicateOf && decision.outcome !== "quarantined";
-  if (st.stage === "filed") await save({ stage: announcing ? "announcing" : "announced" });
-  if (st.stage === "announcing") {
-    if (resumed && (await cases.audited(auditKey))) log.info("intake.card-already-posted", { caseRef: st.caseRef ?? null });
-    else await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? null).catch((e: Error) => log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) }));
-    await save({ stage: "announced" });
-  }
-
-  // 5. Audit: codes and references only (its key is unique: written once, whatever happens).
-  if (st.stage === "announced") {
-    await cases.audit({
+    const folderId = await mailbox.folder(st.duplicateOf ? "Duplicates" : decision.folder);
+    const audit: AuditRow = {
       key: auditKey,
       event: "intake",
       caseRef: st.caseRef ?? null,
@@ -244,7 +256,9 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
       at: deps.now().toISOString(),
       actor: "cluster-desk",
       detail: [st.duplicateOf ? `duplicate of ${st.duplicateOf}` : "", ...(decision.assessment?.subject.problems.map((x) => x.code) ?? []), ...decision.attachmentProblems.map((x) => `attachment-${x.problem}`)].filter(Boolean).join(", "),
-    });
+    };
+    const step: FinishStep = { messageId: facts.id, folderId, audit, ...(reply ? { reply } : {}), ...(st.supersedes ? { supersede: st.supersedes } : {}) };
+    await (deps.finish ? deps.finish(step) : finishOneByOne(mailbox, cases, step));
     await save({ stage: "done" });
   }
   log.info("intake.done", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null });

@@ -37,15 +37,16 @@ const faults = (body: unknown) => fetch(`${s.tenant.url}/_admin/faults`, { metho
 describe("security: the reconciler", () => {
   it("retries a poisoned email with a visible count; the triage card is posted once though the audit write failed five times", async () => {
     const sender = "senco@poisoned.example";
-    const audit = s.deps.cases.audit.bind(s.deps.cases);
-    s.deps.cases.audit = async () => {
+    // The audit row is written in intake's last step: make that fail every time.
+    const finish = s.deps.finish!;
+    s.deps.finish = async () => {
       throw new Error("SharePoint is down");
     };
     try {
       await s.send({ from: sender, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
       await s.settle(); // five failed tries: the host poisons it
     } finally {
-      s.deps.cases.audit = audit;
+      s.deps.finish = finish;
     }
     const poison = new QueueClient(s.azurite.connectionString, "mail-intake-poison");
     expect((await poison.getProperties()).approximateMessagesCount).toBe(1);

@@ -96,7 +96,6 @@ describe("security: every email ends in exactly one outcome after any crash", ()
     };
     worker = await startWorker();
     await keepSubscription(mine); // the worker answers the validation handshake
-    await sleep(6_000); // Azurite saves every 5 s: the setup (leads' chats, subscription) is on disk
 
     const tr = nodemailer.createTransport({ host: "127.0.0.1", port: tenant.smtpPort!, secure: false, ignoreTLS: true, pool: true });
     const senders = Array.from({ length: N }, (_, i) => `senco${i}@school${i}.example`);

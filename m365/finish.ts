@@ -1,0 +1,83 @@
+/**
+ * Intake's last step in one Graph `$batch`: reply to the school, file the message (after the
+ * reply), mark a corrected case Superseded, and write the audit row (after the filing). Items
+ * Graph throttles inside the batch are sent again after their Retry-After; a step whose
+ * dependency failed (424) goes again with it. A 409 on the audit row means it was written before.
+ */
+import type { Client } from "@microsoft/microsoft-graph-client";
+import type { FinishStep } from "../core/ports.js";
+import { MARKER_HEADER } from "./mailbox.js";
+import type { SharePointSite } from "./sharepoint.js";
+
+const IMMUTABLE = 'IdType="ImmutableId"';
+const RETRYABLE = new Set([429, 503, 504]);
+
+interface BatchRequest {
+  id: string;
+  method: string;
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  dependsOn?: string[];
+}
+
+export class GraphIntakeFinisher {
+  private readonly user: string;
+  constructor(
+    private readonly client: Client,
+    mailbox: string,
+    private readonly site: SharePointSite,
+    private readonly attempts = 6,
+  ) {
+    this.user = `/users/${encodeURIComponent(mailbox)}`;
+  }
+
+  async finish(step: FinishStep): Promise<void> {
+    const site = await this.site.id();
+    const msg = `${this.user}/messages/${encodeURIComponent(step.messageId)}`;
+    const json = { "Content-Type": "application/json", Prefer: IMMUTABLE };
+    const all: BatchRequest[] = [];
+    if (step.reply) {
+      all.push({ id: "reply", method: "POST", url: `${msg}/reply`, headers: json, body: { message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: step.reply.marker }] }, comment: step.reply.text } });
+    }
+    all.push({ id: "move", method: "POST", url: `${msg}/move`, headers: json, body: { destinationId: step.folderId }, ...(step.reply ? { dependsOn: ["reply"] } : {}) });
+    if (step.supersede) all.push({ id: "supersede", method: "PATCH", url: `/sites/${site}/lists/Cases/items/${encodeURIComponent(step.supersede)}/fields`, headers: { "Content-Type": "application/json" }, body: { Status: "Superseded" } });
+    const a = step.audit;
+    all.push({
+      id: "audit",
+      method: "POST",
+      url: `/sites/${site}/lists/Audit/items`,
+      headers: { "Content-Type": "application/json" },
+      body: { fields: { Title: a.event, AuditKey: a.key, CaseRef: a.caseRef ?? "", Outcome: a.outcome, At: a.at, Actor: a.actor, Detail: a.detail } },
+      dependsOn: ["move"],
+    });
+
+    let pending = all;
+    for (let attempt = 1; pending.length; attempt++) {
+      const done = new Set(all.map((r) => r.id).filter((id) => !pending.some((p) => p.id === id)));
+      // A request whose dependency finished in an earlier round no longer waits for it.
+      const requests = pending.map(({ dependsOn, ...r }) => {
+        const waitFor = dependsOn?.filter((d) => !done.has(d));
+        return waitFor?.length ? { ...r, dependsOn: waitFor } : r;
+      });
+      const res = (await this.client.api("/$batch").post({ requests })) as { responses: { id: string; status: number; headers?: Record<string, string>; body?: { error?: { code?: string } } }[] };
+      const again: BatchRequest[] = [];
+      let wait = 0;
+      for (const r of res.responses) {
+        const ok = (r.status >= 200 && r.status < 300) || (r.id === "audit" && r.status === 409);
+        if (ok) continue;
+        if ((RETRYABLE.has(r.status) || r.status === 424) && attempt < this.attempts) {
+          again.push(pending.find((p) => p.id === r.id)!);
+          const after = Number(Object.entries(r.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1] ?? (r.status === 424 ? 0 : 1));
+          wait = Math.max(wait, Number.isFinite(after) ? after : 1);
+          continue;
+        }
+        const err = new Error(`intake batch step ${r.id} failed with ${r.status}${r.body?.error?.code ? ` (${r.body.error.code})` : ""}`) as Error & { statusCode: number };
+        err.statusCode = r.status;
+        throw err;
+      }
+      if (again.length && wait) await new Promise((res2) => setTimeout(res2, wait * 1000));
+      pending = all.filter((r) => again.some((x) => x.id === r.id));
+    }
+  }
+}
