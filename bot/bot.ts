@@ -4,6 +4,7 @@
  */
 import { CardFactory, MessageFactory, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type ConversationReference } from "botbuilder";
 import { z } from "zod";
+import { refKey, triageCardKey, voteSessionKey } from "./keys.js";
 import type { AuditRow, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../core/votes.js";
@@ -67,11 +68,7 @@ async function userEmail(context: TurnContext): Promise<string | null> {
   }
 }
 
-export const refKey = (email: string) => `convref|user|${email.toLowerCase()}`;
-/** Where a case's triage card was posted: `{ ref, activityId }`, so later changes can update it. */
-export const triageCardKey = (caseRef: string) => `card|triage|${caseRef}`;
-/** A vote's session (open or closed, where its card is, who has their own view): Table state. */
-export const voteSessionKey = (caseRef: string) => `vote|${caseRef}`;
+export { refKey, triageCardKey, voteSessionKey };
 
 /** Commands are a few words: longer messages are not read past this. */
 export const MAX_COMMAND_CHARS = 200;

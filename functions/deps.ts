@@ -8,6 +8,7 @@ import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
 import { loadPartnership } from "../config/load.js";
 import { createGraphClient, graphSettingsFromEnv } from "../m365/graph.js";
 import { GraphMailbox } from "../m365/mailbox.js";
+import { TableMailboxSlots } from "../m365/mailboxSlots.js";
 import { GraphIntakeFinisher } from "../m365/finish.js";
 import { INTAKE_POISON_QUEUE, IntakeQueue } from "../m365/queue.js";
 import { LEASE_MS } from "../core/usecases/intake.js";
@@ -15,14 +16,17 @@ import { RECONCILE_AFTER_MS } from "../core/usecases/reconcile.js";
 import { GraphCaseRegister, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
-import { refKey, triageCardKey } from "../bot/bot.js";
-import { botSettingsFromEnv } from "../bot/adapter.js";
-import { createBotRuntime, type BotRuntime } from "../bot/runtime.js";
+import { refKey, triageCardKey } from "../bot/keys.js";
+import { botSettingsFromEnv } from "../bot/settings.js";
+import type { BotRuntime } from "../bot/runtime.js";
+
+/** What the functions use of the bot (loaded on first use). */
+export type BotPort = Pick<BotRuntime, "handle" | "postCard" | "postText">;
 import { agendaCard, triageCard } from "../cards/index.js";
 import { triageCardData } from "../core/triage.js";
 
 export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
-  bot: BotRuntime;
+  bot: BotPort;
   postAgenda: (conversationRef: string, data: import("../core/agenda.js").AgendaData) => Promise<void>;
   /** The SharePoint case register serves intake and triage alike. */
   cases: CaseRegisterPort & CaseStorePort;
@@ -52,16 +56,28 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   const settings = settingsFromEnv(env);
   const p = partnership ?? loadPartnership(settings.partnership).partnership;
   const graphSettings = graphSettingsFromEnv(env);
-  const { client } = createGraphClient(graphSettings);
+  // Exchange's 4 concurrent requests per mailbox hold across every instance: slots in Table storage.
+  const { client } = createGraphClient({ ...graphSettings, sharedMailboxLimiter: new TableMailboxSlots(settings.storage, graphSettings.mailboxConcurrency ?? 4) });
   const state = new TableState(settings.storage);
   const site = new SharePointSite(client, settings.sharePointSite);
   const mailer = new GraphMailSender(client, p.intake.mailbox);
   const cases = new GraphCaseRegister(site);
   const finisher = new GraphIntakeFinisher(client, p.intake.mailbox, site);
   const botSettings = botSettingsFromEnv(env);
-  const bot = createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row) }, (e) =>
-    log.warn("bot.error", { reason: e.message.slice(0, 120) }),
-  );
+  // The bot (botbuilder and its dependencies) loads on first use, a Teams request or a card to
+  // post, not when the functions load: the mail functions start without it.
+  let runtime: Promise<BotRuntime> | undefined;
+  const loadBot = () =>
+    (runtime ??= import("../bot/runtime.js").then(({ createBotRuntime }) =>
+      createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row) }, (e) =>
+        log.warn("bot.error", { reason: e.message.slice(0, 120) }),
+      ),
+    ));
+  const bot: BotPort = {
+    handle: async (activity, headers) => (await loadBot()).handle(activity, headers),
+    postCard: async (ref, card) => (await loadBot()).postCard(ref, card),
+    postText: async (ref, text) => (await loadBot()).postText(ref, text),
+  };
   /**
    * After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot.
    * Once per case: where the card went is recorded straight after posting, and checked first.

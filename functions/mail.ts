@@ -6,6 +6,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import { processMessage, sha } from "../core/usecases/intake.js";
 import { reconcileIntake } from "../core/usecases/reconcile.js";
+import { retryAfterOf } from "../m365/graph.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
 import { runAgendas } from "../core/usecases/agenda.js";
@@ -73,7 +74,19 @@ export function mailIntake(deps: () => AppDeps) {
       return;
     }
     const d = deps();
-    const r = await processMessage(d, id, d.timing.leaseMs);
+    let r;
+    try {
+      r = await processMessage(d, id, d.timing.leaseMs);
+    } catch (e) {
+      // Throttled for longer than a request waits (429/503 with Retry-After): queue the email again
+      // with that delay and free the worker; not a failure, so no retry is spent.
+      const wait = retryAfterOf(e);
+      if (wait === null) throw e;
+      await d.queue.send([{ messageId: id }], Math.max(1, wait));
+      d.log.info("mail-intake.throttled", { retryAfterSeconds: wait });
+      context.log(`mail-intake: throttled, queued again in ${wait} s`);
+      return;
+    }
     if (r.status === "busy") await d.queue.send([{ messageId: id }], (r.retryAfterMs ?? d.timing.leaseMs) / 1000);
     context.log(`mail-intake: ${r.status}${r.outcome ? ` ${r.outcome}` : ""}${r.caseRef ? ` ${r.caseRef}` : ""}`);
   };

@@ -25,7 +25,7 @@ export const ActivitySchema = z
 
 const refuse = (status: number, message: string): HttpResponseInit => ({ status, jsonBody: { error: message } });
 
-export function botMessages(get: () => BotRuntime, log?: (event: string, fields: Record<string, string | number>) => void) {
+export function botMessages(get: () => Pick<BotRuntime, "handle">, log?: (event: string, fields: Record<string, string | number>) => void) {
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
     let body: unknown;
     try {

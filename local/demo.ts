@@ -76,7 +76,7 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   let deps: AppDeps | undefined;
   const build = () => buildDeps(settings, p, quiet, () => new Date(tenant.now()));
   const getDeps = () => (deps ??= build());
-  const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: () => {}, pollMs: 24 * 3600_000, visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: () => {}, autoRun: false, visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
   settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
   settings.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
   const d = getDeps();

@@ -8,6 +8,7 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import type { FinishStep } from "../core/ports.js";
 import { MARKER_HEADER } from "./mailbox.js";
 import type { SharePointSite } from "./sharepoint.js";
+import { MAX_INLINE_WAIT_SECONDS, parseRetryAfter, RetryLaterError } from "./graph.js";
 
 const IMMUTABLE = 'IdType="ImmutableId"';
 const RETRYABLE = new Set([429, 503, 504]);
@@ -68,14 +69,14 @@ export class GraphIntakeFinisher {
         if (ok) continue;
         if ((RETRYABLE.has(r.status) || r.status === 424) && attempt < this.attempts) {
           again.push(pending.find((p) => p.id === r.id)!);
-          const after = Number(Object.entries(r.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1] ?? (r.status === 424 ? 0 : 1));
-          wait = Math.max(wait, Number.isFinite(after) ? after : 1);
+          if (r.status !== 424) wait = Math.max(wait, parseRetryAfter(Object.entries(r.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1]));
           continue;
         }
         const err = new Error(`intake batch step ${r.id} failed with ${r.status}${r.body?.error?.code ? ` (${r.body.error.code})` : ""}`) as Error & { statusCode: number };
         err.statusCode = r.status;
         throw err;
       }
+      if (again.length && wait > MAX_INLINE_WAIT_SECONDS) throw new RetryLaterError(429, wait, "intake's last step was throttled");
       if (again.length && wait) await new Promise((res2) => setTimeout(res2, wait * 1000));
       pending = all.filter((r) => again.some((x) => x.id === r.id));
     }

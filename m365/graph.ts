@@ -15,6 +15,8 @@ import {
 } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 
+import type { SharedLimiter } from "./mailboxSlots.js";
+
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 
 export interface GraphSettings {
@@ -27,7 +29,54 @@ export interface GraphSettings {
   clientSecret?: string;
   /** Requests in flight per mailbox. Exchange allows 4 per app per mailbox. */
   mailboxConcurrency?: number;
+  /** The same limit across every instance of the app (slots in Table storage); absent: this process only. */
+  sharedMailboxLimiter?: SharedLimiter;
   maxRetries?: number;
+  /**
+   * The longest Retry-After waited for inside a request (seconds). A longer one is not slept
+   * through: the error goes up, and intake queues the email again with that delay
+   * (`retryAfterOf`), so a throttled mailbox never holds a worker.
+   */
+  maxInlineWaitSeconds?: number;
+}
+
+/** Retry-After waits up to this long are slept through inside a request; longer ones are not. */
+export const MAX_INLINE_WAIT_SECONDS = 1;
+
+/** The statuses Graph asks to retry later. */
+export const RETRY_LATER = new Set([429, 503, 504]);
+
+/** An error that says "try again in N seconds": a long throttle the client did not wait for. */
+export class RetryLaterError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly retryAfterSeconds: number,
+    what: string,
+  ) {
+    super(`${what}: ${statusCode}, retry after ${retryAfterSeconds} s`);
+    this.name = "RetryLaterError";
+  }
+}
+
+/** Seconds from a Retry-After header value (seconds or an HTTP date); `otherwise` when absent. */
+export function parseRetryAfter(value: string | null | undefined, otherwise = 1): number {
+  if (value === null || value === undefined || value === "") return otherwise;
+  const n = Number(value);
+  if (Number.isFinite(n)) return Math.max(0, n);
+  const at = Date.parse(value);
+  return Number.isFinite(at) ? Math.max(0, Math.ceil((at - Date.now()) / 1000)) : otherwise;
+}
+
+/**
+ * When an error means "try again later" (429, 503, 504, from the client or from a batch item):
+ * how many seconds to wait; null for any other error.
+ */
+export function retryAfterOf(e: unknown): number | null {
+  if (e instanceof RetryLaterError) return e.retryAfterSeconds;
+  const status = (e as { statusCode?: number })?.statusCode;
+  if (!status || !RETRY_LATER.has(status)) return null;
+  const headers = (e as { headers?: Headers }).headers;
+  return parseRetryAfter(headers && typeof headers.get === "function" ? headers.get("retry-after") : null, status === 429 ? 1 : 5);
 }
 
 /** Reads GRAPH_* settings from the environment (see README, "Configuration"). */
@@ -94,18 +143,40 @@ export function mailboxOf(url: string): string | undefined {
   return m ? decodeURIComponent(m[1]!).toLowerCase() : undefined;
 }
 
+/** The mailboxes a `$batch` body addresses (its requests' `/users/{id}/...` urls). */
+function batchMailboxes(body: unknown): string[] {
+  try {
+    const requests = (typeof body === "string" ? JSON.parse(body) : body)?.requests;
+    if (!Array.isArray(requests)) return [];
+    return [...new Set(requests.map((r: { url?: unknown }) => (typeof r?.url === "string" ? mailboxOf(`/v1.0${r.url.startsWith("/") ? "" : "/"}${r.url}`) : undefined)).filter((x): x is string => Boolean(x)))];
+  } catch {
+    return [];
+  }
+}
+
 class MailboxLimitHandler implements Middleware {
   private nextMiddleware?: Middleware;
-  constructor(private readonly limiter: KeyedLimiter) {}
+  constructor(
+    private readonly limiter: KeyedLimiter,
+    private readonly shared?: SharedLimiter,
+  ) {}
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === "string" ? context.request : context.request.url;
-    const key = mailboxOf(url);
-    if (!key) return this.nextMiddleware!.execute(context);
-    await this.limiter.acquire(key);
+    const one = mailboxOf(url);
+    // A $batch to a mailbox counts as one request to it (Cluster Desk's run their mail steps one
+    // after another, with dependsOn).
+    const keys = one ? [one] : /\/\$batch(\?|$)/.test(url) ? batchMailboxes(context.options?.body) : [];
+    if (!keys.length) return this.nextMiddleware!.execute(context);
+    const releases: (() => Promise<void>)[] = [];
+    for (const key of keys) {
+      await this.limiter.acquire(key);
+      releases.push(async () => this.limiter.release(key));
+      if (this.shared) releases.push(await this.shared.acquire(key));
+    }
     try {
       await this.nextMiddleware!.execute(context);
     } finally {
-      this.limiter.release(key);
+      for (const release of releases.reverse()) await release().catch(() => undefined);
     }
   }
   setNext(next: Middleware): void {
@@ -121,9 +192,16 @@ export interface GraphHandle {
 export function createGraphClient(s: GraphSettings, credential: TokenCredential = credentialFor(s)): GraphHandle {
   const limiter = new KeyedLimiter(s.mailboxConcurrency ?? 4);
   const auth = new AuthenticationHandler(new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] }));
-  const limit = new MailboxLimitHandler(limiter);
-  // Retry-After is honoured by RetryHandler for 429, 503 and 504; delay is the fallback in seconds.
-  const retry = new RetryHandler(new RetryHandlerOptions(1, s.maxRetries ?? 6));
+  const limit = new MailboxLimitHandler(limiter, s.sharedMailboxLimiter);
+  // Retry-After is honoured by RetryHandler for 429, 503 and 504 (delay is the fallback in
+  // seconds), up to maxInlineWaitSeconds; a longer wait surfaces as the error (retryAfterOf).
+  const maxWait = s.maxInlineWaitSeconds ?? MAX_INLINE_WAIT_SECONDS;
+  // Without Retry-After the handler backs off 1, 2, 4 s...: only the first such wait is inline.
+  const shortWaitsOnly = (_delay: number, attempt: number, _request: unknown, _options: unknown, response: Response) => {
+    const header = response?.headers?.get("retry-after");
+    return header === null || header === undefined ? attempt < 1 : parseRetryAfter(header) <= maxWait;
+  };
+  const retry = new RetryHandler(new RetryHandlerOptions(1, s.maxRetries ?? 6, shortWaitsOnly));
   const http = new HTTPMessageHandler();
   limit.setNext(auth);
   auth.setNext(retry);

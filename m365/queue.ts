@@ -1,6 +1,13 @@
 /** The mail-intake queue. Messages carry a Graph message id and nothing else. */
+import { EventEmitter } from "node:events";
 import type { QueueClient } from "@azure/storage-queue";
 import { asStorage, queueClient, type StorageConfig } from "./storage.js";
+
+/**
+ * Said after each message queued without a delay, in this process: the local dev host wakes its
+ * idle queue workers on it (in Azure nothing listens; the Functions host polls).
+ */
+export const queueSignal = new EventEmitter();
 
 export const INTAKE_QUEUE = "mail-intake";
 /** Where the Functions host puts a message after maxDequeueCount failures. */
@@ -25,6 +32,7 @@ export class IntakeQueue {
     await this.ready;
     const visibilityTimeout = Math.max(0, Math.min(7 * 24 * 3600, Math.ceil(delaySeconds)));
     await Promise.all(messages.map((m) => this.client.sendMessage(Buffer.from(JSON.stringify({ messageId: m.messageId })).toString("base64"), visibilityTimeout ? { visibilityTimeout } : {})));
+    if (!visibilityTimeout && messages.length) queueSignal.emit("sent", this.client.name);
   }
 
   /**

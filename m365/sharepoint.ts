@@ -1,5 +1,6 @@
 /** The SharePoint lists: schema, idempotent provisioning, and the case register. */
 import type { Client } from "@microsoft/microsoft-graph-client";
+import { MAX_INLINE_WAIT_SECONDS, parseRetryAfter, RetryLaterError } from "./graph.js";
 import type { VoteStorePort } from "../core/ports.js";
 import { CASE_STATUSES, ReferenceTakenError, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus, type CaseStorePort, type StoredCase } from "../core/ports.js";
 
@@ -157,14 +158,14 @@ export async function batchGet(client: Client, requests: { id: string; url: stri
       if (resp.status === 200) out[resp.id] = resp.body.value;
       else if (RETRYABLE.has(resp.status) && attempt < attempts) {
         again.push(pending.find((x) => x.id === resp.id)!);
-        const after = Number(Object.entries(resp.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1] ?? 1);
-        wait = Math.max(wait, Number.isFinite(after) ? after : 1);
+        wait = Math.max(wait, parseRetryAfter(Object.entries(resp.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1] as string | undefined));
       } else {
         const err = new Error(`batch request ${resp.id} failed with ${resp.status}`) as Error & { statusCode: number };
         err.statusCode = resp.status;
         throw err;
       }
     }
+    if (again.length && wait > MAX_INLINE_WAIT_SECONDS) throw new RetryLaterError(429, wait, "a batched look-up was throttled");
     if (again.length) await new Promise((res) => setTimeout(res, wait * 1000));
     pending = again;
   }

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import azureFunctions, { type HttpResponseInit } from "@azure/functions";
 import { QueueClient } from "@azure/storage-queue";
 import type { FunctionDef } from "../../functions/registry.js";
+import { queueSignal } from "../../m365/queue.js";
 
 // @azure/functions is CommonJS: its classes come through the default export under Node's ESM.
 const { HttpRequest, InvocationContext } = azureFunctions;
@@ -20,13 +21,17 @@ type InvocationContext = InstanceType<typeof InvocationContext>;
  * The queue settings of host.json (what Azure's host uses): the dev host uses the same unless a
  * test asks otherwise. `visibilityTimeout` is how long a failed message waits before its next try.
  */
-export function hostJsonQueues(): { maxDequeueCount: number; visibilityTimeoutSeconds: number; batchSize: number } {
+export function hostJsonQueues(): { maxDequeueCount: number; visibilityTimeoutSeconds: number; batchSize: number; maxPollingIntervalSeconds: number } {
   // host.json is at the project's root: two folders up from local/devhost, three from dist/local/devhost.
   const file = [new URL("../../host.json", import.meta.url), new URL("../../../host.json", import.meta.url)].find((u) => existsSync(u));
   if (!file) throw new Error("host.json not found beside the project");
-  const q = (JSON.parse(readFileSync(file, "utf8")) as { extensions?: { queues?: { maxDequeueCount?: number; visibilityTimeout?: string; batchSize?: number } } }).extensions?.queues ?? {};
-  const [h, m, s] = (q.visibilityTimeout ?? "00:00:00").split(":").map(Number);
-  return { maxDequeueCount: q.maxDequeueCount ?? 5, visibilityTimeoutSeconds: (h ?? 0) * 3600 + (m ?? 0) * 60 + (s ?? 0), batchSize: q.batchSize ?? 16 };
+  const q = (JSON.parse(readFileSync(file, "utf8")) as { extensions?: { queues?: { maxDequeueCount?: number; visibilityTimeout?: string; batchSize?: number; maxPollingInterval?: string } } }).extensions?.queues ?? {};
+  const seconds = (span: string | undefined, otherwise: number) => {
+    if (!span) return otherwise;
+    const [h, m, s] = span.split(":").map(Number);
+    return (h ?? 0) * 3600 + (m ?? 0) * 60 + (s ?? 0);
+  };
+  return { maxDequeueCount: q.maxDequeueCount ?? 5, visibilityTimeoutSeconds: seconds(q.visibilityTimeout, 0), batchSize: q.batchSize ?? 16, maxPollingIntervalSeconds: seconds(q.maxPollingInterval, 60) };
 }
 
 export interface HostOptions {
@@ -41,6 +46,8 @@ export interface HostOptions {
   retryDelaySeconds?: number;
   pollMs?: number;
   log?: (line: string) => void;
+  /** Run queued messages as they come (default); false: only when drain() is called (tests, the demo). */
+  autoRun?: boolean;
   /** Extra HTTP handlers (the bot's /api/messages) by path. */
   extraRoutes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 }
@@ -163,10 +170,10 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
     await c.poison.createIfNotExists();
   }
 
-  /** One pass over a queue: receive a batch, run each message, delete on success or poison on the last try. */
-  async function pass(def: Extract<FunctionDef, { trigger: "queue" }>): Promise<number> {
+  /** One pass over a queue: receive up to `n` messages, run each, delete on success or poison on the last try. */
+  async function pass(def: Extract<FunctionDef, { trigger: "queue" }>, n = fromHostJson.batchSize): Promise<number> {
     const c = clients.get(def.queueName)!;
-    const got = await c.main.receiveMessages({ numberOfMessages: 4, visibilityTimeout: opts.visibilityTimeoutSeconds ?? fromHostJson.visibilityTimeoutSeconds });
+    const got = await c.main.receiveMessages({ numberOfMessages: n, visibilityTimeout: opts.visibilityTimeoutSeconds ?? fromHostJson.visibilityTimeoutSeconds });
     await Promise.all(
       got.receivedMessageItems.map(async (m) => {
         let payload: unknown;
@@ -206,15 +213,38 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
       const t = setTimeout(wake, ms);
       sleepers.add(wake);
     });
-  const pollers = queues.map(async (def) => {
-    while (!stopped) {
-      const n = await pass(def).catch((e) => {
-        if (!stopped) log(`[${def.name}] poll error: ${(e as Error).message}`);
-        return 0;
-      });
-      if (!n && !stopped) await pause(opts.pollMs ?? 500);
-    }
-  });
+  // Each queue runs host.json's batchSize of messages at once, and takes the next as each one
+  // finishes (not a batch at a time). An idle worker sleeps until something is queued in this
+  // process (a notification, a re-queue) or pollMs passes (messages queued with a delay, or by
+  // another process), as Azure's host polls with back-off up to host.json's maxPollingInterval.
+  const idle = new Set<() => void>();
+  const wakeAll = (queueName: string) => {
+    if (queues.some((q) => q.queueName === queueName)) [...idle].forEach((wake) => wake());
+  };
+  queueSignal.on("sent", wakeAll);
+  const pollers = (opts.autoRun === false ? [] : queues).flatMap((def) =>
+    Array.from({ length: fromHostJson.batchSize }, async () => {
+      while (!stopped) {
+        const n = await pass(def, 1).catch((e) => {
+          if (!stopped) log(`[${def.name}] poll error: ${(e as Error).message}`);
+          return 0;
+        });
+        if (!n && !stopped) {
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              idle.delete(wake);
+              sleepers.delete(wake);
+              clearTimeout(t);
+              resolve();
+            };
+            const t = setTimeout(wake, opts.pollMs ?? fromHostJson.maxPollingIntervalSeconds * 1000);
+            idle.add(wake);
+            sleepers.add(wake);
+          });
+        }
+      }
+    }),
+  );
 
   const timerHandles = timers.map((def) => {
     let handle: NodeJS.Timeout;
@@ -257,6 +287,7 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
     },
     async close() {
       stopped = true;
+      queueSignal.off("sent", wakeAll);
       timerHandles.forEach((stop) => stop());
       [...sleepers].forEach((wake) => wake());
       server.closeAllConnections();

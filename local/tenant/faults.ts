@@ -99,11 +99,19 @@ export class Faults {
     return undefined;
   }
 
+  /** The most requests ever in flight for one app+mailbox, and how many were refused for it. */
+  peakInFlight = 0;
+  refusedForConcurrency = 0;
+
   /** Takes a slot for app+mailbox; false when the mailbox is at its concurrency limit. */
   enter(key: string): boolean {
     const n = this.inFlight.get(key) ?? 0;
-    if (this.settings.mailboxConcurrency > 0 && n >= this.settings.mailboxConcurrency) return false;
+    if (this.settings.mailboxConcurrency > 0 && n >= this.settings.mailboxConcurrency) {
+      this.refusedForConcurrency++;
+      return false;
+    }
     this.inFlight.set(key, n + 1);
+    this.peakInFlight = Math.max(this.peakInFlight, n + 1);
     return true;
   }
 

@@ -46,8 +46,8 @@ export async function startStack(opts: { partnership?: Partnership; at?: string;
     deps ??= build();
     return deps;
   };
-  // Tests drain the queue themselves (settle); the host polls only once at start.
-  const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: (l) => logs.push(l), pollMs: 24 * 3600_000, visibilityTimeoutSeconds: 5, retryDelaySeconds: 1 });
+  // Tests drain the queue themselves (settle); the host runs nothing on its own.
+  const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: (l) => logs.push(l), autoRun: false, visibilityTimeoutSeconds: 5, retryDelaySeconds: 1 });
   env.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
   env.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
   const d = getDeps();

@@ -1,0 +1,120 @@
+/**
+ * `npm run bench:intake`: a real burst against the local stack, SMTP to case and reply. Prints
+ * forms per minute, Graph calls per form, peak mailbox concurrency (and refusals), lost and
+ * duplicated forms, and SMTP-to-reply latency, for a clean run and one with 20% 429 (Retry-After
+ * 2 s) and 5% 503 injected. Options: --forms N (default 1000), --instances N (dev hosts sharing
+ * one storage account, default 1), --only clean|faults.
+ */
+import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
+import nodemailer from "nodemailer";
+import { loadPartnership } from "../config/load.js";
+import { buildDeps } from "../functions/deps.js";
+import { functionDefs } from "../functions/registry.js";
+import { keepSubscription } from "../functions/mail.js";
+import { startDevHost, type DevHost } from "../local/devhost/host.js";
+import { startAzurite } from "../local/azurite.js";
+import { defaultTenantOptions, localAppSettings } from "../local/tenant/defaults.js";
+import { startTenant } from "../local/tenant/server.js";
+import { ensureTls } from "../local/tenant/tls.js";
+
+// The local tenant's certificate must be trusted from the start: run again with it if need be.
+const tls = await ensureTls(".data/bench-tls");
+if (process.env.NODE_EXTRA_CA_CERTS !== tls.caPath) {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caPath } });
+  child.on("exit", (code) => process.exit(code ?? 1));
+  await new Promise(() => {});
+}
+
+const { values } = parseArgs({ options: { forms: { type: "string", default: "1000" }, instances: { type: "string", default: "1" }, only: { type: "string" } } });
+const N = Number(values.forms);
+const INSTANCES = Number(values.instances);
+const p = loadPartnership("hounslow-mip").partnership;
+const schools = p.clusters.flatMap((c) => c.schools.map((s) => ({ cluster: c.id, lead: p.leads.find((l) => l.clusters.includes(c.id))!.initials, name: s.name })));
+
+async function burst(label: string, faults: Record<string, number>): Promise<void> {
+  const tenant = await startTenant({ ...defaultTenantOptions(p, {}), dataDir: ":memory:", tlsDir: ".data/bench-tls", port: 0, smtpPort: 0, log: () => {} });
+  tenant.advanceClock(Date.parse("2023-05-02T08:00:00Z") - tenant.now()); // summer 2023: forms have meetings
+  const offset = tenant.now() - Date.now();
+  const azurite = await startAzurite();
+  const env = localAppSettings(tenant, azurite.connectionString, "bench-client-state");
+  const quiet = { info: () => {}, warn: () => {} };
+  const hosts: DevHost[] = [];
+  for (let i = 0; i < INSTANCES; i++) {
+    const deps = buildDeps(env, p, quiet, () => new Date(tenant.now()));
+    hosts.push(await startDevHost(functionDefs(() => deps), { storage: azurite.connectionString, log: process.env.BENCH_VERBOSE ? (l) => console.log(l) : () => {} }));
+  }
+  const main = buildDeps({ ...env, MAIL_NOTIFICATION_URL: `${hosts[0]!.url}/api/notifications/mail` }, p, quiet, () => new Date(tenant.now()));
+  await main.site.provision();
+  await keepSubscription(main);
+  tenant.counters.reset();
+  tenant.faults.peakInFlight = 0;
+  tenant.faults.refusedForConcurrency = 0;
+  tenant.faults.update(faults);
+
+  const sentAt = new Map<string, number>();
+  const tr = nodemailer.createTransport({ host: "127.0.0.1", port: tenant.smtpPort!, secure: false, ignoreTLS: true, pool: true, maxConnections: 5, maxMessages: Infinity });
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: 5 }, async (_, lane) => {
+      for (let i = lane; i < N; i += 5) {
+        const s = schools[i % schools.length]!;
+        const from = `senco${i}@bench${i}.example`;
+        sentAt.set(from, Date.now());
+        await tr.sendMail({ from, to: p.intake.mailbox, subject: `Cluster ${s.cluster}/${s.lead}/${s.name}`, text: "Form attached", attachments: [{ filename: "form.pdf", content: Buffer.from("%PDF-1.7 bench"), contentType: "application/pdf" }] });
+      }
+    }),
+  );
+  tr.close();
+  const sent = Date.now();
+
+  // Until every form has its reply (or ten minutes).
+  type Row = { to: string; sentAt: string };
+  let rows: Row[] = [];
+  for (;;) {
+    rows = ((await (await fetch(`${tenant.url}/_admin/outbox`)).json()) as { value: Row[] }).value.filter((r) => r.to.startsWith("senco"));
+    if (new Set(rows.map((r) => r.to)).size >= N || Date.now() - started > 600_000) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const done = Date.now();
+  const site = await main.site.id();
+  const cases: { SenderEmail: string }[] = [];
+  let page = await main.graph.api(`/sites/${site}/lists/Cases/items`).expand("fields($select=SenderEmail)").top(999).get();
+  for (;;) {
+    cases.push(...page.value.map((i: { fields: { SenderEmail: string } }) => i.fields));
+    if (!page["@odata.nextLink"]) break;
+    page = await main.graph.api(page["@odata.nextLink"]).get();
+  }
+  tenant.faults.update({ throttleRate: 0, unavailableRate: 0 });
+  const { byRoute } = tenant.counters.snapshot();
+  const graphCalls = Object.entries(byRoute).filter(([r]) => r.includes("/v1.0/") && !r.includes("(batch)") && !r.includes("subscriptions")).reduce((n, [, st]) => n + Object.values(st).reduce((a, b) => a + b, 0), 0);
+  const perSender = (list: { to?: string; SenderEmail?: string }[], key: "to" | "SenderEmail") => {
+    const m = new Map<string, number>();
+    for (const x of list) m.set(x[key]!, (m.get(x[key]!) ?? 0) + 1);
+    return m;
+  };
+  const replies = perSender(rows, "to");
+  const caseCount = perSender(cases, "SenderEmail");
+  const senders = [...sentAt.keys()];
+  const lost = senders.filter((s) => !replies.get(s) || !caseCount.get(s)).length;
+  const duplicated = senders.filter((s) => (replies.get(s) ?? 0) > 1 || (caseCount.get(s) ?? 0) > 1).length;
+  const latencies = rows.map((r) => Date.parse(r.sentAt) - offset - sentAt.get(r.to)!).sort((a, b) => a - b);
+  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  console.log(
+    [
+      `${label}: ${N} forms, ${INSTANCES} instance(s)`,
+      `  forms per minute      ${((N / (done - started)) * 60_000).toFixed(0)} (sent over SMTP in ${((sent - started) / 1000).toFixed(1)} s, all replied after ${((done - started) / 1000).toFixed(1)} s)`,
+      `  Graph calls per form  ${(graphCalls / N).toFixed(2)} (${graphCalls} calls, throttled answers included)`,
+      `  mailbox concurrency   peak ${tenant.faults.peakInFlight}, refused ${tenant.faults.refusedForConcurrency}`,
+      `  lost ${lost}, duplicated ${duplicated}`,
+      `  SMTP to reply         p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${latencies[latencies.length - 1]} ms`,
+    ].join("\n"),
+  );
+  await Promise.all(hosts.map((h) => h.close()));
+  await tenant.close();
+  await azurite.stop();
+}
+
+if (values.only !== "faults") await burst("clean", {});
+if (values.only !== "clean") await burst("20% 429 (Retry-After 2 s) + 5% 503", { throttleRate: 0.2, unavailableRate: 0.05, retryAfterSeconds: 2, seed: 7 });
+process.exit(0);

@@ -1,0 +1,52 @@
+/**
+ * Exchange's 4 concurrent requests per mailbox hold across instances: three "instances" (each
+ * its own Graph client and in-process limit, as three function hosts would have), sharing one
+ * storage account, send 30 requests at once to the secure mailbox; the tenant refuses none.
+ * Without the shared slots the same burst is refused (the control).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildDeps } from "../../functions/deps.js";
+import { localAppSettings } from "../../local/tenant/defaults.js";
+import { startAzurite, type Azurite } from "../../local/azurite.js";
+import type { Tenant } from "../../local/tenant/server.js";
+import { CLIENT_STATE } from "../helpers/stack.js";
+import { partnership as p, startTestTenant, productGraph } from "../helpers/tenant.js";
+
+let tenant: Tenant;
+let azurite: Azurite;
+beforeAll(async () => {
+  tenant = await startTestTenant();
+  azurite = await startAzurite();
+}, 60_000);
+afterAll(async () => {
+  await tenant?.close();
+  await azurite?.stop();
+});
+
+const inbox = `/users/${p.intake.mailbox}/mailFolders/inbox`;
+
+describe("the mailbox's concurrency limit across instances", () => {
+  it("three instances, 30 requests at once: none refused, at most 4 in flight", async () => {
+    tenant.faults.update({ latencyMs: 60 });
+    const env = localAppSettings(tenant, azurite.connectionString, CLIENT_STATE);
+    const quiet = { info: () => {}, warn: () => {} };
+    const instances = [1, 2, 3].map(() => buildDeps(env, p, quiet));
+    tenant.faults.peakInFlight = 0;
+    tenant.faults.refusedForConcurrency = 0;
+    const before = tenant.counters.count("GET /v1.0/users/{id}/mailFolders/{id}", 429);
+    const all = await Promise.all(instances.flatMap((d) => Array.from({ length: 10 }, () => d.graph.api(inbox).get())));
+    expect(all.every((f) => f.displayName === "Inbox")).toBe(true);
+    expect(tenant.faults.refusedForConcurrency).toBe(0);
+    expect(tenant.counters.count("GET /v1.0/users/{id}/mailFolders/{id}", 429)).toBe(before);
+    expect(tenant.faults.peakInFlight).toBeLessThanOrEqual(4);
+    expect(tenant.faults.peakInFlight).toBeGreaterThan(1); // they did run side by side
+  });
+
+  it("the control: three clients with only their own limit are refused", async () => {
+    tenant.faults.update({ latencyMs: 60 });
+    tenant.faults.refusedForConcurrency = 0;
+    const clients = [1, 2, 3].map(() => productGraph(tenant, { maxRetries: 0 }).client);
+    await Promise.allSettled(clients.flatMap((c) => Array.from({ length: 10 }, () => c.api(inbox).get())));
+    expect(tenant.faults.refusedForConcurrency).toBeGreaterThan(0);
+  });
+});
