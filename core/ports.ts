@@ -106,7 +106,8 @@ export class ReferenceTakenError extends Error {
 }
 
 export interface CaseRegisterPort {
-  lookups(internetMessageId: string, fingerprint: string, sender: string): Promise<CaseLookups>;
+  /** `since`: the earliest ReceivedAt (ISO) worth matching, for duplicates and for corrections. */
+  lookups(internetMessageId: string, fingerprint: string, sender: string, since?: { duplicate?: string; fix?: string }): Promise<CaseLookups>;
   /** Creates the case; if one already exists for the message, returns that one; ReferenceTakenError if its Title is another case's. */
   create(fields: CaseFields): Promise<CaseRecord>;
   setStatus(itemId: string, status: CaseStatus): Promise<void>;

@@ -107,10 +107,14 @@ export async function sweepInbox(d: AppDeps): Promise<{ enqueued: number; resync
     try {
       let page = link
         ? await d.graph.api(link).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').get()
-        : await d.graph.api(`${user}/mailFolders/inbox/messages/delta`).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').select("id,internetMessageId").get();
+        : await d.graph.api(`${user}/mailFolders/inbox/messages/delta`).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').select("id,internetMessageId,receivedDateTime").get();
+      // Mail younger than a lease is in hand (its notification queued it); the reconciler looks
+      // again at anything still undone later, so skipping it here loses nothing.
+      const recent = d.now().getTime() - d.timing.leaseMs;
       for (;;) {
         for (const m of page.value as any[]) {
           if (m["@removed"]) continue;
+          if (m.receivedDateTime && Date.parse(m.receivedDateTime) > recent) continue;
           const st = await d.state.intake(sha(m.internetMessageId || m.id));
           if (st?.stage !== "done") toQueue.push(m.id);
         }

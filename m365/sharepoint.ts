@@ -210,20 +210,27 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     return `/sites/${await this.site.id()}/lists/${list}/items`;
   }
 
-  /** The three look-ups intake needs, in one $batch call. */
-  async lookups(internetMessageId: string, fingerprint: string, sender: string): Promise<CaseLookups> {
+  /**
+   * The look-ups intake needs, in one $batch call. Each is filtered so that one page holds all it
+   * can match: the same message; the same fingerprint since `since.duplicate`; the sender's cases
+   * that were sent back (Needs attention, Rejected) since `since.fix`.
+   */
+  async lookups(internetMessageId: string, fingerprint: string, sender: string, since: { duplicate?: string; fix?: string } = {}): Promise<CaseLookups> {
     const base = await this.base("Cases");
-    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail)";
+    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail)&$top=200";
+    const after = (iso?: string) => (iso ? ` and fields/ReceivedAt ge ${q(iso)}` : "");
+    const url = (filter: string) => `${base}?${sel}&$filter=${odataFilter(filter)}`;
     const by = await batchGet(this.site.client, [
-      { id: "msg", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/InternetMessageId eq ${q(internetMessageId)}`)}` },
-      { id: "fp", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/Fingerprint eq ${q(fingerprint)}`)}` },
-      { id: "fix", url: `${base}?${sel}&$filter=${encodeURIComponent(`fields/SenderEmail eq ${q(sender)}`)}` },
+      { id: "msg", url: url(`fields/InternetMessageId eq ${q(internetMessageId)}`) },
+      { id: "fp", url: url(`fields/Fingerprint eq ${q(fingerprint)}${after(since.duplicate)}`) },
+      { id: "na", url: url(`fields/SenderEmail eq ${q(sender)} and fields/Status eq 'Needs attention'${after(since.fix)}`) },
+      { id: "rej", url: url(`fields/SenderEmail eq ${q(sender)} and fields/Status eq 'Rejected'${after(since.fix)}`) },
     ]);
     const newest = (xs: CaseRecord[]) => xs.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
     return {
       byMessage: by.msg![0] ? record(by.msg![0]) : null,
       byFingerprint: newest(by.fp!.map(record))[0] ?? null,
-      needingFixFromSender: newest(by.fix!.map(record).filter((c) => c.status === "Needs attention" || c.status === "Rejected")),
+      needingFixFromSender: newest([...by.na!, ...by.rej!].map(record)),
     };
   }
 

@@ -58,6 +58,9 @@ export const LEASE_MS = 60_000;
 /** How soon a copy of an email another worker holds is looked at again. */
 export const BUSY_RECHECK_MS = 5_000;
 
+/** "This Graph message id is done", so a later copy of it is recognised before Graph is asked. */
+export const doneKey = (messageId: string) => `done|${sha(messageId).slice(0, 40)}`;
+
 export function sha(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -115,6 +118,11 @@ function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id:
 
 export async function processMessage(deps: IntakeDeps, messageId: string, leaseMs = LEASE_MS): Promise<IntakeResult> {
   const { mailbox, state, log } = deps;
+  // A copy of an email already done (a duplicate notification, a sweep) costs no Graph call.
+  if (await state.getSync(doneKey(messageId))) {
+    log.info("intake.already-done", { key: sha(messageId).slice(0, 16) });
+    return { status: "already-done" };
+  }
   const facts = await mailbox.facts(messageId);
   if (!facts) {
     log.info("intake.message-gone", { messageId });
@@ -179,7 +187,8 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     let duplicateOf: CaseRecord | null = null;
     if (decision.outcome !== "ignored") {
       const fp = fingerprint(facts);
-      const found = await cases.lookups(facts.internetMessageId, fp, facts.from.address.toLowerCase());
+      const daysBefore = (days: number) => new Date(facts.receivedAt.getTime() - days * 86_400_000).toISOString();
+      const found = await cases.lookups(facts.internetMessageId, fp, facts.from.address.toLowerCase(), { duplicate: daysBefore(p.intake.duplicateWindowDays), fix: daysBefore(p.intake.resubmissionWindowDays) });
       const dup = found.byFingerprint && found.byFingerprint.itemId !== found.byMessage?.itemId && withinDays(found.byFingerprint.receivedAt, facts.receivedAt, p.intake.duplicateWindowDays) ? found.byFingerprint : null;
       if (found.byMessage) {
         record = found.byMessage;
@@ -260,6 +269,7 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     const step: FinishStep = { messageId: facts.id, folderId, audit, ...(reply ? { reply } : {}), ...(st.supersedes ? { supersede: st.supersedes } : {}) };
     await (deps.finish ? deps.finish(step) : finishOneByOne(mailbox, cases, step));
     await save({ stage: "done" });
+    await state.setSync(doneKey(facts.id), "done");
   }
   log.info("intake.done", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null });
   return { status: "processed", outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };

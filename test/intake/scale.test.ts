@@ -1,11 +1,14 @@
 /**
- * Throttling does not hold a worker: a 429 or 503 whose Retry-After is longer than a second is not
- * slept through; the email is queued again with that delay, and the worker is free at once.
+ * Intake at scale. Throttling does not hold a worker: a 429 or 503 whose Retry-After is longer
+ * than a second is not slept through; the email is queued again with that delay, and the worker is
+ * free at once. No duplicate work: a copy of a done email costs no Graph call; look-ups are
+ * filtered so one page holds every match, however many cases a sender has.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import azureFunctions from "@azure/functions";
 import { QueueClient } from "@azure/storage-queue";
 import { mailIntake } from "../../functions/mail.js";
+import { processMessage } from "../../core/usecases/intake.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 let s: Stack;
@@ -43,5 +46,38 @@ describe("throttling", () => {
     const site = await s.deps.site.id();
     const cases = (await s.deps.graph.api(`/sites/${site}/lists/Cases/items`).expand("fields").get()).value;
     expect(cases.filter((c: any) => c.fields.SenderEmail === "senco@throttled.example")).toHaveLength(1);
+  });
+});
+
+describe("no duplicate work", () => {
+  const graphCalls = () => Object.entries(s.tenant.counters.snapshot().byRoute).filter(([r]) => r.includes("/v1.0/") && !r.includes("(batch)")).reduce((n, [, st]) => n + Object.values(st).reduce((a, b) => a + b, 0), 0);
+
+  it("a second copy of a done email costs no Graph call", async () => {
+    await s.send({ from: "senco@twice.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.tenant.notifier.settle();
+    const q = new QueueClient(s.azurite.connectionString, "mail-intake");
+    const m = (await q.peekMessages()).peekedMessageItems[0]!;
+    const { messageId } = JSON.parse(Buffer.from(m.messageText, "base64").toString());
+    await s.host.drain();
+    await fetch(`${s.tenant.url}/_admin/counters`, { method: "DELETE" });
+    expect((await processMessage(s.deps, messageId)).status).toBe("already-done");
+    expect(graphCalls()).toBe(0);
+  });
+
+  it("a corrected form finds the case it corrects behind 250 earlier cases from the same sender", async () => {
+    const sender = "senco@busy.example";
+    const site = await s.deps.site.id();
+    for (let i = 0; i < 250; i++) {
+      await s.deps.graph.api(`/sites/${site}/lists/Cases/items`).post({ fields: { Title: `C5-2022-${String(i + 1).padStart(4, "0")}`, SenderEmail: sender, Status: "Accepted", ReceivedAt: "2023-04-20T09:00:00Z", InternetMessageId: `<old-${i}@busy.example>`, Fingerprint: `old-${i}` } });
+    }
+    await s.send({ from: sender, subject: "Presentation form", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    await s.send({ from: sender, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    const mine = (await s.deps.cases.ofCluster(5)).filter((c) => c.fields.SenderEmail === sender);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.fields.ResubmissionOf).toMatch(/^U-2023-\d{4}$/);
+    const first = await s.deps.cases.byRef(mine[0]!.fields.ResubmissionOf!);
+    expect(first?.fields.Status).toBe("Superseded");
   });
 });
