@@ -22,7 +22,6 @@ import type { BotRuntime } from "../bot/runtime.js";
 
 /** What the functions use of the bot (loaded on first use). */
 export type BotPort = Pick<BotRuntime, "handle" | "postCard" | "postText">;
-import { agendaCard, triageCard } from "../cards/index.js";
 import { triageCardData } from "../core/triage.js";
 
 export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
@@ -44,6 +43,9 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   /** A Teams message to a person whose chat the bot knows (false if it does not). */
   notify: (email: string, text: string) => Promise<boolean>;
 }
+
+/** The card templates (adaptivecards-templating and its expression engine) load when first needed. */
+const cards = () => import("../cards/index.js");
 
 /** Log lines: an event name and codes, ids and counts. Never subjects, names or bodies. */
 export function consoleLogger(write: (line: string) => void = (l) => console.log(l)): Logger {
@@ -95,6 +97,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     }
     const c = stored ?? (await cases.byRef(caseRef));
     if (!c) return;
+    const { triageCard } = await cards();
     const activityId = await bot.postCard(ref, triageCard(triageCardData(p, c, { now: now() })));
     await state.setSync(triageCardKey(caseRef), JSON.stringify({ ref, activityId: activityId ?? null }));
     log.info("triage.posted", { caseRef });
@@ -111,7 +114,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     bot,
     announce,
     notify,
-    postAgenda: async (ref, data) => void (await bot.postCard(ref, agendaCard(data))),
+    postAgenda: async (ref, data) => void (await bot.postCard(ref, (await cards()).agendaCard(data))),
     graph: client,
     graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,

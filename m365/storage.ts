@@ -2,7 +2,7 @@
  * Azure Storage access: a connection string locally (Azurite), the managed identity in Azure
  * (AzureWebJobsStorage__accountName, no key anywhere), the same convention the Functions host uses.
  */
-import { ManagedIdentityCredential } from "@azure/identity";
+import { lazyCredential } from "./graph.js";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { QueueClient } from "@azure/storage-queue";
 
@@ -20,7 +20,8 @@ export function asStorage(s: StorageConfig | string): StorageConfig {
 }
 
 const insecure = (cs: string) => /UseDevelopmentStorage|http:\/\//i.test(cs);
-const credential = (s: { clientId?: string }) => (s.clientId ? new ManagedIdentityCredential({ clientId: s.clientId }) : new ManagedIdentityCredential());
+const credential = (s: { clientId?: string }) =>
+  lazyCredential(({ ManagedIdentityCredential }) => (s.clientId ? new ManagedIdentityCredential({ clientId: s.clientId }) : new ManagedIdentityCredential()));
 
 export function tableClient(s: StorageConfig, table: string): TableClient {
   if ("connectionString" in s) return TableClient.fromConnectionString(s.connectionString, table, { allowInsecureConnection: insecure(s.connectionString) });

@@ -58,7 +58,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
           authentication: { type: 'SystemAssignedIdentity' }
         }
       }
-      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+      // One instance holds about 184 MB steady (the functions, the bot once loaded, four intake
+      // workers); 512 MB is Flex Consumption's smallest size above that, with room for a burst.
+      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 512 }
       runtime: { name: 'node', version: '22' }
     }
   }
