@@ -70,8 +70,8 @@ export interface FinishStep {
   messageId: string;
   /** The reply to send (absent: no reply, or it was sent already). */
   reply?: { text: string; marker: string };
-  /** The folder the message is filed in. */
-  folderId: string;
+  /** The folder the message is filed in (absent: it was filed already). */
+  folderId?: string;
   /** The item id of the case this one corrects: it becomes Superseded. */
   supersede?: string;
   audit: AuditRow;
@@ -98,6 +98,17 @@ export interface AuditRow {
 }
 
 /** The case reference is already in the register (its counter lost writes, or another worker raced). */
+/** The last step stopped part-way (throttled): what went through, so a retry does only the rest. */
+export class PartlyFinishedError extends Error {
+  constructor(
+    readonly done: ("reply" | "move" | "supersede")[],
+    override readonly cause: unknown,
+  ) {
+    super(`intake's last step stopped after ${done.join(", ") || "nothing"}`);
+    this.name = "PartlyFinishedError";
+  }
+}
+
 export class ReferenceTakenError extends Error {
   constructor(readonly ref: string) {
     super(`case reference ${ref} is already taken`);
@@ -132,6 +143,8 @@ export interface IntakeState {
   duplicateOf?: string | null;
   /** The item id of the case this email's case corrects (marked Superseded in the last step). */
   supersedes?: string | null;
+  /** Parts of the last step that went through before it was interrupted (a throttle): not repeated. */
+  finished?: ("reply" | "move" | "supersede")[];
   /** Filed without a reply: its sender had had the hour's replies. */
   replyLimited?: boolean;
   /** When the case this email duplicates was received (for the reply). */

@@ -5,7 +5,7 @@
  * dependency failed (424) goes again with it. A 409 on the audit row means it was written before.
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import type { FinishStep } from "../core/ports.js";
+import { PartlyFinishedError, type FinishStep } from "../core/ports.js";
 import { MARKER_HEADER } from "./mailbox.js";
 import type { SharePointSite } from "./sharepoint.js";
 import { MAX_INLINE_WAIT_SECONDS, parseRetryAfter, RetryLaterError } from "./graph.js";
@@ -41,7 +41,7 @@ export class GraphIntakeFinisher {
     if (step.reply) {
       all.push({ id: "reply", method: "POST", url: `${msg}/reply`, headers: json, body: { message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: step.reply.marker }] }, comment: step.reply.text } });
     }
-    all.push({ id: "move", method: "POST", url: `${msg}/move`, headers: json, body: { destinationId: step.folderId }, ...(step.reply ? { dependsOn: ["reply"] } : {}) });
+    if (step.folderId) all.push({ id: "move", method: "POST", url: `${msg}/move`, headers: json, body: { destinationId: step.folderId }, ...(step.reply ? { dependsOn: ["reply"] } : {}) });
     if (step.supersede) all.push({ id: "supersede", method: "PATCH", url: `/sites/${site}/lists/Cases/items/${encodeURIComponent(step.supersede)}/fields`, headers: { "Content-Type": "application/json" }, body: { Status: "Superseded" } });
     const a = step.audit;
     all.push({
@@ -50,7 +50,7 @@ export class GraphIntakeFinisher {
       url: `/sites/${site}/lists/Audit/items`,
       headers: { "Content-Type": "application/json" },
       body: { fields: { Title: a.event, AuditKey: a.key, CaseRef: a.caseRef ?? "", Outcome: a.outcome, At: a.at, Actor: a.actor, Detail: a.detail } },
-      dependsOn: ["move"],
+      ...(step.folderId ? { dependsOn: ["move"] } : {}),
     });
 
     let pending = all;
@@ -76,7 +76,10 @@ export class GraphIntakeFinisher {
         err.statusCode = r.status;
         throw err;
       }
-      if (again.length && wait > MAX_INLINE_WAIT_SECONDS) throw new RetryLaterError(429, wait, "intake's last step was throttled");
+      if (again.length && wait > MAX_INLINE_WAIT_SECONDS) {
+        const done = all.filter((r) => r.id !== "audit" && !again.some((x) => x.id === r.id)).map((r) => r.id as "reply" | "move" | "supersede");
+        throw new PartlyFinishedError(done, new RetryLaterError(429, wait, "intake's last step was throttled"));
+      }
       if (again.length && wait) await new Promise((res2) => setTimeout(res2, wait * 1000));
       pending = all.filter((r) => again.some((x) => x.id === r.id));
     }

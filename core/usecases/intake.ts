@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
 import { decideMail, type MailDecision, type MessageFacts, type SenderHistory } from "../mailRules.js";
-import { ReferenceTakenError, type AuditRow, type FinishStep, type StoredCase, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type KeyValuePort, type Logger, type MailboxPort, type StatePort } from "../ports.js";
+import { PartlyFinishedError, ReferenceTakenError, type AuditRow, type FinishStep, type StoredCase, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type KeyValuePort, type Logger, type MailboxPort, type StatePort } from "../ports.js";
 import { composeReply } from "../replies.js";
 import { normaliseName } from "../config.js";
 import { cleanSubject } from "../subject.js";
@@ -83,7 +83,7 @@ export function caseRef(cluster: number | null, year: string, n: number): string
 /** The last step without a batch: one call each, in the order a batch runs them. */
 export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPort, step: FinishStep): Promise<void> {
   if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker);
-  await mailbox.move(step.messageId, step.folderId);
+  if (step.folderId) await mailbox.move(step.messageId, step.folderId);
   if (step.supersede) await cases.setStatus(step.supersede, "Superseded");
   await cases.audit(step.audit);
 }
@@ -244,8 +244,9 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
   // audit row (codes and references only; its key is unique): one round trip where the adapter
   // can ($batch), each step safe to repeat.
   if (st.stage === "announced") {
+    const finished = new Set(st.finished ?? []);
     let reply: FinishStep["reply"];
-    if (decision.reply) {
+    if (decision.reply && !finished.has("reply")) {
       const marker = `cd-${shortKey}`;
       if (!resumed || !(await mailbox.replied(marker, facts.receivedAt))) {
         const dupAt = st.duplicateReceivedAt;
@@ -256,7 +257,7 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
         reply = { text: text.body, marker };
       } else log.info("intake.reply-already-sent", { key: shortKey });
     }
-    const folderId = await mailbox.folder(st.duplicateOf ? "Duplicates" : decision.folder);
+    const folderId = finished.has("move") ? undefined : await mailbox.folder(st.duplicateOf ? "Duplicates" : decision.folder);
     const audit: AuditRow = {
       key: auditKey,
       event: "intake",
@@ -266,8 +267,18 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
       actor: "cluster-desk",
       detail: [st.duplicateOf ? `duplicate of ${st.duplicateOf}` : "", ...(decision.assessment?.subject.problems.map((x) => x.code) ?? []), ...decision.attachmentProblems.map((x) => `attachment-${x.problem}`)].filter(Boolean).join(", "),
     };
-    const step: FinishStep = { messageId: facts.id, folderId, audit, ...(reply ? { reply } : {}), ...(st.supersedes ? { supersede: st.supersedes } : {}) };
-    await (deps.finish ? deps.finish(step) : finishOneByOne(mailbox, cases, step));
+    const step: FinishStep = { messageId: facts.id, audit, ...(folderId ? { folderId } : {}), ...(reply ? { reply } : {}), ...(st.supersedes && !finished.has("supersede") ? { supersede: st.supersedes } : {}) };
+    try {
+      await (deps.finish ? deps.finish(step) : finishOneByOne(mailbox, cases, step));
+    } catch (e) {
+      // Throttled part-way: remember what went through (a retry neither repeats it nor has to
+      // look for it in Sent Items), then let the error go up (the email is queued again).
+      if (e instanceof PartlyFinishedError) {
+        if (e.done.length) await save({ finished: [...finished, ...e.done] });
+        throw e.cause;
+      }
+      throw e;
+    }
     await save({ stage: "done" });
     await state.setSync(doneKey(facts.id), "done");
   }
