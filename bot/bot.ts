@@ -7,6 +7,8 @@ import { z } from "zod";
 import { refKey, triageCardKey, voteSessionKey } from "./keys.js";
 import type { AuditRow, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
+import { describeHealth, type HealthReport } from "../core/usecases/health.js";
+import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../core/votes.js";
 import { fundingCap, formatPounds } from "../core/funding.js";
 import { applyTriage, mayTriage, TRIAGE_VERBS, TriageRefused, triageCardData, type TriageVerb } from "../core/triage.js";
@@ -18,6 +20,10 @@ import { meetingsOf } from "../core/schedule.js";
 export interface BotDeps extends AckDeps {
   votes?: VoteStorePort;
   audit?: (row: AuditRow) => Promise<void>;
+  /** The mailbox's health (the `health` command, for the partnership lead). */
+  health?: () => Promise<HealthReport>;
+  /** Runs the reconciler now (`health retry`): poisoned and stuck emails are queued again. */
+  retryPoisoned?: () => Promise<ReconcileResult>;
   /** Who is acting: their email from the Teams roster (replaceable in tests). */
   resolveEmail?: (context: TurnContext) => Promise<string | null>;
   /** Posting to and updating a message in another stored conversation (the runtime paces these). */
@@ -187,6 +193,19 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         if (!next) await context.sendActivity(`No cluster ${id} meeting after today is published yet.`);
         else await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(agendaCard(agendaData(p, c, next, cases)))));
       }
+      return;
+    }
+    if (text === "health" || text === "health retry") {
+      const email = await this.email(context);
+      if (!email || email !== p.partnershipLead.email.toLowerCase() || !this.deps.health) {
+        await context.sendActivity("The mailbox's health is for the partnership lead.");
+        return;
+      }
+      if (text === "health retry" && this.deps.retryPoisoned) {
+        const r = await this.deps.retryPoisoned();
+        await context.sendActivity(`Queued again: ${r.requeued} email(s) (${r.poisonRetried} poisoned, ${r.fromInbox} waiting in the Inbox, ${r.unfinished} unfinished); ${r.poisonLeft} stay poisoned after ${MAX_POISON_RETRIES} retries.`);
+      }
+      await context.sendActivity(MessageFactory.text(describeHealth(await this.deps.health())));
       return;
     }
     if (text === "cases") {

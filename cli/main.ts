@@ -3,6 +3,8 @@
  * Exit codes: 0 done; 1 the thing checked is not valid (subject line, config); 2 bad input.
  */
 import { parseArgs } from "node:util";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ConfigError, type Partnership } from "../core/config.js";
 import { fundingCap, FundingInputError } from "../core/funding.js";
 import { assess, IntakeInputError } from "../core/intake.js";
@@ -39,6 +41,11 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
   send-sample [--smtp-port <n>] [--subject <s>] [--from <email>] [--attachment <file name>]
                                                email a sample presentation form to the local
                                                tenant's secure mailbox (npm start must be running)
+  health [--retry-poisoned] [--settings <file>] the secure mailbox's intake: subscription expiry, last
+                                               notification and sweep, queue and poison counts,
+                                               today's forms by outcome, receipt p95; exit 1 with
+                                               alerts. App settings from the environment, else the
+                                               file npm start writes (.data/app-settings.json).
   help                                         this text
 
 Instants are ISO 8601: 2023-05-02T15:30:00Z, or 2023-05-02T16:30 for London time.
@@ -204,6 +211,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const changes = await new SharePointSite(client, site).provision();
         json(io, { ok: true, site, changes });
         return 0;
+      }
+
+      case "health": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, "retry-poisoned": { type: "boolean" }, settings: { type: "string" } } });
+        const file = values.settings ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
+        const fromFile = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : {};
+        if (!process.env.SHAREPOINT_SITE && !fromFile.SHAREPOINT_SITE) throw new UsageError(`no app settings: set them in the environment (see the README) or start \`npm start\` first (it writes ${file})`);
+        const env = { ...fromFile, ...process.env };
+        if (fromFile.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS !== fromFile.NODE_EXTRA_CA_CERTS) {
+          throw new UsageError(`the local tenant's certificate must be trusted when Node starts: run NODE_EXTRA_CA_CERTS=${fromFile.NODE_EXTRA_CA_CERTS} npx cluster-desk health`);
+        }
+        const { buildDeps } = await import("../functions/deps.js");
+        const d = buildDeps(env, partnership(values.config ?? env.PARTNERSHIP), { info: () => {}, warn: () => {} });
+        const retried = values["retry-poisoned"] ? await d.retryPoisoned() : undefined;
+        const report = await d.health();
+        json(io, { ok: report.alerts.length === 0, ...report, ...(retried ? { retried } : {}) });
+        return report.alerts.length ? 1 : 0;
       }
 
       case "send-sample": {

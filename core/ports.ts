@@ -125,6 +125,8 @@ export interface CaseRegisterPort {
   audit(row: AuditRow): Promise<void>;
   /** Whether the audit row with this key was written. */
   audited(key: string): Promise<boolean>;
+  /** Intake audit rows since `since` (ISO): outcome, and seconds from arrival to receipt when recorded. */
+  intakeSince(since: string): Promise<{ outcome: string; receiptSeconds: number | null }[]>;
 }
 
 /**

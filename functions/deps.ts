@@ -12,7 +12,8 @@ import { TableMailboxSlots } from "../m365/mailboxSlots.js";
 import { GraphIntakeFinisher } from "../m365/finish.js";
 import { INTAKE_POISON_QUEUE, IntakeQueue } from "../m365/queue.js";
 import { LEASE_MS } from "../core/usecases/intake.js";
-import { RECONCILE_AFTER_MS } from "../core/usecases/reconcile.js";
+import { RECONCILE_AFTER_MS, reconcileIntake, type ReconcileResult } from "../core/usecases/reconcile.js";
+import { mailboxHealth, type HealthReport } from "../core/usecases/health.js";
 import { GraphCaseRegister, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
@@ -40,6 +41,10 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   /** The intake lease and the reconciler's bound (tests shorten them; production keeps the defaults). */
   timing: { leaseMs: number; reconcileAfterMs: number };
   site: SharePointSite;
+  /** The mailbox's health for the partnership lead (Teams, CLI, the hourly alert). */
+  health: () => Promise<HealthReport>;
+  /** Runs the reconciler now (the "retry poisoned" action): what it queued again. */
+  retryPoisoned: () => Promise<ReconcileResult>;
   /** A Teams message to a person whose chat the bot knows (false if it does not). */
   notify: (email: string, text: string) => Promise<boolean>;
 }
@@ -71,7 +76,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   let runtime: Promise<BotRuntime> | undefined;
   const loadBot = () =>
     (runtime ??= import("../bot/runtime.js").then(({ createBotRuntime }) =>
-      createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row) }, (e) =>
+      createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row), health: () => health(), retryPoisoned: () => retryPoisoned() }, (e) =>
         log.warn("bot.error", { reason: e.message.slice(0, 120) }),
       ),
     ));
@@ -108,6 +113,12 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     await bot.postText(ref, text);
     return true;
   };
+  const queue = new IntakeQueue(settings.storage);
+  const poison = new IntakeQueue(settings.storage, INTAKE_POISON_QUEUE);
+  const timing = { leaseMs: LEASE_MS, reconcileAfterMs: RECONCILE_AFTER_MS };
+  const mailbox = new GraphMailbox(client, p.intake.mailbox);
+  const health = () => mailboxHealth({ kv: state, queueDepth: () => queue.depth(), poisonDepth: () => poison.depth(), intakeSince: (since) => cases.intakeSince(since), now });
+  const retryPoisoned = () => reconcileIntake({ mailbox, state, queue, poison, log, now }, timing.reconcileAfterMs);
   return {
     settings,
     partnership: p,
@@ -119,10 +130,12 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,
     site,
-    queue: new IntakeQueue(settings.storage),
-    poison: new IntakeQueue(settings.storage, INTAKE_POISON_QUEUE),
-    timing: { leaseMs: LEASE_MS, reconcileAfterMs: RECONCILE_AFTER_MS },
-    mailbox: new GraphMailbox(client, p.intake.mailbox),
+    queue,
+    poison,
+    timing,
+    health,
+    retryPoisoned,
+    mailbox,
     finish: (step) => finisher.finish(step),
     cases,
     calendar: new GraphCalendar(client, p.intake.mailbox),

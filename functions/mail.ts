@@ -6,6 +6,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import { processMessage, sha } from "../core/usecases/intake.js";
 import { reconcileIntake } from "../core/usecases/reconcile.js";
+import { describeHealth, HEALTH_KEYS } from "../core/usecases/health.js";
 import { retryAfterOf } from "../m365/graph.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
@@ -56,7 +57,10 @@ export function mailNotification(deps: () => AppDeps) {
       d.log.warn("mail-notification.rejected", { count: rejected, reason: "clientState mismatch or no resource id" });
       context.warn(`rejected ${rejected} notification(s)`);
     }
-    if (accepted.length) await d.queue.send(accepted.map((messageId) => ({ messageId })));
+    if (accepted.length) {
+      await d.queue.send(accepted.map((messageId) => ({ messageId })));
+      await d.state.setSync(HEALTH_KEYS.lastNotification, d.now().toISOString());
+    }
     return { status: accepted.length || !items.length ? 202 : 403 };
   };
 }
@@ -152,6 +156,7 @@ export function mailSweep(deps: () => AppDeps) {
     } catch (e) {
       failed = e; // the reconciler still runs: it does not depend on the delta link
     }
+    await d.state.setSync(HEALTH_KEYS.lastSweep, d.now().toISOString());
     const c = await reconcileIntake(d, d.timing.reconcileAfterMs);
     context.log(`mail-reconcile: ${c.requeued} queued again (${c.fromInbox} in the Inbox, ${c.unfinished} unfinished, ${c.poisonRetried} poisoned retried), ${c.poisonLeft} left poisoned`);
     if (failed) throw failed;
@@ -196,11 +201,35 @@ export async function keepSubscription(d: AppDeps, force = false): Promise<{ act
   return { action: "created", ...s };
 }
 
+/** Hourly: keeps the subscription; then tells the partnership lead (once a day) if intake needs them. */
 export function mailSubscription(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const r = await keepSubscription(deps());
-    context.log(`mail-subscription: ${r.action}, expires ${r.expiresAt}`);
+    const d = deps();
+    let failed: unknown;
+    try {
+      const r = await keepSubscription(d);
+      context.log(`mail-subscription: ${r.action}, expires ${r.expiresAt}`);
+    } catch (e) {
+      failed = e;
+    }
+    const alerted = await alertLead(d);
+    if (alerted) context.log(`mail-health: the partnership lead was told (${alerted})`);
+    if (failed) throw failed;
   };
+}
+
+/** The health report's alerts to the partnership lead, by Teams when the bot knows their chat and by email, once a day. */
+export async function alertLead(d: AppDeps): Promise<string | null> {
+  const report = await d.health();
+  if (!report.alerts.length) return null;
+  const lead = d.partnership.partnershipLead.email;
+  const key = `health-alert|${d.now().toISOString().slice(0, 10)}|${sha(report.alerts.map((a) => a.slice(0, 30)).join("|")).slice(0, 16)}`;
+  if (await d.state.getSync(key)) return null;
+  const text = describeHealth(report);
+  await d.notify(lead, text).catch((e: Error) => d.log.warn("mail-health.teams-failed", { reason: e.message.slice(0, 80) }));
+  await d.mailer.send({ to: [lead], subject: `Cluster Desk: mailbox intake needs attention`, body: text.replace(/\*\*/g, ""), marker: `cd-${key}` });
+  await d.state.setSync(key, d.now().toISOString());
+  return `${report.alerts.length} alert(s)`;
 }
 
 /** POST /api/notifications/lifecycle: reauthorize, recreate, or sweep for missed mail. */

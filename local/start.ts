@@ -73,6 +73,8 @@ const getDeps = () => (deps ??= buildDeps(settings, partnership, consoleLogger(v
 const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, port: port("HOST_PORT", 7071), log: verbose });
 settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
 settings.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
+// For `npx cluster-desk health` (and other commands that read app settings) on this machine.
+writeFileSync(join(dataDir, "app-settings.json"), JSON.stringify({ ...settings, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS ?? "" }, null, 2), { mode: 0o600 });
 
 const d = getDeps();
 const provisioned = await d.site.provision();

@@ -288,6 +288,16 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     await this.site.client.api(`${await this.base("Cases")}/${itemId}/fields`).patch({ Status: s });
   }
 
+  async intakeSince(since: string): Promise<{ outcome: string; receiptSeconds: number | null }[]> {
+    const rows = await allItems(this.site.client, await this.base("Audit"), `fields/At ge ${q(since)}`);
+    return rows
+      .filter((r) => r.fields?.Title === "intake")
+      .map((r) => {
+        const m = /\breceipt (\d{1,7})s\b/.exec(String(r.fields.Detail ?? ""));
+        return { outcome: String(r.fields.Outcome ?? ""), receiptSeconds: m ? Number(m[1]) : null };
+      });
+  }
+
   async audited(key: string): Promise<boolean> {
     const r = await this.site.client.api(`${await this.base("Audit")}?$select=id&$filter=${encodeURIComponent(`fields/AuditKey eq ${q(key)}`)}`).get();
     return r.value.length > 0;

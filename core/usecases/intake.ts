@@ -265,7 +265,15 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
       outcome: st.duplicateOf ? "duplicate" : decision.outcome,
       at: deps.now().toISOString(),
       actor: "cluster-desk",
-      detail: [st.duplicateOf ? `duplicate of ${st.duplicateOf}` : "", ...(decision.assessment?.subject.problems.map((x) => x.code) ?? []), ...decision.attachmentProblems.map((x) => `attachment-${x.problem}`)].filter(Boolean).join(", "),
+      detail: [
+        st.duplicateOf ? `duplicate of ${st.duplicateOf}` : "",
+        ...(decision.assessment?.subject.problems.map((x) => x.code) ?? []),
+        ...decision.attachmentProblems.map((x) => `attachment-${x.problem}`),
+        // Seconds from the email's arrival to its receipt (the health report's p95).
+        `receipt ${Math.max(0, Math.round((deps.now().getTime() - facts.receivedAt.getTime()) / 1000))}s`,
+      ]
+        .filter(Boolean)
+        .join(", "),
     };
     const step: FinishStep = { messageId: facts.id, audit, ...(folderId ? { folderId } : {}), ...(reply ? { reply } : {}), ...(st.supersedes && !finished.has("supersede") ? { supersede: st.supersedes } : {}) };
     try {

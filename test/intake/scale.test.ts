@@ -7,7 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import azureFunctions from "@azure/functions";
 import { QueueClient } from "@azure/storage-queue";
-import { mailIntake } from "../../functions/mail.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { alertLead, keepSubscription, mailIntake } from "../../functions/mail.js";
+import { run } from "../../cli/main.js";
 import { processMessage } from "../../core/usecases/intake.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
@@ -79,5 +83,43 @@ describe("no duplicate work", () => {
     expect(mine[0]!.fields.ResubmissionOf).toMatch(/^U-2023-\d{4}$/);
     const first = await s.deps.cases.byRef(mine[0]!.fields.ResubmissionOf!);
     expect(first?.fields.Status).toBe("Superseded");
+  });
+});
+
+describe("mailbox health for the partnership lead", () => {
+  it("reports the subscription, last notification and sweep, queues, today's forms and receipt p95; alerts the lead once a day", async () => {
+    await keepSubscription(s.deps);
+    await s.send({ from: "senco@healthy.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    await s.host.runTimer("mailSweep");
+    let r = await s.deps.health();
+    expect(r.subscription?.hoursLeft).toBeGreaterThan(24);
+    expect(r.lastNotification).not.toBeNull();
+    expect(r.lastSweep).not.toBeNull();
+    expect(r).toMatchObject({ queue: 0, poison: 0, alerts: [] });
+    expect(r.today.accepted).toBeGreaterThanOrEqual(1);
+    expect(r.receiptP95Seconds).toBeGreaterThanOrEqual(0);
+    expect(await alertLead(s.deps)).toBeNull();
+
+    // A poisoned email: an alert, to the lead by email (and Teams when their chat is known), once.
+    await new QueueClient(s.azurite.connectionString, "mail-intake-poison").sendMessage(Buffer.from(JSON.stringify({ messageId: "gone" })).toString("base64"));
+    r = await s.deps.health();
+    expect(r.poison).toBe(1);
+    expect(r.alerts.join(" ")).toMatch(/1 email\(s\) failed every retry/);
+    expect(await alertLead(s.deps)).toBe("1 alert(s)");
+    expect(await alertLead(s.deps)).toBeNull();
+    const lead = s.deps.partnership.partnershipLead.email;
+    const sent = (await s.deps.graph.api(`/users/${s.deps.partnership.intake.mailbox}/mailFolders/sentitems/messages`).select("subject,toRecipients").top(50).get()).value;
+    expect(sent.filter((m: any) => m.subject === "Cluster Desk: mailbox intake needs attention" && m.toRecipients[0].emailAddress.address === lead)).toHaveLength(1);
+
+    // The CLI shows the same, from npm start's settings file; --retry-poisoned runs the reconciler.
+    const dir = mkdtempSync(join(tmpdir(), "cluster-desk-health-"));
+    writeFileSync(join(dir, "app-settings.json"), JSON.stringify({ ...s.env, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS }));
+    const out: string[] = [];
+    const code = await run(["health", "--settings", join(dir, "app-settings.json"), "--retry-poisoned"], { out: (t) => out.push(t), err: (t) => out.push(t) });
+    const printed = JSON.parse(out.join("\n"));
+    expect(printed.retried).toMatchObject({ poisonRetried: 1 });
+    expect(printed.poison).toBe(0);
+    expect(code).toBe(printed.alerts.length ? 1 : 0);
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * The mailbox's health, for the partnership lead (`health` in Teams, `npx cluster-desk health`):
+ * the change-notification subscription's expiry, when the last notification and the last sweep
+ * came, the intake and poison queues, today's forms by outcome, and how long schools waited for
+ * their receipt (95th percentile over the last day). Alerts when the subscription is within a
+ * day of expiry or the poison queue is not empty.
+ */
+import type { KeyValuePort } from "../ports.js";
+import { toLocal, fromLocal } from "../time.js";
+
+export const HEALTH_KEYS = { lastNotification: "health|last-notification", lastSweep: "health|last-sweep", subscription: "mail-subscription" } as const;
+
+export interface HealthDeps {
+  kv: Pick<KeyValuePort, "getSync">;
+  queueDepth: () => Promise<number>;
+  poisonDepth: () => Promise<number>;
+  /** Intake audit rows written since `since` (ISO): outcome and the seconds from arrival to receipt. */
+  intakeSince: (since: string) => Promise<{ outcome: string; receiptSeconds: number | null }[]>;
+  now: () => Date;
+}
+
+export interface HealthReport {
+  subscription: { expiresAt: string; hoursLeft: number } | null;
+  lastNotification: string | null;
+  lastSweep: string | null;
+  queue: number;
+  poison: number;
+  /** Forms since midnight in London, by outcome. */
+  today: Record<string, number>;
+  /** Seconds from an email's arrival to its receipt, 95th percentile, over the last 24 hours. */
+  receiptP95Seconds: number | null;
+  alerts: string[];
+}
+
+export async function mailboxHealth(d: HealthDeps): Promise<HealthReport> {
+  const now = d.now();
+  const sub = await d.kv.getSync(HEALTH_KEYS.subscription);
+  const s = sub ? (JSON.parse(sub) as { expiresAt: string }) : null;
+  const midnight = fromLocal(toLocal(now).date, "00:00").toISOString();
+  const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
+  const rows = await d.intakeSince(midnight < dayAgo ? midnight : dayAgo);
+  const today: Record<string, number> = {};
+  const waits: number[] = [];
+  for (const r of rows) {
+    today[r.outcome] = (today[r.outcome] ?? 0) + 1;
+    if (r.receiptSeconds !== null) waits.push(r.receiptSeconds);
+  }
+  waits.sort((a, b) => a - b);
+  const report: HealthReport = {
+    subscription: s ? { expiresAt: s.expiresAt, hoursLeft: Math.round((Date.parse(s.expiresAt) - now.getTime()) / 3_600_000) } : null,
+    lastNotification: await d.kv.getSync(HEALTH_KEYS.lastNotification),
+    lastSweep: await d.kv.getSync(HEALTH_KEYS.lastSweep),
+    queue: await d.queueDepth(),
+    poison: await d.poisonDepth(),
+    today,
+    receiptP95Seconds: waits.length ? waits[Math.min(waits.length - 1, Math.ceil(0.95 * waits.length) - 1)]! : null,
+    alerts: [],
+  };
+  if (!report.subscription) report.alerts.push("There is no mail subscription: new forms are found only by the 15-minute sweep.");
+  else if (report.subscription.hoursLeft < 24) report.alerts.push(`The mail subscription expires in ${report.subscription.hoursLeft} hours (${report.subscription.expiresAt}); the hourly renewal has not worked.`);
+  if (report.poison > 0) report.alerts.push(`${report.poison} email(s) failed every retry (the poison queue); the reconciler retries them, or retry them now.`);
+  return report;
+}
+
+/** The report as a few lines of text (Teams, the CLI's summary). */
+export function describeHealth(r: HealthReport): string {
+  const outcomes = Object.entries(r.today).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  return [
+    r.alerts.length ? `**Needs attention:** ${r.alerts.join(" ")}` : "Mailbox intake is healthy.",
+    `Subscription: ${r.subscription ? `expires ${r.subscription.expiresAt} (${r.subscription.hoursLeft} h)` : "none"}.`,
+    `Last notification: ${r.lastNotification ?? "never"}; last sweep: ${r.lastSweep ?? "never"}.`,
+    `Queue: ${r.queue} waiting, ${r.poison} poisoned.`,
+    `Forms today: ${outcomes}. Receipt within ${r.receiptP95Seconds ?? "-"} s for 95% of emails over the last day.`,
+  ].join("\n\n");
+}
