@@ -155,7 +155,16 @@ export async function batchGet(client: Client, requests: { id: string; url: stri
     const again: typeof pending = [];
     let wait = 0;
     for (const resp of r.responses) {
-      if (resp.status === 200) out[resp.id] = resp.body.value;
+      if (resp.status === 200) {
+        // Rarely more than a page: read the rest (one call per page) rather than miss a match.
+        const items = [...resp.body.value];
+        for (let next = resp.body["@odata.nextLink"]; next; ) {
+          const page = await client.api(next).get();
+          items.push(...page.value);
+          next = page["@odata.nextLink"];
+        }
+        out[resp.id] = items;
+      }
       else if (RETRYABLE.has(resp.status) && attempt < attempts) {
         again.push(pending.find((x) => x.id === resp.id)!);
         wait = Math.max(wait, parseRetryAfter(Object.entries(resp.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1] as string | undefined));
@@ -217,20 +226,22 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
    */
   async lookups(internetMessageId: string, fingerprint: string, sender: string, since: { duplicate?: string; fix?: string } = {}): Promise<CaseLookups> {
     const base = await this.base("Cases");
-    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail)&$top=200";
+    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail,InternetMessageId)&$top=200";
     const after = (iso?: string) => (iso ? ` and fields/ReceivedAt ge ${q(iso)}` : "");
     const url = (filter: string) => `${base}?${sel}&$filter=${odataFilter(filter)}`;
+    // Two items, not four: the same message has the same fingerprint (so its case, if any, is
+    // among the fingerprint's matches), and a sender's cases within the window are few.
     const by = await batchGet(this.site.client, [
-      { id: "msg", url: url(`fields/InternetMessageId eq ${q(internetMessageId)}`) },
       { id: "fp", url: url(`fields/Fingerprint eq ${q(fingerprint)}${after(since.duplicate)}`) },
-      { id: "na", url: url(`fields/SenderEmail eq ${q(sender)} and fields/Status eq 'Needs attention'${after(since.fix)}`) },
-      { id: "rej", url: url(`fields/SenderEmail eq ${q(sender)} and fields/Status eq 'Rejected'${after(since.fix)}`) },
+      { id: "sender", url: url(`fields/SenderEmail eq ${q(sender)}${after(since.fix)}`) },
     ]);
     const newest = (xs: CaseRecord[]) => xs.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+    const mine = (i: any) => i.fields?.InternetMessageId === internetMessageId;
+    const own = by.fp!.find(mine) ?? by.sender!.find(mine);
     return {
-      byMessage: by.msg![0] ? record(by.msg![0]) : null,
-      byFingerprint: newest(by.fp!.map(record))[0] ?? null,
-      needingFixFromSender: newest([...by.na!, ...by.rej!].map(record)),
+      byMessage: own ? record(own) : null,
+      byFingerprint: newest(by.fp!.filter((i) => !mine(i)).map(record))[0] ?? null,
+      needingFixFromSender: newest(by.sender!.map(record).filter((c) => c.status === "Needs attention" || c.status === "Rejected")),
     };
   }
 
@@ -242,7 +253,7 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     } catch (e) {
       if (status(e) !== 409) throw e;
       // Another worker logged this message first: use its case. Otherwise the reference is taken.
-      const existing = await this.lookups(fields.InternetMessageId, "-", "-");
+      const existing = await this.lookups(fields.InternetMessageId, fields.Fingerprint, fields.SenderEmail);
       if (!existing.byMessage) throw new ReferenceTakenError(fields.Title);
       return existing.byMessage;
     }
