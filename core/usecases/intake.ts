@@ -163,13 +163,20 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
   // it wrote does). Then every side effect is checked for before it is repeated.
   let resumed = st.stage !== "new";
   // A mail loop stops at the partnership's replies per sender per hour: a reply is reserved
-  // (an atomic count in storage) when the email is first decided; past the limit it is filed
-  // without one. A resumed email keeps the decision it was given then.
+  // (an atomic count in storage) once per email, when it is first decided (a retry reuses the
+  // reservation); past the limit the email is filed without one. A resumed email keeps the
+  // decision it was given then.
   let history: SenderHistory | undefined;
   if (st.stage === "new") {
     if (decideMail(p, facts).reply) {
-      const hourKey = `replies|${sha(facts.from.address.trim().toLowerCase()).slice(0, 32)}|${deps.now().toISOString().slice(0, 13)}`;
-      history = { repliesThisHour: Number(await state.updateSync(hourKey, (n) => String(Number(n ?? 0) + 1))) - 1 };
+      const reservedKey = `reply-reserved|${shortKey}`;
+      const reserved = await state.getSync(reservedKey);
+      if (reserved !== null) history = { repliesThisHour: Number(reserved) };
+      else {
+        const hourKey = `replies|${sha(facts.from.address.trim().toLowerCase()).slice(0, 32)}|${deps.now().toISOString().slice(0, 13)}`;
+        history = { repliesThisHour: Number(await state.updateSync(hourKey, (n) => String(Number(n ?? 0) + 1))) - 1 };
+        await state.setSync(reservedKey, String(history.repliesThisHour));
+      }
     }
   } else if (st.replyLimited) history = { repliesThisHour: Number.POSITIVE_INFINITY };
   const decision = decideMail(p, facts, history);
