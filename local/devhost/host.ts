@@ -202,7 +202,7 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
 
   let stopped = false;
   const sleepers = new Set<() => void>();
-  /** A pause that close() cuts short. */
+  /** A pause that close(), or a message queued in this process, cuts short. */
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       const wake = () => {
@@ -217,9 +217,8 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
   // finishes (not a batch at a time). An idle worker sleeps until something is queued in this
   // process (a notification, a re-queue) or pollMs passes (messages queued with a delay, or by
   // another process), as Azure's host polls with back-off up to host.json's maxPollingInterval.
-  const idle = new Set<() => void>();
   const wakeAll = (queueName: string) => {
-    if (queues.some((q) => q.queueName === queueName)) [...idle].forEach((wake) => wake());
+    if (queues.some((q) => q.queueName === queueName)) [...sleepers].forEach((wake) => wake());
   };
   queueSignal.on("sent", wakeAll);
   const pollers = (opts.autoRun === false ? [] : queues).flatMap((def) =>
@@ -229,19 +228,7 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
           if (!stopped) log(`[${def.name}] poll error: ${(e as Error).message}`);
           return 0;
         });
-        if (!n && !stopped) {
-          await new Promise<void>((resolve) => {
-            const wake = () => {
-              idle.delete(wake);
-              sleepers.delete(wake);
-              clearTimeout(t);
-              resolve();
-            };
-            const t = setTimeout(wake, opts.pollMs ?? fromHostJson.maxPollingIntervalSeconds * 1000);
-            idle.add(wake);
-            sleepers.add(wake);
-          });
-        }
+        if (!n && !stopped) await pause(opts.pollMs ?? fromHostJson.maxPollingIntervalSeconds * 1000);
       }
     }),
   );
