@@ -8,10 +8,9 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import { PartlyFinishedError, type FinishStep } from "../core/ports.js";
 import { MARKER_HEADER } from "./mailbox.js";
 import type { SharePointSite } from "./sharepoint.js";
-import { MAX_INLINE_WAIT_SECONDS, parseRetryAfter, RetryLaterError } from "./graph.js";
+import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
 
 const IMMUTABLE = 'IdType="ImmutableId"';
-const RETRYABLE = new Set([429, 503, 504]);
 
 interface BatchRequest {
   id: string;
@@ -55,10 +54,10 @@ export class GraphIntakeFinisher {
 
     let pending = all;
     for (let attempt = 1; pending.length; attempt++) {
-      const done = new Set(all.map((r) => r.id).filter((id) => !pending.some((p) => p.id === id)));
+      const finishedBefore = new Set(all.map((r) => r.id).filter((id) => !pending.some((p) => p.id === id)));
       // A request whose dependency finished in an earlier round no longer waits for it.
       const requests = pending.map(({ dependsOn, ...r }) => {
-        const waitFor = dependsOn?.filter((d) => !done.has(d));
+        const waitFor = dependsOn?.filter((d) => !finishedBefore.has(d));
         return waitFor?.length ? { ...r, dependsOn: waitFor } : r;
       });
       const res = (await this.client.api("/$batch").post({ requests })) as { responses: { id: string; status: number; headers?: Record<string, string>; body?: { error?: { code?: string } } }[] };
@@ -67,9 +66,9 @@ export class GraphIntakeFinisher {
       for (const r of res.responses) {
         const ok = (r.status >= 200 && r.status < 300) || (r.id === "audit" && r.status === 409);
         if (ok) continue;
-        if ((RETRYABLE.has(r.status) || r.status === 424) && attempt < this.attempts) {
+        if ((RETRY_LATER.has(r.status) || r.status === 424) && attempt < this.attempts) {
           again.push(pending.find((p) => p.id === r.id)!);
-          if (r.status !== 424) wait = Math.max(wait, parseRetryAfter(Object.entries(r.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1]));
+          if (r.status !== 424) wait = Math.max(wait, batchItemRetryAfter(r.headers));
           continue;
         }
         const err = new Error(`intake batch step ${r.id} failed with ${r.status}${r.body?.error?.code ? ` (${r.body.error.code})` : ""}`) as Error & { statusCode: number };

@@ -67,6 +67,12 @@ export function parseRetryAfter(value: string | null | undefined, otherwise = 1)
   return Number.isFinite(at) ? Math.max(0, Math.ceil((at - Date.now()) / 1000)) : otherwise;
 }
 
+/** The Retry-After of one response inside a `$batch` (its headers are a plain object there). */
+export function batchItemRetryAfter(headers: Record<string, unknown> | undefined): number {
+  const value = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
+  return parseRetryAfter(value === undefined ? undefined : String(value));
+}
+
 /**
  * When an error means "try again later" (429, 503, 504, from the client or from a batch item):
  * how many seconds to wait; null for any other error.

@@ -1,6 +1,6 @@
 /** The SharePoint lists: schema, idempotent provisioning, and the case register. */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { MAX_INLINE_WAIT_SECONDS, parseRetryAfter, RetryLaterError } from "./graph.js";
+import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
 import type { VoteStorePort } from "../core/ports.js";
 import { CASE_STATUSES, ReferenceTakenError, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus, type CaseStorePort, type StoredCase } from "../core/ports.js";
 
@@ -141,7 +141,6 @@ export class SharePointSite {
   }
 }
 
-const RETRYABLE = new Set([429, 503, 504]);
 
 /**
  * GETs in one $batch. Graph throttles items inside a batch one by one (the batch itself is 200),
@@ -165,9 +164,9 @@ export async function batchGet(client: Client, requests: { id: string; url: stri
         }
         out[resp.id] = items;
       }
-      else if (RETRYABLE.has(resp.status) && attempt < attempts) {
+      else if (RETRY_LATER.has(resp.status) && attempt < attempts) {
         again.push(pending.find((x) => x.id === resp.id)!);
-        wait = Math.max(wait, parseRetryAfter(Object.entries(resp.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1] as string | undefined));
+        wait = Math.max(wait, batchItemRetryAfter(resp.headers));
       } else {
         const err = new Error(`batch request ${resp.id} failed with ${resp.status}`) as Error & { statusCode: number };
         err.statusCode = resp.status;
