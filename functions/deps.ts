@@ -20,10 +20,10 @@ import { settingsFromEnv, type Settings } from "./settings.js";
 import { refKey, triageCardKey } from "../bot/keys.js";
 import { botSettingsFromEnv } from "../bot/settings.js";
 import type { BotRuntime } from "../bot/runtime.js";
+import { triageCardData } from "../core/triage.js";
 
 /** What the functions use of the bot (loaded on first use). */
 export type BotPort = Pick<BotRuntime, "handle" | "postCard" | "postText">;
-import { triageCardData } from "../core/triage.js";
 
 export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   bot: BotPort;

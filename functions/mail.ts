@@ -145,21 +145,34 @@ export async function sweepInbox(d: AppDeps): Promise<{ enqueued: number; resync
   throw new Error("mail sweep could not resync");
 }
 
+/** Runs `first`, then `then` whatever happened to `first`; then `first`'s failure, if any, goes up. */
+async function thenEvenIfFailed(first: () => Promise<void>, then: () => Promise<void>): Promise<void> {
+  let failed: { error: unknown } | undefined;
+  try {
+    await first();
+  } catch (error) {
+    failed = { error };
+  }
+  await then();
+  if (failed) throw failed.error;
+}
+
 /** Every 15 minutes: the delta sweep (missed notifications), then the reconciler (anything unfinished). */
 export function mailSweep(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const d = deps();
-    let failed: unknown;
-    try {
-      const r = await sweepInbox(d);
-      context.log(`mail-sweep: enqueued ${r.enqueued}${r.resynced ? " after a full resync" : ""}`);
-    } catch (e) {
-      failed = e; // the reconciler still runs: it does not depend on the delta link
-    }
-    await d.state.setSync(HEALTH_KEYS.lastSweep, d.now().toISOString());
-    const c = await reconcileIntake(d, d.timing.reconcileAfterMs);
-    context.log(`mail-reconcile: ${c.requeued} queued again (${c.fromInbox} in the Inbox, ${c.unfinished} unfinished, ${c.poisonRetried} poisoned retried), ${c.poisonLeft} left poisoned`);
-    if (failed) throw failed;
+    // The reconciler runs even when the sweep fails: it does not depend on the delta link.
+    await thenEvenIfFailed(
+      async () => {
+        const r = await sweepInbox(d);
+        context.log(`mail-sweep: enqueued ${r.enqueued}${r.resynced ? " after a full resync" : ""}`);
+      },
+      async () => {
+        await d.state.setSync(HEALTH_KEYS.lastSweep, d.now().toISOString());
+        const c = await reconcileIntake(d, d.timing.reconcileAfterMs);
+        context.log(`mail-reconcile: ${c.requeued} queued again (${c.fromInbox} in the Inbox, ${c.unfinished} unfinished, ${c.poisonRetried} poisoned retried), ${c.poisonLeft} left poisoned`);
+      },
+    );
   };
 }
 
@@ -205,16 +218,17 @@ export async function keepSubscription(d: AppDeps, force = false): Promise<{ act
 export function mailSubscription(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const d = deps();
-    let failed: unknown;
-    try {
-      const r = await keepSubscription(d);
-      context.log(`mail-subscription: ${r.action}, expires ${r.expiresAt}`);
-    } catch (e) {
-      failed = e;
-    }
-    const alerted = await alertLead(d);
-    if (alerted) context.log(`mail-health: the partnership lead was told (${alerted})`);
-    if (failed) throw failed;
+    // The lead is told even when the renewal fails (that is when they most need to know).
+    await thenEvenIfFailed(
+      async () => {
+        const r = await keepSubscription(d);
+        context.log(`mail-subscription: ${r.action}, expires ${r.expiresAt}`);
+      },
+      async () => {
+        const alerted = await alertLead(d);
+        if (alerted) context.log(`mail-health: the partnership lead was told (${alerted})`);
+      },
+    );
   };
 }
 

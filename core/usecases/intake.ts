@@ -166,9 +166,10 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
   // (an atomic count in storage) once per email, when it is first decided (a retry reuses the
   // reservation); past the limit the email is filed without one. A resumed email keeps the
   // decision it was given then.
+  let decision = decideMail(p, facts);
   let history: SenderHistory | undefined;
   if (st.stage === "new") {
-    if (decideMail(p, facts).reply) {
+    if (decision.reply) {
       const reservedKey = `reply-reserved|${shortKey}`;
       const reserved = await state.getSync(reservedKey);
       if (reserved !== null) history = { repliesThisHour: Number(reserved) };
@@ -179,8 +180,9 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
       }
     }
   } else if (st.replyLimited) history = { repliesThisHour: Number.POSITIVE_INFINITY };
-  const decision = decideMail(p, facts, history);
   const replyLimited = Boolean(history && history.repliesThisHour >= p.intake.maxRepliesPerSenderPerHour);
+  // Only a sender past the limit changes the decision (to "filed without a reply").
+  if (replyLimited) decision = decideMail(p, facts, history);
   const save = async (next: Partial<IntakeState>) => {
     st = { ...st, ...next, messageId: facts.id, outcome: decision.outcome, ...(replyLimited ? { replyLimited } : {}), updatedAt: deps.now().toISOString() };
     await state.saveIntake(key, st);
