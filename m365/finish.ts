@@ -1,6 +1,8 @@
 /**
  * Intake's last step in one Graph `$batch`: reply to the school, file the message (after the
- * reply), mark a corrected case Superseded, and write the audit row (after the filing). Items
+ * reply), mark a corrected case Superseded, and write the audit row. The audit row waits for
+ * nothing: it is what tells a resumed worker that the triage card (posted just before this step)
+ * went, so it is written as soon after the card as it can be. Items
  * Graph throttles inside the batch are sent again after their Retry-After; a step whose
  * dependency failed (424) goes again with it. A 409 on the audit row means it was written before.
  */
@@ -49,7 +51,6 @@ export class GraphIntakeFinisher {
       url: `/sites/${site}/lists/Audit/items`,
       headers: { "Content-Type": "application/json" },
       body: { fields: { Title: a.event, AuditKey: a.key, CaseRef: a.caseRef ?? "", Outcome: a.outcome, At: a.at, Actor: a.actor, Detail: a.detail } },
-      ...(step.folderId ? { dependsOn: ["move"] } : {}),
     });
 
     let pending = all;
