@@ -19,7 +19,7 @@ import { meetingsOf } from "../core/schedule.js";
 
 export interface BotDeps extends AckDeps {
   votes?: VoteStorePort;
-  audit?: (row: AuditRow) => Promise<void>;
+  audit?: (row: AuditRow) => Promise<unknown>;
   /** The mailbox's health (the `health` command, for the partnership lead). */
   health?: () => Promise<HealthReport>;
   /** Runs the reconciler now (`health retry`): poisoned and stuck emails are queued again. */

@@ -65,7 +65,12 @@ export interface CaseRecord {
   stored?: StoredCase;
 }
 
-/** Intake's last step: everything after the case and the card, safe to repeat. */
+/** What intake's last step found: whether its audit row was written by an earlier attempt. */
+export interface FinishResult {
+  auditExisted: boolean;
+}
+
+/** Intake's last step: everything after the case, safe to repeat. */
 export interface FinishStep {
   messageId: string;
   /** The reply to send (absent: no reply, or it was sent already). */
@@ -122,9 +127,8 @@ export interface CaseRegisterPort {
   /** Creates the case; if one already exists for the message, returns that one; ReferenceTakenError if its Title is another case's. */
   create(fields: CaseFields): Promise<CaseRecord>;
   setStatus(itemId: string, status: CaseStatus): Promise<void>;
-  audit(row: AuditRow): Promise<void>;
-  /** Whether the audit row with this key was written. */
-  audited(key: string): Promise<boolean>;
+  /** Writes the row; false when a row with its key was there already. */
+  audit(row: AuditRow): Promise<boolean>;
   /** Intake audit rows since `since` (ISO): outcome, and seconds from arrival to receipt when recorded. */
   intakeSince(since: string): Promise<{ outcome: string; receiptSeconds: number | null }[]>;
 }

@@ -1,13 +1,13 @@
 /**
  * Intake's last step in one Graph `$batch`: reply to the school, file the message (after the
  * reply), mark a corrected case Superseded, and write the audit row. The audit row waits for
- * nothing: it is what tells a resumed worker that the triage card (posted just before this step)
- * went, so it is written as soon after the card as it can be. Items
+ * nothing; a 409 on it means an earlier attempt wrote it (said in the result: intake then does not
+ * post the triage card again). Items
  * Graph throttles inside the batch are sent again after their Retry-After; a step whose
  * dependency failed (424) goes again with it. A 409 on the audit row means it was written before.
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { PartlyFinishedError, type FinishStep } from "../core/ports.js";
+import { PartlyFinishedError, type FinishResult, type FinishStep } from "../core/ports.js";
 import { MARKER_HEADER } from "./mailbox.js";
 import type { SharePointSite } from "./sharepoint.js";
 import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
@@ -34,7 +34,7 @@ export class GraphIntakeFinisher {
     this.user = `/users/${encodeURIComponent(mailbox)}`;
   }
 
-  async finish(step: FinishStep): Promise<void> {
+  async finish(step: FinishStep): Promise<FinishResult> {
     const site = await this.site.id();
     const msg = `${this.user}/messages/${encodeURIComponent(step.messageId)}`;
     const json = { "Content-Type": "application/json", Prefer: IMMUTABLE };
@@ -53,6 +53,7 @@ export class GraphIntakeFinisher {
       body: { fields: { Title: a.event, AuditKey: a.key, CaseRef: a.caseRef ?? "", Outcome: a.outcome, At: a.at, Actor: a.actor, Detail: a.detail } },
     });
 
+    let auditExisted = false;
     let pending = all;
     for (let attempt = 1; pending.length; attempt++) {
       const finishedBefore = new Set(all.map((r) => r.id).filter((id) => !pending.some((p) => p.id === id)));
@@ -65,6 +66,7 @@ export class GraphIntakeFinisher {
       const again: BatchRequest[] = [];
       let wait = 0;
       for (const r of res.responses) {
+        if (r.id === "audit" && r.status === 409) auditExisted = true;
         const ok = (r.status >= 200 && r.status < 300) || (r.id === "audit" && r.status === 409);
         if (ok) continue;
         if ((RETRY_LATER.has(r.status) || r.status === 424) && attempt < this.attempts) {
@@ -83,5 +85,6 @@ export class GraphIntakeFinisher {
       if (again.length && wait) await new Promise((res2) => setTimeout(res2, wait * 1000));
       pending = all.filter((r) => again.some((x) => x.id === r.id));
     }
+    return { auditExisted };
   }
 }

@@ -308,18 +308,15 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
       });
   }
 
-  async audited(key: string): Promise<boolean> {
-    const r = await this.site.client.api(`${await this.base("Audit")}?$select=id&$filter=${encodeURIComponent(`fields/AuditKey eq ${q(key)}`)}`).get();
-    return r.value.length > 0;
-  }
-
-  async audit(row: AuditRow): Promise<void> {
+  async audit(row: AuditRow): Promise<boolean> {
     try {
       await this.site.client.api(await this.base("Audit")).post({
         fields: { Title: row.event, AuditKey: row.key, CaseRef: row.caseRef ?? "", Outcome: row.outcome, At: row.at, Actor: row.actor, Detail: row.detail },
       });
+      return true;
     } catch (e) {
       if (status(e) !== 409) throw e; // written before a crash: nothing to do
+      return false;
     }
   }
 }

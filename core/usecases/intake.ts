@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
 import { decideMail, type MailDecision, type MessageFacts, type SenderHistory } from "../mailRules.js";
-import { PartlyFinishedError, ReferenceTakenError, type AuditRow, type FinishStep, type StoredCase, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type KeyValuePort, type Logger, type MailboxPort, type StatePort } from "../ports.js";
+import { PartlyFinishedError, ReferenceTakenError, type AuditRow, type FinishResult, type FinishStep, type StoredCase, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type KeyValuePort, type Logger, type MailboxPort, type StatePort } from "../ports.js";
 import { composeReply } from "../replies.js";
 import { normaliseName } from "../config.js";
 import { cleanSubject } from "../subject.js";
@@ -26,7 +26,7 @@ export interface IntakeDeps {
    */
   announce?: (caseRef: string, leadEmail: string | null, stored: StoredCase | null) => Promise<void>;
   /** Reply, file, supersede and audit in one round trip; without it, one call each. */
-  finish?: (step: FinishStep) => Promise<void>;
+  finish?: (step: FinishStep) => Promise<FinishResult>;
 }
 
 export interface IntakeResult {
@@ -81,11 +81,11 @@ export function caseRef(cluster: number | null, year: string, n: number): string
 }
 
 /** The last step without a batch: one call each, in the order a batch runs them. */
-export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPort, step: FinishStep): Promise<void> {
+export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPort, step: FinishStep): Promise<FinishResult> {
   if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker);
   if (step.folderId) await mailbox.move(step.messageId, step.folderId);
   if (step.supersede) await cases.setStatus(step.supersede, "Superseded");
-  await cases.audit(step.audit);
+  return { auditExisted: !(await cases.audit(step.audit)) };
 }
 
 function withinDays(iso: string, now: Date, days: number): boolean {
@@ -235,24 +235,13 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     log.info("intake.case", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
   }
 
-  // 2. The triage card to the SCL, from the case as created (no second read). "announcing" is
-  // saved first. The audit row (step 3) is written only after the card, so when resumed, an audit
-  // row means the card went already, even if storage lost the stage. A failure to post is logged
-  // (the case stands; the SCL's `cases` lists it). Older states ("replied", "filed") resume here.
-  const auditKey = `${key}:intake`;
-  const announcing = deps.announce && st.caseRef && !st.duplicateOf && decision.outcome !== "quarantined";
-  if (st.stage === "case-written" || st.stage === "replied" || st.stage === "filed") await save({ stage: announcing ? "announcing" : "announced" });
-  if (st.stage === "announcing") {
-    if (resumed && (await cases.audited(auditKey))) log.info("intake.card-already-posted", { caseRef: st.caseRef ?? null });
-    else await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? null, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) }));
-    await save({ stage: "announced" });
-  }
-
-  // 3. Reply (at most one: when resumed, Sent Items since the email arrived is checked first),
+  // 2. Reply (at most one: when resumed, Sent Items since the email arrived is checked first),
   // file the message in its outcome's folder, mark the case it corrects superseded, and write the
   // audit row (codes and references only; its key is unique): one round trip where the adapter
-  // can ($batch), each step safe to repeat.
-  if (st.stage === "announced") {
+  // can ($batch), each step safe to repeat. Older states ("replied", "filed") resume here.
+  const auditKey = `${key}:intake`;
+  const announcing = Boolean(deps.announce && st.caseRef && !st.duplicateOf && decision.outcome !== "quarantined");
+  if (st.stage === "case-written" || st.stage === "replied" || st.stage === "filed") {
     const finished = new Set(st.finished ?? []);
     let reply: FinishStep["reply"];
     if (decision.reply && !finished.has("reply")) {
@@ -285,8 +274,9 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
         .join(", "),
     };
     const step: FinishStep = { messageId: facts.id, audit, ...(folderId ? { folderId } : {}), ...(reply ? { reply } : {}), ...(st.supersedes && !finished.has("supersede") ? { supersede: st.supersedes } : {}) };
+    let auditWasThere: boolean;
     try {
-      await (deps.finish ? deps.finish(step) : finishOneByOne(mailbox, cases, step));
+      auditWasThere = (await (deps.finish ? deps.finish(step) : finishOneByOne(mailbox, cases, step))).auditExisted;
     } catch (e) {
       // Throttled part-way: remember what went through (a retry neither repeats it nor has to
       // look for it in Sent Items), then let the error go up (the email is queued again).
@@ -296,6 +286,20 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
       }
       throw e;
     }
+    // An audit row that was already there means an earlier attempt got this far, and then (its
+    // state lost with storage) may have posted the card: it is not posted again.
+    if (announcing && auditWasThere) log.info("intake.card-already-posted", { caseRef: st.caseRef ?? null });
+    await save({ stage: announcing && !auditWasThere ? "announcing" : "announced" });
+  }
+
+  // 3. The triage card to the SCL, straight after the step above (whose audit row is its durable
+  // mark), from the case as created (no second read). A failure to post is logged (the case
+  // stands; the SCL's `cases` lists it); the announcer records where the card went.
+  if (st.stage === "announcing") {
+    await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? null, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) }));
+    await save({ stage: "announced" });
+  }
+  if (st.stage === "announced") {
     await save({ stage: "done" });
     await state.setSync(doneKey(facts.id), "done");
   }
