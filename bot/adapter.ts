@@ -40,12 +40,25 @@ export class ConversationPacer {
   }
 }
 
+/**
+ * Runs `send` in the stored conversation. A failure inside it (Teams refused the post, the
+ * conversation is gone) is thrown to the caller, not handed to the adapter's turn-error handler,
+ * which would swallow it and leave the caller believing the post went.
+ */
 export async function postProactive(adapter: CloudAdapter, appId: string | null, refJson: string, pacer: ConversationPacer, send: (ctx: TurnContext) => Promise<void>): Promise<void> {
   const ref = JSON.parse(refJson) as ConversationReference;
   await pacer.wait(ref.conversation?.id ?? "?");
   for (let attempt = 0; ; attempt++) {
+    let failed: { error: unknown } | undefined;
     try {
-      await adapter.continueConversationAsync(appId ?? "", ref, send);
+      await adapter.continueConversationAsync(appId ?? "", ref, async (ctx) => {
+        try {
+          await send(ctx);
+        } catch (error) {
+          failed = { error };
+        }
+      });
+      if (failed) throw failed.error;
       return;
     } catch (e) {
       const code = (e as { statusCode?: number }).statusCode;
