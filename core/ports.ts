@@ -63,6 +63,8 @@ export interface CaseRecord {
   senderEmail: string;
   /** The whole case as the register returned it on create (what the triage card shows). */
   stored?: StoredCase;
+  /** The Teams message id of its triage card, once intake's last step has recorded it. */
+  triageCard?: string | null;
 }
 
 /** What intake's last step found: whether its audit row was written by an earlier attempt. */
@@ -79,6 +81,8 @@ export interface FinishStep {
   folderId?: string;
   /** The item id of the case this one corrects: it becomes Superseded. */
   supersede?: string;
+  /** The case's triage card went out: its Teams message id is recorded on the case (Cases.TriageCard). */
+  triageCard?: { itemId: string; activityId: string };
   audit: AuditRow;
 }
 
@@ -127,6 +131,10 @@ export interface CaseRegisterPort {
   /** Creates the case; if one already exists for the message, returns that one; ReferenceTakenError if its Title is another case's. */
   create(fields: CaseFields): Promise<CaseRecord>;
   setStatus(itemId: string, status: CaseStatus): Promise<void>;
+  /** Records on the case the Teams message id of its triage card. */
+  setTriageCard(itemId: string, activityId: string): Promise<void>;
+  /** What setTriageCard recorded (null: nothing). */
+  triageCard(itemId: string): Promise<string | null>;
   /** Writes the row; false when a row with its key was there already. */
   audit(row: AuditRow): Promise<boolean>;
   /** Intake audit rows since `since` (ISO): outcome, and seconds from arrival to receipt when recorded. */
@@ -134,8 +142,9 @@ export interface CaseRegisterPort {
 }
 
 /**
- * Where an email's intake has got to. "announcing" is saved before the triage card is posted and
- * "announced" after it, so a crash between them is the only moment a card can be posted twice.
+ * Where an email's intake has got to: "case-written", then "announcing" (saved before the triage
+ * card is posted) and "announced" (after), then the last step (reply, filing, audit, and the
+ * card's id on the case) and "done". "replied" and "filed" are older stages, resumed at the card.
  */
 export type IntakeStage = "new" | "case-written" | "replied" | "filed" | "announcing" | "announced" | "done";
 
@@ -151,6 +160,8 @@ export interface IntakeState {
   supersedes?: string | null;
   /** Parts of the last step that went through before it was interrupted (a throttle): not repeated. */
   finished?: ("reply" | "move" | "supersede")[];
+  /** The case's triage card went out (its Teams message id, or "" when it is not known). */
+  triageCard?: string | null;
   /** Filed without a reply: its sender had had the hour's replies. */
   replyLimited?: boolean;
   /** When the case this email duplicates was received (for the reply). */

@@ -88,24 +88,27 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   /**
    * After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot.
    * Once per case: where the card went is recorded straight after posting, and checked first.
+   * Resolves to the card's Teams message id ("" if none was given), or null when nothing was posted.
    */
-  const announce = async (caseRef: string, leadEmail: string | null, stored: StoredCase | null) => {
-    if (!leadEmail) return;
-    if (await state.getSync(triageCardKey(caseRef))) {
+  const announce = async (caseRef: string, leadEmail: string | null, stored: StoredCase | null): Promise<string | null> => {
+    if (!leadEmail) return null;
+    const posted = await state.getSync(triageCardKey(caseRef));
+    if (posted) {
       log.info("triage.already-posted", { caseRef });
-      return;
+      return (JSON.parse(posted) as { activityId?: string | null }).activityId ?? "";
     }
     const ref = await state.getSync(refKey(leadEmail));
     if (!ref) {
       log.info("triage.no-conversation", { caseRef });
-      return;
+      return null;
     }
     const c = stored ?? (await cases.byRef(caseRef));
-    if (!c) return;
+    if (!c) return null;
     const { triageCard } = await cards();
     const activityId = await bot.postCard(ref, triageCard(triageCardData(p, c, { now: now() })));
     await state.setSync(triageCardKey(caseRef), JSON.stringify({ ref, activityId: activityId ?? null }));
     log.info("triage.posted", { caseRef });
+    return activityId ?? "";
   };
   const notify = async (email: string, text: string) => {
     const ref = await state.getSync(refKey(email));

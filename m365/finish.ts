@@ -1,10 +1,9 @@
 /**
  * Intake's last step in one Graph `$batch`: reply to the school, file the message (after the
- * reply), mark a corrected case Superseded, and write the audit row. The audit row waits for
- * nothing; a 409 on it means an earlier attempt wrote it (said in the result: intake then does not
- * post the triage card again). Items
- * Graph throttles inside the batch are sent again after their Retry-After; a step whose
- * dependency failed (424) goes again with it. A 409 on the audit row means it was written before.
+ * reply), mark a corrected case Superseded, record the triage card's Teams message id on the case,
+ * and write the audit row. Items Graph throttles inside the batch are sent again after their
+ * Retry-After; a step whose dependency failed (424) goes again with it. A 409 on the audit row
+ * means an earlier attempt wrote it (said in the result).
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { PartlyFinishedError, type FinishResult, type FinishStep } from "../core/ports.js";
@@ -43,7 +42,9 @@ export class GraphIntakeFinisher {
       all.push({ id: "reply", method: "POST", url: `${msg}/reply`, headers: json, body: { message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: step.reply.marker }] }, comment: step.reply.text } });
     }
     if (step.folderId) all.push({ id: "move", method: "POST", url: `${msg}/move`, headers: json, body: { destinationId: step.folderId }, ...(step.reply ? { dependsOn: ["reply"] } : {}) });
-    if (step.supersede) all.push({ id: "supersede", method: "PATCH", url: `/sites/${site}/lists/Cases/items/${encodeURIComponent(step.supersede)}/fields`, headers: { "Content-Type": "application/json" }, body: { Status: "Superseded" } });
+    const caseFields = (itemId: string) => `/sites/${site}/lists/Cases/items/${encodeURIComponent(itemId)}/fields`;
+    if (step.supersede) all.push({ id: "supersede", method: "PATCH", url: caseFields(step.supersede), headers: { "Content-Type": "application/json" }, body: { Status: "Superseded" } });
+    if (step.triageCard) all.push({ id: "card", method: "PATCH", url: caseFields(step.triageCard.itemId), headers: { "Content-Type": "application/json" }, body: { TriageCard: step.triageCard.activityId } });
     const a = step.audit;
     all.push({
       id: "audit",
@@ -79,7 +80,7 @@ export class GraphIntakeFinisher {
         throw err;
       }
       if (again.length && wait > MAX_INLINE_WAIT_SECONDS) {
-        const done = all.filter((r) => r.id !== "audit" && !again.some((x) => x.id === r.id)).map((r) => r.id as "reply" | "move" | "supersede");
+        const done = all.filter((r) => r.id !== "audit" && r.id !== "card" && !again.some((x) => x.id === r.id)).map((r) => r.id as "reply" | "move" | "supersede");
         throw new PartlyFinishedError(done, new RetryLaterError(429, wait, "intake's last step was throttled"));
       }
       if (again.length && wait) await new Promise((res2) => setTimeout(res2, wait * 1000));

@@ -50,6 +50,8 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit", ColumnSpec[
     text("Problems"),
     text("Fingerprint", { indexed: true }),
     text("ResubmissionOf"),
+    // The Teams message id of the case's triage card: intake's durable mark that the card went.
+    text("TriageCard"),
   ],
   Meetings: [
     num("Cluster", { indexed: true }),
@@ -182,7 +184,7 @@ export async function batchGet(client: Client, requests: { id: string; url: stri
 
 function record(item: any): CaseRecord {
   const f = item.fields ?? item;
-  return { itemId: String(item.id), ref: f.Title, status: f.Status, receivedAt: f.ReceivedAt, senderEmail: f.SenderEmail };
+  return { itemId: String(item.id), ref: f.Title, status: f.Status, receivedAt: f.ReceivedAt, senderEmail: f.SenderEmail, triageCard: f.TriageCard ?? null };
 }
 
 /** An OData string literal: quotes doubled. */
@@ -225,7 +227,7 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
    */
   async lookups(internetMessageId: string, fingerprint: string, sender: string, since: { duplicate?: string; fix?: string } = {}): Promise<CaseLookups> {
     const base = await this.base("Cases");
-    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail,InternetMessageId)&$top=200";
+    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail,InternetMessageId,TriageCard)&$top=200";
     const after = (iso?: string) => (iso ? ` and fields/ReceivedAt ge ${q(iso)}` : "");
     const url = (filter: string) => `${base}?${sel}&$filter=${odataFilter(filter)}`;
     // Two items, not four: the same message has the same fingerprint (so its case, if any, is
@@ -296,6 +298,15 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
 
   async setStatus(itemId: string, s: CaseStatus): Promise<void> {
     await this.site.client.api(`${await this.base("Cases")}/${itemId}/fields`).patch({ Status: s });
+  }
+
+  async triageCard(itemId: string): Promise<string | null> {
+    const f = await this.site.client.api(`${await this.base("Cases")}/${itemId}/fields`).select("TriageCard").get();
+    return (f.TriageCard as string | undefined) || null;
+  }
+
+  async setTriageCard(itemId: string, activityId: string): Promise<void> {
+    await this.site.client.api(`${await this.base("Cases")}/${itemId}/fields`).patch({ TriageCard: activityId });
   }
 
   async intakeSince(since: string): Promise<{ outcome: string; receiptSeconds: number | null }[]> {

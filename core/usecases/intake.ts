@@ -22,9 +22,11 @@ export interface IntakeDeps {
   now: () => Date;
   /**
    * Brings a logged case to its SCL (the triage card in Teams); optional. `stored`: the case as
-   * this worker created it (absent when resumed: the announcer reads it).
+   * this worker created it (absent when resumed: the announcer reads it). Resolves to the card's
+   * Teams message id ("" if Teams gave none) when it is posted, or was before; null when there is
+   * nobody to post it to.
    */
-  announce?: (caseRef: string, leadEmail: string | null, stored: StoredCase | null) => Promise<void>;
+  announce?: (caseRef: string, leadEmail: string | null, stored: StoredCase | null) => Promise<string | null>;
   /** Reply, file, supersede and audit in one round trip; without it, one call each. */
   finish?: (step: FinishStep) => Promise<FinishResult>;
 }
@@ -57,6 +59,8 @@ const STATUS: Record<string, CaseStatus> = {
 export const LEASE_MS = 60_000;
 /** How soon a copy of an email another worker holds is looked at again. */
 export const BUSY_RECHECK_MS = 5_000;
+/** Cases.TriageCard for a card Teams gave no message id for. */
+const POSTED = "posted";
 
 /** "This Graph message id is done", so a later copy of it is recognised before Graph is asked. */
 export const doneKey = (messageId: string) => `done|${sha(messageId).slice(0, 40)}`;
@@ -85,6 +89,7 @@ export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPo
   if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker);
   if (step.folderId) await mailbox.move(step.messageId, step.folderId);
   if (step.supersede) await cases.setStatus(step.supersede, "Superseded");
+  if (step.triageCard) await cases.setTriageCard(step.triageCard.itemId, step.triageCard.activityId);
   return { auditExisted: !(await cases.audit(step.audit)) };
 }
 
@@ -144,7 +149,14 @@ export async function processMessage(deps: IntakeDeps, messageId: string, leaseM
     return { status: "busy", retryAfterMs: Math.min(leaseMs, BUSY_RECHECK_MS) };
   }
   try {
-    return await runStages(deps, facts, key, st);
+    // Before the card (the one side effect nothing can look up afterwards) the lease is renewed:
+    // a worker that has been slow enough to lose it stops there, and the holder posts it instead.
+    const renew = () => state.claim(key, owner, leaseMs);
+    return await runStages(deps, facts, key, st, renew);
+  } catch (e) {
+    if (!(e instanceof LeaseLostError)) throw e;
+    log.warn("intake.lease-lost", { key: shortKey });
+    return { status: "busy", retryAfterMs: Math.min(leaseMs, BUSY_RECHECK_MS) };
   } finally {
     await state.release(key, owner);
   }
@@ -153,7 +165,10 @@ export async function processMessage(deps: IntakeDeps, messageId: string, leaseM
 /** How many references a form may try before intake gives up (the counter lost more than that). */
 const MAX_REFERENCE_TRIES = 100;
 
-async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string }, key: string, loaded: IntakeState): Promise<IntakeResult> {
+/** This worker's lease on the email ran out and another worker took it. */
+class LeaseLostError extends Error {}
+
+async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string }, key: string, loaded: IntakeState, renew: () => Promise<boolean>): Promise<IntakeResult> {
   const { partnership: p, mailbox, cases, state, log } = deps;
   const shortKey = key.slice(0, 16);
   // Re-read under the lease: the holder before us may have finished.
@@ -189,6 +204,7 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
   };
 
   // 1. The case.
+  let cardChecked = false;
   let created: CaseRecord | null = null;
   let supersedes: string | null = null;
   if (st.stage === "new") {
@@ -202,6 +218,9 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
       if (found.byMessage) {
         record = found.byMessage;
         resumed = true;
+        // Storage lost this email's state, not its card: the case says whether the card went.
+        cardChecked = true;
+        if (record.triageCard) st = { ...st, triageCard: record.triageCard === POSTED ? "" : record.triageCard };
       } else if (dup) duplicateOf = dup;
       else {
         const year = toLocal(facts.receivedAt).date.slice(0, 4);
@@ -235,13 +254,35 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     log.info("intake.case", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
   }
 
-  // 2. Reply (at most one: when resumed, Sent Items since the email arrived is checked first),
-  // file the message in its outcome's folder, mark the case it corrects superseded, and write the
-  // audit row (codes and references only; its key is unique): one round trip where the adapter
-  // can ($batch), each step safe to repeat. Older states ("replied", "filed") resume here.
-  const auditKey = `${key}:intake`;
+  // 2. The triage card to the SCL, before the last step, from the case as created (no second
+  // read). "announcing" is saved before it; the announcer records where it went (storage) as
+  // soon as it is posted, and the last step records its message id on the case (SharePoint), so a
+  // resumed worker that finds either does not post it again. A failure to post is logged: the
+  // case stands, and the SCL's `cases` lists it.
   const announcing = Boolean(deps.announce && st.caseRef && !st.duplicateOf && decision.outcome !== "quarantined");
-  if (st.stage === "case-written" || st.stage === "replied" || st.stage === "filed") {
+  if (st.stage === "case-written" || st.stage === "replied" || st.stage === "filed" || st.stage === "announcing") {
+    let card = st.triageCard ?? null;
+    // Resumed with storage's records older than the card (it lost the newer ones): the case says.
+    if (announcing && card === null && resumed && !cardChecked && st.caseItemId) {
+      const onCase = await cases.triageCard(st.caseItemId);
+      if (onCase) card = onCase === POSTED ? "" : onCase;
+    }
+    if (announcing && card === null) {
+      if (!(await renew())) throw new LeaseLostError();
+      if (st.stage !== "announcing") await save({ stage: "announcing" });
+      card = await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? null, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => {
+        log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) });
+        return null;
+      });
+    }
+    await save({ stage: "announced", ...(card !== null ? { triageCard: card } : {}) });
+  }
+
+  // 3. Reply (at most one: when resumed, Sent Items since the email arrived is checked first),
+  // file the message in its outcome's folder, mark the case it corrects superseded, record the
+  // card on the case, and write the audit row (codes and references only; its key is unique): one
+  // round trip where the adapter can ($batch), each step safe to repeat.
+  if (st.stage === "announced") {
     const finished = new Set(st.finished ?? []);
     let reply: FinishStep["reply"];
     if (decision.reply && !finished.has("reply")) {
@@ -257,7 +298,7 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     }
     const folderId = finished.has("move") ? undefined : await mailbox.folder(st.duplicateOf ? "Duplicates" : decision.folder);
     const audit: AuditRow = {
-      key: auditKey,
+      key: `${key}:intake`,
       event: "intake",
       caseRef: st.caseRef ?? null,
       outcome: st.duplicateOf ? "duplicate" : decision.outcome,
@@ -273,10 +314,16 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
         .filter(Boolean)
         .join(", "),
     };
-    const step: FinishStep = { messageId: facts.id, audit, ...(folderId ? { folderId } : {}), ...(reply ? { reply } : {}), ...(st.supersedes && !finished.has("supersede") ? { supersede: st.supersedes } : {}) };
-    let auditWasThere: boolean;
+    const step: FinishStep = {
+      messageId: facts.id,
+      audit,
+      ...(folderId ? { folderId } : {}),
+      ...(reply ? { reply } : {}),
+      ...(st.supersedes && !finished.has("supersede") ? { supersede: st.supersedes } : {}),
+      ...(st.triageCard != null && st.caseItemId ? { triageCard: { itemId: st.caseItemId, activityId: st.triageCard || POSTED } } : {}),
+    };
     try {
-      auditWasThere = (await (deps.finish ? deps.finish(step) : finishOneByOne(mailbox, cases, step))).auditExisted;
+      await (deps.finish ? deps.finish(step) : finishOneByOne(mailbox, cases, step));
     } catch (e) {
       // Throttled part-way: remember what went through (a retry neither repeats it nor has to
       // look for it in Sent Items), then let the error go up (the email is queued again).
@@ -286,20 +333,6 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
       }
       throw e;
     }
-    // An audit row that was already there means an earlier attempt got this far, and then (its
-    // state lost with storage) may have posted the card: it is not posted again.
-    if (announcing && auditWasThere) log.info("intake.card-already-posted", { caseRef: st.caseRef ?? null });
-    await save({ stage: announcing && !auditWasThere ? "announcing" : "announced" });
-  }
-
-  // 3. The triage card to the SCL, straight after the step above (whose audit row is its durable
-  // mark), from the case as created (no second read). A failure to post is logged (the case
-  // stands; the SCL's `cases` lists it); the announcer records where the card went.
-  if (st.stage === "announcing") {
-    await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? null, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) }));
-    await save({ stage: "announced" });
-  }
-  if (st.stage === "announced") {
     await save({ stage: "done" });
     await state.setSync(doneKey(facts.id), "done");
   }

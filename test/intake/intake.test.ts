@@ -119,7 +119,7 @@ describe("mail intake, end to end (SMTP -> notification -> queue -> case, reply,
     const realSave = state.saveIntake.bind(state);
     let crashed = false;
     state.saveIntake = async (key, st) => {
-      if ((st.stage === "announcing" || st.stage === "announced") && !crashed) {
+      if (st.stage === "done" && !crashed) {
         crashed = true;
         throw new Error("worker crashed after replying");
       }

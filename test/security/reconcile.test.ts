@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueClient } from "@azure/storage-queue";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as p } from "../helpers/tenant.js";
-import { refKey } from "../../bot/bot.js";
+import { refKey, triageCardKey } from "../../bot/bot.js";
+import { doneKey, sha } from "../../core/usecases/intake.js";
 import { sweepInbox } from "../../functions/mail.js";
 import { reconcileIntake } from "../../core/usecases/reconcile.js";
 import { asStorage, tableClient } from "../../m365/storage.js";
@@ -20,11 +21,15 @@ const katy = p.leads.find((l) => l.initials === "KL")!.email;
 beforeAll(async () => {
   s = await startStack({ at: "2023-05-02T09:00:00Z" });
   await s.deps.state.setSync(refKey(katy), JSON.stringify({ conversation: { id: "katy-chat" } }));
+  watchCards();
+}, 60_000);
+/** Counts the triage cards posted (again after s.at(), which builds the dependencies afresh). */
+function watchCards() {
   s.deps.bot.postCard = async (_ref, card) => {
     cards.push((card as any).refresh.action.data.caseRef);
     return "activity";
   };
-}, 60_000);
+}
 afterAll(async () => s?.stop());
 
 const site = async () => s.deps.site.id();
@@ -35,7 +40,7 @@ const outbox = async (to: string) => ((await (await fetch(`${s.tenant.url}/_admi
 const faults = (body: unknown) => fetch(`${s.tenant.url}/_admin/faults`, { method: body ? "POST" : "DELETE", ...(body ? { body: JSON.stringify(body) } : {}) });
 
 describe("security: the reconciler", () => {
-  it("retries a poisoned email with a visible count; the triage card is posted once, after the last step that failed five times", async () => {
+  it("retries a poisoned email with a visible count; the triage card is posted once, though the last step after it failed five times", async () => {
     const sender = "senco@poisoned.example";
     // The audit row is written in intake's last step: make that fail every time.
     const finish = s.deps.finish!;
@@ -51,8 +56,8 @@ describe("security: the reconciler", () => {
     const poison = new QueueClient(s.azurite.connectionString, "mail-intake-poison");
     expect((await poison.getProperties()).approximateMessagesCount).toBe(1);
     const [c] = (await list("Cases")).filter((x) => x.SenderEmail === sender);
-    // The card follows the last step (whose audit row marks it): not posted while that step fails.
-    expect(cards.filter((r) => r === c.Title)).toHaveLength(0);
+    // The card goes before the last step, and storage's record of it stops a second one on each try.
+    expect(cards.filter((r) => r === c.Title)).toHaveLength(1);
     expect((await list("Audit")).filter((a) => a.CaseRef === c.Title)).toHaveLength(0);
 
     const r = await reconcileIntake(s.deps, 0);
@@ -85,6 +90,37 @@ describe("security: the reconciler", () => {
       expect((await reconcileIntake(s.deps, 0)).requeued).toBe(0);
     } finally {
       await faults(null);
+    }
+  });
+});
+
+describe("security: storage that loses its last writes does not repeat a triage card", () => {
+  it("an email whose state went back to 'case written', and one whose state is gone: no second card, reply or audit row", async () => {
+    watchCards();
+    const senders = ["senco@back.example", "senco@gone.example"];
+    for (const from of senders) await s.send({ from, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    const mine = (await list("Cases")).filter((c) => senders.includes(c.SenderEmail));
+    expect(mine.map((c) => c.TriageCard)).toEqual(["activity", "activity"]); // the last step recorded each card
+    const intake = tableClient(asStorage(s.azurite.connectionString), TABLES.intake);
+    for (const c of mine) {
+      // What storage keeps only in memory for its last seconds goes: the card's record, "done"...
+      await s.deps.state.setSync(triageCardKey(c.Title), null);
+      await s.deps.state.setSync(doneKey(c.GraphMessageId), null);
+      const key = sha(c.InternetMessageId);
+      // ...and the email's state goes back to an older save, or is gone.
+      if (c.SenderEmail === senders[0]) await s.deps.state.saveIntake(key, { stage: "case-written", caseRef: c.Title, caseItemId: String(c.id), messageId: c.GraphMessageId, outcome: "accepted", updatedAt: "2023-05-02T09:00:00Z" });
+      else await intake.deleteEntity("intake", key);
+    }
+    const stateBack = JSON.parse((await intake.getEntity<{ json: string }>("intake", sha(mine.find((c) => c.SenderEmail === senders[0]).InternetMessageId))).json);
+    expect(stateBack.stage).toBe("case-written");
+    // Copies of both come back (a notification, the sweep or the reconciler).
+    await s.deps.queue.send(mine.map((c) => ({ messageId: c.GraphMessageId })));
+    await s.host.drain();
+    for (const c of mine) {
+      expect(cards.filter((r) => r === c.Title), c.SenderEmail).toHaveLength(1);
+      expect(await outbox(c.SenderEmail), c.SenderEmail).toHaveLength(1);
+      expect((await list("Audit")).filter((a) => a.CaseRef === c.Title), c.SenderEmail).toHaveLength(1);
     }
   });
 });
