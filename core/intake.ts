@@ -3,7 +3,7 @@
  * whether it was in time, and when the school must hear from its SCL. Pure: the caller supplies
  * the message facts and the clock.
  */
-import type { Partnership } from "./config.js";
+import { leadForCluster, type Partnership } from "./config.js";
 import { ackDueBy, placeForm, type ScheduledMeeting } from "./schedule.js";
 import { checkSubject, type SubjectCheck } from "./subject.js";
 import { describeDate, describeLocal, toLocal } from "./time.js";
@@ -125,12 +125,18 @@ function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessm
   }
   const sender = parseSender(input.sender);
   const subject = checkSubject(p, input.subject);
+  // Routing: a school the partnership knows goes to its own cluster, whatever cluster number or
+  // initials the subject has; otherwise the cluster read from the subject, if it exists. The
+  // case's SCL is that cluster's (not whoever the initials name). With neither, no cluster: the
+  // case goes to the partnership lead.
+  const routed = subject.school?.clusterId ?? subject.clusterId;
+  const routedLead = routed !== null ? leadForCluster(p, routed) : undefined;
   const base = {
     receivedAt: input.receivedAt.toISOString(),
     receivedLocal: describeLocal(input.receivedAt),
     sender: sender.address,
-    cluster: subject.ok ? subject.clusterId : null,
-    lead: subject.lead,
+    cluster: routed,
+    lead: routedLead ? { initials: routedLead.initials, name: routedLead.name, email: routedLead.email } : null,
     school: subject.school ? { name: subject.school.name, phase: subject.school.phase } : null,
     expectedSubject: subject.expectedSubject,
     subject,
@@ -148,7 +154,12 @@ function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessm
     };
   }
   if (!subject.ok || subject.clusterId === null) {
-    return { ...base, ...none, outcome: "needs-attention", reasons: subject.problems.map((pr) => pr.message), notes: subject.problems.map((pr) => pr.note) };
+    const problems = { reasons: subject.problems.map((pr) => pr.message), notes: subject.problems.map((pr) => pr.note) };
+    if (routed === null) return { ...base, ...none, outcome: "needs-attention", ...problems };
+    // Logged in the school's cluster for its SCL, provisionally for the meeting it would go to.
+    const pl = placeForm(p, routed, input.receivedAt);
+    const meeting = pl.kind === "on-time" || pl.kind === "late" ? pl.meeting : null;
+    return { ...base, outcome: "needs-attention", meeting: meeting ? meetingRef(meeting) : null, deadline: meeting ? deadlineRef(meeting) : null, missedDeadline: null, ackDueBy: ackDueBy(p, input.receivedAt), ...problems };
   }
 
   const clusterId = subject.clusterId;

@@ -74,6 +74,8 @@ export interface MailDecision {
   /** Present when the subject and dates were assessed (not for ignored or quarantined mail). */
   assessment: IntakeAssessment | null;
   attachmentProblems: AttachmentProblem[];
+  /** No form was attached: one outcome (needs attention) and one reply (send the form), whatever else. */
+  missingForm?: boolean;
   /** Whether the sender gets a reply. */
   reply: boolean;
   /** Mailbox folder the message is filed in. */
@@ -193,9 +195,19 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
   const reasons = [...assessment.reasons];
   const notes = [...assessment.notes];
   if (!forms.length) {
-    reasons.unshift(`No presentation form is attached. Attach the form as ${p.intake.attachments.allowedExtensions.join(" or ")} and send it again.`);
-    notes.unshift("No presentation form is attached.");
-    return { outcome: "needs-attention", reasons, notes, assessment, attachmentProblems: [], reply: true, folder: FOLDERS["needs-attention"] };
+    // The same outcome and reply whether or not a meeting is published: no form, so nothing to
+    // place on an agenda; subject problems (if any) are listed too, the meeting is not.
+    const subjectProblems = assessment.subject.problems;
+    return {
+      outcome: "needs-attention",
+      missingForm: true,
+      reasons: [`No presentation form is attached. Attach the form as ${p.intake.attachments.allowedExtensions.join(" or ")} and send it again.`, ...subjectProblems.map((x) => x.message)],
+      notes: ["No presentation form is attached.", ...subjectProblems.map((x) => x.note)],
+      assessment,
+      attachmentProblems: [],
+      reply: true,
+      folder: FOLDERS["needs-attention"],
+    };
   }
   const outcome = assessment.outcome as "accepted" | "late" | "needs-attention";
   return { outcome, reasons, notes, assessment, attachmentProblems: [], reply: true, folder: FOLDERS[outcome] };

@@ -37,11 +37,20 @@ export function composeReply(
     return { body: [...lines, signature(p, lead?.email)].join("\n") };
   }
   const contact = a?.ackDueBy && lead ? `${lead.name}, your SEND Cluster Lead, will contact you by ${describeDate(a.ackDueBy)}.` : "";
+  const subjectToUse = a?.expectedSubject ?? (a?.subject.ok ? a.subject.subject : null);
+  if (d.missingForm) {
+    lines.push(
+      `Your email of ${a?.receivedLocal ?? "today"} arrived without a presentation form attached${ctx.caseRef ? `, so case ${ctx.caseRef} needs attention` : ""}.`,
+      `Please send it again with the completed form attached as ${p.intake.attachments.allowedExtensions.join(" or ")}${subjectToUse ? `, with the subject line "${subjectToUse}"` : ""}.`,
+      ...d.reasons.slice(1).map((r) => `- ${r}`),
+    );
+    return { body: [...lines.filter(Boolean), signature(p, lead?.email)].join("\n") };
+  }
   switch (d.outcome) {
     case "accepted":
       lines.push(
         `Thank you. Your presentation form for ${a!.school!.name} was received on ${a!.receivedLocal} and logged as case ${ctx.caseRef}.`,
-        `It is on the agenda for the ${a!.meeting!.description}.`,
+        `It is provisionally listed for the ${a!.meeting!.description}; your SEND Cluster Lead confirms whether it goes on the agenda.`,
         contact,
       );
       break;
@@ -49,7 +58,7 @@ export function composeReply(
       lines.push(
         `Your presentation form for ${a!.school!.name} was received on ${a!.receivedLocal}, after the submission deadline of ${a!.missedDeadline!.description}, so it cannot be considered at that meeting. It is logged as case ${ctx.caseRef}.`,
         a!.meeting
-          ? `It will be considered at the ${a!.meeting.description} instead (the deadline for that meeting is ${a!.deadline!.description}).`
+          ? `It is provisionally listed for the ${a!.meeting.description} instead (the deadline for that meeting is ${a!.deadline!.description}).`
           : `It will be listed for the next cluster ${a!.cluster} meeting when the dates are published.`,
         contact,
       );
@@ -57,8 +66,16 @@ export function composeReply(
     case "needs-attention":
       if (a && a.subject.ok && !a.meeting && a.ackDueBy) {
         lines.push(`Your presentation form was received on ${a.receivedLocal} and logged as case ${ctx.caseRef}.`, ...d.reasons, contact);
+      } else if (a && a.cluster !== null && lead && ctx.caseRef) {
+        // The school (or the cluster) was recognised: logged there and passed to its SCL.
+        lines.push(
+          `Your presentation form was received on ${a.receivedLocal} and logged as case ${ctx.caseRef} for cluster ${a.cluster}, whose SEND Cluster Lead is ${lead.name} (${lead.initials}). The subject line was not quite right:`,
+          ...d.reasons.map((r) => `- ${r}`),
+          contact,
+          a.expectedSubject ? `You do not need to send this form again; please use the subject line "${a.expectedSubject}" for future forms.` : `Please reply to this email with the school's full name so that ${lead.name} can confirm the case.`,
+        );
       } else {
-        lines.push(`Your email of ${a?.receivedLocal ?? "today"} could not be logged as a presentation form:`, ...d.reasons.map((r) => `- ${r}`));
+        lines.push(`Your email of ${a?.receivedLocal ?? "today"} could not be matched to a cluster${ctx.caseRef ? `; it is logged as case ${ctx.caseRef} for the partnership lead` : ""}:`, ...d.reasons.map((r) => `- ${r}`));
         if (a?.expectedSubject) lines.push(`Please send it again with the subject line "${a.expectedSubject}".`);
         else lines.push(`Please send it again with a subject line such as "${p.intake.subjectExample}": cluster number, your SEND Cluster Lead's initials and your school's name.`);
       }

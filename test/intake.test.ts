@@ -40,7 +40,8 @@ describe("intake assessment", () => {
 
   it("a bad subject line needs attention, with the reason and the subject to use", () => {
     const r = form("Cluster 4/KL/Isleworth Town Primary School", fromLocal("2023-05-02", "10:15"));
-    expect(r).toMatchObject({ outcome: "needs-attention", cluster: null, meeting: null, ackDueBy: null, expectedSubject: "Cluster 5/KL/Isleworth Town Primary School" });
+    // The school is known, so the case is its own cluster's (5), for the meeting it would go to.
+    expect(r).toMatchObject({ outcome: "needs-attention", cluster: 5, lead: { initials: "KL" }, meeting: { clusterId: 5, date: "2023-05-18" }, ackDueBy: "2023-05-10", expectedSubject: "Cluster 5/KL/Isleworth Town Primary School" });
     expect(r.reasons).toEqual([expect.stringMatching(/is in cluster 5, not cluster 4/)]);
   });
 

@@ -98,19 +98,49 @@ describe("replies", () => {
   it("the receipt names the case, the meeting and the acknowledgement date", () => {
     const text = composeReply(p, decideMail(p, facts()), { caseRef: "C5-2023-0001" }).body;
     expect(text).toContain("logged as case C5-2023-0001");
-    expect(text).toContain("on the agenda for the cluster 5 meeting, Thursday 18 May 2023, 2pm");
+    // Provisionally: the SCL decides what goes on the agenda.
+    expect(text).toContain("provisionally listed for the cluster 5 meeting, Thursday 18 May 2023, 2pm; your SEND Cluster Lead confirms whether it goes on the agenda");
+    expect(text).not.toMatch(/\bon the agenda for\b/);
     expect(text).toContain("Katy Luciani, your SEND Cluster Lead, will contact you by Wednesday 10 May 2023");
     expect(text).toContain("Katy.Luciani@hounslow.gov.uk");
   });
   it("a late form is told which meeting instead", () => {
     const text = composeReply(p, decideMail(p, facts({ receivedAt: fromLocal("2023-05-03", "16:30") })), { caseRef: "C5-2023-0002" }).body;
     expect(text).toMatch(/after the submission deadline of Wednesday 3 May 2023, 4pm, so it cannot be considered at that meeting/);
-    expect(text).toMatch(/considered at the cluster 5 meeting, Thursday 15 June 2023, 2pm instead \(the deadline for that meeting is Wednesday 7 June 2023, 12 noon\)/);
+    expect(text).toMatch(/provisionally listed for the cluster 5 meeting, Thursday 15 June 2023, 2pm instead \(the deadline for that meeting is Wednesday 7 June 2023, 12 noon\)/);
   });
   it("a bad subject line: the problem and the line to use", () => {
     const text = composeReply(p, decideMail(p, facts({ subject: "Cluster 5/NF/Isleworth Town Primary School" })), { caseRef: "C5-2023-0003" }).body;
     expect(text).toMatch(/- NF \(Nikita Fernandes\) leads cluster 1, not cluster 5/);
-    expect(text).toContain('Please send it again with the subject line "Cluster 5/KL/Isleworth Town Primary School".');
+    // The school is known: logged in its cluster for Katy, and told so; no need to send it again.
+    expect(text).toContain("logged as case C5-2023-0003 for cluster 5, whose SEND Cluster Lead is Katy Luciani (KL)");
+    expect(text).toContain('please use the subject line "Cluster 5/KL/Isleworth Town Primary School" for future forms');
+  });
+  it("wrong initials for a known school: routed to the school's own cluster, the reply names its SCL", () => {
+    const d = decideMail(p, facts({ subject: "Cluster 6/KL/Belmont" }));
+    expect(d.assessment).toMatchObject({ cluster: 6, lead: { initials: "GV", email: "Georgie.Venn@hounslow.gov.uk" }, school: { name: "Belmont Primary School" } });
+    const text = composeReply(p, d, { caseRef: "C6-2023-0001" }).body;
+    expect(text).toContain("whose SEND Cluster Lead is Georgie Venn (GV)");
+    expect(text).toContain("Georgie.Venn@hounslow.gov.uk");
+    expect(text).not.toContain("Katy.Luciani@");
+  });
+  it("a cluster that cannot be read: no SCL, the partnership lead is told (and the reply asks for the subject)", () => {
+    const d = decideMail(p, facts({ subject: "Presentation form" }));
+    expect(d.assessment).toMatchObject({ cluster: null, lead: null });
+    const text = composeReply(p, d, { caseRef: "U-2023-0001" }).body;
+    expect(text).toContain("could not be matched to a cluster; it is logged as case U-2023-0001 for the partnership lead");
+    expect(text).toContain("Please send it again with a subject line such as");
+  });
+  it("no form attached: one outcome and one reply, with or without a published meeting, and no request to fix a good subject", () => {
+    for (const receivedAt of [fromLocal("2023-05-02", "10:00"), fromLocal("2023-08-01", "10:00")]) {
+      const d = decideMail(p, facts({ attachments: [], receivedAt }));
+      expect(d).toMatchObject({ outcome: "needs-attention", missingForm: true, folder: "Needs attention" });
+      expect(d.notes).toEqual(["No presentation form is attached."]);
+      const text = composeReply(p, d, { caseRef: "C5-2023-0009" }).body;
+      expect(text).toContain("arrived without a presentation form attached, so case C5-2023-0009 needs attention");
+      expect(text).toContain('Please send it again with the completed form attached as .docx or .pdf, with the subject line "Cluster 5/KL/Isleworth Town Primary School".');
+      expect(text).not.toMatch(/not quite right|could not be matched|logged as case C5-2023-0009\./);
+    }
   });
   it("no reply is composed for ignored or quarantined mail", () => {
     expect(() => composeReply(p, decideMail(p, facts({ headers: [{ name: "Auto-Submitted", value: "auto-replied" }] })), { caseRef: null })).toThrow(/no reply/);

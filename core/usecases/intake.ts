@@ -270,7 +270,8 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     if (announcing && card === null) {
       if (!(await renew())) throw new LeaseLostError();
       if (st.stage !== "announcing") await save({ stage: "announcing" });
-      card = await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? null, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => {
+            // The case's SCL; a case with no cluster goes to the partnership lead, who assigns one.
+      card = await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? p.partnershipLead.email, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => {
         log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) });
         return null;
       });
