@@ -5,19 +5,31 @@
 import { CardFactory, MessageFactory, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type ConversationReference } from "botbuilder";
 import { z } from "zod";
 import { refKey, triageCardKey, voteSessionKey } from "./keys.js";
-import type { AuditRow, VoteStorePort } from "../core/ports.js";
+import type { AuditRow, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../core/votes.js";
 import { fundingCap, formatPounds } from "../core/funding.js";
-import { applyTriage, mayTriage, TRIAGE_VERBS, TriageRefused, triageCardData, type TriageVerb } from "../core/triage.js";
-import { agendaCard, errorCard, triageCard, voteCard } from "../cards/index.js";
+import { mayTriage, plainText } from "../core/triage.js";
+import { agendaCard, errorCard, voteCard } from "../cards/index.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
-import { clusterChannelKey } from "../core/usecases/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
+import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/lifecycle.js";
+import { runTransition, type TriageCardsPort } from "../core/usecases/triage.js";
+import { describeLocal, toLocal } from "../core/time.js";
+import { workingDaysBetween } from "../core/workingDays.js";
+
+/** The triage card: as a viewer sees it, and posted to a person's chat. */
+export interface TriageCardViews extends TriageCardsPort {
+  view(c: StoredCase, viewer: string | null, opts?: { message?: string; ok?: boolean; typed?: TransitionInput }): Promise<Record<string, unknown>>;
+  /** The new message's id ("" if none), or null if the bot has no chat with them. */
+  postFor(email: string, c: StoredCase, note?: string): Promise<string | null>;
+}
 
 export interface BotDeps extends AckDeps {
+  teams: TeamsStatePort;
+  triageCards: TriageCardViews;
   votes?: VoteStorePort;
   audit?: (row: AuditRow) => Promise<unknown>;
   /** The mailbox's health (the `health` command, for the partnership lead). */
@@ -46,12 +58,22 @@ export const ActionData = z
     choice: z.enum(["agree", "disagree", "abstain"]).optional(),
     panelAmount: z.union([z.literal(""), z.string().regex(/^\d{1,7}(?:\.\d{1,2})?$/), z.number().min(0).max(9_999_999)]).optional(),
     from: z.enum(["agenda", "triage"]).optional(),
+    // The triage card's inputs (the card limits them too; these are checked again in core/lifecycle.ts).
+    caseType: z.union([z.literal(""), z.enum(["Individual", "Group"])]).optional(),
+    cyp: z.union([z.literal(""), z.string().regex(/^\d{1,4}$/), z.number()]).optional(),
+    terms: z.union([z.literal(""), z.string().regex(/^\d{1,3}$/), z.number()]).optional(),
+    amount: z.union([z.literal(""), z.string().regex(/^\d{1,9}(?:\.\d{1,2})?$/), z.number()]).optional(),
+    message: z.string().max(4000).optional(),
   })
   .passthrough()
   .transform((d) => ({
     ...d,
     toCluster: d.toCluster === "" || d.toCluster === undefined ? undefined : Number(d.toCluster),
     panelAmount: d.panelAmount === "" || d.panelAmount === undefined ? undefined : Number(d.panelAmount),
+    caseType: d.caseType === "" ? undefined : d.caseType,
+    cyp: d.cyp === "" || d.cyp === undefined ? undefined : Number(d.cyp),
+    terms: d.terms === "" || d.terms === undefined ? undefined : Number(d.terms),
+    amount: d.amount === "" || d.amount === undefined ? undefined : Number(d.amount),
   }));
 export type ActionData = z.infer<typeof ActionData>;
 
@@ -75,6 +97,16 @@ async function userEmail(context: TurnContext): Promise<string | null> {
 }
 
 export { refKey, triageCardKey, voteSessionKey };
+
+/** The help text: what the bot does and its commands (also the greeting when it is installed). */
+export function helpText(p: BotDeps["partnership"]): string {
+  return [
+    `Cluster Desk for the ${p.name}.`,
+    "New presentation forms arrive here as triage cards. On a card you enter the case type, number of CYP, terms and amount (the funding limit appears), accept the case to the agenda, acknowledge the school, ask it for more information, refer the case to the SEND Adviser, or move it to another cluster.",
+    "Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**, **help**; the partnership lead also has **health**.",
+    "In a cluster's channel, @mention Cluster Desk with **cluster <number>** (for example `@Cluster Desk cluster 5`) so that the cluster's agendas and votes are posted there. Teams only passes channel messages that @mention the bot.",
+  ].join("\n\n");
+}
 
 /** Commands are a few words: longer messages are not read past this. */
 export const MAX_COMMAND_CHARS = 200;
@@ -108,9 +140,12 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     });
     this.onInstallationUpdateAdd(async (context, next) => {
       await this.remember(context);
-      // Added to a team: say how a channel becomes a cluster's (its agendas and votes go there).
+      // Added to a team: say how a channel becomes a cluster's (its agendas and votes go there);
+      // installed for a person: what the bot does for them.
       if (context.activity.conversation?.conversationType === "channel") {
-        await context.sendActivity(`Cluster Desk is here. A SEND Cluster Lead can type **cluster <number>** in a cluster's channel (for example \`cluster 5\`) so that its agendas and votes are posted there.`);
+        await context.sendActivity(`Cluster Desk is here. A SEND Cluster Lead can @mention Cluster Desk with **cluster <number>** in a cluster's channel (for example \`@Cluster Desk cluster 5\`) so that its agendas and votes are posted there.`);
+      } else {
+        await context.sendActivity(MessageFactory.text(helpText(this.deps.partnership)));
       }
       await next();
     });
@@ -129,7 +164,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const email = await this.email(context);
     if (!email) return;
     const ref = JSON.stringify(TurnContext.getConversationReference(context.activity) as ConversationReference);
-    await this.deps.kv.setSync(refKey(email), ref);
+    await this.deps.teams.setPersonalChat(email, ref);
   }
 
   /** Posts a card to a stored conversation: within this turn if it is this one, else proactively. */
@@ -172,7 +207,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         await context.sendActivity(`Only cluster ${id}'s SEND Cluster Lead or the partnership lead can choose its channel.`);
         return;
       }
-      await this.deps.kv.setSync(clusterChannelKey(id), JSON.stringify(TurnContext.getConversationReference(context.activity)));
+      await this.deps.teams.setClusterChannel(id, JSON.stringify(TurnContext.getConversationReference(context.activity)));
       await context.sendActivity(`This conversation now gets cluster ${id}'s agendas, ${p.agenda.postWorkingDaysBefore} working days before each meeting.`);
       return;
     }
@@ -209,16 +244,47 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       return;
     }
     if (text === "cases") {
-      const email = await this.email(context);
-      const clusters = p.leads.find((l) => l.email.toLowerCase() === email)?.clusters ?? [];
-      await context.sendActivity(clusters.length ? `You lead cluster(s) ${clusters.join(", ")}. New forms arrive here as triage cards; each case is in the Cases list on SharePoint.` : "You are not a SEND Cluster Lead in this partnership, so no cases come to you.");
+      await context.sendActivity(MessageFactory.text(await this.casesList(context)));
       return;
     }
-    await context.sendActivity(
-      MessageFactory.text(
-        [`Cluster Desk for the ${p.name}.`, "New presentation forms arrive here as triage cards: accept to agenda, acknowledge the school, ask for more information, refer to the SEND Adviser, or move to another cluster.", "Commands: **agenda**, **budget**, **cases**, **cluster <number>** (in a cluster's channel: send its agendas there), **help**."].join("\n\n"),
-      ),
-    );
+    const one = /^case\s+(\S{1,20})$/.exec(text);
+    if (one) {
+      const ref = one[1]!.toUpperCase();
+      const email = await this.email(context);
+      const c = CASE_REF.test(ref) ? await this.deps.cases.byRef(ref) : null;
+      // Anyone who may not see the case hears the same as for a case that does not exist.
+      if (!c || !maySee(p, c, email)) {
+        await context.sendActivity(`No case ${ref} that you can see.`);
+        return;
+      }
+      const id = (await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(await this.deps.triageCards.view(c, email)))))?.id ?? null;
+      if (email && context.activity.conversation?.conversationType === "personal") {
+        await this.deps.teams.addTriageCard(c.fields.Title, { conversation: JSON.stringify(TurnContext.getConversationReference(context.activity)), activityId: id, viewer: email });
+      }
+      return;
+    }
+    await context.sendActivity(MessageFactory.text(helpText(p)));
+  }
+
+  /** `cases`: the person's open cases (the partnership lead's: every cluster's), one line each. */
+  private async casesList(context: TurnContext): Promise<string> {
+    const p = this.deps.partnership;
+    const clusters = await this.clustersOf(context);
+    if (!clusters.length) return "You are not a SEND Cluster Lead or the partnership lead here, so no cases come to you.";
+    const closed = new Set(["Superseded", "Decided", "Rejected", "Quarantined", "Referred to SEND Adviser"]);
+    const today = toLocal(this.deps.now()).date;
+    const lines: string[] = [];
+    for (const id of clusters) {
+      const open = (await this.deps.cases.ofCluster(id)).filter((c) => !closed.has(c.fields.Status)).sort((a, b) => a.fields.Title.localeCompare(b.fields.Title));
+      for (const c of open) {
+        const f = c.fields;
+        const ack = f.AcknowledgedAt ? "acknowledged" : f.AckDueBy ? `${workingDaysBetween(today, f.AckDueBy.slice(0, 10))} working day(s) to acknowledge` : "no acknowledgement date";
+        lines.push(`- **${f.Title}** ${f.School ? plainText(f.School) : "school not identified"}: ${f.Status}; ${f.MeetingDate ? `meeting ${describeLocal(new Date(f.MeetingDate))}` : "no meeting yet"}; ${ack}`);
+      }
+    }
+    const who = clusters.length === p.clusters.length ? "every cluster" : `cluster(s) ${clusters.join(", ")}`;
+    if (!lines.length) return `No open cases in ${who}.`;
+    return [`Open cases in ${who} (${lines.length}). Type **case <reference>** to see a case's card.`, ...lines.slice(0, 50), lines.length > 50 ? `…and ${lines.length - 50} more in the Cases list.` : ""].filter(Boolean).join("\n");
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
@@ -229,52 +295,39 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       this.deps.log.warn("card.invalid-data", { verb: String(invoke.action.verb).slice(0, 40) });
       return reply(errorCard("That action could not be read", "Cluster Desk did not recognise what the card sent. Refresh the card and try again."));
     }
-    if (String(invoke.action.verb).startsWith("vote.")) return this.vote(context, String(invoke.action.verb), parsed.data);
-    const verb = invoke.action.verb as TriageVerb;
+    const verb = String(invoke.action.verb);
+    if (verb.startsWith("vote.")) return this.vote(context, verb, parsed.data);
     const data = parsed.data;
     const p = this.deps.partnership;
-    if (String(invoke.action.verb) === "triage.refresh" && data.caseRef) {
-      // Teams refreshes the card when it is shown (at most 60 people in the chat), so the working
-      // days left and changes made elsewhere (a vote, the SharePoint list) are current. Only the
-      // people who may triage the case get it; anyone else, whether or not the case exists, a
-      // neutral card.
-      const email = await this.email(context);
+    if (!data.caseRef) return reply(errorCard("That action is not known", "Cluster Desk does not know the action it was sent."));
+    const email = await this.email(context);
+    if (verb === "triage.refresh") {
+      // Teams refreshes the card when it is shown, so the working days left and changes made
+      // elsewhere (a vote, the SharePoint list) are current. Only people with a role on the case
+      // get it; anyone else, whether or not the case exists, a neutral card.
       const c = await this.deps.cases.byRef(data.caseRef);
-      if (!c || !mayTriage(p, c.fields.Cluster, email)) return reply(neutralCard());
-      return reply(triageCard(triageCardData(p, c, { now: this.deps.now(), canAct: true })));
+      if (!c || !maySee(p, c, email)) return reply(neutralCard());
+      return reply(await this.deps.triageCards.view(c, email));
     }
-    if (!TRIAGE_VERBS.includes(verb) || !data.caseRef) {
+    if (!(CASE_VERBS as string[]).includes(verb) || !transition(verb as CaseVerb).onCard) {
       return reply(errorCard("That action is not known", "Cluster Desk does not know the action it was sent."));
     }
-    const email = await this.email(context);
-    const current = await this.deps.cases.byRef(data.caseRef);
-    if (!current) return reply(isLeadOfAny(p, email) ? errorCard(`No case ${data.caseRef}`, "The case is not in the Cases list; it may have been removed.") : neutralCard());
-    if (!mayTriage(p, current.fields.Cluster, email)) {
+    const typed: TransitionInput = {
+      ...(data.caseType ? { caseType: data.caseType } : {}),
+      ...(data.cyp !== undefined ? { cyp: data.cyp } : {}),
+      ...(data.terms !== undefined ? { terms: data.terms } : {}),
+      ...(data.amount !== undefined ? { amount: data.amount } : {}),
+      ...(data.message !== undefined ? { message: data.message } : {}),
+      ...(data.toCluster !== undefined ? { toCluster: data.toCluster } : {}),
+    };
+    const r = await runTransition({ ...this.deps, audit: this.deps.audit ?? (async () => undefined), cards: this.deps.triageCards }, email, verb as CaseVerb, data.caseRef, typed);
+    if (!r.case) return reply(isLeadOfAny(p, email) ? errorCard(`No case ${data.caseRef}`, r.message) : neutralCard());
+    if (!maySee(p, r.case, email)) {
       this.deps.log.warn("triage.refused", { caseRef: data.caseRef, verb });
-      return reply(errorCard(`You cannot act on ${data.caseRef}`, "Only the cluster's SEND Cluster Lead or the partnership lead can triage this case."));
+      return reply(errorCard(`You cannot act on ${data.caseRef}`, "Only the case's SEND Cluster Lead, the partnership lead or a SEND Adviser it was referred to can."));
     }
-    let summary = "";
-    let emailToSchool: { subject: string; body: string } | undefined;
-    let updated;
-    try {
-      updated = await this.deps.cases.change(data.caseRef, (c) => {
-        const o = applyTriage(p, c, verb, { ...(data.toCluster ? { toCluster: data.toCluster } : {}), by: email ?? "unknown", now: this.deps.now() });
-        summary = o.summary;
-        emailToSchool = o.email;
-        return o.fields;
-      });
-    } catch (e) {
-      if (e instanceof TriageRefused) return reply(errorCard(`${data.caseRef} was not changed`, e.message));
-      throw e;
-    }
-    if (emailToSchool && updated.fields.SenderEmail) {
-      await this.deps.mailer.send({ to: [updated.fields.SenderEmail], subject: emailToSchool.subject, body: emailToSchool.body, marker: `cd-${verb}-${data.caseRef}-${Date.now()}` });
-    }
-    this.deps.log.info("triage.done", { caseRef: data.caseRef, verb });
-    const card = triageCard(triageCardData(p, updated, { now: this.deps.now(), lastAction: summary }));
-    // Everyone who sees the card sees the change, not only the person who clicked.
-    if (context.activity.replyToId) await this.updateIn(context, JSON.stringify(TurnContext.getConversationReference(context.activity)), context.activity.replyToId, card, "triage");
-    return reply(card);
+    // The same card, with what was done (or why not) at the top; what was typed stays after a refusal.
+    return reply(await this.deps.triageCards.view(r.case, email, { message: r.message, ok: r.ok, ...(r.ok ? {} : { typed }) }));
   }
 
   // ---- votes -------------------------------------------------------------------------------
@@ -295,17 +348,12 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     // and tally (the presenting school's SENDCo sees the vote on its case, though it does not vote).
     const mayView = Boolean(email && (mayTriage(p, cluster.id, email) || eligibleVoters(p, cluster, c.fields.MeetingDate?.slice(0, 10) ?? null, null).some((v) => v.email === email)));
     const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
-    const key = voteSessionKey(ref);
-    /** `posted`: where the vote card went (the cluster's channel, or the conversation it was opened in). */
-    type Session = { status: "open" | "closed"; ids: Record<string, string>; lines?: string[]; decision?: string; posted?: { ref: string; activityId: string | null } };
-    const load = async (): Promise<Session | null> => {
-      const raw = await this.deps.kv.getSync(key);
-      return raw ? (JSON.parse(raw) as Session) : null;
-    };
+    const teams = this.deps.teams;
     const voters = eligibleVoters(p, cluster, meetingDate, c.fields.School ?? null);
     const isLead = mayTriage(p, cluster.id, email);
+    const triageBack = async (message: string, ok: boolean) => reply(await this.deps.triageCards.view((await this.deps.cases.byRef(ref)) ?? c, email, { message, ok }));
     /** `everyone`: the card in the channel, the same for all; a click answers with the clicker's own view. */
-    const view = async (session: Session, everyone = false): Promise<Record<string, unknown>> => {
+    const view = async (session: VoteSession, everyone = false, note = ""): Promise<Record<string, unknown>> => {
       const all = await store.votes(ref);
       const mine = everyone ? undefined : all.find((v) => v.voter === email);
       const t = tally(all);
@@ -316,6 +364,11 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       const open = session.status === "open";
       return voteCard({
         caseRef: ref,
+        school: c.fields.School ? plainText(c.fields.School) : "not identified",
+        caseType: c.fields.CaseType ?? (cyp ? (cyp === 1 ? "Individual" : "Group") : "not entered"),
+        cyp: cyp ? String(cyp) : "not entered",
+        terms: terms ? String(terms) : "not entered",
+        note,
         requested: c.fields.AmountRequested != null ? formatPounds(c.fields.AmountRequested) : "not given",
         requestedNumber: c.fields.AmountRequested ?? 0,
         cap,
@@ -334,39 +387,51 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         userIds: Object.values(session.ids).slice(0, 60),
       });
     };
-    const remember = (session: Session) => {
+    const remember = (session: VoteSession) => {
       if (email) session.ids[email] = context.activity.from.id;
     };
 
     if (verb === "vote.open") {
       if (!isLead) return reply(errorCard(`You cannot open a vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead opens votes."));
-      if (c.fields.Status !== "On agenda") return reply(errorCard(`${ref} is not on the agenda`, "Accept the case to the agenda first."));
-      const session: Session = (await load()) ?? { status: "open", ids: {} };
-      if (session.status === "closed") return reply(errorCard(`The vote on ${ref} has closed`, session.decision ?? ""));
-      remember(session);
-      let where = "already";
-      if (!session.posted) {
+      if (c.fields.Status !== "On agenda") return triageBack(`${ref} is ${c.fields.Status.toLowerCase()}: accept it to the agenda before opening its vote.`, false);
+      const existing = await teams.voteSession(ref);
+      if (existing?.status === "closed") return triageBack(`The vote on ${ref} has closed: ${existing.decision ?? ""}`, false);
+      let note = `The vote on ${ref} is already open.`;
+      if (!existing) {
         // The vote card goes to the cluster's channel (the meeting), or here if none is linked yet.
-        const channel = await this.deps.kv.getSync(clusterChannelKey(cluster.id));
-        const target = channel && this.deps.elsewhere ? channel : JSON.stringify(TurnContext.getConversationReference(context.activity));
-        where = target === channel && JSON.parse(channel).conversation?.id !== context.activity.conversation?.id ? `in cluster ${cluster.id}'s channel` : "in this conversation";
-        session.posted = { ref: target, activityId: await this.postTo(context, target, await view(session, true)) };
+        // The vote is recorded as open only once its card is there: a failed post leaves nothing
+        // open, and says why, so the SCL can try again.
+        const channel = await teams.clusterChannel(cluster.id);
+        const here = JSON.stringify(TurnContext.getConversationReference(context.activity));
+        const target = channel && this.deps.elsewhere ? channel : here;
+        const where = target === channel && JSON.parse(channel).conversation?.id !== context.activity.conversation?.id ? `in cluster ${cluster.id}'s channel` : "in this conversation";
+        const session: VoteSession = { status: "open", ids: {} };
+        remember(session);
+        let activityId: string | null;
+        try {
+          activityId = await this.postTo(context, target, await view(session, true));
+        } catch (e) {
+          this.deps.log.warn("vote.post-failed", { caseRef: ref, reason: (e as Error).message.slice(0, 80) });
+          return triageBack(`The vote card could not be posted ${where} (${(e as Error).message.slice(0, 120)}). No vote was opened: try again${where.includes("channel") ? `, or @mention Cluster Desk with "cluster ${cluster.id}" in the channel to link it again` : ""}.`, false);
+        }
+        const saved = await teams.updateVoteSession(ref, (cur) => {
+          if (cur) {
+            // Another click opened it meanwhile: keep that one (this card shows the same vote).
+            remember(cur);
+            return cur;
+          }
+          return { ...session, posted: { ref: target, activityId } };
+        });
+        note = saved?.posted?.activityId === activityId ? `Vote opened ${where}.` : note;
+        await this.deps.audit?.({ key: `vote|${ref}|open|${activityId ?? this.deps.now().toISOString()}`, event: "vote-opened", caseRef: ref, outcome: "open", at: this.deps.now().toISOString(), actor: email ?? "unknown", detail: where });
+        this.deps.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
       }
-      // Another click may have changed the session meanwhile: merge, do not overwrite.
-      await this.deps.kv.updateSync(key, (cur) => {
-        const latest: Session = cur ? (JSON.parse(cur) as Session) : session;
-        latest.posted ??= session.posted;
-        remember(latest);
-        return JSON.stringify(latest);
-      });
-      this.deps.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
-      const note = where === "already" ? `The vote on ${ref} is already open.` : `Vote opened ${where}.`;
       // Opened from the agenda in the meeting: the agenda stays as it is (the vote card follows it).
       const meeting = meetingsOf(p, cluster).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime());
       if (data.from === "agenda" && meeting) return reply(agendaCard(agendaData(p, cluster, meeting, await this.deps.cases.ofCluster(cluster.id))));
-      return reply(triageCard(triageCardData(p, c, { now: this.deps.now(), lastAction: note })));
+      return triageBack(note, true);
     }
-    const session = await load();
+    const session = await teams.voteSession(ref);
     if (!session) return reply(errorCard(`No vote is open on ${ref}`, "The SEND Cluster Lead opens the vote in the meeting."));
     if (verb === "vote.refresh") {
       if (!mayView) {
@@ -386,53 +451,48 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       // Re-read: the vote may have closed while this click was in flight. Then add this voter to
       // the people who get their own view (refresh.userIds), ETag-conditional so that 30 voters
       // at once each keep theirs.
-      let now = (await load())!;
-      if (now.status === "open" && now.ids[email] !== context.activity.from.id) {
-        now = JSON.parse(
-          await this.deps.kv.updateSync(key, (cur) => {
-            const latest = JSON.parse(cur!) as Session;
-            if (latest.status === "open") remember(latest);
-            return JSON.stringify(latest);
-          }),
-        ) as Session;
-      }
+      const now = (await teams.updateVoteSession(ref, (cur) => {
+        if (cur?.status === "open") remember(cur);
+        return cur;
+      })) ?? session;
       return reply(await view(now));
+    }
+    if (verb === "vote.cancel") {
+      if (!isLead) return reply(errorCard(`You cannot cancel the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead cancels votes."));
+      if (session.status !== "open") return reply(await view(session));
+      // Gone: the case stays on the agenda and a new vote can be opened (its votes start again).
+      await teams.updateVoteSession(ref, () => null);
+      await store.clear?.(ref);
+      const at = this.deps.now().toISOString();
+      await this.deps.audit?.({ key: `vote|${ref}|cancel|${at}`, event: "vote-cancelled", caseRef: ref, outcome: "cancelled", at, actor: email ?? "unknown", detail: "" });
+      this.deps.log.info("vote.cancelled", { caseRef: ref });
+      const cancelled: VoteSession = { ...session, status: "closed", decision: `cancelled by ${email ?? "the SEND Cluster Lead"}; the case can be voted on again` };
+      if (session.posted?.activityId) await this.updateIn(context, session.posted.ref, session.posted.activityId, await view(cancelled, true), "vote");
+      return reply(await view(cancelled));
     }
     if (verb === "vote.close") {
       if (!isLead) return reply(errorCard(`You cannot close the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead closes votes."));
       if (session.status === "closed") return reply(await view(session));
       const all = await store.votes(ref);
       const panel = Number(data.panelAmount ?? c.fields.AmountRequested ?? 0);
-      if (!Number.isFinite(panel) || panel < 0) return reply(errorCard("Amount not valid", "Enter the amount the panel agreed, in pounds."));
-      if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) return reply(errorCard(`${ref} is missing details`, "Record the number of CYP, the terms sought and the meeting before closing the vote."));
+      if (!Number.isFinite(panel) || panel < 0) return reply(await view(session, false, "Enter the amount the panel agreed, in pounds."));
+      if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) return reply(await view(session, false, "Enter the case type, CYP and terms on the triage card before closing the vote (the limit depends on them)."));
       const d = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
       const decision = `${d.decision}${d.award ? `, ${formatPounds(d.award)}` : ""}`;
       // The cluster's budget with this award in it (RAG when the cluster has a budget).
       const clusterCases = (await this.deps.cases.ofCluster(cluster.id)).map((x) => (x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: d.award } } : x));
       const lines = [...d.lines, `Cluster ${cluster.id} budget: ${budgetOverview(p, cluster, clusterCases).text}`];
-      const closed = JSON.parse(await this.deps.kv.updateSync(key, (cur) => JSON.stringify({ ...(JSON.parse(cur!) as Session), status: "closed", lines, decision }))) as Session;
+      const closed = (await teams.updateVoteSession(ref, (cur) => ({ ...(cur ?? session), status: "closed", lines, decision })))!;
       const at = this.deps.now().toISOString();
       if (d.decision !== "No decision") {
-        await this.deps.cases.change(ref, () => ({ Decision: d.decision as never, AmountAwarded: d.award, DecisionAt: at, Status: "Decided" }));
-        if (c.fields.SenderEmail) {
-          await this.deps.mailer.send({
-            to: [c.fields.SenderEmail],
-            subject: `${ref}: decision of the cluster ${cluster.id} meeting`,
-            body: [`The cluster ${cluster.id} meeting has decided on case ${ref}.`, "", ...d.lines, "", `${p.name}`].join("\n"),
-            marker: `cd-decision-${ref}`,
-          });
-        }
+        // The lifecycle's "decided": case fields, the school's email and the audit row, once.
+        await runTransition({ ...this.deps, audit: this.deps.audit ?? (async () => undefined), cards: this.deps.triageCards }, email, "vote.decide", ref, { decision: { decision: d.decision, award: d.award, lines: d.lines } });
       }
       await this.deps.audit?.({ key: `vote|${ref}|close`, event: "vote-closed", caseRef: ref, outcome: d.decision, at, actor: email ?? "unknown", detail: `agree ${tally(all).agree}, disagree ${tally(all).disagree}, abstain ${tally(all).abstain}; award ${d.award}` });
       this.deps.log.info("vote.closed", { caseRef: ref, decision: d.decision, award: d.award });
-      // Everyone's copy of the vote card shows the decision, not only the SCL's; so does her triage card.
+      // Everyone's copy of the vote card shows the decision, not only the SCL's (the triage cards
+      // were brought up to date by the transition).
       if (closed.posted?.activityId) await this.updateIn(context, closed.posted.ref, closed.posted.activityId, await view(closed, true), "vote");
-      const triage = await this.deps.kv.getSync(triageCardKey(ref));
-      const t = triage ? (JSON.parse(triage) as { ref: string; activityId: string | null }) : null;
-      const decided = await this.deps.cases.byRef(ref);
-      if (t?.activityId && decided) {
-        await this.updateIn(context, t.ref, t.activityId, triageCard(triageCardData(p, decided, { now: this.deps.now(), lastAction: `Decided in the cluster ${cluster.id} meeting: ${decision}.` })), "triage");
-      }
       return reply(await view(closed));
     }
     return reply(errorCard("That action is not known", `Cluster Desk does not know the action "${verb}".`));

@@ -19,6 +19,8 @@ export interface BotRuntime {
   handle(activity: Record<string, unknown>, headers: Record<string, string>): Promise<BotReply>;
   /** Posts an Adaptive Card to a conversation stored earlier (a JSON conversation reference); the new message's id. */
   postCard(conversationRef: string, card: Record<string, unknown>): Promise<string | undefined>;
+  /** Replaces a card posted earlier (everyone who sees it sees the new one). */
+  updateCard(conversationRef: string, activityId: string, card: Record<string, unknown>): Promise<void>;
   /** Posts a text message (Markdown) to a stored conversation. */
   postText(conversationRef: string, text: string): Promise<void>;
 }
@@ -66,6 +68,7 @@ export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: 
       return out;
     },
     postCard: (ref, c) => elsewhere.post(ref, c),
+    updateCard: (ref, id, c) => elsewhere.update(ref, id, c),
     async postText(ref, text) {
       await postProactive(adapter, settings.appId, ref, pacer, async (ctx) => {
         await ctx.sendActivity(MessageFactory.text(text));

@@ -30,7 +30,16 @@ export function expand(name: string, data: unknown): any {
   return t.expand({ $root: data });
 }
 
-export const triageCard = (d: TriageCardData) => expand("triage", d);
+/** Drops inputs' `value: null` (nothing typed or saved yet), which Adaptive Cards does not accept. */
+function withoutNullValues<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(withoutNullValues) as T;
+  if (node && typeof node === "object") {
+    return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === "value" && v === null)).map(([k, v]) => [k, withoutNullValues(v)])) as T;
+  }
+  return node;
+}
+
+export const triageCard = (d: TriageCardData) => withoutNullValues(expand("triage", d));
 export const errorCard = (title: string, message: string) => expand("error", { title, message });
 
 export const agendaCard = (d: import("../core/agenda.js").AgendaData) => expand("agenda", d);

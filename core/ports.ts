@@ -229,6 +229,9 @@ export interface StoredCase {
     TermsSought?: number | null;
     AmountRequested?: number | null;
     AmountAwarded?: number | null;
+    Decision?: "Agree to fund" | "Do not fund (alternative support)" | "No decision" | null;
+    DecisionAt?: string | null;
+    TriageCard?: string | null;
   };
 }
 
@@ -246,4 +249,43 @@ export interface VoteStorePort {
   /** One row per voter per case (VoteKey unique): casting again changes it. */
   cast(caseRef: string, voter: string, choice: "agree" | "disagree" | "abstain", at: string): Promise<void>;
   votes(caseRef: string): Promise<{ voter: string; choice: "agree" | "disagree" | "abstain" }[]>;
+  /** Removes a case's votes (its vote was cancelled). */
+  clear?(caseRef: string): Promise<void>;
+}
+
+/** Where a card was posted: a stored conversation reference (JSON) and the Teams message id. */
+export interface CardLocation {
+  conversation: string;
+  activityId: string | null;
+  /** Whose personal chat it is (the card shows what they may do). */
+  viewer?: string;
+}
+
+/** A vote in a cluster meeting: open once its card is posted; closed with a decision; or cancelled. */
+export interface VoteSession {
+  status: "open" | "closed";
+  /** Who has their own view of the card: email → Teams user id (refresh.userIds). */
+  ids: Record<string, string>;
+  lines?: string[];
+  decision?: string;
+  /** Where the vote card is (the cluster's channel, or the conversation it was opened in). */
+  posted?: { ref: string; activityId: string | null };
+}
+
+/**
+ * What the bot and the jobs keep about Teams, typed: people's personal chats, clusters' channels,
+ * where each case's triage cards are, vote sessions. One adapter (m365/teamsState.ts) holds the
+ * keys and the JSON.
+ */
+export interface TeamsStatePort {
+  personalChat(email: string): Promise<string | null>;
+  setPersonalChat(email: string, conversation: string): Promise<void>;
+  clusterChannel(cluster: number): Promise<string | null>;
+  setClusterChannel(cluster: number, conversation: string): Promise<void>;
+  /** Every triage card of a case (its SCL's; after a move, the new SCL's too). */
+  triageCards(caseRef: string): Promise<CardLocation[]>;
+  addTriageCard(caseRef: string, at: CardLocation): Promise<void>;
+  voteSession(caseRef: string): Promise<VoteSession | null>;
+  /** Read-modify-write without lost updates; `change` returning null deletes the session. */
+  updateVoteSession(caseRef: string, change: (current: VoteSession | null) => VoteSession | null): Promise<VoteSession | null>;
 }

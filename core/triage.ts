@@ -1,88 +1,21 @@
 /**
- * Triage of a logged case by its SEND Cluster Lead (or the partnership lead): accept it to the
- * agenda, ask the school for more information, refer it to the SEND Adviser as not exceptional,
- * move it to another cluster, or acknowledge the school. Pure: who may act, and what changes.
+ * The triage card's data: the case as its SCL (or the partnership lead, or an adviser) sees it,
+ * with the transitions that person may make now (core/lifecycle.ts). Pure.
  */
 import { leadForCluster, type Partnership } from "./config.js";
-import type { CaseStatus, StoredCase } from "./ports.js";
+import type { StoredCase } from "./ports.js";
+import { allowedNow, limitFor, MAX_AMOUNT, MAX_CYP, MAX_MESSAGE_CHARS, type TransitionInput } from "./lifecycle.js";
+import { formatPounds, policyInForce } from "./funding.js";
 import { describeDate, describeLocal, toLocal } from "./time.js";
 import { workingDaysBetween } from "./workingDays.js";
 
-export type TriageVerb = "triage.accept" | "triage.requestInfo" | "triage.refer" | "triage.move" | "triage.acknowledge";
-export const TRIAGE_VERBS: TriageVerb[] = ["triage.accept", "triage.requestInfo", "triage.refer", "triage.move", "triage.acknowledge"];
-
-export class TriageRefused extends Error {}
-
-/** The cluster's SCL or the partnership lead; nobody else. */
+/** The cluster's SCL or the partnership lead: who runs the cluster's votes. */
 export function mayTriage(p: Partnership, cluster: number | null | undefined, userEmail: string | null | undefined): boolean {
   if (!userEmail) return false;
   const e = userEmail.toLowerCase();
   if (p.partnershipLead.email.toLowerCase() === e) return true;
   const lead = cluster ? leadForCluster(p, cluster) : undefined;
   return Boolean(lead && lead.email.toLowerCase() === e);
-}
-
-export interface TriageOutcome {
-  fields: Partial<StoredCase["fields"]>;
-  /** Email to the school, if the action sends one. */
-  email?: { subject: string; body: string };
-  summary: string;
-}
-
-const STATUS_FOR: Partial<Record<TriageVerb, CaseStatus>> = {
-  "triage.accept": "On agenda",
-  "triage.requestInfo": "More information requested",
-  "triage.refer": "Referred to SEND Adviser",
-};
-
-export function applyTriage(p: Partnership, c: StoredCase, verb: TriageVerb, data: { toCluster?: number; by: string; now: Date }): TriageOutcome {
-  const f = c.fields;
-  const cluster = f.Cluster ?? null;
-  const lead = cluster ? leadForCluster(p, cluster) : undefined;
-  const sign = `${lead?.name ?? p.partnershipLead.name}, ${p.name}`;
-  if (["Superseded", "Decided", "Quarantined", "Rejected"].includes(f.Status) && verb !== "triage.acknowledge") {
-    throw new TriageRefused(`${f.Title} is ${f.Status.toLowerCase()}: it cannot be triaged.`);
-  }
-  switch (verb) {
-    case "triage.accept":
-      if (!f.MeetingDate) throw new TriageRefused(`${f.Title} has no meeting yet: move it or wait for the meeting dates.`);
-      return { fields: { Status: "On agenda" }, summary: `Accepted to the agenda by ${data.by}` };
-    case "triage.requestInfo":
-      return {
-        fields: { Status: STATUS_FOR[verb]! },
-        email: {
-          subject: `${f.Title}: more information needed`,
-          body: `Thank you for presentation form ${f.Title}. Before it can go to the cluster meeting, your SEND Cluster Lead would like to discuss it with you: please reply to ${lead?.email ?? p.partnershipLead.email}.\n\n${sign}`,
-        },
-        summary: `More information requested by ${data.by}`,
-      };
-    case "triage.refer":
-      return {
-        fields: { Status: STATUS_FOR[verb]! },
-        email: {
-          subject: `${f.Title}: referred to the SEND Adviser`,
-          body: `Thank you for presentation form ${f.Title}. Your SEND Cluster Lead considers the needs described predictable rather than exceptional, so the case will not go to the cluster meeting. The SEND Adviser will contact you to offer advice and support.\n\n${sign}`,
-        },
-        summary: `Referred to the SEND Adviser by ${data.by}`,
-      };
-    case "triage.move": {
-      const to = data.toCluster;
-      if (!to || !p.clusters.some((x) => x.id === to)) throw new TriageRefused("Choose the cluster to move the case to.");
-      if (to === cluster) throw new TriageRefused(`${f.Title} is already in cluster ${to}.`);
-      const newLead = leadForCluster(p, to)!;
-      return { fields: { Cluster: to, LeadInitials: newLead.initials }, summary: `Moved to cluster ${to} (${newLead.initials}) by ${data.by}` };
-    }
-    case "triage.acknowledge":
-      if (f.AcknowledgedAt) throw new TriageRefused(`${f.Title} was acknowledged on ${describeLocal(new Date(f.AcknowledgedAt))}.`);
-      return {
-        fields: { AcknowledgedAt: data.now.toISOString() },
-        email: {
-          subject: `${f.Title}: your presentation form`,
-          body: `Your presentation form ${f.Title} has been received by your SEND Cluster Lead, ${lead?.name ?? p.partnershipLead.name}, who will be in touch about next steps${f.MeetingDate ? ` before the cluster meeting on ${describeLocal(new Date(f.MeetingDate))}` : ""}.\n\n${sign}`,
-        },
-        summary: `School acknowledged by ${data.by}`,
-      };
-  }
 }
 
 /**
@@ -109,13 +42,36 @@ export interface TriageCardData {
   status: string;
   problems: { text: string }[];
   hasProblems: boolean;
-  lastAction: string;
-  canAct: boolean;
-  acknowledged: boolean;
+  /** What was just done, or why not (at the top of the card). */
+  message: string;
+  messageStyle: "good" | "attention" | "default";
+  details: string;
+  limit: string;
+  /** The transitions the viewer may make now, as buttons; `inputs`: whether the card's inputs go with it. */
+  actions: { verb: string; title: string; inputs: "auto" | "none" }[];
+  showDetails: boolean;
+  showMessage: boolean;
+  showMove: boolean;
+  /** Input values: what was typed (kept after a refusal), else what is saved. */
+  caseType: string | null;
+  cyp: number | null;
+  terms: number | null;
+  amount: number | null;
+  maxTerms: number;
+  maxCyp: number;
+  maxAmount: number;
+  maxMessage: number;
   moveChoices: { title: string; value: string }[];
 }
 
-export function triageCardData(p: Partnership, c: StoredCase, opts: { now: Date; lastAction?: string; canAct?: boolean }): TriageCardData {
+/** Verbs whose button sends the card's inputs (the others need none, so a half-typed input never blocks them). */
+const NEEDS_INPUTS = new Set(["triage.details", "triage.requestInfo", "triage.move"]);
+
+export function triageCardData(
+  p: Partnership,
+  c: StoredCase,
+  opts: { now: Date; viewer: string | null; message?: string; ok?: boolean; typed?: TransitionInput },
+): TriageCardData {
   const f = c.fields;
   const lead = f.Cluster ? leadForCluster(p, f.Cluster) : undefined;
   const today = toLocal(opts.now).date;
@@ -129,11 +85,17 @@ export function triageCardData(p: Partnership, c: StoredCase, opts: { now: Date;
       : "Not due";
   // Problems, not Reasons: built from codes and known values, never from what the school wrote.
   const problems = f.Status === "Needs attention" || f.Status === "Rejected" ? (f.Problems ?? "").split("\n").filter(Boolean).map((text) => ({ text: plainText(text) })) : [];
+  const allowed = allowedNow(p, c, opts.viewer).filter((t) => t.onCard);
+  const can = (verb: string) => allowed.some((t) => t.verb === verb);
+  const typed = opts.typed ?? {};
+  const num = (v: number | null | undefined) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  const limit = limitFor(p, c, opts.now);
+  const policy = policyInForce(p, f.MeetingDate ? toLocal(new Date(f.MeetingDate)).date : today);
   return {
     caseRef: f.Title,
     school: f.School ? plainText(f.School) : "not identified",
     cluster: f.Cluster ? `Cluster ${f.Cluster}` : "not identified",
-    lead: lead ? `${lead.name} (${lead.initials})` : "none",
+    lead: lead ? `${lead.name} (${lead.initials})` : `none yet: ${p.partnershipLead.name} assigns a cluster`,
     received: f.ReceivedAt ? describeLocal(new Date(f.ReceivedAt)) : "",
     meeting: f.MeetingDate ? describeLocal(new Date(f.MeetingDate)) : "not yet known",
     deadlineStatus: f.Status === "Late" ? "Late: listed for the next meeting" : f.SubmissionDeadline ? `In time (deadline ${describeLocal(new Date(f.SubmissionDeadline))})` : "not yet known (no meeting)",
@@ -142,9 +104,26 @@ export function triageCardData(p: Partnership, c: StoredCase, opts: { now: Date;
     status: f.Status,
     problems,
     hasProblems: problems.length > 0,
-    lastAction: opts.lastAction ?? "",
-    canAct: opts.canAct ?? true,
-    acknowledged: Boolean(f.AcknowledgedAt),
+    message: opts.message ? plainText(opts.message) : "",
+    messageStyle: !opts.message ? "default" : opts.ok === false ? "attention" : "good",
+    details: f.CypCount && f.TermsSought ? `${f.CaseType ?? (f.CypCount === 1 ? "Individual" : "Group")}, ${f.CypCount} CYP, ${f.TermsSought} term(s), ${f.AmountRequested != null ? formatPounds(f.AmountRequested) : "no amount"} requested` : "not entered yet",
+    limit: limit ? limit.text : policy ? `enter the details to see it (${policy.label})` : "no funding policy is in force for this date",
+    actions: [
+      // In the meeting: the SCL opens the vote from here or from the agenda (core/votes.ts).
+      ...(f.Status === "On agenda" && mayTriage(p, f.Cluster, opts.viewer) ? [{ verb: "vote.open", title: "Open vote", inputs: "none" as const }] : []),
+      ...allowed.map((t) => ({ verb: t.verb, title: t.title, inputs: NEEDS_INPUTS.has(t.verb) ? ("auto" as const) : ("none" as const) })),
+    ],
+    showDetails: can("triage.details"),
+    showMessage: can("triage.requestInfo"),
+    showMove: can("triage.move"),
+    caseType: typed.caseType ?? f.CaseType ?? null,
+    cyp: num(typed.cyp ?? f.CypCount),
+    terms: num(typed.terms ?? f.TermsSought),
+    amount: num(typed.amount ?? f.AmountRequested),
+    maxTerms: policy?.maxTerms ?? 3,
+    maxCyp: MAX_CYP,
+    maxAmount: MAX_AMOUNT,
+    maxMessage: MAX_MESSAGE_CHARS,
     moveChoices: p.clusters.filter((x) => x.id !== f.Cluster).map((x) => ({ title: `Cluster ${x.id} (${leadForCluster(p, x.id)?.initials ?? "?"})`, value: String(x.id) })),
   };
 }

@@ -17,13 +17,13 @@ import { mailboxHealth, type HealthReport } from "../core/usecases/health.js";
 import { GraphCaseRegister, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
-import { refKey, triageCardKey } from "../bot/keys.js";
 import { botSettingsFromEnv } from "../bot/settings.js";
 import type { BotRuntime } from "../bot/runtime.js";
-import { triageCardData } from "../core/triage.js";
+import { TeamsState } from "../m365/teamsState.js";
+import { TriageCards } from "./triageCards.js";
 
 /** What the functions use of the bot (loaded on first use). */
-export type BotPort = Pick<BotRuntime, "handle" | "postCard" | "postText">;
+export type BotPort = Pick<BotRuntime, "handle" | "postCard" | "updateCard" | "postText">;
 
 export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   bot: BotPort;
@@ -35,6 +35,9 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   /** Origin of the Graph endpoint in use (links stored for another one are stale). */
   graphOrigin: string;
   state: TableState;
+  /** Personal chats, cluster channels, card locations and vote sessions (in `state`). */
+  teams: TeamsState;
+  triageCards: TriageCards;
   queue: IntakeQueue;
   /** Where the host puts messages that failed every retry; the reconciler retries them. */
   poison: IntakeQueue;
@@ -66,6 +69,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   // Exchange's 4 concurrent requests per mailbox hold across every instance: slots in Table storage.
   const { client } = createGraphClient({ ...graphSettings, sharedMailboxLimiter: new TableMailboxSlots(settings.storage, graphSettings.mailboxConcurrency ?? 4) });
   const state = new TableState(settings.storage);
+  const teams = new TeamsState(state);
   const site = new SharePointSite(client, settings.sharePointSite);
   const mailer = new GraphMailSender(client, p.intake.mailbox);
   const cases = new GraphCaseRegister(site);
@@ -76,42 +80,36 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   let runtime: Promise<BotRuntime> | undefined;
   const loadBot = () =>
     (runtime ??= import("../bot/runtime.js").then(({ createBotRuntime }) =>
-      createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row), health: () => health(), retryPoisoned: () => retryPoisoned() }, (e) =>
+      createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, teams, triageCards, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row), health: () => health(), retryPoisoned: () => retryPoisoned() }, (e) =>
         log.warn("bot.error", { reason: e.message.slice(0, 120) }),
       ),
     ));
   const bot: BotPort = {
     handle: async (activity, headers) => (await loadBot()).handle(activity, headers),
     postCard: async (ref, card) => (await loadBot()).postCard(ref, card),
+    updateCard: async (ref, id, card) => (await loadBot()).updateCard(ref, id, card),
     postText: async (ref, text) => (await loadBot()).postText(ref, text),
   };
   /**
-   * After intake logs a case: its triage card to the cluster's SCL, if they have talked to the bot.
-   * Once per case: where the card went is recorded straight after posting, and checked first.
-   * Resolves to the card's Teams message id ("" if none was given), or null when nothing was posted.
+   * After intake logs a case: its triage card to the case's SCL (or the partnership lead), if they
+   * have talked to the bot. Once per case: where the card went is recorded straight after posting,
+   * and checked first. Resolves to the card's Teams message id ("" if none was given), or null when
+   * nothing was posted.
    */
+  const triageCards = new TriageCards(p, teams, bot, now, log);
   const announce = async (caseRef: string, leadEmail: string | null, stored: StoredCase | null): Promise<string | null> => {
     if (!leadEmail) return null;
-    const posted = await state.getSync(triageCardKey(caseRef));
-    if (posted) {
+    const posted = await teams.triageCards(caseRef);
+    if (posted.length) {
       log.info("triage.already-posted", { caseRef });
-      return (JSON.parse(posted) as { activityId?: string | null }).activityId ?? "";
-    }
-    const ref = await state.getSync(refKey(leadEmail));
-    if (!ref) {
-      log.info("triage.no-conversation", { caseRef });
-      return null;
+      return posted[0]!.activityId ?? "";
     }
     const c = stored ?? (await cases.byRef(caseRef));
     if (!c) return null;
-    const { triageCard } = await cards();
-    const activityId = await bot.postCard(ref, triageCard(triageCardData(p, c, { now: now() })));
-    await state.setSync(triageCardKey(caseRef), JSON.stringify({ ref, activityId: activityId ?? null }));
-    log.info("triage.posted", { caseRef });
-    return activityId ?? "";
+    return triageCards.postFor(leadEmail, c);
   };
   const notify = async (email: string, text: string) => {
-    const ref = await state.getSync(refKey(email));
+    const ref = await teams.personalChat(email);
     if (!ref) return false;
     await bot.postText(ref, text);
     return true;
@@ -129,6 +127,8 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     announce,
     notify,
     postAgenda: async (ref, data) => void (await bot.postCard(ref, (await cards()).agendaCard(data))),
+    teams,
+    triageCards,
     graph: client,
     graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,

@@ -17,8 +17,8 @@ import { agendaData } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { eligibleVoters, type VoteChoice } from "../core/votes.js";
-import { clusterChannelKey } from "../core/usecases/agenda.js";
-import { refKey, triageCardKey, voteSessionKey } from "../bot/bot.js";
+import { clusterChannelKey } from "../m365/teamsState.js";
+import { refKey, voteSessionKey } from "../bot/bot.js";
 import { buildDeps, type AppDeps } from "../functions/deps.js";
 import { keepSubscription } from "../functions/mail.js";
 import { functionDefs } from "../functions/registry.js";
@@ -123,14 +123,14 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   await settle();
 
   const ref = "C5-2023-0001";
-  const triage = JSON.parse(await until(`${ref}'s triage card in Katy's chat`, () => d.state.getSync(triageCardKey(ref)))) as { activityId: string | null };
-  say(`2. Triage in Katy's chat: she accepts ${ref} to the agenda and acknowledges the school (the card changes each time)`);
+  const triage = (await until(`${ref}'s triage card in Katy's chat`, async () => (await d.teams.triageCards(ref))[0]))!;
+  say(`2. Triage in Katy's chat: from the form she enters a group of 5 CYP, 2 terms, £4,500 asked (the card shows the limit), accepts ${ref} to the agenda and acknowledges the school (the card changes each time)`);
+  await pg.as(KL, team.personalChatId, execute("triage.details", { caseRef: ref, caseType: "Group", cyp: "5", terms: "2", amount: "4500" }, triage.activityId));
+  await until(`${ref}'s details`, async () => (await caseOf(ref))?.CypCount === 5);
   await pg.as(KL, team.personalChatId, execute("triage.accept", { caseRef: ref }, triage.activityId));
   await until(`${ref} on the agenda`, async () => (await caseOf(ref))?.Status === "On agenda");
   await pg.as(KL, team.personalChatId, execute("triage.acknowledge", { caseRef: ref }, triage.activityId));
   await until(`${ref} acknowledged`, async () => (await caseOf(ref))?.AcknowledgedAt);
-  await d.cases.change(ref, () => ({ CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
-  say("   From the form, Katy records a group of 5 CYP, 2 terms, £4,500 asked");
 
   const may = meetingsOf(p, c5)[0]!;
   setTime("2023-05-15T08:00:00Z");

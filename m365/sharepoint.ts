@@ -285,6 +285,7 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
       const current = await this.byRef(ref);
       if (!current) throw new Error(`no case ${ref}`);
       const patch = change(current);
+      if (!Object.keys(patch).length) return current; // nothing to change: nothing written
       try {
         const r = await this.site.client.api(`${await this.base("Cases")}/${current.itemId}/fields`).header("If-Match", current.etag).patch(patch);
         const { "@odata.etag": etag, ...fields } = r;
@@ -356,5 +357,11 @@ export class GraphVotes implements VoteStorePort {
   async votes(caseRef: string): Promise<{ voter: string; choice: "agree" | "disagree" | "abstain" }[]> {
     const items = await allItems(this.site.client, await this.base(), `fields/CaseRef eq ${q(caseRef)}`);
     return items.map((i) => ({ voter: i.fields.Voter, choice: CHOICE_OF[i.fields.Choice]! }));
+  }
+  /** A cancelled vote's rows go: a vote opened again starts from none. */
+  async clear(caseRef: string): Promise<void> {
+    for (const i of await allItems(this.site.client, await this.base(), `fields/CaseRef eq ${q(caseRef)}`)) {
+      await this.site.client.api(`${await this.base()}/${i.id}`).delete();
+    }
   }
 }

@@ -1,17 +1,16 @@
 /** Posts each cluster's agenda to its channel N working days before the meeting, once. Hourly-safe. */
 import type { Partnership } from "../config.js";
 import { agendaData, type AgendaData } from "../agenda.js";
-import type { CaseStorePort, KeyValuePort, Logger } from "../ports.js";
+import type { CaseStorePort, KeyValuePort, Logger, TeamsStatePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
 import { toLocal } from "../time.js";
 import { addWorkingDays } from "../workingDays.js";
-
-export const clusterChannelKey = (cluster: number) => `convref|cluster|${cluster}`;
 
 export interface AgendaDeps {
   partnership: Partnership;
   cases: CaseStorePort;
   kv: KeyValuePort;
+  teams: TeamsStatePort;
   log: Logger;
   now: () => Date;
   /** Posts the agenda card to a stored conversation. */
@@ -29,9 +28,9 @@ export async function runAgendas(d: AgendaDeps): Promise<{ posted: string[]; wai
     if (!next || today < addWorkingDays(next.date, -p.agenda.postWorkingDaysBefore)) continue;
     const key = `agenda-posted|c${c.id}|${next.date}`;
     if (await d.kv.getSync(key)) continue;
-    const ref = await d.kv.getSync(clusterChannelKey(c.id));
+    const ref = await d.teams.clusterChannel(c.id);
     if (!ref) {
-      waiting.push(`cluster ${c.id}: no channel linked (type "cluster ${c.id}" in the cluster's channel)`);
+      waiting.push(`cluster ${c.id}: no channel linked (@mention Cluster Desk with "cluster ${c.id}" in the cluster's channel)`);
       continue;
     }
     await d.postAgenda(ref, agendaData(p, c, next, await d.cases.ofCluster(c.id)));

@@ -7,7 +7,8 @@ import { ClusterDeskBot } from "../../bot/bot.js";
 import { agendaData, budgetOverview, isFirstOfTerm } from "../../core/agenda.js";
 import { parsePartnership } from "../../core/config.js";
 import { meetingsOf } from "../../core/schedule.js";
-import { clusterChannelKey, runAgendas } from "../../core/usecases/agenda.js";
+import { runAgendas } from "../../core/usecases/agenda.js";
+import { clusterChannelKey } from "../../m365/teamsState.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
@@ -34,7 +35,7 @@ beforeAll(async () => {
   await s.send({ from: "senco@bolder.example", subject: "Cluster 5/KL/Bolder Academy", text: "x", attachments: [pdfForm()] });
   await s.settle();
   await s.deps.cases.change("C5-2023-0001", () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
-  bot = new ClusterDeskBot({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date(s.tenant.now()), resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null });
+  bot = new ClusterDeskBot({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date(s.tenant.now()), resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null });
 }, 60_000);
 afterAll(() => s?.stop());
 

@@ -55,6 +55,8 @@ beforeAll(async () => {
     cases: s.deps.cases,
     mailer: s.deps.mailer,
     kv: s.deps.state,
+    teams: s.deps.teams,
+    triageCards: s.deps.triageCards,
     log: s.deps.log,
     now: () => new Date(s.tenant.now()),
     resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null,
@@ -65,7 +67,8 @@ afterAll(() => s?.stop());
 describe("bot: triage cards", () => {
   it("answers help and remembers the SCL's conversation for proactive cards", async () => {
     await adapter().send({ type: "message", text: "help", from: { id: "kl", name: "Katy" } } as never).assertReply((a) => {
-      expect(a.text).toContain("Commands: **agenda**, **budget**, **cases**, **cluster <number>**");
+      expect(a.text).toContain("Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again)");
+      expect(a.text).toContain("@mention Cluster Desk with **cluster <number>**");
     });
     const ref = JSON.parse((await s.deps.state.getSync(refKey(KL)))!);
     expect(ref.conversation).toBeDefined();
@@ -76,12 +79,12 @@ describe("bot: triage cards", () => {
     const a = adapter();
     await a.processActivity({ type: "installationUpdate", action: "add", channelId: "msteams", from: { id: "lead", name: "MIP lead" }, conversation: { id: "19:general@thread.tacv2", conversationType: "channel" } } as never, async (ctx: TurnContext) => bot.run(ctx));
     const said = a.activeQueue.filter((x) => x.type === "message").map((x) => x.text);
-    expect(said).toEqual([expect.stringContaining("type **cluster <number>** in a cluster's channel")]);
+    expect(said).toEqual([expect.stringContaining("@mention Cluster Desk with **cluster <number>** in a cluster's channel")]);
     expect(await s.deps.state.getSync(refKey(LEAD))).toBeNull(); // a channel is not the lead's chat
-    // In a personal chat it installs quietly and keeps the chat for triage cards and reminders.
+    // In a personal chat it greets (what it does) and keeps the chat for triage cards and reminders.
     const b = adapter();
     await b.processActivity({ type: "installationUpdate", action: "add", channelId: "msteams", from: { id: "kl", name: "Katy" }, conversation: { id: "a:katy", conversationType: "personal" } } as never, async (ctx: TurnContext) => bot.run(ctx));
-    expect(b.activeQueue.filter((x) => x.type === "message")).toEqual([]);
+    expect(b.activeQueue.filter((x) => x.type === "message").map((x) => x.text)).toEqual([expect.stringContaining("New presentation forms arrive here as triage cards")]);
     expect(JSON.parse((await s.deps.state.getSync(refKey(KL)))!).conversation.id).toBe("a:katy");
     // Katy linking the channel to cluster 5 does not move her triage cards into the channel.
     const c = adapter();
@@ -99,7 +102,7 @@ describe("bot: triage cards", () => {
     const card = await invoke("kl", "triage.accept", { caseRef });
     const text = JSON.stringify(card);
     expect(text).toContain('"value":"On agenda"');
-    expect(text).toContain("Accepted to the agenda by katy.luciani@hounslow.gov.uk");
+    expect(text).toContain("Accepted to the agenda of Thursday 18 May 2023, 2pm by katy.luciani@hounslow.gov.uk");
     expect((await s.deps.cases.byRef(caseRef))!.fields.Status).toBe("On agenda");
     // The card now offers the vote, not a second acceptance.
     const titles = (card as { actions: { title: string }[] }).actions.map((a) => a.title);
@@ -141,7 +144,7 @@ describe("bot: triage cards", () => {
   });
 
   it("simultaneous clicks: no lost update (412 retried)", async () => {
-    const refs = await Promise.all([invoke("kl", "triage.requestInfo", { caseRef }), invoke("lead", "triage.move", { caseRef, toCluster: "6" })]);
+    const refs = await Promise.all([invoke("lead", "triage.requestInfo", { caseRef, message: "The latest provision map, please." }), invoke("kl", "triage.move", { caseRef, toCluster: "6" })]);
     expect(refs).toHaveLength(2);
     const c = (await s.deps.cases.byRef(caseRef))!;
     expect(c.fields.Status).toBe("More information requested");
@@ -150,7 +153,7 @@ describe("bot: triage cards", () => {
 });
 
 describe("cards", () => {
-  const KNOWN = new Set(["TextBlock", "FactSet", "Container", "Input.ChoiceSet", "Input.Number", "ColumnSet", "Column", "Image", "ActionSet"]);
+  const KNOWN = new Set(["TextBlock", "FactSet", "Container", "Input.ChoiceSet", "Input.Number", "Input.Text", "ColumnSet", "Column", "Image", "ActionSet"]);
   function check(card: any) {
     expect(card.type).toBe("AdaptiveCard");
     expect(card.version).toBe("1.5");
@@ -180,7 +183,7 @@ describe("cards", () => {
 
   it("a card for a case with problems lists them; the card carries the case reference, not the form", async () => {
     const card = triageCard(
-      triageCardData(p, { itemId: "1", etag: "x", fields: { Title: "C5-2023-0042", Status: "Needs attention", Cluster: 5, School: "Worple Primary School", Reasons: "No form attached; \"Jamie Example.zip\" is an archive.", Problems: "No presentation form is attached." } }, { now: new Date("2023-05-02T09:00:00Z") }),
+      triageCardData(p, { itemId: "1", etag: "x", fields: { Title: "C5-2023-0042", Status: "Needs attention", Cluster: 5, School: "Worple Primary School", Reasons: "No form attached; \"Jamie Example.zip\" is an archive.", Problems: "No presentation form is attached." } }, { now: new Date("2023-05-02T09:00:00Z"), viewer: "katy.luciani@hounslow.gov.uk" }),
     );
     check(card);
     const text = JSON.stringify(card);
@@ -193,7 +196,7 @@ describe("cards", () => {
 
 describe("bot: /api/messages and rate limits", () => {
   it("with a bot app id configured, an unauthenticated request gets 401", async () => {
-    const runtime = createBotRuntime({ appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" }, { partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date() }, () => {});
+    const runtime = createBotRuntime({ appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" }, { partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date() }, () => {});
     const handler = botMessages(() => runtime);
     const req = new azureFunctions.HttpRequest({ method: "POST", url: "http://localhost/api/messages", body: { string: JSON.stringify({ type: "message", text: "hi", channelId: "msteams", serviceUrl: "https://smba.trafficmanager.net/uk/", from: { id: "x" }, conversation: { id: "c" }, recipient: { id: "b" } }) }, headers: { "content-type": "application/json" } });
     const r = await handler(req, new azureFunctions.InvocationContext());

@@ -6,7 +6,8 @@ import { ClusterDeskBot } from "../../bot/bot.js";
 import { parsePartnership } from "../../core/config.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
-import { clusterChannelKey } from "../../core/usecases/agenda.js";
+import { clusterChannelKey } from "../../m365/teamsState.js";
+import { TriageCards } from "../../functions/triageCards.js";
 import { triageCardKey, voteSessionKey } from "../../bot/bot.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
   await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
   await s.settle();
   await s.deps.cases.change(ref, () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
-  bot = new ClusterDeskBot({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date(s.tenant.now()), votes: new GraphVotes(s.deps.site), audit: (r) => s.deps.cases.audit(r), resolveEmail: async (ctx) => ctx.activity.from.id });
+  bot = new ClusterDeskBot({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date(s.tenant.now()), votes: new GraphVotes(s.deps.site), audit: (r) => s.deps.cases.audit(r), resolveEmail: async (ctx) => ctx.activity.from.id });
 }, 60_000);
 afterAll(() => s?.stop());
 
@@ -118,7 +119,10 @@ describe("in-meeting votes", () => {
     const calls: { kind: string; ref: string; id?: string; card: string }[] = [];
     const saved = bot;
     bot = new ClusterDeskBot({
-      partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date(s.tenant.now()), votes: new GraphVotes(s.deps.site), audit: (r) => s.deps.cases.audit(r), resolveEmail: async (ctx) => ctx.activity.from.id,
+      partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams,
+      // Triage cards are posted and updated through the same recorder.
+      triageCards: new TriageCards(p, s.deps.teams, { postCard: async (ref, card) => (calls.push({ kind: "post", ref, card: JSON.stringify(card) }), "activity-43"), updateCard: async (ref, id, card) => void calls.push({ kind: "update", ref, id, card: JSON.stringify(card) }) }, () => new Date(s.tenant.now()), s.deps.log),
+      log: s.deps.log, now: () => new Date(s.tenant.now()), votes: new GraphVotes(s.deps.site), audit: (r) => s.deps.cases.audit(r), resolveEmail: async (ctx) => ctx.activity.from.id,
       elsewhere: {
         post: async (ref, card) => (calls.push({ kind: "post", ref, card: JSON.stringify(card) }), "activity-42"),
         update: async (ref, id, card) => void calls.push({ kind: "update", ref, id, card: JSON.stringify(card) }),
@@ -133,17 +137,19 @@ describe("in-meeting votes", () => {
       for (const v of voters.filter((e) => e !== "senco@bolder.example").slice(0, 3)) await invoke(v, "vote.cast", { caseRef: ref2, choice: "agree" });
       await invoke(KL, "vote.close", { caseRef: ref2, panelAmount: "1000" });
       expect(calls).toHaveLength(3);
-      expect(calls[1]).toMatchObject({ kind: "update", ref: channelRef, id: "activity-42" });
+      const voteUpdate = calls.find((c) => c.kind === "update" && c.ref === channelRef)!;
+      expect(voteUpdate).toMatchObject({ id: "activity-42" });
       // Katy's triage card, in her chat, shows the decision as well.
-      expect(calls[2]).toMatchObject({ kind: "update", ref: katysChat, id: "triage-7" });
-      expect(calls[2]!.card).toContain("Decided in the cluster 5 meeting: Agree to fund, £1,000.");
-      expect(calls[2]!.card).toContain('"value":"Decided"');
-      expect(calls[2]!.card).not.toContain("Move to cluster"); // nothing left to do on a decided case
-      expect(JSON.parse(calls[2]!.card).actions).toEqual([]);
-      expect(calls[1]!.card).toContain("Closed: Agree to fund");
-      expect(calls[1]!.card).toContain("voting has closed");
+      const triageUpdate = calls.find((c) => c.kind === "update" && c.ref === katysChat)!;
+      expect(triageUpdate).toMatchObject({ id: "triage-7" });
+      expect(triageUpdate.card).toContain("Decided by the cluster 5 meeting: Agree to fund, £1,000");
+      expect(triageUpdate.card).toContain('"value":"Decided"');
+      expect(triageUpdate.card).not.toContain("Move to cluster"); // nothing left to do on a decided case
+      expect(JSON.parse(triageUpdate.card).actions ?? []).toEqual([]);
+      expect(voteUpdate.card).toContain("Closed: Agree to fund");
+      expect(voteUpdate.card).toContain("voting has closed");
       // Both awards now count against the cluster's budget: £4,000 + £1,000 of £10,000.
-      expect(calls[1]!.card).toContain("Cluster 5 budget: £5,000 of £10,000 committed (50%): Green");
+      expect(voteUpdate.card).toContain("Cluster 5 budget: £5,000 of £10,000 committed (50%): Green");
     } finally {
       bot = saved;
     }

@@ -188,7 +188,7 @@ describe("mail intake: outcomes a council needs", () => {
     expect(c).toMatchObject({ Status: "Late", MeetingDate: "2023-06-15T08:30:00Z", Title: "C6-2023-0001" });
     const body = (await outbox(sender))[0].message.body.content;
     expect(body).toContain("after the submission deadline of Wednesday 3 May 2023, 4pm");
-    expect(body).toContain("considered at the cluster 6 meeting, Thursday 15 June 2023, 9:30am instead");
+    expect(body).toContain("provisionally listed for the cluster 6 meeting, Thursday 15 June 2023, 9:30am instead");
     expect(await folderCount("Late")).toBe(1);
   });
 
@@ -199,10 +199,13 @@ describe("mail intake: outcomes a council needs", () => {
     await s.settle();
     const first = (await cases()).find((x) => x.SenderEmail === sender);
     expect(first).toMatchObject({ Status: "Needs attention", School: "William Hogarth Primary School" });
-    expect(first.Cluster).toBeUndefined(); // not logged against a cluster until the subject is right
+    // The school is known: logged in its own cluster (6) for Georgie Venn, whatever the subject said.
+    expect(first).toMatchObject({ Cluster: 6, LeadInitials: "GV" });
+    expect(first.Title).toMatch(/^C6-2023-/);
     const reply = (await outbox(sender))[0].message.body.content;
     expect(reply).toContain("William Hogarth Primary School is in cluster 6, not cluster 5");
-    expect(reply).toContain('Please send it again with the subject line "Cluster 6/GV/William Hogarth Primary School"');
+    expect(reply).toContain("whose SEND Cluster Lead is Georgie Venn (GV)");
+    expect(reply).toContain('please use the subject line "Cluster 6/GV/William Hogarth Primary School" for future forms');
 
     await s.send({ from: sender, subject: "Cluster 6/GV/William Hogarth Primary School", text: "corrected", attachments: [pdfForm("form v2.pdf")] });
     await s.settle();
@@ -218,7 +221,9 @@ describe("mail intake: outcomes a council needs", () => {
     await s.send({ from: sender, subject: "Cluster 6/GV/Lionel Primary School", text: "Form to follow" });
     await s.settle();
     expect((await cases()).find((x) => x.SenderEmail === sender)).toMatchObject({ Status: "Needs attention" });
-    expect((await outbox(sender))[0].message.body.content).toContain("No presentation form is attached");
+    const body = (await outbox(sender))[0].message.body.content;
+    expect(body).toContain("arrived without a presentation form attached");
+    expect(body).toContain('Please send it again with the completed form attached as .docx or .pdf, with the subject line "Cluster 6/GV/Lionel Primary School".');
   });
 
   it("macro-enabled files, archives and programs are rejected without being opened", async () => {

@@ -8,7 +8,7 @@ describe("npm run demo", () => {
     const r = await runDemo({ dataDir: tempDataDir(), tlsDir: ".data/test-tls", print: (l) => lines.push(l), keepRunning: false });
     expect(Object.fromEntries(r.cases.map((c) => [c.ref, c.status]))).toEqual({
       "C5-2023-0001": "Decided",
-      "U-2023-0001": "Needs attention",
+      "C5-2023-0002": "Needs attention", // cluster 4 in the subject; the school is cluster 5's
       "C6-2023-0001": "Rejected",
       "C6-2023-0002": "Late",
     });

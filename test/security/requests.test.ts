@@ -39,7 +39,7 @@ beforeAll(async () => {
   s = await startStack({ at: "2023-05-02T09:00:00Z" });
   await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
   await s.settle();
-  bot = new ClusterDeskBot({ partnership: p, votes: new GraphVotes(s.deps.site), cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date(s.tenant.now()), resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null });
+  bot = new ClusterDeskBot({ partnership: p, votes: new GraphVotes(s.deps.site), cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date(s.tenant.now()), resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null });
 }, 60_000);
 afterAll(() => s?.stop());
 
@@ -74,7 +74,7 @@ describe("security: every card action is authorised, refresh included", () => {
 
   it("Markdown from outside is shown as text on cards", () => {
     expect(plainText("[click](https://evil.example) **now**")).toBe("\\[click\\](https://evil.example) \\*\\*now\\*\\*");
-    const card = JSON.stringify(triageCard(triageCardData(p, { itemId: "1", etag: "x", fields: { Title: "C5-2023-0009", Status: "Accepted", Cluster: 5, School: "[Worple](https://evil.example)" } }, { now: new Date("2023-05-02T09:00:00Z") })));
+    const card = JSON.stringify(triageCard(triageCardData(p, { itemId: "1", etag: "x", fields: { Title: "C5-2023-0009", Status: "Accepted", Cluster: 5, School: "[Worple](https://evil.example)" } }, { now: new Date("2023-05-02T09:00:00Z"), viewer: "katy.luciani@hounslow.gov.uk" })));
     expect(card).toContain("\\\\[Worple\\\\](https://evil.example)");
   });
 });
@@ -82,7 +82,7 @@ describe("security: every card action is authorised, refresh included", () => {
 describe("security: bad requests are 4xx with no internal text", () => {
   const request = (body: string, headers: Record<string, string> = {}) => new azureFunctions.HttpRequest({ method: "POST", url: "http://localhost/api/messages", body: { string: body }, headers: { "content-type": "application/json", ...headers } });
   const activity = JSON.stringify({ type: "message", text: "hi", channelId: "msteams", serviceUrl: "https://smba.trafficmanager.net/uk/", from: { id: "x" }, conversation: { id: "c" }, recipient: { id: "b" } });
-  const deps = () => ({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, log: s.deps.log, now: () => new Date() });
+  const deps = () => ({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date() });
 
   it("/api/messages: 400 for what is not an activity, 401 for a token it cannot verify", async () => {
     const open = botMessages(() => createBotRuntime({ appId: null, appType: "UserAssignedMSI", tenantId: null }, deps(), () => {}));

@@ -1,0 +1,91 @@
+/**
+ * A person changes a case from its triage card (or a vote closes it): the transition is applied
+ * with the lifecycle's rules (core/lifecycle.ts) under the case's ETag, then its effects are
+ * carried out once: the Audit row (who, when, from, to), the emails, the triage card for whoever
+ * the case now goes to, and every posted copy of the card brought up to date. A transition that
+ * would change nothing (a repeated click) writes, sends and posts nothing.
+ */
+import { createHash } from "node:crypto";
+import { applyTransition, TransitionRefused, type CaseVerb, type TransitionEffects, type TransitionInput } from "../lifecycle.js";
+import type { Partnership } from "../config.js";
+import type { AuditRow, CaseStorePort, Logger, MailSenderPort, StoredCase } from "../ports.js";
+
+export interface TriageCardsPort {
+  /** Posts the case's triage card to `email`'s personal chat (as they may act on it); false if the bot has no chat with them. */
+  post(email: string, c: StoredCase, note: string): Promise<boolean>;
+  /** Brings every posted copy of the case's triage card up to date, each as its recipient may act on it. */
+  update(c: StoredCase, note: string): Promise<void>;
+}
+
+export interface TriageDeps {
+  partnership: Partnership;
+  cases: CaseStorePort;
+  mailer: MailSenderPort;
+  audit: (row: AuditRow) => Promise<unknown>;
+  cards: TriageCardsPort;
+  log: Logger;
+  now: () => Date;
+}
+
+export interface TriageResult {
+  /** The case after the transition (or as it is, when refused); null if there is no such case. */
+  case: StoredCase | null;
+  ok: boolean;
+  /** For the top of the card: what was done, or why not. */
+  message: string;
+  changed: boolean;
+}
+
+/** A short, stable tag for one transition of one case version (the email marker and the audit key). */
+const tag = (verb: CaseVerb, ref: string, etag: string) => createHash("sha256").update(`${verb}|${ref}|${etag}`).digest("hex").slice(0, 24);
+
+export async function runTransition(d: TriageDeps, by: string | null, verb: CaseVerb, ref: string, input: TransitionInput = {}): Promise<TriageResult> {
+  const p = d.partnership;
+  const current = await d.cases.byRef(ref);
+  if (!current) return { case: null, ok: false, changed: false, message: `There is no case ${ref} in the Cases list.` };
+  if (!by) return { case: current, ok: false, changed: false, message: "Cluster Desk could not tell who you are in Teams." };
+  let eff: TransitionEffects;
+  let updated: StoredCase;
+  try {
+    // Checked on the case as read, then again on the case as saved (another click may come first).
+    eff = applyTransition(p, current, verb, by, input, d.now());
+    if (!eff.changed) return { case: current, ok: true, changed: false, message: eff.summary };
+    updated = await d.cases.change(ref, (c) => {
+      eff = applyTransition(p, c, verb, by, input, d.now());
+      return eff.changed ? eff.fields : {};
+    });
+  } catch (e) {
+    if (e instanceof TransitionRefused) {
+      d.log.info("case.refused", { caseRef: ref, verb });
+      return { case: current, ok: false, changed: false, message: e.message };
+    }
+    throw e;
+  }
+  if (!eff.changed) return { case: updated, ok: true, changed: false, message: eff.summary };
+
+  const t = tag(verb, ref, updated.etag);
+  const at = d.now().toISOString();
+  // Codes, references and staff addresses only: never the message an SCL typed to the school.
+  await d.audit({ key: `case|${t}`, event: verb, caseRef: ref, outcome: `${eff.from} -> ${eff.to}`, at, actor: by, detail: eff.summary });
+  for (const [i, e] of eff.emails.entries()) await d.mailer.send({ ...e, marker: `cd-${t}-${i}` });
+  const notes: string[] = [];
+  for (const email of eff.cardTo) {
+    const posted = await d.cards.post(email, updated, eff.summary).catch((err: Error) => {
+      d.log.warn("case.card-failed", { caseRef: ref, reason: err.message.slice(0, 80) });
+      return false;
+    });
+    if (!posted) {
+      // No chat with the bot yet (or Teams refused): they hear by email instead.
+      await d.mailer.send({
+        to: [email],
+        subject: `${ref} is now yours to triage`,
+        body: `Case ${ref} (${updated.fields.School ?? "school not identified"}) has come to you: ${eff.summary}. Open Cluster Desk in Teams and type "case ${ref}" to see its card.\n\n${p.name}`,
+        marker: `cd-${t}-card-${createHash("sha256").update(email.toLowerCase()).digest("hex").slice(0, 8)}`,
+      });
+      notes.push(`${email} has no chat with Cluster Desk yet, so they were emailed.`);
+    }
+  }
+  await d.cards.update(updated, eff.summary).catch((err: Error) => d.log.warn("case.update-failed", { caseRef: ref, reason: err.message.slice(0, 80) }));
+  d.log.info("case.changed", { caseRef: ref, verb, from: eff.from, to: eff.to });
+  return { case: updated, ok: true, changed: true, message: [eff.summary, ...notes].join(" ") };
+}

@@ -1,0 +1,82 @@
+/**
+ * In-memory fakes of the ports the case lifecycle uses (cases with ETags, mail, cards, audit), so
+ * its unit tests run in milliseconds. They keep the contracts the real adapters keep: a change is
+ * re-applied on an ETag mismatch, an empty change writes nothing, an audit key is written once.
+ */
+import type { AuditRow, CaseStorePort, MailSenderPort, StoredCase } from "../../core/ports.js";
+import type { TriageCardsPort } from "../../core/usecases/triage.js";
+
+export class FakeCases implements CaseStorePort {
+  readonly items = new Map<string, StoredCase>();
+  private version = 0;
+  /** Runs once before the next write: another click landing between read and write. */
+  beforeNextWrite?: () => void;
+
+  add(fields: StoredCase["fields"]): StoredCase {
+    const c = { itemId: String(this.items.size + 1), etag: `v${++this.version}`, fields: { ...fields } };
+    this.items.set(fields.Title, c);
+    return c;
+  }
+  async byRef(ref: string): Promise<StoredCase | null> {
+    const c = this.items.get(ref);
+    return c ? structuredClone(c) : null;
+  }
+  async ofCluster(cluster: number): Promise<StoredCase[]> {
+    return [...this.items.values()].filter((c) => c.fields.Cluster === cluster).map((c) => structuredClone(c));
+  }
+  async awaitingAcknowledgement(): Promise<StoredCase[]> {
+    return [];
+  }
+  async change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase> {
+    for (;;) {
+      const read = (await this.byRef(ref))!;
+      const patch = change(read);
+      if (!Object.keys(patch).length) return read;
+      const hook = this.beforeNextWrite;
+      this.beforeNextWrite = undefined;
+      hook?.();
+      const now = this.items.get(ref)!;
+      if (now.etag !== read.etag) continue; // 412: read again and re-apply
+      const next = { ...now, etag: `v${++this.version}`, fields: { ...now.fields, ...patch } as StoredCase["fields"] };
+      this.items.set(ref, next);
+      return structuredClone(next);
+    }
+  }
+}
+
+export class FakeMailer implements MailSenderPort {
+  readonly outbox: { to: string[]; subject: string; body: string; marker: string }[] = [];
+  async send(msg: { to: string[]; subject: string; body: string; marker: string }): Promise<void> {
+    this.outbox.push({ ...msg });
+  }
+  async sent(marker: string): Promise<boolean> {
+    return this.outbox.some((m) => m.marker === marker);
+  }
+  to(address: string) {
+    return this.outbox.filter((m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase()));
+  }
+}
+
+export class FakeAudit {
+  readonly rows: AuditRow[] = [];
+  write = async (row: AuditRow): Promise<boolean> => {
+    if (this.rows.some((r) => r.key === row.key)) return false;
+    this.rows.push(row);
+    return true;
+  };
+}
+
+export class FakeCards implements TriageCardsPort {
+  readonly posted: { to: string; ref: string; note: string }[] = [];
+  readonly updated: { ref: string; note: string }[] = [];
+  /** People whose chat the bot knows. */
+  constructor(readonly chats: Set<string>) {}
+  async post(email: string, c: StoredCase, note: string): Promise<boolean> {
+    if (!this.chats.has(email.toLowerCase())) return false;
+    this.posted.push({ to: email.toLowerCase(), ref: c.fields.Title, note });
+    return true;
+  }
+  async update(c: StoredCase, note: string): Promise<void> {
+    this.updated.push({ ref: c.fields.Title, note });
+  }
+}
