@@ -39,7 +39,7 @@ describe("npm start in a browser", () => {
     const sent = await promisify(execFile)(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), "send-sample", "--smtp-port", smtpPort]);
     expect(JSON.parse(sent.stdout)).toMatchObject({ sent: true, subject: "Cluster 5/KL/Isleworth Town Primary School" });
 
-    const card = page.locator(".ac-adaptiveCard").filter({ hasText: "New presentation form" });
+    const card = page.locator(".ac-adaptiveCard").filter({ hasText: "Presentation form: " });
     await card.waitFor({ timeout: 30_000 });
     const text = await card.innerText();
     expect(text).toContain("Isleworth Town Primary School");

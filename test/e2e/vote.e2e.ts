@@ -29,11 +29,14 @@ beforeAll(async () => {
   s = await startStack({ partnership: p, at: "2023-05-02T08:30:00Z" });
   await s.send({ from: "senco@isleworthtown.school.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "Our form.", attachments: [pdfForm()] });
   await s.settle();
-  // Accepted to the agenda, with the details the SCL records from the form.
-  await s.deps.cases.change(ref, () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
   s.at(NOW);
   browser = await launchBrowser();
   teams = await openTeams(s, p, browser, { cluster: 5, currentUser: ME, now: new Date(NOW) });
+  // The SCL records the details from the form and accepts the case to the agenda, on its card.
+  const chat = playgroundTeam(5).channelId;
+  await teams.pg.as(KL, chat, execute("triage.details", { caseRef: ref, caseType: "Group", cyp: "5", terms: "2", amount: "4500" }));
+  await teams.pg.as(KL, chat, execute("triage.accept", { caseRef: ref }));
+  await eventually(async () => expect((await s.deps.cases.byRef(ref))!.fields).toMatchObject({ Status: "On agenda", CypCount: 5 }));
 });
 afterAll(async () => {
   await teams?.close();
@@ -45,7 +48,7 @@ describe("votes in the Agents Playground", () => {
   it("a SENDCo casts a vote and sees the card change; the SCL's close shows everyone the decision", async () => {
     const { page } = teams;
     // The SCL makes the meeting channel cluster 5's, then opens the vote there.
-    await teams.pg.as(KL, channel, { type: "message", text: "cluster 5" });
+    await teams.pg.as(KL, channel, { type: "message", text: "<at>Cluster Desk</at> cluster 5" });
     await eventually(async () => expect(await s.deps.state.getSync("convref|cluster|5")).toBeTruthy());
     await teams.pg.as(KL, channel, execute("vote.open", { caseRef: ref }));
 
