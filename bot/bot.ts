@@ -10,7 +10,7 @@ import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../core/votes.js";
-import { fundingCap, formatPounds } from "../core/funding.js";
+import { fundingCap, formatPounds, FundingInputError } from "../core/funding.js";
 import { mayTriage, plainText } from "../core/triage.js";
 import { agendaCard, errorCard, voteCard } from "../cards/index.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
@@ -360,7 +360,14 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       const cyp = c.fields.CypCount ?? null;
       const terms = c.fields.TermsSought ?? null;
       let cap = "to confirm (CYP count and terms)";
-      if (cyp && terms && meetingDate) cap = formatPounds(fundingCap(p, { cyp, terms, date: meetingDate }).cap);
+      if (cyp && terms && meetingDate) {
+        try {
+          cap = formatPounds(fundingCap(p, { cyp, terms, date: meetingDate }).cap);
+        } catch (e) {
+          if (!(e instanceof FundingInputError)) throw e;
+          cap = `not available: ${e.message}`;
+        }
+      }
       const open = session.status === "open";
       return voteCard({
         caseRef: ref,
@@ -477,7 +484,14 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       const panel = Number(data.panelAmount ?? c.fields.AmountRequested ?? 0);
       if (!Number.isFinite(panel) || panel < 0) return reply(await view(session, false, "Enter the amount the panel agreed, in pounds."));
       if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) return reply(await view(session, false, "Enter the case type, CYP and terms on the triage card before closing the vote (the limit depends on them)."));
-      const d = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
+      let d: ReturnType<typeof decide>;
+      try {
+        d = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
+      } catch (e) {
+        // No funding policy in force on the meeting's date (or the details do not fit it): said on the card, nothing closed.
+        if (!(e instanceof FundingInputError)) throw e;
+        return reply(await view(session, false, `The vote was not closed: ${e.message}.`));
+      }
       const decision = `${d.decision}${d.award ? `, ${formatPounds(d.award)}` : ""}`;
       // The cluster's budget with this award in it (RAG when the cluster has a budget).
       const clusterCases = (await this.deps.cases.ofCluster(cluster.id)).map((x) => (x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: d.award } } : x));

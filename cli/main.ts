@@ -34,6 +34,19 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
   meetings [--cluster <n>]                     meetings with their submission deadlines
   rota --cluster <n>                           the headteacher representative for each meeting;
                                                gaps, clashes and entries that are not meetings
+  plan-year --year <2026-27> [--cluster <n>]   propose the year's meetings: each cluster's regular
+                                               slot at the partnership's cadence in term time, no
+                                               holiday, half-term, weekend or bank holiday; deadlines
+                                               moved to an earlier school day where needed; the HT
+                                               rota with gaps and clashes
+  publish-meetings --year <2026-27> [--settings <file>]
+                                               write that plan to the SharePoint Meetings list (new
+                                               meetings created, changed ones updated); the product
+                                               reads the list within minutes
+  doctor [--settings <file>] [--today <date>]  what will stop the next cycle: clusters with no
+                                               meeting in 8 weeks, no funding policy in force,
+                                               schools without addresses, the sender check off;
+                                               exit 1 when something blocks intake
   validate-config [<id|file>]                  validate a partnership config; warnings included
   provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes,
                                                Audit) with typed, indexed columns; safe to repeat.
@@ -75,6 +88,17 @@ function pounds(text: string): number {
   const cleaned = text.replace(/[£,\s]/g, "");
   if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) throw new UsageError(`--requested must be an amount in pounds such as 4500 or £4,500, not "${text}"`);
   return Number(cleaned);
+}
+
+/** App settings from the environment, else the file `npm start` writes (.data/app-settings.json). */
+function appSettings(settingsFile: string | undefined): Record<string, string | undefined> {
+  const file = settingsFile ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
+  const fromFile = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : {};
+  if (!process.env.SHAREPOINT_SITE && !fromFile.SHAREPOINT_SITE) throw new UsageError(`no app settings: set them in the environment (see the README) or start \`npm start\` first (it writes ${file})`);
+  if (fromFile.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS !== fromFile.NODE_EXTRA_CA_CERTS) {
+    throw new UsageError(`the local tenant's certificate must be trusted when Node starts: run NODE_EXTRA_CA_CERTS=${fromFile.NODE_EXTRA_CA_CERTS} npx cluster-desk ...`);
+  }
+  return { ...fromFile, ...process.env };
 }
 
 const COMMON = { config: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
@@ -180,6 +204,62 @@ export async function run(argv: string[], io: Io): Promise<number> {
         return 0;
       }
 
+      case "plan-year": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, year: { type: "string" }, cluster: { type: "string" }, json: { type: "boolean" } } });
+        const p = partnership(values.config);
+        const { planYear, PlanInputError } = await import("../core/planner.js");
+        try {
+          const plan = planYear(p, requireOpt(values, "year"), values.cluster !== undefined ? { cluster: wholeNumber(values.cluster, "cluster") } : {});
+          json(io, { proposed: plan.termSource !== "config", ...plan });
+        } catch (e) {
+          if (e instanceof PlanInputError) throw new UsageError(e.message);
+          throw e;
+        }
+        return 0;
+      }
+
+      case "publish-meetings": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, year: { type: "string" }, settings: { type: "string" } } });
+        const env = appSettings(values.settings);
+        const p = partnership(values.config ?? env.PARTNERSHIP);
+        const { planYear, PlanInputError } = await import("../core/planner.js");
+        let plan;
+        try {
+          plan = planYear(p, requireOpt(values, "year"));
+        } catch (e) {
+          if (e instanceof PlanInputError) throw new UsageError(e.message);
+          throw e;
+        }
+        const { buildDeps } = await import("../functions/deps.js");
+        const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
+        const { GraphMeetings } = await import("../m365/sharepoint.js");
+        const r = await new GraphMeetings(d.site).publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })));
+        json(io, { ok: true, year: plan.year, proposed: plan.termSource !== "config", meetings: plan.meetings.length, ...r, notes: plan.notes });
+        return 0;
+      }
+
+      case "doctor": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, settings: { type: "string" }, today: { type: "string" } } });
+        const { doctor } = await import("../core/doctor.js");
+        let p = partnership(values.config);
+        let source = "config";
+        const file = values.settings ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
+        if (process.env.SHAREPOINT_SITE || existsSync(file)) {
+          // With app settings, the running calendar: the Meetings list.
+          const env = appSettings(values.settings);
+          const { buildDeps } = await import("../functions/deps.js");
+          const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
+          await d.refreshCalendar(true);
+          p = d.partnership;
+          source = "Meetings list";
+        }
+        const today = values.today ?? new Date().toISOString().slice(0, 10);
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
+        const r = doctor(p, today);
+        json(io, { ok: !r.blocking.length, today, meetingsFrom: source, ...r });
+        return r.blocking.length ? 1 : 0;
+      }
+
       case "validate-config": {
         const { values, positionals } = parseArgs({ args: rest, options: COMMON, allowPositionals: true });
         const target = positionals[0] ?? values.config;
@@ -215,13 +295,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
       case "health": {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, "retry-poisoned": { type: "boolean" }, settings: { type: "string" } } });
-        const file = values.settings ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
-        const fromFile = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : {};
-        if (!process.env.SHAREPOINT_SITE && !fromFile.SHAREPOINT_SITE) throw new UsageError(`no app settings: set them in the environment (see the README) or start \`npm start\` first (it writes ${file})`);
-        const env = { ...fromFile, ...process.env };
-        if (fromFile.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS !== fromFile.NODE_EXTRA_CA_CERTS) {
-          throw new UsageError(`the local tenant's certificate must be trusted when Node starts: run NODE_EXTRA_CA_CERTS=${fromFile.NODE_EXTRA_CA_CERTS} npx cluster-desk health`);
-        }
+        const env = appSettings(values.settings);
         const { buildDeps } = await import("../functions/deps.js");
         const d = buildDeps(env, partnership(values.config ?? env.PARTNERSHIP), { info: () => {}, warn: () => {} });
         const retried = values["retry-poisoned"] ? await d.retryPoisoned() : undefined;

@@ -48,6 +48,11 @@ const meeting = z
   })
   .strict();
 
+/** A school term: first and last days, and its half-term holiday (inclusive London dates). */
+const term = z
+  .object({ start: localDate, end: localDate, halfTerm: z.object({ start: localDate, end: localDate }).strict() })
+  .strict();
+
 const rotaEntry = z
   .object({
     school: z.string().min(2),
@@ -191,6 +196,18 @@ export const partnershipSchema = z
       .object({ amberFrom: z.number().min(0).max(1), redFrom: z.number().min(0).max(1) })
       .strict()
       .default({ amberFrom: 0.75, redFrom: 0.9 }),
+    /**
+     * How the year's meetings are planned (core/planner.ts): the cadence, and the council's term
+     * dates per academic year ("2026-27"); a year without them gets England's usual pattern,
+     * marked as proposed.
+     */
+    calendar: z
+      .object({
+        cadence: z.enum(["monthly", "half-termly", "termly"]).default("monthly"),
+        terms: z.record(z.string().regex(/^\d{4}-\d{2}$/, { message: 'must be an academic year such as "2026-27"' }), z.object({ autumn: term, spring: term, summer: term }).strict()).default({}),
+      })
+      .strict()
+      .default({ cadence: "monthly", terms: {} }),
   })
   .strict();
 

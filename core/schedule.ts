@@ -30,6 +30,39 @@ export function deadlineFor(p: Partnership, m: Meeting): ScheduledMeeting["deadl
   return { date, time: p.deadlineRule.time, at: fromLocal(date, p.deadlineRule.time), source: "default-rule" };
 }
 
+/** A meeting as the Meetings list holds it (what `publish-meetings` wrote, or an officer edited). */
+export interface PublishedMeeting {
+  clusterId: number;
+  date: LocalDate;
+  start: LocalTime;
+  deadline: { date: LocalDate; time: LocalTime };
+  htRepSchool?: string | null;
+}
+
+/**
+ * The partnership with the Meetings list's meetings: for each cluster, the list's meetings replace
+ * the config's on the same date and add to them otherwise (the config seeds a new tenant; the list
+ * is what the council keeps). The HT representative the list names takes that meeting in the rota.
+ */
+export function withPublishedMeetings(p: Partnership, published: PublishedMeeting[]): Partnership {
+  if (!published.length) return p;
+  return {
+    ...p,
+    clusters: p.clusters.map((c) => {
+      const mine = published.filter((m) => m.clusterId === c.id);
+      if (!mine.length) return c;
+      const dates = new Set(mine.map((m) => m.date));
+      const meetings = [...c.meetings.filter((m) => !dates.has(m.date)), ...mine.map((m) => ({ date: m.date, start: m.start, deadline: { date: m.deadline.date, time: m.deadline.time } }))].sort((a, b) => a.date.localeCompare(b.date));
+      const known = new Set(c.schools.flatMap((s) => [s.name, s.shortName ?? s.name]));
+      const rota = [
+        ...c.rota.filter((r) => !dates.has(r.when)),
+        ...mine.filter((m) => m.htRepSchool && known.has(m.htRepSchool)).map((m) => ({ school: m.htRepSchool!, when: m.date })),
+      ];
+      return { ...c, meetings, rota };
+    }),
+  };
+}
+
 /** A cluster's meetings in date order, with their deadlines worked out. */
 export function meetingsOf(p: Partnership, c: Cluster): ScheduledMeeting[] {
   return c.meetings

@@ -14,7 +14,11 @@ import { INTAKE_POISON_QUEUE, IntakeQueue } from "../m365/queue.js";
 import { LEASE_MS } from "../core/usecases/intake.js";
 import { RECONCILE_AFTER_MS, reconcileIntake, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { mailboxHealth, type HealthReport } from "../core/usecases/health.js";
-import { GraphCaseRegister, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
+import { GraphCaseRegister, GraphMeetings, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
+import { withPublishedMeetings } from "../core/schedule.js";
+
+/** How often the Meetings list is read again (an officer's edit is used within this). */
+export const CALENDAR_REFRESH_MS = 2 * 60_000;
 import { TableState } from "../m365/state.js";
 import { settingsFromEnv, type Settings } from "./settings.js";
 import { botSettingsFromEnv } from "../bot/settings.js";
@@ -50,6 +54,8 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   retryPoisoned: () => Promise<ReconcileResult>;
   /** A Teams message to a person whose chat the bot knows (false if it does not). */
   notify: (email: string, text: string) => Promise<boolean>;
+  /** Reads the Meetings list into `partnership` (at most every CALENDAR_REFRESH_MS unless forced). */
+  refreshCalendar: (force?: boolean) => Promise<void>;
 }
 
 /** The card templates (adaptivecards-templating and its expression engine) load when first needed. */
@@ -80,12 +86,20 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   let runtime: Promise<BotRuntime> | undefined;
   const loadBot = () =>
     (runtime ??= import("../bot/runtime.js").then(({ createBotRuntime }) =>
-      createBotRuntime(botSettings, { partnership: p, cases, mailer, kv: state, teams, triageCards, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row), health: () => health(), retryPoisoned: () => retryPoisoned() }, (e) =>
+      createBotRuntime(botSettings, {
+        // The partnership as last read (published meetings included), not as the process started.
+        get partnership() {
+          return out.partnership;
+        },
+        cases, mailer, kv: state, teams, triageCards, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row), health: () => health(), retryPoisoned: () => retryPoisoned() }, (e) =>
         log.warn("bot.error", { reason: e.message.slice(0, 120) }),
       ),
     ));
   const bot: BotPort = {
-    handle: async (activity, headers) => (await loadBot()).handle(activity, headers),
+    handle: async (activity, headers) => {
+      await out.refreshCalendar();
+      return (await loadBot()).handle(activity, headers);
+    },
     postCard: async (ref, card) => (await loadBot()).postCard(ref, card),
     updateCard: async (ref, id, card) => (await loadBot()).updateCard(ref, id, card),
     postText: async (ref, text) => (await loadBot()).postText(ref, text),
@@ -96,7 +110,7 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
    * and checked first. Resolves to the card's Teams message id ("" if none was given), or null when
    * nothing was posted.
    */
-  const triageCards = new TriageCards(p, teams, bot, now, log);
+  const triageCards = new TriageCards(() => out.partnership, teams, bot, now, log);
   const announce = async (caseRef: string, leadEmail: string | null, stored: StoredCase | null): Promise<string | null> => {
     if (!leadEmail) return null;
     const posted = await teams.triageCards(caseRef);
@@ -117,10 +131,24 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   const queue = new IntakeQueue(settings.storage);
   const poison = new IntakeQueue(settings.storage, INTAKE_POISON_QUEUE);
   const timing = { leaseMs: LEASE_MS, reconcileAfterMs: RECONCILE_AFTER_MS };
+  // The running calendar is the Meetings list: read at most every CALENDAR_REFRESH_MS, so an
+  // officer's edit there is used within minutes; the config's meetings seed it.
+  const meetingsList = new GraphMeetings(site);
+  let calendarReadAt = 0;
+  const refreshCalendar = async (force = false) => {
+    if (!force && Date.now() - calendarReadAt < CALENDAR_REFRESH_MS) return;
+    calendarReadAt = Date.now();
+    try {
+      out.partnership = withPublishedMeetings(p, await meetingsList.list());
+    } catch (e) {
+      calendarReadAt = 0;
+      log.warn("calendar.read-failed", { reason: (e as Error).message.slice(0, 80) });
+    }
+  };
   const mailbox = new GraphMailbox(client, p.intake.mailbox);
   const health = () => mailboxHealth({ kv: state, queueDepth: () => queue.depth(), poisonDepth: () => poison.depth(), intakeSince: (since) => cases.intakeSince(since), now });
   const retryPoisoned = () => reconcileIntake({ mailbox, state, queue, poison, log, now }, timing.reconcileAfterMs);
-  return {
+  const out: AppDeps = {
     settings,
     partnership: p,
     bot,
@@ -145,7 +173,9 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     mailer,
     log,
     now,
+    refreshCalendar,
   };
+  return out;
 }
 
 let shared: AppDeps | undefined;

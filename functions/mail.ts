@@ -78,6 +78,7 @@ export function mailIntake(deps: () => AppDeps) {
       return;
     }
     const d = deps();
+    await d.refreshCalendar();
     let r;
     try {
       r = await processMessage(d, id, d.timing.leaseMs);
@@ -272,6 +273,7 @@ export function mailLifecycle(deps: () => AppDeps) {
 export function outlookReminders(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const d = deps();
+    await d.refreshCalendar();
     const r = await runOutlook({ ...d, kv: d.state });
     context.log(`outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`);
   };
@@ -281,6 +283,7 @@ export function outlookReminders(deps: () => AppDeps) {
 export function acknowledgements(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const d = deps();
+    await d.refreshCalendar();
     const r = await runAcknowledgements({ ...d, kv: d.state });
     context.log(`acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated`);
   };
@@ -290,6 +293,7 @@ export function acknowledgements(deps: () => AppDeps) {
 export function agendas(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const d = deps();
+    await d.refreshCalendar();
     const r = await runAgendas({ ...d, kv: d.state });
     context.log(`agendas: ${r.posted.length} posted; ${r.waiting.join("; ") || "none waiting"}`);
   };

@@ -20,7 +20,8 @@ const templates = () => import("../cards/index.js");
 
 export class TriageCards implements TriageCardsPort {
   constructor(
-    private readonly p: Partnership,
+    /** The partnership as now (the Meetings list is read again every few minutes). */
+    private readonly partnership: () => Partnership,
     private readonly teams: TeamsStatePort,
     private readonly poster: CardPoster,
     private readonly now: () => Date,
@@ -30,7 +31,7 @@ export class TriageCards implements TriageCardsPort {
   /** The card as `viewer` sees it: their actions, a message at the top, what they typed kept. */
   async view(c: StoredCase, viewer: string | null, opts: { message?: string; ok?: boolean; typed?: TransitionInput } = {}): Promise<Record<string, unknown>> {
     const { triageCard } = await templates();
-    return triageCard(triageCardData(this.p, c, { now: this.now(), viewer, ...opts }));
+    return triageCard(triageCardData(this.partnership(), c, { now: this.now(), viewer, ...opts }));
   }
 
   /** Posts to `email`'s chat; the new message's id ("" if Teams gave none), or null when the bot has no chat with them. */
@@ -54,7 +55,8 @@ export class TriageCards implements TriageCardsPort {
     for (const at of await this.teams.triageCards(c.fields.Title)) {
       if (!at.activityId) continue;
       // Older records did not say whose chat it is: the case's SCL's (the only one it went to then).
-      const viewer = at.viewer ?? (c.fields.Cluster ? (leadForCluster(this.p, c.fields.Cluster)?.email ?? null) : this.p.partnershipLead.email);
+      const p = this.partnership();
+      const viewer = at.viewer ?? (c.fields.Cluster ? (leadForCluster(p, c.fields.Cluster)?.email ?? null) : p.partnershipLead.email);
       await this.poster.updateCard(at.conversation, at.activityId, await this.view(c, viewer, { message: note })).catch((e: Error) => this.log.warn("triage.update-failed", { caseRef: c.fields.Title, reason: e.message.slice(0, 80) }));
     }
   }

@@ -13,6 +13,8 @@ import { join, resolve } from "node:path";
 import { loadPartnership } from "../config/load.js";
 import { buildDeps, consoleLogger, type AppDeps } from "../functions/deps.js";
 import { keepSubscription, sweepInbox } from "../functions/mail.js";
+import { academicYearOf, nextAcademicYear, planYear } from "../core/planner.js";
+import { GraphMeetings } from "../m365/sharepoint.js";
 import { functionDefs } from "../functions/registry.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
@@ -78,6 +80,18 @@ writeFileSync(join(dataDir, "app-settings.json"), JSON.stringify({ ...settings, 
 
 const d = getDeps();
 const provisioned = await d.site.provision();
+// The embedded default works today: this academic year's (and next year's, from June) proposed
+// meetings go into the local Meetings list, as an officer's `publish-meetings` would put them,
+// so a form sent now is placed at a real next meeting. Existing rows (an edit made there) stay.
+const thisYear = academicYearOf(new Date().toISOString().slice(0, 10));
+const month = new Date().getUTCMonth(); // June and July: next year's first meetings are near
+const years = [thisYear, ...(month === 5 || month === 6 ? [nextAcademicYear(thisYear)] : [])];
+const calendar = { created: 0, years };
+for (const year of years) {
+  const plan = planYear(partnership, year);
+  calendar.created += (await new GraphMeetings(d.site).publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })), { keepExisting: true })).created;
+}
+await d.refreshCalendar(true);
 // A subscription from an earlier run may point at another port: replace it.
 const previous = await d.state.getSync("mail-subscription");
 if (previous) {
@@ -115,6 +129,7 @@ ${playground && people ? `  Teams (Agents Playground)            ${playground.ur
                                        queue mail-intake; timers ${functionDefs(getDeps).filter((f) => f.trigger === "timer").map((f) => f.name).join(", ")}
   Azurite (queues, tables)             queue :${azurite.ports.queue}, table :${azurite.ports.table}
   Data                                 ${dataDir}${provisioned.length ? `\n  SharePoint lists                     ${provisioned.join("; ")}` : ""}
+  Meetings (proposed, Meetings list)   ${calendar.years.join(", ")}${calendar.created ? `: ${calendar.created} meetings added` : ""} (npx cluster-desk plan-year --year ${thisYear})
   Mail subscription                    ${sub.action}, expires ${sub.expiresAt}${caughtUp.enqueued ? `; ${caughtUp.enqueued} waiting email(s) queued` : ""}
 
 ${examples ? `${examples} schools have no SENDCo address in the config: locally they use senco@<school>.${EXAMPLE_SCHOOL_DOMAIN}.

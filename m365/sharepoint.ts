@@ -2,6 +2,8 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
 import type { VoteStorePort } from "../core/ports.js";
+import type { PublishedMeeting } from "../core/schedule.js";
+import { fromLocal, toLocal } from "../core/time.js";
 import { CASE_STATUSES, ReferenceTakenError, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus, type CaseStorePort, type StoredCase } from "../core/ports.js";
 
 export interface ColumnSpec {
@@ -363,5 +365,52 @@ export class GraphVotes implements VoteStorePort {
     for (const i of await allItems(this.site.client, await this.base(), `fields/CaseRef eq ${q(caseRef)}`)) {
       await this.site.client.api(`${await this.base()}/${i.id}`).delete();
     }
+  }
+}
+
+/**
+ * The Meetings list: the running calendar. `publish-meetings` writes a planned year into it (one
+ * item per cluster and date, MeetingKey unique); officers edit dates, deadlines and HT
+ * representatives there; the product reads it back (functions/deps.ts, every few minutes).
+ */
+export class GraphMeetings {
+  constructor(private readonly site: SharePointSite) {}
+  private async base(): Promise<string> {
+    return `/sites/${await this.site.id()}/lists/Meetings/items`;
+  }
+  private async items(): Promise<any[]> {
+    return allItems(this.site.client, await this.base(), "fields/Cluster ge 0");
+  }
+  async list(): Promise<PublishedMeeting[]> {
+    return (await this.items()).flatMap((i) => {
+      const f = i.fields;
+      if (typeof f.Cluster !== "number" || !f.MeetingStart || !f.SubmissionDeadline) return [];
+      const start = toLocal(new Date(f.MeetingStart));
+      const deadline = toLocal(new Date(f.SubmissionDeadline));
+      return [{ clusterId: f.Cluster, date: start.date, start: start.time, deadline: { date: deadline.date, time: deadline.time }, htRepSchool: f.HtRepSchool ?? null }];
+    });
+  }
+  /** Writes each meeting (new ones created, changed ones updated, the rest left); what it did. */
+  async publish(meetings: PublishedMeeting[], opts: { keepExisting?: boolean } = {}): Promise<{ created: number; updated: number; unchanged: number }> {
+    const byKey = new Map((await this.items()).map((i) => [i.fields.MeetingKey as string, i]));
+    const out = { created: 0, updated: 0, unchanged: 0 };
+    for (const m of meetings) {
+      const key = `c${m.clusterId}|${m.date}`;
+      const fields = {
+        Cluster: m.clusterId,
+        MeetingStart: fromLocal(m.date, m.start).toISOString(),
+        SubmissionDeadline: fromLocal(m.deadline.date, m.deadline.time).toISOString(),
+        HtRepSchool: m.htRepSchool ?? "",
+      };
+      const have = byKey.get(key);
+      if (!have) {
+        await this.site.client.api(await this.base()).post({ fields: { Title: `Cluster ${m.clusterId} ${m.date}`, MeetingKey: key, ...fields } });
+        out.created++;
+      } else if (!opts.keepExisting && Object.entries(fields).some(([k, v]) => (k === "MeetingStart" || k === "SubmissionDeadline" ? Date.parse(have.fields[k]) !== Date.parse(String(v)) : (have.fields[k] ?? "") !== v))) {
+        await this.site.client.api(`${await this.base()}/${have.id}/fields`).patch(fields);
+        out.updated++;
+      } else out.unchanged++;
+    }
+    return out;
   }
 }

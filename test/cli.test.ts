@@ -78,6 +78,22 @@ describe("cluster-desk CLI", () => {
     expect(cli("validate-config", "/no/such.yaml").stderr).toMatch(/no such file/);
   });
 
+  it("plan-year: the year's proposed meetings as JSON; a bad year exits 2; the doctor exits 1 with what blocks the next cycle", () => {
+    const r = cli("plan-year", "--year", "2026-27", "--cluster", "1");
+    expect(r.code).toBe(0);
+    const plan = r.json();
+    expect(plan).toMatchObject({ proposed: true, year: "2026-27", termSource: "default-england", cadence: "monthly" });
+    expect(plan.meetings.length).toBeGreaterThanOrEqual(9);
+    expect(plan.meetings.every((m: { clusterId: number; start: string }) => m.clusterId === 1 && m.start === "09:30")).toBe(true);
+    const bad = cli("plan-year", "--year", "2026");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"2026" is not an academic year: write it like 2026-27');
+    const env = { ...process.env, CLUSTER_DESK_DATA: mkdtempSync(join(tmpdir(), "cd-doctor-")), SHAREPOINT_SITE: "" };
+    const doc = spawnSync(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), "doctor", "--today", "2026-11-23"], { encoding: "utf8", env });
+    expect(doc.status).toBe(1);
+    expect(JSON.parse(doc.stdout).blocking.map((f: { where: string }) => f.where)).toContain("fundingPolicies");
+  });
+
   it("meetings and help; an unknown command exits 2", () => {
     const m = cli("meetings", "--cluster", "3").json();
     expect(m).toHaveLength(3);

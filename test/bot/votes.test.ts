@@ -121,7 +121,7 @@ describe("in-meeting votes", () => {
     bot = new ClusterDeskBot({
       partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams,
       // Triage cards are posted and updated through the same recorder.
-      triageCards: new TriageCards(p, s.deps.teams, { postCard: async (ref, card) => (calls.push({ kind: "post", ref, card: JSON.stringify(card) }), "activity-43"), updateCard: async (ref, id, card) => void calls.push({ kind: "update", ref, id, card: JSON.stringify(card) }) }, () => new Date(s.tenant.now()), s.deps.log),
+      triageCards: new TriageCards(() => p, s.deps.teams, { postCard: async (ref, card) => (calls.push({ kind: "post", ref, card: JSON.stringify(card) }), "activity-43"), updateCard: async (ref, id, card) => void calls.push({ kind: "update", ref, id, card: JSON.stringify(card) }) }, () => new Date(s.tenant.now()), s.deps.log),
       log: s.deps.log, now: () => new Date(s.tenant.now()), votes: new GraphVotes(s.deps.site), audit: (r) => s.deps.cases.audit(r), resolveEmail: async (ctx) => ctx.activity.from.id,
       elsewhere: {
         post: async (ref, card) => (calls.push({ kind: "post", ref, card: JSON.stringify(card) }), "activity-42"),

@@ -1,0 +1,60 @@
+/**
+ * What will stop the partnership's next cycle, for a council officer (`npx cluster-desk doctor`):
+ * clusters with no meeting in the next 8 weeks, no funding policy in force (or one ending soon),
+ * schools without SENDCo or headteacher addresses, the sender check off. "Blocking" findings stop
+ * intake from working as the council expects (forms cannot be placed, limits cannot be worked out).
+ * Paths name the cluster and the school, never a zero-based index. Pure.
+ */
+import type { Partnership } from "./config.js";
+import { policyInForce } from "./funding.js";
+import { meetingsOf } from "./schedule.js";
+import { addDays, fromLocal, type LocalDate } from "./time.js";
+
+export interface Finding {
+  where: string;
+  problem: string;
+  /** What to do about it. */
+  fix: string;
+}
+
+export interface DoctorReport {
+  blocking: Finding[];
+  warnings: Finding[];
+}
+
+/** How far ahead every cluster needs a meeting. */
+export const MEETING_HORIZON_DAYS = 56;
+/** A funding policy ending within this many days is reported. */
+export const POLICY_ENDING_DAYS = 60;
+
+export function doctor(p: Partnership, today: LocalDate): DoctorReport {
+  const blocking: Finding[] = [];
+  const warnings: Finding[] = [];
+  const now = fromLocal(today, "00:00");
+  const horizon = fromLocal(addDays(today, MEETING_HORIZON_DAYS), "23:59");
+  for (const c of p.clusters) {
+    const next = meetingsOf(p, c).find((m) => m.startsAt > now);
+    if (!next || next.startsAt > horizon) {
+      blocking.push({
+        where: `cluster ${c.id}`,
+        problem: next ? `its next meeting is ${next.date}, more than 8 weeks away` : "no meeting after today is published",
+        fix: "plan and publish the year's meetings: npx cluster-desk plan-year --year <YYYY-YY>, then publish-meetings (or add them to the Meetings list)",
+      });
+    }
+    for (const s of c.schools) {
+      const missing = [s.sendcoEmail ? "" : "SENDCo", s.headteacherEmail ? "" : "headteacher"].filter(Boolean);
+      if (missing.length) warnings.push({ where: `cluster ${c.id}, school "${s.name}"`, problem: `no ${missing.join(" or ")} address`, fix: "add sendcoEmail and headteacherEmail (deadline reminders and rota invitations go there)" });
+    }
+  }
+  const policy = policyInForce(p, today);
+  if (!policy) {
+    blocking.push({ where: "fundingPolicies", problem: `no funding policy is in force on ${today}`, fix: "add the policy for this academic year (from, to, bands): limits and awards cannot be worked out without one" });
+  } else if (policy.to && policy.to <= addDays(today, POLICY_ENDING_DAYS)) {
+    warnings.push({ where: `funding policy "${policy.id}"`, problem: `ends on ${policy.to}`, fix: "add the policy that follows it" });
+  } else if (!policy.to) {
+    warnings.push({ where: `funding policy "${policy.id}"`, problem: "has no end date, so it would apply to every later year", fix: "give it the end of its academic year (to: YYYY-08-31)" });
+  }
+  const domains = p.intake.emailDomains.length + p.clusters.reduce((n, c) => n + c.schools.filter((s) => s.emailDomains.length).length, 0);
+  if (!domains) warnings.push({ where: "intake.emailDomains", problem: "the sender check is off: no school's email domains are known", fix: "add each school's emailDomains (or intake.emailDomains) so mail from elsewhere is held" });
+  return { blocking, warnings };
+}

@@ -1,0 +1,49 @@
+/**
+ * The running calendar is the Meetings list: a published year places today's forms, and an
+ * officer's edit of a date in SharePoint (through Graph) is what intake uses next.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planYear } from "../../core/planner.js";
+import { GraphMeetings } from "../../m365/sharepoint.js";
+import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { partnership as p } from "../helpers/tenant.js";
+
+let s: Stack;
+beforeAll(async () => {
+  s = await startStack({ at: "2026-11-23T10:00:00Z" });
+}, 60_000);
+afterAll(() => s?.stop());
+
+const cases = async () => (await s.deps.graph.api(`/sites/${await s.deps.site.id()}/lists/Cases/items`).expand("fields").top(999).get()).value.map((i: any) => i.fields);
+
+describe("the Meetings list is the running calendar", () => {
+  it("before a year is published a form is 'needs attention'; after, it is accepted at the next meeting; an edit in the list moves it", async () => {
+    await s.send({ from: "senco@before.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    expect((await cases()).find((c: any) => c.SenderEmail === "senco@before.example")).toMatchObject({ Status: "Needs attention" });
+
+    const plan = planYear(p, "2026-27");
+    const meetings = new GraphMeetings(s.deps.site);
+    const r = await meetings.publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })));
+    expect(r).toEqual({ created: plan.meetings.length, updated: 0, unchanged: 0 });
+    expect(await meetings.publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })))).toEqual({ created: 0, updated: 0, unchanged: plan.meetings.length });
+    await s.deps.refreshCalendar(true);
+    const december = plan.meetings.find((m) => m.clusterId === 5 && m.date.startsWith("2026-12"))!;
+    await s.send({ from: "senco@after.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    const after = (await cases()).find((c: any) => c.SenderEmail === "senco@after.example");
+    expect(after).toMatchObject({ Status: "Accepted" });
+    expect(after.MeetingDate.slice(0, 10)).toBe(december.date);
+
+    // An officer moves that meeting to 10 December in SharePoint, deadline 25 November 4pm.
+    const site = await s.deps.site.id();
+    const items = (await s.deps.graph.api(`/sites/${site}/lists/Meetings/items`).expand("fields").top(999).get()).value;
+    const item = items.find((i: any) => i.fields.MeetingKey === `c5|${december.date}`);
+    await s.deps.graph.api(`/sites/${site}/lists/Meetings/items/${item.id}/fields`).patch({ MeetingStart: "2026-12-10T14:00:00Z", SubmissionDeadline: "2026-11-25T16:00:00Z" });
+    await s.deps.refreshCalendar(true); // what the product does every few minutes
+    await s.send({ from: "senco@edited.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    const edited = (await cases()).find((c: any) => c.SenderEmail === "senco@edited.example");
+    expect(edited).toMatchObject({ Status: "Accepted", MeetingDate: "2026-12-10T14:00:00Z", SubmissionDeadline: "2026-11-25T16:00:00Z" });
+  });
+});
