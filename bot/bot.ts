@@ -221,7 +221,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         const c = p.clusters.find((x) => x.id === id)!;
         const cases = await this.deps.cases.ofCluster(id);
         if (text === "budget") {
-          await context.sendActivity(`Cluster ${id}: ${budgetOverview(p, c, cases).text}.`);
+          await context.sendActivity(`Cluster ${id}: ${budgetOverview(p, c, cases, toLocal(this.deps.now()).date).text}.`);
           continue;
         }
         const next = meetingsOf(p, c).find((m) => m.startsAt > this.deps.now());
@@ -495,7 +495,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       const decision = `${d.decision}${d.award ? `, ${formatPounds(d.award)}` : ""}`;
       // The cluster's budget with this award in it (RAG when the cluster has a budget).
       const clusterCases = (await this.deps.cases.ofCluster(cluster.id)).map((x) => (x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: d.award } } : x));
-      const lines = [...d.lines, `Cluster ${cluster.id} budget: ${budgetOverview(p, cluster, clusterCases).text}`];
+      const lines = [...d.lines, `Cluster ${cluster.id} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`];
       const closed = (await teams.updateVoteSession(ref, (cur) => ({ ...(cur ?? session), status: "closed", lines, decision })))!;
       const at = this.deps.now().toISOString();
       if (d.decision !== "No decision") {

@@ -43,6 +43,9 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                write that plan to the SharePoint Meetings list (new
                                                meetings created, changed ones updated); the product
                                                reads the list within minutes
+  set-budget --cluster <n> --year <2026-27> --amount <pounds> [--settings <file>]
+                                               a cluster's allocated budget for a year, in the
+                                               SharePoint Budgets list (the agenda's and budget's RAG)
   doctor [--settings <file>] [--today <date>]  what will stop the next cycle: clusters with no
                                                meeting in 8 weeks, no funding policy in force,
                                                schools without addresses, the sender check off;
@@ -86,7 +89,7 @@ function wholeNumber(text: string, name: string): number {
 
 function pounds(text: string): number {
   const cleaned = text.replace(/[£,\s]/g, "");
-  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) throw new UsageError(`--requested must be an amount in pounds such as 4500 or £4,500, not "${text}"`);
+  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) throw new UsageError(`an amount must be in pounds such as 4500 or £4,500, not "${text}"`);
   return Number(cleaned);
 }
 
@@ -235,6 +238,29 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const { GraphMeetings } = await import("../m365/sharepoint.js");
         const r = await new GraphMeetings(d.site).publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })));
         json(io, { ok: true, year: plan.year, proposed: plan.termSource !== "config", meetings: plan.meetings.length, ...r, notes: plan.notes });
+        return 0;
+      }
+
+      case "set-budget": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, cluster: { type: "string" }, year: { type: "string" }, amount: { type: "string" }, settings: { type: "string" } } });
+        const id = wholeNumber(requireOpt(values, "cluster"), "cluster");
+        const year = requireOpt(values, "year");
+        const { academicYearStart, PlanInputError } = await import("../core/planner.js");
+        try {
+          academicYearStart(year);
+        } catch (e) {
+          if (e instanceof PlanInputError) throw new UsageError(e.message);
+          throw e;
+        }
+        const amount = pounds(requireOpt(values, "amount"));
+        const env = appSettings(values.settings);
+        const p = partnership(values.config ?? env.PARTNERSHIP);
+        if (!p.clusters.some((c) => c.id === id)) throw new UsageError(`there is no cluster ${id}; the ${p.shortName} has clusters ${p.clusters.map((c) => c.id).join(", ")}`);
+        const { buildDeps } = await import("../functions/deps.js");
+        const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
+        const { GraphBudgets } = await import("../m365/sharepoint.js");
+        const done = await new GraphBudgets(d.site).set({ clusterId: id, year, allocated: amount });
+        json(io, { ok: true, cluster: id, year, allocated: amount, done });
         return 0;
       }
 

@@ -8,23 +8,35 @@ import { fundingCap, formatPounds, FundingInputError } from "./funding.js";
 import type { StoredCase } from "./ports.js";
 import { resolveRota, termDates } from "./rota.js";
 import type { ScheduledMeeting } from "./schedule.js";
-import { describeLocal } from "./time.js";
+import { describeLocal, toLocal, type LocalDate } from "./time.js";
+import { academicYearOf } from "./planner.js";
 
 export type Rag = "Red" | "Amber" | "Green";
 
 export interface BudgetOverview {
+  /** The academic year ("2026-27") the figures are for. */
+  year: string;
   budget: number | null;
   committed: number;
+  remaining: number | null;
   rag: Rag | null;
   text: string;
 }
 
-export function budgetOverview(p: Partnership, c: Cluster, cases: StoredCase[]): BudgetOverview {
-  const committed = cases.reduce((n, x) => n + (x.fields.AmountAwarded ?? 0), 0);
-  if (!c.budget) return { budget: null, committed, rag: null, text: `${formatPounds(committed)} awarded; no cluster budget is configured, so no RAG rating` };
-  const share = committed / c.budget;
+/**
+ * The cluster's budget for the academic year holding `on` (a London date): allocated (the Budgets
+ * list's, else the config's for that year, else the config's single `budget`), committed (awards of
+ * cases decided in that year), remaining, and the RAG rating by the partnership's thresholds.
+ */
+export function budgetOverview(p: Partnership, c: Cluster, cases: StoredCase[], on: LocalDate): BudgetOverview {
+  const year = academicYearOf(on);
+  const inYear = (x: StoredCase) => !x.fields.DecisionAt || academicYearOf(toLocal(new Date(x.fields.DecisionAt)).date) === year;
+  const committed = cases.filter(inYear).reduce((n, x) => n + (x.fields.AmountAwarded ?? 0), 0);
+  const budget = c.budgets[year] ?? c.budget ?? null;
+  if (!budget) return { year, budget: null, committed, remaining: null, rag: null, text: `${formatPounds(committed)} awarded in ${year}; no budget is allocated for ${year}, so no RAG rating` };
+  const share = committed / budget;
   const rag: Rag = share >= p.budgetRag.redFrom ? "Red" : share >= p.budgetRag.amberFrom ? "Amber" : "Green";
-  return { budget: c.budget, committed, rag, text: `${formatPounds(committed)} of ${formatPounds(c.budget)} committed (${Math.round(share * 100)}%): ${rag}` };
+  return { year, budget, committed, remaining: budget - committed, rag, text: `${formatPounds(committed)} of ${formatPounds(budget)} committed (${Math.round(share * 100)}%), ${formatPounds(budget - committed)} remaining in ${year}: ${rag}` };
 }
 
 function termOf(date: string): string | null {
@@ -58,7 +70,7 @@ export interface AgendaData {
 
 export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, cases: StoredCase[]): AgendaData {
   const rota = resolveRota(p, c).assignments.find((a) => a.meeting.date === m.date);
-  const budget = budgetOverview(p, c, cases);
+  const budget = budgetOverview(p, c, cases, m.date);
   const listed = cases
     .filter((x) => x.fields.Status === "On agenda" && x.fields.MeetingDate && new Date(x.fields.MeetingDate).getTime() === m.startsAt.getTime())
     .sort((a, b) => (a.fields.ReceivedAt ?? "").localeCompare(b.fields.ReceivedAt ?? ""));

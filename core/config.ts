@@ -72,7 +72,9 @@ const cluster = z
     schools: z.array(school).min(1),
     meetings: z.array(meeting).default([]),
     rota: z.array(rotaEntry).default([]),
-    /** Budget for the cluster per financial period, for the agenda's RAG rating. */
+    /** Allocated budget per academic year ("2026-27": pounds); the Budgets list overrides it. */
+    budgets: z.record(z.string().regex(/^\d{4}-\d{2}$/, { message: 'must be an academic year such as "2026-27"' }), z.number().nonnegative()).default({}),
+    /** Budget for the cluster when no year's budget is given, for the agenda's RAG rating. */
     budget: z.number().nonnegative().optional(),
   })
   .strict();

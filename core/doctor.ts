@@ -8,6 +8,7 @@
 import type { Partnership } from "./config.js";
 import { policyInForce } from "./funding.js";
 import { meetingsOf } from "./schedule.js";
+import { academicYearOf } from "./planner.js";
 import { addDays, fromLocal, type LocalDate } from "./time.js";
 
 export interface Finding {
@@ -45,6 +46,10 @@ export function doctor(p: Partnership, today: LocalDate): DoctorReport {
       const missing = [s.sendcoEmail ? "" : "SENDCo", s.headteacherEmail ? "" : "headteacher"].filter(Boolean);
       if (missing.length) warnings.push({ where: `cluster ${c.id}, school "${s.name}"`, problem: `no ${missing.join(" or ")} address`, fix: "add sendcoEmail and headteacherEmail (deadline reminders and rota invitations go there)" });
     }
+  }
+  const year = academicYearOf(today);
+  for (const c of p.clusters) {
+    if (c.budgets[year] === undefined && c.budget === undefined) warnings.push({ where: `cluster ${c.id}`, problem: `no budget is allocated for ${year}, so agendas show no RAG rating`, fix: `npx cluster-desk set-budget --cluster ${c.id} --year ${year} --amount <pounds> (or the Budgets list)` });
   }
   const policy = policyInForce(p, today);
   if (!policy) {

@@ -63,6 +63,25 @@ export function withPublishedMeetings(p: Partnership, published: PublishedMeetin
   };
 }
 
+/** A cluster's allocated budget for an academic year, as the Budgets list holds it. */
+export interface AllocatedBudget {
+  clusterId: number;
+  year: string;
+  allocated: number;
+}
+
+/** The partnership with the Budgets list's allocations (they win over the config's for the same year). */
+export function withBudgets(p: Partnership, budgets: AllocatedBudget[]): Partnership {
+  if (!budgets.length) return p;
+  return {
+    ...p,
+    clusters: p.clusters.map((c) => {
+      const mine = budgets.filter((b) => b.clusterId === c.id);
+      return mine.length ? { ...c, budgets: { ...c.budgets, ...Object.fromEntries(mine.map((b) => [b.year, b.allocated])) } } : c;
+    }),
+  };
+}
+
 /** A cluster's meetings in date order, with their deadlines worked out. */
 export function meetingsOf(p: Partnership, c: Cluster): ScheduledMeeting[] {
   return c.meetings

@@ -14,8 +14,8 @@ import { INTAKE_POISON_QUEUE, IntakeQueue } from "../m365/queue.js";
 import { LEASE_MS } from "../core/usecases/intake.js";
 import { RECONCILE_AFTER_MS, reconcileIntake, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { mailboxHealth, type HealthReport } from "../core/usecases/health.js";
-import { GraphCaseRegister, GraphMeetings, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
-import { withPublishedMeetings } from "../core/schedule.js";
+import { GraphBudgets, GraphCaseRegister, GraphMeetings, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
+import { withBudgets, withPublishedMeetings } from "../core/schedule.js";
 
 /** How often the Meetings list is read again (an officer's edit is used within this). */
 export const CALENDAR_REFRESH_MS = 2 * 60_000;
@@ -134,12 +134,14 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   // The running calendar is the Meetings list: read at most every CALENDAR_REFRESH_MS, so an
   // officer's edit there is used within minutes; the config's meetings seed it.
   const meetingsList = new GraphMeetings(site);
+  const budgetsList = new GraphBudgets(site);
   let calendarReadAt = 0;
   const refreshCalendar = async (force = false) => {
     if (!force && Date.now() - calendarReadAt < CALENDAR_REFRESH_MS) return;
     calendarReadAt = Date.now();
     try {
-      out.partnership = withPublishedMeetings(p, await meetingsList.list());
+      const [meetings, budgets] = await Promise.all([meetingsList.list(), budgetsList.list()]);
+      out.partnership = withBudgets(withPublishedMeetings(p, meetings), budgets);
     } catch (e) {
       calendarReadAt = 0;
       log.warn("calendar.read-failed", { reason: (e as Error).message.slice(0, 80) });

@@ -14,7 +14,10 @@ import { loadPartnership } from "../config/load.js";
 import { buildDeps, consoleLogger, type AppDeps } from "../functions/deps.js";
 import { keepSubscription, sweepInbox } from "../functions/mail.js";
 import { academicYearOf, nextAcademicYear, planYear } from "../core/planner.js";
-import { GraphMeetings } from "../m365/sharepoint.js";
+import { GraphBudgets, GraphMeetings } from "../m365/sharepoint.js";
+
+/** What each cluster is allocated locally when the Budgets list has nothing for the year (an example). */
+const EXAMPLE_BUDGET = 30_000;
 import { functionDefs } from "../functions/registry.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
@@ -91,6 +94,8 @@ for (const year of years) {
   const plan = planYear(partnership, year);
   calendar.created += (await new GraphMeetings(d.site).publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })), { keepExisting: true })).created;
 }
+// Example budgets for this year (the seeds give none): the Budgets list is the council's to edit.
+for (const c of partnership.clusters) await new GraphBudgets(d.site).set({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET }, { keepExisting: true });
 await d.refreshCalendar(true);
 // A subscription from an earlier run may point at another port: replace it.
 const previous = await d.state.getSync("mail-subscription");
@@ -129,6 +134,7 @@ ${playground && people ? `  Teams (Agents Playground)            ${playground.ur
                                        queue mail-intake; timers ${functionDefs(getDeps).filter((f) => f.trigger === "timer").map((f) => f.name).join(", ")}
   Azurite (queues, tables)             queue :${azurite.ports.queue}, table :${azurite.ports.table}
   Data                                 ${dataDir}${provisioned.length ? `\n  SharePoint lists                     ${provisioned.join("; ")}` : ""}
+  Budgets (example, Budgets list)      £${EXAMPLE_BUDGET.toLocaleString("en-GB")} a cluster for ${thisYear} unless set there
   Meetings (proposed, Meetings list)   ${calendar.years.join(", ")}${calendar.created ? `: ${calendar.created} meetings added` : ""} (npx cluster-desk plan-year --year ${thisYear})
   Mail subscription                    ${sub.action}, expires ${sub.expiresAt}${caughtUp.enqueued ? `; ${caughtUp.enqueued} waiting email(s) queued` : ""}
 

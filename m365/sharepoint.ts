@@ -2,7 +2,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
 import type { VoteStorePort } from "../core/ports.js";
-import type { PublishedMeeting } from "../core/schedule.js";
+import type { AllocatedBudget, PublishedMeeting } from "../core/schedule.js";
 import { fromLocal, toLocal } from "../core/time.js";
 import { CASE_STATUSES, ReferenceTakenError, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus, type CaseStorePort, type StoredCase } from "../core/ports.js";
 
@@ -25,7 +25,7 @@ const when = (name: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ n
 const choice = (name: string, choices: string[], extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, choice: { choices }, ...extra });
 
 /** The lists Cluster Desk keeps. Title is SharePoint's own column (the reference). */
-export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit", ColumnSpec[]> = {
+export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets", ColumnSpec[]> = {
   Cases: [
     num("Cluster", { indexed: true }),
     text("School"),
@@ -77,6 +77,8 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit", ColumnSpec[
     text("Actor"),
     text("Detail"),
   ],
+  // Each cluster's allocated budget per academic year ("2026-27"), kept by the council.
+  Budgets: [num("Cluster", { indexed: true }), text("AcademicYear", { indexed: true }), money("Allocated"), text("BudgetKey", { indexed: true, enforceUniqueValues: true })],
 };
 
 const status = (e: unknown) => (e as { statusCode?: number }).statusCode;
@@ -412,5 +414,31 @@ export class GraphMeetings {
       } else out.unchanged++;
     }
     return out;
+  }
+}
+
+/** The Budgets list: each cluster's allocated budget per academic year, edited by the council. */
+export class GraphBudgets {
+  constructor(private readonly site: SharePointSite) {}
+  private async base(): Promise<string> {
+    return `/sites/${await this.site.id()}/lists/Budgets/items`;
+  }
+  async list(): Promise<AllocatedBudget[]> {
+    return (await allItems(this.site.client, await this.base(), "fields/Cluster ge 0")).flatMap((i) => {
+      const f = i.fields;
+      return typeof f.Cluster === "number" && typeof f.Allocated === "number" && /^\d{4}-\d{2}$/.test(f.AcademicYear ?? "") ? [{ clusterId: f.Cluster, year: f.AcademicYear as string, allocated: f.Allocated as number }] : [];
+    });
+  }
+  /** Sets a cluster's allocation for a year (created, or changed in place); `keepExisting` leaves an existing one. */
+  async set(b: AllocatedBudget, opts: { keepExisting?: boolean } = {}): Promise<"created" | "updated" | "unchanged"> {
+    const key = `c${b.clusterId}|${b.year}`;
+    const found = (await allItems(this.site.client, await this.base(), `fields/BudgetKey eq ${q(key)}`))[0];
+    if (!found) {
+      await this.site.client.api(await this.base()).post({ fields: { Title: `Cluster ${b.clusterId} ${b.year}`, BudgetKey: key, Cluster: b.clusterId, AcademicYear: b.year, Allocated: b.allocated } });
+      return "created";
+    }
+    if (opts.keepExisting || found.fields.Allocated === b.allocated) return "unchanged";
+    await this.site.client.api(`${await this.base()}/${found.id}/fields`).patch({ Allocated: b.allocated });
+    return "updated";
   }
 }

@@ -8,6 +8,7 @@ import { agendaData, budgetOverview, isFirstOfTerm } from "../../core/agenda.js"
 import { parsePartnership } from "../../core/config.js";
 import { meetingsOf } from "../../core/schedule.js";
 import { runAgendas } from "../../core/usecases/agenda.js";
+import { withBudgets } from "../../core/schedule.js";
 import { clusterChannelKey } from "../../m365/teamsState.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
@@ -41,11 +42,23 @@ afterAll(() => s?.stop());
 
 describe("agenda", () => {
   it("budget and RAG rating from the cluster budget and the thresholds", () => {
-    const awarded = (n: number) => [{ itemId: "1", etag: "", fields: { Title: "x", Status: "Decided" as const, AmountAwarded: n } }];
-    expect(budgetOverview(p, c5, awarded(12000))).toMatchObject({ rag: "Green", text: "£12,000 of £30,000 committed (40%): Green" });
-    expect(budgetOverview(p, c5, awarded(24000)).rag).toBe("Amber");
-    expect(budgetOverview(p, c5, awarded(27000)).rag).toBe("Red");
-    expect(budgetOverview(p, p.clusters[0]!, awarded(1000)).rag).toBeNull();
+    const awarded = (n: number, at = "2023-05-18T13:00:00Z") => [{ itemId: "1", etag: "", fields: { Title: "x", Status: "Decided" as const, AmountAwarded: n, DecisionAt: at } }];
+    expect(budgetOverview(p, c5, awarded(12000), "2023-05-18")).toMatchObject({ rag: "Green", remaining: 18000, year: "2022-23", text: "£12,000 of £30,000 committed (40%), £18,000 remaining in 2022-23: Green" });
+    expect(budgetOverview(p, c5, awarded(24000), "2023-05-18").rag).toBe("Amber");
+    expect(budgetOverview(p, c5, awarded(27000), "2023-05-18").rag).toBe("Red");
+    expect(budgetOverview(p, p.clusters[0]!, awarded(1000), "2023-05-18").rag).toBeNull();
+  });
+
+  it("a year's budget: the allocation for that academic year (the Budgets list's over the config's), awards decided in that year only", () => {
+    const c = { ...c5, budget: undefined, budgets: { "2026-27": 20000 } };
+    const cases = [
+      { itemId: "1", etag: "", fields: { Title: "a", Status: "Decided" as const, AmountAwarded: 6000, DecisionAt: "2026-10-15T13:00:00Z" } },
+      { itemId: "2", etag: "", fields: { Title: "b", Status: "Decided" as const, AmountAwarded: 9000, DecisionAt: "2026-06-18T13:00:00Z" } }, // last year's
+    ];
+    expect(budgetOverview(p, c, cases, "2026-11-23")).toMatchObject({ year: "2026-27", budget: 20000, committed: 6000, remaining: 14000, rag: "Green" });
+    const listed = withBudgets({ ...p, clusters: [c] }, [{ clusterId: 5, year: "2026-27", allocated: 7000 }]).clusters[0]!;
+    expect(budgetOverview(p, listed, cases, "2026-11-23")).toMatchObject({ budget: 7000, rag: "Amber" });
+    expect(budgetOverview(p, c, cases, "2027-09-10")).toMatchObject({ year: "2027-28", budget: null, rag: null });
   });
 
   it("CPD only in the first meeting of the term", () => {
@@ -78,7 +91,7 @@ describe("agenda", () => {
     expect(JSON.stringify(card)).toContain("C5-2023-0001");
     expect(JSON.stringify(card)).toContain("£4,000");
     const budget = await say("kl", "budget");
-    expect(budget.map((a) => a.text)).toContain("Cluster 5: £0 of £30,000 committed (0%): Green.");
+    expect(budget.map((a) => a.text)).toContain("Cluster 5: £0 of £30,000 committed (0%), £30,000 remaining in 2022-23: Green.");
   });
 
   it("posts each agenda to its channel three working days before, once", async () => {

@@ -97,7 +97,7 @@ describe("in-meeting votes", () => {
     expect(card).toContain("Limit: £2,000 × 2 terms = £4,000");
     expect(card).toContain("Award: £4,000");
     expect(card).toContain("Agree 19, do not fund 9, abstain 2");
-    expect(card).toContain("Cluster 5 budget: £4,000 of £10,000 committed (40%): Green");
+    expect(card).toContain("Cluster 5 budget: £4,000 of £10,000 committed (40%), £6,000 remaining in 2022-23: Green");
     const c = (await s.deps.cases.byRef(ref))!;
     expect(c.fields).toMatchObject({ Status: "Decided", Decision: "Agree to fund", AmountAwarded: 4000 });
     const mail = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter((o: any) => o.to === "senco@worple.example" && o.message.subject.includes("decision"));
@@ -149,7 +149,7 @@ describe("in-meeting votes", () => {
       expect(voteUpdate.card).toContain("Closed: Agree to fund");
       expect(voteUpdate.card).toContain("voting has closed");
       // Both awards now count against the cluster's budget: £4,000 + £1,000 of £10,000.
-      expect(voteUpdate.card).toContain("Cluster 5 budget: £5,000 of £10,000 committed (50%): Green");
+      expect(voteUpdate.card).toContain("Cluster 5 budget: £5,000 of £10,000 committed (50%), £5,000 remaining in 2022-23: Green");
     } finally {
       bot = saved;
     }
