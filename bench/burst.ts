@@ -21,16 +21,23 @@ import { ensureTls } from "../local/tenant/tls.js";
 // The local tenant's certificate must be trusted from the start: run again with it if need be.
 const tls = await ensureTls(".data/bench-tls");
 if (process.env.NODE_EXTRA_CA_CERTS !== tls.caPath) {
-  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caPath } });
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: tls.caPath },
+  });
   child.on("exit", (code) => process.exit(code ?? 1));
   await new Promise(() => {});
 }
 
-const { values } = parseArgs({ options: { forms: { type: "string", default: "1000" }, instances: { type: "string", default: "1" }, only: { type: "string" } } });
+const { values } = parseArgs({
+  options: { forms: { type: "string", default: "1000" }, instances: { type: "string", default: "1" }, only: { type: "string" } },
+});
 const N = Number(values.forms);
 const INSTANCES = Number(values.instances);
 const p = loadPartnership("hounslow-mip").partnership;
-const schools = p.clusters.flatMap((c) => c.schools.map((s) => ({ cluster: c.id, lead: p.leads.find((l) => l.clusters.includes(c.id))!.initials, name: s.name })));
+const schools = p.clusters.flatMap((c) =>
+  c.schools.map((s) => ({ cluster: c.id, lead: p.leads.find((l) => l.clusters.includes(c.id))!.initials, name: s.name })),
+);
 
 async function burst(label: string, faults: Record<string, number>): Promise<void> {
   const tenant = await startTenant({ ...defaultTenantOptions(p, {}), dataDir: ":memory:", tlsDir: ".data/bench-tls", port: 0, smtpPort: 0, log: () => {} });
@@ -42,7 +49,12 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
   const hosts: DevHost[] = [];
   for (let i = 0; i < INSTANCES; i++) {
     const deps = buildDeps(env, p, quiet, () => new Date(tenant.now()));
-    hosts.push(await startDevHost(functionDefs(() => deps), { storage: azurite.connectionString, log: process.env.BENCH_VERBOSE ? (l) => console.log(l) : () => {} }));
+    hosts.push(
+      await startDevHost(
+        functionDefs(() => deps),
+        { storage: azurite.connectionString, log: process.env.BENCH_VERBOSE ? (l) => console.log(l) : () => {} },
+      ),
+    );
   }
   const main = buildDeps({ ...env, MAIL_NOTIFICATION_URL: `${hosts[0]!.url}/api/notifications/mail` }, p, quiet, () => new Date(tenant.now()));
   await main.site.provision();
@@ -53,7 +65,15 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
   tenant.faults.update(faults);
 
   const sentAt = new Map<string, number>();
-  const tr = nodemailer.createTransport({ host: "127.0.0.1", port: tenant.smtpPort!, secure: false, ignoreTLS: true, pool: true, maxConnections: 5, maxMessages: Infinity });
+  const tr = nodemailer.createTransport({
+    host: "127.0.0.1",
+    port: tenant.smtpPort!,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 5,
+    maxMessages: Infinity,
+  });
   const started = Date.now();
   await Promise.all(
     Array.from({ length: 5 }, async (_, lane) => {
@@ -61,7 +81,13 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
         const s = schools[i % schools.length]!;
         const from = `senco${i}@bench${i}.example`;
         sentAt.set(from, Date.now());
-        await tr.sendMail({ from, to: p.intake.mailbox, subject: `Cluster ${s.cluster}/${s.lead}/${s.name}`, text: "Form attached", attachments: [{ filename: "form.pdf", content: Buffer.from("%PDF-1.7 bench"), contentType: "application/pdf" }] });
+        await tr.sendMail({
+          from,
+          to: p.intake.mailbox,
+          subject: `Cluster ${s.cluster}/${s.lead}/${s.name}`,
+          text: "Form attached",
+          attachments: [{ filename: "form.pdf", content: Buffer.from("%PDF-1.7 bench"), contentType: "application/pdf" }],
+        });
       }
     }),
   );
@@ -80,7 +106,9 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
   tenant.faults.update({ throttleRate: 0, unavailableRate: 0 }); // the count below is not the product's
   // The product's calls only: counted before the bench reads the list itself.
   const { byRoute } = tenant.counters.snapshot();
-  const graphCalls = Object.entries(byRoute).filter(([r]) => r.includes("/v1.0/") && !r.includes("(batch)") && !r.includes("subscriptions")).reduce((n, [, st]) => n + Object.values(st).reduce((a, b) => a + b, 0), 0);
+  const graphCalls = Object.entries(byRoute)
+    .filter(([r]) => r.includes("/v1.0/") && !r.includes("(batch)") && !r.includes("subscriptions"))
+    .reduce((n, [, st]) => n + Object.values(st).reduce((a, b) => a + b, 0), 0);
   const site = await main.site.id();
   const cases: { SenderEmail: string }[] = [];
   let page = await main.graph.api(`/sites/${site}/lists/Cases/items`).expand("fields($select=SenderEmail)").top(999).get();

@@ -38,13 +38,23 @@ try {
   };
   const times = [];
   for (let i = 0; i < 5; i++) {
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", "const t = performance.now(); await import('./dist/functions/index.js'); console.log(performance.now() - t);"], { cwd: dir, env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: "node" } }).toString().trim().split("\n").pop();
+    const out = execFileSync(
+      process.execPath,
+      ["--input-type=module", "-e", "const t = performance.now(); await import('./dist/functions/index.js'); console.log(performance.now() - t);"],
+      { cwd: dir, env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: "node" } },
+    )
+      .toString()
+      .trim()
+      .split("\n")
+      .pop();
     times.push(Number(out));
   }
   times.sort((a, b) => a - b);
   const total = size(dir);
   const nm = size(join(dir, "node_modules"));
-  console.log(`deployed package: ${(total / 1024 / 1024).toFixed(1)} MB (node_modules ${(nm / 1024 / 1024).toFixed(1)} MB), ${packages(join(dir, "node_modules"))} packages`);
+  console.log(
+    `deployed package: ${(total / 1024 / 1024).toFixed(1)} MB (node_modules ${(nm / 1024 / 1024).toFixed(1)} MB), ${packages(join(dir, "node_modules"))} packages`,
+  );
   console.log(`functions load time: median ${times[2].toFixed(0)} ms (of ${times.map((t) => t.toFixed(0)).join(", ")})`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -10,9 +10,7 @@ export { botSettingsFromEnv, type BotSettings } from "./settings.js";
 
 export function createAdapter(s: BotSettings, onError: (e: Error) => void): CloudAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication(
-    s.appId
-      ? { MicrosoftAppId: s.appId, MicrosoftAppType: s.appType, MicrosoftAppTenantId: s.tenantId ?? undefined }
-      : {},
+    s.appId ? { MicrosoftAppId: s.appId, MicrosoftAppType: s.appType, MicrosoftAppTenantId: s.tenantId ?? undefined } : {},
   );
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
@@ -45,7 +43,13 @@ export class ConversationPacer {
  * conversation is gone) is thrown to the caller, not handed to the adapter's turn-error handler,
  * which would swallow it and leave the caller believing the post went.
  */
-export async function postProactive(adapter: CloudAdapter, appId: string | null, refJson: string, pacer: ConversationPacer, send: (ctx: TurnContext) => Promise<void>): Promise<void> {
+export async function postProactive(
+  adapter: CloudAdapter,
+  appId: string | null,
+  refJson: string,
+  pacer: ConversationPacer,
+  send: (ctx: TurnContext) => Promise<void>,
+): Promise<void> {
   const ref = JSON.parse(refJson) as ConversationReference;
   await pacer.wait(ref.conversation?.id ?? "?");
   for (let attempt = 0; ; attempt++) {

@@ -2,7 +2,16 @@
  * The Teams bot: triage cards for the SEND Cluster Lead (Action.Execute), chat commands, and the
  * conversation references that proactive posting needs. All botbuilder imports stay in bot/.
  */
-import { CardFactory, MessageFactory, TeamsActivityHandler, TeamsInfo, TurnContext, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type ConversationReference } from "botbuilder";
+import {
+  CardFactory,
+  MessageFactory,
+  TeamsActivityHandler,
+  TeamsInfo,
+  TurnContext,
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  type ConversationReference,
+} from "botbuilder";
 import { z } from "zod";
 import { refKey, triageCardKey, voteSessionKey } from "./keys.js";
 import type { AuditRow, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../core/ports.js";
@@ -143,7 +152,9 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       // Added to a team: say how a channel becomes a cluster's (its agendas and votes go there);
       // installed for a person: what the bot does for them.
       if (context.activity.conversation?.conversationType === "channel") {
-        await context.sendActivity(`Cluster Desk is here. A SEND Cluster Lead can @mention Cluster Desk with **cluster <number>** in a cluster's channel (for example \`@Cluster Desk cluster 5\`) so that its agendas and votes are posted there.`);
+        await context.sendActivity(
+          `Cluster Desk is here. A SEND Cluster Lead can @mention Cluster Desk with **cluster <number>** in a cluster's channel (for example \`@Cluster Desk cluster 5\`) so that its agendas and votes are posted there.`,
+        );
       } else {
         await context.sendActivity(MessageFactory.text(helpText(this.deps.partnership)));
       }
@@ -169,7 +180,8 @@ export class ClusterDeskBot extends TeamsActivityHandler {
 
   /** Posts a card to a stored conversation: within this turn if it is this one, else proactively. */
   private async postTo(context: TurnContext, ref: string, card: Record<string, unknown>): Promise<string | null> {
-    if (JSON.parse(ref).conversation?.id !== context.activity.conversation?.id && this.deps.elsewhere) return (await this.deps.elsewhere.post(ref, card)) ?? null;
+    if (JSON.parse(ref).conversation?.id !== context.activity.conversation?.id && this.deps.elsewhere)
+      return (await this.deps.elsewhere.post(ref, card)) ?? null;
     return (await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card))))?.id ?? null;
   }
 
@@ -238,7 +250,9 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       }
       if (text === "health retry" && this.deps.retryPoisoned) {
         const r = await this.deps.retryPoisoned();
-        await context.sendActivity(`Queued again: ${r.requeued} email(s) (${r.poisonRetried} poisoned, ${r.fromInbox} waiting in the Inbox, ${r.unfinished} unfinished); ${r.poisonLeft} stay poisoned after ${MAX_POISON_RETRIES} retries.`);
+        await context.sendActivity(
+          `Queued again: ${r.requeued} email(s) (${r.poisonRetried} poisoned, ${r.fromInbox} waiting in the Inbox, ${r.unfinished} unfinished); ${r.poisonLeft} stay poisoned after ${MAX_POISON_RETRIES} retries.`,
+        );
       }
       await context.sendActivity(MessageFactory.text(describeHealth(await this.deps.health())));
       return;
@@ -259,7 +273,11 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       }
       const id = (await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(await this.deps.triageCards.view(c, email)))))?.id ?? null;
       if (email && context.activity.conversation?.conversationType === "personal") {
-        await this.deps.teams.addTriageCard(c.fields.Title, { conversation: JSON.stringify(TurnContext.getConversationReference(context.activity)), activityId: id, viewer: email });
+        await this.deps.teams.addTriageCard(c.fields.Title, {
+          conversation: JSON.stringify(TurnContext.getConversationReference(context.activity)),
+          activityId: id,
+          viewer: email,
+        });
       }
       return;
     }
@@ -275,16 +293,30 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const today = toLocal(this.deps.now()).date;
     const lines: string[] = [];
     for (const id of clusters) {
-      const open = (await this.deps.cases.ofCluster(id)).filter((c) => !closed.has(c.fields.Status)).sort((a, b) => a.fields.Title.localeCompare(b.fields.Title));
+      const open = (await this.deps.cases.ofCluster(id))
+        .filter((c) => !closed.has(c.fields.Status))
+        .sort((a, b) => a.fields.Title.localeCompare(b.fields.Title));
       for (const c of open) {
         const f = c.fields;
-        const ack = f.AcknowledgedAt ? "acknowledged" : f.AckDueBy ? `${workingDaysBetween(today, f.AckDueBy.slice(0, 10))} working day(s) to acknowledge` : "no acknowledgement date";
-        lines.push(`- **${f.Title}** ${f.School ? plainText(f.School) : "school not identified"}: ${f.Status}; ${f.MeetingDate ? `meeting ${describeLocal(new Date(f.MeetingDate))}` : "no meeting yet"}; ${ack}`);
+        const ack = f.AcknowledgedAt
+          ? "acknowledged"
+          : f.AckDueBy
+            ? `${workingDaysBetween(today, f.AckDueBy.slice(0, 10))} working day(s) to acknowledge`
+            : "no acknowledgement date";
+        lines.push(
+          `- **${f.Title}** ${f.School ? plainText(f.School) : "school not identified"}: ${f.Status}; ${f.MeetingDate ? `meeting ${describeLocal(new Date(f.MeetingDate))}` : "no meeting yet"}; ${ack}`,
+        );
       }
     }
     const who = clusters.length === p.clusters.length ? "every cluster" : `cluster(s) ${clusters.join(", ")}`;
     if (!lines.length) return `No open cases in ${who}.`;
-    return [`Open cases in ${who} (${lines.length}). Type **case <reference>** to see a case's card.`, ...lines.slice(0, 50), lines.length > 50 ? `…and ${lines.length - 50} more in the Cases list.` : ""].filter(Boolean).join("\n");
+    return [
+      `Open cases in ${who} (${lines.length}). Type **case <reference>** to see a case's card.`,
+      ...lines.slice(0, 50),
+      lines.length > 50 ? `…and ${lines.length - 50} more in the Cases list.` : "",
+    ]
+      .filter(Boolean)
+      .join("\n");
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
@@ -320,11 +352,19 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       ...(data.message !== undefined ? { message: data.message } : {}),
       ...(data.toCluster !== undefined ? { toCluster: data.toCluster } : {}),
     };
-    const r = await runTransition({ ...this.deps, audit: this.deps.audit ?? (async () => undefined), cards: this.deps.triageCards }, email, verb as CaseVerb, data.caseRef, typed);
+    const r = await runTransition(
+      { ...this.deps, audit: this.deps.audit ?? (async () => undefined), cards: this.deps.triageCards },
+      email,
+      verb as CaseVerb,
+      data.caseRef,
+      typed,
+    );
     if (!r.case) return reply(isLeadOfAny(p, email) ? errorCard(`No case ${data.caseRef}`, r.message) : neutralCard());
     if (!maySee(p, r.case, email)) {
       this.deps.log.warn("triage.refused", { caseRef: data.caseRef, verb });
-      return reply(errorCard(`You cannot act on ${data.caseRef}`, "Only the case's SEND Cluster Lead, the partnership lead or a SEND Adviser it was referred to can."));
+      return reply(
+        errorCard(`You cannot act on ${data.caseRef}`, "Only the case's SEND Cluster Lead, the partnership lead or a SEND Adviser it was referred to can."),
+      );
     }
     // The same card, with what was done (or why not) at the top; what was typed stays after a refusal.
     return reply(await this.deps.triageCards.view(r.case, email, { message: r.message, ok: r.ok, ...(r.ok ? {} : { typed }) }));
@@ -346,12 +386,15 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     if (!cluster) return reply(errorCard(`${ref} has no cluster`, "Move the case to a cluster before voting."));
     // Only the cluster's members (its voters), its SCL and the partnership lead see a vote's card
     // and tally (the presenting school's SENDCo sees the vote on its case, though it does not vote).
-    const mayView = Boolean(email && (mayTriage(p, cluster.id, email) || eligibleVoters(p, cluster, c.fields.MeetingDate?.slice(0, 10) ?? null, null).some((v) => v.email === email)));
+    const mayView = Boolean(
+      email && (mayTriage(p, cluster.id, email) || eligibleVoters(p, cluster, c.fields.MeetingDate?.slice(0, 10) ?? null, null).some((v) => v.email === email)),
+    );
     const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
     const teams = this.deps.teams;
     const voters = eligibleVoters(p, cluster, meetingDate, c.fields.School ?? null);
     const isLead = mayTriage(p, cluster.id, email);
-    const triageBack = async (message: string, ok: boolean) => reply(await this.deps.triageCards.view((await this.deps.cases.byRef(ref)) ?? c, email, { message, ok }));
+    const triageBack = async (message: string, ok: boolean) =>
+      reply(await this.deps.triageCards.view((await this.deps.cases.byRef(ref)) ?? c, email, { message, ok }));
     /** `everyone`: the card in the channel, the same for all; a click answers with the clicker's own view. */
     const view = async (session: VoteSession, everyone = false, note = ""): Promise<Record<string, unknown>> => {
       const all = await store.votes(ref);
@@ -382,7 +425,15 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         // The shared card is not rewritten at every vote, so it carries no count that would go stale;
         // each voter's own view has the count as of their click.
         state: open ? (everyone ? `Open: ${voters.length} can vote` : `Open: ${t.total} of ${voters.length} voted`) : `Closed: ${session.decision}`,
-        yourChoice: everyone ? (open ? "choose below (only you see your vote)" : "voting has closed") : mine ? CHOICE_LABEL[mine.choice] : voters.some((v) => v.email === email) ? "not voted" : "you do not vote on this case",
+        yourChoice: everyone
+          ? open
+            ? "choose below (only you see your vote)"
+            : "voting has closed"
+          : mine
+            ? CHOICE_LABEL[mine.choice]
+            : voters.some((v) => v.email === email)
+              ? "not voted"
+              : "you do not vote on this case",
         showTally: !open || p.votes.showTallyWhileOpen,
         tallyText: `Agree ${t.agree}, do not fund ${t.disagree}, abstain ${t.abstain}`,
         lines: (session.lines ?? []).map((line) => ({ line })),
@@ -400,7 +451,8 @@ export class ClusterDeskBot extends TeamsActivityHandler {
 
     if (verb === "vote.open") {
       if (!isLead) return reply(errorCard(`You cannot open a vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead opens votes."));
-      if (c.fields.Status !== "On agenda") return triageBack(`${ref} is ${c.fields.Status.toLowerCase()}: accept it to the agenda before opening its vote.`, false);
+      if (c.fields.Status !== "On agenda")
+        return triageBack(`${ref} is ${c.fields.Status.toLowerCase()}: accept it to the agenda before opening its vote.`, false);
       const existing = await teams.voteSession(ref);
       if (existing?.status === "closed") return triageBack(`The vote on ${ref} has closed: ${existing.decision ?? ""}`, false);
       let note = `The vote on ${ref} is already open.`;
@@ -411,7 +463,10 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         const channel = await teams.clusterChannel(cluster.id);
         const here = JSON.stringify(TurnContext.getConversationReference(context.activity));
         const target = channel && this.deps.elsewhere ? channel : here;
-        const where = target === channel && JSON.parse(channel).conversation?.id !== context.activity.conversation?.id ? `in cluster ${cluster.id}'s channel` : "in this conversation";
+        const where =
+          target === channel && JSON.parse(channel).conversation?.id !== context.activity.conversation?.id
+            ? `in cluster ${cluster.id}'s channel`
+            : "in this conversation";
         const session: VoteSession = { status: "open", ids: {} };
         remember(session);
         let activityId: string | null;
@@ -419,7 +474,10 @@ export class ClusterDeskBot extends TeamsActivityHandler {
           activityId = await this.postTo(context, target, await view(session, true));
         } catch (e) {
           this.deps.log.warn("vote.post-failed", { caseRef: ref, reason: (e as Error).message.slice(0, 80) });
-          return triageBack(`The vote card could not be posted ${where} (${(e as Error).message.slice(0, 120)}). No vote was opened: try again${where.includes("channel") ? `, or @mention Cluster Desk with "cluster ${cluster.id}" in the channel to link it again` : ""}.`, false);
+          return triageBack(
+            `The vote card could not be posted ${where} (${(e as Error).message.slice(0, 120)}). No vote was opened: try again${where.includes("channel") ? `, or @mention Cluster Desk with "cluster ${cluster.id}" in the channel to link it again` : ""}.`,
+            false,
+          );
         }
         const saved = await teams.updateVoteSession(ref, (cur) => {
           if (cur) {
@@ -430,7 +488,15 @@ export class ClusterDeskBot extends TeamsActivityHandler {
           return { ...session, posted: { ref: target, activityId } };
         });
         note = saved?.posted?.activityId === activityId ? `Vote opened ${where}.` : note;
-        await this.deps.audit?.({ key: `vote|${ref}|open|${activityId ?? this.deps.now().toISOString()}`, event: "vote-opened", caseRef: ref, outcome: "open", at: this.deps.now().toISOString(), actor: email ?? "unknown", detail: where });
+        await this.deps.audit?.({
+          key: `vote|${ref}|open|${activityId ?? this.deps.now().toISOString()}`,
+          event: "vote-opened",
+          caseRef: ref,
+          outcome: "open",
+          at: this.deps.now().toISOString(),
+          actor: email ?? "unknown",
+          detail: where,
+        });
         this.deps.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
       }
       // Opened from the agenda in the meeting: the agenda stays as it is (the vote card follows it).
@@ -452,28 +518,47 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       if (session.status !== "open") return reply(errorCard(`The vote on ${ref} has closed`, "Your vote was not recorded."));
       if (!["agree", "disagree", "abstain"].includes(choice)) return reply(errorCard("Unknown choice", "Choose agree, do not fund or abstain."));
       if (!email || !voters.some((v) => v.email === email)) {
-        return reply(errorCard(`You cannot vote on ${ref}`, "Only SENDCos of the cluster's schools and the meeting's headteacher representative vote, and not on their own school's case. No vote was recorded."));
+        return reply(
+          errorCard(
+            `You cannot vote on ${ref}`,
+            "Only SENDCos of the cluster's schools and the meeting's headteacher representative vote, and not on their own school's case. No vote was recorded.",
+          ),
+        );
       }
       await store.cast(ref, email, choice, this.deps.now().toISOString());
       // Re-read: the vote may have closed while this click was in flight. Then add this voter to
       // the people who get their own view (refresh.userIds), ETag-conditional so that 30 voters
       // at once each keep theirs.
-      const now = (await teams.updateVoteSession(ref, (cur) => {
-        if (cur?.status === "open") remember(cur);
-        return cur;
-      })) ?? session;
+      const now =
+        (await teams.updateVoteSession(ref, (cur) => {
+          if (cur?.status === "open") remember(cur);
+          return cur;
+        })) ?? session;
       return reply(await view(now));
     }
     if (verb === "vote.cancel") {
-      if (!isLead) return reply(errorCard(`You cannot cancel the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead cancels votes."));
+      if (!isLead)
+        return reply(errorCard(`You cannot cancel the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead cancels votes."));
       if (session.status !== "open") return reply(await view(session));
       // Gone: the case stays on the agenda and a new vote can be opened (its votes start again).
       await teams.updateVoteSession(ref, () => null);
       await store.clear?.(ref);
       const at = this.deps.now().toISOString();
-      await this.deps.audit?.({ key: `vote|${ref}|cancel|${at}`, event: "vote-cancelled", caseRef: ref, outcome: "cancelled", at, actor: email ?? "unknown", detail: "" });
+      await this.deps.audit?.({
+        key: `vote|${ref}|cancel|${at}`,
+        event: "vote-cancelled",
+        caseRef: ref,
+        outcome: "cancelled",
+        at,
+        actor: email ?? "unknown",
+        detail: "",
+      });
       this.deps.log.info("vote.cancelled", { caseRef: ref });
-      const cancelled: VoteSession = { ...session, status: "closed", decision: `cancelled by ${email ?? "the SEND Cluster Lead"}; the case can be voted on again` };
+      const cancelled: VoteSession = {
+        ...session,
+        status: "closed",
+        decision: `cancelled by ${email ?? "the SEND Cluster Lead"}; the case can be voted on again`,
+      };
       if (session.posted?.activityId) await this.updateIn(context, session.posted.ref, session.posted.activityId, await view(cancelled, true), "vote");
       return reply(await view(cancelled));
     }
@@ -483,7 +568,8 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       const all = await store.votes(ref);
       const panel = Number(data.panelAmount ?? c.fields.AmountRequested ?? 0);
       if (!Number.isFinite(panel) || panel < 0) return reply(await view(session, false, "Enter the amount the panel agreed, in pounds."));
-      if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) return reply(await view(session, false, "Enter the case type, CYP and terms on the triage card before closing the vote (the limit depends on them)."));
+      if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate)
+        return reply(await view(session, false, "Enter the case type, CYP and terms on the triage card before closing the vote (the limit depends on them)."));
       let d: ReturnType<typeof decide>;
       try {
         d = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
@@ -494,15 +580,27 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       }
       const decision = `${d.decision}${d.award ? `, ${formatPounds(d.award)}` : ""}`;
       // The cluster's budget with this award in it (RAG when the cluster has a budget).
-      const clusterCases = (await this.deps.cases.ofCluster(cluster.id)).map((x) => (x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: d.award } } : x));
+      const clusterCases = (await this.deps.cases.ofCluster(cluster.id)).map((x) =>
+        x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: d.award } } : x,
+      );
       const lines = [...d.lines, `Cluster ${cluster.id} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`];
       const closed = (await teams.updateVoteSession(ref, (cur) => ({ ...(cur ?? session), status: "closed", lines, decision })))!;
       const at = this.deps.now().toISOString();
       if (d.decision !== "No decision") {
         // The lifecycle's "decided": case fields, the school's email and the audit row, once.
-        await runTransition({ ...this.deps, audit: this.deps.audit ?? (async () => undefined), cards: this.deps.triageCards }, email, "vote.decide", ref, { decision: { decision: d.decision, award: d.award, lines: d.lines } });
+        await runTransition({ ...this.deps, audit: this.deps.audit ?? (async () => undefined), cards: this.deps.triageCards }, email, "vote.decide", ref, {
+          decision: { decision: d.decision, award: d.award, lines: d.lines },
+        });
       }
-      await this.deps.audit?.({ key: `vote|${ref}|close`, event: "vote-closed", caseRef: ref, outcome: d.decision, at, actor: email ?? "unknown", detail: `agree ${tally(all).agree}, disagree ${tally(all).disagree}, abstain ${tally(all).abstain}; award ${d.award}` });
+      await this.deps.audit?.({
+        key: `vote|${ref}|close`,
+        event: "vote-closed",
+        caseRef: ref,
+        outcome: d.decision,
+        at,
+        actor: email ?? "unknown",
+        detail: `agree ${tally(all).agree}, disagree ${tally(all).disagree}, abstain ${tally(all).abstain}; award ${d.award}`,
+      });
       this.deps.log.info("vote.closed", { caseRef: ref, decision: d.decision, award: d.award });
       // Everyone's copy of the vote card shows the decision, not only the SCL's (the triage cards
       // were brought up to date by the transition).

@@ -17,9 +17,12 @@ export function botSettingsFromEnv(env: NodeJS.ProcessEnv): BotSettings {
   const appId = env.BOT_APP_ID || null;
   const tenantId = env.BOT_TENANT_ID || null;
   if (t === "SingleTenant" || t === "MultiTenant") {
-    throw new Error(`BOT_APP_TYPE=${t} is not supported: it needs a client secret, which Cluster Desk does not keep. Register the bot with a user-assigned managed identity and set BOT_APP_TYPE=UserAssignedMSI, BOT_APP_ID (its client id) and BOT_TENANT_ID (infra/main.bicep does this).`);
+    throw new Error(
+      `BOT_APP_TYPE=${t} is not supported: it needs a client secret, which Cluster Desk does not keep. Register the bot with a user-assigned managed identity and set BOT_APP_TYPE=UserAssignedMSI, BOT_APP_ID (its client id) and BOT_TENANT_ID (infra/main.bicep does this).`,
+    );
   }
   if (t !== "UserAssignedMSI") throw new Error(`BOT_APP_TYPE must be UserAssignedMSI, not "${t}"`);
-  if (appId && !tenantId) throw new Error("BOT_APP_ID is set but BOT_TENANT_ID is not: a UserAssignedMSI bot needs both (the managed identity's client id and the tenant's id).");
+  if (appId && !tenantId)
+    throw new Error("BOT_APP_ID is set but BOT_TENANT_ID is not: a UserAssignedMSI bot needs both (the managed identity's client id and the tenant's id).");
   return { appId, appType: t, tenantId };
 }

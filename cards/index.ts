@@ -34,7 +34,11 @@ export function expand(name: string, data: unknown): any {
 function withoutNullValues<T>(node: T): T {
   if (Array.isArray(node)) return node.map(withoutNullValues) as T;
   if (node && typeof node === "object") {
-    return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === "value" && v === null)).map(([k, v]) => [k, withoutNullValues(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(node)
+        .filter(([k, v]) => !(k === "value" && v === null))
+        .map(([k, v]) => [k, withoutNullValues(v)]),
+    ) as T;
   }
   return node;
 }

@@ -97,9 +97,12 @@ function pounds(text: string): number {
 function appSettings(settingsFile: string | undefined): Record<string, string | undefined> {
   const file = settingsFile ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
   const fromFile = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : {};
-  if (!process.env.SHAREPOINT_SITE && !fromFile.SHAREPOINT_SITE) throw new UsageError(`no app settings: set them in the environment (see the README) or start \`npm start\` first (it writes ${file})`);
+  if (!process.env.SHAREPOINT_SITE && !fromFile.SHAREPOINT_SITE)
+    throw new UsageError(`no app settings: set them in the environment (see the README) or start \`npm start\` first (it writes ${file})`);
   if (fromFile.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS !== fromFile.NODE_EXTRA_CA_CERTS) {
-    throw new UsageError(`the local tenant's certificate must be trusted when Node starts: run NODE_EXTRA_CA_CERTS=${fromFile.NODE_EXTRA_CA_CERTS} npx cluster-desk ...`);
+    throw new UsageError(
+      `the local tenant's certificate must be trusted when Node starts: run NODE_EXTRA_CA_CERTS=${fromFile.NODE_EXTRA_CA_CERTS} npx cluster-desk ...`,
+    );
   }
   return { ...fromFile, ...process.env };
 }
@@ -119,7 +122,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
       case "check-subject": {
         const { values, positionals } = parseArgs({ args: rest, options: COMMON, allowPositionals: true });
-        if (positionals.length !== 1) throw new UsageError('check-subject takes one subject line in quotes, e.g. cluster-desk check-subject "Cluster 5/KL/Isleworth Town Primary School"');
+        if (positionals.length !== 1)
+          throw new UsageError('check-subject takes one subject line in quotes, e.g. cluster-desk check-subject "Cluster 5/KL/Isleworth Town Primary School"');
         const result = checkSubject(partnership(values.config), positionals[0]!);
         json(io, result);
         return result.ok ? 0 : 1;
@@ -236,13 +240,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const { buildDeps } = await import("../functions/deps.js");
         const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
         const { GraphMeetings } = await import("../m365/sharepoint.js");
-        const r = await new GraphMeetings(d.site).publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })));
+        const r = await new GraphMeetings(d.site).publish(
+          plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })),
+        );
         json(io, { ok: true, year: plan.year, proposed: plan.termSource !== "config", meetings: plan.meetings.length, ...r, notes: plan.notes });
         return 0;
       }
 
       case "set-budget": {
-        const { values } = parseArgs({ args: rest, options: { ...COMMON, cluster: { type: "string" }, year: { type: "string" }, amount: { type: "string" }, settings: { type: "string" } } });
+        const { values } = parseArgs({
+          args: rest,
+          options: { ...COMMON, cluster: { type: "string" }, year: { type: "string" }, amount: { type: "string" }, settings: { type: "string" } },
+        });
         const id = wholeNumber(requireOpt(values, "cluster"), "cluster");
         const year = requireOpt(values, "year");
         const { academicYearStart, PlanInputError } = await import("../core/planner.js");
@@ -255,7 +264,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const amount = pounds(requireOpt(values, "amount"));
         const env = appSettings(values.settings);
         const p = partnership(values.config ?? env.PARTNERSHIP);
-        if (!p.clusters.some((c) => c.id === id)) throw new UsageError(`there is no cluster ${id}; the ${p.shortName} has clusters ${p.clusters.map((c) => c.id).join(", ")}`);
+        if (!p.clusters.some((c) => c.id === id))
+          throw new UsageError(`there is no cluster ${id}; the ${p.shortName} has clusters ${p.clusters.map((c) => c.id).join(", ")}`);
         const { buildDeps } = await import("../functions/deps.js");
         const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
         const { GraphBudgets } = await import("../m365/sharepoint.js");
@@ -309,7 +319,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, site: { type: "string" } } });
         const site = values.site ?? process.env.SHAREPOINT_SITE;
         if (!site || !/^[^:/]+:\/.+/.test(site)) {
-          throw new UsageError('the SharePoint site is needed as --site <hostname>:/<path> (or SHAREPOINT_SITE), e.g. contoso.sharepoint.com:/sites/cluster-desk');
+          throw new UsageError(
+            "the SharePoint site is needed as --site <hostname>:/<path> (or SHAREPOINT_SITE), e.g. contoso.sharepoint.com:/sites/cluster-desk",
+          );
         }
         const { createGraphClient, graphSettingsFromEnv } = await import("../m365/graph.js");
         const { SharePointSite } = await import("../m365/sharepoint.js");
@@ -333,7 +345,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case "send-sample": {
         const { values } = parseArgs({
           args: rest,
-          options: { ...COMMON, "smtp-port": { type: "string" }, subject: { type: "string" }, from: { type: "string" }, to: { type: "string" }, attachment: { type: "string" } },
+          options: {
+            ...COMMON,
+            "smtp-port": { type: "string" },
+            subject: { type: "string" },
+            from: { type: "string" },
+            to: { type: "string" },
+            attachment: { type: "string" },
+          },
         });
         const p = partnership(values.config);
         const smtpPort = values["smtp-port"] !== undefined ? wholeNumber(values["smtp-port"], "smtp-port") : 2525;
@@ -345,7 +364,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
           to: values.to ?? p.intake.mailbox,
           subject: values.subject ?? p.intake.subjectExample,
           text: "Please find attached our MIP presentation form. (A sample sent by cluster-desk send-sample.)",
-          attachments: [{ filename: name, content: Buffer.from("%PDF-1.4\n% sample presentation form\n%%EOF\n"), contentType: name.endsWith(".pdf") ? "application/pdf" : "application/octet-stream" }],
+          attachments: [
+            {
+              filename: name,
+              content: Buffer.from("%PDF-1.4\n% sample presentation form\n%%EOF\n"),
+              contentType: name.endsWith(".pdf") ? "application/pdf" : "application/octet-stream",
+            },
+          ],
         };
         try {
           const info = await transport.sendMail(mail);
@@ -377,7 +402,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     // Anything else: one line, no stack trace (CLUSTER_DESK_DEBUG=1 shows it).
     if (process.env.CLUSTER_DESK_DEBUG) throw e;
-    io.err(`cluster-desk ${command}: ${String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300)}`);
+    io.err(
+      `cluster-desk ${command}: ${String((e as Error)?.message ?? e)
+        .split("\n")[0]!
+        .slice(0, 300)}`,
+    );
     return 1;
   }
 }

@@ -39,7 +39,17 @@ export function parsePartnershipYaml(text: string, source = "partnership config"
     if (/alias/i.test((e as Error).message)) {
       throw new ConfigError([{ path: "", message: `uses YAML aliases too much (over ${MAX_YAML_ALIASES} expansions); write the values out instead` }], source);
     }
-    throw new ConfigError([{ path: "", message: `could not be read as YAML: ${String((e as Error).message).split("\n")[0]!.slice(0, 200)}` }], source);
+    throw new ConfigError(
+      [
+        {
+          path: "",
+          message: `could not be read as YAML: ${String((e as Error).message)
+            .split("\n")[0]!
+            .slice(0, 200)}`,
+        },
+      ],
+      source,
+    );
   }
   const v = parsePartnership(raw, source);
   return { partnership: v.partnership, warnings: [...v.warnings, ...scheduleWarnings(v.partnership), ...rotaWarnings(v.partnership)] };
@@ -63,11 +73,23 @@ export function loadPartnership(idOrPath?: string): ValidatedPartnership {
     try {
       const st = statSync(path);
       if (st.isDirectory()) throw new ConfigError([{ path: "", message: `${path} is a folder, not a YAML file` }], idOrPath ?? DEFAULT_PARTNERSHIP);
-      if (st.size > MAX_CONFIG_BYTES) throw new ConfigError([{ path: "", message: `${path} is ${(st.size / 1024 / 1024).toFixed(1)} MB; a partnership config is far smaller (limit ${MAX_CONFIG_BYTES / 1024 / 1024} MB)` }], idOrPath ?? DEFAULT_PARTNERSHIP);
+      if (st.size > MAX_CONFIG_BYTES)
+        throw new ConfigError(
+          [
+            {
+              path: "",
+              message: `${path} is ${(st.size / 1024 / 1024).toFixed(1)} MB; a partnership config is far smaller (limit ${MAX_CONFIG_BYTES / 1024 / 1024} MB)`,
+            },
+          ],
+          idOrPath ?? DEFAULT_PARTNERSHIP,
+        );
       text = readFileSync(path, "utf8");
     } catch (e) {
       if (e instanceof ConfigError) throw e;
-      throw new ConfigError([{ path: "", message: `${path} could not be read (${(e as NodeJS.ErrnoException).code ?? "error"})` }], idOrPath ?? DEFAULT_PARTNERSHIP);
+      throw new ConfigError(
+        [{ path: "", message: `${path} could not be read (${(e as NodeJS.ErrnoException).code ?? "error"})` }],
+        idOrPath ?? DEFAULT_PARTNERSHIP,
+      );
     }
     hit = parsePartnershipYaml(text, path);
     cache.set(path, hit);

@@ -33,10 +33,25 @@ export function budgetOverview(p: Partnership, c: Cluster, cases: StoredCase[], 
   const inYear = (x: StoredCase) => !x.fields.DecisionAt || academicYearOf(toLocal(new Date(x.fields.DecisionAt)).date) === year;
   const committed = cases.filter(inYear).reduce((n, x) => n + (x.fields.AmountAwarded ?? 0), 0);
   const budget = c.budgets[year] ?? c.budget ?? null;
-  if (!budget) return { year, budget: null, committed, remaining: null, rag: null, text: `${formatPounds(committed)} awarded in ${year}; no budget is allocated for ${year}, so no RAG rating` };
+  if (!budget)
+    return {
+      year,
+      budget: null,
+      committed,
+      remaining: null,
+      rag: null,
+      text: `${formatPounds(committed)} awarded in ${year}; no budget is allocated for ${year}, so no RAG rating`,
+    };
   const share = committed / budget;
   const rag: Rag = share >= p.budgetRag.redFrom ? "Red" : share >= p.budgetRag.amberFrom ? "Amber" : "Green";
-  return { year, budget, committed, remaining: budget - committed, rag, text: `${formatPounds(committed)} of ${formatPounds(budget)} committed (${Math.round(share * 100)}%), ${formatPounds(budget - committed)} remaining in ${year}: ${rag}` };
+  return {
+    year,
+    budget,
+    committed,
+    remaining: budget - committed,
+    rag,
+    text: `${formatPounds(committed)} of ${formatPounds(budget)} committed (${Math.round(share * 100)}%), ${formatPounds(budget - committed)} remaining in ${year}: ${rag}`,
+  };
 }
 
 function termOf(date: string): string | null {

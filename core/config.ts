@@ -9,9 +9,7 @@ import { addDays, isLocalDate, isLocalTime, type LocalDate, type LocalTime } fro
 const localDate = z.string().refine(isLocalDate, { message: "must be a date written YYYY-MM-DD" });
 const localTime = z.string().refine(isLocalTime, { message: "must be a 24-hour time written HH:mm" });
 const email = z.email({ message: "must be an email address" });
-const initials = z
-  .string()
-  .regex(/^[A-Z]{2,3}$/, { message: "must be 2 or 3 capital letters, as written in subject lines" });
+const initials = z.string().regex(/^[A-Z]{2,3}$/, { message: "must be 2 or 3 capital letters, as written in subject lines" });
 
 export const PHASES = ["primary", "secondary", "all-through", "special", "alternative-provision"] as const;
 export type Phase = (typeof PHASES)[number];
@@ -38,10 +36,7 @@ const meeting = z
     start: localTime,
     end: localTime.optional(),
     /** A published submission deadline; when absent the partnership's default rule applies. */
-    deadline: z
-      .object({ date: localDate, time: localTime, note: z.string().optional() })
-      .strict()
-      .optional(),
+    deadline: z.object({ date: localDate, time: localTime, note: z.string().optional() }).strict().optional(),
     location: z.string().optional(),
     teamsLink: z.url().optional(),
     note: z.string().optional(),
@@ -49,9 +44,7 @@ const meeting = z
   .strict();
 
 /** A school term: first and last days, and its half-term holiday (inclusive London dates). */
-const term = z
-  .object({ start: localDate, end: localDate, halfTerm: z.object({ start: localDate, end: localDate }).strict() })
-  .strict();
+const term = z.object({ start: localDate, end: localDate, halfTerm: z.object({ start: localDate, end: localDate }).strict() }).strict();
 
 const rotaEntry = z
   .object({
@@ -68,7 +61,10 @@ const cluster = z
     id: z.number().int().positive(),
     name: z.string().optional(),
     /** Regular slot, e.g. Wednesday 09:30, as the launch pack prints it. */
-    regular: z.object({ weekday: z.enum(["Mon", "Tue", "Wed", "Thu", "Fri"]), time: localTime }).strict().optional(),
+    regular: z
+      .object({ weekday: z.enum(["Mon", "Tue", "Wed", "Thu", "Fri"]), time: localTime })
+      .strict()
+      .optional(),
     schools: z.array(school).min(1),
     meetings: z.array(meeting).default([]),
     rota: z.array(rotaEntry).default([]),
@@ -139,8 +135,15 @@ export const partnershipSchema = z
         /** What a form may be sent as; anything else is rejected without being opened. */
         attachments: z
           .object({
-            allowedExtensions: z.array(z.string().regex(/^\.[a-z0-9]+$/, { message: 'must be an extension such as ".pdf"' })).min(1).default([".docx", ".pdf"]),
-            maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
+            allowedExtensions: z
+              .array(z.string().regex(/^\.[a-z0-9]+$/, { message: 'must be an extension such as ".pdf"' }))
+              .min(1)
+              .default([".docx", ".pdf"]),
+            maxBytes: z
+              .number()
+              .int()
+              .positive()
+              .default(10 * 1024 * 1024),
           })
           .strict()
           .default({ allowedExtensions: [".docx", ".pdf"], maxBytes: 10 * 1024 * 1024 }),
@@ -206,7 +209,12 @@ export const partnershipSchema = z
     calendar: z
       .object({
         cadence: z.enum(["monthly", "half-termly", "termly"]).default("monthly"),
-        terms: z.record(z.string().regex(/^\d{4}-\d{2}$/, { message: 'must be an academic year such as "2026-27"' }), z.object({ autumn: term, spring: term, summer: term }).strict()).default({}),
+        terms: z
+          .record(
+            z.string().regex(/^\d{4}-\d{2}$/, { message: 'must be an academic year such as "2026-27"' }),
+            z.object({ autumn: term, spring: term, summer: term }).strict(),
+          )
+          .default({}),
       })
       .strict()
       .default({ cadence: "monthly", terms: {} }),
@@ -365,7 +373,8 @@ export function checkPartnership(p: Partnership): { errors: ConfigProblem[]; war
       next = (b.maxCyp ?? Number.POSITIVE_INFINITY) + 1;
     });
     const last = f.bands[f.bands.length - 1];
-    if (last && last.maxCyp !== null) errors.push({ path: `${at}.bands[${f.bands.length - 1}].maxCyp`, message: "the last band must be open-ended (null) so every case has a limit" });
+    if (last && last.maxCyp !== null)
+      errors.push({ path: `${at}.bands[${f.bands.length - 1}].maxCyp`, message: "the last band must be open-ended (null) so every case has a limit" });
   });
   const sorted = p.fundingPolicies.map((f, i) => ({ f, i })).sort((a, b) => a.f.from.localeCompare(b.f.from));
   for (let k = 1; k < sorted.length; k++) {

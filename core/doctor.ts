@@ -44,22 +44,45 @@ export function doctor(p: Partnership, today: LocalDate): DoctorReport {
     }
     for (const s of c.schools) {
       const missing = [s.sendcoEmail ? "" : "SENDCo", s.headteacherEmail ? "" : "headteacher"].filter(Boolean);
-      if (missing.length) warnings.push({ where: `cluster ${c.id}, school "${s.name}"`, problem: `no ${missing.join(" or ")} address`, fix: "add sendcoEmail and headteacherEmail (deadline reminders and rota invitations go there)" });
+      if (missing.length)
+        warnings.push({
+          where: `cluster ${c.id}, school "${s.name}"`,
+          problem: `no ${missing.join(" or ")} address`,
+          fix: "add sendcoEmail and headteacherEmail (deadline reminders and rota invitations go there)",
+        });
     }
   }
   const year = academicYearOf(today);
   for (const c of p.clusters) {
-    if (c.budgets[year] === undefined && c.budget === undefined) warnings.push({ where: `cluster ${c.id}`, problem: `no budget is allocated for ${year}, so agendas show no RAG rating`, fix: `npx cluster-desk set-budget --cluster ${c.id} --year ${year} --amount <pounds> (or the Budgets list)` });
+    if (c.budgets[year] === undefined && c.budget === undefined)
+      warnings.push({
+        where: `cluster ${c.id}`,
+        problem: `no budget is allocated for ${year}, so agendas show no RAG rating`,
+        fix: `npx cluster-desk set-budget --cluster ${c.id} --year ${year} --amount <pounds> (or the Budgets list)`,
+      });
   }
   const policy = policyInForce(p, today);
   if (!policy) {
-    blocking.push({ where: "fundingPolicies", problem: `no funding policy is in force on ${today}`, fix: "add the policy for this academic year (from, to, bands): limits and awards cannot be worked out without one" });
+    blocking.push({
+      where: "fundingPolicies",
+      problem: `no funding policy is in force on ${today}`,
+      fix: "add the policy for this academic year (from, to, bands): limits and awards cannot be worked out without one",
+    });
   } else if (policy.to && policy.to <= addDays(today, POLICY_ENDING_DAYS)) {
     warnings.push({ where: `funding policy "${policy.id}"`, problem: `ends on ${policy.to}`, fix: "add the policy that follows it" });
   } else if (!policy.to) {
-    warnings.push({ where: `funding policy "${policy.id}"`, problem: "has no end date, so it would apply to every later year", fix: "give it the end of its academic year (to: YYYY-08-31)" });
+    warnings.push({
+      where: `funding policy "${policy.id}"`,
+      problem: "has no end date, so it would apply to every later year",
+      fix: "give it the end of its academic year (to: YYYY-08-31)",
+    });
   }
   const domains = p.intake.emailDomains.length + p.clusters.reduce((n, c) => n + c.schools.filter((s) => s.emailDomains.length).length, 0);
-  if (!domains) warnings.push({ where: "intake.emailDomains", problem: "the sender check is off: no school's email domains are known", fix: "add each school's emailDomains (or intake.emailDomains) so mail from elsewhere is held" });
+  if (!domains)
+    warnings.push({
+      where: "intake.emailDomains",
+      problem: "the sender check is off: no school's email domains are known",
+      fix: "add each school's emailDomains (or intake.emailDomains) so mail from elsewhere is held",
+    });
   return { blocking, warnings };
 }

@@ -101,11 +101,7 @@ function deadlineRef(m: ScheduledMeeting): DeadlineRef {
 }
 
 function allowedDomains(p: Partnership): Set<string> {
-  return new Set(
-    [...p.intake.emailDomains, ...p.clusters.flatMap((c) => c.schools.flatMap((s) => s.emailDomains))].map((d) =>
-      d.toLowerCase(),
-    ),
-  );
+  return new Set([...p.intake.emailDomains, ...p.clusters.flatMap((c) => c.schools.flatMap((s) => s.emailDomains))].map((d) => d.toLowerCase()));
 }
 
 function domainAllowed(domain: string, allowed: Set<string>): boolean {
@@ -159,7 +155,15 @@ function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessm
     // Logged in the school's cluster for its SCL, provisionally for the meeting it would go to.
     const pl = placeForm(p, routed, input.receivedAt);
     const meeting = pl.kind === "on-time" || pl.kind === "late" ? pl.meeting : null;
-    return { ...base, outcome: "needs-attention", meeting: meeting ? meetingRef(meeting) : null, deadline: meeting ? deadlineRef(meeting) : null, missedDeadline: null, ackDueBy: ackDueBy(p, input.receivedAt), ...problems };
+    return {
+      ...base,
+      outcome: "needs-attention",
+      meeting: meeting ? meetingRef(meeting) : null,
+      deadline: meeting ? deadlineRef(meeting) : null,
+      missedDeadline: null,
+      ackDueBy: ackDueBy(p, input.receivedAt),
+      ...problems,
+    };
   }
 
   const clusterId = subject.clusterId;

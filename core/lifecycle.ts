@@ -17,7 +17,8 @@ import type { CaseStatus, StoredCase } from "./ports.js";
 import { ackDueBy, placeForm } from "./schedule.js";
 import { describeLocal, toLocal } from "./time.js";
 
-export type CaseVerb = "triage.details" | "triage.accept" | "triage.acknowledge" | "triage.requestInfo" | "triage.refer" | "triage.move" | "adviser.exceptional" | "vote.decide";
+export type CaseVerb =
+  "triage.details" | "triage.accept" | "triage.acknowledge" | "triage.requestInfo" | "triage.refer" | "triage.move" | "adviser.exceptional" | "vote.decide";
 export type Role = "scl" | "partnership-lead" | "adviser" | "any-scl";
 
 export interface Transition {
@@ -38,12 +39,47 @@ const LEADS: readonly Role[] = ["scl", "partnership-lead"];
 
 export const TRANSITIONS: readonly Transition[] = [
   { verb: "triage.details", title: "Save details", from: IN_PROGRESS, to: null, roles: LEADS, onCard: true },
-  { verb: "triage.accept", title: "Accept to agenda", from: ["Accepted", "Late", "Needs attention", "More information requested"], to: "On agenda", roles: LEADS, onCard: true },
+  {
+    verb: "triage.accept",
+    title: "Accept to agenda",
+    from: ["Accepted", "Late", "Needs attention", "More information requested"],
+    to: "On agenda",
+    roles: LEADS,
+    onCard: true,
+  },
   { verb: "triage.acknowledge", title: "Acknowledge school", from: [...IN_PROGRESS, "Referred to SEND Adviser"], to: null, roles: LEADS, onCard: true },
-  { verb: "triage.requestInfo", title: "Ask for more information", from: ["Accepted", "Late", "Needs attention", "On agenda"], to: "More information requested", roles: LEADS, onCard: true },
-  { verb: "triage.refer", title: "Not exceptional: refer to SEND Adviser", from: ["Accepted", "Late", "Needs attention", "More information requested", "On agenda"], to: "Referred to SEND Adviser", roles: LEADS, onCard: true },
-  { verb: "triage.move", title: "Move to chosen cluster", from: ["Accepted", "Late", "Needs attention", "More information requested", "On agenda"], to: null, roles: [...LEADS, "any-scl"], onCard: true },
-  { verb: "adviser.exceptional", title: "Exceptional: back to the SEND Cluster Lead", from: ["Referred to SEND Adviser"], to: "Accepted", roles: ["adviser", "partnership-lead"], onCard: true },
+  {
+    verb: "triage.requestInfo",
+    title: "Ask for more information",
+    from: ["Accepted", "Late", "Needs attention", "On agenda"],
+    to: "More information requested",
+    roles: LEADS,
+    onCard: true,
+  },
+  {
+    verb: "triage.refer",
+    title: "Not exceptional: refer to SEND Adviser",
+    from: ["Accepted", "Late", "Needs attention", "More information requested", "On agenda"],
+    to: "Referred to SEND Adviser",
+    roles: LEADS,
+    onCard: true,
+  },
+  {
+    verb: "triage.move",
+    title: "Move to chosen cluster",
+    from: ["Accepted", "Late", "Needs attention", "More information requested", "On agenda"],
+    to: null,
+    roles: [...LEADS, "any-scl"],
+    onCard: true,
+  },
+  {
+    verb: "adviser.exceptional",
+    title: "Exceptional: back to the SEND Cluster Lead",
+    from: ["Referred to SEND Adviser"],
+    to: "Accepted",
+    roles: ["adviser", "partnership-lead"],
+    onCard: true,
+  },
   { verb: "vote.decide", title: "Close the vote", from: ["On agenda"], to: "Decided", roles: LEADS, onCard: false },
 ];
 
@@ -132,11 +168,13 @@ export function validateDetails(p: Partnership, c: StoredCase, i: TransitionInpu
   const date = limitDate(c, now);
   const policy = policyInForce(p, date);
   if (i.caseType !== "Individual" && i.caseType !== "Group") throw new TransitionRefused("Choose the case type: Individual or Group.");
-  if (i.cyp === undefined || !Number.isInteger(i.cyp) || i.cyp < 1 || i.cyp > MAX_CYP) throw new TransitionRefused(`Enter the number of children and young people: a whole number from 1 to ${MAX_CYP}.`);
+  if (i.cyp === undefined || !Number.isInteger(i.cyp) || i.cyp < 1 || i.cyp > MAX_CYP)
+    throw new TransitionRefused(`Enter the number of children and young people: a whole number from 1 to ${MAX_CYP}.`);
   if (i.caseType === "Individual" && i.cyp !== 1) throw new TransitionRefused("An individual case is for 1 child or young person; choose Group for more.");
   if (i.caseType === "Group" && i.cyp < 2) throw new TransitionRefused("A group case is for 2 or more children and young people; choose Individual for 1.");
   const maxTerms = policy?.maxTerms ?? 3;
-  if (i.terms === undefined || !Number.isInteger(i.terms) || i.terms < 1 || i.terms > maxTerms) throw new TransitionRefused(`Enter the terms sought: a whole number from 1 to ${maxTerms}.`);
+  if (i.terms === undefined || !Number.isInteger(i.terms) || i.terms < 1 || i.terms > maxTerms)
+    throw new TransitionRefused(`Enter the terms sought: a whole number from 1 to ${maxTerms}.`);
   if (i.amount === undefined || !Number.isFinite(i.amount) || i.amount < 0 || i.amount > MAX_AMOUNT || Math.round(i.amount * 100) !== i.amount * 100) {
     throw new TransitionRefused(`Enter the amount requested in pounds (and pence), from £0 to ${formatPounds(MAX_AMOUNT)}.`);
   }
@@ -148,7 +186,12 @@ export function limitFor(p: Partnership, c: StoredCase, now: Date): { text: stri
   const f = c.fields;
   if (!f.CypCount || !f.TermsSought) return null;
   try {
-    const r = fundingCap(p, { cyp: f.CypCount, terms: f.TermsSought, date: limitDate(c, now), ...(f.AmountRequested != null ? { requested: f.AmountRequested } : {}) });
+    const r = fundingCap(p, {
+      cyp: f.CypCount,
+      terms: f.TermsSought,
+      date: limitDate(c, now),
+      ...(f.AmountRequested != null ? { requested: f.AmountRequested } : {}),
+    });
     return { text: `${formatPounds(r.cap)} (${r.policy.label})`, lines: r.lines };
   } catch (e) {
     if (e instanceof FundingInputError) return { text: `not available: ${e.message}`, lines: [] };
@@ -258,21 +301,39 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
       if (!to || !p.clusters.some((x) => x.id === to)) throw new TransitionRefused("Choose the cluster to move the case to.");
       if (to === f.Cluster) return unchanged(`${f.Title} is already in cluster ${to}.`);
       const newLead = leadForCluster(p, to);
-      return done(placeIn(p, c, to), `Moved to cluster ${to} (${newLead?.initials ?? "no SCL"}) by ${by}`, [], newLead ? [newLead.email] : [p.partnershipLead.email]);
+      return done(
+        placeIn(p, c, to),
+        `Moved to cluster ${to} (${newLead?.initials ?? "no SCL"}) by ${by}`,
+        [],
+        newLead ? [newLead.email] : [p.partnershipLead.email],
+      );
     }
     case "adviser.exceptional":
       return done({}, `Sent back to the SEND Cluster Lead by ${by}: needs may be exceptional`, [], [lead?.email ?? p.partnershipLead.email]);
     case "vote.decide": {
       const dec = input.decision;
       if (!dec) throw new TransitionRefused("The vote has no decision yet.");
-      return done({ Decision: dec.decision, AmountAwarded: dec.award, DecisionAt: now.toISOString() }, `Decided by the cluster ${f.Cluster} meeting: ${dec.decision}${dec.award ? `, ${formatPounds(dec.award)}` : ""}`, [
-        { to: school, subject: `${f.Title}: decision of the cluster ${f.Cluster} meeting`, body: [`The cluster ${f.Cluster} meeting has decided on case ${f.Title}.`, "", ...dec.lines, "", p.name].join("\n") },
-      ]);
+      return done(
+        { Decision: dec.decision, AmountAwarded: dec.award, DecisionAt: now.toISOString() },
+        `Decided by the cluster ${f.Cluster} meeting: ${dec.decision}${dec.award ? `, ${formatPounds(dec.award)}` : ""}`,
+        [
+          {
+            to: school,
+            subject: `${f.Title}: decision of the cluster ${f.Cluster} meeting`,
+            body: [`The cluster ${f.Cluster} meeting has decided on case ${f.Title}.`, "", ...dec.lines, "", p.name].join("\n"),
+          },
+        ],
+      );
     }
   }
 }
 
 function describeRoles(roles: readonly Role[]): string {
-  const names: Record<Role, string> = { scl: "the case's SEND Cluster Lead", "partnership-lead": "the partnership lead", adviser: "a SEND Adviser", "any-scl": "any SEND Cluster Lead (the case has no cluster yet)" };
+  const names: Record<Role, string> = {
+    scl: "the case's SEND Cluster Lead",
+    "partnership-lead": "the partnership lead",
+    adviser: "a SEND Adviser",
+    "any-scl": "any SEND Cluster Lead (the case has no cluster yet)",
+  };
   return roles.map((r) => names[r]).join(", ");
 }

@@ -102,7 +102,8 @@ export const FOLDERS: Record<MailOutcome, string> = {
 const DANGEROUS = /\.(exe|com|bat|cmd|scr|pif|msi|msp|js|jse|vbs|vbe|wsf|wsh|ps1|psm1|hta|cpl|jar|lnk|reg|dll|iso|img|vhd|vhdx)$/i;
 const MACRO = /\.(docm|dotm|xlsm|xltm|xlam|pptm|potm|ppam|ppsm|sldm)$/i;
 const ARCHIVE = /\.(zip|7z|rar|gz|tgz|tar|bz2|xz|cab|arj|lzh|ace|z)$/i;
-const KNOWN_EXT = /\.(pdf|docx?|xlsx?|pptx?|odt|rtf|txt|jpe?g|png|gif|heic|tiff?|msg|eml|exe|com|bat|cmd|scr|js|vbs|ps1|hta|jar|lnk|dll|iso|docm|dotm|xlsm|pptm|zip|7z|rar|gz|tar)$/i;
+const KNOWN_EXT =
+  /\.(pdf|docx?|xlsx?|pptx?|odt|rtf|txt|jpe?g|png|gif|heic|tiff?|msg|eml|exe|com|bat|cmd|scr|js|vbs|ps1|hta|jar|lnk|dll|iso|docm|dotm|xlsm|pptm|zip|7z|rar|gz|tar)$/i;
 
 /** "attachment 2 (.zip, 14 KB)": what a card may say about a file, never its name. */
 export function describeAttachment(index: number, name: string, size: number): string {
@@ -144,17 +145,42 @@ export function attachmentProblems(p: Partnership, facts: MessageFacts): Attachm
       const ext = allowed.find((e) => name.toLowerCase().endsWith(e));
       if (DANGEROUS.test(name) || MACRO.test(name) || ARCHIVE.test(name)) {
         const what = MACRO.test(name) ? "a macro-enabled Office file" : ARCHIVE.test(name) ? "an archive" : "a program or script";
-        out.push({ name, problem: "dangerous", note: `${file} is ${what}; not opened.`, message: `"${name}" is ${what}, which the secure mailbox does not accept; it has not been opened. Send the form as ${allowed.join(" or ")}.` });
+        out.push({
+          name,
+          problem: "dangerous",
+          note: `${file} is ${what}; not opened.`,
+          message: `"${name}" is ${what}, which the secure mailbox does not accept; it has not been opened. Send the form as ${allowed.join(" or ")}.`,
+        });
       } else if (!ext) {
-        out.push({ name, problem: "type", note: `${file} is not a ${allowed.join(" or ")} file.`, message: `"${name}" is not a ${allowed.join(" or ")} file. Send the form as ${allowed.join(" or ")}.` });
+        out.push({
+          name,
+          problem: "type",
+          note: `${file} is not a ${allowed.join(" or ")} file.`,
+          message: `"${name}" is not a ${allowed.join(" or ")} file. Send the form as ${allowed.join(" or ")}.`,
+        });
       } else if (a.size > p.intake.attachments.maxBytes) {
-        out.push({ name, problem: "size", note: `${file} is over ${limitMb} MB.`, message: `"${name}" is ${(a.size / 1024 / 1024).toFixed(1)} MB; files over ${limitMb} MB cannot be accepted. Reduce its size or split the evidence into several emails.` });
+        out.push({
+          name,
+          problem: "size",
+          note: `${file} is over ${limitMb} MB.`,
+          message: `"${name}" is ${(a.size / 1024 / 1024).toFixed(1)} MB; files over ${limitMb} MB cannot be accepted. Reduce its size or split the evidence into several emails.`,
+        });
       } else if (a.size === 0 || a.content === "empty") {
         out.push({ name, problem: "empty", note: `${file} is empty.`, message: `"${name}" is empty (0 bytes). Attach the completed form and send it again.` });
       } else if (a.content === "ooxml-macro") {
-        out.push({ name, problem: "dangerous", note: `${file} contains macros; not opened.`, message: `"${name}" contains macros, which the secure mailbox does not accept. Save the form as a plain ${ext} (without macros) and send it again.` });
+        out.push({
+          name,
+          problem: "dangerous",
+          note: `${file} contains macros; not opened.`,
+          message: `"${name}" contains macros, which the secure mailbox does not accept. Save the form as a plain ${ext} (without macros) and send it again.`,
+        });
       } else if (a.content && CONTENT_FOR[ext] && !CONTENT_FOR[ext].includes(a.content)) {
-        out.push({ name, problem: "content", note: `${file} is ${CONTENT_NAME[a.content]}, not a ${ext} file.`, message: `"${name}" is named ${ext} but its content is ${CONTENT_NAME[a.content]}, not a ${ext} file. Save the form as ${allowed.join(" or ")} and send it again.` });
+        out.push({
+          name,
+          problem: "content",
+          note: `${file} is ${CONTENT_NAME[a.content]}, not a ${ext} file.`,
+          message: `"${name}" is named ${ext} but its content is ${CONTENT_NAME[a.content]}, not a ${ext} file. Save the form as ${allowed.join(" or ")} and send it again.`,
+        });
       }
     });
   return out;
@@ -168,28 +194,61 @@ export function attachmentProblems(p: Partnership, facts: MessageFacts): Attachm
 export function loopReason(p: Partnership, facts: MessageFacts, history?: SenderHistory): string | undefined {
   if (facts.from.address.trim().toLowerCase() === p.intake.mailbox.toLowerCase()) return "sent by the secure mailbox itself";
   if (header(facts, PRODUCT_MARKER_HEADER) !== undefined) return "sent by Cluster Desk";
-  if (history && history.repliesThisHour >= p.intake.maxRepliesPerSenderPerHour) return `the sender has had ${history.repliesThisHour} automatic replies this hour`;
+  if (history && history.repliesThisHour >= p.intake.maxRepliesPerSenderPerHour)
+    return `the sender has had ${history.repliesThisHour} automatic replies this hour`;
   return undefined;
 }
 
 export function decideMail(p: Partnership, facts: MessageFacts, history?: SenderHistory): MailDecision {
   const auto = automaticMailReason(facts) ?? loopReason(p, facts, history);
   if (auto) {
-    return { outcome: "ignored", reasons: [`Automatic mail (${auto}): no case and no reply.`], notes: ["Automatic mail: no case and no reply."], assessment: null, attachmentProblems: [], reply: false, folder: FOLDERS.ignored };
+    return {
+      outcome: "ignored",
+      reasons: [`Automatic mail (${auto}): no case and no reply.`],
+      notes: ["Automatic mail: no case and no reply."],
+      assessment: null,
+      attachmentProblems: [],
+      reply: false,
+      folder: FOLDERS.ignored,
+    };
   }
   let sender: string;
   try {
     sender = parseSender(facts.from.address).address;
   } catch {
-    return { outcome: "quarantined", reasons: ["The sender address is not valid."], notes: ["The sender address is not valid."], assessment: null, attachmentProblems: [], reply: false, folder: FOLDERS.quarantined };
+    return {
+      outcome: "quarantined",
+      reasons: ["The sender address is not valid."],
+      notes: ["The sender address is not valid."],
+      assessment: null,
+      attachmentProblems: [],
+      reply: false,
+      folder: FOLDERS.quarantined,
+    };
   }
   const assessment = assess(p, { subject: facts.subject, sender, receivedAt: facts.receivedAt });
   if (assessment.outcome === "quarantined") {
-    return { outcome: "quarantined", reasons: assessment.reasons, notes: assessment.notes, assessment, attachmentProblems: [], reply: false, folder: FOLDERS.quarantined };
+    return {
+      outcome: "quarantined",
+      reasons: assessment.reasons,
+      notes: assessment.notes,
+      assessment,
+      attachmentProblems: [],
+      reply: false,
+      folder: FOLDERS.quarantined,
+    };
   }
   const problems = attachmentProblems(p, facts);
   if (problems.length) {
-    return { outcome: "rejected", reasons: problems.map((x) => x.message), notes: problems.map((x) => x.note), assessment, attachmentProblems: problems, reply: true, folder: FOLDERS.rejected };
+    return {
+      outcome: "rejected",
+      reasons: problems.map((x) => x.message),
+      notes: problems.map((x) => x.note),
+      assessment,
+      attachmentProblems: problems,
+      reply: true,
+      folder: FOLDERS.rejected,
+    };
   }
   const forms = facts.attachments.filter((a) => !a.isInline);
   const reasons = [...assessment.reasons];
@@ -201,7 +260,10 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
     return {
       outcome: "needs-attention",
       missingForm: true,
-      reasons: [`No presentation form is attached. Attach the form as ${p.intake.attachments.allowedExtensions.join(" or ")} and send it again.`, ...subjectProblems.map((x) => x.message)],
+      reasons: [
+        `No presentation form is attached. Attach the form as ${p.intake.attachments.allowedExtensions.join(" or ")} and send it again.`,
+        ...subjectProblems.map((x) => x.message),
+      ],
       notes: ["No presentation form is attached.", ...subjectProblems.map((x) => x.note)],
       assessment,
       attachmentProblems: [],

@@ -99,8 +99,18 @@ export function defaultEnglandTerms(startYear: number): Term[] {
   const goodFriday = holiday(y2, /good friday/i);
   const easterMonday = holiday(y2, /easter monday/i);
   return [
-    { name: "autumn", start: onOrAfter(`${startYear}-09-01`, 1), end: lastWeekdayOnOrBefore(`${startYear}-12-19`), halfTerm: weekOf(lastMondayOf(startYear, 10)) },
-    { name: "spring", start: onOrAfter(`${y2}-01-04`, 1), end: lastWeekdayOnOrBefore(addDays(goodFriday, -1)), halfTerm: weekOf(addDays(onOrAfter(`${y2}-02-01`, 1), 14)) },
+    {
+      name: "autumn",
+      start: onOrAfter(`${startYear}-09-01`, 1),
+      end: lastWeekdayOnOrBefore(`${startYear}-12-19`),
+      halfTerm: weekOf(lastMondayOf(startYear, 10)),
+    },
+    {
+      name: "spring",
+      start: onOrAfter(`${y2}-01-04`, 1),
+      end: lastWeekdayOnOrBefore(addDays(goodFriday, -1)),
+      halfTerm: weekOf(addDays(onOrAfter(`${y2}-02-01`, 1), 14)),
+    },
     { name: "summer", start: addDays(easterMonday, 14), end: lastWeekdayOnOrBefore(`${y2}-07-22`), halfTerm: weekOf(lastMondayOf(y2, 5)) },
   ];
 }
@@ -161,7 +171,7 @@ function periods(terms: Term[], cadence: YearPlan["cadence"]): { term: TermName;
   const out: { term: TermName; start: LocalDate; end: LocalDate }[] = [];
   const first = terms[0]!.start;
   const last = terms[terms.length - 1]!.end;
-  for (let m = first.slice(0, 7); m <= last.slice(0, 7); ) {
+  for (let m = first.slice(0, 7); m <= last.slice(0, 7);) {
     const start = `${m}-01`;
     const next = addDays(start, 32).slice(0, 7);
     const end = addDays(`${next}-01`, -1);
@@ -190,7 +200,9 @@ export function plannedDeadline(p: Partnership, terms: Term[], meeting: LocalDat
 
 /** "Aut 26", "Spr 27", "Sum 27": the rota's name for a term of the year. */
 export function termLabel(name: TermName, startYear: number): string {
-  return name === "autumn" ? `Aut ${String(startYear % 100).padStart(2, "0")}` : `${name === "spring" ? "Spr" : "Sum"} ${String((startYear + 1) % 100).padStart(2, "0")}`;
+  return name === "autumn"
+    ? `Aut ${String(startYear % 100).padStart(2, "0")}`
+    : `${name === "spring" ? "Spr" : "Sum"} ${String((startYear + 1) % 100).padStart(2, "0")}`;
 }
 
 function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: number, notes: string[]): PlannedMeeting[] {
@@ -218,7 +230,8 @@ function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: numbe
     const open = inTerm.filter((m) => m.htRep === null);
     named.forEach((school, i) => {
       if (open[i]) open[i]!.htRep = school;
-      else notes.push(`cluster ${c.id}, ${label}: ${school} is on the rota but the term has only ${inTerm.length} meeting(s) (a clash: rota it in another term)`);
+      else
+        notes.push(`cluster ${c.id}, ${label}: ${school} is on the rota but the term has only ${inTerm.length} meeting(s) (a clash: rota it in another term)`);
     });
     for (const m of open.slice(named.length)) notes.push(`cluster ${c.id}, ${m.date}: no HT representative on the rota (a gap)`);
   }
@@ -231,7 +244,17 @@ export function planYear(p: Partnership, year: string, opts: { cluster?: number 
   const clusters = opts.cluster === undefined ? p.clusters : p.clusters.filter((c) => c.id === opts.cluster);
   if (!clusters.length) throw new PlanInputError(`there is no cluster ${opts.cluster}`);
   const notes: string[] = [];
-  if (source === "default-england") notes.push(`Term dates for ${year} are not in the config (calendar.terms): England's usual pattern is used, so the dates are proposed; check them against the council's published term dates.`);
+  if (source === "default-england")
+    notes.push(
+      `Term dates for ${year} are not in the config (calendar.terms): England's usual pattern is used, so the dates are proposed; check them against the council's published term dates.`,
+    );
   const meetings = clusters.flatMap((c) => planCluster(p, c, terms, startYear, notes));
-  return { year, termSource: source, terms, cadence: p.calendar.cadence, meetings: meetings.sort((a, b) => a.date.localeCompare(b.date) || a.clusterId - b.clusterId), notes };
+  return {
+    year,
+    termSource: source,
+    terms,
+    cadence: p.calendar.cadence,
+    meetings: meetings.sort((a, b) => a.date.localeCompare(b.date) || a.clusterId - b.clusterId),
+    notes,
+  };
 }

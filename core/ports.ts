@@ -28,8 +28,16 @@ export type CaseStatus =
   | "Decided";
 
 export const CASE_STATUSES: CaseStatus[] = [
-  "Accepted", "Late", "Needs attention", "Rejected", "Quarantined", "Superseded", "On agenda",
-  "More information requested", "Referred to SEND Adviser", "Decided",
+  "Accepted",
+  "Late",
+  "Needs attention",
+  "Rejected",
+  "Quarantined",
+  "Superseded",
+  "On agenda",
+  "More information requested",
+  "Referred to SEND Adviser",
+  "Decided",
 ];
 
 export interface CaseFields {

@@ -72,12 +72,20 @@ export function composeReply(
           `Your presentation form was received on ${a.receivedLocal} and logged as case ${ctx.caseRef} for cluster ${a.cluster}, whose SEND Cluster Lead is ${lead.name} (${lead.initials}). The subject line was not quite right:`,
           ...d.reasons.map((r) => `- ${r}`),
           contact,
-          a.expectedSubject ? `You do not need to send this form again; please use the subject line "${a.expectedSubject}" for future forms.` : `Please reply to this email with the school's full name so that ${lead.name} can confirm the case.`,
+          a.expectedSubject
+            ? `You do not need to send this form again; please use the subject line "${a.expectedSubject}" for future forms.`
+            : `Please reply to this email with the school's full name so that ${lead.name} can confirm the case.`,
         );
       } else {
-        lines.push(`Your email of ${a?.receivedLocal ?? "today"} could not be matched to a cluster${ctx.caseRef ? `; it is logged as case ${ctx.caseRef} for the partnership lead` : ""}:`, ...d.reasons.map((r) => `- ${r}`));
+        lines.push(
+          `Your email of ${a?.receivedLocal ?? "today"} could not be matched to a cluster${ctx.caseRef ? `; it is logged as case ${ctx.caseRef} for the partnership lead` : ""}:`,
+          ...d.reasons.map((r) => `- ${r}`),
+        );
         if (a?.expectedSubject) lines.push(`Please send it again with the subject line "${a.expectedSubject}".`);
-        else lines.push(`Please send it again with a subject line such as "${p.intake.subjectExample}": cluster number, your SEND Cluster Lead's initials and your school's name.`);
+        else
+          lines.push(
+            `Please send it again with a subject line such as "${p.intake.subjectExample}": cluster number, your SEND Cluster Lead's initials and your school's name.`,
+          );
       }
       break;
     case "rejected":

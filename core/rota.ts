@@ -73,7 +73,10 @@ export function resolveRota(p: Partnership, c: Cluster): ResolvedRota {
       continue;
     }
     if (slot.school) {
-      problems.push({ kind: "clash", message: `${e.school} and ${slot.school.shortName ?? slot.school.name} are both rostered for the cluster ${c.id} meeting on ${slot.meeting.date}.` });
+      problems.push({
+        kind: "clash",
+        message: `${e.school} and ${slot.school.shortName ?? slot.school.name} are both rostered for the cluster ${c.id} meeting on ${slot.meeting.date}.`,
+      });
       continue;
     }
     Object.assign(slot, { school, source: "date", rota: label(e) });
@@ -87,13 +90,19 @@ export function resolveRota(p: Partnership, c: Cluster): ResolvedRota {
     const inTerm = meetings.filter((m) => m.date >= from && m.date <= to);
     const free = inTerm.filter((m) => !slots.get(m.date)!.school);
     if (!inTerm.length) {
-      problems.push({ kind: "term-without-meetings", message: `No cluster ${c.id} meetings are published for ${term} yet: ${schools.map((s) => s.school).join(", ")} will be placed when they are.` });
+      problems.push({
+        kind: "term-without-meetings",
+        message: `No cluster ${c.id} meetings are published for ${term} yet: ${schools.map((s) => s.school).join(", ")} will be placed when they are.`,
+      });
       continue;
     }
     schools.forEach((e, i) => {
       const m = free[i];
       if (!m) {
-        problems.push({ kind: "unplaced", message: `${e.school} is rostered for ${term}, but all ${inTerm.length} cluster ${c.id} meeting(s) that term already have a representative.` });
+        problems.push({
+          kind: "unplaced",
+          message: `${e.school} is rostered for ${term}, but all ${inTerm.length} cluster ${c.id} meeting(s) that term already have a representative.`,
+        });
         return;
       }
       Object.assign(slots.get(m.date)!, { school: findSchoolByName(c, e.school)!, source: "term", rota: term });

@@ -52,7 +52,10 @@ export function withPublishedMeetings(p: Partnership, published: PublishedMeetin
       const mine = published.filter((m) => m.clusterId === c.id);
       if (!mine.length) return c;
       const dates = new Set(mine.map((m) => m.date));
-      const meetings = [...c.meetings.filter((m) => !dates.has(m.date)), ...mine.map((m) => ({ date: m.date, start: m.start, deadline: { date: m.deadline.date, time: m.deadline.time } }))].sort((a, b) => a.date.localeCompare(b.date));
+      const meetings = [
+        ...c.meetings.filter((m) => !dates.has(m.date)),
+        ...mine.map((m) => ({ date: m.date, start: m.start, deadline: { date: m.deadline.date, time: m.deadline.time } })),
+      ].sort((a, b) => a.date.localeCompare(b.date));
       const known = new Set(c.schools.flatMap((s) => [s.name, s.shortName ?? s.name]));
       const rota = [
         ...c.rota.filter((r) => !dates.has(r.when)),
@@ -137,7 +140,11 @@ export function scheduleWarnings(p: Partnership): ConfigProblem[] {
       if (hol) out.push({ path: `${at}.date`, message: `cluster ${c.id} meets on ${m.date}, a bank holiday (${hol})` });
       const d = deadlineFor(p, m);
       const dHol = bankHolidayName(d.date);
-      if (dHol) out.push({ path: `${at}.deadline`, message: `the submission deadline ${d.date} ${d.time} is a bank holiday (${dHol}); forms sent that day are still in time` });
+      if (dHol)
+        out.push({
+          path: `${at}.deadline`,
+          message: `the submission deadline ${d.date} ${d.time} is a bank holiday (${dHol}); forms sent that day are still in time`,
+        });
       if (addWorkingDays(d.date, 0) !== d.date && !dHol) {
         out.push({ path: `${at}.deadline`, message: `the submission deadline ${d.date} falls on a weekend` });
       }

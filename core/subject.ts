@@ -65,7 +65,8 @@ export const MAX_SUBJECT_CHARS = 255;
 // Every pattern here runs on text a stranger wrote, after whitespace was collapsed to single
 // spaces: no nested or overlapping quantifiers, and none is tried at every position of the text
 // (test/security/regex.test.ts checks each with a ReDoS detector).
-const PREFIX_RE = /^(?:(?:re|fw|fwd|aw|wg|tr|sv|vs|ref) ?(?:\[\d{1,4}\])? ?:|\[[^\]]{0,80}\]|\((?:secure|encrypted|external|lbhsecure)\)|(?:lbhsecure|secure|encrypt(?:ed)?) ?:) ?/i;
+const PREFIX_RE =
+  /^(?:(?:re|fw|fwd|aw|wg|tr|sv|vs|ref) ?(?:\[\d{1,4}\])? ?:|\[[^\]]{0,80}\]|\((?:secure|encrypted|external|lbhsecure)\)|(?:lbhsecure|secure|encrypt(?:ed)?) ?:) ?/i;
 const SUFFIX_TAG_RE = /^(?:\[[^\]]{0,80}\]|\((?:secure|encrypted|external|lbhsecure)\))$/i;
 const SEP_CHARS = String.raw`\/\\|;:,_–—-`;
 /** A run of separators (with a space after), or a space (with separators after): never empty. */
@@ -97,8 +98,23 @@ export function cleanSubject(subject: string): string {
 }
 
 const GENERIC = new Set([
-  "the", "primary", "school", "academy", "catholic", "rc", "cofe", "ce", "c", "of", "e", "church",
-  "england", "community", "and", "for", "a",
+  "the",
+  "primary",
+  "school",
+  "academy",
+  "catholic",
+  "rc",
+  "cofe",
+  "ce",
+  "c",
+  "of",
+  "e",
+  "church",
+  "england",
+  "community",
+  "and",
+  "for",
+  "a",
 ]);
 
 /** A school name reduced to its distinctive words: "The Green School for Boys" -> "green boy". */
@@ -138,9 +154,7 @@ function indexOf(p: Partnership): Indexed[] {
 }
 
 export type SchoolMatch =
-  | { kind: "found"; school: School; cluster: Cluster }
-  | { kind: "ambiguous"; candidates: Indexed[] }
-  | { kind: "none"; suggestions: Indexed[] };
+  { kind: "found"; school: School; cluster: Cluster } | { kind: "ambiguous"; candidates: Indexed[] } | { kind: "none"; suggestions: Indexed[] };
 
 /** Where a school's name ends and extras begin ("- group form", "(secure)", ", individual"). */
 const SCHOOL_CUT_RE = / [-–—] | ?[\/\\|(\[]|, ?(?:group|individual|form|ref|case)\b/i;
@@ -204,9 +218,7 @@ export function matchSchool(p: Partnership, text: string, preferredCluster?: num
       const words = k.split(" ");
       // Every word written appears in the school's name; accepted only when one school of the
       // cluster contains them all and the words cover at least half of its name.
-      const containing = idx.filter(
-        (e) => e.cluster.id === preferredCluster && [...e.keys].some((key) => words.every((w) => key.split(" ").includes(w))),
-      );
+      const containing = idx.filter((e) => e.cluster.id === preferredCluster && [...e.keys].some((key) => words.every((w) => key.split(" ").includes(w))));
       if (containing.length > 1) return { kind: "ambiguous", candidates: containing };
       const only = containing[0];
       if (only && [...only.keys].some((key) => words.length * 2 >= key.split(" ").length)) return found(only);
@@ -305,7 +317,10 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
     expectedSubject: null,
   };
   if (!cleaned) {
-    return { ...base, problems: [{ code: "empty", note: "The subject line is empty.", message: `The subject line is empty. It must look like "${example}".` }] };
+    return {
+      ...base,
+      problems: [{ code: "empty", note: "The subject line is empty.", message: `The subject line is empty. It must look like "${example}".` }],
+    };
   }
 
   // Choose the reading that identifies a school; else the fullest reading of the convention.
@@ -352,9 +367,17 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
 
   if (recognisable) {
     if (chosen.cluster === null) {
-      problems.push({ code: "missing-cluster", note: "The cluster number is missing.", message: `The cluster number is missing: start the subject with "Cluster <number>/", e.g. "${example}".` });
+      problems.push({
+        code: "missing-cluster",
+        note: "The cluster number is missing.",
+        message: `The cluster number is missing: start the subject with "Cluster <number>/", e.g. "${example}".`,
+      });
     } else if (!cluster) {
-      problems.push({ code: "unknown-cluster", note: `The cluster number is not one of the ${p.shortName}'s clusters.`, message: `There is no cluster ${chosen.cluster}: the ${p.shortName} has ${listClusters(p)}.` });
+      problems.push({
+        code: "unknown-cluster",
+        note: `The cluster number is not one of the ${p.shortName}'s clusters.`,
+        message: `There is no cluster ${chosen.cluster}: the ${p.shortName} has ${listClusters(p)}.`,
+      });
     }
 
     // The lead to name in hints: the school's cluster's when the school is known, else the cluster's.
@@ -382,7 +405,11 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
     }
 
     if (chosen.school === null || !chosen.school.trim()) {
-      problems.push({ code: "missing-school", note: "The school's name is missing.", message: `The school's name is missing: end the subject with it, e.g. "${example}".` });
+      problems.push({
+        code: "missing-school",
+        note: "The school's name is missing.",
+        message: `The school's name is missing: end the subject with it, e.g. "${example}".`,
+      });
     } else if (school) {
       if (cluster && school.cluster.id !== cluster.id) {
         problems.push({

@@ -144,8 +144,7 @@ export function endOfLocalDay(date: LocalDate, timeZone: string = LONDON): Date 
   return new Date(fromLocal(addDays(date, 1), "00:00", timeZone).getTime() - 1);
 }
 
-const INSTANT_RE =
-  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const INSTANT_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
 /**
  * Reads an instant given as ISO 8601. With `Z` or an offset it is taken as written; without one it
@@ -154,9 +153,7 @@ const INSTANT_RE =
 export function parseInstant(text: string, timeZone: string = LONDON): Date {
   const m = INSTANT_RE.exec(text.trim());
   if (!m) {
-    throw new RangeError(
-      `"${text}" is not a date and time; use ISO 8601, e.g. 2023-05-02T15:30:00Z or 2023-05-02T16:30 (London time)`,
-    );
+    throw new RangeError(`"${text}" is not a date and time; use ISO 8601, e.g. 2023-05-02T15:30:00Z or 2023-05-02T16:30 (London time)`);
   }
   const [, date = "", hm = "", sec, zone] = m;
   parseDate(date);

@@ -23,9 +23,7 @@ export function mayTriage(p: Partnership, cluster: number | null | undefined, us
  * typed ("[click](https://…)", "**urgent**") is shown, never rendered as a link or formatting.
  */
 export function plainText(s: string): string {
-  return s
-    .replace(/[\\`*_[\]<>~]/g, (c) => `\\${c}`)
-    .replace(/^([#+-]|\d{1,9}\.)/, (c) => `\\${c}`);
+  return s.replace(/[\\`*_[\]<>~]/g, (c) => `\\${c}`).replace(/^([#+-]|\d{1,9}\.)/, (c) => `\\${c}`);
 }
 
 /** The data the triage card template is expanded with. Case references, never children's names. */
@@ -84,7 +82,13 @@ export function triageCardData(
         : `${workingDaysBetween(today, ackDue)} working day(s) left`
       : "Not due";
   // Problems, not Reasons: built from codes and known values, never from what the school wrote.
-  const problems = f.Status === "Needs attention" || f.Status === "Rejected" ? (f.Problems ?? "").split("\n").filter(Boolean).map((text) => ({ text: plainText(text) })) : [];
+  const problems =
+    f.Status === "Needs attention" || f.Status === "Rejected"
+      ? (f.Problems ?? "")
+          .split("\n")
+          .filter(Boolean)
+          .map((text) => ({ text: plainText(text) }))
+      : [];
   const allowed = allowedNow(p, c, opts.viewer).filter((t) => t.onCard);
   const can = (verb: string) => allowed.some((t) => t.verb === verb);
   const typed = opts.typed ?? {};
@@ -98,7 +102,12 @@ export function triageCardData(
     lead: lead ? `${lead.name} (${lead.initials})` : `none yet: ${p.partnershipLead.name} assigns a cluster`,
     received: f.ReceivedAt ? describeLocal(new Date(f.ReceivedAt)) : "",
     meeting: f.MeetingDate ? describeLocal(new Date(f.MeetingDate)) : "not yet known",
-    deadlineStatus: f.Status === "Late" ? "Late: listed for the next meeting" : f.SubmissionDeadline ? `In time (deadline ${describeLocal(new Date(f.SubmissionDeadline))})` : "not yet known (no meeting)",
+    deadlineStatus:
+      f.Status === "Late"
+        ? "Late: listed for the next meeting"
+        : f.SubmissionDeadline
+          ? `In time (deadline ${describeLocal(new Date(f.SubmissionDeadline))})`
+          : "not yet known (no meeting)",
     ackDue: ackDue ? describeDate(ackDue) : "",
     ackState,
     status: f.Status,
@@ -106,7 +115,10 @@ export function triageCardData(
     hasProblems: problems.length > 0,
     message: opts.message ? plainText(opts.message) : "",
     messageStyle: !opts.message ? "default" : opts.ok === false ? "attention" : "good",
-    details: f.CypCount && f.TermsSought ? `${f.CaseType ?? (f.CypCount === 1 ? "Individual" : "Group")}, ${f.CypCount} CYP, ${f.TermsSought} term(s), ${f.AmountRequested != null ? formatPounds(f.AmountRequested) : "no amount"} requested` : "not entered yet",
+    details:
+      f.CypCount && f.TermsSought
+        ? `${f.CaseType ?? (f.CypCount === 1 ? "Individual" : "Group")}, ${f.CypCount} CYP, ${f.TermsSought} term(s), ${f.AmountRequested != null ? formatPounds(f.AmountRequested) : "no amount"} requested`
+        : "not entered yet",
     limit: limit ? limit.text : policy ? `enter the details to see it (${policy.label})` : "no funding policy is in force for this date",
     actions: [
       // In the meeting: the SCL opens the vote from here or from the agenda (core/votes.ts).
@@ -124,6 +136,8 @@ export function triageCardData(
     maxCyp: MAX_CYP,
     maxAmount: MAX_AMOUNT,
     maxMessage: MAX_MESSAGE_CHARS,
-    moveChoices: p.clusters.filter((x) => x.id !== f.Cluster).map((x) => ({ title: `Cluster ${x.id} (${leadForCluster(p, x.id)?.initials ?? "?"})`, value: String(x.id) })),
+    moveChoices: p.clusters
+      .filter((x) => x.id !== f.Cluster)
+      .map((x) => ({ title: `Cluster ${x.id} (${leadForCluster(p, x.id)?.initials ?? "?"})`, value: String(x.id) })),
   };
 }

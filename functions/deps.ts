@@ -68,12 +68,20 @@ export function consoleLogger(write: (line: string) => void = (l) => console.log
 }
 
 /** `now` is the product's clock (the local demo and tests move it to summer 2023). */
-export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Partnership, log: Logger = consoleLogger(), now: () => Date = () => new Date()): AppDeps {
+export function buildDeps(
+  env: NodeJS.ProcessEnv = process.env,
+  partnership?: Partnership,
+  log: Logger = consoleLogger(),
+  now: () => Date = () => new Date(),
+): AppDeps {
   const settings = settingsFromEnv(env);
   const p = partnership ?? loadPartnership(settings.partnership).partnership;
   const graphSettings = graphSettingsFromEnv(env);
   // Exchange's 4 concurrent requests per mailbox hold across every instance: slots in Table storage.
-  const { client } = createGraphClient({ ...graphSettings, sharedMailboxLimiter: new TableMailboxSlots(settings.storage, graphSettings.mailboxConcurrency ?? 4) });
+  const { client } = createGraphClient({
+    ...graphSettings,
+    sharedMailboxLimiter: new TableMailboxSlots(settings.storage, graphSettings.mailboxConcurrency ?? 4),
+  });
   const state = new TableState(settings.storage);
   const teams = new TeamsState(state);
   const site = new SharePointSite(client, settings.sharePointSite);
@@ -86,13 +94,26 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
   let runtime: Promise<BotRuntime> | undefined;
   const loadBot = () =>
     (runtime ??= import("../bot/runtime.js").then(({ createBotRuntime }) =>
-      createBotRuntime(botSettings, {
-        // The partnership as last read (published meetings included), not as the process started.
-        get partnership() {
-          return out.partnership;
+      createBotRuntime(
+        botSettings,
+        {
+          // The partnership as last read (published meetings included), not as the process started.
+          get partnership() {
+            return out.partnership;
+          },
+          cases,
+          mailer,
+          kv: state,
+          teams,
+          triageCards,
+          log,
+          now,
+          votes: new GraphVotes(site),
+          audit: (row) => cases.audit(row),
+          health: () => health(),
+          retryPoisoned: () => retryPoisoned(),
         },
-        cases, mailer, kv: state, teams, triageCards, log, now, votes: new GraphVotes(site), audit: (row) => cases.audit(row), health: () => health(), retryPoisoned: () => retryPoisoned() }, (e) =>
-        log.warn("bot.error", { reason: e.message.slice(0, 120) }),
+        (e) => log.warn("bot.error", { reason: e.message.slice(0, 120) }),
       ),
     ));
   const bot: BotPort = {
@@ -148,7 +169,8 @@ export function buildDeps(env: NodeJS.ProcessEnv = process.env, partnership?: Pa
     }
   };
   const mailbox = new GraphMailbox(client, p.intake.mailbox);
-  const health = () => mailboxHealth({ kv: state, queueDepth: () => queue.depth(), poisonDepth: () => poison.depth(), intakeSince: (since) => cases.intakeSince(since), now });
+  const health = () =>
+    mailboxHealth({ kv: state, queueDepth: () => queue.depth(), poisonDepth: () => poison.depth(), intakeSince: (since) => cases.intakeSince(since), now });
   const retryPoisoned = () => reconcileIntake({ mailbox, state, queue, poison, log, now }, timing.reconcileAfterMs);
   const out: AppDeps = {
     settings,

@@ -112,7 +112,11 @@ export async function sweepInbox(d: AppDeps): Promise<{ enqueued: number; resync
     try {
       let page = link
         ? await d.graph.api(link).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').get()
-        : await d.graph.api(`${user}/mailFolders/inbox/messages/delta`).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').select("id,internetMessageId,receivedDateTime").get();
+        : await d.graph
+            .api(`${user}/mailFolders/inbox/messages/delta`)
+            .header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50')
+            .select("id,internetMessageId,receivedDateTime")
+            .get();
       // Mail younger than a lease is in hand (its notification queued it); the reconciler looks
       // again at anything still undone later, so skipping it here loses nothing.
       const recent = d.now().getTime() - d.timing.leaseMs;
@@ -171,7 +175,9 @@ export function mailSweep(deps: () => AppDeps) {
       async () => {
         await d.state.setSync(HEALTH_KEYS.lastSweep, d.now().toISOString());
         const c = await reconcileIntake(d, d.timing.reconcileAfterMs);
-        context.log(`mail-reconcile: ${c.requeued} queued again (${c.fromInbox} in the Inbox, ${c.unfinished} unfinished, ${c.poisonRetried} poisoned retried), ${c.poisonLeft} left poisoned`);
+        context.log(
+          `mail-reconcile: ${c.requeued} queued again (${c.fromInbox} in the Inbox, ${c.unfinished} unfinished, ${c.poisonRetried} poisoned retried), ${c.poisonLeft} left poisoned`,
+        );
       },
     );
   };
@@ -275,7 +281,9 @@ export function outlookReminders(deps: () => AppDeps) {
     const d = deps();
     await d.refreshCalendar();
     const r = await runOutlook({ ...d, kv: d.state });
-    context.log(`outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`);
+    context.log(
+      `outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`,
+    );
   };
 }
 

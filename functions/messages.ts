@@ -40,7 +40,8 @@ export function botMessages(get: () => Pick<BotRuntime, "handle">, log?: (event:
     try {
       const r = await get().handle(parsed.data as Record<string, unknown>, headers);
       if (r.status === 401 || r.status === 403) return refuse(401, "the request's token could not be verified");
-      if (r.status >= 400) return refuse(r.status >= 500 ? 500 : 400, r.status >= 500 ? "Cluster Desk could not handle that activity" : "the activity was not accepted");
+      if (r.status >= 400)
+        return refuse(r.status >= 500 ? 500 : 400, r.status >= 500 ? "Cluster Desk could not handle that activity" : "the activity was not accepted");
       return { status: r.status, headers: r.headers, ...(r.body !== undefined ? { jsonBody: r.body } : {}) };
     } catch (e) {
       const code = (e as { statusCode?: number }).statusCode;

@@ -13,7 +13,16 @@ export function functionDefs(deps: () => AppDeps = appDeps): FunctionDef[] {
   return [
     { name: "mailNotification", trigger: "http", route: "notifications/mail", methods: ["POST"], handler: mailNotification(deps) },
     { name: "mailLifecycle", trigger: "http", route: "notifications/lifecycle", methods: ["POST"], handler: mailLifecycle(deps) },
-    { name: "messages", trigger: "http", route: "messages", methods: ["POST"], handler: botMessages(() => deps().bot, (e, f) => deps().log.warn(e, f)) },
+    {
+      name: "messages",
+      trigger: "http",
+      route: "messages",
+      methods: ["POST"],
+      handler: botMessages(
+        () => deps().bot,
+        (e, f) => deps().log.warn(e, f),
+      ),
+    },
     { name: "mailIntake", trigger: "queue", queueName: "mail-intake", handler: mailIntake(deps) },
     // Timers run in UTC on Flex Consumption; these are interval jobs, so no London conversion is needed.
     { name: "mailSweep", trigger: "timer", schedule: "0 */15 * * * *", handler: mailSweep(deps) },

@@ -57,7 +57,9 @@ export class TriageCards implements TriageCardsPort {
       // Older records did not say whose chat it is: the case's SCL's (the only one it went to then).
       const p = this.partnership();
       const viewer = at.viewer ?? (c.fields.Cluster ? (leadForCluster(p, c.fields.Cluster)?.email ?? null) : p.partnershipLead.email);
-      await this.poster.updateCard(at.conversation, at.activityId, await this.view(c, viewer, { message: note })).catch((e: Error) => this.log.warn("triage.update-failed", { caseRef: c.fields.Title, reason: e.message.slice(0, 80) }));
+      await this.poster
+        .updateCard(at.conversation, at.activityId, await this.view(c, viewer, { message: note }))
+        .catch((e: Error) => this.log.warn("triage.update-failed", { caseRef: c.fields.Title, reason: e.message.slice(0, 80) }));
     }
   }
 }

@@ -30,7 +30,24 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
   const require = createRequire(import.meta.url);
   const bin = join(dirname(require.resolve("azurite/package.json")), "dist", "src", "azurite.js");
   const p = opts.ports ?? { blob: 0, queue: 0, table: 0 };
-  const args = [bin, "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--blobPort", String(p.blob), "--queuePort", String(p.queue), "--tablePort", String(p.table), "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1"];
+  const args = [
+    bin,
+    "--disableTelemetry",
+    "--skipApiVersionCheck",
+    "--loose",
+    "--blobPort",
+    String(p.blob),
+    "--queuePort",
+    String(p.queue),
+    "--tablePort",
+    String(p.table),
+    "--blobHost",
+    "127.0.0.1",
+    "--queueHost",
+    "127.0.0.1",
+    "--tableHost",
+    "127.0.0.1",
+  ];
   if (opts.location) args.push("--location", opts.location);
   else args.push("--inMemoryPersistence");
   const child: ChildProcess = tieToParent(spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] }));

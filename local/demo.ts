@@ -59,7 +59,13 @@ const execute = (verb: string, data: Record<string, unknown>, replyToId?: string
   value: { action: { type: "Action.Execute", verb, data } },
 });
 
-export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (line: string) => void; keepRunning: boolean; playgroundPort?: number }): Promise<DemoSummary & { stop: () => Promise<void> }> {
+export async function runDemo(opts: {
+  dataDir: string;
+  tlsDir?: string;
+  print: (line: string) => void;
+  keepRunning: boolean;
+  playgroundPort?: number;
+}): Promise<DemoSummary & { stop: () => Promise<void> }> {
   const say = opts.print;
   rmSync(opts.dataDir, { recursive: true, force: true });
   const p = withExampleContacts(loadPartnership("hounslow-mip").partnership);
@@ -67,7 +73,15 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   const KL = p.leads.find((l) => l.initials === "KL")!.email;
   const people = c5.schools.flatMap((s) => [s.sendcoEmail!, s.headteacherEmail!]);
   const base = defaultTenantOptions(p, {});
-  const tenant = await startTenant({ ...base, dataDir: join(opts.dataDir, "tenant"), ...(opts.tlsDir ? { tlsDir: opts.tlsDir } : {}), port: 0, smtpPort: 0, mailboxes: [...base.mailboxes, ...people.map((a) => ({ address: a, displayName: a }))], log: () => {} });
+  const tenant = await startTenant({
+    ...base,
+    dataDir: join(opts.dataDir, "tenant"),
+    ...(opts.tlsDir ? { tlsDir: opts.tlsDir } : {}),
+    port: 0,
+    smtpPort: 0,
+    mailboxes: [...base.mailboxes, ...people.map((a) => ({ address: a, displayName: a }))],
+    log: () => {},
+  });
   const at = (iso: string) => tenant.advanceClock(Date.parse(iso) - tenant.now());
   at("2023-05-02T08:30:00Z");
   const azurite = await startAzurite();
@@ -76,7 +90,13 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   let deps: AppDeps | undefined;
   const build = () => buildDeps(settings, p, quiet, () => new Date(tenant.now()));
   const getDeps = () => (deps ??= build());
-  const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: () => {}, autoRun: false, visibilityTimeoutSeconds: 2, retryDelaySeconds: 1 });
+  const host = await startDevHost(functionDefs(getDeps), {
+    storage: azurite.connectionString,
+    log: () => {},
+    autoRun: false,
+    visibilityTimeoutSeconds: 2,
+    retryDelaySeconds: 1,
+  });
   settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
   settings.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
   const d = getDeps();
@@ -84,7 +104,12 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   await keepSubscription(d);
   const team = playgroundTeam(5);
   const pgConfig = playgroundConfig(p, 5, { now: new Date(tenant.now()) });
-  const pg = await startPlayground({ appEndpoint: `${host.url}/api/messages`, config: pgConfig, dir: join(opts.dataDir, "playground"), port: opts.playgroundPort ?? 0 });
+  const pg = await startPlayground({
+    appEndpoint: `${host.url}/api/messages`,
+    config: pgConfig,
+    dir: join(opts.dataDir, "playground"),
+    port: opts.playgroundPort ?? 0,
+  });
   const setTime = (iso: string) => {
     at(iso);
     Object.assign(d, build()); // fresh Graph clients: tokens from before the jump have expired
@@ -105,16 +130,26 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   const caseOf = async (ref: string) => (await d.cases.byRef(ref))?.fields;
 
   say(`Teams is the Agents Playground at ${pg.url}/ (signed in as Katy Luciani, KL).`);
-  say("0. Katy adds Cluster Desk in Teams and makes the \"Cluster 5 meetings\" channel cluster 5's");
+  say('0. Katy adds Cluster Desk in Teams and makes the "Cluster 5 meetings" channel cluster 5\'s');
   await pg.as(KL, team.personalChatId, { type: "installationUpdate", action: "add" });
   await until("the bot to keep Katy's chat", () => d.state.getSync(refKey(KL)));
   await pg.as(KL, team.channelId, { type: "message", text: "cluster 5" });
   await until("the channel link", () => d.state.getSync(clusterChannelKey(5)));
 
   say("1. Tuesday 2 May 2023: forms arrive in the secure mailbox");
-  await send({ from: "SENDCo <senco@isleworthtown.school.example>", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "Our form.", attachments: [form()] });
+  await send({
+    from: "SENDCo <senco@isleworthtown.school.example>",
+    subject: "Cluster 5/KL/Isleworth Town Primary School",
+    text: "Our form.",
+    attachments: [form()],
+  });
   await send({ from: "senco@marlborough.school.example", subject: "Cluster 4/KL/Marlborough Primary School", text: "Our form.", attachments: [form()] });
-  await send({ from: "senco@cavendish.school.example", subject: "Cluster 6/GV/Cavendish Primary School", text: "Forms zipped.", attachments: [{ filename: "forms.zip", content: Buffer.from("PK"), contentType: "application/zip" }] });
+  await send({
+    from: "senco@cavendish.school.example",
+    subject: "Cluster 6/GV/Cavendish Primary School",
+    text: "Forms zipped.",
+    attachments: [{ filename: "forms.zip", content: Buffer.from("PK"), contentType: "application/zip" }],
+  });
   await send({ from: "senco@lionel.school.example", subject: "Automatic reply: Cluster 6", text: "I am away.", headers: { "Auto-Submitted": "auto-replied" } });
   await settle();
   setTime("2023-05-03T15:30:00Z");
@@ -124,7 +159,9 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
 
   const ref = "C5-2023-0001";
   const triage = (await until(`${ref}'s triage card in Katy's chat`, async () => (await d.teams.triageCards(ref))[0]))!;
-  say(`2. Triage in Katy's chat: from the form she enters a group of 5 CYP, 2 terms, £4,500 asked (the card shows the limit), accepts ${ref} to the agenda and acknowledges the school (the card changes each time)`);
+  say(
+    `2. Triage in Katy's chat: from the form she enters a group of 5 CYP, 2 terms, £4,500 asked (the card shows the limit), accepts ${ref} to the agenda and acknowledges the school (the card changes each time)`,
+  );
   await pg.as(KL, team.personalChatId, execute("triage.details", { caseRef: ref, caseType: "Group", cyp: "5", terms: "2", amount: "4500" }, triage.activityId));
   await until(`${ref}'s details`, async () => (await caseOf(ref))?.CypCount === 5);
   await pg.as(KL, team.personalChatId, execute("triage.accept", { caseRef: ref }, triage.activityId));
@@ -136,7 +173,9 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   setTime("2023-05-15T08:00:00Z");
   await host.runTimer("agendas");
   const agenda = agendaData(p, c5, may, await d.cases.ofCluster(5));
-  say(`3. Monday 15 May, 3 working days before: the agenda card in the cluster 5 channel for the ${agenda.meeting} meeting: ${agenda.cases.map((x) => `${x.ref} (${x.kind}, ${x.cyp} CYP, ${x.terms} terms, requested ${x.requested}, limit ${x.cap})`).join("; ")}; ${agenda.htRep}; ${agenda.cpd}`);
+  say(
+    `3. Monday 15 May, 3 working days before: the agenda card in the cluster 5 channel for the ${agenda.meeting} meeting: ${agenda.cases.map((x) => `${x.ref} (${x.kind}, ${x.cyp} CYP, ${x.terms} terms, requested ${x.requested}, limit ${x.cap})`).join("; ")}; ${agenda.htRep}; ${agenda.cpd}`,
+  );
 
   say("4. Outlook: the HT representative's invitation");
   const outlook = await runOutlook({ ...d, partnership: p, kv: d.state });
@@ -166,8 +205,16 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
   for (const line of (await session())?.lines ?? []) say(`   ${line}`);
 
   const site = await d.site.id();
-  const all = (await d.graph.api(`/sites/${site}/lists/Cases/items`).expand("fields").get()).value.map((i: { fields: { Title: string; Status: string; School?: string } }) => ({ ref: i.fields.Title, status: i.fields.Status, school: i.fields.School ?? "" }));
-  const sent = (await d.graph.api(`/users/${encodeURIComponent(p.intake.mailbox)}/mailFolders/sentitems/messages`).select("id").top(200).get()).value.length as number;
+  const all = (await d.graph.api(`/sites/${site}/lists/Cases/items`).expand("fields").get()).value.map(
+    (i: { fields: { Title: string; Status: string; School?: string } }) => ({ ref: i.fields.Title, status: i.fields.Status, school: i.fields.School ?? "" }),
+  );
+  const sent = (
+    await d.graph
+      .api(`/users/${encodeURIComponent(p.intake.mailbox)}/mailFolders/sentitems/messages`)
+      .select("id")
+      .top(200)
+      .get()
+  ).value.length as number;
   say("6. The case register:");
   for (const c of all) say(`   ${c.ref}  ${c.status.padEnd(16)} ${c.school}`);
   say(`\nOpen ${pg.url}/ for Teams: Katy's chat (the triage card) and the "Cluster 5 meetings" channel (the agenda and the vote),`);
@@ -180,12 +227,27 @@ export async function runDemo(opts: { dataDir: string; tlsDir?: string; print: (
     await azurite.stop();
   };
   if (!opts.keepRunning) await stop();
-  return { cases: all, replies: sent, decision: String(decided.Decision), award: Number(decided.AmountAwarded), invitations: outlook.invited, webView: `${tenant.url}/`, playground: `${pg.url}/`, stop };
+  return {
+    cases: all,
+    replies: sent,
+    decision: String(decided.Decision),
+    award: Number(decided.AmountAwarded),
+    invitations: outlook.invited,
+    webView: `${tenant.url}/`,
+    playground: `${pg.url}/`,
+    stop,
+  };
 }
 
 if (process.argv[1] && import.meta.url.endsWith("/local/demo.js")) {
   const keep = !process.argv.includes("--exit");
-  const r = await runDemo({ dataDir: resolve(process.env.CLUSTER_DESK_DATA ?? ".data", "demo"), ...(process.env.TENANT_TLS_DIR ? { tlsDir: process.env.TENANT_TLS_DIR } : {}), print: (l) => console.log(l), keepRunning: keep, playgroundPort: Number(process.env.PLAYGROUND_PORT ?? 56150) });
+  const r = await runDemo({
+    dataDir: resolve(process.env.CLUSTER_DESK_DATA ?? ".data", "demo"),
+    ...(process.env.TENANT_TLS_DIR ? { tlsDir: process.env.TENANT_TLS_DIR } : {}),
+    print: (l) => console.log(l),
+    keepRunning: keep,
+    playgroundPort: Number(process.env.PLAYGROUND_PORT ?? 56150),
+  });
   if (keep) {
     console.log("Ctrl-C stops the demo.");
     const stop = async () => {

@@ -126,6 +126,11 @@ export function playgroundConfig(p: Partnership, cluster: number, opts: { curren
     users: users.map(user),
     personalChat: { id: team.personalChatId },
     groupChat: { id: team.groupChatId, name: `Cluster ${cluster} SENDCos` },
-    team: { id: team.teamId, name: `${p.shortName ?? p.name} cluster ${cluster}`, aadGroupId: teamsIds(`team-${cluster}`).aadObjectId, channels: [{ id: team.channelId, name: `Cluster ${cluster} meetings` }] },
+    team: {
+      id: team.teamId,
+      name: `${p.shortName ?? p.name} cluster ${cluster}`,
+      aadGroupId: teamsIds(`team-${cluster}`).aadObjectId,
+      channels: [{ id: team.channelId, name: `Cluster ${cluster} meetings` }],
+    },
   };
 }

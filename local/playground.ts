@@ -64,7 +64,13 @@ interface ConfigUser {
 }
 
 /** Starts the Playground with `config` (see playgroundConfig in local/people.ts) written into `dir`. */
-export async function startPlayground(opts: { appEndpoint: string; config: Record<string, unknown>; dir: string; port?: number; log?: (line: string) => void }): Promise<Playground> {
+export async function startPlayground(opts: {
+  appEndpoint: string;
+  config: Record<string, unknown>;
+  dir: string;
+  port?: number;
+  log?: (line: string) => void;
+}): Promise<Playground> {
   const configPath = writePlaygroundConfig(opts.dir, opts.config);
   const users = [opts.config.currentUser, ...(opts.config.users as unknown[])] as ConfigUser[];
   const port = opts.port || (await freePort());
@@ -94,7 +100,13 @@ export async function startPlayground(opts: { appEndpoint: string; config: Recor
     const listening = /Listening on (\d+)/.exec(output);
     if (listening) {
       url = `http://localhost:${listening[1]}`;
-      if (await fetch(`${url}/_debug/ping`).then((r) => r.ok, () => false)) break;
+      if (
+        await fetch(`${url}/_debug/ping`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
@@ -114,8 +126,18 @@ export async function startPlayground(opts: { appEndpoint: string; config: Recor
       const t = await fetch(`${url}/_internal/v1/customActivities/template?conversationId=${encodeURIComponent(conversationId)}&type=install`);
       if (!t.ok) throw new Error(`The Playground has no conversation ${conversationId}: ${t.status}`);
       const { action: _install, type: _type, ...base } = (await t.json()) as Record<string, unknown>;
-      const body = { ...base, id: randomUUID(), timestamp: new Date().toISOString(), from: { id: who.id, aadObjectId: who.aadObjectId, name: who.name }, ...activity };
-      const r = await fetch(`${url}/_internal/v1/customActivities`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const body = {
+        ...base,
+        id: randomUUID(),
+        timestamp: new Date().toISOString(),
+        from: { id: who.id, aadObjectId: who.aadObjectId, name: who.name },
+        ...activity,
+      };
+      const r = await fetch(`${url}/_internal/v1/customActivities`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
       if (!r.ok) throw new Error(`The Playground refused the activity: ${r.status} ${await r.text()}`);
     },
     close: () => stopChild(child),

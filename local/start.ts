@@ -61,11 +61,16 @@ try {
     people = playgroundPeople(partnership, playgroundCluster, playgroundOpts);
   }
 } catch (e) {
-  console.error(`Cannot start the Agents Playground: ${(e as Error).message}${env.PLAYGROUND_USER ? " (PLAYGROUND_USER)" : ""}. Set PLAYGROUND=off to start without it.`);
+  console.error(
+    `Cannot start the Agents Playground: ${(e as Error).message}${env.PLAYGROUND_USER ? " (PLAYGROUND_USER)" : ""}. Set PLAYGROUND=off to start without it.`,
+  );
   process.exit(2);
 }
 
-const azurite = await startAzurite({ location: join(dataDir, "azurite"), ports: { blob: port("AZURITE_BLOB_PORT", 10000), queue: port("AZURITE_QUEUE_PORT", 10001), table: port("AZURITE_TABLE_PORT", 10002) } });
+const azurite = await startAzurite({
+  location: join(dataDir, "azurite"),
+  ports: { blob: port("AZURITE_BLOB_PORT", 10000), queue: port("AZURITE_QUEUE_PORT", 10001), table: port("AZURITE_TABLE_PORT", 10002) },
+});
 const tenant = await startTenant({
   ...defaultTenantOptions(partnership, env),
   dataDir: join(dataDir, "tenant"),
@@ -79,7 +84,9 @@ const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connec
 settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
 settings.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
 // For `npx cluster-desk health` (and other commands that read app settings) on this machine.
-writeFileSync(join(dataDir, "app-settings.json"), JSON.stringify({ ...settings, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS ?? "" }, null, 2), { mode: 0o600 });
+writeFileSync(join(dataDir, "app-settings.json"), JSON.stringify({ ...settings, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS ?? "" }, null, 2), {
+  mode: 0o600,
+});
 
 const d = getDeps();
 const provisioned = await d.site.provision();
@@ -92,15 +99,24 @@ const years = [thisYear, ...(month === 5 || month === 6 ? [nextAcademicYear(this
 const calendar = { created: 0, years };
 for (const year of years) {
   const plan = planYear(partnership, year);
-  calendar.created += (await new GraphMeetings(d.site).publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })), { keepExisting: true })).created;
+  calendar.created += (
+    await new GraphMeetings(d.site).publish(
+      plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })),
+      { keepExisting: true },
+    )
+  ).created;
 }
 // Example budgets for this year (the seeds give none): the Budgets list is the council's to edit.
-for (const c of partnership.clusters) await new GraphBudgets(d.site).set({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET }, { keepExisting: true });
+for (const c of partnership.clusters)
+  await new GraphBudgets(d.site).set({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET }, { keepExisting: true });
 await d.refreshCalendar(true);
 // A subscription from an earlier run may point at another port: replace it.
 const previous = await d.state.getSync("mail-subscription");
 if (previous) {
-  await d.graph.api(`/subscriptions/${JSON.parse(previous).id}`).delete().catch(() => undefined);
+  await d.graph
+    .api(`/subscriptions/${JSON.parse(previous).id}`)
+    .delete()
+    .catch(() => undefined);
   await d.state.setSync("mail-subscription", null);
 }
 const sub = await keepSubscription(d);
@@ -126,22 +142,37 @@ Cluster Desk is running locally for the ${partnership.name} (${partnership.counc
   Local tenant (what the product did)  ${tenant.url}/
   Microsoft Graph (local)              ${tenant.url}/v1.0
   SMTP into the secure mailbox         localhost:${tenant.smtpPort}  ->  ${partnership.intake.mailbox}
-${playground && people ? `  Teams (Agents Playground)            ${playground.url}/   signed in as ${people.current.name}
+${
+  playground && people
+    ? `  Teams (Agents Playground)            ${playground.url}/   signed in as ${people.current.name}
                                        with ${people.users.map((u) => u.name).join("; ")}
                                        (${join(playgroundDir, ".m365agentsplayground.yml")})
-` : ""}  Bot (Bot Framework endpoint)         ${host.url}/api/messages
+`
+    : ""
+}  Bot (Bot Framework endpoint)         ${host.url}/api/messages
   Azure Functions (dev host)           ${host.url}/api/notifications/mail, /api/notifications/lifecycle
-                                       queue mail-intake; timers ${functionDefs(getDeps).filter((f) => f.trigger === "timer").map((f) => f.name).join(", ")}
+                                       queue mail-intake; timers ${functionDefs(getDeps)
+                                         .filter((f) => f.trigger === "timer")
+                                         .map((f) => f.name)
+                                         .join(", ")}
   Azurite (queues, tables)             queue :${azurite.ports.queue}, table :${azurite.ports.table}
   Data                                 ${dataDir}${provisioned.length ? `\n  SharePoint lists                     ${provisioned.join("; ")}` : ""}
   Budgets (example, Budgets list)      £${EXAMPLE_BUDGET.toLocaleString("en-GB")} a cluster for ${thisYear} unless set there
   Meetings (proposed, Meetings list)   ${calendar.years.join(", ")}${calendar.created ? `: ${calendar.created} meetings added` : ""} (npx cluster-desk plan-year --year ${thisYear})
   Mail subscription                    ${sub.action}, expires ${sub.expiresAt}${caughtUp.enqueued ? `; ${caughtUp.enqueued} waiting email(s) queued` : ""}
 
-${examples ? `${examples} schools have no SENDCo address in the config: locally they use senco@<school>.${EXAMPLE_SCHOOL_DOMAIN}.
+${
+  examples
+    ? `${examples} schools have no SENDCo address in the config: locally they use senco@<school>.${EXAMPLE_SCHOOL_DOMAIN}.
 
-` : ""}${playground && people ? `Open ${playground.url}/ first (that installs the bot in ${people.current.name}'s Teams chat), then
-` : ""}send a sample presentation form:
+`
+    : ""
+}${
+  playground && people
+    ? `Open ${playground.url}/ first (that installs the bot in ${people.current.name}'s Teams chat), then
+`
+    : ""
+}send a sample presentation form:
   npx cluster-desk send-sample${smtpFlag}
 and see ${playground ? `the triage card in ${playground.url}/ and ` : ""}the case, the reply and the filed email in ${tenant.url}/.
 Ctrl-C stops everything; the next start reuses the data.

@@ -39,12 +39,40 @@ export class GraphIntakeFinisher {
     const json = { "Content-Type": "application/json", Prefer: IMMUTABLE };
     const all: BatchRequest[] = [];
     if (step.reply) {
-      all.push({ id: "reply", method: "POST", url: `${msg}/reply`, headers: json, body: { message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: step.reply.marker }] }, comment: step.reply.text } });
+      all.push({
+        id: "reply",
+        method: "POST",
+        url: `${msg}/reply`,
+        headers: json,
+        body: { message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: step.reply.marker }] }, comment: step.reply.text },
+      });
     }
-    if (step.folderId) all.push({ id: "move", method: "POST", url: `${msg}/move`, headers: json, body: { destinationId: step.folderId }, ...(step.reply ? { dependsOn: ["reply"] } : {}) });
+    if (step.folderId)
+      all.push({
+        id: "move",
+        method: "POST",
+        url: `${msg}/move`,
+        headers: json,
+        body: { destinationId: step.folderId },
+        ...(step.reply ? { dependsOn: ["reply"] } : {}),
+      });
     const caseFields = (itemId: string) => `/sites/${site}/lists/Cases/items/${encodeURIComponent(itemId)}/fields`;
-    if (step.supersede) all.push({ id: "supersede", method: "PATCH", url: caseFields(step.supersede), headers: { "Content-Type": "application/json" }, body: { Status: "Superseded" } });
-    if (step.triageCard) all.push({ id: "card", method: "PATCH", url: caseFields(step.triageCard.itemId), headers: { "Content-Type": "application/json" }, body: { TriageCard: step.triageCard.activityId } });
+    if (step.supersede)
+      all.push({
+        id: "supersede",
+        method: "PATCH",
+        url: caseFields(step.supersede),
+        headers: { "Content-Type": "application/json" },
+        body: { Status: "Superseded" },
+      });
+    if (step.triageCard)
+      all.push({
+        id: "card",
+        method: "PATCH",
+        url: caseFields(step.triageCard.itemId),
+        headers: { "Content-Type": "application/json" },
+        body: { TriageCard: step.triageCard.activityId },
+      });
     const a = step.audit;
     all.push({
       id: "audit",
@@ -63,7 +91,9 @@ export class GraphIntakeFinisher {
         const waitFor = dependsOn?.filter((d) => !finishedBefore.has(d));
         return waitFor?.length ? { ...r, dependsOn: waitFor } : r;
       });
-      const res = (await this.client.api("/$batch").post({ requests })) as { responses: { id: string; status: number; headers?: Record<string, string>; body?: { error?: { code?: string } } }[] };
+      const res = (await this.client.api("/$batch").post({ requests })) as {
+        responses: { id: string; status: number; headers?: Record<string, string>; body?: { error?: { code?: string } } }[];
+      };
       const again: BatchRequest[] = [];
       let wait = 0;
       for (const r of res.responses) {
@@ -75,12 +105,16 @@ export class GraphIntakeFinisher {
           if (r.status !== 424) wait = Math.max(wait, batchItemRetryAfter(r.headers));
           continue;
         }
-        const err = new Error(`intake batch step ${r.id} failed with ${r.status}${r.body?.error?.code ? ` (${r.body.error.code})` : ""}`) as Error & { statusCode: number };
+        const err = new Error(`intake batch step ${r.id} failed with ${r.status}${r.body?.error?.code ? ` (${r.body.error.code})` : ""}`) as Error & {
+          statusCode: number;
+        };
         err.statusCode = r.status;
         throw err;
       }
       if (again.length && wait > MAX_INLINE_WAIT_SECONDS) {
-        const done = all.filter((r) => r.id !== "audit" && r.id !== "card" && !again.some((x) => x.id === r.id)).map((r) => r.id as "reply" | "move" | "supersede");
+        const done = all
+          .filter((r) => r.id !== "audit" && r.id !== "card" && !again.some((x) => x.id === r.id))
+          .map((r) => r.id as "reply" | "move" | "supersede");
         throw new PartlyFinishedError(done, new RetryLaterError(429, wait, "intake's last step was throttled"));
       }
       if (again.length && wait) await new Promise((res2) => setTimeout(res2, wait * 1000));

@@ -114,9 +114,16 @@ export function credentialFor(s: GraphSettings): TokenCredential {
   if (s.clientSecret) {
     const { tenantId, clientId, clientSecret } = s;
     if (!tenantId || !clientId) throw new Error("GRAPH_TENANT_ID and GRAPH_CLIENT_ID are needed with GRAPH_CLIENT_SECRET");
-    return lazyCredential(({ ClientSecretCredential }) => new ClientSecretCredential(tenantId, clientId, clientSecret, { ...(s.authorityHost ? { authorityHost: s.authorityHost, disableInstanceDiscovery: true } : {}) }));
+    return lazyCredential(
+      ({ ClientSecretCredential }) =>
+        new ClientSecretCredential(tenantId, clientId, clientSecret, {
+          ...(s.authorityHost ? { authorityHost: s.authorityHost, disableInstanceDiscovery: true } : {}),
+        }),
+    );
   }
-  return lazyCredential(({ ManagedIdentityCredential }) => (s.clientId ? new ManagedIdentityCredential({ clientId: s.clientId }) : new ManagedIdentityCredential()));
+  return lazyCredential(({ ManagedIdentityCredential }) =>
+    s.clientId ? new ManagedIdentityCredential({ clientId: s.clientId }) : new ManagedIdentityCredential(),
+  );
 }
 
 /** Counting semaphore per key. */
@@ -167,7 +174,13 @@ function batchMailboxes(body: unknown): string[] {
   try {
     const requests = (typeof body === "string" ? JSON.parse(body) : body)?.requests;
     if (!Array.isArray(requests)) return [];
-    return [...new Set(requests.map((r: { url?: unknown }) => (typeof r?.url === "string" ? mailboxOf(`/v1.0${r.url.startsWith("/") ? "" : "/"}${r.url}`) : undefined)).filter((x): x is string => Boolean(x)))];
+    return [
+      ...new Set(
+        requests
+          .map((r: { url?: unknown }) => (typeof r?.url === "string" ? mailboxOf(`/v1.0${r.url.startsWith("/") ? "" : "/"}${r.url}`) : undefined))
+          .filter((x): x is string => Boolean(x)),
+      ),
+    ];
   } catch {
     return [];
   }

@@ -71,7 +71,11 @@ export class GraphMailbox implements MailboxPort {
     const cached = this.folders.get(name);
     if (cached) return cached;
     const find = async () => {
-      const r = await this.client.api(`${this.user}/mailFolders/inbox/childFolders`).filter(encodeURIComponent(`displayName eq '${name.replace(/'/g, "''")}'`)).select("id,displayName").get();
+      const r = await this.client
+        .api(`${this.user}/mailFolders/inbox/childFolders`)
+        .filter(encodeURIComponent(`displayName eq '${name.replace(/'/g, "''")}'`))
+        .select("id,displayName")
+        .get();
       return r.value[0]?.id as string | undefined;
     };
     let id = await find();
@@ -89,14 +93,20 @@ export class GraphMailbox implements MailboxPort {
   }
 
   async move(messageId: string, folderId: string): Promise<void> {
-    await this.client.api(`${this.user}/messages/${encodeURIComponent(messageId)}/move`).header("Prefer", IMMUTABLE).post({ destinationId: folderId });
+    await this.client
+      .api(`${this.user}/messages/${encodeURIComponent(messageId)}/move`)
+      .header("Prefer", IMMUTABLE)
+      .post({ destinationId: folderId });
   }
 
   async reply(messageId: string, text: string, marker: string): Promise<void> {
-    await this.client.api(`${this.user}/messages/${encodeURIComponent(messageId)}/reply`).header("Prefer", IMMUTABLE).post({
-      message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: marker }] },
-      comment: text,
-    });
+    await this.client
+      .api(`${this.user}/messages/${encodeURIComponent(messageId)}/reply`)
+      .header("Prefer", IMMUTABLE)
+      .post({
+        message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: marker }] },
+        comment: text,
+      });
   }
 
   replied(marker: string, since: Date): Promise<boolean> {
@@ -105,7 +115,12 @@ export class GraphMailbox implements MailboxPort {
   }
 
   async *inbox(): AsyncIterable<{ id: string; internetMessageId: string; receivedAt: string }> {
-    let page = await this.client.api(`${this.user}/mailFolders/inbox/messages`).header("Prefer", IMMUTABLE).select("id,internetMessageId,receivedDateTime").top(100).get();
+    let page = await this.client
+      .api(`${this.user}/mailFolders/inbox/messages`)
+      .header("Prefer", IMMUTABLE)
+      .select("id,internetMessageId,receivedDateTime")
+      .top(100)
+      .get();
     for (;;) {
       for (const m of page.value as any[]) yield { id: m.id, internetMessageId: m.internetMessageId ?? "", receivedAt: m.receivedDateTime };
       if (!page["@odata.nextLink"]) return;

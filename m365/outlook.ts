@@ -23,11 +23,17 @@ export class GraphCalendar implements CalendarPort {
     this.user = `/users/${encodeURIComponent(address)}`;
   }
   async create(ev: OutlookEvent, transactionId: string): Promise<string> {
-    const r = await this.client.api(`${this.user}/events`).header("Prefer", 'IdType="ImmutableId"').post({ ...eventBody(ev), transactionId });
+    const r = await this.client
+      .api(`${this.user}/events`)
+      .header("Prefer", 'IdType="ImmutableId"')
+      .post({ ...eventBody(ev), transactionId });
     return r.id as string;
   }
   async update(eventId: string, ev: OutlookEvent): Promise<void> {
-    await this.client.api(`${this.user}/events/${encodeURIComponent(eventId)}`).header("Prefer", 'IdType="ImmutableId"').patch(eventBody(ev));
+    await this.client
+      .api(`${this.user}/events/${encodeURIComponent(eventId)}`)
+      .header("Prefer", 'IdType="ImmutableId"')
+      .patch(eventBody(ev));
   }
 }
 

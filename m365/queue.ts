@@ -31,7 +31,11 @@ export class IntakeQueue {
     this.ready ??= this.client.createIfNotExists();
     await this.ready;
     const visibilityTimeout = Math.max(0, Math.min(7 * 24 * 3600, Math.ceil(delaySeconds)));
-    await Promise.all(messages.map((m) => this.client.sendMessage(Buffer.from(JSON.stringify({ messageId: m.messageId })).toString("base64"), visibilityTimeout ? { visibilityTimeout } : {})));
+    await Promise.all(
+      messages.map((m) =>
+        this.client.sendMessage(Buffer.from(JSON.stringify({ messageId: m.messageId })).toString("base64"), visibilityTimeout ? { visibilityTimeout } : {}),
+      ),
+    );
     if (!visibilityTimeout && messages.length) queueSignal.emit("sent", this.client.name);
   }
 

@@ -4,7 +4,18 @@ import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterEr
 import type { VoteStorePort } from "../core/ports.js";
 import type { AllocatedBudget, PublishedMeeting } from "../core/schedule.js";
 import { fromLocal, toLocal } from "../core/time.js";
-import { CASE_STATUSES, ReferenceTakenError, type AuditRow, type CaseFields, type CaseLookups, type CaseRecord, type CaseRegisterPort, type CaseStatus, type CaseStorePort, type StoredCase } from "../core/ports.js";
+import {
+  CASE_STATUSES,
+  ReferenceTakenError,
+  type AuditRow,
+  type CaseFields,
+  type CaseLookups,
+  type CaseRecord,
+  type CaseRegisterPort,
+  type CaseStatus,
+  type CaseStorePort,
+  type StoredCase,
+} from "../core/ports.js";
 
 export interface ColumnSpec {
   name: string;
@@ -78,7 +89,12 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets",
     text("Detail"),
   ],
   // Each cluster's allocated budget per academic year ("2026-27"), kept by the council.
-  Budgets: [num("Cluster", { indexed: true }), text("AcademicYear", { indexed: true }), money("Allocated"), text("BudgetKey", { indexed: true, enforceUniqueValues: true })],
+  Budgets: [
+    num("Cluster", { indexed: true }),
+    text("AcademicYear", { indexed: true }),
+    money("Allocated"),
+    text("BudgetKey", { indexed: true, enforceUniqueValues: true }),
+  ],
 };
 
 const status = (e: unknown) => (e as { statusCode?: number }).statusCode;
@@ -129,7 +145,12 @@ export class SharePointSite {
     // Cases are looked up by reference (Title, SharePoint's own column): index it so the look-up
     // keeps working past the 5,000-item list view threshold, and make it unique, so that no two
     // schools are ever given the same reference (intake takes the next number on a clash).
-    const cols = (await this.client.api(`/sites/${site}/lists/Cases/columns`).get()).value as { id: string; name: string; indexed?: boolean; enforceUniqueValues?: boolean }[];
+    const cols = (await this.client.api(`/sites/${site}/lists/Cases/columns`).get()).value as {
+      id: string;
+      name: string;
+      indexed?: boolean;
+      enforceUniqueValues?: boolean;
+    }[];
     const title = cols.find((c) => c.name === "Title");
     if (title && !title.indexed) {
       await this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true });
@@ -139,14 +160,15 @@ export class SharePointSite {
       try {
         await this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true, enforceUniqueValues: true });
       } catch (e) {
-        throw new Error(`Cases.Title could not be made unique (${status(e) ?? "error"}): two cases may share a reference; find them in the Cases list (group by Title), renumber one, and run provision again`);
+        throw new Error(
+          `Cases.Title could not be made unique (${status(e) ?? "error"}): two cases may share a reference; find them in the Cases list (group by Title), renumber one, and run provision again`,
+        );
       }
       done.push("made Cases.Title unique");
     }
     return done;
   }
 }
-
 
 /**
  * GETs in one $batch. Graph throttles items inside a batch one by one (the batch itself is 200),
@@ -163,14 +185,13 @@ export async function batchGet(client: Client, requests: { id: string; url: stri
       if (resp.status === 200) {
         // Rarely more than a page: read the rest (one call per page) rather than miss a match.
         const items = [...resp.body.value];
-        for (let next = resp.body["@odata.nextLink"]; next; ) {
+        for (let next = resp.body["@odata.nextLink"]; next;) {
           const page = await client.api(next).get();
           items.push(...page.value);
           next = page["@odata.nextLink"];
         }
         out[resp.id] = items;
-      }
-      else if (RETRY_LATER.has(resp.status) && attempt < attempts) {
+      } else if (RETRY_LATER.has(resp.status) && attempt < attempts) {
         again.push(pending.find((x) => x.id === resp.id)!);
         wait = Math.max(wait, batchItemRetryAfter(resp.headers));
       } else {
@@ -291,7 +312,10 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
       const patch = change(current);
       if (!Object.keys(patch).length) return current; // nothing to change: nothing written
       try {
-        const r = await this.site.client.api(`${await this.base("Cases")}/${current.itemId}/fields`).header("If-Match", current.etag).patch(patch);
+        const r = await this.site.client
+          .api(`${await this.base("Cases")}/${current.itemId}/fields`)
+          .header("If-Match", current.etag)
+          .patch(patch);
         const { "@odata.etag": etag, ...fields } = r;
         return { itemId: current.itemId, etag, fields: { ...current.fields, ...fields } };
       } catch (e) {
@@ -306,7 +330,10 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
   }
 
   async triageCard(itemId: string): Promise<string | null> {
-    const f = await this.site.client.api(`${await this.base("Cases")}/${itemId}/fields`).select("TriageCard").get();
+    const f = await this.site.client
+      .api(`${await this.base("Cases")}/${itemId}/fields`)
+      .select("TriageCard")
+      .get();
     return (f.TriageCard as string | undefined) || null;
   }
 
@@ -338,7 +365,11 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
 }
 
 const CHOICE_TEXT = { agree: "Agree to fund", disagree: "Do not fund (alternative support)", abstain: "Abstain" } as const;
-const CHOICE_OF: Record<string, "agree" | "disagree" | "abstain"> = { "Agree to fund": "agree", "Do not fund (alternative support)": "disagree", Abstain: "abstain" };
+const CHOICE_OF: Record<string, "agree" | "disagree" | "abstain"> = {
+  "Agree to fund": "agree",
+  "Do not fund (alternative support)": "disagree",
+  Abstain: "abstain",
+};
 
 /** Votes list: a row per voter per case. */
 export class GraphVotes implements VoteStorePort {
@@ -354,7 +385,11 @@ export class GraphVotes implements VoteStorePort {
     } catch (e) {
       if (status(e) !== 409) throw e;
       // Changed their mind: update their row.
-      const r = await this.site.client.api(await this.base()).filter(odataFilter(`fields/VoteKey eq ${q(key)}`)).expand("fields").get();
+      const r = await this.site.client
+        .api(await this.base())
+        .filter(odataFilter(`fields/VoteKey eq ${q(key)}`))
+        .expand("fields")
+        .get();
       await this.site.client.api(`${await this.base()}/${r.value[0].id}/fields`).patch({ Choice: fields.Choice, CastAt: at });
     }
   }
@@ -389,7 +424,15 @@ export class GraphMeetings {
       if (typeof f.Cluster !== "number" || !f.MeetingStart || !f.SubmissionDeadline) return [];
       const start = toLocal(new Date(f.MeetingStart));
       const deadline = toLocal(new Date(f.SubmissionDeadline));
-      return [{ clusterId: f.Cluster, date: start.date, start: start.time, deadline: { date: deadline.date, time: deadline.time }, htRepSchool: f.HtRepSchool ?? null }];
+      return [
+        {
+          clusterId: f.Cluster,
+          date: start.date,
+          start: start.time,
+          deadline: { date: deadline.date, time: deadline.time },
+          htRepSchool: f.HtRepSchool ?? null,
+        },
+      ];
     });
   }
   /** Writes each meeting (new ones created, changed ones updated, the rest left); what it did. */
@@ -408,7 +451,12 @@ export class GraphMeetings {
       if (!have) {
         await this.site.client.api(await this.base()).post({ fields: { Title: `Cluster ${m.clusterId} ${m.date}`, MeetingKey: key, ...fields } });
         out.created++;
-      } else if (!opts.keepExisting && Object.entries(fields).some(([k, v]) => (k === "MeetingStart" || k === "SubmissionDeadline" ? Date.parse(have.fields[k]) !== Date.parse(String(v)) : (have.fields[k] ?? "") !== v))) {
+      } else if (
+        !opts.keepExisting &&
+        Object.entries(fields).some(([k, v]) =>
+          k === "MeetingStart" || k === "SubmissionDeadline" ? Date.parse(have.fields[k]) !== Date.parse(String(v)) : (have.fields[k] ?? "") !== v,
+        )
+      ) {
         await this.site.client.api(`${await this.base()}/${have.id}/fields`).patch(fields);
         out.updated++;
       } else out.unchanged++;
@@ -426,7 +474,9 @@ export class GraphBudgets {
   async list(): Promise<AllocatedBudget[]> {
     return (await allItems(this.site.client, await this.base(), "fields/Cluster ge 0")).flatMap((i) => {
       const f = i.fields;
-      return typeof f.Cluster === "number" && typeof f.Allocated === "number" && /^\d{4}-\d{2}$/.test(f.AcademicYear ?? "") ? [{ clusterId: f.Cluster, year: f.AcademicYear as string, allocated: f.Allocated as number }] : [];
+      return typeof f.Cluster === "number" && typeof f.Allocated === "number" && /^\d{4}-\d{2}$/.test(f.AcademicYear ?? "")
+        ? [{ clusterId: f.Cluster, year: f.AcademicYear as string, allocated: f.Allocated as number }]
+        : [];
     });
   }
   /** Sets a cluster's allocation for a year (created, or changed in place); `keepExisting` leaves an existing one. */
@@ -434,7 +484,9 @@ export class GraphBudgets {
     const key = `c${b.clusterId}|${b.year}`;
     const found = (await allItems(this.site.client, await this.base(), `fields/BudgetKey eq ${q(key)}`))[0];
     if (!found) {
-      await this.site.client.api(await this.base()).post({ fields: { Title: `Cluster ${b.clusterId} ${b.year}`, BudgetKey: key, Cluster: b.clusterId, AcademicYear: b.year, Allocated: b.allocated } });
+      await this.site.client
+        .api(await this.base())
+        .post({ fields: { Title: `Cluster ${b.clusterId} ${b.year}`, BudgetKey: key, Cluster: b.clusterId, AcademicYear: b.year, Allocated: b.allocated } });
       return "created";
     }
     if (opts.keepExisting || found.fields.Allocated === b.allocated) return "unchanged";

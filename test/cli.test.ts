@@ -30,7 +30,15 @@ describe("cluster-desk CLI", () => {
     expect(r.code).toBe(0);
     const j = r.json();
     expect(Object.keys(j)).toEqual(expect.arrayContaining(["outcome", "cluster", "lead", "school", "meeting", "deadline", "ackDueBy", "reasons"]));
-    expect(j).toMatchObject({ outcome: "accepted", cluster: 2, lead: { initials: "SY" }, school: { name: "Orchard Primary School" }, meeting: { date: "2023-06-13" }, deadline: { date: "2023-06-07", time: "12:00" }, ackDueBy: "2023-06-14" });
+    expect(j).toMatchObject({
+      outcome: "accepted",
+      cluster: 2,
+      lead: { initials: "SY" },
+      school: { name: "Orchard Primary School" },
+      meeting: { date: "2023-06-13" },
+      deadline: { date: "2023-06-07", time: "12:00" },
+      ackDueBy: "2023-06-14",
+    });
   });
 
   it("assign: a London time without an offset", () => {

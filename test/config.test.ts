@@ -72,31 +72,24 @@ describe("Hounslow MIP config (seeds 000 and 001)", () => {
 });
 
 describe("a bad config fails with a message naming the field", () => {
-  it("wrong phase", () =>
-    expectConfigError((c) => (c.clusters[2].schools[3].phase = "middle"), "clusters[2].schools[3].phase", /expected one of/));
+  it("wrong phase", () => expectConfigError((c) => (c.clusters[2].schools[3].phase = "middle"), "clusters[2].schools[3].phase", /expected one of/));
   it("initials in lower case", () => expectConfigError((c) => (c.leads[0].initials = "nf"), "leads[0].initials", /capital letters/));
-  it("a lead for a cluster that does not exist", () =>
-    expectConfigError((c) => c.leads[0].clusters.push(9), "leads[0].clusters[1]", /there is no cluster 9/));
-  it("a cluster with no lead", () =>
-    expectConfigError((c) => (c.leads[3].clusters = [5]), "clusters[5]", /cluster 6 has no SEND Cluster Lead/));
-  it("two leads for one cluster", () =>
-    expectConfigError((c) => c.leads[0].clusters.push(2), "leads[1].clusters[0]", /cluster 2 is already led by NF/));
+  it("a lead for a cluster that does not exist", () => expectConfigError((c) => c.leads[0].clusters.push(9), "leads[0].clusters[1]", /there is no cluster 9/));
+  it("a cluster with no lead", () => expectConfigError((c) => (c.leads[3].clusters = [5]), "clusters[5]", /cluster 6 has no SEND Cluster Lead/));
+  it("two leads for one cluster", () => expectConfigError((c) => c.leads[0].clusters.push(2), "leads[1].clusters[0]", /cluster 2 is already led by NF/));
   it("a meeting date that is not a date", () =>
     expectConfigError((c) => (c.clusters[0].meetings[1].date = "2023-02-30"), "clusters[0].meetings[1].date", /YYYY-MM-DD/));
   it("a deadline after its meeting", () =>
     expectConfigError((c) => (c.clusters[0].meetings[0].deadline.date = "2023-05-18"), "clusters[0].meetings[0].deadline", /before the meeting/));
-  it("a time that is not HH:mm", () =>
-    expectConfigError((c) => (c.clusters[0].meetings[0].start = "9.30am"), "clusters[0].meetings[0].start", /HH:mm/));
+  it("a time that is not HH:mm", () => expectConfigError((c) => (c.clusters[0].meetings[0].start = "9.30am"), "clusters[0].meetings[0].start", /HH:mm/));
   it("a school name shared by two schools", () =>
     expectConfigError((c) => (c.clusters[5].schools[0].aliases = ["Isleworth Town"]), "clusters[5].schools[0]", /also belongs to clusters\[4\]\.schools\[5\]/));
   it("a rota entry for a school outside the cluster", () =>
     expectConfigError((c) => (c.clusters[0].rota[0].school = "Worple"), "clusters[0].rota[0].school", /not a school of cluster 1/));
-  it("funding bands with a gap", () =>
-    expectConfigError((c) => (c.fundingPolicies[1].bands[1].minCyp = 5), "fundingPolicies[1].bands[1].minCyp", /must be 4/));
+  it("funding bands with a gap", () => expectConfigError((c) => (c.fundingPolicies[1].bands[1].minCyp = 5), "fundingPolicies[1].bands[1].minCyp", /must be 4/));
   it("overlapping funding policies", () =>
     expectConfigError((c) => (c.fundingPolicies[0].to = "2023-09-30"), "fundingPolicies[1].from", /overlaps regressive-summer-2023/));
-  it("an unknown field (a typo)", () =>
-    expectConfigError((c) => (c.clusters[0].meetngs = []), "clusters[0]", /meetngs/));
+  it("an unknown field (a typo)", () => expectConfigError((c) => (c.clusters[0].meetngs = []), "clusters[0]", /meetngs/));
   it("a missing required field", () => expectConfigError((c) => delete c.intake.mailbox, "intake.mailbox", /./));
   it("YAML that does not parse names the line", () => {
     expect(() => parsePartnershipYaml("id: x\nclusters: [\n", "broken.yaml")).toThrow(/broken\.yaml is not valid:[\s\S]*line \d+/);

@@ -61,7 +61,9 @@ describe("funding limits (seed 001)", () => {
     expect(() => fundingCap(p, { cyp: 0, terms: 1, date: "2023-10-17" })).toThrow(/at least 1/);
     expect(() => fundingCap(p, { cyp: 2.5, terms: 1, date: "2023-10-17" })).toThrow(FundingInputError);
     expect(() => fundingCap(p, { cyp: 2, terms: 4, date: "2023-10-17" })).toThrow(/from 1 to 3/);
-    expect(() => fundingCap(p, { cyp: 2, terms: 1, date: "2023-02-01" })).toThrow(/no funding policy .* in force on 2023-02-01: the first starts on 2023-04-17/);
+    expect(() => fundingCap(p, { cyp: 2, terms: 1, date: "2023-02-01" })).toThrow(
+      /no funding policy .* in force on 2023-02-01: the first starts on 2023-04-17/,
+    );
     expect(() => fundingCap(p, { cyp: 2, terms: 1, date: "17/10/2023" })).toThrow(/YYYY-MM-DD/);
     expect(() => fundingCap(p, { cyp: 2, terms: 1, date: "2023-10-17", requested: -1 })).toThrow(/£0 or more/);
   });

@@ -31,7 +31,8 @@ function codeSettings(): Set<string> {
   for (const dir of ["functions", "m365", "core", "config", "bot"]) {
     for (const f of files(join(root, dir))) {
       const text = readFileSync(f, "utf8");
-      for (const m of text.matchAll(/\benv(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[["']([A-Za-z_][A-Za-z0-9_]*)["']\]|,\s*"([A-Za-z_][A-Za-z0-9_]*)"\))/g)) out.add((m[1] ?? m[2] ?? m[3])!);
+      for (const m of text.matchAll(/\benv(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[["']([A-Za-z_][A-Za-z0-9_]*)["']\]|,\s*"([A-Za-z_][A-Za-z0-9_]*)"\))/g))
+        out.add((m[1] ?? m[2] ?? m[3])!);
     }
   }
   return out;
@@ -70,7 +71,9 @@ describe("infrastructure: app settings cannot drift", () => {
   it("no secrets in app settings: no client secret, no storage key, the clientState from Key Vault", () => {
     for (const s of Object.keys(LOCAL_ONLY)) expect(bicep.has(s), s).toBe(false);
     expect(bicep.get("MAIL_CLIENT_STATE")).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=/);
-    const all = readdirSync(join(root, "infra", "modules")).map((f) => readFileSync(join(root, "infra", "modules", f), "utf8")).join("\n");
+    const all = readdirSync(join(root, "infra", "modules"))
+      .map((f) => readFileSync(join(root, "infra", "modules", f), "utf8"))
+      .join("\n");
     expect(all).not.toMatch(/AccountKey=|listKeys\(|msaAppPassword|clientSecret/);
     expect(all).toMatch(/allowSharedKeyAccess: false/);
   });

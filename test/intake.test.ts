@@ -27,7 +27,12 @@ describe("intake assessment", () => {
 
   it("a late form goes to the next meeting and says which", () => {
     const r = form("Cluster 5/KL/Isleworth Town Primary School", fromLocal("2023-05-03", "16:01"));
-    expect(r).toMatchObject({ outcome: "late", meeting: { date: "2023-06-15" }, missedDeadline: { date: "2023-05-03" }, deadline: { date: "2023-06-07", time: "12:00" } });
+    expect(r).toMatchObject({
+      outcome: "late",
+      meeting: { date: "2023-06-15" },
+      missedDeadline: { date: "2023-05-03" },
+      deadline: { date: "2023-06-07", time: "12:00" },
+    });
     expect(r.reasons[0]).toMatch(/listed for the cluster 5 meeting, Thursday 15 June 2023, 2pm/);
   });
 
@@ -41,7 +46,14 @@ describe("intake assessment", () => {
   it("a bad subject line needs attention, with the reason and the subject to use", () => {
     const r = form("Cluster 4/KL/Isleworth Town Primary School", fromLocal("2023-05-02", "10:15"));
     // The school is known, so the case is its own cluster's (5), for the meeting it would go to.
-    expect(r).toMatchObject({ outcome: "needs-attention", cluster: 5, lead: { initials: "KL" }, meeting: { clusterId: 5, date: "2023-05-18" }, ackDueBy: "2023-05-10", expectedSubject: "Cluster 5/KL/Isleworth Town Primary School" });
+    expect(r).toMatchObject({
+      outcome: "needs-attention",
+      cluster: 5,
+      lead: { initials: "KL" },
+      meeting: { clusterId: 5, date: "2023-05-18" },
+      ackDueBy: "2023-05-10",
+      expectedSubject: "Cluster 5/KL/Isleworth Town Primary School",
+    });
     expect(r.reasons).toEqual([expect.stringMatching(/is in cluster 5, not cluster 4/)]);
   });
 

@@ -88,7 +88,9 @@ describe("lifecycle: effects, once", () => {
     const r = await runTransition(d, KL, "triage.accept", "C5-2023-0001");
     expect(r).toMatchObject({ ok: true, changed: true });
     expect((await cases.byRef("C5-2023-0001"))!.fields.Status).toBe("On agenda");
-    expect(audit.rows).toEqual([expect.objectContaining({ event: "triage.accept", caseRef: "C5-2023-0001", outcome: "Accepted -> On agenda", actor: KL, at: now.toISOString() })]);
+    expect(audit.rows).toEqual([
+      expect.objectContaining({ event: "triage.accept", caseRef: "C5-2023-0001", outcome: "Accepted -> On agenda", actor: KL, at: now.toISOString() }),
+    ]);
     const again = await runTransition(d, KL, "triage.accept", "C5-2023-0001");
     expect(again).toMatchObject({ ok: true, changed: false, message: "C5-2023-0001 is already on agenda." });
     expect(audit.rows).toHaveLength(1);
@@ -175,7 +177,13 @@ describe("lifecycle: effects, once", () => {
 
   it("a refused action keeps what was typed on the card, with the reason at the top", () => {
     const c = cases.add(fields());
-    const card = triageCardData(p, c, { now, viewer: KL, message: "An individual case is for 1 child or young person; choose Group for more.", ok: false, typed: { caseType: "Individual", cyp: 3, terms: 2, amount: 4000 } });
+    const card = triageCardData(p, c, {
+      now,
+      viewer: KL,
+      message: "An individual case is for 1 child or young person; choose Group for more.",
+      ok: false,
+      typed: { caseType: "Individual", cyp: 3, terms: 2, amount: 4000 },
+    });
     expect(card).toMatchObject({ messageStyle: "attention", caseType: "Individual", cyp: 3, terms: 2, amount: 4000 });
   });
 

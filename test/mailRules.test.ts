@@ -81,15 +81,25 @@ describe("what happens to an email", () => {
     raw.intake.emailDomains = ["hounslow.sch.uk"];
     const { partnership: strict } = parsePartnership(raw);
     expect(decideMail(strict, facts({ from: { address: "senco@isleworthtown.hounslow.sch.uk" } })).outcome).toBe("accepted");
-    expect(decideMail(strict, facts({ from: { address: "someone@elsewhere.example" } }))).toMatchObject({ outcome: "quarantined", reply: false, folder: "Quarantine" });
+    expect(decideMail(strict, facts({ from: { address: "someone@elsewhere.example" } }))).toMatchObject({
+      outcome: "quarantined",
+      reply: false,
+      folder: "Quarantine",
+    });
   });
 
   it("every allowed type under the limit is accepted, whatever its case (property)", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...p.intake.attachments.allowedExtensions), fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/[.\/\\]/.test(s)), fc.boolean(), fc.integer({ min: 1, max: p.intake.attachments.maxBytes }), (ext, base, upper, size) => {
-        const name = `${base}${upper ? ext.toUpperCase() : ext}`;
-        expect(attachmentProblems(p, facts({ attachments: [{ name, contentType: "x", size, isInline: false }] }))).toEqual([]);
-      }),
+      fc.property(
+        fc.constantFrom(...p.intake.attachments.allowedExtensions),
+        fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/[.\/\\]/.test(s)),
+        fc.boolean(),
+        fc.integer({ min: 1, max: p.intake.attachments.maxBytes }),
+        (ext, base, upper, size) => {
+          const name = `${base}${upper ? ext.toUpperCase() : ext}`;
+          expect(attachmentProblems(p, facts({ attachments: [{ name, contentType: "x", size, isInline: false }] }))).toEqual([]);
+        },
+      ),
     );
   });
 });
@@ -99,7 +109,9 @@ describe("replies", () => {
     const text = composeReply(p, decideMail(p, facts()), { caseRef: "C5-2023-0001" }).body;
     expect(text).toContain("logged as case C5-2023-0001");
     // Provisionally: the SCL decides what goes on the agenda.
-    expect(text).toContain("provisionally listed for the cluster 5 meeting, Thursday 18 May 2023, 2pm; your SEND Cluster Lead confirms whether it goes on the agenda");
+    expect(text).toContain(
+      "provisionally listed for the cluster 5 meeting, Thursday 18 May 2023, 2pm; your SEND Cluster Lead confirms whether it goes on the agenda",
+    );
     expect(text).not.toMatch(/\bon the agenda for\b/);
     expect(text).toContain("Katy Luciani, your SEND Cluster Lead, will contact you by Wednesday 10 May 2023");
     expect(text).toContain("Katy.Luciani@hounslow.gov.uk");
@@ -107,7 +119,9 @@ describe("replies", () => {
   it("a late form is told which meeting instead", () => {
     const text = composeReply(p, decideMail(p, facts({ receivedAt: fromLocal("2023-05-03", "16:30") })), { caseRef: "C5-2023-0002" }).body;
     expect(text).toMatch(/after the submission deadline of Wednesday 3 May 2023, 4pm, so it cannot be considered at that meeting/);
-    expect(text).toMatch(/provisionally listed for the cluster 5 meeting, Thursday 15 June 2023, 2pm instead \(the deadline for that meeting is Wednesday 7 June 2023, 12 noon\)/);
+    expect(text).toMatch(
+      /provisionally listed for the cluster 5 meeting, Thursday 15 June 2023, 2pm instead \(the deadline for that meeting is Wednesday 7 June 2023, 12 noon\)/,
+    );
   });
   it("a bad subject line: the problem and the line to use", () => {
     const text = composeReply(p, decideMail(p, facts({ subject: "Cluster 5/NF/Isleworth Town Primary School" })), { caseRef: "C5-2023-0003" }).body;
@@ -118,7 +132,11 @@ describe("replies", () => {
   });
   it("wrong initials for a known school: routed to the school's own cluster, the reply names its SCL", () => {
     const d = decideMail(p, facts({ subject: "Cluster 6/KL/Belmont" }));
-    expect(d.assessment).toMatchObject({ cluster: 6, lead: { initials: "GV", email: "Georgie.Venn@hounslow.gov.uk" }, school: { name: "Belmont Primary School" } });
+    expect(d.assessment).toMatchObject({
+      cluster: 6,
+      lead: { initials: "GV", email: "Georgie.Venn@hounslow.gov.uk" },
+      school: { name: "Belmont Primary School" },
+    });
     const text = composeReply(p, d, { caseRef: "C6-2023-0001" }).body;
     expect(text).toContain("whose SEND Cluster Lead is Georgie Venn (GV)");
     expect(text).toContain("Georgie.Venn@hounslow.gov.uk");
@@ -138,12 +156,16 @@ describe("replies", () => {
       expect(d.notes).toEqual(["No presentation form is attached."]);
       const text = composeReply(p, d, { caseRef: "C5-2023-0009" }).body;
       expect(text).toContain("arrived without a presentation form attached, so case C5-2023-0009 needs attention");
-      expect(text).toContain('Please send it again with the completed form attached as .docx or .pdf, with the subject line "Cluster 5/KL/Isleworth Town Primary School".');
+      expect(text).toContain(
+        'Please send it again with the completed form attached as .docx or .pdf, with the subject line "Cluster 5/KL/Isleworth Town Primary School".',
+      );
       expect(text).not.toMatch(/not quite right|could not be matched|logged as case C5-2023-0009\./);
     }
   });
   it("no reply is composed for ignored or quarantined mail", () => {
-    expect(() => composeReply(p, decideMail(p, facts({ headers: [{ name: "Auto-Submitted", value: "auto-replied" }] })), { caseRef: null })).toThrow(/no reply/);
+    expect(() => composeReply(p, decideMail(p, facts({ headers: [{ name: "Auto-Submitted", value: "auto-replied" }] })), { caseRef: null })).toThrow(
+      /no reply/,
+    );
   });
 });
 

@@ -30,7 +30,12 @@ function unzip(buf: Buffer): Map<string, Buffer> {
 
 describe("Teams app package", () => {
   it("zips manifest.json and the two icons, with the bot id and valid domain from the deployment", () => {
-    const env = { TEAMS_APP_ID: "2d3c7a6e-5b1f-4c8e-9a2d-6f0e1b7c3a94", BOT_APP_ID: "9f1c2b3a-4d5e-4f60-8a7b-1c2d3e4f5a6b", VALID_DOMAIN: "func-clusterdesk-prod.azurewebsites.net", MANIFEST_OUT: "dist/test-teams.zip" };
+    const env = {
+      TEAMS_APP_ID: "2d3c7a6e-5b1f-4c8e-9a2d-6f0e1b7c3a94",
+      BOT_APP_ID: "9f1c2b3a-4d5e-4f60-8a7b-1c2d3e4f5a6b",
+      VALID_DOMAIN: "func-clusterdesk-prod.azurewebsites.net",
+      MANIFEST_OUT: "dist/test-teams.zip",
+    };
     const { path } = buildPackage(env);
     const files = unzip(readFileSync(path));
     expect([...files.keys()]).toEqual(["manifest.json", "color.png", "outline.png"]);

@@ -95,7 +95,21 @@ describe("planner: every cluster's year", () => {
 
   it("the HT rota for the year: schools rostered for a term take its meetings in order; gaps and clashes are reported", () => {
     const c5 = hounslow.clusters.find((c) => c.id === 5)!;
-    const p: Partnership = { ...hounslow, clusters: hounslow.clusters.map((c) => (c.id === 5 ? { ...c, rota: [{ school: c5.schools[0]!.shortName ?? c5.schools[0]!.name, when: "Aut 26" }, { school: c5.schools[1]!.shortName ?? c5.schools[1]!.name, when: "Aut 26" }, ...Array.from({ length: 6 }, (_, i) => ({ school: c5.schools[2 + (i % 3)]!.shortName ?? c5.schools[2 + (i % 3)]!.name, when: "Spr 27" }))] } : c)) };
+    const p: Partnership = {
+      ...hounslow,
+      clusters: hounslow.clusters.map((c) =>
+        c.id === 5
+          ? {
+              ...c,
+              rota: [
+                { school: c5.schools[0]!.shortName ?? c5.schools[0]!.name, when: "Aut 26" },
+                { school: c5.schools[1]!.shortName ?? c5.schools[1]!.name, when: "Aut 26" },
+                ...Array.from({ length: 6 }, (_, i) => ({ school: c5.schools[2 + (i % 3)]!.shortName ?? c5.schools[2 + (i % 3)]!.name, when: "Spr 27" })),
+              ],
+            }
+          : c,
+      ),
+    };
     const plan = planYear(p, "2026-27", { cluster: 5 });
     const autumn = plan.meetings.filter((m) => m.term === "autumn");
     expect(autumn.slice(0, 2).map((m) => m.htRep)).toEqual([c5.schools[0]!.shortName ?? c5.schools[0]!.name, c5.schools[1]!.shortName ?? c5.schools[1]!.name]);
@@ -116,14 +130,20 @@ describe("planner: every cluster's year", () => {
 describe("the published calendar and the doctor", () => {
   it("published meetings place forms today; the same date edited in the list wins over the config", () => {
     const plan = planYear(hounslow, "2026-27");
-    const p = withPublishedMeetings(hounslow, plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline })));
+    const p = withPublishedMeetings(
+      hounslow,
+      plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline })),
+    );
     const placed = placeForm(p, 5, new Date("2026-11-23T10:00:00Z"));
     const december = plan.meetings.find((m) => m.clusterId === 5 && m.date.startsWith("2026-12"))!;
     expect(placed).toMatchObject({ kind: "on-time", meeting: { date: december.date } });
     expect(placeForm(hounslow, 5, new Date("2026-11-23T10:00:00Z")).kind).toBe("no-meeting");
     // An officer moves the December meeting earlier in the list, and its deadline with it.
     const edited = withPublishedMeetings(hounslow, [{ clusterId: 5, date: "2026-12-10", start: "14:00", deadline: { date: "2026-11-25", time: "16:00" } }]);
-    expect(placeForm(edited, 5, new Date("2026-11-23T10:00:00Z"))).toMatchObject({ kind: "on-time", meeting: { date: "2026-12-10", deadline: { date: "2026-11-25" } } });
+    expect(placeForm(edited, 5, new Date("2026-11-23T10:00:00Z"))).toMatchObject({
+      kind: "on-time",
+      meeting: { date: "2026-12-10", deadline: { date: "2026-11-25" } },
+    });
     // Summer 2023 (the config's seed) is still there for the demo.
     expect(placeForm(p, 5, new Date("2023-05-02T09:00:00Z"))).toMatchObject({ kind: "on-time", meeting: { date: "2023-05-18" } });
   });
@@ -137,7 +157,10 @@ describe("the published calendar and the doctor", () => {
     expect(r.warnings.some((w) => w.where === "intake.emailDomains")).toBe(true);
     // With this year's meetings published, only the funding policy blocks.
     const plan = planYear(hounslow, "2026-27");
-    const p = withPublishedMeetings(hounslow, plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline })));
+    const p = withPublishedMeetings(
+      hounslow,
+      plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline })),
+    );
     expect(doctor(p, today).blocking.map((f) => f.where)).toEqual(["fundingPolicies"]);
     // In summer 2023 the config's own meetings and policy are enough.
     expect(doctor(hounslow, "2023-05-02").blocking).toEqual([]);

@@ -21,7 +21,9 @@ describe("rota resolution", () => {
 
   it("the summer 2023 dated entries give each meeting the school the launch pack names", () => {
     for (const c of p.clusters) {
-      const dated = publishedRotas().get(c.id)!.filter((r) => /\d+\/\d+\/23/.test(r.when));
+      const dated = publishedRotas()
+        .get(c.id)!
+        .filter((r) => /\d+\/\d+\/23/.test(r.when));
       const byDate = new Map(resolveRota(p, c).assignments.map((a) => [a.meeting.date, a.school?.shortName ?? null]));
       for (const r of dated) {
         const [d, m] = r.when.split("/");
@@ -66,7 +68,11 @@ describe("rota resolution", () => {
     const r = spawnSync(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), "rota", "--cluster", "4"], { encoding: "utf8" });
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.meetings.map((m: any) => [m.date, m.htRep])).toEqual([["2023-05-16", "Wellington Primary School"], ["2023-06-13", null], ["2023-07-11", "Nishkam School West London"]]);
+    expect(j.meetings.map((m: any) => [m.date, m.htRep])).toEqual([
+      ["2023-05-16", "Wellington Primary School"],
+      ["2023-06-13", null],
+      ["2023-07-11", "Nishkam School West London"],
+    ]);
     expect(j.problems.map((x: any) => x.kind)).toContain("gap");
     const bad = spawnSync(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), "rota", "--cluster", "9"], { encoding: "utf8" });
     expect(bad.status).toBe(2);

@@ -9,7 +9,11 @@ export const review = readFileSync(join(dir, "hounslow-mip-review-2023-09.txt"),
 const MONTHS: Record<string, string> = { May: "05", June: "06", July: "07" };
 
 function clean(cell: string): string {
-  return cell.replace(/<sup>[^<]*<\/sup>/g, "").replace(/\*/g, "").replace(/\s+/g, " ").trim();
+  return cell
+    .replace(/<sup>[^<]*<\/sup>/g, "")
+    .replace(/\*/g, "")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function to24(time: string): string {
@@ -78,7 +82,10 @@ export function publishedDeadlines(): Map<number, { date: string; time: string |
 /** "Cluster Meeting Headteacher Representative Rotas": cluster -> [{school, when as printed}] */
 export function publishedRotas(): Map<number, { school: string; when: string }[]> {
   const out = new Map<number, { school: string; when: string }[]>();
-  const section = launchPack.slice(launchPack.indexOf("# Cluster Meeting Headteacher Representative Rotas"), launchPack.indexOf("# Presentation Form Submission Dates"));
+  const section = launchPack.slice(
+    launchPack.indexOf("# Cluster Meeting Headteacher Representative Rotas"),
+    launchPack.indexOf("# Presentation Form Submission Dates"),
+  );
   let current: number | null = null;
   for (const line of section.split("\n")) {
     const head = /^## (\d): /.exec(line);
@@ -107,7 +114,11 @@ export function publishedLeadContacts(): Map<number, string | null> {
 export function publishedFundingLimits(): { regressive: number[]; progressive: { label: string; perTerms: number[] }[] } {
   const pounds = (s: string) => Number(s.replace(/[£,]/g, ""));
   const reg = /No case differential\t(£[\d,]+)\t(£[\d,]+)\t(£[\d,]+)/.exec(review)!;
-  const progressive = [...review.matchAll(/^(Individual\/Small Group \(up to 3 CYP\)|Medium Group \(4-6 CYP\)|Large Group \(7\+ CYP\))\t\+\d+%\t(£[\d,]+)\t(£[\d,]+)\t(£[\d,]+)/gm)].map((m) => ({
+  const progressive = [
+    ...review.matchAll(
+      /^(Individual\/Small Group \(up to 3 CYP\)|Medium Group \(4-6 CYP\)|Large Group \(7\+ CYP\))\t\+\d+%\t(£[\d,]+)\t(£[\d,]+)\t(£[\d,]+)/gm,
+    ),
+  ].map((m) => ({
     label: m[1]!,
     perTerms: [pounds(m[2]!), pounds(m[3]!), pounds(m[4]!)],
   }));

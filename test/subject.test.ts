@@ -11,7 +11,13 @@ const codes = (subject: string) => checkSubject(p, subject).problems.map((x) => 
 describe("the subject-line convention", () => {
   it("accepts the launch pack's example", () => {
     const r = checkSubject(p, "Cluster 5/KL/Isleworth Town Primary School");
-    expect(r).toMatchObject({ ok: true, clusterId: 5, lead: { initials: "KL", name: "Katy Luciani" }, school: { name: "Isleworth Town Primary School", clusterId: 5 }, problems: [] });
+    expect(r).toMatchObject({
+      ok: true,
+      clusterId: 5,
+      lead: { initials: "KL", name: "Katy Luciani" },
+      school: { name: "Isleworth Town Primary School", clusterId: 5 },
+      problems: [],
+    });
   });
 
   it.each([
@@ -51,17 +57,24 @@ describe("the subject-line convention", () => {
       expect(r.problems).toEqual([
         {
           code: "school-in-other-cluster",
-          message: expect.stringMatching(/Isleworth Town Primary School is in cluster 5, not cluster 4\. The subject line should be "Cluster 5\/KL\/Isleworth Town Primary School"/),
+          message: expect.stringMatching(
+            /Isleworth Town Primary School is in cluster 5, not cluster 4\. The subject line should be "Cluster 5\/KL\/Isleworth Town Primary School"/,
+          ),
           note: 'Isleworth Town Primary School is in cluster 5, not cluster 4. Expected subject: "Cluster 5/KL/Isleworth Town Primary School".',
         },
       ]);
     });
     it("initials of another cluster's lead", () => {
       const r = checkSubject(p, "Cluster 5/NF/Isleworth Town Primary School");
-      expect(r.problems[0]).toMatchObject({ code: "initials-not-for-cluster", message: expect.stringMatching(/NF \(Nikita Fernandes\) leads cluster 1, not cluster 5; cluster 5's lead is KL \(Katy Luciani\)/) });
+      expect(r.problems[0]).toMatchObject({
+        code: "initials-not-for-cluster",
+        message: expect.stringMatching(/NF \(Nikita Fernandes\) leads cluster 1, not cluster 5; cluster 5's lead is KL \(Katy Luciani\)/),
+      });
     });
     it("initials that are nobody's", () => {
-      expect(checkSubject(p, "Cluster 5/XY/Isleworth Town Primary School").problems[0]!.message).toMatch(/XY are not the initials of a SEND Cluster Lead; cluster 5's lead is KL/);
+      expect(checkSubject(p, "Cluster 5/XY/Isleworth Town Primary School").problems[0]!.message).toMatch(
+        /XY are not the initials of a SEND Cluster Lead; cluster 5's lead is KL/,
+      );
     });
     it("a cluster that does not exist", () => {
       expect(checkSubject(p, "Cluster 9/KL/Isleworth Town Primary School").problems[0]!.message).toMatch(/There is no cluster 9: the MIP has clusters 1 to 6/);
@@ -75,15 +88,25 @@ describe("the subject-line convention", () => {
     });
     it("a misspelt school gets a suggestion", () => {
       const r = checkSubject(p, "Cluster 5/KL/Isleworth Twon Primary School");
-      expect(r.problems[0]).toMatchObject({ code: "unknown-school", message: expect.stringMatching(/Did you mean Isleworth Town Primary School \(cluster 5\)/) });
+      expect(r.problems[0]).toMatchObject({
+        code: "unknown-school",
+        message: expect.stringMatching(/Did you mean Isleworth Town Primary School \(cluster 5\)/),
+      });
     });
     it("an ambiguous school asks for the full name", () => {
       const r = checkSubject(p, "Cluster 5/KL/Isleworth");
-      expect(r.problems[0]).toMatchObject({ code: "ambiguous-school", message: expect.stringMatching(/could be Isleworth Town Primary School \(cluster 5\) or St Mary's Catholic Primary School Isleworth \(cluster 5\)/) });
+      expect(r.problems[0]).toMatchObject({
+        code: "ambiguous-school",
+        message: expect.stringMatching(/could be Isleworth Town Primary School \(cluster 5\) or St Mary's Catholic Primary School Isleworth \(cluster 5\)/),
+      });
     });
     it("a subject with nothing of the convention", () => {
       expect(checkSubject(p, "Presentation form for Monday").problems).toEqual([
-        { code: "not-recognised", message: expect.stringContaining('e.g. "Cluster 5/KL/Isleworth Town Primary School"'), note: expect.not.stringContaining("Monday") },
+        {
+          code: "not-recognised",
+          message: expect.stringContaining('e.g. "Cluster 5/KL/Isleworth Town Primary School"'),
+          note: expect.not.stringContaining("Monday"),
+        },
       ]);
       expect(codes("")).toEqual(["empty"]);
       expect(codes("RE: ")).toEqual(["empty"]);
@@ -141,10 +164,7 @@ describe("parser properties", () => {
   });
 
   it("never throws; a failure always has a reason; the offered subject is always accepted", () => {
-    const piece = fc.oneof(
-      fc.string(),
-      fc.constantFrom("Cluster 5", "KL", "/", "Isleworth", "RE:", "[", "&", "St", "Town", " ", "9", "Cluster", "SY", "—"),
-    );
+    const piece = fc.oneof(fc.string(), fc.constantFrom("Cluster 5", "KL", "/", "Isleworth", "RE:", "[", "&", "St", "Town", " ", "9", "Cluster", "SY", "—"));
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 8 }), (parts) => {
         const r = checkSubject(p, parts.join(""));

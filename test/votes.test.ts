@@ -15,7 +15,8 @@ function config(mutate?: (raw: any) => void) {
 }
 const p = config();
 const c5 = p.clusters.find((c) => c.id === 5)!;
-const votes = (a: number, d: number, x: number) => tally([...Array(a).fill({ choice: "agree" }), ...Array(d).fill({ choice: "disagree" }), ...Array(x).fill({ choice: "abstain" })]);
+const votes = (a: number, d: number, x: number) =>
+  tally([...Array(a).fill({ choice: "agree" }), ...Array(d).fill({ choice: "disagree" }), ...Array(x).fill({ choice: "abstain" })]);
 
 describe("who votes", () => {
   it("the cluster's SENDCos and the meeting's HT representative; not the presenting school", () => {

@@ -3,9 +3,7 @@ import fc from "fast-check";
 import { addDays, isoWeekday } from "../core/time.js";
 import { addWorkingDays, bankHolidayName, isWorkingDay, workingDaysBetween } from "../core/workingDays.js";
 
-const dateArb = fc
-  .integer({ min: 0, max: 365 * 30 })
-  .map((n) => addDays("2015-01-01", n));
+const dateArb = fc.integer({ min: 0, max: 365 * 30 }).map((n) => addDays("2015-01-01", n));
 
 describe("working days (England and Wales)", () => {
   it("skips weekends and bank holidays, including one-off ones", () => {

@@ -52,7 +52,12 @@ export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: strin
     } else if (left < 0) {
       const text = `${ref} (${c.fields.School ?? "school not identified"}, cluster ${c.fields.Cluster ?? "?"}${lead ? `, ${lead.name}` : ""}) was due to be acknowledged by ${describeDate(due)} and has not been.`;
       const sent = await once(`ack-escalation|${ref}`, async () => {
-        await d.mailer.send({ to: [p.partnershipLead.email], subject: `Overdue acknowledgement: ${ref}`, body: `${text}\n\nCluster Desk`, marker: `cd-ack-escalation-${ref}` });
+        await d.mailer.send({
+          to: [p.partnershipLead.email],
+          subject: `Overdue acknowledgement: ${ref}`,
+          body: `${text}\n\nCluster Desk`,
+          marker: `cd-ack-escalation-${ref}`,
+        });
         await tell(p.partnershipLead.email, `**Overdue acknowledgement.** ${text}`);
       });
       if (sent) escalated.push(ref);

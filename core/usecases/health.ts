@@ -57,14 +57,20 @@ export async function mailboxHealth(d: HealthDeps): Promise<HealthReport> {
     alerts: [],
   };
   if (!report.subscription) report.alerts.push("There is no mail subscription: new forms are found only by the 15-minute sweep.");
-  else if (report.subscription.hoursLeft < 24) report.alerts.push(`The mail subscription expires in ${report.subscription.hoursLeft} hours (${report.subscription.expiresAt}); the hourly renewal has not worked.`);
+  else if (report.subscription.hoursLeft < 24)
+    report.alerts.push(
+      `The mail subscription expires in ${report.subscription.hoursLeft} hours (${report.subscription.expiresAt}); the hourly renewal has not worked.`,
+    );
   if (report.poison > 0) report.alerts.push(`${report.poison} email(s) failed every retry (the poison queue); the reconciler retries them, or retry them now.`);
   return report;
 }
 
 /** The report as a few lines of text (Teams, the CLI's summary). */
 export function describeHealth(r: HealthReport): string {
-  const outcomes = Object.entries(r.today).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  const outcomes =
+    Object.entries(r.today)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "none";
   return [
     r.alerts.length ? `**Needs attention:** ${r.alerts.join(" ")}` : "Mailbox intake is healthy.",
     `Subscription: ${r.subscription ? `expires ${r.subscription.expiresAt} (${r.subscription.hoursLeft} h)` : "none"}.`,

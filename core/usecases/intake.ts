@@ -6,7 +6,23 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
 import { decideMail, type MailDecision, type MessageFacts, type SenderHistory } from "../mailRules.js";
-import { PartlyFinishedError, ReferenceTakenError, type AuditRow, type FinishResult, type FinishStep, type StoredCase, type CaseFields, type CaseRecord, type CaseRegisterPort, type CaseStatus, type IntakeState, type KeyValuePort, type Logger, type MailboxPort, type StatePort } from "../ports.js";
+import {
+  PartlyFinishedError,
+  ReferenceTakenError,
+  type AuditRow,
+  type FinishResult,
+  type FinishStep,
+  type StoredCase,
+  type CaseFields,
+  type CaseRecord,
+  type CaseRegisterPort,
+  type CaseStatus,
+  type IntakeState,
+  type KeyValuePort,
+  type Logger,
+  type MailboxPort,
+  type StatePort,
+} from "../ports.js";
 import { composeReply } from "../replies.js";
 import { normaliseName } from "../config.js";
 import { cleanSubject } from "../subject.js";
@@ -168,7 +184,13 @@ const MAX_REFERENCE_TRIES = 100;
 /** This worker's lease on the email ran out and another worker took it. */
 class LeaseLostError extends Error {}
 
-async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string }, key: string, loaded: IntakeState, renew: () => Promise<boolean>): Promise<IntakeResult> {
+async function runStages(
+  deps: IntakeDeps,
+  facts: MessageFacts & { id: string },
+  key: string,
+  loaded: IntakeState,
+  renew: () => Promise<boolean>,
+): Promise<IntakeResult> {
   const { partnership: p, mailbox, cases, state, log } = deps;
   const shortKey = key.slice(0, 16);
   // Re-read under the lease: the holder before us may have finished.
@@ -213,8 +235,16 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     if (decision.outcome !== "ignored") {
       const fp = fingerprint(facts);
       const daysBefore = (days: number) => new Date(facts.receivedAt.getTime() - days * 86_400_000).toISOString();
-      const found = await cases.lookups(facts.internetMessageId, fp, facts.from.address.toLowerCase(), { duplicate: daysBefore(p.intake.duplicateWindowDays), fix: daysBefore(p.intake.resubmissionWindowDays) });
-      const dup = found.byFingerprint && found.byFingerprint.itemId !== found.byMessage?.itemId && withinDays(found.byFingerprint.receivedAt, facts.receivedAt, p.intake.duplicateWindowDays) ? found.byFingerprint : null;
+      const found = await cases.lookups(facts.internetMessageId, fp, facts.from.address.toLowerCase(), {
+        duplicate: daysBefore(p.intake.duplicateWindowDays),
+        fix: daysBefore(p.intake.resubmissionWindowDays),
+      });
+      const dup =
+        found.byFingerprint &&
+        found.byFingerprint.itemId !== found.byMessage?.itemId &&
+        withinDays(found.byFingerprint.receivedAt, facts.receivedAt, p.intake.duplicateWindowDays)
+          ? found.byFingerprint
+          : null;
       if (found.byMessage) {
         record = found.byMessage;
         resumed = true;
@@ -225,9 +255,10 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
       else {
         const year = toLocal(facts.receivedAt).date.slice(0, 4);
         const cluster = decision.assessment?.cluster ?? null;
-        const fixes = decision.outcome === "accepted" || decision.outcome === "late"
-          ? found.needingFixFromSender.filter((c) => withinDays(c.receivedAt, facts.receivedAt, p.intake.resubmissionWindowDays))
-          : [];
+        const fixes =
+          decision.outcome === "accepted" || decision.outcome === "late"
+            ? found.needingFixFromSender.filter((c) => withinDays(c.receivedAt, facts.receivedAt, p.intake.resubmissionWindowDays))
+            : [];
         const earlier = fixes[0] ?? null;
         const sequence = `${cluster === null ? "U" : `C${cluster}`}-${year}`;
         // The reference is unique in the register (Cases.Title): if the counter handed out a
@@ -250,7 +281,14 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
         }
       }
     }
-    await save({ stage: "case-written", caseRef: record?.ref ?? null, caseItemId: record?.itemId ?? null, duplicateOf: duplicateOf?.ref ?? null, duplicateReceivedAt: duplicateOf?.receivedAt ?? null, ...(supersedes ? { supersedes } : {}) });
+    await save({
+      stage: "case-written",
+      caseRef: record?.ref ?? null,
+      caseItemId: record?.itemId ?? null,
+      duplicateOf: duplicateOf?.ref ?? null,
+      duplicateReceivedAt: duplicateOf?.receivedAt ?? null,
+      ...(supersedes ? { supersedes } : {}),
+    });
     log.info("intake.case", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
   }
 
@@ -270,8 +308,12 @@ async function runStages(deps: IntakeDeps, facts: MessageFacts & { id: string },
     if (announcing && card === null) {
       if (!(await renew())) throw new LeaseLostError();
       if (st.stage !== "announcing") await save({ stage: "announcing" });
-            // The case's SCL; a case with no cluster goes to the partnership lead, who assigns one.
-      card = await deps.announce!(st.caseRef!, decision.assessment?.lead?.email ?? p.partnershipLead.email, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => {
+      // The case's SCL; a case with no cluster goes to the partnership lead, who assigns one.
+      card = await deps.announce!(
+        st.caseRef!,
+        decision.assessment?.lead?.email ?? p.partnershipLead.email,
+        created && created.ref === st.caseRef ? (created.stored ?? null) : null,
+      ).catch((e: Error) => {
         log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) });
         return null;
       });

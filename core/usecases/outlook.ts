@@ -72,7 +72,9 @@ export async function runOutlook(d: OutlookDeps): Promise<OutlookRun> {
           `You are the headteacher representative for ${a.school.name} at the cluster ${c.id} meeting of the ${p.name}, ${describeLocal(m.startsAt)}.`,
           `The meeting reviews the cluster budget and its RAG rating, and the cluster votes on the cases presented.`,
           lead ? `The meeting is chaired by ${lead.name}, SEND Cluster Lead (${lead.email}).` : "",
-        ].filter(Boolean).join("\n"),
+        ]
+          .filter(Boolean)
+          .join("\n"),
         start: localIso(m.startsAt),
         end: localIso(end),
         location: m.teamsLink ?? m.location ?? "Microsoft Teams (link to follow)",

@@ -80,4 +80,3 @@ export async function reconcileIntake(d: ReconcileDeps, afterMs = RECONCILE_AFTE
   else d.log.info("mail-reconcile.clean", r);
   return r;
 }
-

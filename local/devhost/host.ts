@@ -25,13 +25,23 @@ export function hostJsonQueues(): { maxDequeueCount: number; visibilityTimeoutSe
   // host.json is at the project's root: two folders up from local/devhost, three from dist/local/devhost.
   const file = [new URL("../../host.json", import.meta.url), new URL("../../../host.json", import.meta.url)].find((u) => existsSync(u));
   if (!file) throw new Error("host.json not found beside the project");
-  const q = (JSON.parse(readFileSync(file, "utf8")) as { extensions?: { queues?: { maxDequeueCount?: number; visibilityTimeout?: string; batchSize?: number; maxPollingInterval?: string } } }).extensions?.queues ?? {};
+  const q =
+    (
+      JSON.parse(readFileSync(file, "utf8")) as {
+        extensions?: { queues?: { maxDequeueCount?: number; visibilityTimeout?: string; batchSize?: number; maxPollingInterval?: string } };
+      }
+    ).extensions?.queues ?? {};
   const seconds = (span: string | undefined, otherwise: number) => {
     if (!span) return otherwise;
     const [h, m, s] = span.split(":").map(Number);
     return (h ?? 0) * 3600 + (m ?? 0) * 60 + (s ?? 0);
   };
-  return { maxDequeueCount: q.maxDequeueCount ?? 5, visibilityTimeoutSeconds: seconds(q.visibilityTimeout, 0), batchSize: q.batchSize ?? 16, maxPollingIntervalSeconds: seconds(q.maxPollingInterval, 60) };
+  return {
+    maxDequeueCount: q.maxDequeueCount ?? 5,
+    visibilityTimeoutSeconds: seconds(q.visibilityTimeout, 0),
+    batchSize: q.batchSize ?? 16,
+    maxPollingIntervalSeconds: seconds(q.maxPollingInterval, 60),
+  };
 }
 
 export interface HostOptions {
@@ -123,7 +133,15 @@ export function nextRun(schedule: string, from: Date): Date {
   const t = new Date(Math.floor(from.getTime() / 1000) * 1000 + 1000);
   for (let i = 0; i < 8 * 24 * 3600; i++) {
     const [s, mi, h, d, mo, wd] = fields as [string, string, string, string, string, string];
-    if (match(s, t.getUTCSeconds()) && match(mi, t.getUTCMinutes()) && match(h, t.getUTCHours()) && match(d, t.getUTCDate()) && match(mo, t.getUTCMonth() + 1) && match(wd, t.getUTCDay())) return t;
+    if (
+      match(s, t.getUTCSeconds()) &&
+      match(mi, t.getUTCMinutes()) &&
+      match(h, t.getUTCHours()) &&
+      match(d, t.getUTCDate()) &&
+      match(mo, t.getUTCMonth() + 1) &&
+      match(wd, t.getUTCDay())
+    )
+      return t;
     t.setTime(t.getTime() + 1000);
   }
   throw new Error(`"${schedule}" does not fire within a week`);
@@ -164,7 +182,9 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
   await new Promise<void>((r) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => r()));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const clients = new Map(queues.map((q) => [q.queueName, { main: new QueueClient(opts.storage, q.queueName), poison: new QueueClient(opts.storage, `${q.queueName}-poison`) }]));
+  const clients = new Map(
+    queues.map((q) => [q.queueName, { main: new QueueClient(opts.storage, q.queueName), poison: new QueueClient(opts.storage, `${q.queueName}-poison`) }]),
+  );
   for (const c of clients.values()) {
     await c.main.createIfNotExists();
     await c.poison.createIfNotExists();
@@ -173,7 +193,10 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
   /** One pass over a queue: receive up to `n` messages, run each, delete on success or poison on the last try. */
   async function pass(def: Extract<FunctionDef, { trigger: "queue" }>, n = fromHostJson.batchSize): Promise<number> {
     const c = clients.get(def.queueName)!;
-    const got = await c.main.receiveMessages({ numberOfMessages: n, visibilityTimeout: opts.visibilityTimeoutSeconds ?? fromHostJson.visibilityTimeoutSeconds });
+    const got = await c.main.receiveMessages({
+      numberOfMessages: n,
+      visibilityTimeout: opts.visibilityTimeoutSeconds ?? fromHostJson.visibilityTimeoutSeconds,
+    });
     await Promise.all(
       got.receivedMessageItems.map(async (m) => {
         let payload: unknown;
@@ -239,7 +262,10 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
       const at = nextRun(def.schedule, new Date());
       handle = setTimeout(async () => {
         try {
-          await def.handler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } } as never, context(def.name, log));
+          await def.handler(
+            { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } } as never,
+            context(def.name, log),
+          );
         } catch (e) {
           log(`[${def.name}] failed: ${(e as Error).message}`);
         }

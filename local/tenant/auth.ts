@@ -74,7 +74,14 @@ export class Authority {
   token(tenant: string, form: URLSearchParams, basicAuth?: string): { status: number; body: unknown } {
     const fail = (status: number, error: string, description: string, codes: number[]) => ({
       status,
-      body: { error, error_description: description, error_codes: codes, timestamp: new Date(this.now()).toISOString(), trace_id: randomBytes(8).toString("hex"), correlation_id: randomBytes(8).toString("hex") },
+      body: {
+        error,
+        error_description: description,
+        error_codes: codes,
+        timestamp: new Date(this.now()).toISOString(),
+        trace_id: randomBytes(8).toString("hex"),
+        correlation_id: randomBytes(8).toString("hex"),
+      },
     });
     if (tenant !== this.tenantId) {
       return fail(400, "invalid_request", `AADSTS90002: Tenant '${tenant}' not found.`, [90002]);
@@ -98,7 +105,12 @@ export class Authority {
     }
     const scope = form.get("scope") ?? "";
     if (!/(^|\s)https:\/\/graph\.microsoft\.com\/\.default(\s|$)/.test(scope)) {
-      return fail(400, "invalid_scope", `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`, [1002012]);
+      return fail(
+        400,
+        "invalid_scope",
+        `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+        [1002012],
+      );
     }
     const iat = Math.floor(this.now() / 1000);
     const claims: TokenClaims = {
@@ -128,7 +140,10 @@ export class Authority {
     }
     const token = header.replace(/^Bearer\s+/i, "");
     const [h, b, s] = token.split(".");
-    const invalid = () => new GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+    const invalid = () =>
+      new GraphError(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.", {
+        "WWW-Authenticate": 'Bearer error="invalid_token"',
+      });
     if (!h || !b || !s) throw new GraphError(401, "InvalidAuthenticationToken", "IDX14100: JWT is not well formed, there are no dots (.).");
     const expected = createHmac("sha256", this.key).update(`${h}.${b}`).digest();
     const given = Buffer.from(s, "base64url");

@@ -50,7 +50,11 @@ function checkTime(v: any, name: string): DateTimeTimeZone {
     throw new GraphError(400, "ErrorInvalidRequest", `${name}.dateTime must be a date and time.`);
   }
   if (typeof v.timeZone !== "string" || !TIME_ZONES.has(v.timeZone)) {
-    throw new GraphError(400, "TimeZoneNotSupportedException", `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${v?.timeZone}'.`);
+    throw new GraphError(
+      400,
+      "TimeZoneNotSupportedException",
+      `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${v?.timeZone}'.`,
+    );
   }
   return { dateTime: v.dateTime.replace(/Z$/, "").replace(/(\.\d+)?$/, ".0000000"), timeZone: v.timeZone };
 }
@@ -62,7 +66,11 @@ function checkAttendees(v: unknown): Attendee[] {
     if (typeof a?.emailAddress?.address !== "string" || !a.emailAddress.address.includes("@")) {
       throw new GraphError(400, "ErrorInvalidRequest", "Each attendee needs an emailAddress.address.");
     }
-    return { emailAddress: { address: a.emailAddress.address, name: a.emailAddress.name ?? a.emailAddress.address }, type: a.type ?? "required", status: { response: "none", time: "0001-01-01T00:00:00Z" } };
+    return {
+      emailAddress: { address: a.emailAddress.address, name: a.emailAddress.name ?? a.emailAddress.address },
+      type: a.type ?? "required",
+      status: { response: "none", time: "0001-01-01T00:00:00Z" },
+    };
   });
 }
 
@@ -71,7 +79,9 @@ function stamp(ctx: Ctx): string {
 }
 
 function rows(ctx: Ctx, mailboxId: string): EventData[] {
-  return (ctx.db.prepare("SELECT data FROM events WHERE mailbox = ? ORDER BY rowid").all(mailboxId) as { data: string }[]).map((r) => JSON.parse(r.data) as EventData);
+  return (ctx.db.prepare("SELECT data FROM events WHERE mailbox = ? ORDER BY rowid").all(mailboxId) as { data: string }[]).map(
+    (r) => JSON.parse(r.data) as EventData,
+  );
 }
 
 function one(ctx: Ctx, mailboxId: string, id: string): EventData {
@@ -104,7 +114,9 @@ function sendInvitations(ctx: Ctx, organizer: MailboxRow, e: EventData, kind: "n
       meetingMessageType: kind === "cancel" ? "meetingCancelled" : "meetingRequest",
     };
     if (!target) {
-      ctx.db.prepare("INSERT INTO outbox (fromAddress, toAddress, sentAt, data) VALUES (?, ?, ?, ?)").run(organizer.address, a.emailAddress.address, new Date(ctx.now()).toISOString(), JSON.stringify({ ...message, iCalUId: e.iCalUId }));
+      ctx.db
+        .prepare("INSERT INTO outbox (fromAddress, toAddress, sentAt, data) VALUES (?, ?, ?, ?)")
+        .run(organizer.address, a.emailAddress.address, new Date(ctx.now()).toISOString(), JSON.stringify({ ...message, iCalUId: e.iCalUId }));
       continue;
     }
     const existing = ctx.db.prepare("SELECT data FROM events WHERE mailbox = ? AND iCalUId = ?").get(target.id, e.iCalUId) as { data: string } | undefined;
@@ -128,97 +140,128 @@ function eventJson(e: EventData, select?: Set<string>): Record<string, unknown> 
 }
 
 export const calendarRoutes: Route[] = [
-  route("POST", "/users/{}/events", (ctx, [u], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const b = parseJson(req.body) ?? {};
-    if (typeof b.subject !== "string") throw new GraphError(400, "ErrorInvalidRequest", "subject is required.");
-    const start = checkTime(b.start, "start");
-    const end = checkTime(b.end, "end");
-    if (typeof b.transactionId === "string") {
-      const dup = ctx.db.prepare("SELECT data FROM events WHERE mailbox = ? AND transactionId = ?").get(mb.id, b.transactionId) as { data: string } | undefined;
-      if (dup) return { status: 201, body: eventJson(JSON.parse(dup.data) as EventData) };
-    }
-    const now = stamp(ctx);
-    const body = { contentType: b.body?.contentType === "html" ? "html" : "text", content: String(b.body?.content ?? "") };
-    const e: EventData = {
-      id: newId("AAMkE"),
-      iCalUId: `040000008200E00074C5B7101A82E008${randomBytes(24).toString("hex").toUpperCase()}`,
-      transactionId: typeof b.transactionId === "string" ? b.transactionId : null,
-      changeKey: randomBytes(12).toString("base64url"),
-      createdDateTime: now,
-      lastModifiedDateTime: now,
-      subject: b.subject,
-      body,
-      bodyPreview: body.content.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim().slice(0, 255),
-      start,
-      end,
-      location: { displayName: String(b.location?.displayName ?? "") },
-      attendees: checkAttendees(b.attendees),
-      organizer: { emailAddress: { name: mb.displayName, address: mb.address } },
-      isOrganizer: true,
-      isCancelled: false,
-      isOnlineMeeting: Boolean(b.isOnlineMeeting),
-      onlineMeeting: b.isOnlineMeeting ? { joinUrl: `${ctx.base}/meet/${randomUUID()}` } : null,
-      responseStatus: { response: "organizer", time: "0001-01-01T00:00:00Z" },
-      reminderMinutesBeforeStart: Number(b.reminderMinutesBeforeStart ?? 15),
-      isReminderOn: b.isReminderOn !== false,
-      showAs: "busy",
-      type: "singleInstance",
-      webLink: "",
-    };
-    e.webLink = `${ctx.base}/?mailbox=${encodeURIComponent(mb.id)}&event=${encodeURIComponent(e.iCalUId)}`;
-    saveEvent(ctx, mb.id, e);
-    sendInvitations(ctx, mb, e, "new");
-    return { status: 201, body: eventJson(e) };
-  }, { mailbox: true }),
+  route(
+    "POST",
+    "/users/{}/events",
+    (ctx, [u], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const b = parseJson(req.body) ?? {};
+      if (typeof b.subject !== "string") throw new GraphError(400, "ErrorInvalidRequest", "subject is required.");
+      const start = checkTime(b.start, "start");
+      const end = checkTime(b.end, "end");
+      if (typeof b.transactionId === "string") {
+        const dup = ctx.db.prepare("SELECT data FROM events WHERE mailbox = ? AND transactionId = ?").get(mb.id, b.transactionId) as
+          { data: string } | undefined;
+        if (dup) return { status: 201, body: eventJson(JSON.parse(dup.data) as EventData) };
+      }
+      const now = stamp(ctx);
+      const body = { contentType: b.body?.contentType === "html" ? "html" : "text", content: String(b.body?.content ?? "") };
+      const e: EventData = {
+        id: newId("AAMkE"),
+        iCalUId: `040000008200E00074C5B7101A82E008${randomBytes(24).toString("hex").toUpperCase()}`,
+        transactionId: typeof b.transactionId === "string" ? b.transactionId : null,
+        changeKey: randomBytes(12).toString("base64url"),
+        createdDateTime: now,
+        lastModifiedDateTime: now,
+        subject: b.subject,
+        body,
+        bodyPreview: body.content
+          .replace(/<[^>]+>/g, " ")
+          .replace(/\s+/g, " ")
+          .trim()
+          .slice(0, 255),
+        start,
+        end,
+        location: { displayName: String(b.location?.displayName ?? "") },
+        attendees: checkAttendees(b.attendees),
+        organizer: { emailAddress: { name: mb.displayName, address: mb.address } },
+        isOrganizer: true,
+        isCancelled: false,
+        isOnlineMeeting: Boolean(b.isOnlineMeeting),
+        onlineMeeting: b.isOnlineMeeting ? { joinUrl: `${ctx.base}/meet/${randomUUID()}` } : null,
+        responseStatus: { response: "organizer", time: "0001-01-01T00:00:00Z" },
+        reminderMinutesBeforeStart: Number(b.reminderMinutesBeforeStart ?? 15),
+        isReminderOn: b.isReminderOn !== false,
+        showAs: "busy",
+        type: "singleInstance",
+        webLink: "",
+      };
+      e.webLink = `${ctx.base}/?mailbox=${encodeURIComponent(mb.id)}&event=${encodeURIComponent(e.iCalUId)}`;
+      saveEvent(ctx, mb.id, e);
+      sendInvitations(ctx, mb, e, "new");
+      return { status: 201, body: eventJson(e) };
+    },
+    { mailbox: true },
+  ),
 
-  route("GET", "/users/{}/events", (ctx, [u], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const select = selectOf(req.query);
-    let list = rows(ctx, mb.id);
-    const f = req.query.get("$filter");
-    if (f) {
-      const m = /^(iCalUId|transactionId)\s+eq\s+'((?:[^']|'')*)'$/i.exec(f.trim());
-      if (!m) throw new GraphError(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
-      const key = m[1]! as "iCalUId" | "transactionId";
-      list = list.filter((e) => e[key] === m[2]!.replace(/''/g, "'"));
-    }
-    return { status: 200, body: { value: list.map((e) => eventJson(e, select)) } };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/events",
+    (ctx, [u], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const select = selectOf(req.query);
+      let list = rows(ctx, mb.id);
+      const f = req.query.get("$filter");
+      if (f) {
+        const m = /^(iCalUId|transactionId)\s+eq\s+'((?:[^']|'')*)'$/i.exec(f.trim());
+        if (!m) throw new GraphError(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
+        const key = m[1]! as "iCalUId" | "transactionId";
+        list = list.filter((e) => e[key] === m[2]!.replace(/''/g, "'"));
+      }
+      return { status: 200, body: { value: list.map((e) => eventJson(e, select)) } };
+    },
+    { mailbox: true },
+  ),
 
-  route("GET", "/users/{}/events/{}", (ctx, [u, id], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    return { status: 200, body: eventJson(one(ctx, mb.id, id!), selectOf(req.query)) };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/events/{}",
+    (ctx, [u, id], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      return { status: 200, body: eventJson(one(ctx, mb.id, id!), selectOf(req.query)) };
+    },
+    { mailbox: true },
+  ),
 
-  route("PATCH", "/users/{}/events/{}", (ctx, [u, id], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const e = one(ctx, mb.id, id!);
-    if (!e.isOrganizer) throw new GraphError(403, "ErrorAccessDenied", "Only the organizer can update this meeting.");
-    const b = parseJson(req.body) ?? {};
-    const before = new Set(e.attendees.map((a) => a.emailAddress.address.toLowerCase()));
-    if (b.subject !== undefined) e.subject = String(b.subject);
-    if (b.body !== undefined) e.body = { contentType: b.body.contentType === "html" ? "html" : "text", content: String(b.body.content ?? "") };
-    if (b.start !== undefined) e.start = checkTime(b.start, "start");
-    if (b.end !== undefined) e.end = checkTime(b.end, "end");
-    if (b.location !== undefined) e.location = { displayName: String(b.location?.displayName ?? "") };
-    if (b.attendees !== undefined) e.attendees = checkAttendees(b.attendees);
-    if (b.isReminderOn !== undefined) e.isReminderOn = Boolean(b.isReminderOn);
-    e.changeKey = randomBytes(12).toString("base64url");
-    e.lastModifiedDateTime = stamp(ctx);
-    saveEvent(ctx, mb.id, e);
-    // Attendees removed from the meeting get a cancellation.
-    const removed = [...before].filter((a) => !e.attendees.some((x) => x.emailAddress.address.toLowerCase() === a));
-    if (removed.length) sendInvitations(ctx, mb, { ...e, attendees: removed.map((address) => ({ emailAddress: { address }, type: "required" as const })) }, "cancel");
-    sendInvitations(ctx, mb, e, "update");
-    return { status: 200, body: eventJson(e) };
-  }, { mailbox: true }),
+  route(
+    "PATCH",
+    "/users/{}/events/{}",
+    (ctx, [u, id], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const e = one(ctx, mb.id, id!);
+      if (!e.isOrganizer) throw new GraphError(403, "ErrorAccessDenied", "Only the organizer can update this meeting.");
+      const b = parseJson(req.body) ?? {};
+      const before = new Set(e.attendees.map((a) => a.emailAddress.address.toLowerCase()));
+      if (b.subject !== undefined) e.subject = String(b.subject);
+      if (b.body !== undefined) e.body = { contentType: b.body.contentType === "html" ? "html" : "text", content: String(b.body.content ?? "") };
+      if (b.start !== undefined) e.start = checkTime(b.start, "start");
+      if (b.end !== undefined) e.end = checkTime(b.end, "end");
+      if (b.location !== undefined) e.location = { displayName: String(b.location?.displayName ?? "") };
+      if (b.attendees !== undefined) e.attendees = checkAttendees(b.attendees);
+      if (b.isReminderOn !== undefined) e.isReminderOn = Boolean(b.isReminderOn);
+      e.changeKey = randomBytes(12).toString("base64url");
+      e.lastModifiedDateTime = stamp(ctx);
+      saveEvent(ctx, mb.id, e);
+      // Attendees removed from the meeting get a cancellation.
+      const removed = [...before].filter((a) => !e.attendees.some((x) => x.emailAddress.address.toLowerCase() === a));
+      if (removed.length)
+        sendInvitations(ctx, mb, { ...e, attendees: removed.map((address) => ({ emailAddress: { address }, type: "required" as const })) }, "cancel");
+      sendInvitations(ctx, mb, e, "update");
+      return { status: 200, body: eventJson(e) };
+    },
+    { mailbox: true },
+  ),
 
-  route("DELETE", "/users/{}/events/{}", (ctx, [u, id]) => {
-    const mb = resolveMailbox(ctx, u!);
-    const e = one(ctx, mb.id, id!);
-    ctx.db.prepare("DELETE FROM events WHERE mailbox = ? AND id = ?").run(mb.id, e.id);
-    if (e.isOrganizer) sendInvitations(ctx, mb, e, "cancel");
-    return { status: 204 };
-  }, { mailbox: true }),
+  route(
+    "DELETE",
+    "/users/{}/events/{}",
+    (ctx, [u, id]) => {
+      const mb = resolveMailbox(ctx, u!);
+      const e = one(ctx, mb.id, id!);
+      ctx.db.prepare("DELETE FROM events WHERE mailbox = ? AND id = ?").run(mb.id, e.id);
+      if (e.isOrganizer) sendInvitations(ctx, mb, e, "cancel");
+      return { status: 204 };
+    },
+    { mailbox: true },
+  ),
 ];

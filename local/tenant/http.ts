@@ -43,12 +43,16 @@ export async function readBody(req: IncomingMessage, limit = 40 * 1024 * 1024): 
 }
 
 export function parseJson(buf: Buffer | string | undefined): any {
-  const text = typeof buf === "string" ? buf : buf?.toString("utf8") ?? "";
+  const text = typeof buf === "string" ? buf : (buf?.toString("utf8") ?? "");
   if (!text.trim()) return undefined;
   try {
     return JSON.parse(text);
   } catch {
-    throw new GraphError(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    throw new GraphError(
+      400,
+      "BadRequest",
+      "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+    );
   }
 }
 
@@ -76,7 +80,14 @@ export function newRequestId(): string {
 /** $select=a,b -> Set; undefined when absent. */
 export function selectOf(q: URLSearchParams): Set<string> | undefined {
   const s = q.get("$select");
-  return s ? new Set(s.split(",").map((x) => x.trim()).filter(Boolean)) : undefined;
+  return s
+    ? new Set(
+        s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+    : undefined;
 }
 
 /** Keeps the selected properties (and the ones Graph always returns). */
@@ -108,5 +119,7 @@ export function maxPageSize(req: { headers: Record<string, string | string[] | u
 }
 
 export function prefers(req: { headers: Record<string, string | string[] | undefined> }, token: string): boolean {
-  return String(req.headers["prefer"] ?? "").toLowerCase().includes(token.toLowerCase());
+  return String(req.headers["prefer"] ?? "")
+    .toLowerCase()
+    .includes(token.toLowerCase());
 }

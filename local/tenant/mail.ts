@@ -75,9 +75,19 @@ export function ensureMailbox(db: Db, address: string, displayName: string): str
   const id = crypto.randomUUID();
   db.prepare("INSERT INTO mailboxes (id, address, displayName) VALUES (?, ?, ?)").run(id, address, displayName);
   const root = newId("AAMkRoot");
-  db.prepare("INSERT INTO folders (id, mailbox, parentId, displayName, wellKnownName) VALUES (?, ?, NULL, ?, 'msgfolderroot')").run(root, id, WELL_KNOWN_NAMES.msgfolderroot);
+  db.prepare("INSERT INTO folders (id, mailbox, parentId, displayName, wellKnownName) VALUES (?, ?, NULL, ?, 'msgfolderroot')").run(
+    root,
+    id,
+    WELL_KNOWN_NAMES.msgfolderroot,
+  );
   for (const wk of WELL_KNOWN.filter((w) => w !== "msgfolderroot")) {
-    db.prepare("INSERT INTO folders (id, mailbox, parentId, displayName, wellKnownName) VALUES (?, ?, ?, ?, ?)").run(newId("AAMkF"), id, root, WELL_KNOWN_NAMES[wk], wk);
+    db.prepare("INSERT INTO folders (id, mailbox, parentId, displayName, wellKnownName) VALUES (?, ?, ?, ?, ?)").run(
+      newId("AAMkF"),
+      id,
+      root,
+      WELL_KNOWN_NAMES[wk],
+      wk,
+    );
   }
   return id;
 }
@@ -114,9 +124,7 @@ interface FolderRow {
 
 export function folderById(db: Db, mailboxId: string, idOrWellKnown: string): FolderRow | undefined {
   const key = decodeURIComponent(idOrWellKnown).replace(/^\('?|'?\)$/g, "");
-  return db
-    .prepare("SELECT * FROM folders WHERE mailbox = ? AND (id = ? OR wellKnownName = lower(?))")
-    .get(mailboxId, key, key) as FolderRow | undefined;
+  return db.prepare("SELECT * FROM folders WHERE mailbox = ? AND (id = ? OR wellKnownName = lower(?))").get(mailboxId, key, key) as FolderRow | undefined;
 }
 
 function requireFolder(db: Db, mailboxId: string, idOrWellKnown: string): FolderRow {
@@ -126,7 +134,10 @@ function requireFolder(db: Db, mailboxId: string, idOrWellKnown: string): Folder
 }
 
 function folderJson(db: Db, f: FolderRow): Record<string, unknown> {
-  const counts = db.prepare("SELECT count(*) AS total, sum(json_extract(data, '$.isRead') = 0) AS unread FROM messages WHERE folderId = ?").get(f.id) as { total: number; unread: number | null };
+  const counts = db.prepare("SELECT count(*) AS total, sum(json_extract(data, '$.isRead') = 0) AS unread FROM messages WHERE folderId = ?").get(f.id) as {
+    total: number;
+    unread: number | null;
+  };
   const children = db.prepare("SELECT count(*) AS n FROM folders WHERE parentId = ?").get(f.id) as { n: number };
   return {
     id: f.id,
@@ -143,12 +154,19 @@ function folderJson(db: Db, f: FolderRow): Record<string, unknown> {
 function createFolder(ctx: Ctx, mailboxId: string, parentId: string | null, body: any): Reply {
   const name = body?.displayName;
   if (typeof name !== "string" || !name.trim()) throw new GraphError(400, "ErrorInvalidRequest", "The displayName property is required.");
-  const parent = parentId ?? (ctx.db.prepare("SELECT id FROM folders WHERE mailbox = ? AND wellKnownName = 'msgfolderroot'").get(mailboxId) as { id: string }).id;
+  const parent =
+    parentId ?? (ctx.db.prepare("SELECT id FROM folders WHERE mailbox = ? AND wellKnownName = 'msgfolderroot'").get(mailboxId) as { id: string }).id;
   const clash = ctx.db.prepare("SELECT id FROM folders WHERE mailbox = ? AND parentId = ? AND displayName = ? COLLATE NOCASE").get(mailboxId, parent, name);
   if (clash) throw new GraphError(409, "ErrorFolderExists", "A folder with the specified name already exists.");
   const id = newId("AAMkF");
   ctx.db.prepare("INSERT INTO folders (id, mailbox, parentId, displayName, wellKnownName) VALUES (?, ?, ?, ?, NULL)").run(id, mailboxId, parent, name);
-  return { status: 201, body: { "@odata.context": `${ctx.base}/v1.0/$metadata#users('${mailboxId}')/mailFolders/$entity`, ...folderJson(ctx.db, requireFolder(ctx.db, mailboxId, id)) } };
+  return {
+    status: 201,
+    body: {
+      "@odata.context": `${ctx.base}/v1.0/$metadata#users('${mailboxId}')/mailFolders/$entity`,
+      ...folderJson(ctx.db, requireFolder(ctx.db, mailboxId, id)),
+    },
+  };
 }
 
 /** $filter=displayName eq 'x' is the one folder filter the product uses. */
@@ -186,7 +204,11 @@ export function attachmentExpand(q: URLSearchParams): false | true | Set<string>
   return false;
 }
 
-export function messageJson(db: Db, row: MessageRow, opts: { select?: Set<string>; expandAttachments?: boolean | Set<string>; base?: string } = {}): Record<string, unknown> {
+export function messageJson(
+  db: Db,
+  row: MessageRow,
+  opts: { select?: Set<string>; expandAttachments?: boolean | Set<string>; base?: string } = {},
+): Record<string, unknown> {
   const m = JSON.parse(row.data) as StoredMessage;
   const { internetMessageHeaders, changeKey, ...rest } = m;
   const out: Record<string, unknown> = {
@@ -282,10 +304,23 @@ export function storeMessage(
     ...msg,
   };
   db.transaction(() => {
-    db.prepare("INSERT INTO messages (id, mailbox, folderId, seq, data) VALUES (?, ?, ?, ?, ?)").run(id, mailboxId, folder.id, nextSeq(db), JSON.stringify(stored));
+    db.prepare("INSERT INTO messages (id, mailbox, folderId, seq, data) VALUES (?, ?, ?, ?, ?)").run(
+      id,
+      mailboxId,
+      folder.id,
+      nextSeq(db),
+      JSON.stringify(stored),
+    );
     for (const a of attachments) {
       db.prepare("INSERT INTO attachments (id, messageId, name, contentType, size, isInline, contentId, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(
-        newId("AAMkA"), id, a.name, a.contentType, a.bytes.length, a.isInline ? 1 : 0, a.contentId ?? null, a.bytes,
+        newId("AAMkA"),
+        id,
+        a.name,
+        a.contentType,
+        a.bytes.length,
+        a.isInline ? 1 : 0,
+        a.contentId ?? null,
+        a.bytes,
       );
     }
   })();
@@ -299,16 +334,21 @@ export function transmit(ctx: Ctx, fromMailbox: MailboxRow, message: any, saveTo
   const cc: Recipient[] = message?.ccRecipients ?? [];
   const bcc: Recipient[] = message?.bccRecipients ?? [];
   const all = [...to, ...cc, ...bcc];
-  if (!all.length) throw new GraphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
+  if (!all.length)
+    throw new GraphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
   for (const r of all) {
     if (typeof r?.emailAddress?.address !== "string" || !/^[^@\s]+@[^@\s]+$/.test(r.emailAddress.address)) {
       throw new GraphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.");
     }
   }
-  const body = message?.body?.content !== undefined ? { contentType: message.body.contentType === "html" ? "html" : "text", content: String(message.body.content) } : { contentType: "text", content: "" };
+  const body =
+    message?.body?.content !== undefined
+      ? { contentType: message.body.contentType === "html" ? "html" : "text", content: String(message.body.content) }
+      : { contentType: "text", content: "" };
   const headers: { name: string; value: string }[] = message?.internetMessageHeaders ?? [];
   for (const h of headers) {
-    if (!/^x-/i.test(h.name)) throw new GraphError(400, "InvalidInternetMessageHeader", `The internet message header name '${h.name}' should start with 'x-' or 'X-'.`);
+    if (!/^x-/i.test(h.name))
+      throw new GraphError(400, "InvalidInternetMessageHeader", `The internet message header name '${h.name}' should start with 'x-' or 'X-'.`);
   }
   const from: Recipient = { emailAddress: { name: fromMailbox.displayName, address: fromMailbox.address } };
   const internetMessageId = `<${randomBytes(12).toString("hex")}@local.tenant>`;
@@ -338,9 +378,14 @@ export function transmit(ctx: Ctx, fromMailbox: MailboxRow, message: any, saveTo
     const target = mailboxByAddress(ctx.db, r.emailAddress.address);
     if (target) storeMessage(ctx, target.id, "inbox", stored, attachments);
     else {
-      ctx.db.prepare("INSERT INTO outbox (fromAddress, toAddress, sentAt, data) VALUES (?, ?, ?, ?)").run(
-        fromMailbox.address, r.emailAddress.address, sentAt, JSON.stringify({ ...stored, attachments: attachments.map((a) => ({ name: a.name, contentType: a.contentType, size: a.bytes.length })) }),
-      );
+      ctx.db
+        .prepare("INSERT INTO outbox (fromAddress, toAddress, sentAt, data) VALUES (?, ?, ?, ?)")
+        .run(
+          fromMailbox.address,
+          r.emailAddress.address,
+          sentAt,
+          JSON.stringify({ ...stored, attachments: attachments.map((a) => ({ name: a.name, contentType: a.contentType, size: a.bytes.length })) }),
+        );
     }
   }
 }
@@ -404,7 +449,8 @@ function patchMessage(ctx: Ctx, row: MessageRow, body: any): Record<string, unkn
   const m = JSON.parse(row.data) as StoredMessage;
   const allowed = ["categories", "isRead", "flag", "importance", "inferenceClassification"];
   for (const k of Object.keys(body ?? {})) {
-    if (!allowed.includes(k)) throw new GraphError(400, "ErrorInvalidPropertyUpdateSentMessage", `Update operation on property '${k}' is not supported by this tenant.`);
+    if (!allowed.includes(k))
+      throw new GraphError(400, "ErrorInvalidPropertyUpdateSentMessage", `Update operation on property '${k}' is not supported by this tenant.`);
   }
   if (body.categories !== undefined && (!Array.isArray(body.categories) || body.categories.some((c: unknown) => typeof c !== "string"))) {
     throw new GraphError(400, "ErrorInvalidRequest", "categories must be a collection of strings.");
@@ -413,7 +459,12 @@ function patchMessage(ctx: Ctx, row: MessageRow, body: any): Record<string, unkn
   if (body.flag !== undefined && !["notFlagged", "flagged", "complete"].includes(body.flag?.flagStatus)) {
     throw new GraphError(400, "ErrorInvalidRequest", "flag.flagStatus must be notFlagged, flagged or complete.");
   }
-  const updated: StoredMessage = { ...m, ...body, changeKey: randomBytes(12).toString("base64url"), lastModifiedDateTime: new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z") };
+  const updated: StoredMessage = {
+    ...m,
+    ...body,
+    changeKey: randomBytes(12).toString("base64url"),
+    lastModifiedDateTime: new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+  };
   ctx.db.prepare("UPDATE messages SET data = ?, seq = ? WHERE id = ?").run(JSON.stringify(updated), nextSeq(ctx.db), row.id);
   return messageJson(ctx.db, { ...row, data: JSON.stringify(updated) }, { base: ctx.base });
 }
@@ -463,127 +514,215 @@ function replyTo(ctx: Ctx, mailbox: MailboxRow, row: MessageRow, body: any): voi
 }
 
 export const mailRoutes: Route[] = [
-  route("GET", "/users/{}", (ctx, [u]) => {
-    const mb = resolveMailbox(ctx, u!);
-    return { status: 200, body: { id: mb.id, displayName: mb.displayName, mail: mb.address, userPrincipalName: mb.address } };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}",
+    (ctx, [u]) => {
+      const mb = resolveMailbox(ctx, u!);
+      return { status: 200, body: { id: mb.id, displayName: mb.displayName, mail: mb.address, userPrincipalName: mb.address } };
+    },
+    { mailbox: true },
+  ),
 
-  route("GET", "/users/{}/mailFolders", (ctx, [u], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const rows = ctx.db.prepare("SELECT f.* FROM folders f JOIN folders r ON f.parentId = r.id WHERE f.mailbox = ? AND r.wellKnownName = 'msgfolderroot' ORDER BY f.displayName").all(mb.id) as FolderRow[];
-    return { status: 200, body: { value: filterFolders(rows, req.query.get("$filter")).map((f) => folderJson(ctx.db, f)) } };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/mailFolders",
+    (ctx, [u], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const rows = ctx.db
+        .prepare(
+          "SELECT f.* FROM folders f JOIN folders r ON f.parentId = r.id WHERE f.mailbox = ? AND r.wellKnownName = 'msgfolderroot' ORDER BY f.displayName",
+        )
+        .all(mb.id) as FolderRow[];
+      return { status: 200, body: { value: filterFolders(rows, req.query.get("$filter")).map((f) => folderJson(ctx.db, f)) } };
+    },
+    { mailbox: true },
+  ),
 
   route("POST", "/users/{}/mailFolders", (ctx, [u], req) => createFolder(ctx, resolveMailbox(ctx, u!).id, null, parseJson(req.body)), { mailbox: true }),
 
-  route("GET", "/users/{}/mailFolders/{}", (ctx, [u, f], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    return { status: 200, body: project(folderJson(ctx.db, requireFolder(ctx.db, mb.id, f!)), selectOf(req.query), ["id"]) };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/mailFolders/{}",
+    (ctx, [u, f], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      return { status: 200, body: project(folderJson(ctx.db, requireFolder(ctx.db, mb.id, f!)), selectOf(req.query), ["id"]) };
+    },
+    { mailbox: true },
+  ),
 
-  route("GET", "/users/{}/mailFolders/{}/childFolders", (ctx, [u, f], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const parent = requireFolder(ctx.db, mb.id, f!);
-    const rows = ctx.db.prepare("SELECT * FROM folders WHERE parentId = ? ORDER BY displayName").all(parent.id) as FolderRow[];
-    return { status: 200, body: { value: filterFolders(rows, req.query.get("$filter")).map((x) => folderJson(ctx.db, x)) } };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/mailFolders/{}/childFolders",
+    (ctx, [u, f], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const parent = requireFolder(ctx.db, mb.id, f!);
+      const rows = ctx.db.prepare("SELECT * FROM folders WHERE parentId = ? ORDER BY displayName").all(parent.id) as FolderRow[];
+      return { status: 200, body: { value: filterFolders(rows, req.query.get("$filter")).map((x) => folderJson(ctx.db, x)) } };
+    },
+    { mailbox: true },
+  ),
 
-  route("POST", "/users/{}/mailFolders/{}/childFolders", (ctx, [u, f], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    return createFolder(ctx, mb.id, requireFolder(ctx.db, mb.id, f!).id, parseJson(req.body));
-  }, { mailbox: true }),
+  route(
+    "POST",
+    "/users/{}/mailFolders/{}/childFolders",
+    (ctx, [u, f], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      return createFolder(ctx, mb.id, requireFolder(ctx.db, mb.id, f!).id, parseJson(req.body));
+    },
+    { mailbox: true },
+  ),
 
-  route("GET", "/users/{}/mailFolders/{}/messages", (ctx, [u, f], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const folder = requireFolder(ctx.db, mb.id, f!);
-    const top = Math.min(1000, Number(req.query.get("$top") ?? 10));
-    const skip = Number(req.query.get("$skip") ?? 0);
-    const select = selectOf(req.query);
-    const rows = ctx.db.prepare("SELECT * FROM messages WHERE folderId = ? ORDER BY json_extract(data, '$.receivedDateTime') DESC, seq DESC LIMIT ? OFFSET ?").all(folder.id, top + 1, skip) as MessageRow[];
-    const body: Record<string, unknown> = { value: rows.slice(0, top).map((r) => messageJson(ctx.db, r, { ...(select ? { select } : {}), base: ctx.base })) };
-    if (rows.length > top) {
-      const q = new URLSearchParams(req.query);
-      q.set("$skip", String(skip + top));
-      body["@odata.nextLink"] = `${ctx.base}/v1.0/users/${u}/mailFolders/${f}/messages?${q}`;
-    }
-    return { status: 200, body };
-  }, { mailbox: true }),
-
-  route("GET", "/users/{}/mailFolders/{}/messages/delta", (ctx, [u, f], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const folder = requireFolder(ctx.db, mb.id, f!);
-    const path = `/users/${u}/mailFolders/${f}/messages/delta`;
-    const pageSize = maxPageSize(req, 10);
-    const skip = req.query.get("$skiptoken");
-    const delta = req.query.get("$deltatoken");
-    let state: DeltaState;
-    if (skip || delta) {
-      state = unb64url<DeltaState>((skip ?? delta)!, skip ? "skip token" : "delta token");
-      if (state.f !== folder.id) throw new GraphError(400, "ErrorInvalidSyncStateData", "The sync state data is corrupt or otherwise invalid.");
-      if (delta) {
-        delete state.upTo;
-        delete state.after;
+  route(
+    "GET",
+    "/users/{}/mailFolders/{}/messages",
+    (ctx, [u, f], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const folder = requireFolder(ctx.db, mb.id, f!);
+      const top = Math.min(1000, Number(req.query.get("$top") ?? 10));
+      const skip = Number(req.query.get("$skip") ?? 0);
+      const select = selectOf(req.query);
+      const rows = ctx.db
+        .prepare("SELECT * FROM messages WHERE folderId = ? ORDER BY json_extract(data, '$.receivedDateTime') DESC, seq DESC LIMIT ? OFFSET ?")
+        .all(folder.id, top + 1, skip) as MessageRow[];
+      const body: Record<string, unknown> = { value: rows.slice(0, top).map((r) => messageJson(ctx.db, r, { ...(select ? { select } : {}), base: ctx.base })) };
+      if (rows.length > top) {
+        const q = new URLSearchParams(req.query);
+        q.set("$skip", String(skip + top));
+        body["@odata.nextLink"] = `${ctx.base}/v1.0/users/${u}/mailFolders/${f}/messages?${q}`;
       }
-    } else {
-      const generation = deltaGeneration(ctx.db);
-      const sel = req.query.get("$select");
-      state = { f: folder.id, since: 0, gen: generation, ...(sel ? { sel } : {}) };
-    }
-    return deltaPage(ctx, mb, folder, state, pageSize, path);
-  }, { mailbox: true }),
+      return { status: 200, body };
+    },
+    { mailbox: true },
+  ),
 
-  route("GET", "/users/{}/messages/{}", (ctx, [u, id], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const select = selectOf(req.query);
-    return { status: 200, body: messageJson(ctx.db, messageRow(ctx.db, mb.id, id!), { ...(select ? { select } : {}), expandAttachments: attachmentExpand(req.query), base: ctx.base }) };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/mailFolders/{}/messages/delta",
+    (ctx, [u, f], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const folder = requireFolder(ctx.db, mb.id, f!);
+      const path = `/users/${u}/mailFolders/${f}/messages/delta`;
+      const pageSize = maxPageSize(req, 10);
+      const skip = req.query.get("$skiptoken");
+      const delta = req.query.get("$deltatoken");
+      let state: DeltaState;
+      if (skip || delta) {
+        state = unb64url<DeltaState>((skip ?? delta)!, skip ? "skip token" : "delta token");
+        if (state.f !== folder.id) throw new GraphError(400, "ErrorInvalidSyncStateData", "The sync state data is corrupt or otherwise invalid.");
+        if (delta) {
+          delete state.upTo;
+          delete state.after;
+        }
+      } else {
+        const generation = deltaGeneration(ctx.db);
+        const sel = req.query.get("$select");
+        state = { f: folder.id, since: 0, gen: generation, ...(sel ? { sel } : {}) };
+      }
+      return deltaPage(ctx, mb, folder, state, pageSize, path);
+    },
+    { mailbox: true },
+  ),
 
-  route("PATCH", "/users/{}/messages/{}", (ctx, [u, id], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    return { status: 200, body: patchMessage(ctx, messageRow(ctx.db, mb.id, id!), parseJson(req.body)) };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/messages/{}",
+    (ctx, [u, id], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const select = selectOf(req.query);
+      return {
+        status: 200,
+        body: messageJson(ctx.db, messageRow(ctx.db, mb.id, id!), {
+          ...(select ? { select } : {}),
+          expandAttachments: attachmentExpand(req.query),
+          base: ctx.base,
+        }),
+      };
+    },
+    { mailbox: true },
+  ),
 
-  route("POST", "/users/{}/messages/{}/move", (ctx, [u, id], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const body = parseJson(req.body);
-    return { status: 201, body: moveMessage(ctx, mb, messageRow(ctx.db, mb.id, id!), body?.destinationId, prefers(req, 'IdType="ImmutableId"')) };
-  }, { mailbox: true }),
+  route(
+    "PATCH",
+    "/users/{}/messages/{}",
+    (ctx, [u, id], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      return { status: 200, body: patchMessage(ctx, messageRow(ctx.db, mb.id, id!), parseJson(req.body)) };
+    },
+    { mailbox: true },
+  ),
 
-  route("POST", "/users/{}/messages/{}/reply", (ctx, [u, id], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    replyTo(ctx, mb, messageRow(ctx.db, mb.id, id!), parseJson(req.body));
-    return { status: 202 };
-  }, { mailbox: true }),
+  route(
+    "POST",
+    "/users/{}/messages/{}/move",
+    (ctx, [u, id], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const body = parseJson(req.body);
+      return { status: 201, body: moveMessage(ctx, mb, messageRow(ctx.db, mb.id, id!), body?.destinationId, prefers(req, 'IdType="ImmutableId"')) };
+    },
+    { mailbox: true },
+  ),
 
-  route("GET", "/users/{}/messages/{}/attachments", (ctx, [u, id]) => {
-    const mb = resolveMailbox(ctx, u!);
-    const row = messageRow(ctx.db, mb.id, id!);
-    return { status: 200, body: { value: attachmentsOf(ctx.db, row.id).map((a) => attachmentJson(a, true)) } };
-  }, { mailbox: true }),
+  route(
+    "POST",
+    "/users/{}/messages/{}/reply",
+    (ctx, [u, id], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      replyTo(ctx, mb, messageRow(ctx.db, mb.id, id!), parseJson(req.body));
+      return { status: 202 };
+    },
+    { mailbox: true },
+  ),
 
-  route("GET", "/users/{}/messages/{}/attachments/{}", (ctx, [u, id, aid]) => {
-    const mb = resolveMailbox(ctx, u!);
-    const row = messageRow(ctx.db, mb.id, id!);
-    const a = attachmentsOf(ctx.db, row.id).find((x) => x.id === decodeURIComponent(aid!));
-    if (!a) throw new GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
-    return { status: 200, body: attachmentJson(a, true) };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/messages/{}/attachments",
+    (ctx, [u, id]) => {
+      const mb = resolveMailbox(ctx, u!);
+      const row = messageRow(ctx.db, mb.id, id!);
+      return { status: 200, body: { value: attachmentsOf(ctx.db, row.id).map((a) => attachmentJson(a, true)) } };
+    },
+    { mailbox: true },
+  ),
 
-  route("GET", "/users/{}/messages/{}/attachments/{}/$value", (ctx, [u, id, aid]) => {
-    const mb = resolveMailbox(ctx, u!);
-    const row = messageRow(ctx.db, mb.id, id!);
-    const a = attachmentsOf(ctx.db, row.id).find((x) => x.id === decodeURIComponent(aid!));
-    if (!a) throw new GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
-    return { status: 200, headers: { "content-type": a.contentType, "content-length": String(a.bytes.length) }, raw: a.bytes };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/messages/{}/attachments/{}",
+    (ctx, [u, id, aid]) => {
+      const mb = resolveMailbox(ctx, u!);
+      const row = messageRow(ctx.db, mb.id, id!);
+      const a = attachmentsOf(ctx.db, row.id).find((x) => x.id === decodeURIComponent(aid!));
+      if (!a) throw new GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+      return { status: 200, body: attachmentJson(a, true) };
+    },
+    { mailbox: true },
+  ),
 
-  route("POST", "/users/{}/sendMail", (ctx, [u], req) => {
-    const mb = resolveMailbox(ctx, u!);
-    const body = parseJson(req.body);
-    if (!body?.message) throw new GraphError(400, "ErrorInvalidRequest", "The message property is required.");
-    transmit(ctx, mb, body.message, body.saveToSentItems !== false);
-    return { status: 202 };
-  }, { mailbox: true }),
+  route(
+    "GET",
+    "/users/{}/messages/{}/attachments/{}/$value",
+    (ctx, [u, id, aid]) => {
+      const mb = resolveMailbox(ctx, u!);
+      const row = messageRow(ctx.db, mb.id, id!);
+      const a = attachmentsOf(ctx.db, row.id).find((x) => x.id === decodeURIComponent(aid!));
+      if (!a) throw new GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+      return { status: 200, headers: { "content-type": a.contentType, "content-length": String(a.bytes.length) }, raw: a.bytes };
+    },
+    { mailbox: true },
+  ),
+
+  route(
+    "POST",
+    "/users/{}/sendMail",
+    (ctx, [u], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const body = parseJson(req.body);
+      if (!body?.message) throw new GraphError(400, "ErrorInvalidRequest", "The message property is required.");
+      transmit(ctx, mb, body.message, body.saveToSentItems !== false);
+      return { status: 202 };
+    },
+    { mailbox: true },
+  ),
 ];
 
 export type { MessageRow, FolderRow, TenantRequest };

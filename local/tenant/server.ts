@@ -100,7 +100,10 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
     const candidates = routes.filter((r) => r.pattern.test(path));
     const r = candidates.find((x) => x.method === req.method);
     const name = `${req.method} /v1.0${r?.name ?? path}`;
-    const fail = (e: GraphError): { reply: Reply; name: string } => ({ reply: { status: e.status, headers: e.headers, body: errorBody(e.code, e.message, requestId) }, name });
+    const fail = (e: GraphError): { reply: Reply; name: string } => ({
+      reply: { status: e.status, headers: e.headers, body: errorBody(e.code, e.message, requestId) },
+      name,
+    });
     if (!r) {
       if (candidates.length) return fail(new GraphError(405, "Request_BadRequest", `The method ${req.method} is not supported for this resource.`));
       const segment = path.split("/").filter(Boolean).pop() ?? "";
@@ -108,9 +111,12 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
     }
     const decision = faults.decide();
     if (decision) {
-      const e = decision.status === 429
-        ? new GraphError(429, "TooManyRequests", "Too many requests are being made. Please try again later.", { "Retry-After": String(decision.retryAfter) })
-        : new GraphError(503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.", { "Retry-After": String(decision.retryAfter) });
+      const e =
+        decision.status === 429
+          ? new GraphError(429, "TooManyRequests", "Too many requests are being made. Please try again later.", { "Retry-After": String(decision.retryAfter) })
+          : new GraphError(503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry later.", {
+              "Retry-After": String(decision.retryAfter),
+            });
       return fail(e);
     }
     let slot: string | undefined;
@@ -142,10 +148,12 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
     if (requests.length > 20) throw new GraphError(400, "BadRequest", "The number of batch requests exceeds the limit of 20.");
     const ids = new Set<string>();
     for (const r of requests) {
-      if (typeof r?.id !== "string" || typeof r?.method !== "string" || typeof r?.url !== "string") throw new GraphError(400, "BadRequest", "Each batch request needs id, method and url.");
+      if (typeof r?.id !== "string" || typeof r?.method !== "string" || typeof r?.url !== "string")
+        throw new GraphError(400, "BadRequest", "Each batch request needs id, method and url.");
       if (ids.has(r.id)) throw new GraphError(400, "BadRequest", `Batch request id '${r.id}' is used twice.`);
       if (/^https?:/i.test(r.url)) throw new GraphError(400, "BadRequest", "Batch request urls must be relative, e.g. /users/{id}/messages.");
-      for (const d of r.dependsOn ?? []) if (!requests.some((x: any) => x.id === d)) throw new GraphError(400, "BadRequest", `dependsOn names an unknown request '${d}'.`);
+      for (const d of r.dependsOn ?? [])
+        if (!requests.some((x: any) => x.id === d)) throw new GraphError(400, "BadRequest", `dependsOn names an unknown request '${d}'.`);
       ids.add(r.id);
     }
     const results = new Map<string, Promise<{ id: string; status: number; headers: Record<string, string>; body?: unknown }>>();
@@ -159,7 +167,17 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
         }
         const url = new URL(r.url.startsWith("/") ? r.url : `/${r.url}`, "https://batch.local");
         const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-        const item = await dispatch(app, { method: r.method.toUpperCase(), path: url.pathname, query: url.searchParams, headers, body: Buffer.from(r.body === undefined ? "" : JSON.stringify(r.body)) }, requestId);
+        const item = await dispatch(
+          app,
+          {
+            method: r.method.toUpperCase(),
+            path: url.pathname,
+            query: url.searchParams,
+            headers,
+            body: Buffer.from(r.body === undefined ? "" : JSON.stringify(r.body)),
+          },
+          requestId,
+        );
         counters.add(`${item.name} (batch)`, item.reply.status);
         const h: Record<string, string> = { ...(item.reply.headers ?? {}) };
         let b: unknown = item.reply.body;
@@ -222,8 +240,17 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
       return { status: 202 };
     }
     if (path === "/_admin/outbox" && method === "GET") {
-      const rows = db.prepare("SELECT * FROM outbox ORDER BY seq").all() as { seq: number; fromAddress: string; toAddress: string; sentAt: string; data: string }[];
-      return { status: 200, body: { value: rows.map((r) => ({ seq: r.seq, from: r.fromAddress, to: r.toAddress, sentAt: r.sentAt, message: JSON.parse(r.data) })) } };
+      const rows = db.prepare("SELECT * FROM outbox ORDER BY seq").all() as {
+        seq: number;
+        fromAddress: string;
+        toAddress: string;
+        sentAt: string;
+        data: string;
+      }[];
+      return {
+        status: 200,
+        body: { value: rows.map((r) => ({ seq: r.seq, from: r.fromAddress, to: r.toAddress, sentAt: r.sentAt, message: JSON.parse(r.data) })) },
+      };
     }
     if (path === "/_admin/mailboxes" && method === "POST") {
       const b = json();
@@ -251,7 +278,11 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
       if (tok && method === "POST") {
         const r = authority.token(tok[1]!, new URLSearchParams(body.toString()), req.headers.authorization);
         counters.add("POST /{tenant}/oauth2/v2.0/token", r.status);
-        return send(res, { status: r.status, body: r.body, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } }, requestId);
+        return send(
+          res,
+          { status: r.status, body: r.body, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } },
+          requestId,
+        );
       }
       const meta = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(path);
       if (meta && method === "GET") return send(res, { status: 200, body: authority.openIdConfiguration(base, meta[1]!) }, requestId);

@@ -45,7 +45,18 @@ export function ensureSite(db: Db, hostname: string, path: string, displayName: 
   const id = `${hostname},${randomUUID()},${randomUUID()}`;
   const now = new Date().toISOString();
   db.prepare("INSERT INTO sites (id, hostname, path, data) VALUES (?, ?, ?, ?)").run(
-    id, hostname, path, JSON.stringify({ id, displayName, name: path.split("/").pop(), webUrl: `https://${hostname}${path}`, createdDateTime: now, lastModifiedDateTime: now, siteCollection: { hostname } }),
+    id,
+    hostname,
+    path,
+    JSON.stringify({
+      id,
+      displayName,
+      name: path.split("/").pop(),
+      webUrl: `https://${hostname}${path}`,
+      createdDateTime: now,
+      lastModifiedDateTime: now,
+      siteCollection: { hostname },
+    }),
   );
   return id;
 }
@@ -54,7 +65,8 @@ function site(db: Db, idOrPath: string): { id: string; data: any } {
   const key = decodeURIComponent(idOrPath);
   let row = db.prepare("SELECT id, data FROM sites WHERE id = ?").get(key) as { id: string; data: string } | undefined;
   const m = /^([^:]+):(\/.*?):?$/.exec(key);
-  if (!row && m) row = db.prepare("SELECT id, data FROM sites WHERE hostname = ? AND path = ? COLLATE NOCASE").get(m[1], m[2]!.replace(/\/$/, "")) as typeof row;
+  if (!row && m)
+    row = db.prepare("SELECT id, data FROM sites WHERE hostname = ? AND path = ? COLLATE NOCASE").get(m[1], m[2]!.replace(/\/$/, "")) as typeof row;
   if (!row) throw new GraphError(404, "itemNotFound", "Requested site could not be found");
   return { id: row.id, data: JSON.parse(row.data) };
 }
@@ -87,16 +99,32 @@ function listJson(ctx: Ctx, siteId: string, row: ListRow, expandColumns: boolean
     lastModifiedDateTime: d.lastModifiedDateTime,
     webUrl: `${s.webUrl}/Lists/${encodeURIComponent(d.displayName)}`,
     list: { contentTypesEnabled: false, hidden: false, template: d.template },
-    ...(expandColumns ? { columns: [{ id: TITLE_ID, name: "Title", displayName: "Title", indexed: Boolean(d.titleIndexed), enforceUniqueValues: Boolean(d.titleUnique), text: {} }, ...d.columns.map(columnJson)] } : {}),
+    ...(expandColumns
+      ? {
+          columns: [
+            { id: TITLE_ID, name: "Title", displayName: "Title", indexed: Boolean(d.titleIndexed), enforceUniqueValues: Boolean(d.titleUnique), text: {} },
+            ...d.columns.map(columnJson),
+          ],
+        }
+      : {}),
   };
 }
 
 function columnJson(c: ColumnDef & { id: string }): Record<string, unknown> {
-  return { id: c.id, name: c.name, displayName: c.displayName ?? c.name, indexed: Boolean(c.indexed), enforceUniqueValues: Boolean(c.enforceUniqueValues), required: Boolean(c.required), ...Object.fromEntries(KINDS.filter((k) => c[k] !== undefined).map((k) => [k, c[k]])) };
+  return {
+    id: c.id,
+    name: c.name,
+    displayName: c.displayName ?? c.name,
+    indexed: Boolean(c.indexed),
+    enforceUniqueValues: Boolean(c.enforceUniqueValues),
+    required: Boolean(c.required),
+    ...Object.fromEntries(KINDS.filter((k) => c[k] !== undefined).map((k) => [k, c[k]])),
+  };
 }
 
 function checkColumn(c: any, at: string): ColumnDef {
-  if (typeof c?.name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.name)) throw new GraphError(400, "invalidRequest", `${at}: a column needs a name of letters, digits and underscores.`);
+  if (typeof c?.name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(c.name))
+    throw new GraphError(400, "invalidRequest", `${at}: a column needs a name of letters, digits and underscores.`);
   const kinds = KINDS.filter((k) => c[k] !== undefined);
   if (kinds.length !== 1) throw new GraphError(400, "invalidRequest", `${at}: column ${c.name} must have exactly one type facet (${KINDS.join(", ")}).`);
   if (c.enforceUniqueValues && !c.indexed) throw new GraphError(400, "invalidRequest", `${at}: column ${c.name} must be indexed to enforce unique values.`);
@@ -173,7 +201,15 @@ function parseFilter(filter: string): Cond[] {
     const m = /^\s*fields\/([A-Za-z_][A-Za-z0-9_]*)\s+(eq|ne|lt|le|gt|ge)\s+('(?:[^']|'')*'|-?\d+(?:\.\d+)?|true|false|null)\s*$/i.exec(p);
     if (!m) throw new GraphError(400, "invalidRequest", `Invalid filter clause: ${p.trim()}`);
     const raw = m[3]!;
-    const value = raw.startsWith("'") ? raw.slice(1, -1).replace(/''/g, "'") : raw === "true" ? true : raw === "false" ? false : raw === "null" ? null : Number(raw);
+    const value = raw.startsWith("'")
+      ? raw.slice(1, -1).replace(/''/g, "'")
+      : raw === "true"
+        ? true
+        : raw === "false"
+          ? false
+          : raw === "null"
+            ? null
+            : Number(raw);
     return { field: m[1]!, op: m[2]!.toLowerCase() as Cond["op"], value };
   });
 }
@@ -181,8 +217,10 @@ function parseFilter(filter: string): Cond[] {
 function matches(fields: Record<string, unknown>, c: Cond): boolean {
   const v = fields[c.field] ?? null;
   switch (c.op) {
-    case "eq": return v === c.value;
-    case "ne": return v !== c.value;
+    case "eq":
+      return v === c.value;
+    case "ne":
+      return v !== c.value;
     default: {
       if (v === null || c.value === null) return false;
       const [a, b] = [v as string | number, c.value as string | number];
@@ -201,7 +239,11 @@ function listItems(ctx: Ctx, siteId: string, l: ListRow, req: TenantRequest, pat
     if (!col && c.field !== "Title") throw new GraphError(400, "invalidRequest", `Field '${c.field}' is not recognized`);
     const indexed = c.field === "Title" ? Boolean(d.titleIndexed) : Boolean(col?.indexed);
     if (!indexed && !prefers(req, "HonorNonIndexedQueriesWarningMayFailRandomly")) {
-      throw new GraphError(400, "invalidRequest", `Field '${c.field}' cannot be referenced in filter or orderby as it is not indexed. Provide the 'Prefer: HonorNonIndexedQueriesWarningMayFailRandomly' header to allow this, but be warned that such queries may fail on large lists.`);
+      throw new GraphError(
+        400,
+        "invalidRequest",
+        `Field '${c.field}' cannot be referenced in filter or orderby as it is not indexed. Provide the 'Prefer: HonorNonIndexedQueriesWarningMayFailRandomly' header to allow this, but be warned that such queries may fail on large lists.`,
+      );
     }
   }
   const top = Number(req.query.get("$top") ?? req.query.get("top") ?? maxPageSize(req, 200));
@@ -231,7 +273,12 @@ function checkUnique(ctx: Ctx, l: ListRow, fields: Record<string, unknown>, exce
     const clash = (ctx.db.prepare("SELECT id, fields FROM items WHERE listId = ?").all(l.id) as { id: number; fields: string }[]).find(
       (r) => r.id !== exceptId && JSON.parse(r.fields)[c.name] === v,
     );
-    if (clash) throw new GraphError(409, "nameAlreadyExists", `The list item could not be added or updated because duplicate values were found in the following field(s) in the list: [${c.name}].`);
+    if (clash)
+      throw new GraphError(
+        409,
+        "nameAlreadyExists",
+        `The list item could not be added or updated because duplicate values were found in the following field(s) in the list: [${c.name}].`,
+      );
   }
 }
 
@@ -261,10 +308,22 @@ export const sharePointRoutes: Route[] = [
       names.add(c.name);
     }
     if (ctx.db.prepare("SELECT 1 FROM lists WHERE siteId = ? AND displayName = ?").get(st.id, b.displayName)) {
-      throw new GraphError(409, "nameAlreadyExists", "A list, survey, discussion board, or document library with the specified title already exists in this Web site.  Please choose another title.");
+      throw new GraphError(
+        409,
+        "nameAlreadyExists",
+        "A list, survey, discussion board, or document library with the specified title already exists in this Web site.  Please choose another title.",
+      );
     }
     const now = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
-    const data: ListData = { id: randomUUID(), displayName: b.displayName, description: b.description ?? "", createdDateTime: now, lastModifiedDateTime: now, columns: cols, template: b.list?.template ?? "genericList" };
+    const data: ListData = {
+      id: randomUUID(),
+      displayName: b.displayName,
+      description: b.description ?? "",
+      createdDateTime: now,
+      lastModifiedDateTime: now,
+      columns: cols,
+      template: b.list?.template ?? "genericList",
+    };
     ctx.db.prepare("INSERT INTO lists (id, siteId, displayName, data) VALUES (?, ?, ?, ?)").run(data.id, st.id, data.displayName, JSON.stringify(data));
     return { status: 201, body: listJson(ctx, st.id, list(ctx.db, st.id, data.id), true) };
   }),
@@ -276,7 +335,7 @@ export const sharePointRoutes: Route[] = [
 
   route("GET", "/sites/{}/lists/{}/columns", (ctx, [s, l]) => {
     const st = site(ctx.db, s!);
-    return { status: 200, body: { value: (listJson(ctx, st.id, list(ctx.db, st.id, l!), true).columns as unknown[]) } };
+    return { status: 200, body: { value: listJson(ctx, st.id, list(ctx.db, st.id, l!), true).columns as unknown[] } };
   }),
 
   route("POST", "/sites/{}/lists/{}/columns", (ctx, [s, l], req) => {
@@ -317,7 +376,12 @@ export const sharePointRoutes: Route[] = [
       col!.enforceUniqueValues = unique;
     }
     ctx.db.prepare("UPDATE lists SET data = ? WHERE id = ?").run(JSON.stringify(d), row.id);
-    return { status: 200, body: (listJson(ctx, st.id, { ...row, data: JSON.stringify(d) }, true).columns as { id: string; name: string }[]).find((x) => x.id === id || x.name === id) };
+    return {
+      status: 200,
+      body: (listJson(ctx, st.id, { ...row, data: JSON.stringify(d) }, true).columns as { id: string; name: string }[]).find(
+        (x) => x.id === id || x.name === id,
+      ),
+    };
   }),
 
   route("GET", "/sites/{}/lists/{}/items", (ctx, [s, l], req) => {
@@ -331,7 +395,12 @@ export const sharePointRoutes: Route[] = [
     const d = JSON.parse(row.data) as ListData;
     const b = parseJson(req.body) ?? {};
     const fields: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(b.fields ?? {})) fields[k] = validateValue(d.columns.find((c) => c.name === k), k, v);
+    for (const [k, v] of Object.entries(b.fields ?? {}))
+      fields[k] = validateValue(
+        d.columns.find((c) => c.name === k),
+        k,
+        v,
+      );
     for (const c of d.columns.filter((x) => x.required)) {
       if (fields[c.name] === undefined || fields[c.name] === null) throw new GraphError(400, "invalidRequest", `Field '${c.name}' is required.`);
     }
@@ -340,7 +409,9 @@ export const sharePointRoutes: Route[] = [
       checkUnique(ctx, row, fields);
       const id = (ctx.db.prepare("SELECT nextItemId FROM lists WHERE id = ?").get(row.id) as { nextItemId: number }).nextItemId;
       ctx.db.prepare("UPDATE lists SET nextItemId = ? WHERE id = ?").run(id + 1, row.id);
-      ctx.db.prepare("INSERT INTO items (listId, id, version, etagGuid, created, modified, fields) VALUES (?, ?, 1, ?, ?, ?, ?)").run(row.id, id, randomUUID(), now, now, JSON.stringify(fields));
+      ctx.db
+        .prepare("INSERT INTO items (listId, id, version, etagGuid, created, modified, fields) VALUES (?, ?, 1, ?, ?, ?, ?)")
+        .run(row.id, id, randomUUID(), now, now, JSON.stringify(fields));
       return ctx.db.prepare("SELECT * FROM items WHERE listId = ? AND id = ?").get(row.id, id) as ItemRow;
     })();
     return { status: 201, body: itemJson(ctx, st.id, row, created, true) };
@@ -377,11 +448,17 @@ export const sharePointRoutes: Route[] = [
       const fields = JSON.parse(it.fields) as Record<string, unknown>;
       for (const [k, v] of Object.entries(b)) {
         if (k.startsWith("@odata")) continue;
-        fields[k] = validateValue(d.columns.find((c) => c.name === k), k, v);
+        fields[k] = validateValue(
+          d.columns.find((c) => c.name === k),
+          k,
+          v,
+        );
       }
       checkUnique(ctx, row, fields, it.id);
       const now = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
-      ctx.db.prepare("UPDATE items SET fields = ?, version = version + 1, modified = ? WHERE listId = ? AND id = ?").run(JSON.stringify(fields), now, row.id, it.id);
+      ctx.db
+        .prepare("UPDATE items SET fields = ?, version = version + 1, modified = ? WHERE listId = ? AND id = ?")
+        .run(JSON.stringify(fields), now, row.id, it.id);
       const updated = ctx.db.prepare("SELECT * FROM items WHERE listId = ? AND id = ?").get(row.id, it.id) as ItemRow;
       return { status: 200, body: fieldsJson(updated) };
     })();
@@ -393,7 +470,8 @@ export const sharePointRoutes: Route[] = [
     const it = ctx.db.prepare("SELECT * FROM items WHERE listId = ? AND id = ?").get(row.id, Number(i)) as ItemRow | undefined;
     if (!it) throw new GraphError(404, "itemNotFound", "The resource could not be found.");
     const ifMatch = req.headers["if-match"] as string | undefined;
-    if (ifMatch && ifMatch !== "*" && ifMatch !== etagOf(it)) throw new GraphError(412, "resourceModified", "The resource has changed since the caller last read it; usually an eTag mismatch");
+    if (ifMatch && ifMatch !== "*" && ifMatch !== etagOf(it))
+      throw new GraphError(412, "resourceModified", "The resource has changed since the caller last read it; usually an eTag mismatch");
     ctx.db.prepare("DELETE FROM items WHERE listId = ? AND id = ?").run(row.id, it.id);
     return { status: 204 };
   }),

@@ -7,7 +7,10 @@ import type { TenantEvents } from "./context.js";
 
 function recipients(a: AddressObject | AddressObject[] | undefined): Recipient[] {
   const list = Array.isArray(a) ? a : a ? [a] : [];
-  return list.flatMap((x) => x.value).filter((v) => v.address).map((v) => ({ emailAddress: { name: v.name || v.address!, address: v.address! } }));
+  return list
+    .flatMap((x) => x.value)
+    .filter((v) => v.address)
+    .map((v) => ({ emailAddress: { name: v.name || v.address!, address: v.address! } }));
 }
 
 function importanceOf(h: string): "low" | "normal" | "high" {
@@ -39,10 +42,21 @@ export function createSmtpServer(deps: { db: Db; now: () => number; events: Tena
             err.responseCode = 552;
             return cb(err);
           }
-          const from = recipients(parsed.from)[0] ?? { emailAddress: { name: String(session.envelope.mailFrom && session.envelope.mailFrom.address), address: String(session.envelope.mailFrom && session.envelope.mailFrom.address) } };
+          const from = recipients(parsed.from)[0] ?? {
+            emailAddress: {
+              name: String(session.envelope.mailFrom && session.envelope.mailFrom.address),
+              address: String(session.envelope.mailFrom && session.envelope.mailFrom.address),
+            },
+          };
           const headers = parsed.headerLines.map((h) => {
             const i = h.line.indexOf(":");
-            return { name: h.line.slice(0, i).trim(), value: h.line.slice(i + 1).replace(/\r?\n\s+/g, " ").trim() };
+            return {
+              name: h.line.slice(0, i).trim(),
+              value: h.line
+                .slice(i + 1)
+                .replace(/\r?\n\s+/g, " ")
+                .trim(),
+            };
           });
           const attachments: NewAttachment[] = parsed.attachments.map((a) => ({
             name: a.filename ?? "attachment",
@@ -56,19 +70,25 @@ export function createSmtpServer(deps: { db: Db; now: () => number; events: Tena
           for (const rcpt of session.envelope.rcptTo) {
             const mb = mailboxByAddress(deps.db, rcpt.address);
             if (!mb) continue;
-            storeMessage(deps, mb.id, "inbox", {
-              subject: parsed.subject ?? "",
-              body,
-              from,
-              sender: from,
-              toRecipients: recipients(parsed.to),
-              ccRecipients: recipients(parsed.cc),
-              replyTo: recipients(parsed.replyTo),
-              sentDateTime: sent.toISOString().replace(/\.\d{3}Z$/, "Z"),
-              internetMessageId: parsed.messageId ?? `<smtp-${Date.now()}@local.tenant>`,
-              internetMessageHeaders: headers,
-              importance: importanceOf(String(parsed.headers.get("importance") ?? "")),
-            }, attachments);
+            storeMessage(
+              deps,
+              mb.id,
+              "inbox",
+              {
+                subject: parsed.subject ?? "",
+                body,
+                from,
+                sender: from,
+                toRecipients: recipients(parsed.to),
+                ccRecipients: recipients(parsed.cc),
+                replyTo: recipients(parsed.replyTo),
+                sentDateTime: sent.toISOString().replace(/\.\d{3}Z$/, "Z"),
+                internetMessageId: parsed.messageId ?? `<smtp-${Date.now()}@local.tenant>`,
+                internetMessageHeaders: headers,
+                importance: importanceOf(String(parsed.headers.get("importance") ?? "")),
+              },
+              attachments,
+            );
           }
           deps.log(`smtp: delivered message to ${session.envelope.rcptTo.map((r) => r.address).join(", ")}`);
           cb();

@@ -55,7 +55,15 @@ export function allSubscriptions(db: Db): Subscription[] {
 
 function publicJson(s: Subscription): Record<string, unknown> {
   const { mailboxId: _m, folderWellKnown: _f, ...rest } = s;
-  return { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity", ...rest, includeResourceData: false, encryptionCertificate: null, encryptionCertificateId: null, notificationQueryOptions: null, notificationUrlAppId: null };
+  return {
+    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity",
+    ...rest,
+    includeResourceData: false,
+    encryptionCertificate: null,
+    encryptionCertificateId: null,
+    notificationQueryOptions: null,
+    notificationUrlAppId: null,
+  };
 }
 
 function checkExpiry(ctx: Ctx, value: unknown): string {
@@ -76,14 +84,29 @@ async function validate(url: string, opts: NotifierOptions): Promise<void> {
   let text = "";
   let status = 0;
   try {
-    const res = await (opts.fetchImpl ?? fetch)(target, { method: "POST", headers: { "content-type": "text/plain; charset=utf-8" }, body: "", signal: AbortSignal.timeout(10_000) });
+    const res = await (opts.fetchImpl ?? fetch)(target, {
+      method: "POST",
+      headers: { "content-type": "text/plain; charset=utf-8" },
+      body: "",
+      signal: AbortSignal.timeout(10_000),
+    });
     status = res.status;
     text = await res.text();
   } catch (e) {
-    throw new GraphError(400, "InvalidRequest", `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request. (${(e as Error).message})`);
+    throw new GraphError(
+      400,
+      "InvalidRequest",
+      `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request. (${(e as Error).message})`,
+    );
   }
-  if (status !== 200) throw new GraphError(400, "InvalidRequest", `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request. Response status code '${status}'.`);
-  if (text !== token) throw new GraphError(400, "InvalidRequest", "Subscription validation request failed. Response must exactly match validationToken query parameter.");
+  if (status !== 200)
+    throw new GraphError(
+      400,
+      "InvalidRequest",
+      `Subscription validation request failed. Notification endpoint must respond with 200 OK to validation request. Response status code '${status}'.`,
+    );
+  if (text !== token)
+    throw new GraphError(400, "InvalidRequest", "Subscription validation request failed. Response must exactly match validationToken query parameter.");
 }
 
 export class Notifier {
@@ -107,7 +130,12 @@ export class Notifier {
         }
         if (!/^https?:\/\//.test(b.notificationUrl)) throw new GraphError(400, "InvalidRequest", "Subscription notificationUrl must be an http(s) URL.");
         const parsed = parseResource(b.resource);
-        if (!parsed) throw new GraphError(400, "InvalidRequest", `Resource '${b.resource}' is not supported by this tenant: use users/{id}/mailFolders('inbox')/messages.`);
+        if (!parsed)
+          throw new GraphError(
+            400,
+            "InvalidRequest",
+            `Resource '${b.resource}' is not supported by this tenant: use users/{id}/mailFolders('inbox')/messages.`,
+          );
         for (const ct of String(b.changeType).split(",")) {
           if (!["created", "updated", "deleted"].includes(ct.trim())) throw new GraphError(400, "InvalidRequest", `Invalid changeType '${ct}'.`);
         }
@@ -139,7 +167,11 @@ export class Notifier {
       }),
       route("GET", "/subscriptions", (ctx) => ({
         status: 200,
-        body: { value: allSubscriptions(ctx.db).filter((s) => s.applicationId === ctx.app.clientId && Date.parse(s.expirationDateTime) > ctx.now()).map(publicJson) },
+        body: {
+          value: allSubscriptions(ctx.db)
+            .filter((s) => s.applicationId === ctx.app.clientId && Date.parse(s.expirationDateTime) > ctx.now())
+            .map(publicJson),
+        },
       })),
       route("GET", "/subscriptions/{}", (ctx, [id]) => ({ status: 200, body: publicJson(this.live(ctx, id!)) })),
       route("PATCH", "/subscriptions/{}", (ctx, [id], req) => {
@@ -171,7 +203,13 @@ export class Notifier {
     const folder = db.prepare("SELECT wellKnownName FROM folders WHERE id = ?").get(folderId) as { wellKnownName: string | null } | undefined;
     for (const s of allSubscriptions(db)) {
       if (s.mailboxId !== mailboxId || Date.parse(s.expirationDateTime) <= now) continue;
-      if (!s.changeType.split(",").map((x) => x.trim()).includes("created")) continue;
+      if (
+        !s.changeType
+          .split(",")
+          .map((x) => x.trim())
+          .includes("created")
+      )
+        continue;
       if (s.folderWellKnown !== folder?.wellKnownName && s.folderWellKnown !== folderId.toLowerCase()) continue;
       if (this.dropRate > 0 && this.random() < this.dropRate) {
         this.opts.log(`notification dropped by fault switch for subscription ${s.id}`);
@@ -184,7 +222,12 @@ export class Notifier {
             subscriptionExpirationDateTime: s.expirationDateTime,
             changeType: "created",
             resource: `Users/${mailboxId}/Messages/${messageId}`,
-            resourceData: { "@odata.type": "#Microsoft.Graph.Message", "@odata.id": `Users/${mailboxId}/Messages/${messageId}`, "@odata.etag": `W/"${randomBytes(8).toString("base64url")}"`, id: messageId },
+            resourceData: {
+              "@odata.type": "#Microsoft.Graph.Message",
+              "@odata.id": `Users/${mailboxId}/Messages/${messageId}`,
+              "@odata.etag": `W/"${randomBytes(8).toString("base64url")}"`,
+              id: messageId,
+            },
             clientState: s.clientState,
             tenantId: this.tenantId,
           },
@@ -199,7 +242,17 @@ export class Notifier {
   lifecycle(db: Db, id: string, event: "reauthorizationRequired" | "missed" | "subscriptionRemoved"): boolean {
     const s = load(db, id);
     if (!s) return false;
-    const body = { value: [{ subscriptionId: s.id, subscriptionExpirationDateTime: s.expirationDateTime, tenantId: this.tenantId, clientState: s.clientState, lifecycleEvent: event }] };
+    const body = {
+      value: [
+        {
+          subscriptionId: s.id,
+          subscriptionExpirationDateTime: s.expirationDateTime,
+          tenantId: this.tenantId,
+          clientState: s.clientState,
+          lifecycleEvent: event,
+        },
+      ],
+    };
     if (event === "subscriptionRemoved") db.prepare("DELETE FROM subscriptions WHERE id = ?").run(id);
     this.post(s.lifecycleNotificationUrl ?? s.notificationUrl, body, `lifecycle ${event} for ${s.id}`);
     return true;

@@ -27,7 +27,14 @@ export async function ensureTls(dataDir: string): Promise<TenantTls> {
         { name: "basicConstraints", cA: true, critical: true },
         { name: "keyUsage", keyCertSign: true, digitalSignature: true, keyEncipherment: true, critical: true },
         { name: "extKeyUsage", serverAuth: true },
-        { name: "subjectAltName", altNames: [{ type: 2, value: "localhost" }, { type: 7, ip: "127.0.0.1" }, { type: 7, ip: "::1" }] },
+        {
+          name: "subjectAltName",
+          altNames: [
+            { type: 2, value: "localhost" },
+            { type: 7, ip: "127.0.0.1" },
+            { type: 7, ip: "::1" },
+          ],
+        },
       ],
     } as Parameters<typeof generate>[1]);
     writeFileSync(keyPath, pems.private, { mode: 0o600 });

@@ -13,7 +13,8 @@ const notify = async (to: string, text: string) => {
   return true;
 };
 const run = () => runAcknowledgements({ ...s.deps, kv: s.deps.state, notify });
-const subjects = async (who: string) => (await inspectorGraph(s.tenant).client.api(`/users/${who}/mailFolders/inbox/messages`).select("subject").top(50).get()).value.map((m: any) => m.subject);
+const subjects = async (who: string) =>
+  (await inspectorGraph(s.tenant).client.api(`/users/${who}/mailFolders/inbox/messages`).select("subject").top(50).get()).value.map((m: any) => m.subject);
 const KL = p.leads.find((l) => l.initials === "KL")!.email;
 
 beforeAll(async () => {

@@ -25,7 +25,10 @@ let bot: ClusterDeskBot;
 async function say(who: string, text: string, conversation = "conv-5") {
   const a = new TestAdapter(async (ctx) => bot.run(ctx));
   const replies: any[] = [];
-  await a.processActivity({ type: ActivityTypes.Message, text, channelId: "msteams", from: { id: who, name: who }, conversation: { id: conversation } } as never, async (ctx) => bot.run(ctx));
+  await a.processActivity(
+    { type: ActivityTypes.Message, text, channelId: "msteams", from: { id: who, name: who }, conversation: { id: conversation } } as never,
+    async (ctx) => bot.run(ctx),
+  );
   replies.push(...a.activeQueue);
   return replies;
 }
@@ -36,14 +39,31 @@ beforeAll(async () => {
   await s.send({ from: "senco@bolder.example", subject: "Cluster 5/KL/Bolder Academy", text: "x", attachments: [pdfForm()] });
   await s.settle();
   await s.deps.cases.change("C5-2023-0001", () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
-  bot = new ClusterDeskBot({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date(s.tenant.now()), resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null });
+  bot = new ClusterDeskBot({
+    partnership: p,
+    cases: s.deps.cases,
+    mailer: s.deps.mailer,
+    kv: s.deps.state,
+    teams: s.deps.teams,
+    triageCards: s.deps.triageCards,
+    log: s.deps.log,
+    now: () => new Date(s.tenant.now()),
+    resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null,
+  });
 }, 60_000);
 afterAll(() => s?.stop());
 
 describe("agenda", () => {
   it("budget and RAG rating from the cluster budget and the thresholds", () => {
-    const awarded = (n: number, at = "2023-05-18T13:00:00Z") => [{ itemId: "1", etag: "", fields: { Title: "x", Status: "Decided" as const, AmountAwarded: n, DecisionAt: at } }];
-    expect(budgetOverview(p, c5, awarded(12000), "2023-05-18")).toMatchObject({ rag: "Green", remaining: 18000, year: "2022-23", text: "£12,000 of £30,000 committed (40%), £18,000 remaining in 2022-23: Green" });
+    const awarded = (n: number, at = "2023-05-18T13:00:00Z") => [
+      { itemId: "1", etag: "", fields: { Title: "x", Status: "Decided" as const, AmountAwarded: n, DecisionAt: at } },
+    ];
+    expect(budgetOverview(p, c5, awarded(12000), "2023-05-18")).toMatchObject({
+      rag: "Green",
+      remaining: 18000,
+      year: "2022-23",
+      text: "£12,000 of £30,000 committed (40%), £18,000 remaining in 2022-23: Green",
+    });
     expect(budgetOverview(p, c5, awarded(24000), "2023-05-18").rag).toBe("Amber");
     expect(budgetOverview(p, c5, awarded(27000), "2023-05-18").rag).toBe("Red");
     expect(budgetOverview(p, p.clusters[0]!, awarded(1000), "2023-05-18").rag).toBeNull();

@@ -66,10 +66,12 @@ afterAll(() => s?.stop());
 
 describe("bot: triage cards", () => {
   it("answers help and remembers the SCL's conversation for proactive cards", async () => {
-    await adapter().send({ type: "message", text: "help", from: { id: "kl", name: "Katy" } } as never).assertReply((a) => {
-      expect(a.text).toContain("Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again)");
-      expect(a.text).toContain("@mention Cluster Desk with **cluster <number>**");
-    });
+    await adapter()
+      .send({ type: "message", text: "help", from: { id: "kl", name: "Katy" } } as never)
+      .assertReply((a) => {
+        expect(a.text).toContain("Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again)");
+        expect(a.text).toContain("@mention Cluster Desk with **cluster <number>**");
+      });
     const ref = JSON.parse((await s.deps.state.getSync(refKey(KL)))!);
     expect(ref.conversation).toBeDefined();
     expect(s.logs.some((l) => l.includes("triage.no-conversation"))).toBe(true); // intake ran before KL talked to the bot
@@ -77,18 +79,47 @@ describe("bot: triage cards", () => {
 
   it("added to a team's channel, it says how to make the channel a cluster's; people's chats are only ever personal ones", async () => {
     const a = adapter();
-    await a.processActivity({ type: "installationUpdate", action: "add", channelId: "msteams", from: { id: "lead", name: "MIP lead" }, conversation: { id: "19:general@thread.tacv2", conversationType: "channel" } } as never, async (ctx: TurnContext) => bot.run(ctx));
+    await a.processActivity(
+      {
+        type: "installationUpdate",
+        action: "add",
+        channelId: "msteams",
+        from: { id: "lead", name: "MIP lead" },
+        conversation: { id: "19:general@thread.tacv2", conversationType: "channel" },
+      } as never,
+      async (ctx: TurnContext) => bot.run(ctx),
+    );
     const said = a.activeQueue.filter((x) => x.type === "message").map((x) => x.text);
     expect(said).toEqual([expect.stringContaining("@mention Cluster Desk with **cluster <number>** in a cluster's channel")]);
     expect(await s.deps.state.getSync(refKey(LEAD))).toBeNull(); // a channel is not the lead's chat
     // In a personal chat it greets (what it does) and keeps the chat for triage cards and reminders.
     const b = adapter();
-    await b.processActivity({ type: "installationUpdate", action: "add", channelId: "msteams", from: { id: "kl", name: "Katy" }, conversation: { id: "a:katy", conversationType: "personal" } } as never, async (ctx: TurnContext) => bot.run(ctx));
-    expect(b.activeQueue.filter((x) => x.type === "message").map((x) => x.text)).toEqual([expect.stringContaining("New presentation forms arrive here as triage cards")]);
+    await b.processActivity(
+      {
+        type: "installationUpdate",
+        action: "add",
+        channelId: "msteams",
+        from: { id: "kl", name: "Katy" },
+        conversation: { id: "a:katy", conversationType: "personal" },
+      } as never,
+      async (ctx: TurnContext) => bot.run(ctx),
+    );
+    expect(b.activeQueue.filter((x) => x.type === "message").map((x) => x.text)).toEqual([
+      expect.stringContaining("New presentation forms arrive here as triage cards"),
+    ]);
     expect(JSON.parse((await s.deps.state.getSync(refKey(KL)))!).conversation.id).toBe("a:katy");
     // Katy linking the channel to cluster 5 does not move her triage cards into the channel.
     const c = adapter();
-    await c.processActivity({ type: "message", text: "cluster 5", channelId: "msteams", from: { id: "kl", name: "Katy" }, conversation: { id: "19:c5@thread.tacv2", conversationType: "channel" } } as never, async (ctx: TurnContext) => bot.run(ctx));
+    await c.processActivity(
+      {
+        type: "message",
+        text: "cluster 5",
+        channelId: "msteams",
+        from: { id: "kl", name: "Katy" },
+        conversation: { id: "19:c5@thread.tacv2", conversationType: "channel" },
+      } as never,
+      async (ctx: TurnContext) => bot.run(ctx),
+    );
     expect(JSON.parse((await s.deps.state.getSync(refKey(KL)))!).conversation.id).toBe("a:katy");
   });
 
@@ -112,7 +143,11 @@ describe("bot: triage cards", () => {
   });
 
   it("the card refreshes to the case as it is now; someone else's refresh gets a neutral card", async () => {
-    const mine = (await invoke("kl", "triage.refresh", { caseRef })) as { actions: { title: string }[]; body: unknown[]; refresh: { action: { verb: string } } };
+    const mine = (await invoke("kl", "triage.refresh", { caseRef })) as {
+      actions: { title: string }[];
+      body: unknown[];
+      refresh: { action: { verb: string } };
+    };
     expect(JSON.stringify(mine)).toContain('"value":"On agenda"');
     expect(mine.refresh.action.verb).toBe("triage.refresh");
     expect(mine.actions.map((a) => a.title)).toContain("Open vote");
@@ -128,7 +163,9 @@ describe("bot: triage cards", () => {
     expect(card.actions.map((a) => a.title)).not.toContain("Acknowledge school");
     const c = await s.deps.cases.byRef(caseRef);
     expect(Math.abs(Date.parse(c!.fields.AcknowledgedAt!) - s.tenant.now())).toBeLessThan(5_000); // stamped now (tenant clock: May 2023)
-    const mails = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter((o: any) => o.to === "senco@worple.example" && o.message.subject === `${caseRef}: your presentation form`);
+    const mails = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter(
+      (o: any) => o.to === "senco@worple.example" && o.message.subject === `${caseRef}: your presentation form`,
+    );
     expect(mails).toHaveLength(1);
     expect(mails[0].message.body.content).toContain("Katy Luciani");
     const again = await invoke("kl", "triage.acknowledge", { caseRef });
@@ -144,7 +181,10 @@ describe("bot: triage cards", () => {
   });
 
   it("simultaneous clicks: no lost update (412 retried)", async () => {
-    const refs = await Promise.all([invoke("lead", "triage.requestInfo", { caseRef, message: "The latest provision map, please." }), invoke("kl", "triage.move", { caseRef, toCluster: "6" })]);
+    const refs = await Promise.all([
+      invoke("lead", "triage.requestInfo", { caseRef, message: "The latest provision map, please." }),
+      invoke("kl", "triage.move", { caseRef, toCluster: "6" }),
+    ]);
     expect(refs).toHaveLength(2);
     const c = (await s.deps.cases.byRef(caseRef))!;
     expect(c.fields.Status).toBe("More information requested");
@@ -183,7 +223,22 @@ describe("cards", () => {
 
   it("a card for a case with problems lists them; the card carries the case reference, not the form", async () => {
     const card = triageCard(
-      triageCardData(p, { itemId: "1", etag: "x", fields: { Title: "C5-2023-0042", Status: "Needs attention", Cluster: 5, School: "Worple Primary School", Reasons: "No form attached; \"Jamie Example.zip\" is an archive.", Problems: "No presentation form is attached." } }, { now: new Date("2023-05-02T09:00:00Z"), viewer: "katy.luciani@hounslow.gov.uk" }),
+      triageCardData(
+        p,
+        {
+          itemId: "1",
+          etag: "x",
+          fields: {
+            Title: "C5-2023-0042",
+            Status: "Needs attention",
+            Cluster: 5,
+            School: "Worple Primary School",
+            Reasons: 'No form attached; "Jamie Example.zip" is an archive.',
+            Problems: "No presentation form is attached.",
+          },
+        },
+        { now: new Date("2023-05-02T09:00:00Z"), viewer: "katy.luciani@hounslow.gov.uk" },
+      ),
     );
     check(card);
     const text = JSON.stringify(card);
@@ -196,9 +251,37 @@ describe("cards", () => {
 
 describe("bot: /api/messages and rate limits", () => {
   it("with a bot app id configured, an unauthenticated request gets 401", async () => {
-    const runtime = createBotRuntime({ appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" }, { partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date() }, () => {});
+    const runtime = createBotRuntime(
+      { appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" },
+      {
+        partnership: p,
+        cases: s.deps.cases,
+        mailer: s.deps.mailer,
+        kv: s.deps.state,
+        teams: s.deps.teams,
+        triageCards: s.deps.triageCards,
+        log: s.deps.log,
+        now: () => new Date(),
+      },
+      () => {},
+    );
     const handler = botMessages(() => runtime);
-    const req = new azureFunctions.HttpRequest({ method: "POST", url: "http://localhost/api/messages", body: { string: JSON.stringify({ type: "message", text: "hi", channelId: "msteams", serviceUrl: "https://smba.trafficmanager.net/uk/", from: { id: "x" }, conversation: { id: "c" }, recipient: { id: "b" } }) }, headers: { "content-type": "application/json" } });
+    const req = new azureFunctions.HttpRequest({
+      method: "POST",
+      url: "http://localhost/api/messages",
+      body: {
+        string: JSON.stringify({
+          type: "message",
+          text: "hi",
+          channelId: "msteams",
+          serviceUrl: "https://smba.trafficmanager.net/uk/",
+          from: { id: "x" },
+          conversation: { id: "c" },
+          recipient: { id: "b" },
+        }),
+      },
+      headers: { "content-type": "application/json" },
+    });
     const r = await handler(req, new azureFunctions.InvocationContext());
     expect(r.status).toBe(401);
   });

@@ -19,7 +19,10 @@ beforeAll(async () => {
       if (req.url?.startsWith("/v3/conversations/known/activities")) {
         posted.push(body);
         res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ id: `activity-${posted.length}` }));
-      } else res.writeHead(404, { "Content-Type": "application/json" }).end(JSON.stringify({ error: { code: "ConversationNotFound", message: "Conversation not found." } }));
+      } else
+        res
+          .writeHead(404, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ error: { code: "ConversationNotFound", message: "Conversation not found." } }));
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));

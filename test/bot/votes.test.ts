@@ -27,7 +27,16 @@ const ref = "C5-2023-0001";
 let posted: Partial<Activity>[] = [];
 async function invoke(email: string, verb: string, data: Record<string, unknown>): Promise<string> {
   const a = new TestAdapter(async (ctx) => bot.run(ctx));
-  await a.processActivity({ type: ActivityTypes.Invoke, name: "adaptiveCard/action", channelId: "msteams", from: { id: email, name: email }, value: { action: { type: "Action.Execute", verb, data } } } as unknown as Activity, async (ctx) => bot.run(ctx));
+  await a.processActivity(
+    {
+      type: ActivityTypes.Invoke,
+      name: "adaptiveCard/action",
+      channelId: "msteams",
+      from: { id: email, name: email },
+      value: { action: { type: "Action.Execute", verb, data } },
+    } as unknown as Activity,
+    async (ctx) => bot.run(ctx),
+  );
   posted = a.activeQueue.filter((x) => x.type === "message");
   return JSON.stringify(a.activeQueue.find((x) => x.type === "invokeResponse")!.value.body.value);
 }
@@ -37,7 +46,19 @@ beforeAll(async () => {
   await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
   await s.settle();
   await s.deps.cases.change(ref, () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
-  bot = new ClusterDeskBot({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date(s.tenant.now()), votes: new GraphVotes(s.deps.site), audit: (r) => s.deps.cases.audit(r), resolveEmail: async (ctx) => ctx.activity.from.id });
+  bot = new ClusterDeskBot({
+    partnership: p,
+    cases: s.deps.cases,
+    mailer: s.deps.mailer,
+    kv: s.deps.state,
+    teams: s.deps.teams,
+    triageCards: s.deps.triageCards,
+    log: s.deps.log,
+    now: () => new Date(s.tenant.now()),
+    votes: new GraphVotes(s.deps.site),
+    audit: (r) => s.deps.cases.audit(r),
+    resolveEmail: async (ctx) => ctx.activity.from.id,
+  });
 }, 60_000);
 afterAll(() => s?.stop());
 
@@ -100,7 +121,9 @@ describe("in-meeting votes", () => {
     expect(card).toContain("Cluster 5 budget: £4,000 of £10,000 committed (40%), £6,000 remaining in 2022-23: Green");
     const c = (await s.deps.cases.byRef(ref))!;
     expect(c.fields).toMatchObject({ Status: "Decided", Decision: "Agree to fund", AmountAwarded: 4000 });
-    const mail = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter((o: any) => o.to === "senco@worple.example" && o.message.subject.includes("decision"));
+    const mail = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter(
+      (o: any) => o.to === "senco@worple.example" && o.message.subject.includes("decision"),
+    );
     expect(mail).toHaveLength(1);
     expect(mail[0].message.body.content).toContain("Award: £4,000");
     expect(await invoke(voters[5]!, "vote.cast", { caseRef: ref, choice: "abstain" })).toContain("has closed");
@@ -119,10 +142,27 @@ describe("in-meeting votes", () => {
     const calls: { kind: string; ref: string; id?: string; card: string }[] = [];
     const saved = bot;
     bot = new ClusterDeskBot({
-      partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams,
+      partnership: p,
+      cases: s.deps.cases,
+      mailer: s.deps.mailer,
+      kv: s.deps.state,
+      teams: s.deps.teams,
       // Triage cards are posted and updated through the same recorder.
-      triageCards: new TriageCards(() => p, s.deps.teams, { postCard: async (ref, card) => (calls.push({ kind: "post", ref, card: JSON.stringify(card) }), "activity-43"), updateCard: async (ref, id, card) => void calls.push({ kind: "update", ref, id, card: JSON.stringify(card) }) }, () => new Date(s.tenant.now()), s.deps.log),
-      log: s.deps.log, now: () => new Date(s.tenant.now()), votes: new GraphVotes(s.deps.site), audit: (r) => s.deps.cases.audit(r), resolveEmail: async (ctx) => ctx.activity.from.id,
+      triageCards: new TriageCards(
+        () => p,
+        s.deps.teams,
+        {
+          postCard: async (ref, card) => (calls.push({ kind: "post", ref, card: JSON.stringify(card) }), "activity-43"),
+          updateCard: async (ref, id, card) => void calls.push({ kind: "update", ref, id, card: JSON.stringify(card) }),
+        },
+        () => new Date(s.tenant.now()),
+        s.deps.log,
+      ),
+      log: s.deps.log,
+      now: () => new Date(s.tenant.now()),
+      votes: new GraphVotes(s.deps.site),
+      audit: (r) => s.deps.cases.audit(r),
+      resolveEmail: async (ctx) => ctx.activity.from.id,
       elsewhere: {
         post: async (ref, card) => (calls.push({ kind: "post", ref, card: JSON.stringify(card) }), "activity-42"),
         update: async (ref, id, card) => void calls.push({ kind: "update", ref, id, card: JSON.stringify(card) }),

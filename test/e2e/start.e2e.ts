@@ -48,6 +48,11 @@ describe("npm start in a browser", () => {
     await page.close();
 
     expect(await stop(run.child)).toBe(0);
-    expect(await fetch(`${playground}/`).then(() => "up", () => "down")).toBe("down");
+    expect(
+      await fetch(`${playground}/`).then(
+        () => "up",
+        () => "down",
+      ),
+    ).toBe("down");
   });
 });

@@ -21,7 +21,11 @@ let s: Stack;
 let browser: Browser;
 let teams: TeamsClient;
 
-const execute = (verb: string, data: Record<string, unknown>) => ({ type: "invoke", name: "adaptiveCard/action", value: { action: { type: "Action.Execute", verb, data } } });
+const execute = (verb: string, data: Record<string, unknown>) => ({
+  type: "invoke",
+  name: "adaptiveCard/action",
+  value: { action: { type: "Action.Execute", verb, data } },
+});
 
 beforeAll(async () => {
   s = await startStack({ partnership: p, at: NOW });
@@ -39,10 +43,18 @@ describe("a whole case in the Agents Playground", () => {
     const { page } = teams;
     // The Playground installed the bot when it opened: the bot knows Katy's chat.
     await eventually(async () => expect(await s.deps.teams.personalChat(KL)).toBeTruthy());
-    await s.send({ from: "senco@isleworthtown.school.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "Our form.", attachments: [pdfForm()] });
+    await s.send({
+      from: "senco@isleworthtown.school.example",
+      subject: "Cluster 5/KL/Isleworth Town Primary School",
+      text: "Our form.",
+      attachments: [pdfForm()],
+    });
     await s.settle();
 
-    const card = page.locator(".ac-adaptiveCard").filter({ hasText: `Presentation form: ${ref}` }).last();
+    const card = page
+      .locator(".ac-adaptiveCard")
+      .filter({ hasText: `Presentation form: ${ref}` })
+      .last();
     await card.waitFor({ timeout: 20_000 });
     const before = await card.innerText();
     expect(before).toContain("Isleworth Town Primary School");
@@ -74,13 +86,18 @@ describe("a whole case in the Agents Playground", () => {
     await expect.poll(() => card.innerText(), { timeout: 20_000 }).toMatch(/Acknowledged/);
     expect(await card.getByRole("button", { name: "Acknowledge school" }).count()).toBe(0);
     await page.screenshot({ path: ".data/e2e/triage-after.png" });
-    const acks = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter((o: { to: string; message: { subject: string } }) => o.message.subject === `${ref}: your presentation form`);
+    const acks = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value.filter(
+      (o: { to: string; message: { subject: string } }) => o.message.subject === `${ref}: your presentation form`,
+    );
     expect(acks).toHaveLength(1);
 
     // In the meeting: no channel linked, so the vote card comes to this conversation.
     s.at("2023-05-18T13:10:00Z");
     await card.getByRole("button", { name: "Open vote" }).click();
-    const vote = page.locator(".ac-adaptiveCard").filter({ hasText: `Vote: ${ref}` }).last();
+    const vote = page
+      .locator(".ac-adaptiveCard")
+      .filter({ hasText: `Vote: ${ref}` })
+      .last();
     await vote.waitFor({ timeout: 20_000 });
     const opened = await vote.innerText();
     expect(opened).toMatch(/School\s+Isleworth Town Primary School/);
@@ -88,19 +105,33 @@ describe("a whole case in the Agents Playground", () => {
     expect(opened).toMatch(/Limit that applies\s+£4,000/);
     await page.screenshot({ path: ".data/e2e/triage-vote-open.png" });
 
-    const may18 = eligibleVoters(p, p.clusters.find((c) => c.id === 5)!, "2023-05-18", "Isleworth Town Primary School").map((v) => v.email);
-    const voters = playgroundPeople(p, 5, { now: new Date(NOW) }).users.map((u) => u.email.toLowerCase()).filter((e) => may18.includes(e));
+    const may18 = eligibleVoters(
+      p,
+      p.clusters.find((c) => c.id === 5)!,
+      "2023-05-18",
+      "Isleworth Town Primary School",
+    ).map((v) => v.email);
+    const voters = playgroundPeople(p, 5, { now: new Date(NOW) })
+      .users.map((u) => u.email.toLowerCase())
+      .filter((e) => may18.includes(e));
     expect(voters.length).toBeGreaterThanOrEqual(3);
     // Each voter clicks from Teams (here: an action sent as them in the cluster's channel, where they are members).
     const channel = playgroundTeam(5).channelId;
-    for (const [i, v] of voters.slice(0, 3).entries()) await teams.pg.as(v, channel, execute("vote.cast", { caseRef: ref, choice: i < 2 ? "agree" : "disagree" }));
+    for (const [i, v] of voters.slice(0, 3).entries())
+      await teams.pg.as(v, channel, execute("vote.cast", { caseRef: ref, choice: i < 2 ? "agree" : "disagree" }));
     await eventually(async () => expect(await new GraphVotes(s.deps.site).votes(ref)).toHaveLength(3));
 
     await vote.getByRole("button", { name: "Close vote" }).click();
     await expect.poll(() => vote.innerText(), { timeout: 20_000 }).toContain("Closed: Agree to fund, £4,000");
     expect(await vote.innerText()).toContain("Award: £4,000");
     await page.screenshot({ path: ".data/e2e/triage-decided.png" });
-    expect((await s.deps.cases.byRef(ref))!.fields).toMatchObject({ Status: "Decided", Decision: "Agree to fund", AmountAwarded: 4000, CaseType: "Group", CypCount: 5 });
+    expect((await s.deps.cases.byRef(ref))!.fields).toMatchObject({
+      Status: "Decided",
+      Decision: "Agree to fund",
+      AmountAwarded: 4000,
+      CaseType: "Group",
+      CypCount: 5,
+    });
     // Cards carry case references and schools, never a child's name (none is in the email either).
     expect(await card.innerText()).not.toMatch(/child's name|pupil name/i);
   });

@@ -23,11 +23,20 @@ let s: Stack;
 let browser: Browser;
 let teams: TeamsClient;
 
-const execute = (verb: string, data: Record<string, unknown>) => ({ type: "invoke", name: "adaptiveCard/action", value: { action: { type: "Action.Execute", verb, data } } });
+const execute = (verb: string, data: Record<string, unknown>) => ({
+  type: "invoke",
+  name: "adaptiveCard/action",
+  value: { action: { type: "Action.Execute", verb, data } },
+});
 
 beforeAll(async () => {
   s = await startStack({ partnership: p, at: "2023-05-02T08:30:00Z" });
-  await s.send({ from: "senco@isleworthtown.school.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "Our form.", attachments: [pdfForm()] });
+  await s.send({
+    from: "senco@isleworthtown.school.example",
+    subject: "Cluster 5/KL/Isleworth Town Primary School",
+    text: "Our form.",
+    attachments: [pdfForm()],
+  });
   await s.settle();
   s.at(NOW);
   browser = await launchBrowser();
@@ -72,8 +81,15 @@ describe("votes in the Agents Playground", () => {
     expect(mine?.choice).toBe("agree");
 
     // Two more voters, then the SCL closes with the amount the panel agreed.
-    const may18 = eligibleVoters(p, p.clusters.find((c) => c.id === 5)!, "2023-05-18", "Isleworth Town Primary School").map((v) => v.email);
-    const others = playgroundPeople(p, 5, { currentUser: ME, now: new Date(NOW) }).users.map((u) => u.email.toLowerCase()).filter((e) => may18.includes(e));
+    const may18 = eligibleVoters(
+      p,
+      p.clusters.find((c) => c.id === 5)!,
+      "2023-05-18",
+      "Isleworth Town Primary School",
+    ).map((v) => v.email);
+    const others = playgroundPeople(p, 5, { currentUser: ME, now: new Date(NOW) })
+      .users.map((u) => u.email.toLowerCase())
+      .filter((e) => may18.includes(e));
     expect(others.length).toBeGreaterThanOrEqual(2);
     await teams.pg.as(others[0]!, channel, execute("vote.cast", { caseRef: ref, choice: "agree" }));
     await teams.pg.as(others[1]!, channel, execute("vote.cast", { caseRef: ref, choice: "disagree" }));

@@ -9,7 +9,19 @@ const root = packageRoot();
 export function start(dataDir: string): { child: ChildProcess; ready: Promise<string>; output: () => string } {
   const child = spawn(process.execPath, [join(root, "bin", "local.mjs"), "start"], {
     cwd: root,
-    env: { ...process.env, CLUSTER_DESK_DATA: dataDir, TENANT_TLS_DIR: ".data/test-tls", CLUSTER_DESK_QUIET: "1", TENANT_PORT: "0", TENANT_SMTP_PORT: "0", HOST_PORT: "0", PLAYGROUND_PORT: "0", AZURITE_BLOB_PORT: "0", AZURITE_QUEUE_PORT: "0", AZURITE_TABLE_PORT: "0" },
+    env: {
+      ...process.env,
+      CLUSTER_DESK_DATA: dataDir,
+      TENANT_TLS_DIR: ".data/test-tls",
+      CLUSTER_DESK_QUIET: "1",
+      TENANT_PORT: "0",
+      TENANT_SMTP_PORT: "0",
+      HOST_PORT: "0",
+      PLAYGROUND_PORT: "0",
+      AZURITE_BLOB_PORT: "0",
+      AZURITE_QUEUE_PORT: "0",
+      AZURITE_TABLE_PORT: "0",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.push(child);
@@ -41,4 +53,3 @@ const running: ChildProcess[] = [];
 afterAll(() => {
   for (const c of running) if (c.exitCode === null) c.kill("SIGKILL");
 });
-

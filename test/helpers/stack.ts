@@ -39,7 +39,10 @@ export async function startStack(opts: { partnership?: Partnership; at?: string;
   const azurite = await startAzurite();
   const logs: string[] = [];
   const env = localAppSettings(tenant, azurite.connectionString, CLIENT_STATE);
-  const log = { info: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })), warn: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })) };
+  const log = {
+    info: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })),
+    warn: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })),
+  };
   let deps: AppDeps | undefined;
   const build = () => buildDeps(env, p, log, () => new Date(tenant.now()));
   const getDeps = () => {
@@ -47,7 +50,13 @@ export async function startStack(opts: { partnership?: Partnership; at?: string;
     return deps;
   };
   // Tests drain the queue themselves (settle); the host runs nothing on its own.
-  const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, log: (l) => logs.push(l), autoRun: false, visibilityTimeoutSeconds: 5, retryDelaySeconds: 1 });
+  const host = await startDevHost(functionDefs(getDeps), {
+    storage: azurite.connectionString,
+    log: (l) => logs.push(l),
+    autoRun: false,
+    visibilityTimeoutSeconds: 5,
+    retryDelaySeconds: 1,
+  });
   env.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
   env.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
   const d = getDeps();
@@ -86,4 +95,8 @@ export async function startStack(opts: { partnership?: Partnership; at?: string;
   };
 }
 
-export const pdfForm = (name = "MIP presentation form.pdf") => ({ filename: name, content: Buffer.from("%PDF-1.7 presentation form"), contentType: "application/pdf" });
+export const pdfForm = (name = "MIP presentation form.pdf") => ({
+  filename: name,
+  content: Buffer.from("%PDF-1.7 presentation form"),
+  contentType: "application/pdf",
+});

@@ -33,7 +33,14 @@ export function tempDataDir(): string {
 
 /** The product's Graph client, exactly as production builds it, pointed at the tenant. */
 export function productGraph(t: Tenant, opts: { mailboxConcurrency?: number; maxRetries?: number } = {}): GraphHandle {
-  return createGraphClient({ graphBaseUrl: t.url, authorityHost: t.url, tenantId: t.tenantId, clientId: LOCAL_CLIENT_ID, clientSecret: LOCAL_CLIENT_SECRET, ...opts });
+  return createGraphClient({
+    graphBaseUrl: t.url,
+    authorityHost: t.url,
+    tenantId: t.tenantId,
+    clientId: LOCAL_CLIENT_ID,
+    clientSecret: LOCAL_CLIENT_SECRET,
+    ...opts,
+  });
 }
 
 export function inspectorGraph(t: Tenant): GraphHandle {

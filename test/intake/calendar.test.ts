@@ -14,7 +14,14 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => s?.stop());
 
-const cases = async () => (await s.deps.graph.api(`/sites/${await s.deps.site.id()}/lists/Cases/items`).expand("fields").top(999).get()).value.map((i: any) => i.fields);
+const cases = async () =>
+  (
+    await s.deps.graph
+      .api(`/sites/${await s.deps.site.id()}/lists/Cases/items`)
+      .expand("fields")
+      .top(999)
+      .get()
+  ).value.map((i: any) => i.fields);
 
 describe("the Meetings list is the running calendar", () => {
   it("before a year is published a form is 'needs attention'; after, it is accepted at the next meeting; an edit in the list moves it", async () => {
@@ -24,9 +31,13 @@ describe("the Meetings list is the running calendar", () => {
 
     const plan = planYear(p, "2026-27");
     const meetings = new GraphMeetings(s.deps.site);
-    const r = await meetings.publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })));
+    const r = await meetings.publish(
+      plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })),
+    );
     expect(r).toEqual({ created: plan.meetings.length, updated: 0, unchanged: 0 });
-    expect(await meetings.publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })))).toEqual({ created: 0, updated: 0, unchanged: plan.meetings.length });
+    expect(
+      await meetings.publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep }))),
+    ).toEqual({ created: 0, updated: 0, unchanged: plan.meetings.length });
     await s.deps.refreshCalendar(true);
     const december = plan.meetings.find((m) => m.clusterId === 5 && m.date.startsWith("2026-12"))!;
     await s.send({ from: "senco@after.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
@@ -39,7 +50,9 @@ describe("the Meetings list is the running calendar", () => {
     const site = await s.deps.site.id();
     const items = (await s.deps.graph.api(`/sites/${site}/lists/Meetings/items`).expand("fields").top(999).get()).value;
     const item = items.find((i: any) => i.fields.MeetingKey === `c5|${december.date}`);
-    await s.deps.graph.api(`/sites/${site}/lists/Meetings/items/${item.id}/fields`).patch({ MeetingStart: "2026-12-10T14:00:00Z", SubmissionDeadline: "2026-11-25T16:00:00Z" });
+    await s.deps.graph
+      .api(`/sites/${site}/lists/Meetings/items/${item.id}/fields`)
+      .patch({ MeetingStart: "2026-12-10T14:00:00Z", SubmissionDeadline: "2026-11-25T16:00:00Z" });
     await s.deps.refreshCalendar(true); // what the product does every few minutes
     await s.send({ from: "senco@edited.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
     await s.settle();

@@ -54,7 +54,15 @@ describe("mail intake, end to end (SMTP -> notification -> queue -> case, reply,
     await s.settle();
     const mine = (await cases()).filter((c) => c.SenderEmail === sender);
     expect(mine).toHaveLength(1);
-    expect(mine[0]).toMatchObject({ Title: "C5-2023-0001", Cluster: 5, School: "Isleworth Town Primary School", LeadInitials: "KL", Status: "Accepted", MeetingDate: "2023-05-18T13:00:00Z", AckDueBy: "2023-05-10T00:00:00Z" });
+    expect(mine[0]).toMatchObject({
+      Title: "C5-2023-0001",
+      Cluster: 5,
+      School: "Isleworth Town Primary School",
+      LeadInitials: "KL",
+      Status: "Accepted",
+      MeetingDate: "2023-05-18T13:00:00Z",
+      AckDueBy: "2023-05-10T00:00:00Z",
+    });
     const replies = await outbox(sender);
     expect(replies).toHaveLength(1);
     expect(replies[0].message.subject).toBe("RE: Cluster 5/KL/Isleworth Town Primary School");
@@ -176,7 +184,6 @@ describe("mail intake: frugal with Graph", () => {
     });
     s.logs.push(`graph-calls-per-accepted-form ${JSON.stringify(calls)}`);
   });
-
 });
 
 describe("mail intake: outcomes a council needs", () => {
@@ -224,18 +231,35 @@ describe("mail intake: outcomes a council needs", () => {
     expect((await cases()).find((x) => x.SenderEmail === sender)).toMatchObject({ Status: "Needs attention" });
     const body = (await outbox(sender))[0].message.body.content;
     expect(body).toContain("arrived without a presentation form attached");
-    expect(body).toContain('Please send it again with the completed form attached as .docx or .pdf, with the subject line "Cluster 6/GV/Lionel Primary School".');
+    expect(body).toContain(
+      'Please send it again with the completed form attached as .docx or .pdf, with the subject line "Cluster 6/GV/Lionel Primary School".',
+    );
   });
 
   it("macro-enabled files, archives and programs are rejected without being opened", async () => {
-    for (const [sender, file] of [["m@belmont.example", "form.docm"], ["z@cavendish.example", "forms.zip"], ["e@grovepark.example", "form.pdf.exe"]] as const) {
-      await s.send({ from: sender, subject: "Cluster 6/GV/Belmont Primary School", text: "x", attachments: [{ filename: file, content: Buffer.from("MZ..."), contentType: "application/octet-stream" }] });
+    for (const [sender, file] of [
+      ["m@belmont.example", "form.docm"],
+      ["z@cavendish.example", "forms.zip"],
+      ["e@grovepark.example", "form.pdf.exe"],
+    ] as const) {
+      await s.send({
+        from: sender,
+        subject: "Cluster 6/GV/Belmont Primary School",
+        text: "x",
+        attachments: [{ filename: file, content: Buffer.from("MZ..."), contentType: "application/octet-stream" }],
+      });
     }
     await s.settle();
     const all = await cases();
-    for (const [sender, file] of [["m@belmont.example", "macro-enabled"], ["z@cavendish.example", "an archive"], ["e@grovepark.example", "a program or script"]]) {
+    for (const [sender, file] of [
+      ["m@belmont.example", "macro-enabled"],
+      ["z@cavendish.example", "an archive"],
+      ["e@grovepark.example", "a program or script"],
+    ]) {
       expect(all.find((x) => x.SenderEmail === sender)).toMatchObject({ Status: "Rejected" });
-      expect((await outbox(sender))[0].message.body.content).toMatch(new RegExp(`is ${file === "macro-enabled" ? "a macro-enabled Office file" : file}, which the secure mailbox does not accept; it has not been opened`));
+      expect((await outbox(sender))[0].message.body.content).toMatch(
+        new RegExp(`is ${file === "macro-enabled" ? "a macro-enabled Office file" : file}, which the secure mailbox does not accept; it has not been opened`),
+      );
     }
     // Frugal and safe: intake asked Graph for attachment metadata only, never the bytes.
     expect(Object.keys(s.tenant.counters.snapshot().byRoute).some((r) => r.includes("$value"))).toBe(false);
@@ -243,7 +267,12 @@ describe("mail intake: outcomes a council needs", () => {
 
   it("automatic replies and bounces: no case, no reply", async () => {
     const before = (await cases()).length;
-    await s.send({ from: "senco@away.example", subject: "Automatic reply: Cluster 6/GV/Lionel Primary School", text: "I am out of the office", headers: { "Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All" } });
+    await s.send({
+      from: "senco@away.example",
+      subject: "Automatic reply: Cluster 6/GV/Lionel Primary School",
+      text: "I am out of the office",
+      headers: { "Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All" },
+    });
     await s.send({ from: "MAILER-DAEMON@mx.example", subject: "Undelivered Mail Returned to Sender", text: "bounce" });
     await s.settle();
     expect((await cases()).length).toBe(before);
@@ -270,7 +299,12 @@ describe("mail intake: outcomes a council needs", () => {
   it("nothing that identifies a child reaches logs, queue messages or audit rows", async () => {
     const q = new QueueClient(s.azurite.connectionString, "mail-intake");
     const sender = "senco@stpauls.example";
-    await s.send({ from: sender, subject: "Cluster 6/GV/St Paul's CofE Primary School - Jamie Example", text: "About Jamie Example, born 01/02/2016", attachments: [pdfForm("Jamie Example form.pdf")] });
+    await s.send({
+      from: sender,
+      subject: "Cluster 6/GV/St Paul's CofE Primary School - Jamie Example",
+      text: "About Jamie Example, born 01/02/2016",
+      attachments: [pdfForm("Jamie Example form.pdf")],
+    });
     await s.tenant.notifier.settle();
     const peeked = await q.peekMessages({ numberOfMessages: 32 });
     expect(peeked.peekedMessageItems.length).toBeGreaterThan(0);
@@ -331,7 +365,10 @@ describe("mail intake: sweep and subscription", () => {
     await s.tenant.notifier.settle();
     const recreated = JSON.parse((await s.deps.state.getSync("mail-subscription"))!);
     expect(recreated.id).not.toBe(current.id);
-    const bad = await fetch(`${s.host.url}/api/notifications/lifecycle`, { method: "POST", body: JSON.stringify({ value: [{ lifecycleEvent: "missed", clientState: "nope" }] }) });
+    const bad = await fetch(`${s.host.url}/api/notifications/lifecycle`, {
+      method: "POST",
+      body: JSON.stringify({ value: [{ lifecycleEvent: "missed", clientState: "nope" }] }),
+    });
     expect(bad.status).toBe(202);
     expect(s.logs.some((l) => l.includes("mail-lifecycle.rejected"))).toBe(true);
     expect(CLIENT_STATE).not.toBe("nope");
@@ -359,7 +396,11 @@ describe("mail intake: Graph calls per outcome (last: it adds to the folders the
       late: await measure({ from: "figures@two.example", subject: "Cluster 4/KL/Isleworth and Syon School for Boys", text: "x", attachments: [pdfForm()] }),
       "needs attention": await measure({ from: "figures@three.example", subject: "Presentation form", text: "x", attachments: [pdfForm()] }),
       resubmission: await measure({ ...good, from: "figures@three.example" }),
-      rejected: await measure({ ...good, from: "figures@four.example", attachments: [{ filename: "forms.zip", content: Buffer.from("PK"), contentType: "application/zip" }] }),
+      rejected: await measure({
+        ...good,
+        from: "figures@four.example",
+        attachments: [{ filename: "forms.zip", content: Buffer.from("PK"), contentType: "application/zip" }],
+      }),
       duplicate: await measure({ ...good, from: "figures@one.example" }),
       "automatic reply": await measure({ from: "figures@five.example", subject: "Out of office", text: "away", headers: { "Auto-Submitted": "auto-replied" } }),
     };

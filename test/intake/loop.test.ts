@@ -16,7 +16,11 @@ import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
-for (const c of raw.clusters) for (const s of c.schools) s.sendcoEmail = `senco@${String(s.shortName ?? s.name).toLowerCase().replace(/[^a-z]+/g, "")}.example`;
+for (const c of raw.clusters)
+  for (const s of c.schools)
+    s.sendcoEmail = `senco@${String(s.shortName ?? s.name)
+      .toLowerCase()
+      .replace(/[^a-z]+/g, "")}.example`;
 const p = parsePartnership(raw).partnership;
 const mailbox = p.intake.mailbox;
 let s: Stack;
@@ -24,7 +28,13 @@ let s: Stack;
 type Sent = { from: string; to: string; message: { subject: string; internetMessageHeaders?: { name: string; value: string }[] } };
 const outbox = async (): Promise<Sent[]> => (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value;
 async function cases(): Promise<any[]> {
-  return (await s.deps.graph.api(`/sites/${await s.deps.site.id()}/lists/Cases/items`).expand("fields").top(999).get()).value.map((i: any) => i.fields);
+  return (
+    await s.deps.graph
+      .api(`/sites/${await s.deps.site.id()}/lists/Cases/items`)
+      .expand("fields")
+      .top(999)
+      .get()
+  ).value.map((i: any) => i.fields);
 }
 async function folderCount(name: string): Promise<number> {
   const f = await s.deps.graph.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).filter(`displayName eq '${name}'`).get();
@@ -34,7 +44,18 @@ async function folderCount(name: string): Promise<number> {
 beforeAll(async () => {
   const base = defaultTenantOptions(hounslow, {});
   // The SCLs are mailboxes in the tenant, as they are in the council's Exchange.
-  s = await startStack({ partnership: p, at: "2023-06-02T08:00:00Z", tenant: { mailboxes: [...base.mailboxes, ...p.leads.filter((l) => !base.mailboxes.some((m) => m.address.toLowerCase() === l.email.toLowerCase())).map((l) => ({ address: l.email, displayName: l.name }))] } });
+  s = await startStack({
+    partnership: p,
+    at: "2023-06-02T08:00:00Z",
+    tenant: {
+      mailboxes: [
+        ...base.mailboxes,
+        ...p.leads
+          .filter((l) => !base.mailboxes.some((m) => m.address.toLowerCase() === l.email.toLowerCase()))
+          .map((l) => ({ address: l.email, displayName: l.name })),
+      ],
+    },
+  });
 }, 60_000);
 afterAll(() => s?.stop());
 
@@ -51,7 +72,10 @@ describe("no mail loops", () => {
     // Each reminder goes To: its cluster's SCL, and by Bcc to the cluster's SENDCos.
     expect(new Set(reminders.map((m) => m.message.subject)).size).toBe(r.deadlineReminders);
     const leads = new Set(p.leads.map((l) => l.email.toLowerCase()));
-    const sentItems = (await s.deps.graph.api(`/users/${mailbox}/mailFolders/sentitems/messages`).select("subject,toRecipients").top(100).get()).value as { subject: string; toRecipients: { emailAddress: { address: string } }[] }[];
+    const sentItems = (await s.deps.graph.api(`/users/${mailbox}/mailFolders/sentitems/messages`).select("subject,toRecipients").top(100).get()).value as {
+      subject: string;
+      toRecipients: { emailAddress: { address: string } }[];
+    }[];
     const sentReminders = sentItems.filter((m) => m.subject.includes("presentation forms due"));
     expect(sentReminders).toHaveLength(r.deadlineReminders);
     for (const m of sentReminders) expect(m.toRecipients.map((x) => x.emailAddress.address.toLowerCase()).every((a) => leads.has(a))).toBe(true);
@@ -63,7 +87,13 @@ describe("no mail loops", () => {
   it("mail from the secure mailbox itself, or carrying the product's marker, is filed without a case or a reply", async () => {
     const before = (await outbox()).length;
     await s.send({ from: mailbox, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
-    await s.send({ from: "someone@forwarder.example", subject: "RE: Cluster 5/KL/Isleworth Town Primary School", text: "x", headers: { [PRODUCT_MARKER_HEADER]: "cd-0123" }, attachments: [pdfForm()] });
+    await s.send({
+      from: "someone@forwarder.example",
+      subject: "RE: Cluster 5/KL/Isleworth Town Primary School",
+      text: "x",
+      headers: { [PRODUCT_MARKER_HEADER]: "cd-0123" },
+      attachments: [pdfForm()],
+    });
     await s.settle();
     expect(await cases()).toEqual([]);
     expect((await outbox()).slice(before)).toEqual([]);

@@ -16,20 +16,58 @@ afterAll(() => t.close());
 
 const cli = (...args: string[]) =>
   promisify(execFile)(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), ...args], {
-    env: { ...process.env, GRAPH_BASE_URL: t.url, GRAPH_AUTHORITY_HOST: t.url, GRAPH_TENANT_ID: t.tenantId, GRAPH_CLIENT_ID: LOCAL_CLIENT_ID, GRAPH_CLIENT_SECRET: LOCAL_CLIENT_SECRET, SHAREPOINT_SITE: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}` },
+    env: {
+      ...process.env,
+      GRAPH_BASE_URL: t.url,
+      GRAPH_AUTHORITY_HOST: t.url,
+      GRAPH_TENANT_ID: t.tenantId,
+      GRAPH_CLIENT_ID: LOCAL_CLIENT_ID,
+      GRAPH_CLIENT_SECRET: LOCAL_CLIENT_SECRET,
+      SHAREPOINT_SITE: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`,
+    },
   });
 
 describe("npx cluster-desk provision", () => {
   it("creates the five lists with typed, indexed columns, and a second run changes nothing", async () => {
     const first = JSON.parse((await cli("provision")).stdout);
-    expect(first.changes).toEqual(["created list Cases with 26 columns", "created list Meetings with 5 columns", "created list Votes with 5 columns", "created list Audit with 6 columns", "created list Budgets with 4 columns", "indexed Cases.Title", "made Cases.Title unique"]);
+    expect(first.changes).toEqual([
+      "created list Cases with 26 columns",
+      "created list Meetings with 5 columns",
+      "created list Votes with 5 columns",
+      "created list Audit with 6 columns",
+      "created list Budgets with 4 columns",
+      "indexed Cases.Title",
+      "made Cases.Title unique",
+    ]);
     const again = JSON.parse((await cli("provision")).stdout);
     expect(again).toEqual({ ok: true, site: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`, changes: [] });
     const { client } = productGraph(t);
     const site = (await client.api(`/sites/${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`).get()).id;
     const cases = await client.api(`/sites/${site}/lists/Cases`).expand("columns").get();
     const col = (n: string) => cases.columns.find((c: any) => c.name === n);
-    for (const name of ["Cluster", "School", "Phase", "LeadInitials", "SenderEmail", "ReceivedAt", "SubjectLine", "InternetMessageId", "Status", "MeetingDate", "SubmissionDeadline", "AckDueBy", "AcknowledgedAt", "CaseType", "CypCount", "TermsSought", "AmountRequested", "AmountAwarded", "Decision", "DecisionAt", "Reasons"]) {
+    for (const name of [
+      "Cluster",
+      "School",
+      "Phase",
+      "LeadInitials",
+      "SenderEmail",
+      "ReceivedAt",
+      "SubjectLine",
+      "InternetMessageId",
+      "Status",
+      "MeetingDate",
+      "SubmissionDeadline",
+      "AckDueBy",
+      "AcknowledgedAt",
+      "CaseType",
+      "CypCount",
+      "TermsSought",
+      "AmountRequested",
+      "AmountAwarded",
+      "Decision",
+      "DecisionAt",
+      "Reasons",
+    ]) {
       expect(col(name), name).toBeDefined();
     }
     expect(col("InternetMessageId")).toMatchObject({ indexed: true, enforceUniqueValues: true, text: {} });
@@ -60,6 +98,8 @@ describe("npx cluster-desk provision", () => {
   });
 
   it("says what is missing when the site is not given", async () => {
-    await expect(promisify(execFile)(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), "provision"], { env: { ...process.env, SHAREPOINT_SITE: "" } })).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--site <hostname>:\/<path>/) });
+    await expect(
+      promisify(execFile)(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), "provision"], { env: { ...process.env, SHAREPOINT_SITE: "" } }),
+    ).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--site <hostname>:\/<path>/) });
   });
 });

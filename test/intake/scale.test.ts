@@ -56,7 +56,10 @@ describe("throttling", () => {
 });
 
 describe("no duplicate work", () => {
-  const graphCalls = () => Object.entries(s.tenant.counters.snapshot().byRoute).filter(([r]) => r.includes("/v1.0/") && !r.includes("(batch)")).reduce((n, [, st]) => n + Object.values(st).reduce((a, b) => a + b, 0), 0);
+  const graphCalls = () =>
+    Object.entries(s.tenant.counters.snapshot().byRoute)
+      .filter(([r]) => r.includes("/v1.0/") && !r.includes("(batch)"))
+      .reduce((n, [, st]) => n + Object.values(st).reduce((a, b) => a + b, 0), 0);
 
   it("a second copy of a done email costs no Graph call", async () => {
     await s.send({ from: "senco@twice.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
@@ -75,7 +78,16 @@ describe("no duplicate work", () => {
     const sender = "senco@busy.example";
     const site = await s.deps.site.id();
     for (let i = 0; i < 250; i++) {
-      await s.deps.graph.api(`/sites/${site}/lists/Cases/items`).post({ fields: { Title: `C5-2022-${String(i + 1).padStart(4, "0")}`, SenderEmail: sender, Status: "Accepted", ReceivedAt: "2023-04-20T09:00:00Z", InternetMessageId: `<old-${i}@busy.example>`, Fingerprint: `old-${i}` } });
+      await s.deps.graph.api(`/sites/${site}/lists/Cases/items`).post({
+        fields: {
+          Title: `C5-2022-${String(i + 1).padStart(4, "0")}`,
+          SenderEmail: sender,
+          Status: "Accepted",
+          ReceivedAt: "2023-04-20T09:00:00Z",
+          InternetMessageId: `<old-${i}@busy.example>`,
+          Fingerprint: `old-${i}`,
+        },
+      });
     }
     await s.send({ from: sender, subject: "Presentation form", text: "x", attachments: [pdfForm()] });
     await s.settle();
@@ -112,8 +124,12 @@ describe("mailbox health for the partnership lead", () => {
     expect(await alertLead(s.deps)).toBe("1 alert(s)");
     expect(await alertLead(s.deps)).toBeNull();
     const lead = s.deps.partnership.partnershipLead.email;
-    const sent = (await s.deps.graph.api(`/users/${s.deps.partnership.intake.mailbox}/mailFolders/sentitems/messages`).select("subject,toRecipients").top(50).get()).value;
-    expect(sent.filter((m: any) => m.subject === "Cluster Desk: mailbox intake needs attention" && m.toRecipients[0].emailAddress.address === lead)).toHaveLength(1);
+    const sent = (
+      await s.deps.graph.api(`/users/${s.deps.partnership.intake.mailbox}/mailFolders/sentitems/messages`).select("subject,toRecipients").top(50).get()
+    ).value;
+    expect(
+      sent.filter((m: any) => m.subject === "Cluster Desk: mailbox intake needs attention" && m.toRecipients[0].emailAddress.address === lead),
+    ).toHaveLength(1);
 
     // The CLI shows the same, from npm start's settings file; --retry-poisoned runs the reconciler.
     const dir = mkdtempSync(join(tmpdir(), "cluster-desk-health-"));

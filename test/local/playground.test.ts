@@ -29,7 +29,12 @@ describe("the Agents Playground's people (.m365agentsplayground.yml)", () => {
       expect(new Set(users.map((u) => u.email)).size).toBe(5);
     }
     // Cluster 5 in May 2023: three of the five can vote at the 18 May meeting (HT rep and SENDCos).
-    const voters = eligibleVoters(p, p.clusters.find((c) => c.id === 5)!, "2023-05-18", null).map((v) => v.email);
+    const voters = eligibleVoters(
+      p,
+      p.clusters.find((c) => c.id === 5)!,
+      "2023-05-18",
+      null,
+    ).map((v) => v.email);
     const { users } = playgroundPeople(p, 5, { now: may });
     expect(users.filter((u) => voters.includes(u.email.toLowerCase())).length).toBeGreaterThanOrEqual(3);
     expect(users.some((u) => u.name.startsWith("Headteacher,"))).toBe(true);
@@ -54,7 +59,11 @@ describe("the Agents Playground's people (.m365agentsplayground.yml)", () => {
     const app = createServer((_q, r) => r.end());
     await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
     afterAll(() => new Promise<void>((r) => app.close(() => r())));
-    pg = await startPlayground({ appEndpoint: `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/messages`, config: playgroundConfig(p, 5, { now: may }), dir });
+    pg = await startPlayground({
+      appEndpoint: `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/messages`,
+      config: playgroundConfig(p, 5, { now: may }),
+      dir,
+    });
     const served = (await (await fetch(`${pg.url}/_internal/v1/config`)).json()).config;
     expect(served.currentUser).toMatchObject({ name: "Katy Luciani", email: "Katy.Luciani@hounslow.gov.uk" });
     expect(served.users).toHaveLength(5);
@@ -62,7 +71,9 @@ describe("the Agents Playground's people (.m365agentsplayground.yml)", () => {
     expect(served.teams[0].channels.map((c: { name: string }) => c.name)).toContain("Cluster 5 meetings");
     // TeamsInfo.getMember, as the bot calls it to learn who clicked, answers with the email.
     const me = teamsIds("Katy.Luciani@hounslow.gov.uk").id;
-    const member = await (await fetch(`${pg.url}/_connector/v3/conversations/${encodeURIComponent(served.personalChat.id)}/members/${encodeURIComponent(me)}`)).json();
+    const member = await (
+      await fetch(`${pg.url}/_connector/v3/conversations/${encodeURIComponent(served.personalChat.id)}/members/${encodeURIComponent(me)}`)
+    ).json();
     expect(member.email).toBe("Katy.Luciani@hounslow.gov.uk");
   });
 });

@@ -23,7 +23,14 @@ describe("npm start", () => {
     expect(await (await fetch(`${playground}/_debug/ping`)).text()).toBe("pong");
     expect(banner).toMatch(/Bot \(Bot Framework endpoint\)\s+http:\/\/127\.0\.0\.1:\d+\/api\/messages/);
 
-    const sent = await promisify(execFile)(process.execPath, [join(root, "bin", "cluster-desk.mjs"), "send-sample", "--smtp-port", smtpPort, "--from", "senco@sample.example"]);
+    const sent = await promisify(execFile)(process.execPath, [
+      join(root, "bin", "cluster-desk.mjs"),
+      "send-sample",
+      "--smtp-port",
+      smtpPort,
+      "--from",
+      "senco@sample.example",
+    ]);
     expect(JSON.parse(sent.stdout)).toMatchObject({ sent: true, subject: "Cluster 5/KL/Isleworth Town Primary School" });
     let replies: any[] = [];
     for (let i = 0; i < 100 && !replies.length; i++) {
@@ -34,7 +41,12 @@ describe("npm start", () => {
     expect(replies[0].message.subject).toBe("RE: Cluster 5/KL/Isleworth Town Primary School");
     expect(await stop(first.child)).toBe(0);
     expect(first.output()).toContain("Stopped.");
-    expect(await fetch(`${playground}/_debug/ping`).then(() => "up", () => "down")).toBe("down");
+    expect(
+      await fetch(`${playground}/_debug/ping`).then(
+        () => "up",
+        () => "down",
+      ),
+    ).toBe("down");
 
     const second = start(dir);
     const banner2 = await second.ready;
@@ -48,9 +60,18 @@ describe("npm start", () => {
   it("a wrong Playground setting is one clear line and exit 2, before anything starts", async () => {
     const run = (env: Record<string, string>) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        execFile(process.execPath, [join(root, "bin", "local.mjs"), "start"], { cwd: root, env: { ...process.env, CLUSTER_DESK_DATA: tempDataDir(), TENANT_TLS_DIR: ".data/test-tls", ...env } }, (e, _out, stderr) => resolve({ code: e ? (e as { code?: number }).code ?? 1 : 0, stderr }));
+        execFile(
+          process.execPath,
+          [join(root, "bin", "local.mjs"), "start"],
+          { cwd: root, env: { ...process.env, CLUSTER_DESK_DATA: tempDataDir(), TENANT_TLS_DIR: ".data/test-tls", ...env } },
+          (e, _out, stderr) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, stderr }),
+        );
       });
-    expect(await run({ PLAYGROUND_USER: "nobody@elsewhere.example" })).toEqual({ code: 2, stderr: "Cannot start the Agents Playground: nobody@elsewhere.example is not in the partnership directory (PLAYGROUND_USER). Set PLAYGROUND=off to start without it.\n" });
+    expect(await run({ PLAYGROUND_USER: "nobody@elsewhere.example" })).toEqual({
+      code: 2,
+      stderr:
+        "Cannot start the Agents Playground: nobody@elsewhere.example is not in the partnership directory (PLAYGROUND_USER). Set PLAYGROUND=off to start without it.\n",
+    });
     expect((await run({ PLAYGROUND_CLUSTER: "9" })).stderr).toContain('there is no cluster "9"');
   });
 });

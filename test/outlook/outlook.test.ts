@@ -29,14 +29,17 @@ let s: Stack;
 let p = withContacts();
 const run = () => runOutlook({ ...s.deps, partnership: p, kv: s.deps.state });
 const events = async (who: string) => (await inspectorGraph(s.tenant).client.api(`/users/${who}/events`).get()).value;
-const inbox = async (who: string) => (await inspectorGraph(s.tenant).client.api(`/users/${who}/mailFolders/inbox/messages`).select("subject,meetingMessageType").top(50).get()).value;
+const inbox = async (who: string) =>
+  (await inspectorGraph(s.tenant).client.api(`/users/${who}/mailFolders/inbox/messages`).select("subject,meetingMessageType").top(50).get()).value;
 
 beforeAll(async () => {
   const base = defaultTenantOptions(hounslow, {});
   s = await startStack({
     partnership: p,
     at: "2023-05-10T08:00:00Z",
-    tenant: { mailboxes: [...base.mailboxes, ...heads.map((a) => ({ address: a, displayName: a })), { address: "senco@worple.example", displayName: "SENDCo" }] },
+    tenant: {
+      mailboxes: [...base.mailboxes, ...heads.map((a) => ({ address: a, displayName: a })), { address: "senco@worple.example", displayName: "SENDCo" }],
+    },
   });
 }, 60_000);
 afterAll(() => s?.stop());

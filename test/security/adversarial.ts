@@ -2,9 +2,9 @@
 const fill = (unit: string, n: number) => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
 
 export const ADVERSARIAL_SUBJECTS: Record<string, (n: number) => string> = {
-  "spaces": (n) => `Cluster 5/KL/${fill(" ", n)}x`,
+  spaces: (n) => `Cluster 5/KL/${fill(" ", n)}x`,
   "opening brackets": (n) => fill("[", n),
-  "separators": (n) => `Cluster 5${fill("/-", n)}`,
+  separators: (n) => `Cluster 5${fill("/-", n)}`,
   "RE: prefixes": (n) => fill("RE: ", n),
   "cluster words": (n) => fill("cluster 5 ", n),
   "initials-like": (n) => `5/${fill("K.L.", n)}`,

@@ -13,7 +13,11 @@ import { sniffContent } from "../../m365/content.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");
 const docx = zipSync({ "[Content_Types].xml": strToU8("<Types/>"), "word/document.xml": strToU8("<w:document/>") });
-const docm = zipSync({ "[Content_Types].xml": strToU8("<Types/>"), "word/document.xml": strToU8("<w:document/>"), "word/vbaProject.bin": new Uint8Array([1, 2, 3]) });
+const docm = zipSync({
+  "[Content_Types].xml": strToU8("<Types/>"),
+  "word/document.xml": strToU8("<w:document/>"),
+  "word/vbaProject.bin": new Uint8Array([1, 2, 3]),
+});
 const plainZip = zipSync({ "form.pdf": strToU8("%PDF-1.7") });
 const pdf = strToU8("%PDF-1.7\n%âãÏÓ\n1 0 obj\n");
 

@@ -34,6 +34,10 @@ deps.finish = async (step) => {
   if (step.triageCard) appendFileSync(cfg.cardsFile, `durable ${step.audit.caseRef}\n`);
   return r;
 };
-for (const lead of cfg.leads) if (!(await deps.state.getSync(refKey(lead)))) await deps.state.setSync(refKey(lead), JSON.stringify({ conversation: { id: `chat-${lead}` } }));
-await startDevHost(functionDefs(() => deps), { storage: cfg.env.AzureWebJobsStorage!, port: cfg.port, log: () => {}, pollMs: 50, visibilityTimeoutSeconds: 5, retryDelaySeconds: 1 });
+for (const lead of cfg.leads)
+  if (!(await deps.state.getSync(refKey(lead)))) await deps.state.setSync(refKey(lead), JSON.stringify({ conversation: { id: `chat-${lead}` } }));
+await startDevHost(
+  functionDefs(() => deps),
+  { storage: cfg.env.AzureWebJobsStorage!, port: cfg.port, log: () => {}, pollMs: 50, visibilityTimeoutSeconds: 5, retryDelaySeconds: 1 },
+);
 console.log("ready");

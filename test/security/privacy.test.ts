@@ -52,7 +52,12 @@ beforeAll(async () => {
   capture();
   const q = new QueueClient(s.azurite.connectionString, "mail-intake");
   for (const e of emails) {
-    await s.send({ from: e.from, subject: e.subject, text: `About ${CHILD}, born ${DOB}.`, attachments: [e.file ? { filename: e.file, content: Buffer.from("%PDF-1.7 form"), contentType: "application/pdf" } : pdfForm(`${CHILD} ${DOB} form.pdf`)] });
+    await s.send({
+      from: e.from,
+      subject: e.subject,
+      text: `About ${CHILD}, born ${DOB}.`,
+      attachments: [e.file ? { filename: e.file, content: Buffer.from("%PDF-1.7 form"), contentType: "application/pdf" } : pdfForm(`${CHILD} ${DOB} form.pdf`)],
+    });
   }
   await s.tenant.notifier.settle();
   for (const m of (await q.peekMessages({ numberOfMessages: 32 })).peekedMessageItems) queued.push(Buffer.from(m.messageText, "base64").toString());
@@ -81,7 +86,9 @@ describe("security: no child's data leaves the mailbox and the Cases list", () =
     for (const card of all) expect(JSON.stringify(card)).not.toMatch(IDENTIFYING);
     // Problems are still explained, from codes and known values.
     const rejected = cases.find((c) => c.fields.Status === "Rejected");
-    expect(JSON.stringify(triageCard(triageCardData(p, rejected!, { now: s.deps.now(), viewer: "katy.luciani@hounslow.gov.uk" })))).toMatch(/attachment 1 \(\.(zip|exe), 0 KB\) is (an archive|a program or script)/);
+    expect(JSON.stringify(triageCard(triageCardData(p, rejected!, { now: s.deps.now(), viewer: "katy.luciani@hounslow.gov.uk" })))).toMatch(
+      /attachment 1 \(\.(zip|exe), 0 KB\) is (an archive|a program or script)/,
+    );
   });
 
   it("no agenda card, and no Teams reminder", async () => {

@@ -34,7 +34,13 @@ afterAll(async () => s?.stop());
 
 const site = async () => s.deps.site.id();
 async function list(name: string): Promise<any[]> {
-  return (await s.deps.graph.api(`/sites/${await site()}/lists/${name}/items`).expand("fields").top(999).get()).value.map((i: any) => i.fields);
+  return (
+    await s.deps.graph
+      .api(`/sites/${await site()}/lists/${name}/items`)
+      .expand("fields")
+      .top(999)
+      .get()
+  ).value.map((i: any) => i.fields);
 }
 const outbox = async (to: string) => ((await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value as { to: string }[]).filter((o) => o.to === to);
 const faults = (body: unknown) => fetch(`${s.tenant.url}/_admin/faults`, { method: body ? "POST" : "DELETE", ...(body ? { body: JSON.stringify(body) } : {}) });
@@ -109,25 +115,42 @@ describe("security: storage that loses its last writes does not repeat a triage 
       await s.deps.state.setSync(doneKey(c.GraphMessageId), null);
       const key = sha(c.InternetMessageId);
       // ...and the email's state goes back to an older save, or is gone.
-      if (c.SenderEmail === senders[0]) await s.deps.state.saveIntake(key, { stage: "case-written", caseRef: c.Title, caseItemId: String(c.id), messageId: c.GraphMessageId, outcome: "accepted", updatedAt: "2023-05-02T09:00:00Z" });
+      if (c.SenderEmail === senders[0])
+        await s.deps.state.saveIntake(key, {
+          stage: "case-written",
+          caseRef: c.Title,
+          caseItemId: String(c.id),
+          messageId: c.GraphMessageId,
+          outcome: "accepted",
+          updatedAt: "2023-05-02T09:00:00Z",
+        });
       else await intake.deleteEntity("intake", key);
     }
-    const stateBack = JSON.parse((await intake.getEntity<{ json: string }>("intake", sha(mine.find((c) => c.SenderEmail === senders[0]).InternetMessageId))).json);
+    const stateBack = JSON.parse(
+      (await intake.getEntity<{ json: string }>("intake", sha(mine.find((c) => c.SenderEmail === senders[0]).InternetMessageId))).json,
+    );
     expect(stateBack.stage).toBe("case-written");
     // Copies of both come back (a notification, the sweep or the reconciler).
     await s.deps.queue.send(mine.map((c) => ({ messageId: c.GraphMessageId })));
     await s.host.drain();
     for (const c of mine) {
-      expect(cards.filter((r) => r === c.Title), c.SenderEmail).toHaveLength(1);
+      expect(
+        cards.filter((r) => r === c.Title),
+        c.SenderEmail,
+      ).toHaveLength(1);
       expect(await outbox(c.SenderEmail), c.SenderEmail).toHaveLength(1);
-      expect((await list("Audit")).filter((a) => a.CaseRef === c.Title), c.SenderEmail).toHaveLength(1);
+      expect(
+        (await list("Audit")).filter((a) => a.CaseRef === c.Title),
+        c.SenderEmail,
+      ).toHaveLength(1);
     }
   });
 });
 
 describe("security: case references are unique", () => {
   it("after the counter loses its last writes, intake takes the next free number (checked against the register)", async () => {
-    for (const i of [1, 2]) await s.send({ from: `senco${i}@counter.example`, subject: "Cluster 6/GV/Green Dragon Primary School", text: "x", attachments: [pdfForm()] });
+    for (const i of [1, 2])
+      await s.send({ from: `senco${i}@counter.example`, subject: "Cluster 6/GV/Green Dragon Primary School", text: "x", attachments: [pdfForm()] });
     await s.settle();
     const before = (await list("Cases")).filter((c) => c.Cluster === 6).map((c) => c.Title);
     expect(before).toEqual(["C6-2023-0001", "C6-2023-0002"]);

@@ -63,7 +63,10 @@ function cardLog(lines: string[]): { posts: Map<string, number>; wrong: string[]
       const before = since.get(ref);
       if (before) {
         repeats++;
-        if (before.kept || before.durable) wrong.push(`${ref} posted again after it was ${before.durable ? "recorded on the case" : "recorded in storage"} (${lines.filter((l) => l.endsWith(` ${ref}`) || l === "storage-lost").join(", ")})`);
+        if (before.kept || before.durable)
+          wrong.push(
+            `${ref} posted again after it was ${before.durable ? "recorded on the case" : "recorded in storage"} (${lines.filter((l) => l.endsWith(` ${ref}`) || l === "storage-lost").join(", ")})`,
+          );
       }
       posts.set(ref, (posts.get(ref) ?? 0) + 1);
       since.set(ref, { kept: false, durable: false });
@@ -112,7 +115,10 @@ describe("security: every email ends in exactly one outcome after any crash", ()
     const ports = { blob: await freePort(), queue: await freePort(), table: await freePort() };
     azurite = await startAzurite({ location: join(dir, "azurite"), ports });
     const hostPort = await freePort();
-    const env = { ...localAppSettings(tenant, azurite.connectionString, CLIENT_STATE), MAIL_NOTIFICATION_URL: `http://127.0.0.1:${hostPort}/api/notifications/mail` };
+    const env = {
+      ...localAppSettings(tenant, azurite.connectionString, CLIENT_STATE),
+      MAIL_NOTIFICATION_URL: `http://127.0.0.1:${hostPort}/api/notifications/mail`,
+    };
     const cardsFile = join(dir, "cards.txt");
     writeFileSync(cardsFile, "");
     const leads = p.leads.map((l) => l.email.toLowerCase());
@@ -145,7 +151,13 @@ describe("security: every email ends in exactly one outcome after any crash", ()
     const senders = Array.from({ length: N }, (_, i) => `senco${i}@school${i}.example`);
     const sending = (async () => {
       for (const from of senders) {
-        await tr.sendMail({ from, to: p.intake.mailbox, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "Form attached", attachments: [pdfForm()] });
+        await tr.sendMail({
+          from,
+          to: p.intake.mailbox,
+          subject: "Cluster 5/KL/Isleworth Town Primary School",
+          text: "Form attached",
+          attachments: [pdfForm()],
+        });
         await sleep(rand(10, 60));
       }
     })();
@@ -169,7 +181,10 @@ describe("security: every email ends in exactly one outcome after any crash", ()
     // The reconciler (the sweep's timer) until every email has its audit row.
     const fresh = () => buildDeps(env, p, quiet, now);
     const site = await mine.site.id();
-    const audits = async () => (await mine.graph.api(`/sites/${site}/lists/Audit/items`).expand("fields").top(999).get()).value.map((i: any) => i.fields).filter((f: any) => f.Title === "intake");
+    const audits = async () =>
+      (await mine.graph.api(`/sites/${site}/lists/Audit/items`).expand("fields").top(999).get()).value
+        .map((i: any) => i.fields)
+        .filter((f: any) => f.Title === "intake");
     const deadline = Date.now() + 90_000;
     for (;;) {
       await sleep(2_500);
@@ -189,9 +204,15 @@ describe("security: every email ends in exactly one outcome after any crash", ()
     for (const s of senders) {
       const c = cases.filter((x: any) => x.SenderEmail === s);
       expect(c, `${s}: cases`).toHaveLength(1);
-      expect(outbox.filter((o) => o.to === s), `${s}: replies`).toHaveLength(1);
+      expect(
+        outbox.filter((o) => o.to === s),
+        `${s}: replies`,
+      ).toHaveLength(1);
       expect(cards.posts.get(c[0].Title) ?? 0, `${c[0].Title}: cards`).toBeGreaterThanOrEqual(1);
-      expect(auditRows.filter((a: any) => a.CaseRef === c[0].Title), `${c[0].Title}: audit rows`).toHaveLength(1);
+      expect(
+        auditRows.filter((a: any) => a.CaseRef === c[0].Title),
+        `${c[0].Title}: audit rows`,
+      ).toHaveLength(1);
     }
     expect(new Set(cases.map((c: any) => c.Title)).size).toBe(N);
     expect(cases).toHaveLength(N);

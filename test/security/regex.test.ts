@@ -50,11 +50,14 @@ describe("security: regular expressions on outside text are linear", () => {
     expect(literals.length).toBeGreaterThan(20);
   });
 
-  it.each([...literals.map((l) => [l.where, l.re] as const), ...Object.entries({ CLUSTER_SCHOOL, INITIALS_SCHOOL, CLUSTER_ONLY })])("%s cannot backtrack super-linearly", (_where, re) => {
-    const r = isSafe(re, { timeout: 5000 });
-    expect(r.error ?? null, `${re}`).toBeNull();
-    expect(r.safe, `${re} can backtrack super-linearly`).toBe(true);
-  });
+  it.each([...literals.map((l) => [l.where, l.re] as const), ...Object.entries({ CLUSTER_SCHOOL, INITIALS_SCHOOL, CLUSTER_ONLY })])(
+    "%s cannot backtrack super-linearly",
+    (_where, re) => {
+      const r = isSafe(re, { timeout: 5000 });
+      expect(r.error ?? null, `${re}`).toBeNull();
+      expect(r.safe, `${re} can backtrack super-linearly`).toBe(true);
+    },
+  );
 });
 
 describe("security: input handling is bounded", () => {
@@ -75,8 +78,12 @@ describe("security: input handling is bounded", () => {
     const make = ADVERSARIAL_SUBJECTS[family]!;
     checkSubject(p, make(1000)); // warm up
     // A batch of calls at each size, so a timing is well above the clock's resolution.
-    const small = median(() => { for (let i = 0; i < 20; i++) checkSubject(p, make(50_000)); });
-    const large = median(() => { for (let i = 0; i < 20; i++) checkSubject(p, make(100_000)); });
+    const small = median(() => {
+      for (let i = 0; i < 20; i++) checkSubject(p, make(50_000));
+    });
+    const large = median(() => {
+      for (let i = 0; i < 20; i++) checkSubject(p, make(100_000));
+    });
     expect(large / Math.max(small, 0.05)).toBeLessThan(3);
   });
 

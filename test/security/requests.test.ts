@@ -30,7 +30,13 @@ let bot: ClusterDeskBot;
 
 async function invoke(who: string, verb: string, data: Record<string, unknown>): Promise<string> {
   const a = new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" } as never);
-  const activity: Partial<Activity> = { type: ActivityTypes.Invoke, name: "adaptiveCard/action", channelId: "msteams", from: { id: who, name: who }, value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" } };
+  const activity: Partial<Activity> = {
+    type: ActivityTypes.Invoke,
+    name: "adaptiveCard/action",
+    channelId: "msteams",
+    from: { id: who, name: who },
+    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
+  };
   await a.processActivity(activity as Activity, async (ctx: TurnContext) => bot.run(ctx));
   return JSON.stringify(a.activeQueue.find((x) => x.type === "invokeResponse")!.value.body.value);
 }
@@ -39,7 +45,18 @@ beforeAll(async () => {
   s = await startStack({ at: "2023-05-02T09:00:00Z" });
   await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
   await s.settle();
-  bot = new ClusterDeskBot({ partnership: p, votes: new GraphVotes(s.deps.site), cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date(s.tenant.now()), resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null });
+  bot = new ClusterDeskBot({
+    partnership: p,
+    votes: new GraphVotes(s.deps.site),
+    cases: s.deps.cases,
+    mailer: s.deps.mailer,
+    kv: s.deps.state,
+    teams: s.deps.teams,
+    triageCards: s.deps.triageCards,
+    log: s.deps.log,
+    now: () => new Date(s.tenant.now()),
+    resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null,
+  });
 }, 60_000);
 afterAll(() => s?.stop());
 
@@ -53,7 +70,10 @@ describe("security: every card action is authorised, refresh included", () => {
   });
 
   it("a closed vote's tally goes to the cluster's members, its SCL and the partnership lead only", async () => {
-    await s.deps.state.setSync(voteSessionKey("C5-2023-0001"), JSON.stringify({ status: "closed", ids: {}, lines: ["Award: £4,000"], decision: "Agree to fund, £4,000" }));
+    await s.deps.state.setSync(
+      voteSessionKey("C5-2023-0001"),
+      JSON.stringify({ status: "closed", ids: {}, lines: ["Award: £4,000"], decision: "Agree to fund, £4,000" }),
+    );
     expect(await invoke("kl", "vote.refresh", { caseRef: "C5-2023-0001" })).toContain("Agree to fund, £4,000");
     const theirs = await invoke("stranger", "vote.refresh", { caseRef: "C5-2023-0001" });
     expect(theirs).not.toContain("£4,000");
@@ -74,15 +94,46 @@ describe("security: every card action is authorised, refresh included", () => {
 
   it("Markdown from outside is shown as text on cards", () => {
     expect(plainText("[click](https://evil.example) **now**")).toBe("\\[click\\](https://evil.example) \\*\\*now\\*\\*");
-    const card = JSON.stringify(triageCard(triageCardData(p, { itemId: "1", etag: "x", fields: { Title: "C5-2023-0009", Status: "Accepted", Cluster: 5, School: "[Worple](https://evil.example)" } }, { now: new Date("2023-05-02T09:00:00Z"), viewer: "katy.luciani@hounslow.gov.uk" })));
+    const card = JSON.stringify(
+      triageCard(
+        triageCardData(
+          p,
+          { itemId: "1", etag: "x", fields: { Title: "C5-2023-0009", Status: "Accepted", Cluster: 5, School: "[Worple](https://evil.example)" } },
+          { now: new Date("2023-05-02T09:00:00Z"), viewer: "katy.luciani@hounslow.gov.uk" },
+        ),
+      ),
+    );
     expect(card).toContain("\\\\[Worple\\\\](https://evil.example)");
   });
 });
 
 describe("security: bad requests are 4xx with no internal text", () => {
-  const request = (body: string, headers: Record<string, string> = {}) => new azureFunctions.HttpRequest({ method: "POST", url: "http://localhost/api/messages", body: { string: body }, headers: { "content-type": "application/json", ...headers } });
-  const activity = JSON.stringify({ type: "message", text: "hi", channelId: "msteams", serviceUrl: "https://smba.trafficmanager.net/uk/", from: { id: "x" }, conversation: { id: "c" }, recipient: { id: "b" } });
-  const deps = () => ({ partnership: p, cases: s.deps.cases, mailer: s.deps.mailer, kv: s.deps.state, teams: s.deps.teams, triageCards: s.deps.triageCards, log: s.deps.log, now: () => new Date() });
+  const request = (body: string, headers: Record<string, string> = {}) =>
+    new azureFunctions.HttpRequest({
+      method: "POST",
+      url: "http://localhost/api/messages",
+      body: { string: body },
+      headers: { "content-type": "application/json", ...headers },
+    });
+  const activity = JSON.stringify({
+    type: "message",
+    text: "hi",
+    channelId: "msteams",
+    serviceUrl: "https://smba.trafficmanager.net/uk/",
+    from: { id: "x" },
+    conversation: { id: "c" },
+    recipient: { id: "b" },
+  });
+  const deps = () => ({
+    partnership: p,
+    cases: s.deps.cases,
+    mailer: s.deps.mailer,
+    kv: s.deps.state,
+    teams: s.deps.teams,
+    triageCards: s.deps.triageCards,
+    log: s.deps.log,
+    now: () => new Date(),
+  });
 
   it("/api/messages: 400 for what is not an activity, 401 for a token it cannot verify", async () => {
     const open = botMessages(() => createBotRuntime({ appId: null, appType: "UserAssignedMSI", tenantId: null }, deps(), () => {}));
@@ -91,7 +142,13 @@ describe("security: bad requests are 4xx with no internal text", () => {
       expect(r.status, body).toBe(400);
       expect(JSON.stringify(r.jsonBody ?? r.body)).not.toMatch(/req\.body|validateAndFix|middleware|at .*\.js/);
     }
-    const secured = botMessages(() => createBotRuntime({ appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" }, deps(), () => {}));
+    const secured = botMessages(() =>
+      createBotRuntime(
+        { appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" },
+        deps(),
+        () => {},
+      ),
+    );
     for (const auth of [undefined, "Bearer garbage", "Bearer a.b.c", "Basic eDp5"]) {
       const r = await secured(request(activity, auth ? { authorization: auth } : {}), new azureFunctions.InvocationContext());
       expect(r.status, auth).toBe(401);
@@ -101,8 +158,14 @@ describe("security: bad requests are 4xx with no internal text", () => {
 
   it("each BOT_APP_TYPE is supported or refused at start-up with what to do", () => {
     expect(botSettingsFromEnv({})).toEqual({ appId: null, appType: "UserAssignedMSI", tenantId: null });
-    expect(botSettingsFromEnv({ BOT_APP_TYPE: "UserAssignedMSI", BOT_APP_ID: "a", BOT_TENANT_ID: "t" })).toEqual({ appId: "a", appType: "UserAssignedMSI", tenantId: "t" });
-    expect(() => botSettingsFromEnv({ BOT_APP_TYPE: "SingleTenant", BOT_APP_ID: "a", BOT_TENANT_ID: "t" })).toThrow(/SingleTenant is not supported.*BOT_APP_TYPE=UserAssignedMSI/);
+    expect(botSettingsFromEnv({ BOT_APP_TYPE: "UserAssignedMSI", BOT_APP_ID: "a", BOT_TENANT_ID: "t" })).toEqual({
+      appId: "a",
+      appType: "UserAssignedMSI",
+      tenantId: "t",
+    });
+    expect(() => botSettingsFromEnv({ BOT_APP_TYPE: "SingleTenant", BOT_APP_ID: "a", BOT_TENANT_ID: "t" })).toThrow(
+      /SingleTenant is not supported.*BOT_APP_TYPE=UserAssignedMSI/,
+    );
     expect(() => botSettingsFromEnv({ BOT_APP_TYPE: "MultiTenant", BOT_APP_ID: "a" })).toThrow(/MultiTenant is not supported/);
     expect(() => botSettingsFromEnv({ BOT_APP_ID: "a" })).toThrow(/BOT_TENANT_ID is not/);
     expect(() => botSettingsFromEnv({ BOT_APP_TYPE: "Other" })).toThrow(/must be UserAssignedMSI/);
@@ -118,10 +181,26 @@ describe("security: bad requests are 4xx with no internal text", () => {
   it("validate-config names the file and the problem, with no stack trace, for an alias bomb, a folder and garbage", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cluster-desk-config-"));
     const bomb = join(dir, "bomb.yaml");
-    writeFileSync(bomb, ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(", ")}]`)].join("\n"));
+    writeFileSync(
+      bomb,
+      [
+        "a: &a [x, x, x, x, x, x, x, x, x, x]",
+        ...Array.from(
+          { length: 12 },
+          (_, i) =>
+            `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+              .fill(`*${String.fromCharCode(97 + i)}`)
+              .join(", ")}]`,
+        ),
+      ].join("\n"),
+    );
     const garbage = join(dir, "garbage.yaml");
     writeFileSync(garbage, "\u0000\u0001: [");
-    for (const [file, said] of [[bomb, /aliases too much/], [dir, /is a folder, not a YAML file/], [garbage, /not valid YAML|could not be read/]] as const) {
+    for (const [file, said] of [
+      [bomb, /aliases too much/],
+      [dir, /is a folder, not a YAML file/],
+      [garbage, /not valid YAML|could not be read/],
+    ] as const) {
       const out: string[] = [];
       const err: string[] = [];
       const code = await runCli(["validate-config", file], { out: (l) => out.push(l), err: (l) => err.push(l) });

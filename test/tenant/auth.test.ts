@@ -48,6 +48,9 @@ describe("local tenant: Entra ID token endpoint", () => {
 
   it("scopes the app to the secure mailbox (Exchange RBAC for Applications)", async () => {
     const { client } = productGraph(t);
-    await expect(client.api(`/users/${partnership.leads[0]!.email}/mailFolders/inbox`).get()).rejects.toMatchObject({ statusCode: 403, code: "ErrorAccessDenied" });
+    await expect(client.api(`/users/${partnership.leads[0]!.email}/mailFolders/inbox`).get()).rejects.toMatchObject({
+      statusCode: 403,
+      code: "ErrorAccessDenied",
+    });
   });
 });

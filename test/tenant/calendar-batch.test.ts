@@ -19,11 +19,23 @@ describe("local tenant: calendar", () => {
       start: { dateTime: "2023-06-13T09:30:00", timeZone: "Europe/London" },
       end: { dateTime: "2023-06-13T11:00:00", timeZone: "Europe/London" },
       location: { displayName: "Teams" },
-      attendees: [{ emailAddress: { address: scl, name: "Shaheena Yusuf" }, type: "required" }, { emailAddress: { address: "head@stmichael.example" }, type: "required" }],
+      attendees: [
+        { emailAddress: { address: scl, name: "Shaheena Yusuf" }, type: "required" },
+        { emailAddress: { address: "head@stmichael.example" }, type: "required" },
+      ],
       transactionId: "rota-c2-2023-06-13",
     });
-    expect(ev).toMatchObject({ isOrganizer: true, organizer: { emailAddress: { address: mailbox } }, start: { dateTime: "2023-06-13T09:30:00.0000000", timeZone: "Europe/London" } });
-    const again = await client.api(`/users/${mailbox}/events`).post({ subject: "dup", start: { dateTime: "2023-06-13T09:30:00", timeZone: "Europe/London" }, end: { dateTime: "2023-06-13T11:00:00", timeZone: "Europe/London" }, transactionId: "rota-c2-2023-06-13" });
+    expect(ev).toMatchObject({
+      isOrganizer: true,
+      organizer: { emailAddress: { address: mailbox } },
+      start: { dateTime: "2023-06-13T09:30:00.0000000", timeZone: "Europe/London" },
+    });
+    const again = await client.api(`/users/${mailbox}/events`).post({
+      subject: "dup",
+      start: { dateTime: "2023-06-13T09:30:00", timeZone: "Europe/London" },
+      end: { dateTime: "2023-06-13T11:00:00", timeZone: "Europe/London" },
+      transactionId: "rota-c2-2023-06-13",
+    });
     expect(again.id).toBe(ev.id);
     const inspector = inspectorGraph(t).client;
     let theirs = await inspector.api(`/users/${scl}/events`).get();
@@ -34,7 +46,9 @@ describe("local tenant: calendar", () => {
     const outbox = await (await fetch(`${t.url}/_admin/outbox`)).json();
     expect(outbox.value.map((o: any) => o.to)).toContain("head@stmichael.example");
 
-    await client.api(`/users/${mailbox}/events/${ev.id}`).patch({ start: { dateTime: "2023-06-14T09:30:00", timeZone: "Europe/London" }, end: { dateTime: "2023-06-14T11:00:00", timeZone: "Europe/London" } });
+    await client
+      .api(`/users/${mailbox}/events/${ev.id}`)
+      .patch({ start: { dateTime: "2023-06-14T09:30:00", timeZone: "Europe/London" }, end: { dateTime: "2023-06-14T11:00:00", timeZone: "Europe/London" } });
     theirs = await inspector.api(`/users/${scl}/events`).get();
     expect(theirs.value).toHaveLength(1);
     expect(theirs.value[0].start.dateTime).toBe("2023-06-14T09:30:00.0000000");
@@ -45,7 +59,13 @@ describe("local tenant: calendar", () => {
 
   it("refuses an unsupported time zone", async () => {
     const { client } = productGraph(t);
-    await expect(client.api(`/users/${mailbox}/events`).post({ subject: "x", start: { dateTime: "2023-06-13T09:30:00", timeZone: "Mars/Olympus" }, end: { dateTime: "2023-06-13T10:30:00", timeZone: "Mars/Olympus" } })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(
+      client.api(`/users/${mailbox}/events`).post({
+        subject: "x",
+        start: { dateTime: "2023-06-13T09:30:00", timeZone: "Mars/Olympus" },
+        end: { dateTime: "2023-06-13T10:30:00", timeZone: "Mars/Olympus" },
+      }),
+    ).rejects.toMatchObject({ statusCode: 400 });
   });
 });
 
@@ -54,7 +74,13 @@ describe("local tenant: $batch", () => {
     const { client } = productGraph(t);
     const r = await client.api("/$batch").post({
       requests: [
-        { id: "1", method: "POST", url: `/users/${mailbox}/mailFolders/inbox/childFolders`, headers: { "Content-Type": "application/json" }, body: { displayName: "Rejected" } },
+        {
+          id: "1",
+          method: "POST",
+          url: `/users/${mailbox}/mailFolders/inbox/childFolders`,
+          headers: { "Content-Type": "application/json" },
+          body: { displayName: "Rejected" },
+        },
         { id: "2", method: "GET", url: `/users/${mailbox}/mailFolders/inbox/childFolders?$filter=displayName eq 'Rejected'`, dependsOn: ["1"] },
         { id: "3", method: "GET", url: `/users/${mailbox}/messages/AAMkMissing` },
         { id: "4", method: "GET", url: `/users/${mailbox}/mailFolders/inbox`, dependsOn: ["3"] },

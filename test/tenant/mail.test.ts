@@ -66,11 +66,21 @@ describe("local tenant: SMTP ingress", () => {
     ]);
     expect(Buffer.from(m.attachments[1].contentBytes, "base64").equals(pdf)).toBe(true);
     // The raw bytes through /$value
-    const raw: ArrayBuffer = await client.api(`/users/${mailbox}/messages/${hit.id}/attachments/${m.attachments[0].id}/$value`).responseType("arraybuffer" as any).get();
+    const raw: ArrayBuffer = await client
+      .api(`/users/${mailbox}/messages/${hit.id}/attachments/${m.attachments[0].id}/$value`)
+      .responseType("arraybuffer" as any)
+      .get();
     expect(Buffer.from(raw).equals(docx)).toBe(true);
     // Attachment metadata without the bytes
     const meta = await client.api(`/users/${mailbox}/messages/${hit.id}`).select("subject").expand("attachments($select=name,contentType,size,isInline)").get();
-    expect(meta.attachments[0]).toEqual({ "@odata.type": "#microsoft.graph.fileAttachment", id: m.attachments[0].id, name: "MIP presentation form.docx", contentType: m.attachments[0].contentType, size: docx.length, isInline: false });
+    expect(meta.attachments[0]).toEqual({
+      "@odata.type": "#microsoft.graph.fileAttachment",
+      id: m.attachments[0].id,
+      name: "MIP presentation form.docx",
+      contentType: m.attachments[0].contentType,
+      size: docx.length,
+      isInline: false,
+    });
     // Headers only when selected
     expect(m.internetMessageHeaders).toBeUndefined();
     const withHeaders = await client.api(`/users/${mailbox}/messages/${hit.id}`).select("internetMessageHeaders,subject").get();
@@ -79,11 +89,22 @@ describe("local tenant: SMTP ingress", () => {
   });
 
   it("keeps headers such as Auto-Submitted for the product to read", async () => {
-    const info = await smtpSend({ from: "postmaster@school.example", to: mailbox, subject: "Automatic reply: away", text: "I am away", headers: { "Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All" } });
+    const info = await smtpSend({
+      from: "postmaster@school.example",
+      to: mailbox,
+      subject: "Automatic reply: away",
+      text: "I am away",
+      headers: { "Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All" },
+    });
     const { client } = productGraph(t);
     const list = await client.api(`/users/${mailbox}/mailFolders/inbox/messages`).select("id,internetMessageId,internetMessageHeaders").top(50).get();
     const m = list.value.find((x: any) => x.internetMessageId === info.messageId);
-    expect(m.internetMessageHeaders).toEqual(expect.arrayContaining([{ name: "Auto-Submitted", value: "auto-replied" }, { name: "X-Auto-Response-Suppress", value: "All" }]));
+    expect(m.internetMessageHeaders).toEqual(
+      expect.arrayContaining([
+        { name: "Auto-Submitted", value: "auto-replied" },
+        { name: "X-Auto-Response-Suppress", value: "All" },
+      ]),
+    );
   });
 
   it("refuses recipients the tenant does not know", async () => {
@@ -108,7 +129,10 @@ with smtplib.SMTP("127.0.0.1", ${t.smtpPort}) as s:
     await promisify(execFile)("python3", ["-c", script], { timeout: 20_000 });
     const { client } = productGraph(t);
     const list = await client.api(`/users/${mailbox}/mailFolders/inbox/messages`).select("id,subject,internetMessageId,hasAttachments").top(50).get();
-    expect(list.value.find((x: any) => x.internetMessageId === "<python-smtplib-1@worple.example>")).toMatchObject({ subject: "Cluster 5/KL/Worple Primary School", hasAttachments: true });
+    expect(list.value.find((x: any) => x.internetMessageId === "<python-smtplib-1@worple.example>")).toMatchObject({
+      subject: "Cluster 5/KL/Worple Primary School",
+      hasAttachments: true,
+    });
   });
 });
 
@@ -161,7 +185,10 @@ describe("local tenant: mail API", () => {
     const { client } = productGraph(t);
     const made = await client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).post({ displayName: "Needs attention" });
     expect(made).toMatchObject({ displayName: "Needs attention", totalItemCount: 0 });
-    await expect(client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).post({ displayName: "needs attention" })).rejects.toMatchObject({ statusCode: 409, code: "ErrorFolderExists" });
+    await expect(client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).post({ displayName: "needs attention" })).rejects.toMatchObject({
+      statusCode: 409,
+      code: "ErrorFolderExists",
+    });
     const found = await client.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).filter("displayName eq 'Needs attention'").get();
     expect(found.value.map((f: any) => f.id)).toEqual([made.id]);
     expect(await client.api(`/users/${mailbox}/mailFolders/inbox`).select("displayName").get()).toEqual({ id: expect.any(String), displayName: "Inbox" });
@@ -188,7 +215,9 @@ describe("local tenant: mail API", () => {
     const { client } = productGraph(t);
     const [id] = await inboxIds();
     const before = await client.api(`/users/${mailbox}/messages/${id}`).get();
-    const after = await client.api(`/users/${mailbox}/messages/${id}`).patch({ categories: ["Cluster Desk: accepted"], isRead: true, flag: { flagStatus: "flagged" } });
+    const after = await client
+      .api(`/users/${mailbox}/messages/${id}`)
+      .patch({ categories: ["Cluster Desk: accepted"], isRead: true, flag: { flagStatus: "flagged" } });
     expect(after).toMatchObject({ categories: ["Cluster Desk: accepted"], isRead: true, flag: { flagStatus: "flagged" } });
     expect(after["@odata.etag"]).not.toBe(before["@odata.etag"]);
     await expect(client.api(`/users/${mailbox}/messages/${id}`).patch({ subject: "changed" })).rejects.toMatchObject({ statusCode: 400 });
@@ -201,24 +230,43 @@ describe("local tenant: mail API", () => {
     const id = list.value.find((m: any) => m.internetMessageId === info.messageId).id;
     await client.api(`/users/${mailbox}/messages/${id}/reply`).post({ comment: "Thank you: listed for the cluster 5 meeting on Thursday 18 May 2023, 2pm." });
     const sent = await client.api(`/users/${mailbox}/mailFolders/sentitems/messages`).select("subject,toRecipients,internetMessageHeaders").top(5).get();
-    expect(sent.value[0]).toMatchObject({ subject: "RE: Cluster 5/KL/Marlborough Primary School", toRecipients: [{ emailAddress: { address: "senco@marlborough.example" } }] });
+    expect(sent.value[0]).toMatchObject({
+      subject: "RE: Cluster 5/KL/Marlborough Primary School",
+      toRecipients: [{ emailAddress: { address: "senco@marlborough.example" } }],
+    });
     expect(sent.value[0].internetMessageHeaders).toEqual(expect.arrayContaining([{ name: "In-Reply-To", value: info.messageId }]));
     const outbox = await (await fetch(`${t.url}/_admin/outbox`)).json();
-    expect(outbox.value.at(-1)).toMatchObject({ from: mailbox, to: "senco@marlborough.example", message: { subject: "RE: Cluster 5/KL/Marlborough Primary School" } });
+    expect(outbox.value.at(-1)).toMatchObject({
+      from: mailbox,
+      to: "senco@marlborough.example",
+      message: { subject: "RE: Cluster 5/KL/Marlborough Primary School" },
+    });
   });
 
   it("sendMail delivers to tenant mailboxes and keeps a copy in Sent Items", async () => {
     const { client } = productGraph(t);
     const scl = partnership.leads.find((l) => l.initials === "KL")!.email;
     await client.api(`/users/${mailbox}/sendMail`).post({
-      message: { subject: "Acknowledgement due tomorrow: C5-2023-0001", body: { contentType: "Text", content: "Reminder" }, toRecipients: [{ emailAddress: { address: scl } }], internetMessageHeaders: [{ name: "X-Cluster-Desk-Case", value: "C5-2023-0001" }] },
+      message: {
+        subject: "Acknowledgement due tomorrow: C5-2023-0001",
+        body: { contentType: "Text", content: "Reminder" },
+        toRecipients: [{ emailAddress: { address: scl } }],
+        internetMessageHeaders: [{ name: "X-Cluster-Desk-Case", value: "C5-2023-0001" }],
+      },
       saveToSentItems: true,
     });
     const inbox = await inspectorGraph(t).client.api(`/users/${scl}/mailFolders/inbox/messages`).select("subject,from,internetMessageHeaders").get();
     expect(inbox.value[0]).toMatchObject({ subject: "Acknowledgement due tomorrow: C5-2023-0001", from: { emailAddress: { address: mailbox } } });
     expect(inbox.value[0].internetMessageHeaders).toEqual(expect.arrayContaining([{ name: "X-Cluster-Desk-Case", value: "C5-2023-0001" }]));
-    await expect(client.api(`/users/${mailbox}/sendMail`).post({ message: { subject: "x", toRecipients: [] } })).rejects.toMatchObject({ statusCode: 400, code: "ErrorInvalidRecipients" });
-    await expect(client.api(`/users/${mailbox}/sendMail`).post({ message: { subject: "x", toRecipients: [{ emailAddress: { address: "a@b.example" } }], internetMessageHeaders: [{ name: "Subject", value: "no" }] } })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(client.api(`/users/${mailbox}/sendMail`).post({ message: { subject: "x", toRecipients: [] } })).rejects.toMatchObject({
+      statusCode: 400,
+      code: "ErrorInvalidRecipients",
+    });
+    await expect(
+      client.api(`/users/${mailbox}/sendMail`).post({
+        message: { subject: "x", toRecipients: [{ emailAddress: { address: "a@b.example" } }], internetMessageHeaders: [{ name: "Subject", value: "no" }] },
+      }),
+    ).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it("unknown messages, users and segments answer with Graph errors", async () => {

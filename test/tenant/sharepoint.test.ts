@@ -33,7 +33,10 @@ describe("local tenant: SharePoint lists", () => {
     const { client } = productGraph(t);
     const made = await client.api(`/sites/${siteId}/lists`).post({ displayName: "Cases", columns, list: { template: "genericList" } });
     expect(made.columns.map((c: any) => c.name)).toEqual(["Title", ...columns.map((c) => c.name)]);
-    await expect(client.api(`/sites/${siteId}/lists`).post({ displayName: "Cases", columns: [] })).rejects.toMatchObject({ statusCode: 409, code: "nameAlreadyExists" });
+    await expect(client.api(`/sites/${siteId}/lists`).post({ displayName: "Cases", columns: [] })).rejects.toMatchObject({
+      statusCode: 409,
+      code: "nameAlreadyExists",
+    });
     const byName = await client.api(`/sites/${siteId}/lists/Cases`).expand("columns").get();
     expect(byName.id).toBe(made.id);
     expect(byName.columns.find((c: any) => c.name === "InternetMessageId")).toMatchObject({ indexed: true, enforceUniqueValues: true, text: {} });
@@ -46,7 +49,15 @@ describe("local tenant: SharePoint lists", () => {
   it("creates items with fields, lists them with $expand, $filter on indexed columns and $top paging", async () => {
     const { client } = productGraph(t);
     for (let i = 1; i <= 7; i++) {
-      const item = await client.api(`/sites/${siteId}/lists/Cases/items`).post({ fields: { Title: `C5-2023-000${i}`, Cluster: i % 2 ? 5 : 4, Status: "Received", InternetMessageId: `<m${i}@school.example>`, ReceivedAt: "2023-05-02T09:15:00Z" } });
+      const item = await client.api(`/sites/${siteId}/lists/Cases/items`).post({
+        fields: {
+          Title: `C5-2023-000${i}`,
+          Cluster: i % 2 ? 5 : 4,
+          Status: "Received",
+          InternetMessageId: `<m${i}@school.example>`,
+          ReceivedAt: "2023-05-02T09:15:00Z",
+        },
+      });
       expect(item).toMatchObject({ id: String(i), fields: { Title: `C5-2023-000${i}`, Cluster: i % 2 ? 5 : 4 } });
       expect(item["@odata.etag"]).toMatch(/^"[0-9a-f-]+,1"$/);
     }
@@ -54,10 +65,21 @@ describe("local tenant: SharePoint lists", () => {
     expect(one.fields).toMatchObject({ id: "3", InternetMessageId: "<m3@school.example>" });
     const five = await client.api(`/sites/${siteId}/lists/Cases/items`).expand("fields").filter("fields/Cluster eq 5").get();
     expect(five.value.map((x: any) => x.fields.Title)).toEqual(["C5-2023-0001", "C5-2023-0003", "C5-2023-0005", "C5-2023-0007"]);
-    const byMsg = await client.api(`/sites/${siteId}/lists/Cases/items`).expand("fields($select=Title)").filter("fields/InternetMessageId eq '<m6@school.example>'").get();
+    const byMsg = await client
+      .api(`/sites/${siteId}/lists/Cases/items`)
+      .expand("fields($select=Title)")
+      .filter("fields/InternetMessageId eq '<m6@school.example>'")
+      .get();
     expect(byMsg.value.map((x: any) => x.fields)).toEqual([{ "@odata.etag": expect.any(String), Title: "C5-2023-0006" }]);
-    await expect(client.api(`/sites/${siteId}/lists/Cases/items`).filter("fields/School eq 'x'").get()).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/not indexed/) });
-    const allowed = await client.api(`/sites/${siteId}/lists/Cases/items`).header("Prefer", "HonorNonIndexedQueriesWarningMayFailRandomly").filter("fields/School eq 'x'").get();
+    await expect(client.api(`/sites/${siteId}/lists/Cases/items`).filter("fields/School eq 'x'").get()).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringMatching(/not indexed/),
+    });
+    const allowed = await client
+      .api(`/sites/${siteId}/lists/Cases/items`)
+      .header("Prefer", "HonorNonIndexedQueriesWarningMayFailRandomly")
+      .filter("fields/School eq 'x'")
+      .get();
     expect(allowed.value).toEqual([]);
     let page = await client.api(`/sites/${siteId}/lists/Cases/items`).top(3).get();
     const ids: string[] = [];
@@ -71,10 +93,15 @@ describe("local tenant: SharePoint lists", () => {
 
   it("refuses bad fields, duplicate unique values", async () => {
     const { client } = productGraph(t);
-    await expect(client.api(`/sites/${siteId}/lists/Cases/items`).post({ fields: { Nope: 1 } })).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/Field 'Nope' is not recognized/) });
+    await expect(client.api(`/sites/${siteId}/lists/Cases/items`).post({ fields: { Nope: 1 } })).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringMatching(/Field 'Nope' is not recognized/),
+    });
     await expect(client.api(`/sites/${siteId}/lists/Cases/items`).post({ fields: { Cluster: "five" } })).rejects.toMatchObject({ statusCode: 400 });
     await expect(client.api(`/sites/${siteId}/lists/Cases/items`).post({ fields: { Status: "Lost" } })).rejects.toMatchObject({ statusCode: 400 });
-    await expect(client.api(`/sites/${siteId}/lists/Cases/items`).post({ fields: { InternetMessageId: "<m1@school.example>" } })).rejects.toMatchObject({ statusCode: 409 });
+    await expect(client.api(`/sites/${siteId}/lists/Cases/items`).post({ fields: { InternetMessageId: "<m1@school.example>" } })).rejects.toMatchObject({
+      statusCode: 409,
+    });
   });
 
   it("PATCH fields with If-Match: the current ETag wins, a stale one gets 412", async () => {
@@ -83,7 +110,9 @@ describe("local tenant: SharePoint lists", () => {
     const updated = await client.api(`/sites/${siteId}/lists/Cases/items/2/fields`).header("If-Match", item["@odata.etag"]).patch({ Status: "Accepted" });
     expect(updated).toMatchObject({ Status: "Accepted", Title: "C5-2023-0002" });
     expect(updated["@odata.etag"]).toMatch(/,2"$/);
-    await expect(client.api(`/sites/${siteId}/lists/Cases/items/2/fields`).header("If-Match", item["@odata.etag"]).patch({ Status: "Late" })).rejects.toMatchObject({ statusCode: 412, code: "resourceModified" });
+    await expect(
+      client.api(`/sites/${siteId}/lists/Cases/items/2/fields`).header("If-Match", item["@odata.etag"]).patch({ Status: "Late" }),
+    ).rejects.toMatchObject({ statusCode: 412, code: "resourceModified" });
     const now = await client.api(`/sites/${siteId}/lists/Cases/items/2`).expand("fields").get();
     expect(now.fields.Status).toBe("Accepted");
   });

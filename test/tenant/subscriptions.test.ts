@@ -34,13 +34,26 @@ afterEach(async () => {
 describe("local tenant: change notifications", () => {
   it("creates a subscription after the validation handshake and notifies new mail with clientState", async () => {
     const { client } = productGraph(t);
-    const sub = await client.api("/subscriptions").post({ changeType: "created", notificationUrl: rx.url, lifecycleNotificationUrl: rx.lifecycleUrl, resource, expirationDateTime: inMinutes(4000), clientState: "s3cret-state" });
+    const sub = await client.api("/subscriptions").post({
+      changeType: "created",
+      notificationUrl: rx.url,
+      lifecycleNotificationUrl: rx.lifecycleUrl,
+      resource,
+      expirationDateTime: inMinutes(4000),
+      clientState: "s3cret-state",
+    });
     expect(sub).toMatchObject({ changeType: "created", resource, clientState: "s3cret-state", notificationUrl: rx.url });
     await mail("Cluster 5/KL/Worple Primary School");
     await t.notifier.settle();
     expect(rx.received).toHaveLength(1);
     const n = rx.received[0]!.body.value[0];
-    expect(n).toMatchObject({ subscriptionId: sub.id, changeType: "created", clientState: "s3cret-state", tenantId: t.tenantId, resourceData: { "@odata.type": "#Microsoft.Graph.Message" } });
+    expect(n).toMatchObject({
+      subscriptionId: sub.id,
+      changeType: "created",
+      clientState: "s3cret-state",
+      tenantId: t.tenantId,
+      resourceData: { "@odata.type": "#Microsoft.Graph.Message" },
+    });
     // The notification carries no content: the product fetches the message by id.
     const m = await client.api(`/users/${mailbox}/messages/${n.resourceData.id}`).select("subject").get();
     expect(m.subject).toBe("Cluster 5/KL/Worple Primary School");
@@ -50,15 +63,21 @@ describe("local tenant: change notifications", () => {
 
   it("refuses an expiry beyond 10,080 minutes, or in the past", async () => {
     const { client } = productGraph(t);
-    await expect(client.api("/subscriptions").post({ changeType: "created", notificationUrl: rx.url, resource, expirationDateTime: inMinutes(10_081) })).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/10080 minutes/) });
-    await expect(client.api("/subscriptions").post({ changeType: "created", notificationUrl: rx.url, resource, expirationDateTime: inMinutes(-1) })).rejects.toMatchObject({ statusCode: 400 });
+    await expect(
+      client.api("/subscriptions").post({ changeType: "created", notificationUrl: rx.url, resource, expirationDateTime: inMinutes(10_081) }),
+    ).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/10080 minutes/) });
+    await expect(
+      client.api("/subscriptions").post({ changeType: "created", notificationUrl: rx.url, resource, expirationDateTime: inMinutes(-1) }),
+    ).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it("refuses an endpoint that does not echo the validation token", async () => {
     const bad = await notificationReceiver({ echoValidation: false });
     try {
       const { client } = productGraph(t);
-      await expect(client.api("/subscriptions").post({ changeType: "created", notificationUrl: bad.url, resource, expirationDateTime: inMinutes(60) })).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/must exactly match validationToken/) });
+      await expect(
+        client.api("/subscriptions").post({ changeType: "created", notificationUrl: bad.url, resource, expirationDateTime: inMinutes(60) }),
+      ).rejects.toMatchObject({ statusCode: 400, message: expect.stringMatching(/must exactly match validationToken/) });
     } finally {
       await bad.close();
     }
@@ -66,7 +85,9 @@ describe("local tenant: change notifications", () => {
 
   it("renews with PATCH; an expired subscription stops notifying and is gone", async () => {
     const { client } = productGraph(t);
-    const sub = await client.api("/subscriptions").post({ changeType: "created", notificationUrl: rx.url, resource, expirationDateTime: inMinutes(30), clientState: "x" });
+    const sub = await client
+      .api("/subscriptions")
+      .post({ changeType: "created", notificationUrl: rx.url, resource, expirationDateTime: inMinutes(30), clientState: "x" });
     const renewed = await client.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: inMinutes(10_000) });
     expect(Date.parse(renewed.expirationDateTime)).toBeGreaterThan(Date.parse(sub.expirationDateTime));
     await expect(client.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: inMinutes(20_000) })).rejects.toMatchObject({ statusCode: 400 });
@@ -85,7 +106,14 @@ describe("local tenant: change notifications", () => {
 
   it("sends lifecycle notifications when the fault switch asks, and duplicates or drops notifications", async () => {
     const { client } = productGraph(t);
-    const sub = await client.api("/subscriptions").post({ changeType: "created", notificationUrl: rx.url, lifecycleNotificationUrl: rx.lifecycleUrl, resource, expirationDateTime: inMinutes(600), clientState: "life" });
+    const sub = await client.api("/subscriptions").post({
+      changeType: "created",
+      notificationUrl: rx.url,
+      lifecycleNotificationUrl: rx.lifecycleUrl,
+      resource,
+      expirationDateTime: inMinutes(600),
+      clientState: "life",
+    });
     for (const event of ["reauthorizationRequired", "missed"]) {
       const r = await fetch(`${t.url}/_admin/subscriptions/${sub.id}/lifecycle`, { method: "POST", body: JSON.stringify({ event }) });
       expect(r.status).toBe(202);
