@@ -10,7 +10,6 @@ import {
   TurnContext,
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
-  type ConversationReference,
 } from "botbuilder";
 import { z } from "zod";
 import { refKey, triageCardKey, voteSessionKey } from "./keys.js";
@@ -174,7 +173,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     if (kind !== undefined && kind !== "personal") return;
     const email = await this.email(context);
     if (!email) return;
-    const ref = JSON.stringify(TurnContext.getConversationReference(context.activity) as ConversationReference);
+    const ref = JSON.stringify(TurnContext.getConversationReference(context.activity));
     await this.deps.teams.setPersonalChat(email, ref);
   }
 

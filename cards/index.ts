@@ -5,7 +5,11 @@ import { fileURLToPath } from "node:url";
 import ACData from "adaptivecards-templating";
 import type { TriageCardData } from "../core/triage.js";
 
-const { Template } = ACData as unknown as { Template: new (json: unknown) => { expand(ctx: { $root: unknown }): any } };
+/** An Adaptive Card as JSON (what Teams renders; tests read it back). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Card = Record<string, any>;
+
+const { Template } = ACData as unknown as { Template: new (json: unknown) => { expand(ctx: { $root: unknown }): Card } };
 
 function folder(): string {
   // Works from the sources and from dist/ (the JSON stays in cards/).
@@ -23,8 +27,8 @@ export function template(name: string): unknown {
   return t;
 }
 
-const templates = new Map<string, { expand(ctx: { $root: unknown }): any }>();
-export function expand(name: string, data: unknown): any {
+const templates = new Map<string, { expand(ctx: { $root: unknown }): Card }>();
+export function expand(name: string, data: unknown): Card {
   let t = templates.get(name);
   if (!t) templates.set(name, (t = new Template(template(name))));
   return t.expand({ $root: data });

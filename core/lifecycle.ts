@@ -240,7 +240,7 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
     changed: true,
     fields: t.to ? { ...fields, Status: t.to } : fields,
     from,
-    to: (t.to ?? fields.Status ?? from) as CaseStatus,
+    to: t.to ?? fields.Status ?? from,
     emails: emails.filter((e) => e.to.length),
     cardTo,
     summary,

@@ -271,6 +271,6 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
       folder: FOLDERS["needs-attention"],
     };
   }
-  const outcome = assessment.outcome as "accepted" | "late" | "needs-attention";
+  const outcome = assessment.outcome;
   return { outcome, reasons, notes, assessment, attachmentProblems: [], reply: true, folder: FOLDERS[outcome] };
 }

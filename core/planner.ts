@@ -229,7 +229,7 @@ function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: numbe
     const named = c.rota.filter((r) => r.when === label).map((r) => r.school);
     const open = inTerm.filter((m) => m.htRep === null);
     named.forEach((school, i) => {
-      if (open[i]) open[i]!.htRep = school;
+      if (open[i]) open[i].htRep = school;
       else
         notes.push(`cluster ${c.id}, ${label}: ${school} is on the rota but the term has only ${inTerm.length} meeting(s) (a clash: rota it in another term)`);
     });

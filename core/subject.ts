@@ -157,7 +157,7 @@ export type SchoolMatch =
   { kind: "found"; school: School; cluster: Cluster } | { kind: "ambiguous"; candidates: Indexed[] } | { kind: "none"; suggestions: Indexed[] };
 
 /** Where a school's name ends and extras begin ("- group form", "(secure)", ", individual"). */
-const SCHOOL_CUT_RE = / [-–—] | ?[\/\\|(\[]|, ?(?:group|individual|form|ref|case)\b/i;
+const SCHOOL_CUT_RE = / [-–—] | ?[/\\|([]|, ?(?:group|individual|form|ref|case)\b/i;
 
 /** The texts worth trying for a school: the whole, and the part before trailing extras. */
 function schoolTexts(text: string): string[] {
@@ -346,7 +346,7 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
   const read = { cluster: chosen.cluster, initials, school: chosen.school };
   const problems: SubjectProblem[] = [];
 
-  const cluster = chosen.cluster !== null ? p.clusters.find((c) => c.id === chosen!.cluster) : undefined;
+  const cluster = chosen.cluster !== null ? p.clusters.find((c) => c.id === chosen.cluster) : undefined;
   const lead = initials ? p.leads.find((l) => l.initials === initials) : undefined;
   const school = match?.kind === "found" ? match : undefined;
   const recognisable = chosen.cluster !== null || initials !== null || (match !== undefined && match.kind !== "none");

@@ -3,6 +3,7 @@
  * sweep, and the subscription's upkeep. Thin: parse, call one use case, map the result.
  */
 import { timingSafeEqual } from "node:crypto";
+import type { GraphJson } from "../m365/json.js";
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
 import { processMessage, sha } from "../core/usecases/intake.js";
 import { reconcileIntake } from "../core/usecases/reconcile.js";
@@ -29,7 +30,7 @@ function sameSecret(a: unknown, b: string | null): boolean {
  * What Graph posts to a notification endpoint: the validation handshake (answered here), or JSON
  * with a `value` array. Either a response to send back, or the notifications.
  */
-async function readNotifications(request: HttpRequest, what: string): Promise<{ response: HttpResponseInit } | { items: any[] }> {
+async function readNotifications(request: HttpRequest, what: string): Promise<{ response: HttpResponseInit } | { items: GraphJson[] }> {
   const token = request.query.get("validationToken");
   if (token !== null) return { response: { status: 200, headers: { "content-type": "text/plain" }, body: token } };
   try {
@@ -121,7 +122,7 @@ export async function sweepInbox(d: AppDeps): Promise<{ enqueued: number; resync
       // again at anything still undone later, so skipping it here loses nothing.
       const recent = d.now().getTime() - d.timing.leaseMs;
       for (;;) {
-        for (const m of page.value as any[]) {
+        for (const m of page.value as GraphJson[]) {
           if (m["@removed"]) continue;
           if (m.receivedDateTime && Date.parse(m.receivedDateTime) > recent) continue;
           const st = await d.state.intake(sha(m.internetMessageId || m.id));

@@ -38,7 +38,7 @@ export function botMessages(get: () => Pick<BotRuntime, "handle">, log?: (event:
     const headers: Record<string, string> = {};
     request.headers.forEach((v, k) => (headers[k] = v));
     try {
-      const r = await get().handle(parsed.data as Record<string, unknown>, headers);
+      const r = await get().handle(parsed.data, headers);
       if (r.status === 401 || r.status === 403) return refuse(401, "the request's token could not be verified");
       if (r.status >= 400)
         return refuse(r.status >= 500 ? 500 : 400, r.status >= 500 ? "Cluster Desk could not handle that activity" : "the activity was not accepted");

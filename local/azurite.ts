@@ -56,7 +56,7 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
     let out = "";
     const timer = setTimeout(() => reject(new Error(`Azurite did not start:\n${out}`)), 30_000);
     const onData = (d: Buffer) => {
-      out += d;
+      out += String(d);
       for (const m of out.matchAll(/Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g)) ports[m[1]!] = Number(m[2]);
       if (ports.Blob && ports.Queue && ports.Table) {
         clearTimeout(timer);

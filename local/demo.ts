@@ -158,7 +158,7 @@ export async function runDemo(opts: {
   await settle();
 
   const ref = "C5-2023-0001";
-  const triage = (await until(`${ref}'s triage card in Katy's chat`, async () => (await d.teams.triageCards(ref))[0]))!;
+  const triage = await until(`${ref}'s triage card in Katy's chat`, async () => (await d.teams.triageCards(ref))[0]);
   say(
     `2. Triage in Katy's chat: from the form she enters a group of 5 CYP, 2 terms, £4,500 asked (the card shows the limit), accepts ${ref} to the agenda and acknowledges the school (the card changes each time)`,
   );

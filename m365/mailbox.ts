@@ -1,5 +1,6 @@
 /** The secure mailbox through Graph: metadata and content checks, immutable ids, one folder lookup per name. */
 import type { Client } from "@microsoft/microsoft-graph-client";
+import type { GraphJson } from "./json.js";
 import { PRODUCT_MARKER_HEADER, type MessageFacts } from "../core/mailRules.js";
 import type { MailboxPort } from "../core/ports.js";
 import { sniffContent } from "./content.js";
@@ -14,8 +15,8 @@ export const MARKER_HEADER = PRODUCT_MARKER_HEADER;
 export async function sentWithMarker(client: Client, user: string, marker: string, since?: Date): Promise<boolean> {
   let page = await client.api(`${user}/mailFolders/sentitems/messages`).select("internetMessageHeaders,receivedDateTime").top(50).get();
   for (;;) {
-    const value = page.value as any[];
-    if (value.some((m) => (m.internetMessageHeaders ?? []).some((h: any) => h.name === MARKER_HEADER && h.value === marker))) return true;
+    const value = page.value as GraphJson[];
+    if (value.some((m) => (m.internetMessageHeaders ?? []).some((h: GraphJson) => h.name === MARKER_HEADER && h.value === marker))) return true;
     const oldest = value[value.length - 1]?.receivedDateTime;
     if (!since || !page["@odata.nextLink"] || !oldest || Date.parse(oldest) < since.getTime()) return false;
     page = await client.api(page["@odata.nextLink"]).get();
@@ -53,7 +54,7 @@ export class GraphMailbox implements MailboxPort {
         receivedAt: new Date(m.receivedDateTime),
         internetMessageId: m.internetMessageId ?? "",
         headers: m.internetMessageHeaders ?? [],
-        attachments: (m.attachments ?? []).map((a: any) => ({
+        attachments: (m.attachments ?? []).map((a: GraphJson) => ({
           name: a.name ?? "",
           contentType: a.contentType ?? "",
           size: a.size ?? 0,
@@ -122,7 +123,7 @@ export class GraphMailbox implements MailboxPort {
       .top(100)
       .get();
     for (;;) {
-      for (const m of page.value as any[]) yield { id: m.id, internetMessageId: m.internetMessageId ?? "", receivedAt: m.receivedDateTime };
+      for (const m of page.value as GraphJson[]) yield { id: m.id, internetMessageId: m.internetMessageId ?? "", receivedAt: m.receivedDateTime };
       if (!page["@odata.nextLink"]) return;
       page = await this.client.api(page["@odata.nextLink"]).header("Prefer", IMMUTABLE).get();
     }

@@ -1,5 +1,6 @@
 /** The SharePoint lists: schema, idempotent provisioning, and the case register. */
 import type { Client } from "@microsoft/microsoft-graph-client";
+import type { GraphJson } from "./json.js";
 import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
 import type { VoteStorePort } from "../core/ports.js";
 import type { AllocatedBudget, PublishedMeeting } from "../core/schedule.js";
@@ -112,7 +113,7 @@ export class SharePointSite {
       const [host, path] = this.sitePath.split(":");
       this.siteId = (await this.client.api(`/sites/${host}:${path}`).select("id").get()).id as string;
     }
-    return this.siteId!;
+    return this.siteId;
   }
 
   /** Creates missing lists and adds missing columns; changes nothing that exists. Returns what it did. */
@@ -174,8 +175,8 @@ export class SharePointSite {
  * GETs in one $batch. Graph throttles items inside a batch one by one (the batch itself is 200),
  * so throttled items are sent again after their Retry-After, up to `attempts` times.
  */
-export async function batchGet(client: Client, requests: { id: string; url: string }[], attempts = 6): Promise<Record<string, any[]>> {
-  const out: Record<string, any[]> = {};
+export async function batchGet(client: Client, requests: { id: string; url: string }[], attempts = 6): Promise<Record<string, GraphJson[]>> {
+  const out: Record<string, GraphJson[]> = {};
   let pending = requests;
   for (let attempt = 1; pending.length; attempt++) {
     const r = await client.api("/$batch").post({ requests: pending.map((x) => ({ id: x.id, method: "GET", url: x.url })) });
@@ -207,7 +208,7 @@ export async function batchGet(client: Client, requests: { id: string; url: stri
   return out;
 }
 
-function record(item: any): CaseRecord {
+function record(item: GraphJson): CaseRecord {
   const f = item.fields ?? item;
   return { itemId: String(item.id), ref: f.Title, status: f.Status, receivedAt: f.ReceivedAt, senderEmail: f.SenderEmail, triageCard: f.TriageCard ?? null };
 }
@@ -222,8 +223,8 @@ const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export const odataFilter = (expr: string) => encodeURIComponent(expr);
 
 /** Every item a list query returns, following @odata.nextLink. */
-async function allItems(client: Client, url: string, filter: string): Promise<any[]> {
-  const out: any[] = [];
+async function allItems(client: Client, url: string, filter: string): Promise<GraphJson[]> {
+  const out: GraphJson[] = [];
   let page = await client.api(url).filter(odataFilter(filter)).expand("fields").top(200).get();
   for (;;) {
     out.push(...page.value);
@@ -233,7 +234,7 @@ async function allItems(client: Client, url: string, filter: string): Promise<an
 }
 
 /** A Cases item as triage sees it: its fields (without their etag copy) and its ETag. */
-function storedCase(item: any): StoredCase {
+function storedCase(item: GraphJson): StoredCase {
   const { "@odata.etag": _e, ...fields } = item.fields;
   return { itemId: String(item.id), etag: item["@odata.etag"], fields };
 }
@@ -262,7 +263,7 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
       { id: "sender", url: url(`fields/SenderEmail eq ${q(sender)}${after(since.fix)}`) },
     ]);
     const newest = (xs: CaseRecord[]) => xs.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
-    const mine = (i: any) => i.fields?.InternetMessageId === internetMessageId;
+    const mine = (i: GraphJson) => i.fields?.InternetMessageId === internetMessageId;
     const own = by.fp!.find(mine) ?? by.sender!.find(mine);
     return {
       byMessage: own ? record(own) : null,
@@ -415,7 +416,7 @@ export class GraphMeetings {
   private async base(): Promise<string> {
     return `/sites/${await this.site.id()}/lists/Meetings/items`;
   }
-  private async items(): Promise<any[]> {
+  private async items(): Promise<GraphJson[]> {
     return allItems(this.site.client, await this.base(), "fields/Cluster ge 0");
   }
   async list(): Promise<PublishedMeeting[]> {

@@ -106,7 +106,7 @@ async function toHttpRequest(req: IncomingMessage, base: string): Promise<HttpRe
 }
 
 async function sendResponse(res: ServerResponse, r: HttpResponseInit): Promise<void> {
-  const headers = new Headers(r.headers as ConstructorParameters<typeof Headers>[0]);
+  const headers = new Headers(r.headers);
   let body: string | Buffer | undefined;
   if (r.jsonBody !== undefined) {
     body = JSON.stringify(r.jsonBody);
@@ -263,7 +263,7 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
       handle = setTimeout(async () => {
         try {
           await def.handler(
-            { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } } as never,
+            { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } },
             context(def.name, log),
           );
         } catch (e) {

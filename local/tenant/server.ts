@@ -72,7 +72,7 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
   let clockOffset = Number(getMeta(db, "clockOffset") ?? 0);
   const now = () => Date.now() + clockOffset;
 
-  let key = getMeta(db, "signingKey");
+  const key = getMeta(db, "signingKey");
   const authority = new Authority(opts.tenantId, opts.apps, key, now);
   if (!key) setMeta(db, "signingKey", authority.signingKey);
   for (const m of opts.mailboxes) ensureMailbox(db, m.address, m.displayName);

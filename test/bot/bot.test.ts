@@ -23,7 +23,7 @@ let bot: ClusterDeskBot;
 let caseRef: string;
 
 function adapter() {
-  return new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" } as never);
+  return new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" });
 }
 
 async function invoke(who: string, verb: string, data: Record<string, unknown>): Promise<any> {
@@ -35,7 +35,7 @@ async function invoke(who: string, verb: string, data: Record<string, unknown>):
     from: { id: who, name: who },
     value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
   };
-  await a.processActivity(activity as Activity, async (ctx: TurnContext) => {
+  await a.processActivity(activity, async (ctx: TurnContext) => {
     await bot.run(ctx);
   });
   // The invoke response is queued like any outgoing activity.
@@ -67,7 +67,7 @@ afterAll(() => s?.stop());
 describe("bot: triage cards", () => {
   it("answers help and remembers the SCL's conversation for proactive cards", async () => {
     await adapter()
-      .send({ type: "message", text: "help", from: { id: "kl", name: "Katy" } } as never)
+      .send({ type: "message", text: "help", from: { id: "kl", name: "Katy" } })
       .assertReply((a) => {
         expect(a.text).toContain("Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again)");
         expect(a.text).toContain("@mention Cluster Desk with **cluster <number>**");

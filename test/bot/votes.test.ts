@@ -34,7 +34,7 @@ async function invoke(email: string, verb: string, data: Record<string, unknown>
       channelId: "msteams",
       from: { id: email, name: email },
       value: { action: { type: "Action.Execute", verb, data } },
-    } as unknown as Activity,
+    },
     async (ctx) => bot.run(ctx),
   );
   posted = a.activeQueue.filter((x) => x.type === "message");

@@ -26,8 +26,8 @@ export function start(dataDir: string): { child: ChildProcess; ready: Promise<st
   });
   running.push(child);
   let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
       if (out.includes("Ctrl-C stops everything")) {

@@ -90,7 +90,7 @@ export async function startStack(opts: { partnership?: Partnership; at?: string;
       // Each part stops even if another fails to.
       const results = await Promise.allSettled([host.close(), tenant.close(), azurite.stop()]);
       const failed = results.find((r) => r.status === "rejected");
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      if (failed) throw failed.reason;
     },
   };
 }

@@ -132,7 +132,7 @@ describe("security: every email ends in exactly one outcome after any crash", ()
         stdio: ["ignore", "pipe", "inherit"],
       });
       await new Promise<void>((resolve, reject) => {
-        child.stdout!.on("data", (d: Buffer) => String(d).includes("ready") && resolve());
+        child.stdout.on("data", (d: Buffer) => String(d).includes("ready") && resolve());
         child.once("exit", (code) => reject(new Error(`crash worker exited with ${code}`)));
       });
       child.removeAllListeners("exit");

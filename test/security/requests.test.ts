@@ -29,7 +29,7 @@ let s: Stack;
 let bot: ClusterDeskBot;
 
 async function invoke(who: string, verb: string, data: Record<string, unknown>): Promise<string> {
-  const a = new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" } as never);
+  const a = new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" });
   const activity: Partial<Activity> = {
     type: ActivityTypes.Invoke,
     name: "adaptiveCard/action",
@@ -37,7 +37,7 @@ async function invoke(who: string, verb: string, data: Record<string, unknown>):
     from: { id: who, name: who },
     value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
   };
-  await a.processActivity(activity as Activity, async (ctx: TurnContext) => bot.run(ctx));
+  await a.processActivity(activity, async (ctx: TurnContext) => bot.run(ctx));
   return JSON.stringify(a.activeQueue.find((x) => x.type === "invokeResponse")!.value.body.value);
 }
 

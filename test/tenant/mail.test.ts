@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import nodemailer, { type SendMailOptions } from "nodemailer";
 import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
