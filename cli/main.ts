@@ -43,6 +43,10 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                write that plan to the SharePoint Meetings list (new
                                                meetings created, changed ones updated); the product
                                                reads the list within minutes
+  import-schools --csv <file> --la <code> [--dry-run] [--settings <file>]
+                                               match a GIAS establishment extract to the clusters'
+                                               schools and fill the SharePoint Schools list (URN,
+                                               cluster, phase, website); reports what did not match
   set-budget --cluster <n> --year <2026-27> --amount <pounds> [--settings <file>]
                                                a cluster's allocated budget for a year, in the
                                                SharePoint Budgets list (the agenda's and budget's RAG)
@@ -244,6 +248,39 @@ export async function run(argv: string[], io: Io): Promise<number> {
           plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })),
         );
         json(io, { ok: true, year: plan.year, proposed: plan.termSource !== "config", meetings: plan.meetings.length, ...r, notes: plan.notes });
+        return 0;
+      }
+
+      case "import-schools": {
+        const { values } = parseArgs({
+          args: rest,
+          options: { ...COMMON, csv: { type: "string" }, la: { type: "string" }, "dry-run": { type: "boolean" }, settings: { type: "string" } },
+        });
+        const file = requireOpt(values, "csv");
+        const la = requireOpt(values, "la");
+        if (!/^\d{3}$/.test(la.trim())) throw new UsageError(`--la must be the local authority's three-digit code (Hounslow is 313), not "${la}"`);
+        if (!existsSync(file)) throw new UsageError(`no file ${file}`);
+        const { readGiasCsv } = await import("../config/gias.js");
+        const { matchGias, DirectoryInputError } = await import("../core/directory.js");
+        const env = values["dry-run"] ? {} : appSettings(values.settings);
+        const p = partnership(values.config ?? env.PARTNERSHIP);
+        let m;
+        try {
+          m = matchGias(p, readGiasCsv(file), la);
+        } catch (e) {
+          if (e instanceof DirectoryInputError) throw new UsageError(e.message);
+          throw e;
+        }
+        const report = { matched: m.matched.length, notFound: m.notFound, notInAnyCluster: m.notInAnyCluster, skippedNotOpen: m.skippedNotOpen };
+        if (values["dry-run"]) {
+          json(io, { ok: true, dryRun: true, ...report, schools: m.matched });
+          return 0;
+        }
+        const { buildDeps } = await import("../functions/deps.js");
+        const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
+        const { GraphSchools } = await import("../m365/sharepoint.js");
+        const written = await new GraphSchools(d.site).upsert(m.matched);
+        json(io, { ok: true, ...report, ...written });
         return 0;
       }
 

@@ -14,7 +14,8 @@ import { INTAKE_POISON_QUEUE, IntakeQueue } from "../m365/queue.js";
 import { LEASE_MS } from "../core/usecases/intake.js";
 import { RECONCILE_AFTER_MS, reconcileIntake, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { mailboxHealth, type HealthReport } from "../core/usecases/health.js";
-import { GraphBudgets, GraphCaseRegister, GraphMeetings, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
+import { GraphBudgets, GraphCaseRegister, GraphMeetings, GraphSchools, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
+import { withDirectory } from "../core/directory.js";
 import { withBudgets, withPublishedMeetings } from "../core/schedule.js";
 
 /** How often the Meetings list is read again (an officer's edit is used within this). */
@@ -156,13 +157,14 @@ export function buildDeps(
   // officer's edit there is used within minutes; the config's meetings seed it.
   const meetingsList = new GraphMeetings(site);
   const budgetsList = new GraphBudgets(site);
+  const schoolsList = new GraphSchools(site);
   let calendarReadAt = 0;
   const refreshCalendar = async (force = false) => {
     if (!force && Date.now() - calendarReadAt < CALENDAR_REFRESH_MS) return;
     calendarReadAt = Date.now();
     try {
-      const [meetings, budgets] = await Promise.all([meetingsList.list(), budgetsList.list()]);
-      out.partnership = withBudgets(withPublishedMeetings(p, meetings), budgets);
+      const [meetings, budgets, schools] = await Promise.all([meetingsList.list(), budgetsList.list(), schoolsList.list()]);
+      out.partnership = withDirectory(withBudgets(withPublishedMeetings(p, meetings), budgets), schools);
     } catch (e) {
       calendarReadAt = 0;
       log.warn("calendar.read-failed", { reason: (e as Error).message.slice(0, 80) });

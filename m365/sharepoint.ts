@@ -4,6 +4,8 @@ import type { GraphJson } from "./json.js";
 import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
 import type { VoteStorePort } from "../core/ports.js";
 import type { AllocatedBudget, PublishedMeeting } from "../core/schedule.js";
+import type { DirectoryEntry, DirectoryRow } from "../core/directory.js";
+import { isDomain, normaliseName } from "../core/config.js";
 import { fromLocal, toLocal } from "../core/time.js";
 import {
   CASE_STATUSES,
@@ -37,7 +39,7 @@ const when = (name: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ n
 const choice = (name: string, choices: string[], extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, choice: { choices }, ...extra });
 
 /** The lists Cluster Desk keeps. Title is SharePoint's own column (the reference). */
-export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets", ColumnSpec[]> = {
+export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" | "Schools", ColumnSpec[]> = {
   Cases: [
     num("Cluster", { indexed: true }),
     text("School"),
@@ -90,6 +92,17 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets",
     text("Detail"),
   ],
   // Each cluster's allocated budget per academic year ("2026-27"), kept by the council.
+  // The school directory the council keeps (import-schools fills it from GIAS); Title is the name.
+  Schools: [
+    text("SchoolKey", { indexed: true, enforceUniqueValues: true }),
+    text("URN", { indexed: true }),
+    num("Cluster", { indexed: true }),
+    choice("Phase", ["primary", "secondary", "all-through", "special", "alternative-provision"]),
+    text("EmailDomains"),
+    text("SendcoEmail"),
+    text("HeadteacherEmail"),
+    text("Website"),
+  ],
   Budgets: [
     num("Cluster", { indexed: true }),
     text("AcademicYear", { indexed: true }),
@@ -493,5 +506,55 @@ export class GraphBudgets {
     if (opts.keepExisting || found.fields.Allocated === b.allocated) return "unchanged";
     await this.site.client.api(`${await this.base()}/${found.id}/fields`).patch({ Allocated: b.allocated });
     return "updated";
+  }
+}
+
+/** The Schools list: one item per school of a cluster (SchoolKey unique), kept by the council. */
+export class GraphSchools {
+  constructor(private readonly site: SharePointSite) {}
+  private async base(): Promise<string> {
+    return `/sites/${await this.site.id()}/lists/Schools/items`;
+  }
+  static key(clusterId: number, name: string): string {
+    return `c${clusterId}|${normaliseName(name)}`;
+  }
+  async list(): Promise<DirectoryRow[]> {
+    return (await allItems(this.site.client, await this.base(), "fields/Cluster ge 0")).flatMap((i) => {
+      const f = i.fields;
+      if (typeof f.Cluster !== "number" || !f.Title) return [];
+      const domains = String(f.EmailDomains ?? "")
+        .split(/[\s,;]+/)
+        .map((d: string) => d.trim().toLowerCase())
+        .filter(isDomain);
+      return [
+        {
+          name: f.Title,
+          clusterId: f.Cluster,
+          urn: f.URN ?? null,
+          phase: f.Phase ?? null,
+          emailDomains: domains,
+          sendcoEmail: f.SendcoEmail || null,
+          headteacherEmail: f.HeadteacherEmail || null,
+        },
+      ];
+    });
+  }
+  /** Writes what GIAS says (URN, cluster, phase, website); the council's domains and addresses are left as they are. */
+  async upsert(entries: DirectoryEntry[]): Promise<{ created: number; updated: number; unchanged: number }> {
+    const byKey = new Map((await allItems(this.site.client, await this.base(), "fields/Cluster ge 0")).map((i) => [i.fields.SchoolKey as string, i]));
+    const out = { created: 0, updated: 0, unchanged: 0 };
+    for (const e of entries) {
+      const key = GraphSchools.key(e.clusterId, e.name);
+      const fields = { URN: e.urn, Cluster: e.clusterId, Phase: e.phase, Website: e.website ?? "" };
+      const have = byKey.get(key);
+      if (!have) {
+        await this.site.client.api(await this.base()).post({ fields: { Title: e.name, SchoolKey: key, ...fields } });
+        out.created++;
+      } else if (Object.entries(fields).some(([k, v]) => (have.fields[k] ?? "") !== v)) {
+        await this.site.client.api(`${await this.base()}/${have.id}/fields`).patch(fields);
+        out.updated++;
+      } else out.unchanged++;
+    }
+    return out;
   }
 }

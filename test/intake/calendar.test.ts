@@ -4,7 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planYear } from "../../core/planner.js";
-import { GraphMeetings } from "../../m365/sharepoint.js";
+import { GraphBudgets, GraphMeetings, GraphSchools } from "../../m365/sharepoint.js";
+import { readGiasCsv } from "../../config/gias.js";
+import { packageRoot } from "../../config/load.js";
+import { matchGias } from "../../core/directory.js";
+import { budgetOverview } from "../../core/agenda.js";
+import { join } from "node:path";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as p } from "../helpers/tenant.js";
 
@@ -58,5 +63,38 @@ describe("the Meetings list is the running calendar", () => {
     await s.settle();
     const edited = (await cases()).find((c: any) => c.SenderEmail === "senco@edited.example");
     expect(edited).toMatchObject({ Status: "Accepted", MeetingDate: "2026-12-10T14:00:00Z", SubmissionDeadline: "2026-11-25T16:00:00Z" });
+  });
+
+  it("the Schools list from a GIAS extract; a domain an officer adds there turns the sender check on for that school", async () => {
+    const m = matchGias(p, readGiasCsv(join(packageRoot(), "test", "fixtures", "gias", "edubase-hounslow-extract.csv")), "313");
+    const schools = new GraphSchools(s.deps.site);
+    expect(await schools.upsert(m.matched)).toEqual({ created: m.matched.length, updated: 0, unchanged: 0 });
+    expect(await schools.upsert(m.matched)).toEqual({ created: 0, updated: 0, unchanged: m.matched.length });
+    const site = await s.deps.site.id();
+    const items = (await s.deps.graph.api(`/sites/${site}/lists/Schools/items`).expand("fields").top(999).get()).value;
+    const isleworth = items.find((i: any) => i.fields.URN === "102500");
+    expect(isleworth.fields).toMatchObject({ Title: "Isleworth Town Primary School", Cluster: 5, Phase: "primary", Website: "isleworthtown.hounslow.sch.uk" });
+    await s.deps.graph.api(`/sites/${site}/lists/Schools/items/${isleworth.id}/fields`).patch({ EmailDomains: "isleworthtown.hounslow.sch.uk" });
+    await s.deps.refreshCalendar(true);
+    await s.send({ from: "someone@elsewhere.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.send({ from: "senco@isleworthtown.hounslow.sch.uk", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    const all = await cases();
+    expect(all.find((c: any) => c.SenderEmail === "someone@elsewhere.example")).toMatchObject({ Status: "Quarantined" });
+    expect(all.find((c: any) => c.SenderEmail === "senco@isleworthtown.hounslow.sch.uk")).toMatchObject({ Status: "Accepted" });
+  });
+
+  it("a budget set in the Budgets list is the year's allocation for the agenda and budget", async () => {
+    expect(await new GraphBudgets(s.deps.site).set({ clusterId: 5, year: "2026-27", allocated: 25000 })).toBe("created");
+    expect(await new GraphBudgets(s.deps.site).set({ clusterId: 5, year: "2026-27", allocated: 24000 })).toBe("updated");
+    await s.deps.refreshCalendar(true);
+    const c5 = s.deps.partnership.clusters.find((c) => c.id === 5)!;
+    expect(budgetOverview(s.deps.partnership, c5, [], "2026-11-23")).toMatchObject({
+      year: "2026-27",
+      budget: 24000,
+      committed: 0,
+      remaining: 24000,
+      rag: "Green",
+    });
   });
 });
