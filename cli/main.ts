@@ -55,7 +55,7 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                schools without addresses, the sender check off;
                                                exit 1 when something blocks intake
   validate-config [<id|file>]                  validate a partnership config; warnings included
-  provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes,
+  provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes, Schools, Budgets,
                                                Audit) with typed, indexed columns; safe to repeat.
                                                Uses GRAPH_* settings and SHAREPOINT_SITE.
   send-sample [--smtp-port <n>] [--subject <s>] [--from <email>] [--attachment <file name>]

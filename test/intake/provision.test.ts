@@ -28,13 +28,14 @@ const cli = (...args: string[]) =>
   });
 
 describe("npx cluster-desk provision", () => {
-  it("creates the five lists with typed, indexed columns, and a second run changes nothing", async () => {
+  it("creates the six lists with typed, indexed columns, and a second run changes nothing", async () => {
     const first = JSON.parse((await cli("provision")).stdout);
     expect(first.changes).toEqual([
       "created list Cases with 26 columns",
       "created list Meetings with 5 columns",
       "created list Votes with 5 columns",
       "created list Audit with 6 columns",
+      "created list Schools with 8 columns",
       "created list Budgets with 4 columns",
       "indexed Cases.Title",
       "made Cases.Title unique",
