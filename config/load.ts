@@ -3,7 +3,7 @@ import { readFileSync, existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, YAMLParseError } from "yaml";
-import { ConfigError, parsePartnership, type ValidatedPartnership } from "../core/config.js";
+import { ConfigError, inWords, parsePartnership, type ValidatedPartnership } from "../core/config.js";
 import { rotaWarnings } from "../core/rota.js";
 import { scheduleWarnings } from "../core/schedule.js";
 
@@ -52,7 +52,7 @@ export function parsePartnershipYaml(text: string, source = "partnership config"
     );
   }
   const v = parsePartnership(raw, source);
-  return { partnership: v.partnership, warnings: [...v.warnings, ...scheduleWarnings(v.partnership), ...rotaWarnings(v.partnership)] };
+  return { partnership: v.partnership, warnings: [...v.warnings, ...inWords(v.partnership, [...scheduleWarnings(v.partnership), ...rotaWarnings(v.partnership)])] };
 }
 
 /** How many alias expansions a config may use. */

@@ -235,6 +235,53 @@ export interface ConfigProblem {
   /** Field path as written in the file: `clusters[2].schools[3].phase`. */
   path: string;
   message: string;
+  /** The same in an officer's words: `cluster 3, school "Bolder Academy": phase`. */
+  where?: string;
+}
+
+const asRecord = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === "object" ? (v as Record<string, unknown>) : undefined);
+const str = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined);
+
+/**
+ * `clusters[2].schools[3].phase` in words, read against the config itself: `cluster 3, school
+ * "Bolder Academy": phase` (the cluster's id and the school's name, not zero-based indexes).
+ */
+export function describePath(root: unknown, path: string): string {
+  if (!path) return "(top level)";
+  const parts: string[] = [];
+  let node: unknown = root;
+  let fields: string[] = [];
+  for (const token of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
+    const index = /^\[(\d+)\]$/.exec(token);
+    if (!index) {
+      fields.push(token);
+      node = asRecord(node)?.[token];
+      continue;
+    }
+    const i = Number(index[1]);
+    const list = fields.pop() ?? "";
+    if (fields.length) parts.push(fields.join("."));
+    const item = asRecord(Array.isArray(node) ? node[i] : undefined);
+    const label: Record<string, () => string> = {
+      clusters: () => `cluster ${str(item?.id) ?? `#${i + 1}`}`,
+      schools: () => `school ${item?.name ? `"${str(item.name)}"` : `#${i + 1}`}`,
+      meetings: () => `meeting ${str(item?.date) ?? `#${i + 1}`}`,
+      rota: () => `rota entry ${item?.school ? `"${str(item.school)}"` : `#${i + 1}`}`,
+      leads: () => `lead ${str(item?.initials) ?? str(item?.name) ?? `#${i + 1}`}`,
+      fundingPolicies: () => `funding policy ${item?.id ? `"${str(item.id)}"` : `#${i + 1}`}`,
+      bands: () => `band ${i + 1}`,
+    };
+    parts.push(label[list]?.() ?? `${list} #${i + 1}`);
+    fields = [];
+    node = Array.isArray(node) ? node[i] : undefined;
+  }
+  const rest = fields.join(".");
+  return `${parts.join(", ")}${rest ? `${parts.length ? ": " : ""}${rest}` : ""}`;
+}
+
+/** Adds `where` (in words) to each problem, read against the config as written. */
+export function inWords(root: unknown, problems: ConfigProblem[]): ConfigProblem[] {
+  return problems.map((p) => ({ ...p, where: describePath(root, p.path) }));
 }
 
 export class ConfigError extends Error {
@@ -242,7 +289,7 @@ export class ConfigError extends Error {
     readonly problems: ConfigProblem[],
     readonly source = "partnership config",
   ) {
-    super(`${source} is not valid:\n${problems.map((p) => `  ${p.path || "(top level)"}: ${p.message}`).join("\n")}`);
+    super(`${source} is not valid:\n${problems.map((p) => `  ${p.where ?? (p.path || "(top level)")}: ${p.message}`).join("\n")}`);
     this.name = "ConfigError";
   }
 }
@@ -290,14 +337,17 @@ export function parsePartnership(input: unknown, source?: string): ValidatedPart
   const shaped = partnershipSchema.safeParse(input);
   if (!shaped.success) {
     throw new ConfigError(
-      shaped.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+      inWords(
+        input,
+        shaped.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+      ),
       source,
     );
   }
   const p = shaped.data;
   const { errors, warnings } = checkPartnership(p);
-  if (errors.length) throw new ConfigError(errors, source);
-  return { partnership: p, warnings };
+  if (errors.length) throw new ConfigError(inWords(input, errors), source);
+  return { partnership: p, warnings: inWords(input, warnings) };
 }
 
 export function checkPartnership(p: Partnership): { errors: ConfigProblem[]; warnings: ConfigProblem[] } {

@@ -82,7 +82,8 @@ describe("cluster-desk CLI", () => {
     writeFileSync(file, stringify(raw));
     const r = cli("validate-config", file);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/broken\.yaml is not valid:\n\s+leads\[2\]\.email: must be an email address/);
+    // In words: the lead's initials, not a zero-based index.
+    expect(r.stderr).toMatch(/broken\.yaml is not valid:\n\s+lead KL: email: must be an email address/);
     expect(cli("validate-config", "/no/such.yaml").stderr).toMatch(/no such file/);
   });
 

@@ -22,7 +22,10 @@ function expectConfigError(mutate: (c: any) => void, path: string, message: RegE
   expect(problems.map((x) => x.path)).toContain(path);
   expect(problems.find((x) => x.path === path)!.message).toMatch(message);
   expect((err as ConfigError).message).toContain(`test.yaml is not valid`);
-  expect((err as ConfigError).message).toContain(path);
+  // The message names it in words (cluster id, school name), never by zero-based index.
+  const where = problems.find((x) => x.path === path)!.where!;
+  expect(where).not.toMatch(/\[\d+\]/);
+  expect((err as ConfigError).message).toContain(where);
 }
 
 describe("Hounslow MIP config (seeds 000 and 001)", () => {
@@ -73,6 +76,12 @@ describe("Hounslow MIP config (seeds 000 and 001)", () => {
 
 describe("a bad config fails with a message naming the field", () => {
   it("wrong phase", () => expectConfigError((c) => (c.clusters[2].schools[3].phase = "middle"), "clusters[2].schools[3].phase", /expected one of/));
+  it("problems are named in words: the cluster's id and the school's name, not zero-based indexes", () => {
+    const c = raw();
+    c.clusters[2].schools[3].phase = "middle";
+    const school = c.clusters[2].schools[3].name;
+    expect(() => parsePartnership(c, "test.yaml")).toThrow(`cluster ${c.clusters[2].id}, school "${school}": phase: `);
+  });
   it("initials in lower case", () => expectConfigError((c) => (c.leads[0].initials = "nf"), "leads[0].initials", /capital letters/));
   it("a lead for a cluster that does not exist", () => expectConfigError((c) => c.leads[0].clusters.push(9), "leads[0].clusters[1]", /there is no cluster 9/));
   it("a cluster with no lead", () => expectConfigError((c) => (c.leads[3].clusters = [5]), "clusters[5]", /cluster 6 has no SEND Cluster Lead/));
