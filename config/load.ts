@@ -52,7 +52,10 @@ export function parsePartnershipYaml(text: string, source = "partnership config"
     );
   }
   const v = parsePartnership(raw, source);
-  return { partnership: v.partnership, warnings: [...v.warnings, ...inWords(v.partnership, [...scheduleWarnings(v.partnership), ...rotaWarnings(v.partnership)])] };
+  return {
+    partnership: v.partnership,
+    warnings: [...v.warnings, ...inWords(v.partnership, [...scheduleWarnings(v.partnership), ...rotaWarnings(v.partnership)])],
+  };
 }
 
 /** How many alias expansions a config may use. */
