@@ -251,14 +251,15 @@ export function describePath(root: unknown, path: string): string {
   const parts: string[] = [];
   let node: unknown = root;
   let fields: string[] = [];
-  for (const token of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) {
-    const index = /^\[(\d+)\]$/.exec(token);
-    if (!index) {
+  // Tokens: field names and [n] indexes (split by hand: no pattern to run on the path).
+  const tokens = path.split(".").flatMap((seg) => seg.split("[").map((t, k) => (k === 0 ? t : `[${t}`)));
+  for (const token of tokens.filter(Boolean)) {
+    if (!token.startsWith("[")) {
       fields.push(token);
       node = asRecord(node)?.[token];
       continue;
     }
-    const i = Number(index[1]);
+    const i = Number(token.slice(1, -1));
     const list = fields.pop() ?? "";
     if (fields.length) parts.push(fields.join("."));
     const item = asRecord(Array.isArray(node) ? node[i] : undefined);
@@ -271,7 +272,9 @@ export function describePath(root: unknown, path: string): string {
       fundingPolicies: () => `funding policy ${item?.id ? `"${str(item.id)}"` : `#${i + 1}`}`,
       bands: () => `band ${i + 1}`,
     };
-    parts.push(label[list]?.() ?? `${list} #${i + 1}`);
+    const value = Array.isArray(node) ? str(node[i]) : undefined;
+    // A list of plain values (a lead's clusters, extensions) is named by the value itself.
+    parts.push(value !== undefined ? `${list} value ${value}` : (label[list]?.() ?? `${list} #${i + 1}`));
     fields = [];
     node = Array.isArray(node) ? node[i] : undefined;
   }
