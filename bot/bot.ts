@@ -13,18 +13,17 @@ import {
 } from "botbuilder";
 import { z } from "zod";
 import { refKey, triageCardKey, voteSessionKey } from "./keys.js";
-import type { AuditRow, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../core/ports.js";
+import type { AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
-import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../core/votes.js";
-import { fundingCap, formatPounds, FundingInputError } from "../core/funding.js";
-import { mayTriage, plainText } from "../core/triage.js";
+import { plainText } from "../core/triage.js";
 import { agendaCard, errorCard, voteCard } from "../cards/index.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
 import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/lifecycle.js";
 import { runTransition, type TriageCardsPort } from "../core/usecases/triage.js";
+import { runVote, type VotePoster } from "../core/usecases/votes.js";
 import { describeLocal, toLocal } from "../core/time.js";
 import { workingDaysBetween } from "../core/workingDays.js";
 
@@ -371,241 +370,44 @@ export class ClusterDeskBot extends TeamsActivityHandler {
 
   // ---- votes -------------------------------------------------------------------------------
 
+  /** A vote click: the use case decides (core/usecases/votes.ts); this maps its answer to a card. */
   private async vote(context: TurnContext, verb: string, data: ActionData): Promise<AdaptiveCardInvokeResponse> {
     const reply = (card: unknown): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD, value: card as Record<string, unknown> });
-    const p = this.deps.partnership;
-    const store = this.deps.votes;
-    if (!store) return reply(errorCard("Votes are not available", "This deployment has no Votes list."));
+    const votes = this.deps.votes;
+    if (!votes) return reply(errorCard("Votes are not available", "This deployment has no Votes list."));
     if (!data.caseRef) return reply(neutralCard());
-    const ref = data.caseRef;
     const email = await this.email(context);
-    const c = await this.deps.cases.byRef(ref);
-    if (!c) return reply(isLeadOfAny(p, email) ? errorCard(`No case ${ref}`, "The case is not in the Cases list.") : neutralCard());
-    const cluster = p.clusters.find((x) => x.id === c.fields.Cluster);
-    if (!cluster) return reply(errorCard(`${ref} has no cluster`, "Move the case to a cluster before voting."));
-    // Only the cluster's members (its voters), its SCL and the partnership lead see a vote's card
-    // and tally (the presenting school's SENDCo sees the vote on its case, though it does not vote).
-    const mayView = Boolean(
-      email && (mayTriage(p, cluster.id, email) || eligibleVoters(p, cluster, c.fields.MeetingDate?.slice(0, 10) ?? null, null).some((v) => v.email === email)),
+    const here = JSON.stringify(TurnContext.getConversationReference(context.activity));
+    const poster: VotePoster = {
+      canPostElsewhere: Boolean(this.deps.elsewhere),
+      post: (conversation, card) => this.postTo(context, conversation, voteCard(card)),
+      update: (conversation, activityId, card) => this.updateIn(context, conversation, activityId, voteCard(card), "vote"),
+    };
+    const answer = await runVote(
+      { ...this.deps, votes, poster, cards: this.deps.triageCards },
+      {
+        verb,
+        caseRef: data.caseRef,
+        by: email,
+        teamsUserId: context.activity.from.id,
+        here,
+        hereId: context.activity.conversation?.id,
+        choice: data.choice,
+        panelAmount: data.panelAmount,
+        from: data.from,
+      },
     );
-    const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
-    const teams = this.deps.teams;
-    const voters = eligibleVoters(p, cluster, meetingDate, c.fields.School ?? null);
-    const isLead = mayTriage(p, cluster.id, email);
-    const triageBack = async (message: string, ok: boolean) =>
-      reply(await this.deps.triageCards.view((await this.deps.cases.byRef(ref)) ?? c, email, { message, ok }));
-    /** `everyone`: the card in the channel, the same for all; a click answers with the clicker's own view. */
-    const view = async (session: VoteSession, everyone = false, note = ""): Promise<Record<string, unknown>> => {
-      const all = await store.votes(ref);
-      const mine = everyone ? undefined : all.find((v) => v.voter === email);
-      const t = tally(all);
-      const cyp = c.fields.CypCount ?? null;
-      const terms = c.fields.TermsSought ?? null;
-      let cap = "to confirm (CYP count and terms)";
-      if (cyp && terms && meetingDate) {
-        try {
-          cap = formatPounds(fundingCap(p, { cyp, terms, date: meetingDate }).cap);
-        } catch (e) {
-          if (!(e instanceof FundingInputError)) throw e;
-          cap = `not available: ${e.message}`;
-        }
-      }
-      const open = session.status === "open";
-      return voteCard({
-        caseRef: ref,
-        school: c.fields.School ? plainText(c.fields.School) : "not identified",
-        caseType: c.fields.CaseType ?? (cyp ? (cyp === 1 ? "Individual" : "Group") : "not entered"),
-        cyp: cyp ? String(cyp) : "not entered",
-        terms: terms ? String(terms) : "not entered",
-        note,
-        requested: c.fields.AmountRequested != null ? formatPounds(c.fields.AmountRequested) : "not given",
-        requestedNumber: c.fields.AmountRequested ?? 0,
-        cap,
-        // The shared card is not rewritten at every vote, so it carries no count that would go stale;
-        // each voter's own view has the count as of their click.
-        state: open ? (everyone ? `Open: ${voters.length} can vote` : `Open: ${t.total} of ${voters.length} voted`) : `Closed: ${session.decision}`,
-        yourChoice: everyone
-          ? open
-            ? "choose below (only you see your vote)"
-            : "voting has closed"
-          : mine
-            ? CHOICE_LABEL[mine.choice]
-            : voters.some((v) => v.email === email)
-              ? "not voted"
-              : "you do not vote on this case",
-        showTally: !open || p.votes.showTallyWhileOpen,
-        tallyText: `Agree ${t.agree}, do not fund ${t.disagree}, abstain ${t.abstain}`,
-        lines: (session.lines ?? []).map((line) => ({ line })),
-        isOpen: open,
-        // The shared card shows every button; a click by someone who may not use it gets an error card.
-        isLead: everyone || isLead,
-        canVote: everyone || voters.some((v) => v.email === email),
-        // Each person who has taken part sees their own view (Teams allows at most 60 ids).
-        userIds: Object.values(session.ids).slice(0, 60),
-      });
-    };
-    const remember = (session: VoteSession) => {
-      if (email) session.ids[email] = context.activity.from.id;
-    };
-
-    if (verb === "vote.open") {
-      if (!isLead) return reply(errorCard(`You cannot open a vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead opens votes."));
-      if (c.fields.Status !== "On agenda")
-        return triageBack(`${ref} is ${c.fields.Status.toLowerCase()}: accept it to the agenda before opening its vote.`, false);
-      const existing = await teams.voteSession(ref);
-      if (existing?.status === "closed") return triageBack(`The vote on ${ref} has closed: ${existing.decision ?? ""}`, false);
-      let note = `The vote on ${ref} is already open.`;
-      if (!existing) {
-        // The vote card goes to the cluster's channel (the meeting), or here if none is linked yet.
-        // The vote is recorded as open only once its card is there: a failed post leaves nothing
-        // open, and says why, so the SCL can try again.
-        const channel = await teams.clusterChannel(cluster.id);
-        const here = JSON.stringify(TurnContext.getConversationReference(context.activity));
-        const target = channel && this.deps.elsewhere ? channel : here;
-        const where =
-          target === channel && JSON.parse(channel).conversation?.id !== context.activity.conversation?.id
-            ? `in cluster ${cluster.id}'s channel`
-            : "in this conversation";
-        const session: VoteSession = { status: "open", ids: {} };
-        remember(session);
-        let activityId: string | null;
-        try {
-          activityId = await this.postTo(context, target, await view(session, true));
-        } catch (e) {
-          this.deps.log.warn("vote.post-failed", { caseRef: ref, reason: (e as Error).message.slice(0, 80) });
-          return triageBack(
-            `The vote card could not be posted ${where} (${(e as Error).message.slice(0, 120)}). No vote was opened: try again${where.includes("channel") ? `, or @mention Cluster Desk with "cluster ${cluster.id}" in the channel to link it again` : ""}.`,
-            false,
-          );
-        }
-        const saved = await teams.updateVoteSession(ref, (cur) => {
-          if (cur) {
-            // Another click opened it meanwhile: keep that one (this card shows the same vote).
-            remember(cur);
-            return cur;
-          }
-          return { ...session, posted: { ref: target, activityId } };
-        });
-        note = saved?.posted?.activityId === activityId ? `Vote opened ${where}.` : note;
-        await this.deps.audit?.({
-          key: `vote|${ref}|open|${activityId ?? this.deps.now().toISOString()}`,
-          event: "vote-opened",
-          caseRef: ref,
-          outcome: "open",
-          at: this.deps.now().toISOString(),
-          actor: email ?? "unknown",
-          detail: where,
-        });
-        this.deps.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
-      }
-      // Opened from the agenda in the meeting: the agenda stays as it is (the vote card follows it).
-      const meeting = meetingsOf(p, cluster).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime());
-      if (data.from === "agenda" && meeting) return reply(agendaCard(agendaData(p, cluster, meeting, await this.deps.cases.ofCluster(cluster.id))));
-      return triageBack(note, true);
-    }
-    const session = await teams.voteSession(ref);
-    if (!session) return reply(errorCard(`No vote is open on ${ref}`, "The SEND Cluster Lead opens the vote in the meeting."));
-    if (verb === "vote.refresh") {
-      if (!mayView) {
-        this.deps.log.warn("vote.refused", { caseRef: ref, verb: "vote.refresh" });
+    switch (answer.show) {
+      case "vote":
+        return reply(voteCard(answer.card));
+      case "triage":
+        return reply(await this.deps.triageCards.view(answer.case, email, { message: answer.message, ok: answer.ok }));
+      case "agenda":
+        return reply(agendaCard(answer.data));
+      case "error":
+        return reply(errorCard(answer.title, answer.message));
+      case "neutral":
         return reply(neutralCard());
-      }
-      return reply(await view(session));
     }
-    if (verb === "vote.cast") {
-      const choice = String(data.choice) as VoteChoice;
-      if (session.status !== "open") return reply(errorCard(`The vote on ${ref} has closed`, "Your vote was not recorded."));
-      if (!["agree", "disagree", "abstain"].includes(choice)) return reply(errorCard("Unknown choice", "Choose agree, do not fund or abstain."));
-      if (!email || !voters.some((v) => v.email === email)) {
-        return reply(
-          errorCard(
-            `You cannot vote on ${ref}`,
-            "Only SENDCos of the cluster's schools and the meeting's headteacher representative vote, and not on their own school's case. No vote was recorded.",
-          ),
-        );
-      }
-      await store.cast(ref, email, choice, this.deps.now().toISOString());
-      // Re-read: the vote may have closed while this click was in flight. Then add this voter to
-      // the people who get their own view (refresh.userIds), ETag-conditional so that 30 voters
-      // at once each keep theirs.
-      const now =
-        (await teams.updateVoteSession(ref, (cur) => {
-          if (cur?.status === "open") remember(cur);
-          return cur;
-        })) ?? session;
-      return reply(await view(now));
-    }
-    if (verb === "vote.cancel") {
-      if (!isLead)
-        return reply(errorCard(`You cannot cancel the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead cancels votes."));
-      if (session.status !== "open") return reply(await view(session));
-      // Gone: the case stays on the agenda and a new vote can be opened (its votes start again).
-      await teams.updateVoteSession(ref, () => null);
-      await store.clear?.(ref);
-      const at = this.deps.now().toISOString();
-      await this.deps.audit?.({
-        key: `vote|${ref}|cancel|${at}`,
-        event: "vote-cancelled",
-        caseRef: ref,
-        outcome: "cancelled",
-        at,
-        actor: email ?? "unknown",
-        detail: "",
-      });
-      this.deps.log.info("vote.cancelled", { caseRef: ref });
-      const cancelled: VoteSession = {
-        ...session,
-        status: "closed",
-        decision: `cancelled by ${email ?? "the SEND Cluster Lead"}; the case can be voted on again`,
-      };
-      if (session.posted?.activityId) await this.updateIn(context, session.posted.ref, session.posted.activityId, await view(cancelled, true), "vote");
-      return reply(await view(cancelled));
-    }
-    if (verb === "vote.close") {
-      if (!isLead) return reply(errorCard(`You cannot close the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead closes votes."));
-      if (session.status === "closed") return reply(await view(session));
-      const all = await store.votes(ref);
-      const panel = Number(data.panelAmount ?? c.fields.AmountRequested ?? 0);
-      if (!Number.isFinite(panel) || panel < 0) return reply(await view(session, false, "Enter the amount the panel agreed, in pounds."));
-      if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate)
-        return reply(await view(session, false, "Enter the case type, CYP and terms on the triage card before closing the vote (the limit depends on them)."));
-      let d: ReturnType<typeof decide>;
-      try {
-        d = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
-      } catch (e) {
-        // No funding policy in force on the meeting's date (or the details do not fit it): said on the card, nothing closed.
-        if (!(e instanceof FundingInputError)) throw e;
-        return reply(await view(session, false, `The vote was not closed: ${e.message}.`));
-      }
-      const decision = `${d.decision}${d.award ? `, ${formatPounds(d.award)}` : ""}`;
-      // The cluster's budget with this award in it (RAG when the cluster has a budget).
-      const clusterCases = (await this.deps.cases.ofCluster(cluster.id)).map((x) =>
-        x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: d.award } } : x,
-      );
-      const lines = [...d.lines, `Cluster ${cluster.id} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`];
-      const closed = (await teams.updateVoteSession(ref, (cur) => ({ ...(cur ?? session), status: "closed", lines, decision })))!;
-      const at = this.deps.now().toISOString();
-      if (d.decision !== "No decision") {
-        // The lifecycle's "decided": case fields, the school's email and the audit row, once.
-        await runTransition({ ...this.deps, audit: this.deps.audit ?? (async () => undefined), cards: this.deps.triageCards }, email, "vote.decide", ref, {
-          decision: { decision: d.decision, award: d.award, lines: d.lines },
-        });
-      }
-      await this.deps.audit?.({
-        key: `vote|${ref}|close`,
-        event: "vote-closed",
-        caseRef: ref,
-        outcome: d.decision,
-        at,
-        actor: email ?? "unknown",
-        detail: `agree ${tally(all).agree}, disagree ${tally(all).disagree}, abstain ${tally(all).abstain}; award ${d.award}`,
-      });
-      this.deps.log.info("vote.closed", { caseRef: ref, decision: d.decision, award: d.award });
-      // Everyone's copy of the vote card shows the decision, not only the SCL's (the triage cards
-      // were brought up to date by the transition).
-      if (closed.posted?.activityId) await this.updateIn(context, closed.posted.ref, closed.posted.activityId, await view(closed, true), "vote");
-      return reply(await view(closed));
-    }
-    return reply(errorCard("That action is not known", `Cluster Desk does not know the action "${verb}".`));
   }
 }

@@ -51,4 +51,4 @@ export const triageCard = (d: TriageCardData) => withoutNullValues(expand("triag
 export const errorCard = (title: string, message: string) => expand("error", { title, message });
 
 export const agendaCard = (d: import("../core/agenda.js").AgendaData) => expand("agenda", d);
-export const voteCard = (d: Record<string, unknown>) => expand("vote", d);
+export const voteCard = (d: import("../core/usecases/votes.js").VoteCardData) => expand("vote", d);

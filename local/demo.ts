@@ -143,6 +143,7 @@ export async function runDemo(opts: {
     text: "Our form.",
     attachments: [form()],
   });
+  await settle(); // logged first, so it is C5-2023-0001 (the Marlborough form below is cluster 5's too)
   await send({ from: "senco@marlborough.school.example", subject: "Cluster 4/KL/Marlborough Primary School", text: "Our form.", attachments: [form()] });
   await send({
     from: "senco@cavendish.school.example",

@@ -3,7 +3,7 @@
  * its unit tests run in milliseconds. They keep the contracts the real adapters keep: a change is
  * re-applied on an ETag mismatch, an empty change writes nothing, an audit key is written once.
  */
-import type { AuditRow, CaseStorePort, MailSenderPort, StoredCase } from "../../core/ports.js";
+import type { AuditRow, CardLocation, CaseStorePort, MailSenderPort, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../../core/ports.js";
 import type { TriageCardsPort } from "../../core/usecases/triage.js";
 
 export class FakeCases implements CaseStorePort {
@@ -78,5 +78,55 @@ export class FakeCards implements TriageCardsPort {
   }
   async update(c: StoredCase, note: string): Promise<void> {
     this.updated.push({ ref: c.fields.Title, note });
+  }
+}
+
+/** Teams state in memory (the TeamsState adapter's contract: sessions updated atomically, null deletes). */
+export class FakeTeams implements TeamsStatePort {
+  readonly chats = new Map<string, string>();
+  readonly channels = new Map<number, string>();
+  readonly cards = new Map<string, CardLocation[]>();
+  readonly sessions = new Map<string, VoteSession>();
+  async personalChat(email: string) {
+    return this.chats.get(email.toLowerCase()) ?? null;
+  }
+  async setPersonalChat(email: string, c: string) {
+    this.chats.set(email.toLowerCase(), c);
+  }
+  async clusterChannel(cluster: number) {
+    return this.channels.get(cluster) ?? null;
+  }
+  async setClusterChannel(cluster: number, c: string) {
+    this.channels.set(cluster, c);
+  }
+  async triageCards(ref: string) {
+    return this.cards.get(ref) ?? [];
+  }
+  async addTriageCard(ref: string, at: CardLocation) {
+    this.cards.set(ref, [...(this.cards.get(ref) ?? []), at]);
+  }
+  async voteSession(ref: string) {
+    const s = this.sessions.get(ref);
+    return s ? structuredClone(s) : null;
+  }
+  async updateVoteSession(ref: string, change: (c: VoteSession | null) => VoteSession | null) {
+    const next = change(await this.voteSession(ref));
+    if (next) this.sessions.set(ref, structuredClone(next));
+    else this.sessions.delete(ref);
+    return next;
+  }
+}
+
+/** The Votes list in memory: one row per voter per case. */
+export class FakeVotes implements VoteStorePort {
+  readonly rows = new Map<string, { voter: string; choice: "agree" | "disagree" | "abstain" }>();
+  async cast(caseRef: string, voter: string, choice: "agree" | "disagree" | "abstain") {
+    this.rows.set(`${caseRef}|${voter}`, { voter, choice });
+  }
+  async votes(caseRef: string) {
+    return [...this.rows.entries()].filter(([k]) => k.startsWith(`${caseRef}|`)).map(([, v]) => v);
+  }
+  async clear(caseRef: string) {
+    for (const k of [...this.rows.keys()]) if (k.startsWith(`${caseRef}|`)) this.rows.delete(k);
   }
 }

@@ -1,0 +1,307 @@
+/**
+ * A vote in the cluster meeting, click by click: open (recorded only once its card is posted),
+ * cast, refresh, cancel and close (the lifecycle's "decided", through core/usecases/triage.ts).
+ * Who may see and do what comes from the partnership; the card's data is built here and rendered
+ * and posted by the bot (VotePoster), so no Teams type reaches this file.
+ */
+import { budgetOverview, agendaData, type AgendaData } from "../agenda.js";
+import type { Partnership } from "../config.js";
+import { fundingCap, formatPounds, FundingInputError } from "../funding.js";
+import type { AuditRow, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../ports.js";
+import { meetingsOf } from "../schedule.js";
+import { mayTriage, plainText } from "../triage.js";
+import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../votes.js";
+import { runTransition, type TriageDeps } from "./triage.js";
+
+/** What the vote card template is expanded with (cards/vote.json). */
+export interface VoteCardData {
+  caseRef: string;
+  school: string;
+  caseType: string;
+  cyp: string;
+  terms: string;
+  note: string;
+  requested: string;
+  requestedNumber: number;
+  cap: string;
+  state: string;
+  yourChoice: string;
+  showTally: boolean;
+  tallyText: string;
+  lines: { line: string }[];
+  isOpen: boolean;
+  isLead: boolean;
+  canVote: boolean;
+  userIds: string[];
+}
+
+/** Posting the vote card: to a conversation (the cluster's channel, or where it was opened). */
+export interface VotePoster {
+  /** The new message's id; throws when Teams refuses. */
+  post(conversation: string, card: VoteCardData): Promise<string | null>;
+  /** Replaces the card for everyone; a failure is logged by the poster. */
+  update(conversation: string, activityId: string, card: VoteCardData): Promise<void>;
+  /** Whether cards can go to another conversation than the one clicked in. */
+  canPostElsewhere: boolean;
+}
+
+export interface VoteDeps extends Omit<TriageDeps, "audit"> {
+  votes: VoteStorePort;
+  teams: TeamsStatePort;
+  audit?: (row: AuditRow) => Promise<unknown>;
+  poster: VotePoster;
+}
+
+export interface VoteClick {
+  verb: string;
+  caseRef: string;
+  /** The clicker's email (null when Teams could not say). */
+  by: string | null;
+  /** Their Teams user id (for their own view of the card). */
+  teamsUserId: string;
+  /** The conversation clicked in (a stored conversation reference, JSON). */
+  here: string;
+  hereId: string | undefined;
+  choice?: string | undefined;
+  panelAmount?: number | undefined;
+  from?: "agenda" | "triage" | undefined;
+}
+
+export type VoteAnswer =
+  | { show: "vote"; card: VoteCardData }
+  | { show: "triage"; case: StoredCase; message: string; ok: boolean }
+  | { show: "agenda"; data: AgendaData }
+  | { show: "error"; title: string; message: string }
+  | { show: "neutral" };
+
+const error = (title: string, message: string): VoteAnswer => ({ show: "error", title, message });
+
+export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer> {
+  const p: Partnership = d.partnership;
+  const { verb, caseRef: ref, by: email } = click;
+  const leadOfAny = Boolean(email && (p.partnershipLead.email.toLowerCase() === email || p.leads.some((l) => l.email.toLowerCase() === email)));
+  const c = await d.cases.byRef(ref);
+  if (!c) return leadOfAny ? error(`No case ${ref}`, "The case is not in the Cases list.") : { show: "neutral" };
+  const cluster = p.clusters.find((x) => x.id === c.fields.Cluster);
+  if (!cluster) return error(`${ref} has no cluster`, "Move the case to a cluster before voting.");
+  const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
+  // Only the cluster's members (its voters), its SCL and the partnership lead see a vote's card
+  // and tally (the presenting school's SENDCo sees the vote on its case, though it does not vote).
+  const mayView = Boolean(email && (mayTriage(p, cluster.id, email) || eligibleVoters(p, cluster, meetingDate, null).some((v) => v.email === email)));
+  const voters = eligibleVoters(p, cluster, meetingDate, c.fields.School ?? null);
+  const isLead = mayTriage(p, cluster.id, email);
+  const triageBack = async (message: string, ok: boolean): Promise<VoteAnswer> => ({ show: "triage", case: (await d.cases.byRef(ref)) ?? c, message, ok });
+  /** `everyone`: the card in the channel, the same for all; a click answers with the clicker's own view. */
+  const view = async (session: VoteSession, everyone = false, note = ""): Promise<VoteCardData> => {
+    const all = await d.votes.votes(ref);
+    const mine = everyone ? undefined : all.find((v) => v.voter === email);
+    const t = tally(all);
+    const cyp = c.fields.CypCount ?? null;
+    const terms = c.fields.TermsSought ?? null;
+    let cap = "to confirm (CYP count and terms)";
+    if (cyp && terms && meetingDate) {
+      try {
+        cap = formatPounds(fundingCap(p, { cyp, terms, date: meetingDate }).cap);
+      } catch (e) {
+        if (!(e instanceof FundingInputError)) throw e;
+        cap = `not available: ${e.message}`;
+      }
+    }
+    const open = session.status === "open";
+    return {
+      caseRef: ref,
+      school: c.fields.School ? plainText(c.fields.School) : "not identified",
+      caseType: c.fields.CaseType ?? (cyp ? (cyp === 1 ? "Individual" : "Group") : "not entered"),
+      cyp: cyp ? String(cyp) : "not entered",
+      terms: terms ? String(terms) : "not entered",
+      note,
+      requested: c.fields.AmountRequested != null ? formatPounds(c.fields.AmountRequested) : "not given",
+      requestedNumber: c.fields.AmountRequested ?? 0,
+      cap,
+      // The shared card is not rewritten at every vote, so it carries no count that would go stale;
+      // each voter's own view has the count as of their click.
+      state: open ? (everyone ? `Open: ${voters.length} can vote` : `Open: ${t.total} of ${voters.length} voted`) : `Closed: ${session.decision}`,
+      yourChoice: everyone
+        ? open
+          ? "choose below (only you see your vote)"
+          : "voting has closed"
+        : mine
+          ? CHOICE_LABEL[mine.choice]
+          : voters.some((v) => v.email === email)
+            ? "not voted"
+            : "you do not vote on this case",
+      showTally: !open || p.votes.showTallyWhileOpen,
+      tallyText: `Agree ${t.agree}, do not fund ${t.disagree}, abstain ${t.abstain}`,
+      lines: (session.lines ?? []).map((line) => ({ line })),
+      isOpen: open,
+      // The shared card shows every button; a click by someone who may not use it gets an error card.
+      isLead: everyone || isLead,
+      canVote: everyone || voters.some((v) => v.email === email),
+      // Each person who has taken part sees their own view (Teams allows at most 60 ids).
+      userIds: Object.values(session.ids).slice(0, 60),
+    };
+  };
+  const remember = (session: VoteSession) => {
+    if (email) session.ids[email] = click.teamsUserId;
+  };
+  const at = () => d.now().toISOString();
+
+  if (verb === "vote.open") {
+    if (!isLead) return error(`You cannot open a vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead opens votes.");
+    if (c.fields.Status !== "On agenda")
+      return triageBack(`${ref} is ${c.fields.Status.toLowerCase()}: accept it to the agenda before opening its vote.`, false);
+    const existing = await d.teams.voteSession(ref);
+    if (existing?.status === "closed") return triageBack(`The vote on ${ref} has closed: ${existing.decision ?? ""}`, false);
+    let note = `The vote on ${ref} is already open.`;
+    if (!existing) {
+      // The vote card goes to the cluster's channel (the meeting), or here if none is linked yet.
+      // The vote is recorded as open only once its card is there: a failed post leaves nothing
+      // open, and says why, so the SCL can try again.
+      const channel = await d.teams.clusterChannel(cluster.id);
+      const target = channel && d.poster.canPostElsewhere ? channel : click.here;
+      const where =
+        target === channel && (JSON.parse(channel) as { conversation?: { id?: string } }).conversation?.id !== click.hereId
+          ? `in cluster ${cluster.id}'s channel`
+          : "in this conversation";
+      const session: VoteSession = { status: "open", ids: {} };
+      remember(session);
+      let activityId: string | null;
+      try {
+        activityId = await d.poster.post(target, await view(session, true));
+      } catch (e) {
+        d.log.warn("vote.post-failed", { caseRef: ref, reason: (e as Error).message.slice(0, 80) });
+        return triageBack(
+          `The vote card could not be posted ${where} (${(e as Error).message.slice(0, 120)}). No vote was opened: try again${where.includes("channel") ? `, or @mention Cluster Desk with "cluster ${cluster.id}" in the channel to link it again` : ""}.`,
+          false,
+        );
+      }
+      const saved = await d.teams.updateVoteSession(ref, (cur) => {
+        if (cur) {
+          // Another click opened it meanwhile: keep that one (this card shows the same vote).
+          remember(cur);
+          return cur;
+        }
+        return { ...session, posted: { ref: target, activityId } };
+      });
+      note = saved?.posted?.activityId === activityId ? `Vote opened ${where}.` : note;
+      await d.audit?.({
+        key: `vote|${ref}|open|${activityId ?? at()}`,
+        event: "vote-opened",
+        caseRef: ref,
+        outcome: "open",
+        at: at(),
+        actor: email ?? "unknown",
+        detail: where,
+      });
+      d.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
+    }
+    // Opened from the agenda in the meeting: the agenda stays as it is (the vote card follows it).
+    const meeting = meetingsOf(p, cluster).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime());
+    if (click.from === "agenda" && meeting) return { show: "agenda", data: agendaData(p, cluster, meeting, await d.cases.ofCluster(cluster.id)) };
+    return triageBack(note, true);
+  }
+  const session = await d.teams.voteSession(ref);
+  if (!session) return error(`No vote is open on ${ref}`, "The SEND Cluster Lead opens the vote in the meeting.");
+  if (verb === "vote.refresh") {
+    if (!mayView) {
+      d.log.warn("vote.refused", { caseRef: ref, verb: "vote.refresh" });
+      return { show: "neutral" };
+    }
+    return { show: "vote", card: await view(session) };
+  }
+  if (verb === "vote.cast") {
+    const choice = String(click.choice) as VoteChoice;
+    if (session.status !== "open") return error(`The vote on ${ref} has closed`, "Your vote was not recorded.");
+    if (!["agree", "disagree", "abstain"].includes(choice)) return error("Unknown choice", "Choose agree, do not fund or abstain.");
+    if (!email || !voters.some((v) => v.email === email)) {
+      return error(
+        `You cannot vote on ${ref}`,
+        "Only SENDCos of the cluster's schools and the meeting's headteacher representative vote, and not on their own school's case. No vote was recorded.",
+      );
+    }
+    await d.votes.cast(ref, email, choice, at());
+    // Re-read: the vote may have closed while this click was in flight. Then add this voter to
+    // the people who get their own view (refresh.userIds), ETag-conditional so that 30 voters
+    // at once each keep theirs.
+    const now =
+      (await d.teams.updateVoteSession(ref, (cur) => {
+        if (cur?.status === "open") remember(cur);
+        return cur;
+      })) ?? session;
+    return { show: "vote", card: await view(now) };
+  }
+  if (verb === "vote.cancel") {
+    if (!isLead) return error(`You cannot cancel the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead cancels votes.");
+    if (session.status !== "open") return { show: "vote", card: await view(session) };
+    // Gone: the case stays on the agenda and a new vote can be opened (its votes start again).
+    await d.teams.updateVoteSession(ref, () => null);
+    await d.votes.clear?.(ref);
+    await d.audit?.({
+      key: `vote|${ref}|cancel|${at()}`,
+      event: "vote-cancelled",
+      caseRef: ref,
+      outcome: "cancelled",
+      at: at(),
+      actor: email ?? "unknown",
+      detail: "",
+    });
+    d.log.info("vote.cancelled", { caseRef: ref });
+    const cancelled: VoteSession = {
+      ...session,
+      status: "closed",
+      decision: `cancelled by ${email ?? "the SEND Cluster Lead"}; the case can be voted on again`,
+    };
+    if (session.posted?.activityId) await d.poster.update(session.posted.ref, session.posted.activityId, await view(cancelled, true));
+    return { show: "vote", card: await view(cancelled) };
+  }
+  if (verb === "vote.close") {
+    if (!isLead) return error(`You cannot close the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead closes votes.");
+    if (session.status === "closed") return { show: "vote", card: await view(session) };
+    const all = await d.votes.votes(ref);
+    const panel = Number(click.panelAmount ?? c.fields.AmountRequested ?? 0);
+    if (!Number.isFinite(panel) || panel < 0) return { show: "vote", card: await view(session, false, "Enter the amount the panel agreed, in pounds.") };
+    if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) {
+      return {
+        show: "vote",
+        card: await view(session, false, "Enter the case type, CYP and terms on the triage card before closing the vote (the limit depends on them)."),
+      };
+    }
+    let dec: ReturnType<typeof decide>;
+    try {
+      dec = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
+    } catch (e) {
+      // No funding policy in force on the meeting's date (or the details do not fit it): said on the card, nothing closed.
+      if (!(e instanceof FundingInputError)) throw e;
+      return { show: "vote", card: await view(session, false, `The vote was not closed: ${e.message}.`) };
+    }
+    const decision = `${dec.decision}${dec.award ? `, ${formatPounds(dec.award)}` : ""}`;
+    // The cluster's budget with this award in it (RAG when the cluster has a budget).
+    const clusterCases = (await d.cases.ofCluster(cluster.id)).map((x) =>
+      x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: dec.award } } : x,
+    );
+    const lines = [...dec.lines, `Cluster ${cluster.id} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`];
+    const closed = (await d.teams.updateVoteSession(ref, (cur) => ({ ...(cur ?? session), status: "closed", lines, decision })))!;
+    if (dec.decision !== "No decision") {
+      // The lifecycle's "decided": case fields, the school's email and the audit row, once.
+      await runTransition({ ...d, audit: d.audit ?? (async () => undefined) }, email, "vote.decide", ref, {
+        decision: { decision: dec.decision, award: dec.award, lines: dec.lines },
+      });
+    }
+    const t = tally(all);
+    await d.audit?.({
+      key: `vote|${ref}|close`,
+      event: "vote-closed",
+      caseRef: ref,
+      outcome: dec.decision,
+      at: at(),
+      actor: email ?? "unknown",
+      detail: `agree ${t.agree}, disagree ${t.disagree}, abstain ${t.abstain}; award ${dec.award}`,
+    });
+    d.log.info("vote.closed", { caseRef: ref, decision: dec.decision, award: dec.award });
+    // Everyone's copy of the vote card shows the decision, not only the SCL's (the triage cards
+    // were brought up to date by the transition).
+    if (closed.posted?.activityId) await d.poster.update(closed.posted.ref, closed.posted.activityId, await view(closed, true));
+    return { show: "vote", card: await view(closed) };
+  }
+  return error("That action is not known", `Cluster Desk does not know the action "${verb}".`);
+}
