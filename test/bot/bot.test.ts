@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ActivityTypes, TestAdapter, type Activity, type TurnContext } from "botbuilder";
 import azureFunctions from "@azure/functions";
 import { ClusterDeskBot, refKey } from "../../bot/bot.js";
+import { TriageCards } from "../../functions/triageCards.js";
 import { ConversationPacer } from "../../bot/adapter.js";
 import { createBotRuntime } from "../../bot/runtime.js";
 import { expand, template, triageCard } from "../../cards/index.js";
@@ -21,6 +22,7 @@ const people: Record<string, string> = { kl: KL, gv: GV, lead: LEAD };
 let s: Stack;
 let bot: ClusterDeskBot;
 let caseRef: string;
+const elsewhere: Record<string, unknown>[] = [];
 
 function adapter() {
   return new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" });
@@ -56,7 +58,14 @@ beforeAll(async () => {
     mailer: s.deps.mailer,
     kv: s.deps.state,
     teams: s.deps.teams,
-    triageCards: s.deps.triageCards,
+    // Cards posted to other chats are recorded, not sent to a Bot Framework service that is not there.
+    triageCards: new TriageCards(
+      () => p,
+      s.deps.teams,
+      { postCard: async (_ref, card) => (elsewhere.push(card), `elsewhere-${elsewhere.length}`), updateCard: async () => {} },
+      () => new Date(s.tenant.now()),
+      s.deps.log,
+    ),
     log: s.deps.log,
     now: () => new Date(s.tenant.now()),
     resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null,
@@ -173,7 +182,9 @@ describe("bot: triage cards", () => {
   });
 
   it("the partnership lead moves a case to another cluster; an unknown case or verb gets an error card", async () => {
+    const before = elsewhere.length;
     const moved = await invoke("lead", "triage.move", { caseRef, toCluster: "4" });
+    expect(elsewhere.length).toBe(before + 1); // the card goes to cluster 4's SCL's chat
     expect(JSON.stringify(moved)).toContain("Moved to cluster 4 (KL)");
     expect((await s.deps.cases.byRef(caseRef))!.fields).toMatchObject({ Cluster: 4, LeadInitials: "KL" });
     expect(JSON.stringify(await invoke("kl", "triage.accept", { caseRef: "C9-2023-9999" }))).toContain("No case C9-2023-9999");

@@ -187,7 +187,7 @@ describe("security: every email ends in exactly one outcome after any crash", ()
         .filter((f: any) => f.Title === "intake");
     const deadline = Date.now() + 90_000;
     for (;;) {
-      await sleep(2_500);
+      await sleep(1_000);
       const d = fresh();
       await sweepInbox(d).catch(() => undefined);
       await reconcileIntake(d, 2_000);
