@@ -65,12 +65,13 @@ export const ActionData = z
     choice: z.enum(["agree", "disagree", "abstain"]).optional(),
     panelAmount: z.union([z.literal(""), z.string().regex(/^\d{1,7}(?:\.\d{1,2})?$/), z.number().min(0).max(9_999_999)]).optional(),
     from: z.enum(["agenda", "triage"]).optional(),
-    // The triage card's inputs (the card limits them too; these are checked again in core/lifecycle.ts).
-    caseType: z.union([z.literal(""), z.enum(["Individual", "Group"])]).optional(),
-    cyp: z.union([z.literal(""), z.string().regex(/^\d{1,4}$/), z.number()]).optional(),
-    terms: z.union([z.literal(""), z.string().regex(/^\d{1,3}$/), z.number()]).optional(),
-    amount: z.union([z.literal(""), z.string().regex(/^\d{1,9}(?:\.\d{1,2})?$/), z.number()]).optional(),
-    message: z.string().max(4000).optional(),
+    // The triage card's inputs: any short text here; core/lifecycle.ts checks them and a refusal
+    // comes back on the same card (a "2.5" typed as a number of CYP is not a forged action).
+    caseType: z.string().max(40).optional(),
+    cyp: z.union([z.string().max(40), z.number()]).optional(),
+    terms: z.union([z.string().max(40), z.number()]).optional(),
+    amount: z.union([z.string().max(40), z.number()]).optional(),
+    message: z.string().max(20_000).optional(),
   })
   .passthrough()
   .transform((d) => ({

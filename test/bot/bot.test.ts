@@ -181,6 +181,15 @@ describe("bot: triage cards", () => {
     expect(JSON.stringify(again)).toContain("was acknowledged on");
   });
 
+  it("a bad value typed on the card comes back on the same card with the reason, never as an error card", async () => {
+    const card = JSON.stringify(await invoke("kl", "triage.details", { caseRef, caseType: "Group", cyp: "2.5", terms: "2", amount: "100" }));
+    expect(card).toContain(`Presentation form: ${caseRef}`);
+    expect(card).toContain("Enter the number of children and young people: a whole number from 1 to 60.");
+    expect(card).toContain('"value":2.5'); // what was typed stays in the input
+    expect(card).not.toContain("could not be read");
+    expect((await s.deps.cases.byRef(caseRef))!.fields.CypCount ?? null).toBeNull();
+  });
+
   it("the partnership lead moves a case to another cluster; an unknown case or verb gets an error card", async () => {
     const before = elsewhere.length;
     const moved = await invoke("lead", "triage.move", { caseRef, toCluster: "4" });
