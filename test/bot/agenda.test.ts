@@ -11,7 +11,7 @@ import { runAgendas } from "../../core/usecases/agenda.js";
 import { withBudgets } from "../../core/schedule.js";
 import { clusterChannelKey } from "../../m365/teamsState.js";
 import { resolveConfigPath } from "../../config/load.js";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
 raw.clusters[4].budget = 30000;
@@ -40,14 +40,7 @@ beforeAll(async () => {
   await s.settle();
   await s.deps.cases.change("C5-2023-0001", () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
   bot = new ClusterDeskBot({
-    partnership: p,
-    cases: s.deps.cases,
-    mailer: s.deps.mailer,
-    kv: s.deps.state,
-    teams: s.deps.teams,
-    triageCards: s.deps.triageCards,
-    log: s.deps.log,
-    now: () => new Date(s.tenant.now()),
+    ...botBase(s, p),
     resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null,
   });
 }, 60_000);

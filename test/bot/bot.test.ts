@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActivityTypes, TestAdapter, type Activity, type TurnContext } from "botbuilder";
+import { TestAdapter, type TurnContext } from "botbuilder";
 import azureFunctions from "@azure/functions";
 import { ClusterDeskBot, refKey } from "../../bot/bot.js";
 import { TriageCards } from "../../functions/triageCards.js";
@@ -8,7 +8,8 @@ import { createBotRuntime } from "../../bot/runtime.js";
 import { expand, template, triageCard } from "../../cards/index.js";
 import { triageCardData } from "../../core/triage.js";
 import { botMessages } from "../../functions/messages.js";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { cardAction, messageActivity } from "../helpers/activities.js";
 import { partnership as p } from "../helpers/tenant.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -28,15 +29,18 @@ function adapter() {
   return new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" });
 }
 
+/** The app added to a conversation by someone (Teams' installationUpdate); what the bot said. */
+async function install(from: { id: string; name: string }, conversation: { id: string; conversationType: string }) {
+  const a = adapter();
+  await a.processActivity({ type: "installationUpdate", action: "add", channelId: "msteams", from, conversation } as never, async (ctx: TurnContext) =>
+    bot.run(ctx),
+  );
+  return a;
+}
+
 async function invoke(who: string, verb: string, data: Record<string, unknown>): Promise<any> {
   const a = adapter();
-  const activity: Partial<Activity> = {
-    type: ActivityTypes.Invoke,
-    name: "adaptiveCard/action",
-    channelId: "msteams",
-    from: { id: who, name: who },
-    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
-  };
+  const activity = cardAction(who, verb, data);
   await a.processActivity(activity, async (ctx: TurnContext) => {
     await bot.run(ctx);
   });
@@ -53,11 +57,7 @@ beforeAll(async () => {
   await s.settle();
   caseRef = "C5-2023-0001";
   bot = new ClusterDeskBot({
-    partnership: p,
-    cases: s.deps.cases,
-    mailer: s.deps.mailer,
-    kv: s.deps.state,
-    teams: s.deps.teams,
+    ...botBase(s, p),
     // Cards posted to other chats are recorded, not sent to a Bot Framework service that is not there.
     triageCards: new TriageCards(
       () => p,
@@ -66,8 +66,6 @@ beforeAll(async () => {
       () => new Date(s.tenant.now()),
       s.deps.log,
     ),
-    log: s.deps.log,
-    now: () => new Date(s.tenant.now()),
     resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null,
   });
 }, 60_000);
@@ -87,32 +85,12 @@ describe("bot: triage cards", () => {
   });
 
   it("added to a team's channel, it says how to make the channel a cluster's; people's chats are only ever personal ones", async () => {
-    const a = adapter();
-    await a.processActivity(
-      {
-        type: "installationUpdate",
-        action: "add",
-        channelId: "msteams",
-        from: { id: "lead", name: "MIP lead" },
-        conversation: { id: "19:general@thread.tacv2", conversationType: "channel" },
-      } as never,
-      async (ctx: TurnContext) => bot.run(ctx),
-    );
+    const a = await install({ id: "lead", name: "MIP lead" }, { id: "19:general@thread.tacv2", conversationType: "channel" });
     const said = a.activeQueue.filter((x) => x.type === "message").map((x) => x.text);
     expect(said).toEqual([expect.stringContaining("@mention Cluster Desk with **cluster <number>** in a cluster's channel")]);
     expect(await s.deps.state.getSync(refKey(LEAD))).toBeNull(); // a channel is not the lead's chat
     // In a personal chat it greets (what it does) and keeps the chat for triage cards and reminders.
-    const b = adapter();
-    await b.processActivity(
-      {
-        type: "installationUpdate",
-        action: "add",
-        channelId: "msteams",
-        from: { id: "kl", name: "Katy" },
-        conversation: { id: "a:katy", conversationType: "personal" },
-      } as never,
-      async (ctx: TurnContext) => bot.run(ctx),
-    );
+    const b = await install({ id: "kl", name: "Katy" }, { id: "a:katy", conversationType: "personal" });
     expect(b.activeQueue.filter((x) => x.type === "message").map((x) => x.text)).toEqual([
       expect.stringContaining("New presentation forms arrive here as triage cards"),
     ]);
@@ -274,13 +252,7 @@ describe("bot: /api/messages and rate limits", () => {
     const runtime = createBotRuntime(
       { appId: "00000000-0000-0000-0000-000000000001", appType: "UserAssignedMSI", tenantId: "11111111-1111-1111-1111-111111111111" },
       {
-        partnership: p,
-        cases: s.deps.cases,
-        mailer: s.deps.mailer,
-        kv: s.deps.state,
-        teams: s.deps.teams,
-        triageCards: s.deps.triageCards,
-        log: s.deps.log,
+        ...botBase(s, p),
         now: () => new Date(),
       },
       () => {},
@@ -290,15 +262,7 @@ describe("bot: /api/messages and rate limits", () => {
       method: "POST",
       url: "http://localhost/api/messages",
       body: {
-        string: JSON.stringify({
-          type: "message",
-          text: "hi",
-          channelId: "msteams",
-          serviceUrl: "https://smba.trafficmanager.net/uk/",
-          from: { id: "x" },
-          conversation: { id: "c" },
-          recipient: { id: "b" },
-        }),
+        string: JSON.stringify(messageActivity),
       },
       headers: { "content-type": "application/json" },
     });

@@ -9,7 +9,7 @@ import { GraphVotes } from "../../m365/sharepoint.js";
 import { clusterChannelKey } from "../../m365/teamsState.js";
 import { TriageCards } from "../../functions/triageCards.js";
 import { triageCardKey, voteSessionKey } from "../../bot/bot.js";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 // Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
@@ -47,14 +47,7 @@ beforeAll(async () => {
   await s.settle();
   await s.deps.cases.change(ref, () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
   bot = new ClusterDeskBot({
-    partnership: p,
-    cases: s.deps.cases,
-    mailer: s.deps.mailer,
-    kv: s.deps.state,
-    teams: s.deps.teams,
-    triageCards: s.deps.triageCards,
-    log: s.deps.log,
-    now: () => new Date(s.tenant.now()),
+    ...botBase(s, p),
     votes: new GraphVotes(s.deps.site),
     audit: (r) => s.deps.cases.audit(r),
     resolveEmail: async (ctx) => ctx.activity.from.id,
@@ -142,11 +135,7 @@ describe("in-meeting votes", () => {
     const calls: { kind: string; ref: string; id?: string; card: string }[] = [];
     const saved = bot;
     bot = new ClusterDeskBot({
-      partnership: p,
-      cases: s.deps.cases,
-      mailer: s.deps.mailer,
-      kv: s.deps.state,
-      teams: s.deps.teams,
+      ...botBase(s, p),
       // Triage cards are posted and updated through the same recorder.
       triageCards: new TriageCards(
         () => p,
@@ -158,8 +147,6 @@ describe("in-meeting votes", () => {
         () => new Date(s.tenant.now()),
         s.deps.log,
       ),
-      log: s.deps.log,
-      now: () => new Date(s.tenant.now()),
       votes: new GraphVotes(s.deps.site),
       audit: (r) => s.deps.cases.audit(r),
       resolveEmail: async (ctx) => ctx.activity.from.id,

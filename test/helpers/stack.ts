@@ -100,3 +100,23 @@ export const pdfForm = (name = "MIP presentation form.pdf") => ({
   content: Buffer.from("%PDF-1.7 presentation form"),
   contentType: "application/pdf",
 });
+
+/** The bot's dependencies from a stack (each test adds or replaces what it needs). */
+export function botBase(s: Stack, partnership: Partnership) {
+  return {
+    partnership,
+    cases: s.deps.cases,
+    mailer: s.deps.mailer,
+    kv: s.deps.state,
+    teams: s.deps.teams,
+    triageCards: s.deps.triageCards,
+    log: s.deps.log,
+    now: () => new Date(s.tenant.now()),
+  };
+}
+
+/** Every item's fields in one of the stack's SharePoint lists (Cases, Audit, Meetings...). */
+export async function listFields(s: Stack, list: string): Promise<any[]> {
+  const site = await s.deps.site.id();
+  return (await s.deps.graph.api(`/sites/${site}/lists/${list}/items`).expand("fields").top(999).get()).value.map((i: any) => i.fields);
+}

@@ -10,7 +10,7 @@ import { packageRoot } from "../../config/load.js";
 import { matchGias } from "../../core/directory.js";
 import { budgetOverview } from "../../core/agenda.js";
 import { join } from "node:path";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as p } from "../helpers/tenant.js";
 
 let s: Stack;
@@ -19,14 +19,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => s?.stop());
 
-const cases = async () =>
-  (
-    await s.deps.graph
-      .api(`/sites/${await s.deps.site.id()}/lists/Cases/items`)
-      .expand("fields")
-      .top(999)
-      .get()
-  ).value.map((i: any) => i.fields);
+const cases = () => listFields(s, "Cases");
 
 describe("the Meetings list is the running calendar", () => {
   it("before a year is published a form is 'needs attention'; after, it is accepted at the next meeting; an edit in the list moves it", async () => {

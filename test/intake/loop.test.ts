@@ -12,7 +12,7 @@ import { resolveConfigPath } from "../../config/load.js";
 import { runOutlook } from "../../core/usecases/outlook.js";
 import { PRODUCT_MARKER_HEADER } from "../../core/mailRules.js";
 import { defaultTenantOptions } from "../../local/tenant/defaults.js";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
@@ -27,15 +27,7 @@ let s: Stack;
 
 type Sent = { from: string; to: string; message: { subject: string; internetMessageHeaders?: { name: string; value: string }[] } };
 const outbox = async (): Promise<Sent[]> => (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value;
-async function cases(): Promise<any[]> {
-  return (
-    await s.deps.graph
-      .api(`/sites/${await s.deps.site.id()}/lists/Cases/items`)
-      .expand("fields")
-      .top(999)
-      .get()
-  ).value.map((i: any) => i.fields);
-}
+const cases = () => listFields(s, "Cases");
 async function folderCount(name: string): Promise<number> {
   const f = await s.deps.graph.api(`/users/${mailbox}/mailFolders/inbox/childFolders`).filter(`displayName eq '${name}'`).get();
   return f.value[0]?.totalItemCount ?? 0;

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActivityTypes, TestAdapter, type Activity, type TurnContext } from "botbuilder";
+import { TestAdapter, type TurnContext } from "botbuilder";
 import azureFunctions from "@azure/functions";
 import { ClusterDeskBot, voteSessionKey } from "../../bot/bot.js";
 import { botSettingsFromEnv } from "../../bot/adapter.js";
@@ -20,7 +20,8 @@ import { plainText, triageCardData } from "../../core/triage.js";
 import { botMessages } from "../../functions/messages.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { run as runCli } from "../../cli/main.js";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { cardAction, messageActivity } from "../helpers/activities.js";
 import { partnership as p } from "../helpers/tenant.js";
 
 const KL = "katy.luciani@hounslow.gov.uk";
@@ -30,13 +31,7 @@ let bot: ClusterDeskBot;
 
 async function invoke(who: string, verb: string, data: Record<string, unknown>): Promise<string> {
   const a = new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" });
-  const activity: Partial<Activity> = {
-    type: ActivityTypes.Invoke,
-    name: "adaptiveCard/action",
-    channelId: "msteams",
-    from: { id: who, name: who },
-    value: { action: { type: "Action.Execute", verb, data }, trigger: "manual" },
-  };
+  const activity = cardAction(who, verb, data);
   await a.processActivity(activity, async (ctx: TurnContext) => bot.run(ctx));
   return JSON.stringify(a.activeQueue.find((x) => x.type === "invokeResponse")!.value.body.value);
 }
@@ -46,15 +41,8 @@ beforeAll(async () => {
   await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
   await s.settle();
   bot = new ClusterDeskBot({
-    partnership: p,
+    ...botBase(s, p),
     votes: new GraphVotes(s.deps.site),
-    cases: s.deps.cases,
-    mailer: s.deps.mailer,
-    kv: s.deps.state,
-    teams: s.deps.teams,
-    triageCards: s.deps.triageCards,
-    log: s.deps.log,
-    now: () => new Date(s.tenant.now()),
     resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null,
   });
 }, 60_000);
@@ -115,23 +103,9 @@ describe("security: bad requests are 4xx with no internal text", () => {
       body: { string: body },
       headers: { "content-type": "application/json", ...headers },
     });
-  const activity = JSON.stringify({
-    type: "message",
-    text: "hi",
-    channelId: "msteams",
-    serviceUrl: "https://smba.trafficmanager.net/uk/",
-    from: { id: "x" },
-    conversation: { id: "c" },
-    recipient: { id: "b" },
-  });
+  const activity = JSON.stringify(messageActivity);
   const deps = () => ({
-    partnership: p,
-    cases: s.deps.cases,
-    mailer: s.deps.mailer,
-    kv: s.deps.state,
-    teams: s.deps.teams,
-    triageCards: s.deps.triageCards,
-    log: s.deps.log,
+    ...botBase(s, p),
     now: () => new Date(),
   });
 
