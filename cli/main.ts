@@ -316,6 +316,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const { doctor } = await import("../core/doctor.js");
         let p = partnership(values.config);
         let source = "config";
+        let mailbox: { where: string; problem: string; fix: string }[] = [];
         const file = values.settings ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
         if (process.env.SHAREPOINT_SITE || existsSync(file)) {
           // With app settings, the running calendar: the Meetings list.
@@ -325,10 +326,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
           await d.refreshCalendar(true);
           p = d.partnership;
           source = "Meetings list";
+          // The mailbox side too: the subscription (expiring or missing) and poisoned mail.
+          mailbox = (await d.health()).alerts.map((problem) => ({
+            where: "secure mailbox",
+            problem,
+            fix: "npx cluster-desk health (the mailSubscription timer renews the subscription hourly)",
+          }));
         }
         const today = values.today ?? new Date().toISOString().slice(0, 10);
         if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
         const r = doctor(p, today);
+        r.warnings.push(...mailbox);
         json(io, { ok: !r.blocking.length, today, meetingsFrom: source, ...r });
         return r.blocking.length ? 1 : 0;
       }
