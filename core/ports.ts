@@ -75,11 +75,6 @@ export interface CaseRecord {
   triageCard?: string | null;
 }
 
-/** What intake's last step found: whether its audit row was written by an earlier attempt. */
-export interface FinishResult {
-  auditExisted: boolean;
-}
-
 /** Intake's last step: everything after the case, safe to repeat. */
 export interface FinishStep {
   messageId: string;

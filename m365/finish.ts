@@ -3,10 +3,10 @@
  * reply), mark a corrected case Superseded, record the triage card's Teams message id on the case,
  * and write the audit row. Items Graph throttles inside the batch are sent again after their
  * Retry-After; a step whose dependency failed (424) goes again with it. A 409 on the audit row
- * means an earlier attempt wrote it (said in the result).
+ * means an earlier attempt wrote it: the step is done.
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { PartlyFinishedError, type FinishResult, type FinishStep } from "../core/ports.js";
+import { PartlyFinishedError, type FinishStep } from "../core/ports.js";
 import { MARKER_HEADER } from "./mailbox.js";
 import type { SharePointSite } from "./sharepoint.js";
 import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
@@ -33,7 +33,7 @@ export class GraphIntakeFinisher {
     this.user = `/users/${encodeURIComponent(mailbox)}`;
   }
 
-  async finish(step: FinishStep): Promise<FinishResult> {
+  async finish(step: FinishStep): Promise<void> {
     const site = await this.site.id();
     const msg = `${this.user}/messages/${encodeURIComponent(step.messageId)}`;
     const json = { "Content-Type": "application/json", Prefer: IMMUTABLE };
@@ -82,7 +82,6 @@ export class GraphIntakeFinisher {
       body: { fields: { Title: a.event, AuditKey: a.key, CaseRef: a.caseRef ?? "", Outcome: a.outcome, At: a.at, Actor: a.actor, Detail: a.detail } },
     });
 
-    let auditExisted = false;
     let pending = all;
     for (let attempt = 1; pending.length; attempt++) {
       const finishedBefore = new Set(all.map((r) => r.id).filter((id) => !pending.some((p) => p.id === id)));
@@ -97,7 +96,6 @@ export class GraphIntakeFinisher {
       const again: BatchRequest[] = [];
       let wait = 0;
       for (const r of res.responses) {
-        if (r.id === "audit" && r.status === 409) auditExisted = true;
         const ok = (r.status >= 200 && r.status < 300) || (r.id === "audit" && r.status === 409);
         if (ok) continue;
         if ((RETRY_LATER.has(r.status) || r.status === 424) && attempt < this.attempts) {
@@ -120,6 +118,5 @@ export class GraphIntakeFinisher {
       if (again.length && wait) await new Promise((res2) => setTimeout(res2, wait * 1000));
       pending = all.filter((r) => again.some((x) => x.id === r.id));
     }
-    return { auditExisted };
   }
 }

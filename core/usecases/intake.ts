@@ -10,7 +10,6 @@ import {
   PartlyFinishedError,
   ReferenceTakenError,
   type AuditRow,
-  type FinishResult,
   type FinishStep,
   type StoredCase,
   type CaseFields,
@@ -44,7 +43,7 @@ export interface IntakeDeps {
    */
   announce?: (caseRef: string, leadEmail: string | null, stored: StoredCase | null) => Promise<string | null>;
   /** Reply, file, supersede and audit in one round trip; without it, one call each. */
-  finish?: (step: FinishStep) => Promise<FinishResult>;
+  finish?: (step: FinishStep) => Promise<void>;
 }
 
 export interface IntakeResult {
@@ -101,12 +100,12 @@ export function caseRef(cluster: number | null, year: string, n: number): string
 }
 
 /** The last step without a batch: one call each, in the order a batch runs them. */
-export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPort, step: FinishStep): Promise<FinishResult> {
+export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPort, step: FinishStep): Promise<void> {
   if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker);
   if (step.folderId) await mailbox.move(step.messageId, step.folderId);
   if (step.supersede) await cases.setStatus(step.supersede, "Superseded");
   if (step.triageCard) await cases.setTriageCard(step.triageCard.itemId, step.triageCard.activityId);
-  return { auditExisted: !(await cases.audit(step.audit)) };
+  await cases.audit(step.audit); // false when an earlier attempt wrote it: done either way
 }
 
 function withinDays(iso: string, now: Date, days: number): boolean {

@@ -30,9 +30,8 @@ deps.announce = async (caseRef, lead, stored) => {
 };
 const finish = deps.finish!;
 deps.finish = async (step) => {
-  const r = await finish(step);
+  await finish(step);
   if (step.triageCard) appendFileSync(cfg.cardsFile, `durable ${step.audit.caseRef}\n`);
-  return r;
 };
 for (const lead of cfg.leads)
   if (!(await deps.state.getSync(refKey(lead)))) await deps.state.setSync(refKey(lead), JSON.stringify({ conversation: { id: `chat-${lead}` } }));
