@@ -7,6 +7,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, type Partnership } from "../core/config.js";
 import { fundingCap, FundingInputError } from "../core/funding.js";
+import { academicYearStart, planYear, PlanInputError, publishedMeetings } from "../core/planner.js";
+import { DirectoryInputError, matchGias } from "../core/directory.js";
+import { doctor } from "../core/doctor.js";
 import { assess, IntakeInputError } from "../core/intake.js";
 import { resolveRota } from "../core/rota.js";
 import { meetingsOf } from "../core/schedule.js";
@@ -97,9 +100,14 @@ function pounds(text: string): number {
   return Number(cleaned);
 }
 
+const settingsFileOf = (settingsFile: string | undefined) => settingsFile ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
+
+/** Whether there are app settings to reach Microsoft 365 with (the environment's, or npm start's file). */
+const haveAppSettings = (settingsFile: string | undefined) => Boolean(process.env.SHAREPOINT_SITE) || existsSync(settingsFileOf(settingsFile));
+
 /** App settings from the environment, else the file `npm start` writes (.data/app-settings.json). */
 function appSettings(settingsFile: string | undefined): Record<string, string | undefined> {
-  const file = settingsFile ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
+  const file = settingsFileOf(settingsFile);
   const fromFile = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : {};
   if (!process.env.SHAREPOINT_SITE && !fromFile.SHAREPOINT_SITE)
     throw new UsageError(`no app settings: set them in the environment (see the README) or start \`npm start\` first (it writes ${file})`);
@@ -109,6 +117,12 @@ function appSettings(settingsFile: string | undefined): Record<string, string | 
     );
   }
   return { ...fromFile, ...process.env };
+}
+
+/** The product's adapters on those settings, quietly (the command prints JSON). */
+async function connect(env: Record<string, string | undefined>, p: Partnership) {
+  const { buildDeps } = await import("../functions/deps.js");
+  return buildDeps(env, p, { info: () => {}, warn: () => {} });
 }
 
 const COMMON = { config: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
@@ -218,14 +232,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case "plan-year": {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, year: { type: "string" }, cluster: { type: "string" }, json: { type: "boolean" } } });
         const p = partnership(values.config);
-        const { planYear, PlanInputError } = await import("../core/planner.js");
-        try {
-          const plan = planYear(p, requireOpt(values, "year"), values.cluster !== undefined ? { cluster: wholeNumber(values.cluster, "cluster") } : {});
-          json(io, { proposed: plan.termSource !== "config", ...plan });
-        } catch (e) {
-          if (e instanceof PlanInputError) throw new UsageError(e.message);
-          throw e;
-        }
+        const plan = planYear(p, requireOpt(values, "year"), values.cluster !== undefined ? { cluster: wholeNumber(values.cluster, "cluster") } : {});
+        json(io, { proposed: plan.termSource !== "config", ...plan });
         return 0;
       }
 
@@ -233,20 +241,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, year: { type: "string" }, settings: { type: "string" } } });
         const env = appSettings(values.settings);
         const p = partnership(values.config ?? env.PARTNERSHIP);
-        const { planYear, PlanInputError } = await import("../core/planner.js");
-        let plan;
-        try {
-          plan = planYear(p, requireOpt(values, "year"));
-        } catch (e) {
-          if (e instanceof PlanInputError) throw new UsageError(e.message);
-          throw e;
-        }
-        const { buildDeps } = await import("../functions/deps.js");
-        const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
+        const plan = planYear(p, requireOpt(values, "year"));
+        const d = await connect(env, p);
         const { GraphMeetings } = await import("../m365/sharepoint.js");
-        const r = await new GraphMeetings(d.site).publish(
-          plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })),
-        );
+        const r = await new GraphMeetings(d.site).publish(publishedMeetings(plan));
         json(io, { ok: true, year: plan.year, proposed: plan.termSource !== "config", meetings: plan.meetings.length, ...r, notes: plan.notes });
         return 0;
       }
@@ -261,23 +259,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
         if (!/^\d{3}$/.test(la.trim())) throw new UsageError(`--la must be the local authority's three-digit code (Hounslow is 313), not "${la}"`);
         if (!existsSync(file)) throw new UsageError(`no file ${file}`);
         const { readGiasCsv } = await import("../config/gias.js");
-        const { matchGias, DirectoryInputError } = await import("../core/directory.js");
         const env = values["dry-run"] ? {} : appSettings(values.settings);
         const p = partnership(values.config ?? env.PARTNERSHIP);
-        let m;
-        try {
-          m = matchGias(p, readGiasCsv(file), la);
-        } catch (e) {
-          if (e instanceof DirectoryInputError) throw new UsageError(e.message);
-          throw e;
-        }
+        const m = matchGias(p, readGiasCsv(file), la);
         const report = { matched: m.matched.length, notFound: m.notFound, notInAnyCluster: m.notInAnyCluster, skippedNotOpen: m.skippedNotOpen };
         if (values["dry-run"]) {
           json(io, { ok: true, dryRun: true, ...report, schools: m.matched });
           return 0;
         }
-        const { buildDeps } = await import("../functions/deps.js");
-        const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
+        const d = await connect(env, p);
         const { GraphSchools } = await import("../m365/sharepoint.js");
         const written = await new GraphSchools(d.site).upsert(m.matched);
         json(io, { ok: true, ...report, ...written });
@@ -291,20 +281,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
         });
         const id = wholeNumber(requireOpt(values, "cluster"), "cluster");
         const year = requireOpt(values, "year");
-        const { academicYearStart, PlanInputError } = await import("../core/planner.js");
-        try {
-          academicYearStart(year);
-        } catch (e) {
-          if (e instanceof PlanInputError) throw new UsageError(e.message);
-          throw e;
-        }
+        academicYearStart(year); // refuses what is not an academic year
         const amount = pounds(requireOpt(values, "amount"));
         const env = appSettings(values.settings);
         const p = partnership(values.config ?? env.PARTNERSHIP);
         if (!p.clusters.some((c) => c.id === id))
           throw new UsageError(`there is no cluster ${id}; the ${p.shortName} has clusters ${p.clusters.map((c) => c.id).join(", ")}`);
-        const { buildDeps } = await import("../functions/deps.js");
-        const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
+        const d = await connect(env, p);
         const { GraphBudgets } = await import("../m365/sharepoint.js");
         const done = await new GraphBudgets(d.site).set({ clusterId: id, year, allocated: amount });
         json(io, { ok: true, cluster: id, year, allocated: amount, done });
@@ -313,16 +296,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
       case "doctor": {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, settings: { type: "string" }, today: { type: "string" } } });
-        const { doctor } = await import("../core/doctor.js");
         let p = partnership(values.config);
         let source = "config";
         let mailbox: { where: string; problem: string; fix: string }[] = [];
-        const file = values.settings ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
-        if (process.env.SHAREPOINT_SITE || existsSync(file)) {
+        if (haveAppSettings(values.settings)) {
           // With app settings, the running calendar: the Meetings list.
-          const env = appSettings(values.settings);
-          const { buildDeps } = await import("../functions/deps.js");
-          const d = buildDeps(env, p, { info: () => {}, warn: () => {} });
+          const d = await connect(appSettings(values.settings), p);
           await d.refreshCalendar(true);
           p = d.partnership;
           source = "Meetings list";
@@ -379,8 +358,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case "health": {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, "retry-poisoned": { type: "boolean" }, settings: { type: "string" } } });
         const env = appSettings(values.settings);
-        const { buildDeps } = await import("../functions/deps.js");
-        const d = buildDeps(env, partnership(values.config ?? env.PARTNERSHIP), { info: () => {}, warn: () => {} });
+        const d = await connect(env, partnership(values.config ?? env.PARTNERSHIP));
         const retried = values["retry-poisoned"] ? await d.retryPoisoned() : undefined;
         const report = await d.health();
         json(io, { ok: report.alerts.length === 0, ...report, ...(retried ? { retried } : {}) });
@@ -437,7 +415,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       json(io, { ok: false, problems: e.problems });
       return 1;
     }
-    if (e instanceof UsageError || e instanceof FundingInputError || e instanceof IntakeInputError) {
+    if (
+      e instanceof UsageError ||
+      e instanceof FundingInputError ||
+      e instanceof IntakeInputError ||
+      e instanceof PlanInputError ||
+      e instanceof DirectoryInputError
+    ) {
       io.err(`cluster-desk ${command}: ${e.message}`);
       return 2;
     }

@@ -15,6 +15,7 @@
  *   half-term the week holding the late May bank holiday (the last Monday of May).
  */
 import type { Cluster, Partnership } from "./config.js";
+import type { PublishedMeeting } from "./schedule.js";
 import { addDays, isoWeekday, type LocalDate, type LocalTime } from "./time.js";
 import { bankHolidayName, bankHolidays, isWorkingDay } from "./workingDays.js";
 
@@ -257,4 +258,15 @@ export function planYear(p: Partnership, year: string, opts: { cluster?: number 
     meetings: meetings.sort((a, b) => a.date.localeCompare(b.date) || a.clusterId - b.clusterId),
     notes,
   };
+}
+
+/** The plan's meetings as the Meetings list holds them (what `publish-meetings` writes). */
+export function publishedMeetings(plan: YearPlan): PublishedMeeting[] {
+  return plan.meetings.map((m) => ({
+    clusterId: m.clusterId,
+    date: m.date,
+    start: m.start,
+    deadline: { date: m.deadline.date, time: m.deadline.time },
+    htRepSchool: m.htRep,
+  }));
 }

@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { loadPartnership } from "../config/load.js";
 import { buildDeps, consoleLogger, type AppDeps } from "../functions/deps.js";
 import { keepSubscription, sweepInbox } from "../functions/mail.js";
-import { academicYearOf, nextAcademicYear, planYear } from "../core/planner.js";
+import { academicYearOf, nextAcademicYear, planYear, publishedMeetings } from "../core/planner.js";
 import { GraphBudgets, GraphMeetings } from "../m365/sharepoint.js";
 
 /** What each cluster is allocated locally when the Budgets list has nothing for the year (an example). */
@@ -99,12 +99,7 @@ const years = [thisYear, ...(month === 5 || month === 6 ? [nextAcademicYear(this
 const calendar = { created: 0, years };
 for (const year of years) {
   const plan = planYear(partnership, year);
-  calendar.created += (
-    await new GraphMeetings(d.site).publish(
-      plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })),
-      { keepExisting: true },
-    )
-  ).created;
+  calendar.created += (await new GraphMeetings(d.site).publish(publishedMeetings(plan), { keepExisting: true })).created;
 }
 // Example budgets for this year (the seeds give none): the Budgets list is the council's to edit.
 for (const c of partnership.clusters)

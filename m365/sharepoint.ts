@@ -419,18 +419,62 @@ export class GraphVotes implements VoteStorePort {
   }
 }
 
+/** What a keyed write did, item by item. */
+export interface UpsertCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** Same value in a list item: dateTime columns compare as instants (Graph may add ".000"). */
+function sameValue(have: unknown, want: unknown): boolean {
+  if ((have ?? "") === want) return true;
+  const instant = /^\d{4}-\d{2}-\d{2}T/;
+  return typeof have === "string" && typeof want === "string" && instant.test(have) && instant.test(want) && Date.parse(have) === Date.parse(want);
+}
+
+/**
+ * A list the council keeps with one item per key (a unique text column) and a Cluster column:
+ * the product reads all of it, and writes by key: new keys created, changed fields updated, the
+ * rest left (or, with `keepExisting`, every existing item left as an officer may have edited it).
+ */
+class KeyedList {
+  constructor(
+    protected readonly site: SharePointSite,
+    private readonly listName: "Meetings" | "Budgets" | "Schools",
+    private readonly keyColumn: string,
+  ) {}
+  protected async base(): Promise<string> {
+    return `/sites/${await this.site.id()}/lists/${this.listName}/items`;
+  }
+  protected async items(): Promise<GraphJson[]> {
+    return allItems(this.site.client, await this.base(), "fields/Cluster ge 0");
+  }
+  protected async write(rows: { key: string; title: string; fields: Record<string, unknown> }[], keepExisting = false): Promise<UpsertCounts> {
+    const byKey = new Map((await this.items()).map((i) => [i.fields[this.keyColumn] as string, i]));
+    const out = { created: 0, updated: 0, unchanged: 0 };
+    for (const { key, title, fields } of rows) {
+      const have = byKey.get(key);
+      if (!have) {
+        await this.site.client.api(await this.base()).post({ fields: { Title: title, [this.keyColumn]: key, ...fields } });
+        out.created++;
+      } else if (!keepExisting && Object.entries(fields).some(([k, v]) => !sameValue(have.fields[k], v))) {
+        await this.site.client.api(`${await this.base()}/${have.id}/fields`).patch(fields);
+        out.updated++;
+      } else out.unchanged++;
+    }
+    return out;
+  }
+}
+
 /**
  * The Meetings list: the running calendar. `publish-meetings` writes a planned year into it (one
  * item per cluster and date, MeetingKey unique); officers edit dates, deadlines and HT
  * representatives there; the product reads it back (functions/deps.ts, every few minutes).
  */
-export class GraphMeetings {
-  constructor(private readonly site: SharePointSite) {}
-  private async base(): Promise<string> {
-    return `/sites/${await this.site.id()}/lists/Meetings/items`;
-  }
-  private async items(): Promise<GraphJson[]> {
-    return allItems(this.site.client, await this.base(), "fields/Cluster ge 0");
+export class GraphMeetings extends KeyedList {
+  constructor(site: SharePointSite) {
+    super(site, "Meetings", "MeetingKey");
   }
   async list(): Promise<PublishedMeeting[]> {
     return (await this.items()).flatMap((i) => {
@@ -450,43 +494,30 @@ export class GraphMeetings {
     });
   }
   /** Writes each meeting (new ones created, changed ones updated, the rest left); what it did. */
-  async publish(meetings: PublishedMeeting[], opts: { keepExisting?: boolean } = {}): Promise<{ created: number; updated: number; unchanged: number }> {
-    const byKey = new Map((await this.items()).map((i) => [i.fields.MeetingKey as string, i]));
-    const out = { created: 0, updated: 0, unchanged: 0 };
-    for (const m of meetings) {
-      const key = `c${m.clusterId}|${m.date}`;
-      const fields = {
-        Cluster: m.clusterId,
-        MeetingStart: fromLocal(m.date, m.start).toISOString(),
-        SubmissionDeadline: fromLocal(m.deadline.date, m.deadline.time).toISOString(),
-        HtRepSchool: m.htRepSchool ?? "",
-      };
-      const have = byKey.get(key);
-      if (!have) {
-        await this.site.client.api(await this.base()).post({ fields: { Title: `Cluster ${m.clusterId} ${m.date}`, MeetingKey: key, ...fields } });
-        out.created++;
-      } else if (
-        !opts.keepExisting &&
-        Object.entries(fields).some(([k, v]) =>
-          k === "MeetingStart" || k === "SubmissionDeadline" ? Date.parse(have.fields[k]) !== Date.parse(String(v)) : (have.fields[k] ?? "") !== v,
-        )
-      ) {
-        await this.site.client.api(`${await this.base()}/${have.id}/fields`).patch(fields);
-        out.updated++;
-      } else out.unchanged++;
-    }
-    return out;
+  async publish(meetings: PublishedMeeting[], opts: { keepExisting?: boolean } = {}): Promise<UpsertCounts> {
+    return this.write(
+      meetings.map((m) => ({
+        key: `c${m.clusterId}|${m.date}`,
+        title: `Cluster ${m.clusterId} ${m.date}`,
+        fields: {
+          Cluster: m.clusterId,
+          MeetingStart: fromLocal(m.date, m.start).toISOString(),
+          SubmissionDeadline: fromLocal(m.deadline.date, m.deadline.time).toISOString(),
+          HtRepSchool: m.htRepSchool ?? "",
+        },
+      })),
+      opts.keepExisting,
+    );
   }
 }
 
 /** The Budgets list: each cluster's allocated budget per academic year, edited by the council. */
-export class GraphBudgets {
-  constructor(private readonly site: SharePointSite) {}
-  private async base(): Promise<string> {
-    return `/sites/${await this.site.id()}/lists/Budgets/items`;
+export class GraphBudgets extends KeyedList {
+  constructor(site: SharePointSite) {
+    super(site, "Budgets", "BudgetKey");
   }
   async list(): Promise<AllocatedBudget[]> {
-    return (await allItems(this.site.client, await this.base(), "fields/Cluster ge 0")).flatMap((i) => {
+    return (await this.items()).flatMap((i) => {
       const f = i.fields;
       return typeof f.Cluster === "number" && typeof f.Allocated === "number" && /^\d{4}-\d{2}$/.test(f.AcademicYear ?? "")
         ? [{ clusterId: f.Cluster, year: f.AcademicYear as string, allocated: f.Allocated as number }]
@@ -495,31 +526,27 @@ export class GraphBudgets {
   }
   /** Sets a cluster's allocation for a year (created, or changed in place); `keepExisting` leaves an existing one. */
   async set(b: AllocatedBudget, opts: { keepExisting?: boolean } = {}): Promise<"created" | "updated" | "unchanged"> {
-    const key = `c${b.clusterId}|${b.year}`;
-    const found = (await allItems(this.site.client, await this.base(), `fields/BudgetKey eq ${q(key)}`))[0];
-    if (!found) {
-      await this.site.client
-        .api(await this.base())
-        .post({ fields: { Title: `Cluster ${b.clusterId} ${b.year}`, BudgetKey: key, Cluster: b.clusterId, AcademicYear: b.year, Allocated: b.allocated } });
-      return "created";
-    }
-    if (opts.keepExisting || found.fields.Allocated === b.allocated) return "unchanged";
-    await this.site.client.api(`${await this.base()}/${found.id}/fields`).patch({ Allocated: b.allocated });
-    return "updated";
+    const r = await this.write(
+      [
+        {
+          key: `c${b.clusterId}|${b.year}`,
+          title: `Cluster ${b.clusterId} ${b.year}`,
+          fields: { Cluster: b.clusterId, AcademicYear: b.year, Allocated: b.allocated },
+        },
+      ],
+      opts.keepExisting,
+    );
+    return r.created ? "created" : r.updated ? "updated" : "unchanged";
   }
 }
 
 /** The Schools list: one item per school of a cluster (SchoolKey unique), kept by the council. */
-export class GraphSchools {
-  constructor(private readonly site: SharePointSite) {}
-  private async base(): Promise<string> {
-    return `/sites/${await this.site.id()}/lists/Schools/items`;
-  }
-  static key(clusterId: number, name: string): string {
-    return `c${clusterId}|${normaliseName(name)}`;
+export class GraphSchools extends KeyedList {
+  constructor(site: SharePointSite) {
+    super(site, "Schools", "SchoolKey");
   }
   async list(): Promise<DirectoryRow[]> {
-    return (await allItems(this.site.client, await this.base(), "fields/Cluster ge 0")).flatMap((i) => {
+    return (await this.items()).flatMap((i) => {
       const f = i.fields;
       if (typeof f.Cluster !== "number" || !f.Title) return [];
       const domains = String(f.EmailDomains ?? "")
@@ -540,21 +567,13 @@ export class GraphSchools {
     });
   }
   /** Writes what GIAS says (URN, cluster, phase, website); the council's domains and addresses are left as they are. */
-  async upsert(entries: DirectoryEntry[]): Promise<{ created: number; updated: number; unchanged: number }> {
-    const byKey = new Map((await allItems(this.site.client, await this.base(), "fields/Cluster ge 0")).map((i) => [i.fields.SchoolKey as string, i]));
-    const out = { created: 0, updated: 0, unchanged: 0 };
-    for (const e of entries) {
-      const key = GraphSchools.key(e.clusterId, e.name);
-      const fields = { URN: e.urn, Cluster: e.clusterId, Phase: e.phase, Website: e.website ?? "" };
-      const have = byKey.get(key);
-      if (!have) {
-        await this.site.client.api(await this.base()).post({ fields: { Title: e.name, SchoolKey: key, ...fields } });
-        out.created++;
-      } else if (Object.entries(fields).some(([k, v]) => (have.fields[k] ?? "") !== v)) {
-        await this.site.client.api(`${await this.base()}/${have.id}/fields`).patch(fields);
-        out.updated++;
-      } else out.unchanged++;
-    }
-    return out;
+  async upsert(entries: DirectoryEntry[]): Promise<UpsertCounts> {
+    return this.write(
+      entries.map((e) => ({
+        key: `c${e.clusterId}|${normaliseName(e.name)}`,
+        title: e.name,
+        fields: { URN: e.urn, Cluster: e.clusterId, Phase: e.phase, Website: e.website ?? "" },
+      })),
+    );
   }
 }

@@ -3,7 +3,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { academicYearOf, defaultEnglandTerms, isSchoolDay, planYear, PlanInputError } from "../core/planner.js";
+import { academicYearOf, defaultEnglandTerms, isSchoolDay, planYear, PlanInputError, publishedMeetings } from "../core/planner.js";
 import { doctor } from "../core/doctor.js";
 import { withPublishedMeetings, placeForm } from "../core/schedule.js";
 import { isoWeekday } from "../core/time.js";
@@ -130,10 +130,7 @@ describe("planner: every cluster's year", () => {
 describe("the published calendar and the doctor", () => {
   it("published meetings place forms today; the same date edited in the list wins over the config", () => {
     const plan = planYear(hounslow, "2026-27");
-    const p = withPublishedMeetings(
-      hounslow,
-      plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline })),
-    );
+    const p = withPublishedMeetings(hounslow, publishedMeetings(plan));
     const placed = placeForm(p, 5, new Date("2026-11-23T10:00:00Z"));
     const december = plan.meetings.find((m) => m.clusterId === 5 && m.date.startsWith("2026-12"))!;
     expect(placed).toMatchObject({ kind: "on-time", meeting: { date: december.date } });
@@ -157,10 +154,7 @@ describe("the published calendar and the doctor", () => {
     expect(r.warnings.some((w) => w.where === "intake.emailDomains")).toBe(true);
     // With this year's meetings published, only the funding policy blocks.
     const plan = planYear(hounslow, "2026-27");
-    const p = withPublishedMeetings(
-      hounslow,
-      plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline })),
-    );
+    const p = withPublishedMeetings(hounslow, publishedMeetings(plan));
     expect(doctor(p, today).blocking.map((f) => f.where)).toEqual(["fundingPolicies"]);
     // In summer 2023 the config's own meetings and policy are enough.
     expect(doctor(hounslow, "2023-05-02").blocking).toEqual([]);

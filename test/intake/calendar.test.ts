@@ -3,7 +3,7 @@
  * officer's edit of a date in SharePoint (through Graph) is what intake uses next.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planYear } from "../../core/planner.js";
+import { planYear, publishedMeetings } from "../../core/planner.js";
 import { GraphBudgets, GraphMeetings, GraphSchools } from "../../m365/sharepoint.js";
 import { readGiasCsv } from "../../config/gias.js";
 import { packageRoot } from "../../config/load.js";
@@ -29,13 +29,9 @@ describe("the Meetings list is the running calendar", () => {
 
     const plan = planYear(p, "2026-27");
     const meetings = new GraphMeetings(s.deps.site);
-    const r = await meetings.publish(
-      plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep })),
-    );
+    const r = await meetings.publish(publishedMeetings(plan));
     expect(r).toEqual({ created: plan.meetings.length, updated: 0, unchanged: 0 });
-    expect(
-      await meetings.publish(plan.meetings.map((m) => ({ clusterId: m.clusterId, date: m.date, start: m.start, deadline: m.deadline, htRepSchool: m.htRep }))),
-    ).toEqual({ created: 0, updated: 0, unchanged: plan.meetings.length });
+    expect(await meetings.publish(publishedMeetings(plan))).toEqual({ created: 0, updated: 0, unchanged: plan.meetings.length });
     await s.deps.refreshCalendar(true);
     const december = plan.meetings.find((m) => m.clusterId === 5 && m.date.startsWith("2026-12"))!;
     await s.send({ from: "senco@after.example", subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
