@@ -17,7 +17,7 @@ import type { AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../cor
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
-import { plainText } from "../core/triage.js";
+import { isLeadOfAny, plainText } from "../core/triage.js";
 import { agendaCard, errorCard, voteCard } from "../cards/index.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
@@ -84,12 +84,6 @@ export const ActionData = z
     amount: d.amount === "" || d.amount === undefined ? undefined : Number(d.amount),
   }));
 export type ActionData = z.infer<typeof ActionData>;
-
-/** An SCL of any cluster, or the partnership lead. */
-function isLeadOfAny(p: BotDeps["partnership"], email: string | null): boolean {
-  const e = email?.toLowerCase();
-  return Boolean(e && (p.partnershipLead.email.toLowerCase() === e || p.leads.some((l) => l.email.toLowerCase() === e)));
-}
 
 /** What someone who may not see a case gets: nothing about it, not even whether it exists. */
 const neutralCard = () => errorCard("Not available", "This card is for the case's SEND Cluster Lead, the partnership lead and the cluster's members.");

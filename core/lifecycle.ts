@@ -31,6 +31,8 @@ export interface Transition {
   roles: readonly Role[];
   /** Made from a card button (vote.decide is made by closing the vote). */
   onCard: boolean;
+  /** Its button sends what was typed on the card (the others send nothing, so a half-typed input never blocks them). */
+  takesInput?: true;
 }
 
 /** Statuses in which a case is still being triaged or heard. */
@@ -38,7 +40,7 @@ const IN_PROGRESS: readonly CaseStatus[] = ["Accepted", "Late", "Needs attention
 const LEADS: readonly Role[] = ["scl", "partnership-lead"];
 
 export const TRANSITIONS: readonly Transition[] = [
-  { verb: "triage.details", title: "Save details", from: IN_PROGRESS, to: null, roles: LEADS, onCard: true },
+  { verb: "triage.details", title: "Save details", from: IN_PROGRESS, to: null, roles: LEADS, onCard: true, takesInput: true },
   {
     verb: "triage.accept",
     title: "Accept to agenda",
@@ -55,6 +57,7 @@ export const TRANSITIONS: readonly Transition[] = [
     to: "More information requested",
     roles: LEADS,
     onCard: true,
+    takesInput: true,
   },
   {
     verb: "triage.refer",
@@ -71,6 +74,7 @@ export const TRANSITIONS: readonly Transition[] = [
     to: null,
     roles: [...LEADS, "any-scl"],
     onCard: true,
+    takesInput: true,
   },
   {
     verb: "adviser.exceptional",

@@ -9,6 +9,12 @@ import { formatPounds, policyInForce } from "./funding.js";
 import { describeDate, describeLocal, toLocal } from "./time.js";
 import { workingDaysBetween } from "./workingDays.js";
 
+/** An SCL of any cluster, or the partnership lead (told that a case does not exist; others learn nothing). */
+export function isLeadOfAny(p: Partnership, userEmail: string | null | undefined): boolean {
+  const e = userEmail?.toLowerCase();
+  return Boolean(e && (p.partnershipLead.email.toLowerCase() === e || p.leads.some((l) => l.email.toLowerCase() === e)));
+}
+
 /** The cluster's SCL or the partnership lead: who runs the cluster's votes. */
 export function mayTriage(p: Partnership, cluster: number | null | undefined, userEmail: string | null | undefined): boolean {
   if (!userEmail) return false;
@@ -61,9 +67,6 @@ export interface TriageCardData {
   maxMessage: number;
   moveChoices: { title: string; value: string }[];
 }
-
-/** Verbs whose button sends the card's inputs (the others need none, so a half-typed input never blocks them). */
-const NEEDS_INPUTS = new Set(["triage.details", "triage.requestInfo", "triage.move"]);
 
 export function triageCardData(
   p: Partnership,
@@ -123,7 +126,7 @@ export function triageCardData(
     actions: [
       // In the meeting: the SCL opens the vote from here or from the agenda (core/votes.ts).
       ...(f.Status === "On agenda" && mayTriage(p, f.Cluster, opts.viewer) ? [{ verb: "vote.open", title: "Open vote", inputs: "none" as const }] : []),
-      ...allowed.map((t) => ({ verb: t.verb, title: t.title, inputs: NEEDS_INPUTS.has(t.verb) ? ("auto" as const) : ("none" as const) })),
+      ...allowed.map((t) => ({ verb: t.verb, title: t.title, inputs: t.takesInput ? ("auto" as const) : ("none" as const) })),
     ],
     showDetails: can("triage.details"),
     showMessage: can("triage.requestInfo"),

@@ -126,13 +126,13 @@ export function buildDeps(
     updateCard: async (ref, id, card) => (await loadBot()).updateCard(ref, id, card),
     postText: async (ref, text) => (await loadBot()).postText(ref, text),
   };
+  const triageCards = new TriageCards(() => out.partnership, teams, bot, now, log);
   /**
    * After intake logs a case: its triage card to the case's SCL (or the partnership lead), if they
    * have talked to the bot. Once per case: where the card went is recorded straight after posting,
    * and checked first. Resolves to the card's Teams message id ("" if none was given), or null when
    * nothing was posted.
    */
-  const triageCards = new TriageCards(() => out.partnership, teams, bot, now, log);
   const announce = async (caseRef: string, leadEmail: string | null, stored: StoredCase | null): Promise<string | null> => {
     if (!leadEmail) return null;
     const posted = await teams.triageCards(caseRef);

@@ -9,7 +9,7 @@ import type { Partnership } from "../config.js";
 import { fundingCap, formatPounds, FundingInputError } from "../funding.js";
 import type { AuditRow, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
-import { mayTriage, plainText } from "../triage.js";
+import { isLeadOfAny, mayTriage, plainText } from "../triage.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../votes.js";
 import { runTransition, type TriageDeps } from "./triage.js";
 
@@ -79,9 +79,8 @@ const error = (title: string, message: string): VoteAnswer => ({ show: "error", 
 export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer> {
   const p: Partnership = d.partnership;
   const { verb, caseRef: ref, by: email } = click;
-  const leadOfAny = Boolean(email && (p.partnershipLead.email.toLowerCase() === email || p.leads.some((l) => l.email.toLowerCase() === email)));
   const c = await d.cases.byRef(ref);
-  if (!c) return leadOfAny ? error(`No case ${ref}`, "The case is not in the Cases list.") : { show: "neutral" };
+  if (!c) return isLeadOfAny(p, email) ? error(`No case ${ref}`, "The case is not in the Cases list.") : { show: "neutral" };
   const cluster = p.clusters.find((x) => x.id === c.fields.Cluster);
   if (!cluster) return error(`${ref} has no cluster`, "Move the case to a cluster before voting.");
   const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
