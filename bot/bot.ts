@@ -12,7 +12,6 @@ import {
   type AdaptiveCardInvokeValue,
 } from "botbuilder";
 import { z } from "zod";
-import { refKey, triageCardKey, voteSessionKey } from "./keys.js";
 import type { AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
@@ -97,8 +96,6 @@ async function userEmail(context: TurnContext): Promise<string | null> {
     return null;
   }
 }
-
-export { refKey, triageCardKey, voteSessionKey };
 
 /** The help text: what the bot does and its commands (also the greeting when it is installed). */
 export function helpText(p: BotDeps["partnership"]): string {

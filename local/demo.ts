@@ -17,8 +17,6 @@ import { agendaData } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { eligibleVoters, type VoteChoice } from "../core/votes.js";
-import { clusterChannelKey } from "../m365/teamsState.js";
-import { refKey, voteSessionKey } from "../bot/bot.js";
 import { buildDeps, type AppDeps } from "../functions/deps.js";
 import { keepSubscription } from "../functions/mail.js";
 import { functionDefs } from "../functions/registry.js";
@@ -132,9 +130,9 @@ export async function runDemo(opts: {
   say(`Teams is the Agents Playground at ${pg.url}/ (signed in as Katy Luciani, KL).`);
   say('0. Katy adds Cluster Desk in Teams and makes the "Cluster 5 meetings" channel cluster 5\'s');
   await pg.as(KL, team.personalChatId, { type: "installationUpdate", action: "add" });
-  await until("the bot to keep Katy's chat", () => d.state.getSync(refKey(KL)));
+  await until("the bot to keep Katy's chat", () => d.teams.personalChat(KL));
   await pg.as(KL, team.channelId, { type: "message", text: "cluster 5" });
-  await until("the channel link", () => d.state.getSync(clusterChannelKey(5)));
+  await until("the channel link", () => d.teams.clusterChannel(5));
 
   say("1. Tuesday 2 May 2023: forms arrive in the secure mailbox");
   await send({
@@ -184,11 +182,7 @@ export async function runDemo(opts: {
   setTime("2023-05-18T13:30:00Z");
   say("5. Thursday 18 May, in the meeting: Katy opens the vote from the agenda; the vote card appears in the cluster 5 channel");
   await pg.as(KL, team.channelId, execute("vote.open", { caseRef: ref, from: "agenda" }));
-  type Session = { status: string; posted?: { activityId: string | null }; lines?: string[] };
-  const session = async () => {
-    const raw = await d.state.getSync(voteSessionKey(ref));
-    return raw ? (JSON.parse(raw) as Session) : null;
-  };
+  const session = () => d.teams.voteSession(ref);
   const card = (await until("the vote card in the channel", async () => (await session())?.posted)).activityId;
   const votes = new GraphVotes(d.site);
   const eligible = eligibleVoters(p, c5, may.date, "Isleworth Town Primary School").map((v) => v.email);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestAdapter, type TurnContext } from "botbuilder";
 import azureFunctions from "@azure/functions";
-import { ClusterDeskBot, refKey } from "../../bot/bot.js";
+import { ClusterDeskBot } from "../../bot/bot.js";
+import { personalChatKey as refKey } from "../../m365/teamsState.js";
 import { TriageCards } from "../../functions/triageCards.js";
 import { ConversationPacer } from "../../bot/adapter.js";
 import { createBotRuntime } from "../../bot/runtime.js";

@@ -8,7 +8,7 @@ import { resolveConfigPath } from "../../config/load.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { clusterChannelKey } from "../../m365/teamsState.js";
 import { TriageCards } from "../../functions/triageCards.js";
-import { triageCardKey, voteSessionKey } from "../../bot/bot.js";
+import { triageCardKey, voteSessionKey } from "../../m365/teamsState.js";
 import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 // Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.

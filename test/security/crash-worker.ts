@@ -10,7 +10,7 @@ import { appendFileSync } from "node:fs";
 import { buildDeps } from "../../functions/deps.js";
 import { functionDefs } from "../../functions/registry.js";
 import { startDevHost } from "../../local/devhost/host.js";
-import { refKey } from "../../bot/bot.js";
+import { personalChatKey as refKey } from "../../m365/teamsState.js";
 import { loadPartnership } from "../../config/load.js";
 
 const cfg = JSON.parse(process.env.CRASH_WORKER!) as { env: Record<string, string>; port: number; cardsFile: string; leads: string[] };

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueClient } from "@azure/storage-queue";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as p } from "../helpers/tenant.js";
-import { refKey } from "../../bot/bot.js";
+import { personalChatKey as refKey } from "../../m365/teamsState.js";
 import { agendaCard, triageCard } from "../../cards/index.js";
 import { agendaData } from "../../core/agenda.js";
 import { triageCardData } from "../../core/triage.js";

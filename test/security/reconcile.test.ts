@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueClient } from "@azure/storage-queue";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as p } from "../helpers/tenant.js";
-import { refKey, triageCardKey } from "../../bot/bot.js";
+import { personalChatKey as refKey, triageCardKey } from "../../m365/teamsState.js";
 import { doneKey, sha } from "../../core/usecases/intake.js";
 import { sweepInbox } from "../../functions/mail.js";
 import { reconcileIntake } from "../../core/usecases/reconcile.js";
