@@ -102,8 +102,10 @@ for (const year of years) {
   calendar.created += (await new GraphMeetings(d.site).publish(publishedMeetings(plan), { keepExisting: true })).created;
 }
 // Example budgets for this year (the seeds give none): the Budgets list is the council's to edit.
-for (const c of partnership.clusters)
-  await new GraphBudgets(d.site).set({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET }, { keepExisting: true });
+await new GraphBudgets(d.site).setAll(
+  partnership.clusters.map((c) => ({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET })),
+  { keepExisting: true },
+);
 await d.refreshCalendar(true);
 // A subscription from an earlier run may point at another port: replace it.
 const previous = await d.state.getSync("mail-subscription");

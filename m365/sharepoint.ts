@@ -524,18 +524,20 @@ export class GraphBudgets extends KeyedList {
         : [];
     });
   }
-  /** Sets a cluster's allocation for a year (created, or changed in place); `keepExisting` leaves an existing one. */
-  async set(b: AllocatedBudget, opts: { keepExisting?: boolean } = {}): Promise<"created" | "updated" | "unchanged"> {
-    const r = await this.write(
-      [
-        {
-          key: `c${b.clusterId}|${b.year}`,
-          title: `Cluster ${b.clusterId} ${b.year}`,
-          fields: { Cluster: b.clusterId, AcademicYear: b.year, Allocated: b.allocated },
-        },
-      ],
+  /** Sets clusters' allocations for years (created, or changed in place); `keepExisting` leaves existing ones. */
+  async setAll(budgets: AllocatedBudget[], opts: { keepExisting?: boolean } = {}): Promise<UpsertCounts> {
+    return this.write(
+      budgets.map((b) => ({
+        key: `c${b.clusterId}|${b.year}`,
+        title: `Cluster ${b.clusterId} ${b.year}`,
+        fields: { Cluster: b.clusterId, AcademicYear: b.year, Allocated: b.allocated },
+      })),
       opts.keepExisting,
     );
+  }
+  /** One allocation: what was done to it. */
+  async set(b: AllocatedBudget, opts: { keepExisting?: boolean } = {}): Promise<"created" | "updated" | "unchanged"> {
+    const r = await this.setAll([b], opts);
     return r.created ? "created" : r.updated ? "updated" : "unchanged";
   }
 }
