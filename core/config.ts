@@ -446,6 +446,21 @@ export function checkPartnership(p: Partnership): { errors: ConfigProblem[]; war
 }
 
 /** Finds a school of a cluster by its name, short name or an alias (normalised comparison). */
+/**
+ * The partnership with rows from one of the council's lists (meetings, budgets, schools) applied
+ * to their clusters; a cluster the list says nothing about is left as the config has it.
+ */
+export function perCluster<T extends { clusterId: number }>(p: Partnership, rows: T[], apply: (c: Cluster, mine: T[]) => Cluster): Partnership {
+  if (!rows.length) return p;
+  return {
+    ...p,
+    clusters: p.clusters.map((c) => {
+      const mine = rows.filter((r) => r.clusterId === c.id);
+      return mine.length ? apply(c, mine) : c;
+    }),
+  };
+}
+
 export function findSchoolByName(c: Cluster, name: string): School | undefined {
   const n = normaliseName(name);
   return c.schools.find((s) => [s.name, s.shortName ?? "", ...s.aliases].some((x) => x && normaliseName(x) === n));

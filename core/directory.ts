@@ -4,7 +4,7 @@
  * email domains, SENDCo and headteacher addresses) laid over the config. Pure: the CSV is read by
  * config/gias.ts.
  */
-import { findSchoolByName, normaliseName, type Partnership, type School } from "./config.js";
+import { findSchoolByName, normaliseName, perCluster, type Partnership, type School } from "./config.js";
 
 /** The GIAS columns used (their real names in the establishment CSV). */
 export const GIAS_COLUMNS = {
@@ -104,14 +104,12 @@ export interface DirectoryRow {
  * the sender check on for it), SENDCo and headteacher addresses come from the list where it has them.
  */
 export function withDirectory(p: Partnership, rows: DirectoryRow[]): Partnership {
-  if (!rows.length) return p;
-  const byKey = new Map(rows.map((r) => [`${r.clusterId}|${normaliseName(r.name)}`, r]));
-  return {
-    ...p,
-    clusters: p.clusters.map((c) => ({
+  return perCluster(p, rows, (c, mine) => {
+    const byName = new Map(mine.map((r) => [normaliseName(r.name), r]));
+    return {
       ...c,
       schools: c.schools.map((s) => {
-        const r = byKey.get(`${c.id}|${normaliseName(s.name)}`);
+        const r = byName.get(normaliseName(s.name));
         if (!r) return s;
         return {
           ...s,
@@ -120,6 +118,6 @@ export function withDirectory(p: Partnership, rows: DirectoryRow[]): Partnership
           ...(r.headteacherEmail ? { headteacherEmail: r.headteacherEmail } : {}),
         };
       }),
-    })),
-  };
+    };
+  });
 }

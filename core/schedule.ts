@@ -1,7 +1,7 @@
 /**
  * Meetings, submission deadlines, and which meeting a form received at an instant goes to.
  */
-import { clusterById, type Cluster, type ConfigProblem, type Meeting, type Partnership } from "./config.js";
+import { clusterById, perCluster, type Cluster, type ConfigProblem, type Meeting, type Partnership } from "./config.js";
 import { addDays, fromLocal, type LocalDate, type LocalTime } from "./time.js";
 import { addWorkingDays, bankHolidayName, londonDate } from "./workingDays.js";
 
@@ -45,25 +45,19 @@ export interface PublishedMeeting {
  * is what the council keeps). The HT representative the list names takes that meeting in the rota.
  */
 export function withPublishedMeetings(p: Partnership, published: PublishedMeeting[]): Partnership {
-  if (!published.length) return p;
-  return {
-    ...p,
-    clusters: p.clusters.map((c) => {
-      const mine = published.filter((m) => m.clusterId === c.id);
-      if (!mine.length) return c;
-      const dates = new Set(mine.map((m) => m.date));
-      const meetings = [
-        ...c.meetings.filter((m) => !dates.has(m.date)),
-        ...mine.map((m) => ({ date: m.date, start: m.start, deadline: { date: m.deadline.date, time: m.deadline.time } })),
-      ].sort((a, b) => a.date.localeCompare(b.date));
-      const known = new Set(c.schools.flatMap((s) => [s.name, s.shortName ?? s.name]));
-      const rota = [
-        ...c.rota.filter((r) => !dates.has(r.when)),
-        ...mine.filter((m) => m.htRepSchool && known.has(m.htRepSchool)).map((m) => ({ school: m.htRepSchool!, when: m.date })),
-      ];
-      return { ...c, meetings, rota };
-    }),
-  };
+  return perCluster(p, published, (c, mine) => {
+    const dates = new Set(mine.map((m) => m.date));
+    const meetings = [
+      ...c.meetings.filter((m) => !dates.has(m.date)),
+      ...mine.map((m) => ({ date: m.date, start: m.start, deadline: { date: m.deadline.date, time: m.deadline.time } })),
+    ].sort((a, b) => a.date.localeCompare(b.date));
+    const known = new Set(c.schools.flatMap((s) => [s.name, s.shortName ?? s.name]));
+    const rota = [
+      ...c.rota.filter((r) => !dates.has(r.when)),
+      ...mine.filter((m) => m.htRepSchool && known.has(m.htRepSchool)).map((m) => ({ school: m.htRepSchool!, when: m.date })),
+    ];
+    return { ...c, meetings, rota };
+  });
 }
 
 /** A cluster's allocated budget for an academic year, as the Budgets list holds it. */
@@ -75,14 +69,7 @@ export interface AllocatedBudget {
 
 /** The partnership with the Budgets list's allocations (they win over the config's for the same year). */
 export function withBudgets(p: Partnership, budgets: AllocatedBudget[]): Partnership {
-  if (!budgets.length) return p;
-  return {
-    ...p,
-    clusters: p.clusters.map((c) => {
-      const mine = budgets.filter((b) => b.clusterId === c.id);
-      return mine.length ? { ...c, budgets: { ...c.budgets, ...Object.fromEntries(mine.map((b) => [b.year, b.allocated])) } } : c;
-    }),
-  };
+  return perCluster(p, budgets, (c, mine) => ({ ...c, budgets: { ...c.budgets, ...Object.fromEntries(mine.map((b) => [b.year, b.allocated])) } }));
 }
 
 /** A cluster's meetings in date order, with their deadlines worked out. */

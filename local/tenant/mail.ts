@@ -246,6 +246,14 @@ function attachmentsOf(db: Db, messageId: string): AttachmentRow[] {
   return db.prepare("SELECT * FROM attachments WHERE messageId = ? ORDER BY rowid").all(messageId) as AttachmentRow[];
 }
 
+/** One attachment of one message in a mailbox, by the ids in the URL; 404 as Graph answers. */
+function attachmentAt(ctx: Ctx, mailbox: string, messageId: string, attachmentId: string) {
+  const row = messageRow(ctx.db, resolveMailbox(ctx, mailbox).id, messageId);
+  const a = attachmentsOf(ctx.db, row.id).find((x) => x.id === decodeURIComponent(attachmentId));
+  if (!a) throw new GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+  return a;
+}
+
 function attachmentJson(a: AttachmentRow, withBytes: boolean): Record<string, unknown> {
   return {
     "@odata.type": "#microsoft.graph.fileAttachment",
@@ -689,10 +697,7 @@ export const mailRoutes: Route[] = [
     "GET",
     "/users/{}/messages/{}/attachments/{}",
     (ctx, [u, id, aid]) => {
-      const mb = resolveMailbox(ctx, u!);
-      const row = messageRow(ctx.db, mb.id, id!);
-      const a = attachmentsOf(ctx.db, row.id).find((x) => x.id === decodeURIComponent(aid!));
-      if (!a) throw new GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+      const a = attachmentAt(ctx, u!, id!, aid!);
       return { status: 200, body: attachmentJson(a, true) };
     },
     { mailbox: true },
@@ -702,10 +707,7 @@ export const mailRoutes: Route[] = [
     "GET",
     "/users/{}/messages/{}/attachments/{}/$value",
     (ctx, [u, id, aid]) => {
-      const mb = resolveMailbox(ctx, u!);
-      const row = messageRow(ctx.db, mb.id, id!);
-      const a = attachmentsOf(ctx.db, row.id).find((x) => x.id === decodeURIComponent(aid!));
-      if (!a) throw new GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+      const a = attachmentAt(ctx, u!, id!, aid!);
       return { status: 200, headers: { "content-type": a.contentType, "content-length": String(a.bytes.length) }, raw: a.bytes };
     },
     { mailbox: true },
