@@ -3,7 +3,7 @@
  * in the first meeting of each term (15 minutes), and the accepted cases, presented and voted on.
  * Case references only: the card never shows a child's name.
  */
-import type { Cluster, Partnership } from "./config.js";
+import { referralType, type Cluster, type Partnership } from "./config.js";
 import { fundingCap, formatPounds, FundingInputError } from "./funding.js";
 import type { StoredCase } from "./ports.js";
 import { resolveRota, termDates } from "./rota.js";
@@ -104,7 +104,7 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
       let cap = "to confirm";
       if (f.CypCount && f.TermsSought) {
         try {
-          cap = formatPounds(fundingCap(p, { cyp: f.CypCount, terms: f.TermsSought, date: m.date }).cap);
+          cap = fundingCap(p, { cyp: f.CypCount, terms: f.TermsSought, date: m.date, type: referralType(p, f.ReferralType) }).capText;
         } catch (e) {
           if (!(e instanceof FundingInputError)) throw e;
           cap = e.message;

@@ -9,6 +9,7 @@ import { addDays, isLocalDate, isLocalTime, type LocalDate, type LocalTime } fro
 const localDate = z.string().refine(isLocalDate, { message: "must be a date written YYYY-MM-DD" });
 const localTime = z.string().refine(isLocalTime, { message: "must be a 24-hour time written HH:mm" });
 const email = z.email({ message: "must be an email address" });
+const slug = z.string().regex(/^[a-z0-9-]+$/, { message: "must be lower-case letters, digits and hyphens" });
 const initials = z.string().regex(/^[A-Z]{2,3}$/, { message: "must be 2 or 3 capital letters, as written in subject lines" });
 
 export const PHASES = ["primary", "secondary", "all-through", "special", "alternative-provision"] as const;
@@ -40,6 +41,8 @@ const meeting = z
     location: z.string().optional(),
     teamsLink: z.url().optional(),
     note: z.string().optional(),
+    /** The meeting kind (meetingKinds[].id); absent: the cluster's own meeting kind. */
+    kind: slug.optional(),
   })
   .strict();
 
@@ -60,6 +63,12 @@ const cluster = z
   .object({
     id: z.number().int().positive(),
     name: z.string().optional(),
+    /** Its kind (clusterKinds[].id); absent: the first kind. */
+    kind: slug.optional(),
+    /** The number the council writes after the kind's code ("CP 2"); absent: the id. */
+    number: z.number().int().positive().optional(),
+    /** Total pupils in its settings, for the share of the annual funding (allocation). */
+    pupils: z.number().int().positive().optional(),
     /** Regular slot, e.g. Wednesday 09:30, as the launch pack prints it. */
     regular: z
       .object({ weekday: z.enum(["Mon", "Tue", "Wed", "Thu", "Fri"]), time: localTime })
@@ -106,15 +115,139 @@ const fundingPolicy = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/, { message: "must be lower-case letters, digits and hyphens" }),
     label: z.string(),
-    kind: z.enum(["regressive", "progressive"]),
+    /**
+     * "regressive"/"progressive": per-term limits by group size (bands); "as-agreed": no limit, the
+     * award is what the deciding meeting agrees (no bands); "trial": the model runs without
+     * funding (Southampton's trial term), every award £0 (no bands).
+     */
+    kind: z.enum(["regressive", "progressive", "as-agreed", "trial"]),
+    /** "equal-over-terms": the award is paid in equal parts over the terms requested (shown on the calculation). */
+    split: z.enum(["none", "equal-over-terms"]).default("none"),
     /** First and last dates (inclusive, London) of meetings at which the policy applies. */
     from: localDate,
     to: localDate.nullable(),
     maxTerms: z.number().int().positive(),
-    bands: z.array(band).min(1),
+    bands: z.array(band).default([]),
     source: z.string().optional(),
   })
   .strict();
+
+
+/** A kind of cluster (Sutton: single-phase "SP" and cross-phase "CP"); a school is in at most one of each kind. */
+const clusterKind = z
+  .object({
+    id: slug,
+    label: z.string().min(2),
+    /** Written before the cluster's number in names and subject lines ("SP" gives "SP 3"); absent: "Cluster 3". */
+    code: z
+      .string()
+      .regex(/^[A-Z]{1,4}$/, { message: "must be 1 to 4 capital letters" })
+      .optional(),
+  })
+  .strict();
+
+/** Who votes at a meeting: the cluster's SENDCos, its HT representative, the leads, or a role's people. */
+const VOTER_GROUPS = ["cluster-sendcos", "ht-rep", "leads", "partnership-lead"] as const;
+
+const meetingKindSchema = z
+  .object({
+    id: slug,
+    label: z.string().min(2),
+    /** "cluster": each cluster of `clusterKinds` meets; "partnership": one meeting for all (conference, borough or city meeting). */
+    scope: z.enum(["cluster", "partnership"]),
+    /** For scope "cluster": the kinds of cluster that hold it (empty: every kind). */
+    clusterKinds: z.array(slug).default([]),
+    cadence: z.enum(["monthly", "half-termly", "termly", "twice-yearly"]).default("monthly"),
+    venue: z.string().optional(),
+    purpose: z.string().optional(),
+    /** Whether cases are heard there (a stage of a referral type can name it). */
+    hearsCases: z.boolean().default(true),
+    /** Who votes on a case there: groups (cluster-sendcos, ht-rep, leads, partnership-lead) and role ids. */
+    voters: z.array(z.string().min(2)).default(["cluster-sendcos", "ht-rep"]),
+  })
+  .strict();
+
+/** What a role's holders may do beyond reading their own cluster's (anonymised) agenda. */
+export const ROLE_POWERS = ["triage", "see-names", "vote"] as const;
+export type RolePower = (typeof ROLE_POWERS)[number];
+
+const roleHolder = z
+  .object({
+    name: z.string().min(2),
+    email,
+    /** The clusters they hold the role for (a nominated headteacher's one cluster); absent: all. */
+    clusters: z.array(z.number().int().positive()).optional(),
+  })
+  .strict();
+
+const role = z
+  .object({
+    id: slug,
+    title: z.string().min(2),
+    people: z.array(roleHolder).default([]),
+    may: z.array(z.enum(ROLE_POWERS)).default([]),
+    /** The meeting kinds they attend. */
+    attends: z.array(slug).default([]),
+  })
+  .strict();
+
+const referralDocument = z
+  .object({
+    id: slug,
+    label: z.string().min(2),
+    /** Words in an attachment's name that say it is this document ("provision map"); any one is enough. */
+    match: z.array(z.string().min(2)).min(1),
+  })
+  .strict();
+
+/** In a stage: the meeting of the case's own cluster, whatever its kind (Sutton's SP or CP meeting). */
+export const OWN_CLUSTER_MEETING = "cluster";
+
+const stage = z
+  .object({
+    /** The meeting kind that hears the case at this stage; "cluster": the case's own cluster's meeting. */
+    meeting: slug,
+    /** "recommend": the vote is a recommendation to the next stage; "decide": the vote decides. */
+    outcome: z.enum(["recommend", "decide"]),
+    /** Whose money a decision spends: the cluster's allocation or the contingency fund. */
+    fund: z.enum(["cluster", "contingency"]).default("cluster"),
+  })
+  .strict();
+
+const referralTypeSchema = z
+  .object({
+    id: slug,
+    label: z.string().min(2),
+    /** Other ways schools write it, in subject lines and attachment names ("IPN"). */
+    aliases: z.array(z.string().min(2)).default([]),
+    /** Attachments the referral must include; intake names each one missing. */
+    documents: z.array(referralDocument).default([]),
+    stages: z.array(stage).min(1),
+    /**
+     * "limits": the funding policy's per-term limits; "lump-sum": a project's amount as requested,
+     * up to `lumpSumCap`, paid to the lead school; "none": a discussion, no funding.
+     */
+    funding: z.enum(["limits", "lump-sum", "none"]).default("limits"),
+    lumpSumCap: z.number().positive().optional(),
+    /** A review of the allocation is due within this many months of the decision. */
+    reviewWithinMonths: z.number().int().positive().optional(),
+    /** The school and the lead are reminded this many working days before a review is due. */
+    reviewReminderWorkingDays: z.number().int().positive().default(20),
+  })
+  .strict();
+
+/** The partnership's annual funding shared between clusters by pupil numbers, the rest held as a contingency fund. */
+const allocation = z
+  .object({
+    /** Total annual funding per academic year ("2026-27": pounds). */
+    totals: z.record(z.string().regex(/^\d{4}-\d{2}$/, { message: 'must be an academic year such as "2026-27"' }), z.number().nonnegative()).default({}),
+    /** The share held back as the contingency fund (0.1 = 10%). */
+    contingencyShare: z.number().min(0).max(1),
+    by: z.literal("pupils").default("pupils"),
+  })
+  .strict();
+
+const DEFAULT_SUBJECT_PARTS = ["cluster", "initials", "school"] as const;
 
 export const partnershipSchema = z
   .object({
@@ -129,6 +262,14 @@ export const partnershipSchema = z
         mailbox: email,
         /** "Cluster 5/KL/Isleworth Town Primary School" */
         subjectExample: z.string(),
+        /**
+         * The parts of the subject line, in order: the cluster (number or code), the lead's initials,
+         * the school, the referral type. Hounslow: cluster, initials, school.
+         */
+        subjectParts: z
+          .array(z.enum(["cluster", "initials", "school", "type"]))
+          .min(2)
+          .default([...DEFAULT_SUBJECT_PARTS]),
         ackWorkingDays: z.number().int().positive().default(5),
         /** Sender domains accepted for every school (e.g. a trust's); a school's own domains add to it. */
         emailDomains: z.array(z.string()).default([]),
@@ -169,7 +310,21 @@ export const partnershipSchema = z
     advisers: z.array(person).default([]),
     enquiries: email.optional(),
     leads: z.array(lead).min(1),
+    /** What the council calls the person who leads a cluster. */
+    leadTitle: z.string().min(2).default("SEND Cluster Lead"),
+    clusterKinds: z.array(clusterKind).min(1).default([{ id: "cluster", label: "Cluster" }]),
     clusters: z.array(cluster).min(1),
+    /** Meeting kinds; absent: one, the cluster meeting, at calendar.cadence. */
+    meetingKinds: z.array(meetingKindSchema).optional(),
+    /** Meetings of partnership-wide kinds (conference, borough or city meeting). */
+    partnershipMeetings: z.array(meeting.extend({ kind: slug })).default([]),
+    /** Roles beyond the leads, the partnership lead and the advisers (locality leads, admin, key officers). */
+    roles: z.array(role).default([]),
+    /** Referral types; absent: one, the presentation form, decided by the cluster's vote. */
+    referralTypes: z.array(referralTypeSchema).optional(),
+    /** Cases and schools are shown to cluster members as "Cluster 3 · Case B"; real names only to roles that may see them. */
+    anonymise: z.boolean().default(false),
+    allocation: allocation.optional(),
     fundingPolicies: z.array(fundingPolicy).min(1),
     outlook: z
       .object({
@@ -219,7 +374,33 @@ export const partnershipSchema = z
       .strict()
       .default({ cadence: "monthly", terms: {} }),
   })
-  .strict();
+  .strict()
+  .transform((p) => ({
+    ...p,
+    clusters: p.clusters.map((c) => ({ ...c, kind: c.kind ?? p.clusterKinds[0]!.id })),
+    meetingKinds: p.meetingKinds ?? [
+      {
+        id: "cluster",
+        label: "Cluster meeting",
+        scope: "cluster" as const,
+        clusterKinds: [],
+        cadence: p.calendar.cadence,
+        hearsCases: true,
+        voters: ["cluster-sendcos", "ht-rep"],
+      },
+    ],
+    referralTypes: p.referralTypes ?? [
+      {
+        id: "presentation",
+        label: "Presentation form",
+        aliases: [],
+        documents: [],
+        stages: [{ meeting: OWN_CLUSTER_MEETING, outcome: "decide" as const, fund: "cluster" as const }],
+        funding: "limits" as const,
+        reviewReminderWorkingDays: 20,
+      } as z.output<typeof referralTypeSchema>,
+    ],
+  }));
 
 export type PartnershipInput = z.input<typeof partnershipSchema>;
 export type Partnership = z.output<typeof partnershipSchema>;
@@ -230,6 +411,12 @@ export type RotaEntry = Cluster["rota"][number];
 export type Lead = Partnership["leads"][number];
 export type FundingPolicy = Partnership["fundingPolicies"][number];
 export type FundingBand = FundingPolicy["bands"][number];
+export type ClusterKind = Partnership["clusterKinds"][number];
+export type MeetingKind = Partnership["meetingKinds"][number];
+export type ReferralType = Partnership["referralTypes"][number];
+export type ReferralStage = ReferralType["stages"][number];
+export type PartnershipRole = Partnership["roles"][number];
+export type PartnershipMeeting = Partnership["partnershipMeetings"][number];
 
 export interface ConfigProblem {
   /** Field path as written in the file: `clusters[2].schools[3].phase`. */
@@ -271,6 +458,14 @@ export function describePath(root: unknown, path: string): string {
       leads: () => `lead ${str(item?.initials) ?? str(item?.name) ?? `#${i + 1}`}`,
       fundingPolicies: () => `funding policy ${item?.id ? `"${str(item.id)}"` : `#${i + 1}`}`,
       bands: () => `band ${i + 1}`,
+      clusterKinds: () => `cluster kind ${item?.id ? `"${str(item.id)}"` : `#${i + 1}`}`,
+      meetingKinds: () => `meeting kind ${item?.id ? `"${str(item.id)}"` : `#${i + 1}`}`,
+      referralTypes: () => `referral type ${item?.id ? `"${str(item.id)}"` : `#${i + 1}`}`,
+      documents: () => `document ${item?.id ? `"${str(item.id)}"` : `#${i + 1}`}`,
+      stages: () => `stage ${i + 1}`,
+      roles: () => `role ${item?.id ? `"${str(item.id)}"` : `#${i + 1}`}`,
+      people: () => `person ${item?.name ? `"${str(item.name)}"` : `#${i + 1}`}`,
+      partnershipMeetings: () => `${str(item?.kind) ?? "partnership"} meeting ${str(item?.date) ?? `#${i + 1}`}`,
     };
     const value = Array.isArray(node) ? str(node[i]) : undefined;
     // A list of plain values (a lead's clusters, extensions) is named by the value itself.
@@ -379,18 +574,26 @@ export function checkPartnership(p: Partnership): { errors: ConfigProblem[]; war
     if (!leadOf.has(c.id)) errors.push({ path: `clusters[${ci}]`, message: `cluster ${c.id} has no SEND Cluster Lead in leads` });
   });
 
-  // School names and aliases must identify one school across the partnership.
-  const nameOwner = new Map<string, string>();
+  // School names and aliases must identify one school across the partnership. A school may be a
+  // member of one cluster of each kind (Sutton: a single-phase and a cross-phase cluster), listed
+  // under the same name in each.
+  const nameOwner = new Map<string, { at: string; school: string; kind: string }>();
   p.clusters.forEach((c, ci) => {
     c.schools.forEach((s, si) => {
       const names = [s.name, ...(s.shortName ? [s.shortName] : []), ...s.aliases];
+      const here = `clusters[${ci}].schools[${si}]`;
       for (const n of new Set(names.map(normaliseName))) {
         const owner = nameOwner.get(n);
-        const here = `clusters[${ci}].schools[${si}]`;
-        if (owner && owner !== here) {
-          errors.push({ path: here, message: `the name "${n}" also belongs to ${owner}; names and aliases must identify one school` });
+        const sameSchool = owner && owner.school === normaliseName(s.name);
+        if (owner && owner.at !== here && (!sameSchool || owner.kind === c.kind)) {
+          errors.push({
+            path: here,
+            message: sameSchool
+              ? `${s.name} is already in another ${c.kind} cluster (${owner.at}); a school is in one cluster of each kind`
+              : `the name "${n}" also belongs to ${owner.at}; names and aliases must identify one school`,
+          });
         }
-        nameOwner.set(n, here);
+        if (!owner) nameOwner.set(n, { at: here, school: normaliseName(s.name), kind: c.kind });
       }
     });
 
@@ -418,6 +621,9 @@ export function checkPartnership(p: Partnership): { errors: ConfigProblem[]; war
   p.fundingPolicies.forEach((f, fi) => {
     const at = `fundingPolicies[${fi}]`;
     if (f.to !== null && f.to < f.from) errors.push({ path: `${at}.to`, message: "must not be before from" });
+    const banded = f.kind === "regressive" || f.kind === "progressive";
+    if (banded && !f.bands.length) errors.push({ path: `${at}.bands`, message: `a ${f.kind} policy needs its per-term limits (bands)` });
+    if (!banded && f.bands.length) errors.push({ path: `${at}.bands`, message: `an ${f.kind} policy has no per-term limits; remove the bands` });
     let next = 1;
     f.bands.forEach((b, bi) => {
       if (b.minCyp !== next) errors.push({ path: `${at}.bands[${bi}].minCyp`, message: `must be ${next} so that the bands follow on without a gap` });
@@ -426,7 +632,7 @@ export function checkPartnership(p: Partnership): { errors: ConfigProblem[]; war
       next = (b.maxCyp ?? Number.POSITIVE_INFINITY) + 1;
     });
     const last = f.bands[f.bands.length - 1];
-    if (last && last.maxCyp !== null)
+    if (banded && last && last.maxCyp !== null)
       errors.push({ path: `${at}.bands[${f.bands.length - 1}].maxCyp`, message: "the last band must be open-ended (null) so every case has a limit" });
   });
   const sorted = p.fundingPolicies.map((f, i) => ({ f, i })).sort((a, b) => a.f.from.localeCompare(b.f.from));
@@ -439,10 +645,140 @@ export function checkPartnership(p: Partnership): { errors: ConfigProblem[]; war
       warnings.push({ path: `fundingPolicies[${cur.i}].from`, message: `no policy is in force from ${addDays(prev.f.to, 1)} to ${addDays(cur.f.from, -1)}` });
     }
   }
+  checkModel(p, errors, warnings);
   if (p.budgetRag.amberFrom >= p.budgetRag.redFrom) {
     errors.push({ path: "budgetRag.amberFrom", message: "must be below redFrom" });
   }
   return { errors, warnings };
+}
+
+/** The cross-field rules of the model: kinds, meetings, roles, referral types, allocation. */
+function checkModel(p: Partnership, errors: ConfigProblem[], warnings: ConfigProblem[]): void {
+  const kinds = new Set(p.clusterKinds.map((k) => k.id));
+  const meetingKinds = new Map(p.meetingKinds.map((m) => [m.id, m]));
+  const roleIds = new Set(p.roles.map((r) => r.id));
+  const clusterIds = new Set(p.clusters.map((c) => c.id));
+  const unique = (list: { id: string }[], field: string, what: string) => {
+    const seen = new Set<string>();
+    list.forEach((x, i) => {
+      if (seen.has(x.id)) errors.push({ path: `${field}[${i}].id`, message: `${what} "${x.id}" is listed twice` });
+      seen.add(x.id);
+    });
+  };
+  unique(p.clusterKinds, "clusterKinds", "cluster kind");
+  unique(p.meetingKinds, "meetingKinds", "meeting kind");
+  unique(p.roles, "roles", "role");
+  unique(p.referralTypes, "referralTypes", "referral type");
+  const names = new Map<string, number>();
+  p.clusters.forEach((c, ci) => {
+    if (!kinds.has(c.kind)) errors.push({ path: `clusters[${ci}].kind`, message: `there is no cluster kind "${c.kind}" in clusterKinds` });
+    const name = clusterName(p, c.id);
+    if (names.has(name)) errors.push({ path: `clusters[${ci}].number`, message: `two clusters are called ${name}` });
+    names.set(name, c.id);
+  });
+  p.meetingKinds.forEach((m, mi) => {
+    m.clusterKinds.forEach((k, ki) => {
+      if (!kinds.has(k)) errors.push({ path: `meetingKinds[${mi}].clusterKinds[${ki}]`, message: `there is no cluster kind "${k}"` });
+    });
+    m.voters.forEach((v, vi) => {
+      if (!(VOTER_GROUPS as readonly string[]).includes(v) && !roleIds.has(v)) {
+        errors.push({ path: `meetingKinds[${mi}].voters[${vi}]`, message: `"${v}" is neither ${VOTER_GROUPS.join(", ")} nor a role's id` });
+      }
+    });
+  });
+  p.partnershipMeetings.forEach((m, mi) => {
+    const k = meetingKinds.get(m.kind);
+    if (!k) errors.push({ path: `partnershipMeetings[${mi}].kind`, message: `there is no meeting kind "${m.kind}"` });
+    else if (k.scope !== "partnership") errors.push({ path: `partnershipMeetings[${mi}].kind`, message: `"${m.kind}" is held by each cluster; list its dates under the clusters` });
+    if (m.end && m.end <= m.start) errors.push({ path: `partnershipMeetings[${mi}].end`, message: "must be after start" });
+  });
+  p.roles.forEach((r, ri) => {
+    r.attends.forEach((a, ai) => {
+      if (!meetingKinds.has(a)) errors.push({ path: `roles[${ri}].attends[${ai}]`, message: `there is no meeting kind "${a}"` });
+    });
+    r.people.forEach((h, hi) =>
+      (h.clusters ?? []).forEach((cid, k) => {
+        if (!clusterIds.has(cid)) errors.push({ path: `roles[${ri}].people[${hi}].clusters[${k}]`, message: `there is no cluster ${cid}` });
+      }),
+    );
+  });
+  p.referralTypes.forEach((t, ti) => {
+    t.stages.forEach((s, si) => {
+      const at = `referralTypes[${ti}].stages[${si}]`;
+      const k = s.meeting === OWN_CLUSTER_MEETING ? undefined : meetingKinds.get(s.meeting);
+      if (s.meeting === OWN_CLUSTER_MEETING) {
+        if (s.fund === "contingency") errors.push({ path: `${at}.fund`, message: "the contingency fund is spent at a partnership meeting, not a cluster's" });
+      } else if (!k) errors.push({ path: `${at}.meeting`, message: `there is no meeting kind "${s.meeting}" (or "cluster": the case's own cluster's meeting)` });
+      else if (!k.hearsCases) errors.push({ path: `${at}.meeting`, message: `${k.label} does not hear cases (hearsCases: false)` });
+      const last = si === t.stages.length - 1;
+      if (last && s.outcome !== "decide") errors.push({ path: `${at}.outcome`, message: "the last stage must decide" });
+      if (!last && s.outcome !== "recommend") errors.push({ path: `${at}.outcome`, message: "only the last stage decides; earlier stages recommend" });
+      if (s.fund === "contingency" && !p.allocation)
+        errors.push({ path: `${at}.fund`, message: "a contingency fund needs an allocation (allocation.contingencyShare)" });
+    });
+    if (t.lumpSumCap !== undefined && t.funding !== "lump-sum") warnings.push({ path: `referralTypes[${ti}].lumpSumCap`, message: "only a lump-sum type uses it" });
+  });
+  const seenWords = new Map<string, string>();
+  p.referralTypes.forEach((t, ti) => {
+    for (const w of [t.label, ...t.aliases].map(normaliseName)) {
+      const other = seenWords.get(w);
+      if (other && other !== t.id) errors.push({ path: `referralTypes[${ti}].aliases`, message: `"${w}" also names referral type "${other}"` });
+      seenWords.set(w, t.id);
+    }
+  });
+  const parts = p.intake.subjectParts;
+  if (!parts.includes("school")) errors.push({ path: "intake.subjectParts", message: "must include the school" });
+  if (new Set(parts).size !== parts.length) errors.push({ path: "intake.subjectParts", message: "names a part twice" });
+  if (p.allocation) {
+    p.clusters.forEach((c, ci) => {
+      if (!c.pupils) errors.push({ path: `clusters[${ci}].pupils`, message: "is needed to share the allocation by pupil numbers" });
+    });
+  }
+}
+
+/**
+ * What the council calls a cluster: "cluster 5" (Hounslow, Southampton), "SP 3" or "CP 2" (Sutton,
+ * whose kinds have codes). Lower-case "cluster" so it reads inside a sentence.
+ */
+export function clusterName(p: Partnership, id: number): string {
+  const c = p.clusters.find((x) => x.id === id);
+  const code = c ? p.clusterKinds.find((k) => k.id === c.kind)?.code : undefined;
+  return code ? `${code} ${c!.number ?? c!.id}` : `cluster ${id}`;
+}
+
+/** The same at the start of a sentence or a card's title. */
+export function ClusterName(p: Partnership, id: number): string {
+  const n = clusterName(p, id);
+  return n.charAt(0).toUpperCase() + n.slice(1);
+}
+
+/** The clusters a school (by its name) is a member of: one per kind. */
+export function clustersOfSchool(p: Partnership, schoolName: string): Cluster[] {
+  const n = normaliseName(schoolName);
+  return p.clusters.filter((c) => c.schools.some((s) => normaliseName(s.name) === n));
+}
+
+export function referralType(p: Partnership, id: string | null | undefined): ReferralType {
+  return p.referralTypes.find((t) => t.id === id) ?? p.referralTypes[0]!;
+}
+
+export function meetingKind(p: Partnership, id: string): MeetingKind | undefined {
+  return p.meetingKinds.find((m) => m.id === id);
+}
+
+/** The meeting kind a cluster holds for cases (its kind's, else the first cluster-scope kind). */
+export function clusterMeetingKind(p: Partnership, c: Cluster): MeetingKind | undefined {
+  const hearing = p.meetingKinds.filter((m) => m.scope === "cluster" && m.hearsCases);
+  return hearing.find((m) => m.clusterKinds.includes(c.kind)) ?? hearing.find((m) => m.clusterKinds.length === 0);
+}
+
+/** The people holding a role with `power` for cluster `clusterId` (all clusters when they have no list). */
+export function holdersWith(p: Partnership, power: RolePower, clusterId: number | null): { name: string; email: string; role: string }[] {
+  return p.roles.flatMap((r) =>
+    r.may.includes(power)
+      ? r.people.filter((h) => !h.clusters || (clusterId !== null && h.clusters.includes(clusterId))).map((h) => ({ name: h.name, email: h.email, role: r.title }))
+      : [],
+  );
 }
 
 /** Finds a school of a cluster by its name, short name or an alias (normalised comparison). */

@@ -196,7 +196,7 @@ export function limitFor(p: Partnership, c: StoredCase, now: Date): { text: stri
       date: limitDate(c, now),
       ...(f.AmountRequested != null ? { requested: f.AmountRequested } : {}),
     });
-    return { text: `${formatPounds(r.cap)} (${r.policy.label})`, lines: r.lines };
+    return { text: `${r.capText} (${r.policy.label})`, lines: r.lines };
   } catch (e) {
     if (e instanceof FundingInputError) return { text: `not available: ${e.message}`, lines: [] };
     throw e;

@@ -25,6 +25,7 @@ export type CaseStatus =
   | "On agenda"
   | "More information requested"
   | "Referred to SEND Adviser"
+  | "Recommended"
   | "Decided";
 
 export const CASE_STATUSES: CaseStatus[] = [
@@ -37,6 +38,7 @@ export const CASE_STATUSES: CaseStatus[] = [
   "On agenda",
   "More information requested",
   "Referred to SEND Adviser",
+  "Recommended",
   "Decided",
 ];
 
@@ -61,6 +63,8 @@ export interface CaseFields {
   Problems: string;
   Fingerprint: string;
   ResubmissionOf: string | null;
+  /** The referral type's id (config referralTypes); absent: the partnership's first type. */
+  ReferralType?: string | null;
 }
 
 export interface CaseRecord {
@@ -235,6 +239,13 @@ export interface StoredCase {
     Decision?: "Agree to fund" | "Do not fund (alternative support)" | "No decision" | null;
     DecisionAt?: string | null;
     TriageCard?: string | null;
+    /** Two-stage types: the cluster's recommendation, with its amount, before the final decision. */
+    Recommendation?: "Agree to fund" | "Do not fund (alternative support)" | null;
+    RecommendedAmount?: number | null;
+    RecommendedAt?: string | null;
+    /** When the allocation's review is due (London date at midnight, ISO), set at the decision. */
+    ReviewDue?: string | null;
+    ReviewRemindedAt?: string | null;
   };
 }
 

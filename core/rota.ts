@@ -11,7 +11,7 @@
  * Reported: meetings with no representative (gaps), two schools for one meeting (clashes), dated
  * entries that are not a meeting of the cluster, term schools left over, terms with no meetings.
  */
-import { findSchoolByName, type Cluster, type Partnership, type School } from "./config.js";
+import { clusterMeetingKind, findSchoolByName, type Cluster, type Partnership, type School } from "./config.js";
 import { meetingsOf, type ScheduledMeeting } from "./schedule.js";
 import type { LocalDate } from "./time.js";
 import { bankHolidays } from "./workingDays.js";
@@ -119,7 +119,10 @@ export function resolveRota(p: Partnership, c: Cluster): ResolvedRota {
 /** Rota problems for validate-config (dated entries that are not meetings are reported by the schedule check). */
 export function rotaWarnings(p: Partnership): { path: string; message: string }[] {
   return p.clusters.flatMap((c, ci) =>
-    resolveRota(p, c)
+    // A cluster whose meetings have no headteacher representative (Sutton, Southampton) keeps no rota.
+    !c.rota.length && !clusterMeetingKind(p, c)?.voters.includes("ht-rep")
+      ? []
+      : resolveRota(p, c)
       .problems.filter((x) => x.kind === "gap" || x.kind === "clash" || x.kind === "unplaced")
       .map((x) => ({ path: `clusters[${ci}].rota`, message: x.message })),
   );

@@ -7,7 +7,7 @@
  * Every failure carries a reason a SENDCo can act on and, when the school can be identified, the
  * subject line they should have used.
  */
-import { leadForCluster, normaliseName, type Cluster, type Lead, type Partnership, type School } from "./config.js";
+import { ClusterName, clusterName, leadForCluster, normaliseName, type Cluster, type Lead, type Partnership, type ReferralType, type School } from "./config.js";
 
 export type SubjectProblemCode =
   | "empty"
@@ -54,6 +54,8 @@ export interface SubjectCheck {
   problems: SubjectProblem[];
   /** The subject line the school should use, when the school could be identified. */
   expectedSubject: string | null;
+  /** The referral type the subject names (partnerships whose subject lines carry one). */
+  type: { id: string; label: string } | null;
 }
 
 /**
@@ -211,7 +213,8 @@ export function matchSchool(p: Partnership, text: string, preferredCluster?: num
       const all = unique(hits);
       const preferred = inPreferred(all);
       if (preferred.length === 1) return found(preferred[0]!);
-      if (all.length === 1) return found(all[0]!);
+      // One school in several clusters (one of each kind): its first kind's cluster.
+      if (all.length === 1 || (all.length > 1 && oneSchool(all))) return found(all[0]!);
       if (all.length > 1) return { kind: "ambiguous", candidates: preferred.length > 1 ? preferred : all };
     }
     if (k && preferredCluster !== undefined) {
@@ -225,6 +228,11 @@ export function matchSchool(p: Partnership, text: string, preferredCluster?: num
     }
   }
   return { kind: "none", suggestions: suggest(idx, text, preferredCluster) };
+}
+
+function oneSchool(list: Indexed[]): boolean {
+  const n = normaliseName(list[0]!.school.name);
+  return list.every((e) => normaliseName(e.school.name) === n);
 }
 
 function found(e: Indexed): SchoolMatch {
@@ -262,8 +270,17 @@ interface Reading {
 }
 
 /** The ways the subject can be read, fullest first. */
-function readings(cleaned: string): Reading[] {
+function readings(cleaned: string, withInitials: boolean): Reading[] {
   const out: Reading[] = [];
+  if (!withInitials) {
+    // No initials in this partnership's convention: "St Mark's" must never be read as initials "St".
+    const b = CLUSTER_SCHOOL.exec(cleaned);
+    const d = CLUSTER_ONLY.exec(cleaned);
+    if (b) out.push({ cluster: Number(b[1]), initials: null, school: b[2]! });
+    if (d && !d[2]) out.push({ cluster: Number(d[1]), initials: null, school: null });
+    out.push({ cluster: null, initials: null, school: cleaned.replace(/^(?:cluster|cl)\b ?/i, "") });
+    return out;
+  }
   // cluster / initials / school: the cluster's reading, then the initials' reading of the rest.
   const b = CLUSTER_SCHOOL.exec(cleaned);
   const m = b ? INITIALS_SCHOOL.exec(b[2]!) : null;
@@ -281,12 +298,87 @@ function initialsOf(r: Reading): string | null {
   return r.initials ? r.initials.replace(/\./g, "").toUpperCase() : null;
 }
 
-export function canonicalSubject(p: Partnership, clusterId: number, schoolName: string): string | null {
+/** The subject line in the partnership's convention (its parts in order). */
+export function canonicalSubject(p: Partnership, clusterId: number, schoolName: string, typeLabel?: string | null): string | null {
   const lead = leadForCluster(p, clusterId);
-  return lead ? `Cluster ${clusterId}/${lead.initials}/${schoolName}` : null;
+  const parts = p.intake.subjectParts;
+  if (!lead && parts.includes("initials")) return null;
+  const value = { cluster: ClusterName(p, clusterId), initials: lead?.initials ?? "", school: schoolName, type: typeLabel ?? "<referral type>" };
+  return parts.map((k) => value[k]).join("/");
+}
+
+/** Separators between the parts of a subject line that never occur inside a school's name. */
+const PART_SEPARATORS = new Set(["/", "\\", "|", ";"]);
+
+function segments(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  for (const ch of s) {
+    if (PART_SEPARATORS.has(ch)) {
+      out.push(cur.trim());
+      cur = "";
+    } else cur += ch;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+/** "Individual pupil need", "IPN", "individual pupil need referral form": the referral type, or undefined. */
+export function readReferralType(p: Partnership, text: string): ReferralType | undefined {
+  let n = normaliseName(text);
+  for (const tail of [" referral form", " referral", " form", " request"]) if (n.endsWith(tail)) n = n.slice(0, -tail.length);
+  return p.referralTypes.find((t) => [t.label, ...t.aliases].some((w) => normaliseName(w) === n));
+}
+
+/**
+ * A cluster written by its kind's code ("CP 2", "cp2", "CP-2"): its id, or undefined. Read by
+ * hand (letters, then digits), so no pattern runs on the text.
+ */
+function codedCluster(p: Partnership, text: string): number | undefined {
+  const t = text.toLowerCase().replace(/[\s-]/g, "");
+  let i = 0;
+  while (i < t.length && t[i]! >= "a" && t[i]! <= "z") i++;
+  const letters = t.slice(0, i);
+  const digits = t.slice(i);
+  if (!letters || !digits || digits.length > 3 || ![...digits].every((d) => d >= "0" && d <= "9")) return undefined;
+  const kind = p.clusterKinds.find((k) => k.code?.toLowerCase() === letters);
+  return kind ? p.clusters.find((c) => c.kind === kind.id && (c.number ?? c.id) === Number(digits))?.id : undefined;
+}
+
+/** The subject with the partnership's own parts taken out: the referral type read, cluster codes as "Cluster <id>". */
+function convention(p: Partnership, cleaned: string): { rest: string; type: ReferralType | null } {
+  let parts = segments(cleaned);
+  let type: ReferralType | null = null;
+  if (p.intake.subjectParts.includes("type")) {
+    const at = parts.findIndex((x) => readReferralType(p, x));
+    if (at >= 0) {
+      type = readReferralType(p, parts[at]!)!;
+      parts = parts.filter((_, i) => i !== at);
+    }
+  }
+  if (p.clusterKinds.some((k) => k.code)) {
+    parts = parts.map((x) => {
+      const id = codedCluster(p, x);
+      return id === undefined ? x : `Cluster ${id}`;
+    });
+  }
+  return { rest: parts.filter(Boolean).join("/"), type };
+}
+
+/** The convention's parts in words: "cluster number", "SEND Cluster Lead's initials", "school". */
+function conventionParts(p: Partnership): string[] {
+  const codes = p.clusterKinds.flatMap((k) => (k.code ? [k.code] : []));
+  const words = {
+    cluster: codes.length ? `cluster (${codes.map((c) => `${c} <number>`).join(" or ")})` : "cluster number",
+    initials: `your ${p.leadTitle}'s initials`,
+    school: "the school's name",
+    type: `referral type (${p.referralTypes.map((t) => t.label).join(", ")})`,
+  };
+  return p.intake.subjectParts.map((k) => words[k]);
 }
 
 function listClusters(p: Partnership): string {
+  if (p.clusterKinds.some((k) => k.code)) return andList(p.clusters.map((c) => clusterName(p, c.id)));
   const ids = p.clusters.map((c) => c.id).sort((a, b) => a - b);
   const contiguous = ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1);
   return contiguous && ids.length > 2 ? `clusters ${ids[0]} to ${ids[ids.length - 1]}` : `clusters ${ids.join(", ")}`;
@@ -305,7 +397,10 @@ function leadRef(l: Lead): SubjectCheck["lead"] {
 /** Reads and checks a subject line against the partnership. Never throws for any string. */
 export function checkSubject(p: Partnership, subject: string): SubjectCheck {
   const example = p.intake.subjectExample;
-  const cleaned = cleanSubject(subject ?? "");
+  const withInitials = p.intake.subjectParts.includes("initials");
+  const conv = convention(p, cleanSubject(subject ?? ""));
+  const cleaned = conv.rest;
+  const type = conv.type ? { id: conv.type.id, label: conv.type.label } : null;
   const base: SubjectCheck = {
     ok: false,
     subject,
@@ -315,6 +410,7 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
     school: null,
     problems: [],
     expectedSubject: null,
+    type,
   };
   if (!cleaned) {
     return {
@@ -324,7 +420,7 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
   }
 
   // Choose the reading that identifies a school; else the fullest reading of the convention.
-  const all = readings(cleaned);
+  const all = readings(cleaned, withInitials);
   let chosen: Reading | undefined;
   let match: SchoolMatch | undefined;
   for (const r of all) {
@@ -354,14 +450,15 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
   if (!recognisable) {
     const hint =
       match?.kind === "ambiguous"
-        ? ` "${chosen.school}" could be ${orList(match.candidates.map((c) => `${c.school.name} (cluster ${c.cluster.id})`))}.`
+        ? ` "${chosen.school}" could be ${orList(match.candidates.map((c) => `${c.school.name} (${clusterName(p, c.cluster.id)})`))}.`
         : match?.kind === "none" && match.suggestions.length
           ? ` Did you mean ${orList(match.suggestions.map((c) => c.school.name))}?`
           : "";
+    const parts = conventionParts(p);
     problems.push({
       code: "not-recognised",
-      note: "The subject line does not follow the convention (cluster number / SEND Cluster Lead's initials / school).",
-      message: `The subject line does not follow the convention: cluster number, your SEND Cluster Lead's initials and the school's name, e.g. "${example}".${hint}`,
+      note: `The subject line does not follow the convention (${parts.join(" / ")}).`,
+      message: `The subject line does not follow the convention: ${andList(parts.map((x, i) => (i === 0 ? x : x.replace(/^the /, "the ")))).replace(/^./, (c) => c.toLowerCase())}, e.g. "${example}".${hint}`,
     });
   }
 
@@ -370,7 +467,10 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
       problems.push({
         code: "missing-cluster",
         note: "The cluster number is missing.",
-        message: `The cluster number is missing: start the subject with "Cluster <number>/", e.g. "${example}".`,
+        message:
+          p.intake.subjectParts[0] === "cluster" && !p.clusterKinds.some((k) => k.code)
+            ? `The cluster number is missing: start the subject with "Cluster <number>/", e.g. "${example}".`
+            : `The cluster is missing: write it as the convention has it, e.g. "${example}".`,
       });
     } else if (!cluster) {
       problems.push({
@@ -384,23 +484,25 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
     const hintCluster = school?.cluster ?? cluster;
     const clusterLead = cluster ? leadForCluster(p, cluster.id) : undefined;
     const hintLead = hintCluster ? leadForCluster(p, hintCluster.id) : undefined;
-    if (initials === null) {
+    if (!withInitials) {
+      // The convention has no initials: nothing to check.
+    } else if (initials === null) {
       problems.push({
         code: "missing-initials",
         note: "The SEND Cluster Lead's initials are missing.",
-        message: `Your SEND Cluster Lead's initials are missing${hintLead ? `: for cluster ${hintCluster!.id} they are ${hintLead.initials} (${hintLead.name})` : ""}.`,
+        message: `Your SEND Cluster Lead's initials are missing${hintLead ? `: for ${clusterName(p, hintCluster!.id)} they are ${hintLead.initials} (${hintLead.name})` : ""}.`,
       });
     } else if (!lead) {
       problems.push({
         code: "unknown-initials",
         note: "The initials are not a SEND Cluster Lead's.",
-        message: `${initials} are not the initials of a SEND Cluster Lead${clusterLead ? `; cluster ${cluster!.id}'s lead is ${clusterLead.initials} (${clusterLead.name})` : `; the leads are ${andList(p.leads.map((l) => `${l.initials} (${l.name})`))}`}.`,
+        message: `${initials} are not the initials of a SEND Cluster Lead${clusterLead ? `; ${clusterName(p, cluster!.id)}'s lead is ${clusterLead.initials} (${clusterLead.name})` : `; the leads are ${andList(p.leads.map((l) => `${l.initials} (${l.name})`))}`}.`,
       });
     } else if (cluster && !lead.clusters.includes(cluster.id)) {
       problems.push({
         code: "initials-not-for-cluster",
-        note: `${lead.initials} (${lead.name}) does not lead cluster ${cluster.id}.`,
-        message: `${lead.initials} (${lead.name}) leads ${lead.clusters.length > 1 ? "clusters" : "cluster"} ${andList(lead.clusters.map(String))}, not cluster ${cluster.id}${clusterLead ? `; cluster ${cluster.id}'s lead is ${clusterLead.initials} (${clusterLead.name})` : ""}.`,
+        note: `${lead.initials} (${lead.name}) does not lead ${clusterName(p, cluster.id)}.`,
+        message: `${lead.initials} (${lead.name}) leads ${lead.clusters.length > 1 ? "clusters" : "cluster"} ${andList(lead.clusters.map(String))}, not ${clusterName(p, cluster.id)}${clusterLead ? `; ${clusterName(p, cluster.id)}'s lead is ${clusterLead.initials} (${clusterLead.name})` : ""}.`,
       });
     }
 
@@ -414,22 +516,22 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
       if (cluster && school.cluster.id !== cluster.id) {
         problems.push({
           code: "school-in-other-cluster",
-          note: `${school.school.name} is in cluster ${school.cluster.id}, not cluster ${cluster.id}.`,
-          message: `${school.school.name} is in cluster ${school.cluster.id}, not cluster ${cluster.id}.`,
+          note: `${school.school.name} is in ${clusterName(p, school.cluster.id)}, not ${clusterName(p, cluster.id)}.`,
+          message: `${school.school.name} is in ${clusterName(p, school.cluster.id)}, not ${clusterName(p, cluster.id)}.`,
         });
       }
     } else if (match?.kind === "ambiguous") {
       problems.push({
         code: "ambiguous-school",
-        note: `The school could be ${orList(match.candidates.map((c) => `${c.school.name} (cluster ${c.cluster.id})`))}.`,
-        message: `"${chosen.school}" could be ${orList(match.candidates.map((c) => `${c.school.name} (cluster ${c.cluster.id})`))}: write the school's full name.`,
+        note: `The school could be ${orList(match.candidates.map((c) => `${c.school.name} (${clusterName(p, c.cluster.id)})`))}.`,
+        message: `"${chosen.school}" could be ${orList(match.candidates.map((c) => `${c.school.name} (${clusterName(p, c.cluster.id)})`))}: write the school's full name.`,
       });
     } else {
       const sugg = match?.kind === "none" ? match.suggestions : [];
       problems.push({
         code: "unknown-school",
-        note: `The school is not one the ${p.shortName} knows${sugg.length ? `; perhaps ${orList(sugg.map((x) => `${x.school.name} (cluster ${x.cluster.id})`))}` : ""}.`,
-        message: `"${chosen.school}" is not a school in ${cluster ? `cluster ${cluster.id}` : `the ${p.shortName}`}${sugg.length ? `. Did you mean ${orList(sugg.map((s) => `${s.school.name} (cluster ${s.cluster.id})`))}?` : ": write the school's full name as the council knows it."}`,
+        note: `The school is not one the ${p.shortName} knows${sugg.length ? `; perhaps ${orList(sugg.map((x) => `${x.school.name} (${clusterName(p, x.cluster.id)})`))}` : ""}.`,
+        message: `"${chosen.school}" is not a school in ${cluster ? clusterName(p, cluster.id) : `the ${p.shortName}`}${sugg.length ? `. Did you mean ${orList(sugg.map((s) => `${s.school.name} (${clusterName(p, s.cluster.id)})`))}?` : ": write the school's full name as the council knows it."}`,
       });
     }
   }
@@ -442,7 +544,7 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
         clusterId: school.cluster.id,
       }
     : null;
-  const expectedSubject = school ? canonicalSubject(p, school.cluster.id, school.school.name) : null;
+  const expectedSubject = school ? canonicalSubject(p, school.cluster.id, school.school.name, type?.label) : null;
   if (expectedSubject && problems.length) {
     for (const pr of problems) {
       pr.message += ` The subject line should be "${expectedSubject}".`;
@@ -458,5 +560,6 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
     school: schoolRef,
     problems,
     expectedSubject,
+    type,
   };
 }

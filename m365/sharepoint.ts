@@ -68,6 +68,12 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" 
     text("ResubmissionOf"),
     // The Teams message id of the case's triage card: intake's durable mark that the card went.
     text("TriageCard"),
+    text("ReferralType", { indexed: true }),
+    choice("Recommendation", ["Agree to fund", "Do not fund (alternative support)"]),
+    money("RecommendedAmount"),
+    when("RecommendedAt"),
+    when("ReviewDue", { indexed: true }),
+    when("ReviewRemindedAt"),
   ],
   Meetings: [
     num("Cluster", { indexed: true }),

@@ -5,7 +5,7 @@
  * and posted by the bot (VotePoster), so no Teams type reaches this file.
  */
 import { budgetOverview, agendaData, type AgendaData } from "../agenda.js";
-import type { Partnership } from "../config.js";
+import { referralType, type Partnership } from "../config.js";
 import { fundingCap, formatPounds, FundingInputError } from "../funding.js";
 import type { AuditRow, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
@@ -100,7 +100,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     let cap = "to confirm (CYP count and terms)";
     if (cyp && terms && meetingDate) {
       try {
-        cap = formatPounds(fundingCap(p, { cyp, terms, date: meetingDate }).cap);
+        cap = fundingCap(p, { cyp, terms, date: meetingDate, type: referralType(p, c.fields.ReferralType) }).capText;
       } catch (e) {
         if (!(e instanceof FundingInputError)) throw e;
         cap = `not available: ${e.message}`;
