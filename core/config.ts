@@ -132,7 +132,6 @@ const fundingPolicy = z
   })
   .strict();
 
-
 /** A kind of cluster (Sutton: single-phase "SP" and cross-phase "CP"); a school is in at most one of each kind. */
 const clusterKind = z
   .object({
@@ -312,7 +311,10 @@ export const partnershipSchema = z
     leads: z.array(lead).min(1),
     /** What the council calls the person who leads a cluster. */
     leadTitle: z.string().min(2).default("SEND Cluster Lead"),
-    clusterKinds: z.array(clusterKind).min(1).default([{ id: "cluster", label: "Cluster" }]),
+    clusterKinds: z
+      .array(clusterKind)
+      .min(1)
+      .default([{ id: "cluster", label: "Cluster" }]),
     clusters: z.array(cluster).min(1),
     /** Meeting kinds; absent: one, the cluster meeting, at calendar.cadence. */
     meetingKinds: z.array(meetingKindSchema).optional(),
@@ -398,7 +400,7 @@ export const partnershipSchema = z
         stages: [{ meeting: OWN_CLUSTER_MEETING, outcome: "decide" as const, fund: "cluster" as const }],
         funding: "limits" as const,
         reviewReminderWorkingDays: 20,
-      } as z.output<typeof referralTypeSchema>,
+      },
     ],
   }));
 
@@ -589,7 +591,7 @@ export function checkPartnership(p: Partnership): { errors: ConfigProblem[]; war
           errors.push({
             path: here,
             message: sameSchool
-              ? `${s.name} is already in another ${c.kind} cluster (${owner.at}); a school is in one cluster of each kind`
+              ? `${s.name} is already in ${describePath(p, owner.at)}, a cluster of the same kind; a school is in one cluster of each kind`
               : `the name "${n}" also belongs to ${owner.at}; names and aliases must identify one school`,
           });
         }
@@ -689,7 +691,8 @@ function checkModel(p: Partnership, errors: ConfigProblem[], warnings: ConfigPro
   p.partnershipMeetings.forEach((m, mi) => {
     const k = meetingKinds.get(m.kind);
     if (!k) errors.push({ path: `partnershipMeetings[${mi}].kind`, message: `there is no meeting kind "${m.kind}"` });
-    else if (k.scope !== "partnership") errors.push({ path: `partnershipMeetings[${mi}].kind`, message: `"${m.kind}" is held by each cluster; list its dates under the clusters` });
+    else if (k.scope !== "partnership")
+      errors.push({ path: `partnershipMeetings[${mi}].kind`, message: `"${m.kind}" is held by each cluster; list its dates under the clusters` });
     if (m.end && m.end <= m.start) errors.push({ path: `partnershipMeetings[${mi}].end`, message: "must be after start" });
   });
   p.roles.forEach((r, ri) => {
@@ -708,7 +711,8 @@ function checkModel(p: Partnership, errors: ConfigProblem[], warnings: ConfigPro
       const k = s.meeting === OWN_CLUSTER_MEETING ? undefined : meetingKinds.get(s.meeting);
       if (s.meeting === OWN_CLUSTER_MEETING) {
         if (s.fund === "contingency") errors.push({ path: `${at}.fund`, message: "the contingency fund is spent at a partnership meeting, not a cluster's" });
-      } else if (!k) errors.push({ path: `${at}.meeting`, message: `there is no meeting kind "${s.meeting}" (or "cluster": the case's own cluster's meeting)` });
+      } else if (!k)
+        errors.push({ path: `${at}.meeting`, message: `there is no meeting kind "${s.meeting}" (or "cluster": the case's own cluster's meeting)` });
       else if (!k.hearsCases) errors.push({ path: `${at}.meeting`, message: `${k.label} does not hear cases (hearsCases: false)` });
       const last = si === t.stages.length - 1;
       if (last && s.outcome !== "decide") errors.push({ path: `${at}.outcome`, message: "the last stage must decide" });
@@ -716,7 +720,8 @@ function checkModel(p: Partnership, errors: ConfigProblem[], warnings: ConfigPro
       if (s.fund === "contingency" && !p.allocation)
         errors.push({ path: `${at}.fund`, message: "a contingency fund needs an allocation (allocation.contingencyShare)" });
     });
-    if (t.lumpSumCap !== undefined && t.funding !== "lump-sum") warnings.push({ path: `referralTypes[${ti}].lumpSumCap`, message: "only a lump-sum type uses it" });
+    if (t.lumpSumCap !== undefined && t.funding !== "lump-sum")
+      warnings.push({ path: `referralTypes[${ti}].lumpSumCap`, message: "only a lump-sum type uses it" });
   });
   const seenWords = new Map<string, string>();
   p.referralTypes.forEach((t, ti) => {
@@ -776,7 +781,9 @@ export function clusterMeetingKind(p: Partnership, c: Cluster): MeetingKind | un
 export function holdersWith(p: Partnership, power: RolePower, clusterId: number | null): { name: string; email: string; role: string }[] {
   return p.roles.flatMap((r) =>
     r.may.includes(power)
-      ? r.people.filter((h) => !h.clusters || (clusterId !== null && h.clusters.includes(clusterId))).map((h) => ({ name: h.name, email: h.email, role: r.title }))
+      ? r.people
+          .filter((h) => !h.clusters || (clusterId !== null && h.clusters.includes(clusterId)))
+          .map((h) => ({ name: h.name, email: h.email, role: r.title }))
       : [],
   );
 }

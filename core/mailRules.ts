@@ -5,6 +5,7 @@
  */
 import type { Partnership } from "./config.js";
 import { assess, parseSender, type IntakeAssessment } from "./intake.js";
+import { checkReferral } from "./referrals.js";
 
 export interface MessageFacts {
   subject: string;
@@ -80,6 +81,8 @@ export interface MailDecision {
   reply: boolean;
   /** Mailbox folder the message is filed in. */
   folder: string;
+  /** The referral type's id, when it could be told (config referralTypes). */
+  referralType?: string | null;
 }
 
 /** The header every message the product sends carries (replies, reminders, decisions). */
@@ -271,6 +274,36 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
       folder: FOLDERS["needs-attention"],
     };
   }
+  // The referral's type and its required documents (one type and none required for Hounslow).
+  const referral = checkReferral(
+    p,
+    assessment.subject.type,
+    forms.map((a) => a.name),
+  );
+  const referralType = referral.type?.id ?? null;
+  if (referral.reasons.length && assessment.outcome !== "needs-attention") {
+    // Listed provisionally for its meeting: the reply says what is missing, and by when.
+    const by = assessment.deadline ? ` The deadline for the ${assessment.meeting?.description ?? "meeting"} is ${assessment.deadline.description}.` : "";
+    return {
+      outcome: "needs-attention",
+      reasons: [...referral.reasons.map((r) => r + by), ...reasons],
+      notes: [...referral.notes, ...notes],
+      assessment,
+      attachmentProblems: [],
+      reply: true,
+      folder: FOLDERS["needs-attention"],
+      referralType,
+    };
+  }
   const outcome = assessment.outcome;
-  return { outcome, reasons, notes, assessment, attachmentProblems: [], reply: true, folder: FOLDERS[outcome] };
+  return {
+    outcome,
+    reasons: [...reasons, ...referral.reasons],
+    notes: [...notes, ...referral.notes],
+    assessment,
+    attachmentProblems: [],
+    reply: true,
+    folder: FOLDERS[outcome],
+    referralType,
+  };
 }

@@ -123,7 +123,7 @@ export function rotaWarnings(p: Partnership): { path: string; message: string }[
     !c.rota.length && !clusterMeetingKind(p, c)?.voters.includes("ht-rep")
       ? []
       : resolveRota(p, c)
-      .problems.filter((x) => x.kind === "gap" || x.kind === "clash" || x.kind === "unplaced")
-      .map((x) => ({ path: `clusters[${ci}].rota`, message: x.message })),
+          .problems.filter((x) => x.kind === "gap" || x.kind === "clash" || x.kind === "unplaced")
+          .map((x) => ({ path: `clusters[${ci}].rota`, message: x.message })),
   );
 }

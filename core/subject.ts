@@ -7,7 +7,17 @@
  * Every failure carries a reason a SENDCo can act on and, when the school can be identified, the
  * subject line they should have used.
  */
-import { ClusterName, clusterName, leadForCluster, normaliseName, type Cluster, type Lead, type Partnership, type ReferralType, type School } from "./config.js";
+import {
+  ClusterName,
+  clusterName,
+  leadForCluster,
+  normaliseName,
+  type Cluster,
+  type Lead,
+  type Partnership,
+  type ReferralType,
+  type School,
+} from "./config.js";
 
 export type SubjectProblemCode =
   | "empty"
@@ -213,8 +223,11 @@ export function matchSchool(p: Partnership, text: string, preferredCluster?: num
       const all = unique(hits);
       const preferred = inPreferred(all);
       if (preferred.length === 1) return found(preferred[0]!);
-      // One school in several clusters (one of each kind): its first kind's cluster.
-      if (all.length === 1 || (all.length > 1 && oneSchool(all))) return found(all[0]!);
+      // One school in several clusters (one of each kind): its cluster of the kind named, else its first.
+      if (all.length === 1 || (all.length > 1 && oneSchool(all))) {
+        const kind = p.clusters.find((c) => c.id === preferredCluster)?.kind;
+        return found(all.find((e) => e.cluster.kind === kind) ?? all[0]!);
+      }
       if (all.length > 1) return { kind: "ambiguous", candidates: preferred.length > 1 ? preferred : all };
     }
     if (k && preferredCluster !== undefined) {
@@ -334,7 +347,7 @@ export function readReferralType(p: Partnership, text: string): ReferralType | u
  * A cluster written by its kind's code ("CP 2", "cp2", "CP-2"): its id, or undefined. Read by
  * hand (letters, then digits), so no pattern runs on the text.
  */
-function codedCluster(p: Partnership, text: string): number | undefined {
+function codedCluster(p: Partnership, text: string): number | { written: string } | undefined {
   const t = text.toLowerCase().replace(/[\s-]/g, "");
   let i = 0;
   while (i < t.length && t[i]! >= "a" && t[i]! <= "z") i++;
@@ -342,11 +355,13 @@ function codedCluster(p: Partnership, text: string): number | undefined {
   const digits = t.slice(i);
   if (!letters || !digits || digits.length > 3 || ![...digits].every((d) => d >= "0" && d <= "9")) return undefined;
   const kind = p.clusterKinds.find((k) => k.code?.toLowerCase() === letters);
-  return kind ? p.clusters.find((c) => c.kind === kind.id && (c.number ?? c.id) === Number(digits))?.id : undefined;
+  if (!kind) return undefined;
+  // A kind's code with a number it does not have: "CP 9" (said, not read as a school).
+  return p.clusters.find((c) => c.kind === kind.id && (c.number ?? c.id) === Number(digits))?.id ?? { written: `${kind.code!} ${Number(digits)}` };
 }
 
 /** The subject with the partnership's own parts taken out: the referral type read, cluster codes as "Cluster <id>". */
-function convention(p: Partnership, cleaned: string): { rest: string; type: ReferralType | null } {
+function convention(p: Partnership, cleaned: string): { rest: string; type: ReferralType | null; unknownCluster: string | null } {
   let parts = segments(cleaned);
   let type: ReferralType | null = null;
   if (p.intake.subjectParts.includes("type")) {
@@ -356,13 +371,16 @@ function convention(p: Partnership, cleaned: string): { rest: string; type: Refe
       parts = parts.filter((_, i) => i !== at);
     }
   }
+  let unknownCluster: string | null = null;
   if (p.clusterKinds.some((k) => k.code)) {
-    parts = parts.map((x) => {
+    parts = parts.flatMap((x) => {
       const id = codedCluster(p, x);
-      return id === undefined ? x : `Cluster ${id}`;
+      if (typeof id === "number") return [`Cluster ${id}`];
+      if (id) unknownCluster ??= id.written;
+      return id ? [] : [x];
     });
   }
-  return { rest: parts.filter(Boolean).join("/"), type };
+  return { rest: parts.filter(Boolean).join("/"), type, unknownCluster };
 }
 
 /** The convention's parts in words: "cluster number", "SEND Cluster Lead's initials", "school". */
@@ -445,7 +463,7 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
   const cluster = chosen.cluster !== null ? p.clusters.find((c) => c.id === chosen.cluster) : undefined;
   const lead = initials ? p.leads.find((l) => l.initials === initials) : undefined;
   const school = match?.kind === "found" ? match : undefined;
-  const recognisable = chosen.cluster !== null || initials !== null || (match !== undefined && match.kind !== "none");
+  const recognisable = chosen.cluster !== null || initials !== null || conv.unknownCluster !== null || (match !== undefined && match.kind !== "none");
 
   if (!recognisable) {
     const hint =
@@ -463,7 +481,13 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
   }
 
   if (recognisable) {
-    if (chosen.cluster === null) {
+    if (chosen.cluster === null && conv.unknownCluster) {
+      problems.push({
+        code: "unknown-cluster",
+        note: `The cluster is not one of the ${p.shortName}'s clusters.`,
+        message: `There is no ${conv.unknownCluster}: the ${p.shortName} has ${listClusters(p)}.`,
+      });
+    } else if (chosen.cluster === null) {
       problems.push({
         code: "missing-cluster",
         note: "The cluster number is missing.",

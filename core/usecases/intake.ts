@@ -133,6 +133,7 @@ function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id:
     Problems: d.notes.join("\n"),
     Fingerprint: fp,
     ResubmissionOf: resubmissionOf,
+    ...(d.referralType && p.referralTypes.length > 1 ? { ReferralType: d.referralType } : {}),
   };
 }
 
