@@ -10,6 +10,7 @@ import { resolveRota, termDates } from "./rota.js";
 import type { ScheduledMeeting } from "./schedule.js";
 import { describeLocal, toLocal, type LocalDate } from "./time.js";
 import { academicYearOf } from "./planner.js";
+import { clusterBudget, fromContingency } from "./allocation.js";
 
 export type Rag = "Red" | "Amber" | "Green";
 
@@ -31,8 +32,9 @@ export interface BudgetOverview {
 export function budgetOverview(p: Partnership, c: Cluster, cases: StoredCase[], on: LocalDate): BudgetOverview {
   const year = academicYearOf(on);
   const inYear = (x: StoredCase) => !x.fields.DecisionAt || academicYearOf(toLocal(new Date(x.fields.DecisionAt)).date) === year;
-  const committed = cases.filter(inYear).reduce((n, x) => n + (x.fields.AmountAwarded ?? 0), 0);
-  const budget = c.budgets[year] ?? c.budget ?? null;
+  // Awards from the contingency fund are the city meeting's, not the cluster's budget.
+  const committed = cases.filter((x) => inYear(x) && !fromContingency(p, x)).reduce((n, x) => n + (x.fields.AmountAwarded ?? 0), 0);
+  const budget = clusterBudget(p, c, year);
   if (!budget)
     return {
       year,

@@ -157,6 +157,11 @@ const meetingKindSchema = z
     /** For scope "cluster": the kinds of cluster that hold it (empty: every kind). */
     clusterKinds: z.array(slug).default([]),
     cadence: z.enum(["monthly", "half-termly", "termly", "twice-yearly"]).default("monthly"),
+    /** For scope "partnership": its regular slot, for the planner (a cluster's meetings use the cluster's). */
+    regular: z
+      .object({ weekday: z.enum(["Mon", "Tue", "Wed", "Thu", "Fri"]), time: localTime })
+      .strict()
+      .optional(),
     venue: z.string().optional(),
     purpose: z.string().optional(),
     /** Whether cases are heard there (a stage of a referral type can name it). */

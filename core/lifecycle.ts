@@ -11,11 +11,11 @@
  * a school or the SEND Adviser determine needs may be exceptional, the involvement of the SCL will
  * be triggered"); and any SCL, for a case whose cluster could not be read (it has no SCL yet).
  */
-import { leadForCluster, type Partnership } from "./config.js";
+import { clusterName, leadForCluster, meetingKind, referralType, type Partnership } from "./config.js";
 import { fundingCap, formatPounds, FundingInputError, policyInForce } from "./funding.js";
 import type { CaseStatus, StoredCase } from "./ports.js";
-import { ackDueBy, placeForm } from "./schedule.js";
-import { describeLocal, toLocal } from "./time.js";
+import { ackDueBy, nextWideMeeting, placeForm } from "./schedule.js";
+import { addMonths, describeDate, describeLocal, toLocal } from "./time.js";
 
 export type CaseVerb =
   "triage.details" | "triage.accept" | "triage.acknowledge" | "triage.requestInfo" | "triage.refer" | "triage.move" | "adviser.exceptional" | "vote.decide";
@@ -84,7 +84,9 @@ export const TRANSITIONS: readonly Transition[] = [
     roles: ["adviser", "partnership-lead"],
     onCard: true,
   },
-  { verb: "vote.decide", title: "Close the vote", from: ["On agenda"], to: "Decided", roles: LEADS, onCard: false },
+  // A one-stage type is decided by its vote; a two-stage type's first vote recommends ("Recommended",
+  // on the agenda of the next borough or city meeting) and the second decides.
+  { verb: "vote.decide", title: "Close the vote", from: ["On agenda", "Recommended"], to: null, roles: LEADS, onCard: false },
 ];
 
 export const CASE_VERBS = TRANSITIONS.map((t) => t.verb);
@@ -317,14 +319,72 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
     case "vote.decide": {
       const dec = input.decision;
       if (!dec) throw new TransitionRefused("The vote has no decision yet.");
+      const type = referralType(p, f.ReferralType);
+      const cluster = f.Cluster !== null && f.Cluster !== undefined ? clusterName(p, f.Cluster) : "unassigned";
+      const money = dec.award ? `, ${formatPounds(dec.award)}` : "";
+      const next = from === "On agenda" && type.stages.length > 1 ? type.stages[1]! : undefined;
+      if (next) {
+        // The first stage recommends: to the agenda of the next meeting of the deciding kind.
+        const kind = meetingKind(p, next.meeting);
+        const label = kind?.label ?? next.meeting;
+        const after = f.MeetingDate ? new Date(f.MeetingDate) : now;
+        const m = nextWideMeeting(p, next.meeting, after);
+        return done(
+          {
+            Status: "Recommended",
+            Recommendation: dec.decision,
+            RecommendedAmount: dec.award,
+            RecommendedAt: now.toISOString(),
+            MeetingDate: m ? m.startsAt.toISOString() : null,
+          },
+          `Recommended by the ${cluster} meeting: ${dec.decision}${money}; to the ${label}${m ? ` on ${describeLocal(m.startsAt)}` : " (no date published yet)"}`,
+          [
+            {
+              to: school,
+              subject: `${f.Title}: recommendation of the ${cluster} meeting`,
+              body: [
+                `The ${cluster} meeting has considered case ${f.Title} and recommends: ${dec.decision}${money}.`,
+                "",
+                ...dec.lines,
+                "",
+                `This is a recommendation. The final decision is made at the ${label}${m ? ` on ${describeLocal(m.startsAt)}` : ", whose date will be confirmed"}; you will be told it then.`,
+                "",
+                p.name,
+              ].join("\n"),
+            },
+          ],
+        );
+      }
+      const final = from === "Recommended";
+      const where = final ? (meetingKind(p, type.stages[type.stages.length - 1]!.meeting)?.label ?? "final meeting") : `${cluster} meeting`;
+      const decidedOn = toLocal(now).date;
+      const review = type.reviewWithinMonths && dec.award > 0 ? addMonths(decidedOn, type.reviewWithinMonths) : null;
+      const recommended =
+        final && f.Recommendation
+          ? [`Recommendation of the ${cluster} meeting: ${f.Recommendation}${f.RecommendedAmount ? `, ${formatPounds(f.RecommendedAmount)}` : ""}`, ""]
+          : [];
       return done(
-        { Decision: dec.decision, AmountAwarded: dec.award, DecisionAt: now.toISOString() },
-        `Decided by the cluster ${f.Cluster} meeting: ${dec.decision}${dec.award ? `, ${formatPounds(dec.award)}` : ""}`,
+        {
+          Status: "Decided",
+          Decision: dec.decision,
+          AmountAwarded: dec.award,
+          DecisionAt: now.toISOString(),
+          ...(review ? { ReviewDue: `${review}T00:00:00Z` } : {}),
+        },
+        `Decided by the ${where}: ${dec.decision}${money}`,
         [
           {
             to: school,
-            subject: `${f.Title}: decision of the cluster ${f.Cluster} meeting`,
-            body: [`The cluster ${f.Cluster} meeting has decided on case ${f.Title}.`, "", ...dec.lines, "", p.name].join("\n"),
+            subject: `${f.Title}: decision of the ${where}`,
+            body: [
+              `The ${where} has decided on case ${f.Title}.`,
+              "",
+              ...recommended,
+              ...dec.lines,
+              ...(review ? ["", `The allocation is to be reviewed by ${describeDate(review)}; you and the ${p.leadTitle} will be reminded before then.`] : []),
+              "",
+              p.name,
+            ].join("\n"),
           },
         ],
       );

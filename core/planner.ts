@@ -14,7 +14,7 @@
  * - summer: the Monday two weeks after Easter Monday to the last weekday on or before 22 July;
  *   half-term the week holding the late May bank holiday (the last Monday of May).
  */
-import type { Cluster, Partnership } from "./config.js";
+import { clusterMeetingKind, clusterName, type Cluster, type MeetingKind, type Partnership } from "./config.js";
 import type { PublishedMeeting } from "./schedule.js";
 import { addDays, isoWeekday, type LocalDate, type LocalTime } from "./time.js";
 import { bankHolidayName, bankHolidays, isWorkingDay } from "./workingDays.js";
@@ -28,7 +28,10 @@ export interface Term {
 }
 
 export interface PlannedMeeting {
+  /** 0 for a partnership-wide meeting (a borough or city decision meeting; see `kind`). */
   clusterId: number;
+  /** The meeting kind (meetingKinds[].id). */
+  kind?: string;
   date: LocalDate;
   start: LocalTime;
   term: TermName;
@@ -42,7 +45,7 @@ export interface YearPlan {
   /** "config": the council's dates; "default-england": the usual pattern, to be checked. */
   termSource: "config" | "default-england";
   terms: Term[];
-  cadence: Partnership["calendar"]["cadence"];
+  cadence: MeetingKind["cadence"];
   meetings: PlannedMeeting[];
   /** What an officer should look at: gaps and clashes in the rota, clusters with no regular slot. */
   notes: string[];
@@ -165,6 +168,15 @@ function nearestMiddle(terms: Term[], period: { start: LocalDate; end: LocalDate
 
 /** The periods one meeting each goes in: calendar months in term time, half-terms, or terms. */
 function periods(terms: Term[], cadence: YearPlan["cadence"]): { term: TermName; start: LocalDate; end: LocalDate }[] {
+  // Twice a year: the first half of autumn and the second half of summer (Sutton's conferences).
+  if (cadence === "twice-yearly") {
+    const a = terms[0]!;
+    const z = terms[terms.length - 1]!;
+    return [
+      { term: a.name, ...halves(a)[0]! },
+      { term: z.name, ...halves(z)[1]! },
+    ];
+  }
   if (cadence === "termly") return terms.map((t) => ({ term: t.name, start: t.start, end: t.end }));
   if (cadence === "half-termly") return terms.flatMap((t) => halves(t).map((h) => ({ term: t.name, ...h })));
   // Monthly: calendar months from the first term's start to the last term's end (a month two
@@ -206,19 +218,34 @@ export function termLabel(name: TermName, startYear: number): string {
     : `${name === "spring" ? "Spr" : "Sum"} ${String((startYear + 1) % 100).padStart(2, "0")}`;
 }
 
-function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: number, notes: string[]): PlannedMeeting[] {
-  if (!c.regular) {
-    notes.push(`cluster ${c.id}: no regular slot (clusters[].regular), so no meetings were planned`);
-    return [];
-  }
-  const weekday = WEEKDAY[c.regular.weekday]!;
+/** One meeting per period of the cadence, on the slot's weekday nearest the period's middle. */
+function planSlot(
+  p: Partnership,
+  terms: Term[],
+  cadence: YearPlan["cadence"],
+  slot: { weekday: string; time: LocalTime },
+  clusterId: number,
+  kind: string | undefined,
+): PlannedMeeting[] {
+  const weekday = WEEKDAY[slot.weekday]!;
   const out: PlannedMeeting[] = [];
-  for (const period of periods(terms, p.calendar.cadence)) {
+  for (const period of periods(terms, cadence)) {
     const date = nearestMiddle(terms, period, weekday);
     if (!date) continue;
     const term = terms.find((t) => date >= t.start && date <= t.end)?.name ?? period.term;
-    out.push({ clusterId: c.id, date, start: c.regular.time, term, deadline: plannedDeadline(p, terms, date), htRep: null });
+    out.push({ clusterId, ...(kind ? { kind } : {}), date, start: slot.time, term, deadline: plannedDeadline(p, terms, date), htRep: null });
   }
+  return out;
+}
+
+function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: number, notes: string[]): PlannedMeeting[] {
+  if (!c.regular) {
+    notes.push(`${clusterName(p, c.id)}: no regular slot (clusters[].regular), so no meetings were planned`);
+    return [];
+  }
+  // The cluster's own meeting kind sets the cadence (Sutton: SP half-termly, CP termly).
+  const cadence = p.meetingKinds.length > 1 ? (clusterMeetingKind(p, c)?.cadence ?? p.calendar.cadence) : p.calendar.cadence;
+  const out = planSlot(p, terms, cadence, c.regular, c.id, undefined);
   // The rota: each term's schools take that term's meetings in order; a named date takes its meeting.
   for (const t of terms) {
     const label = termLabel(t.name, startYear);
@@ -250,6 +277,13 @@ export function planYear(p: Partnership, year: string, opts: { cluster?: number 
       `Term dates for ${year} are not in the config (calendar.terms): England's usual pattern is used, so the dates are proposed; check them against the council's published term dates.`,
     );
   const meetings = clusters.flatMap((c) => planCluster(p, c, terms, startYear, notes));
+  // Partnership-wide meetings that hear cases (a borough or city decision meeting), at their own slot.
+  if (opts.cluster === undefined) {
+    for (const k of p.meetingKinds.filter((m) => m.scope === "partnership" && m.hearsCases)) {
+      if (!k.regular) notes.push(`${k.label}: no regular slot (meetingKinds[].regular), so none were planned`);
+      else meetings.push(...planSlot(p, terms, k.cadence, k.regular, 0, k.id));
+    }
+  }
   return {
     year,
     termSource: source,
@@ -264,6 +298,7 @@ export function planYear(p: Partnership, year: string, opts: { cluster?: number 
 export function publishedMeetings(plan: YearPlan): PublishedMeeting[] {
   return plan.meetings.map((m) => ({
     clusterId: m.clusterId,
+    ...(m.kind ? { kind: m.kind } : {}),
     date: m.date,
     start: m.start,
     deadline: { date: m.deadline.date, time: m.deadline.time },

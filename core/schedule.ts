@@ -32,7 +32,9 @@ export function deadlineFor(p: Partnership, m: Meeting): ScheduledMeeting["deadl
 
 /** A meeting as the Meetings list holds it (what `publish-meetings` wrote, or an officer edited). */
 export interface PublishedMeeting {
+  /** 0: a partnership-wide meeting of `kind`. */
   clusterId: number;
+  kind?: string;
   date: LocalDate;
   start: LocalTime;
   deadline: { date: LocalDate; time: LocalTime };
@@ -45,7 +47,17 @@ export interface PublishedMeeting {
  * is what the council keeps). The HT representative the list names takes that meeting in the rota.
  */
 export function withPublishedMeetings(p: Partnership, published: PublishedMeeting[]): Partnership {
-  return perCluster(p, published, (c, mine) => {
+  const wide = published.filter((m) => m.clusterId === 0 && m.kind);
+  const withWide = wide.length
+    ? {
+        ...p,
+        partnershipMeetings: [
+          ...p.partnershipMeetings.filter((m) => !wide.some((w) => w.kind === m.kind && w.date === m.date)),
+          ...wide.map((m) => ({ kind: m.kind!, date: m.date, start: m.start })),
+        ].sort((a, b) => a.date.localeCompare(b.date)),
+      }
+    : p;
+  return perCluster(withWide, published, (c, mine) => {
     const dates = new Set(mine.map((m) => m.date));
     const meetings = [
       ...c.meetings.filter((m) => !dates.has(m.date)),
@@ -69,6 +81,11 @@ export interface AllocatedBudget {
 
 /** The partnership with the Budgets list's allocations (they win over the config's for the same year). */
 export function withBudgets(p: Partnership, budgets: AllocatedBudget[]): Partnership {
+  // Cluster 0's row is the partnership's total annual funding for the year (shared by the allocation).
+  const totals = budgets.filter((b) => b.clusterId === 0);
+  if (totals.length && p.allocation) {
+    p = { ...p, allocation: { ...p.allocation, totals: { ...p.allocation.totals, ...Object.fromEntries(totals.map((b) => [b.year, b.allocated])) } } };
+  }
   return perCluster(p, budgets, (c, mine) => ({ ...c, budgets: { ...c.budgets, ...Object.fromEntries(mine.map((b) => [b.year, b.allocated])) } }));
 }
 
@@ -148,4 +165,26 @@ export function scheduleWarnings(p: Partnership): ConfigProblem[] {
     });
   });
   return out;
+}
+
+/** A partnership-wide meeting (a borough or city meeting) as scheduled. */
+export interface WideMeeting {
+  kind: string;
+  date: LocalDate;
+  start: LocalTime;
+  startsAt: Date;
+  location?: string;
+}
+
+/** The partnership's meetings of `kind`, in order (the config's, with the Meetings list's over them). */
+export function wideMeetingsOf(p: Partnership, kind: string): WideMeeting[] {
+  return p.partnershipMeetings
+    .filter((m) => m.kind === kind)
+    .map((m) => ({ kind, date: m.date, start: m.start, startsAt: fromLocal(m.date, m.start), ...(m.location ? { location: m.location } : {}) }))
+    .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+}
+
+/** The first meeting of `kind` after `after`; null when none is published yet. */
+export function nextWideMeeting(p: Partnership, kind: string, after: Date): WideMeeting | null {
+  return wideMeetingsOf(p, kind).find((m) => m.startsAt.getTime() > after.getTime()) ?? null;
 }

@@ -197,3 +197,11 @@ export function describeTime(time: LocalTime): string {
   if (h === 12 && m === 0) return "12 noon";
   return `${h12}${m === 0 ? "" : `:${String(m).padStart(2, "0")}`}${suffix}`;
 }
+
+/** Calendar months on a date, clamped to the month's last day (31 January + 1 month = 28 or 29 February). */
+export function addMonths(date: LocalDate, months: number): LocalDate {
+  const [y, mo, d] = parseDate(date);
+  const first = new Date(Date.UTC(y, mo - 1 + months, 1));
+  const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), Math.min(d, last))).toISOString().slice(0, 10);
+}

@@ -488,9 +488,13 @@ export class GraphMeetings extends KeyedList {
       if (typeof f.Cluster !== "number" || !f.MeetingStart || !f.SubmissionDeadline) return [];
       const start = toLocal(new Date(f.MeetingStart));
       const deadline = toLocal(new Date(f.SubmissionDeadline));
+      // A partnership-wide meeting is kept under cluster 0, its kind in its key ("k:borough-decision|2026-11-10").
+      const key = String(f.MeetingKey ?? "");
+      const kind = f.Cluster === 0 && key.startsWith("k:") ? key.slice(2, key.indexOf("|")) : undefined;
       return [
         {
           clusterId: f.Cluster,
+          ...(kind ? { kind } : {}),
           date: start.date,
           start: start.time,
           deadline: { date: deadline.date, time: deadline.time },
@@ -503,8 +507,8 @@ export class GraphMeetings extends KeyedList {
   async publish(meetings: PublishedMeeting[], opts: { keepExisting?: boolean } = {}): Promise<UpsertCounts> {
     return this.write(
       meetings.map((m) => ({
-        key: `c${m.clusterId}|${m.date}`,
-        title: `Cluster ${m.clusterId} ${m.date}`,
+        key: m.clusterId === 0 && m.kind ? `k:${m.kind}|${m.date}` : `c${m.clusterId}|${m.date}`,
+        title: m.clusterId === 0 && m.kind ? `${m.kind} ${m.date}` : `Cluster ${m.clusterId} ${m.date}`,
         fields: {
           Cluster: m.clusterId,
           MeetingStart: fromLocal(m.date, m.start).toISOString(),

@@ -210,7 +210,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { packageRoot } from "../config/load.js";
- 
+
 function loadRaw(id: string): any {
   return parse(readFileSync(join(packageRoot(), "config", `${id}.yaml`), "utf8"));
 }

@@ -5,7 +5,8 @@
  * and posted by the bot (VotePoster), so no Teams type reaches this file.
  */
 import { budgetOverview, agendaData, type AgendaData } from "../agenda.js";
-import { referralType, type Partnership } from "../config.js";
+import { ClusterName, meetingKind, referralType, type Partnership } from "../config.js";
+import { contingencyLedger } from "../allocation.js";
 import { fundingCap, formatPounds, FundingInputError } from "../funding.js";
 import type { AuditRow, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
@@ -86,13 +87,18 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
   const meetingDate = c.fields.MeetingDate ? c.fields.MeetingDate.slice(0, 10) : null;
   // Only the cluster's members (its voters), its SCL and the partnership lead see a vote's card
   // and tally (the presenting school's SENDCo sees the vote on its case, though it does not vote).
-  const mayView = Boolean(email && (mayTriage(p, cluster.id, email) || eligibleVoters(p, cluster, meetingDate, null).some((v) => v.email === email)));
-  const voters = eligibleVoters(p, cluster, meetingDate, c.fields.School ?? null);
+  // A two-stage type's second vote (at the borough or city meeting) is a vote of its own, by that meeting's voters.
+  const type = referralType(p, c.fields.ReferralType);
+  const final = c.fields.Status === "Recommended";
+  const key = final ? `${ref}#final` : ref;
+  const kind = final ? meetingKind(p, type.stages[type.stages.length - 1]!.meeting) : undefined;
+  const mayView = Boolean(email && (mayTriage(p, cluster.id, email) || eligibleVoters(p, cluster, meetingDate, null, kind).some((v) => v.email === email)));
+  const voters = eligibleVoters(p, cluster, meetingDate, c.fields.School ?? null, kind);
   const isLead = mayTriage(p, cluster.id, email);
   const triageBack = async (message: string, ok: boolean): Promise<VoteAnswer> => ({ show: "triage", case: (await d.cases.byRef(ref)) ?? c, message, ok });
   /** `everyone`: the card in the channel, the same for all; a click answers with the clicker's own view. */
   const view = async (session: VoteSession, everyone = false, note = ""): Promise<VoteCardData> => {
-    const all = await d.votes.votes(ref);
+    const all = await d.votes.votes(key);
     const mine = everyone ? undefined : all.find((v) => v.voter === email);
     const t = tally(all);
     const cyp = c.fields.CypCount ?? null;
@@ -147,9 +153,10 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
 
   if (verb === "vote.open") {
     if (!isLead) return error(`You cannot open a vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead opens votes.");
-    if (c.fields.Status !== "On agenda")
+    if (c.fields.Status !== "On agenda" && c.fields.Status !== "Recommended")
       return triageBack(`${ref} is ${c.fields.Status.toLowerCase()}: accept it to the agenda before opening its vote.`, false);
-    const existing = await d.teams.voteSession(ref);
+    if (final && !meetingDate) return triageBack(`${ref} has no ${kind?.label ?? "final meeting"} date yet: publish the meeting first.`, false);
+    const existing = await d.teams.voteSession(key);
     if (existing?.status === "closed") return triageBack(`The vote on ${ref} has closed: ${existing.decision ?? ""}`, false);
     let note = `The vote on ${ref} is already open.`;
     if (!existing) {
@@ -174,7 +181,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
           false,
         );
       }
-      const saved = await d.teams.updateVoteSession(ref, (cur) => {
+      const saved = await d.teams.updateVoteSession(key, (cur) => {
         if (cur) {
           // Another click opened it meanwhile: keep that one (this card shows the same vote).
           remember(cur);
@@ -184,7 +191,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       });
       note = saved?.posted?.activityId === activityId ? `Vote opened ${where}.` : note;
       await d.audit?.({
-        key: `vote|${ref}|open|${activityId ?? at()}`,
+        key: `vote|${key}|open|${activityId ?? at()}`,
         event: "vote-opened",
         caseRef: ref,
         outcome: "open",
@@ -199,7 +206,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     if (click.from === "agenda" && meeting) return { show: "agenda", data: agendaData(p, cluster, meeting, await d.cases.ofCluster(cluster.id)) };
     return triageBack(note, true);
   }
-  const session = await d.teams.voteSession(ref);
+  const session = await d.teams.voteSession(key);
   if (!session) return error(`No vote is open on ${ref}`, "The SEND Cluster Lead opens the vote in the meeting.");
   if (verb === "vote.refresh") {
     if (!mayView) {
@@ -215,15 +222,17 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     if (!email || !voters.some((v) => v.email === email)) {
       return error(
         `You cannot vote on ${ref}`,
-        "Only SENDCos of the cluster's schools and the meeting's headteacher representative vote, and not on their own school's case. No vote was recorded.",
+        final
+          ? `Only the ${kind?.label ?? "final meeting"}'s voters vote on its decision. No vote was recorded.`
+          : "Only SENDCos of the cluster's schools and the meeting's headteacher representative vote, and not on their own school's case. No vote was recorded.",
       );
     }
-    await d.votes.cast(ref, email, choice, at());
+    await d.votes.cast(key, email, choice, at());
     // Re-read: the vote may have closed while this click was in flight. Then add this voter to
     // the people who get their own view (refresh.userIds), ETag-conditional so that 30 voters
     // at once each keep theirs.
     const now =
-      (await d.teams.updateVoteSession(ref, (cur) => {
+      (await d.teams.updateVoteSession(key, (cur) => {
         if (cur?.status === "open") remember(cur);
         return cur;
       })) ?? session;
@@ -233,10 +242,10 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     if (!isLead) return error(`You cannot cancel the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead cancels votes.");
     if (session.status !== "open") return { show: "vote", card: await view(session) };
     // Gone: the case stays on the agenda and a new vote can be opened (its votes start again).
-    await d.teams.updateVoteSession(ref, () => null);
-    await d.votes.clear?.(ref);
+    await d.teams.updateVoteSession(key, () => null);
+    await d.votes.clear?.(key);
     await d.audit?.({
-      key: `vote|${ref}|cancel|${at()}`,
+      key: `vote|${key}|cancel|${at()}`,
       event: "vote-cancelled",
       caseRef: ref,
       outcome: "cancelled",
@@ -256,7 +265,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
   if (verb === "vote.close") {
     if (!isLead) return error(`You cannot close the vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead closes votes.");
     if (session.status === "closed") return { show: "vote", card: await view(session) };
-    const all = await d.votes.votes(ref);
+    const all = await d.votes.votes(key);
     const panel = Number(click.panelAmount ?? c.fields.AmountRequested ?? 0);
     if (!Number.isFinite(panel) || panel < 0) return { show: "vote", card: await view(session, false, "Enter the amount the panel agreed, in pounds.") };
     if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) {
@@ -267,7 +276,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     }
     let dec: ReturnType<typeof decide>;
     try {
-      dec = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel });
+      dec = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel, type });
     } catch (e) {
       // No funding policy in force on the meeting's date (or the details do not fit it): said on the card, nothing closed.
       if (!(e instanceof FundingInputError)) throw e;
@@ -278,8 +287,25 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     const clusterCases = (await d.cases.ofCluster(cluster.id)).map((x) =>
       x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: dec.award } } : x,
     );
-    const lines = [...dec.lines, `Cluster ${cluster.id} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`];
-    const closed = (await d.teams.updateVoteSession(ref, (cur) => ({ ...(cur ?? session), status: "closed", lines, decision })))!;
+    // The contingency fund's ledger at a city meeting; the cluster's budget otherwise.
+    const fund = final && type.stages[type.stages.length - 1]!.fund === "contingency";
+    const lines = [
+      ...dec.lines,
+      fund
+        ? contingencyLedger(
+            p,
+            (await Promise.all(p.clusters.map((x) => d.cases.ofCluster(x.id))))
+              .flat()
+              .map((x) =>
+                x.fields.Title === ref
+                  ? { ...x, fields: { ...x.fields, Status: "Decided" as const, AmountAwarded: dec.award, DecisionAt: d.now().toISOString() } }
+                  : x,
+              ),
+            meetingDate,
+          ).text
+        : `${ClusterName(p, cluster.id)} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`,
+    ];
+    const closed = (await d.teams.updateVoteSession(key, (cur) => ({ ...(cur ?? session), status: "closed", lines, decision })))!;
     if (dec.decision !== "No decision") {
       // The lifecycle's "decided": case fields, the school's email and the audit row, once.
       await runTransition({ ...d, audit: d.audit ?? (async () => undefined) }, email, "vote.decide", ref, {
@@ -288,7 +314,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     }
     const t = tally(all);
     await d.audit?.({
-      key: `vote|${ref}|close`,
+      key: `vote|${key}|close`,
       event: "vote-closed",
       caseRef: ref,
       outcome: dec.decision,

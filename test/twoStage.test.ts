@@ -1,0 +1,178 @@
+/**
+ * Two-stage decisions (issue 15), on in-memory fakes: Sutton's cluster vote recommends and the
+ * borough-wide final decision meeting decides; Southampton's contingency case is recommended by
+ * its locality meeting and decided at the city meeting from the contingency fund, with the
+ * ledger and a review date. The school is told the recommendation, then the decision; both are
+ * audited; each stage is voted by its own meeting's voters.
+ */
+import { describe, expect, it } from "vitest";
+import { loadPartnership } from "../config/load.js";
+import { clusterById, type Partnership } from "../core/config.js";
+import { runVote, type VoteCardData, type VoteDeps } from "../core/usecases/votes.js";
+import { eligibleVoters } from "../core/votes.js";
+import { withExampleContacts } from "../local/people.js";
+import { FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "./helpers/fakes.js";
+
+function setup(p: Partnership, fields: Parameters<FakeCases["add"]>[0], now: string) {
+  const cases = new FakeCases();
+  cases.add(fields);
+  const audit = new FakeAudit();
+  const mailer = new FakeMailer();
+  const votes = new FakeVotes();
+  const posted: VoteCardData[] = [];
+  let clock = new Date(now);
+  const d: VoteDeps = {
+    partnership: p,
+    cases,
+    mailer,
+    audit: audit.write,
+    cards: new FakeCards(new Set()),
+    log: { info: () => {}, warn: () => {} },
+    now: () => clock,
+    votes,
+    teams: new FakeTeams(),
+    poster: {
+      canPostElsewhere: true,
+      post: async (_to, card) => (posted.push(card), `a${posted.length}`),
+      update: async (_to, _id, card) => void posted.push(card),
+    },
+  };
+  const click = (verb: string, by: string, extra: Record<string, unknown> = {}) =>
+    runVote(d, { verb, caseRef: fields.Title, by, teamsUserId: by, here: '{"conversation":{"id":"a:chat"}}', hereId: "a:chat", ...extra });
+  return { d, cases, audit, mailer, votes, posted, click, at: (iso: string) => (clock = new Date(iso)) };
+}
+
+describe("Sutton: the cluster recommends, the borough-wide meeting decides", () => {
+  const base = withExampleContacts(loadPartnership("sutton").partnership);
+  const p: Partnership = { ...base, partnershipMeetings: [...base.partnershipMeetings, { kind: "borough-decision", date: "2021-02-04", start: "14:00" }] };
+  const SW = "sarah.wilson@sutton.example";
+  const ref = "C5-2021-0001";
+  const school = "Westbourne Primary School";
+
+  it("records the recommendation, moves the case to the borough meeting, and decides there with that meeting's voters", async () => {
+    const s = setup(
+      p,
+      {
+        Title: ref,
+        Status: "On agenda",
+        Cluster: 5,
+        School: school,
+        SenderEmail: "senco@westbourne.example",
+        MeetingDate: "2021-01-26T14:00:00Z",
+        CaseType: "Individual",
+        CypCount: 1,
+        TermsSought: 2,
+        AmountRequested: 6000,
+        ReferralType: "exceptional-needs",
+      },
+      "2021-01-26T14:30:00Z",
+    );
+    const sp5 = clusterById(p, 5)!;
+    const members = eligibleVoters(p, sp5, "2021-01-26", school);
+    expect(members.every((v) => v.role === "SENDCo")).toBe(true);
+    await s.click("vote.open", SW);
+    for (const v of members.slice(0, 3)) await s.click("vote.cast", v.email, { choice: "agree" });
+    await s.click("vote.close", SW, { panelAmount: "6000" });
+
+    let c = (await s.cases.byRef(ref))!;
+    expect(c.fields).toMatchObject({
+      Status: "Recommended",
+      Recommendation: "Agree to fund",
+      RecommendedAmount: 6000,
+      MeetingDate: "2021-02-04T14:00:00.000Z",
+    });
+    expect(c.fields.Decision).toBeUndefined();
+    const told = s.mailer.to("senco@westbourne.example");
+    expect(told).toHaveLength(1);
+    expect(told[0]!.subject).toBe(`${ref}: recommendation of the SP 5 meeting`);
+    expect(told[0]!.body).toContain(
+      "This is a recommendation. The final decision is made at the Borough-wide final decision meeting on Thursday 4 February 2021",
+    );
+
+    // The borough meeting: a SENDCo of the cluster does not vote there; leads and key officers do.
+    s.at("2021-02-04T14:20:00Z");
+    const open = await s.click("vote.open", SW);
+    expect(open.show).toBe("triage");
+    const refused = await s.click("vote.cast", members[0]!.email, { choice: "agree" });
+    expect(refused).toMatchObject({ show: "error", message: expect.stringContaining("Borough-wide final decision meeting") });
+    const borough = eligibleVoters(
+      p,
+      sp5,
+      "2021-02-04",
+      school,
+      p.meetingKinds.find((k) => k.id === "borough-decision"),
+    );
+    expect(borough.map((v) => v.email)).toEqual([...p.leads.map((l) => l.email), "sen-assessment@sutton.example"]);
+    for (const v of borough.slice(0, 2)) await s.click("vote.cast", v.email, { choice: "agree" });
+    await s.click("vote.cast", borough[5]!.email, { choice: "disagree" });
+    await s.click("vote.close", SW, { panelAmount: "5000" });
+
+    c = (await s.cases.byRef(ref))!;
+    expect(c.fields).toMatchObject({ Status: "Decided", Decision: "Agree to fund", AmountAwarded: 5000, Recommendation: "Agree to fund" });
+    const decision = s.mailer.to("senco@westbourne.example")[1]!;
+    expect(decision.subject).toBe(`${ref}: decision of the Borough-wide final decision meeting`);
+    expect(decision.body).toContain("Recommendation of the SP 5 meeting: Agree to fund, £6,000");
+    expect(decision.body).toContain("Agreed £5,000: award £5,000");
+    // Both stages audited, each once.
+    const summaries = s.audit.rows.filter((r) => r.caseRef === ref && r.event !== "vote-opened" && r.event !== "vote-closed").map((r) => r.outcome);
+    expect(summaries).toEqual(["On agenda -> Recommended", "Recommended -> Decided"]);
+    expect(s.audit.rows.filter((r) => r.event === "vote-closed").map((r) => r.key)).toEqual([`vote|${ref}|close`, `vote|${ref}#final|close`]);
+  });
+});
+
+describe("Southampton: a contingency case goes from the locality meeting to the city meeting", () => {
+  const base = withExampleContacts(loadPartnership("southampton").partnership);
+  const p: Partnership = {
+    ...base,
+    allocation: { ...base.allocation!, totals: { "2026-27": 1_000_000 } },
+    partnershipMeetings: [{ kind: "city", date: "2026-12-04", start: "09:00" }],
+  };
+  const lead3 = p.leads.find((l) => l.clusters.includes(3))!.email;
+  const ref = "C3-2026-0004";
+
+  it("is decided by the city meeting's voters from the contingency fund, shows the ledger, and sets the review date", async () => {
+    const s = setup(
+      p,
+      {
+        Title: ref,
+        Status: "On agenda",
+        Cluster: 3,
+        School: "Shirley Junior School",
+        SenderEmail: "senco@shirley-junior.example",
+        MeetingDate: "2026-11-24T09:00:00Z",
+        CaseType: "Individual",
+        CypCount: 1,
+        TermsSought: 3,
+        AmountRequested: 9000,
+        ReferralType: "contingency",
+      },
+      "2026-11-24T10:00:00Z",
+    );
+    const members = eligibleVoters(p, clusterById(p, 3)!, "2026-11-24", "Shirley Junior School");
+    await s.click("vote.open", lead3);
+    for (const v of members.slice(0, 3)) await s.click("vote.cast", v.email, { choice: "agree" });
+    await s.click("vote.close", lead3, { panelAmount: "9000" });
+    expect((await s.cases.byRef(ref))!.fields).toMatchObject({ Status: "Recommended", MeetingDate: "2026-12-04T09:00:00.000Z" });
+
+    s.at("2026-12-04T10:00:00Z");
+    await s.click("vote.open", lead3);
+    const city = eligibleVoters(
+      p,
+      clusterById(p, 3)!,
+      "2026-12-04",
+      "Shirley Junior School",
+      p.meetingKinds.find((k) => k.id === "city"),
+    );
+    expect(new Set(city.map((v) => v.role))).toEqual(new Set(["Locality Lead", "Nominated Headteacher", "SEND Team (Head of Service SEND)"]));
+    expect(city.filter((v) => v.role === "Nominated Headteacher")).toHaveLength(7);
+    for (const v of city.slice(0, 4)) await s.click("vote.cast", v.email, { choice: "agree" });
+    const closed = await s.click("vote.close", lead3, { panelAmount: "8000" });
+    expect(closed.show).toBe("vote");
+    const lines = closed.show === "vote" ? closed.card.lines.map((l) => l.line) : [];
+    expect(lines).toContain("Paid over 3 terms in equal parts: £2,666.67, £2,666.67, £2,666.66");
+    expect(lines).toContain("Contingency fund 2026-27: £100,000 allocated, £8,000 committed, £92,000 remaining");
+    const c = (await s.cases.byRef(ref))!;
+    expect(c.fields).toMatchObject({ Status: "Decided", AmountAwarded: 8000, ReviewDue: "2027-12-04T00:00:00Z" });
+    expect(s.mailer.to("senco@shirley-junior.example")[1]!.body).toContain("The allocation is to be reviewed by Saturday 4 December 2027");
+  });
+});
