@@ -3,7 +3,7 @@
  * in the first meeting of each term (15 minutes), and the accepted cases, presented and voted on.
  * Case references only: the card never shows a child's name.
  */
-import { referralType, type Cluster, type Partnership } from "./config.js";
+import { ClusterName, clusterName, referralType, type Cluster, type Partnership } from "./config.js";
 import { fundingCap, formatPounds, FundingInputError } from "./funding.js";
 import type { StoredCase } from "./ports.js";
 import { resolveRota, termDates } from "./rota.js";
@@ -81,7 +81,8 @@ export interface AgendaData {
   ragColour: "Attention" | "Warning" | "Good" | "Default";
   cpd: string;
   hasCpd: boolean;
-  cases: { ref: string; kind: string; cyp: string; terms: string; requested: string; cap: string }[];
+  /** `heading`: the reference, with the anonymised label ("C3-2026-0004 · Cluster 3 · Case B") and the referral type where the partnership has them. */
+  cases: { ref: string; heading: string; kind: string; cyp: string; terms: string; requested: string; cap: string }[];
   hasCases: boolean;
 }
 
@@ -93,7 +94,7 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
     .sort((a, b) => (a.fields.ReceivedAt ?? "").localeCompare(b.fields.ReceivedAt ?? ""));
   const cpd = isFirstOfTerm(c, m.date);
   return {
-    title: `Cluster ${c.id} meeting agenda`,
+    title: `${ClusterName(p, c.id)} meeting agenda`,
     meeting: describeLocal(m.startsAt),
     htRep: rota?.school ? `Headteacher representative: ${rota.school.name}` : "Headteacher representative: none rostered",
     budget: budget.text,
@@ -112,8 +113,10 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
           cap = e.message;
         }
       }
+      const type = p.referralTypes.length > 1 ? ` · ${referralType(p, f.ReferralType).label}` : "";
       return {
         ref: f.Title,
+        heading: `${f.Title}${p.anonymise ? ` · ${caseLabel(p, x, cases)}` : ""}${type}`,
         kind: f.CaseType ?? (f.CypCount ? (f.CypCount === 1 ? "Individual" : "Group") : "to confirm"),
         cyp: f.CypCount ? String(f.CypCount) : "?",
         terms: f.TermsSought ? String(f.TermsSought) : "?",
@@ -123,4 +126,22 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
     }),
     hasCases: listed.length > 0,
   };
+}
+
+/**
+ * What cluster members see instead of the school (Southampton, seed 004: "anonymising cases and
+ * schools in referrals that go to the Cluster"): "Cluster 3 · Case B", the letter by the order
+ * the cluster's cases for the same meeting were received. Never built from the school's name.
+ */
+export function caseLabel(p: Partnership, c: StoredCase, clusterCases: StoredCase[]): string {
+  const same = clusterCases
+    .filter((x) => x.fields.Cluster === c.fields.Cluster && x.fields.MeetingDate === c.fields.MeetingDate)
+    .sort((a, b) => (a.fields.ReceivedAt ?? "").localeCompare(b.fields.ReceivedAt ?? "") || a.fields.Title.localeCompare(b.fields.Title));
+  const i = Math.max(
+    0,
+    same.findIndex((x) => x.fields.Title === c.fields.Title),
+  );
+  const letter = (n: number): string => (n < 26 ? String.fromCharCode(65 + n) : letter(Math.floor(n / 26) - 1) + String.fromCharCode(65 + (n % 26)));
+  const cluster = c.fields.Cluster !== null && c.fields.Cluster !== undefined ? clusterName(p, c.fields.Cluster) : "unassigned";
+  return `${cluster.charAt(0).toUpperCase()}${cluster.slice(1)} · Case ${letter(i)}`;
 }

@@ -11,7 +11,7 @@
  * a school or the SEND Adviser determine needs may be exceptional, the involvement of the SCL will
  * be triggered"); and any SCL, for a case whose cluster could not be read (it has no SCL yet).
  */
-import { clusterName, leadForCluster, meetingKind, referralType, type Partnership } from "./config.js";
+import { clusterName, holdersWith, leadForCluster, meetingKind, referralType, type Partnership } from "./config.js";
 import { fundingCap, formatPounds, FundingInputError, policyInForce } from "./funding.js";
 import type { CaseStatus, StoredCase } from "./ports.js";
 import { ackDueBy, nextWideMeeting, placeForm } from "./schedule.js";
@@ -102,7 +102,8 @@ export function rolesOn(p: Partnership, c: StoredCase, email: string | null | un
   if (!email) return [];
   const roles: Role[] = [];
   const cluster = c.fields.Cluster ?? null;
-  if (cluster !== null && same(leadForCluster(p, cluster)?.email, email)) roles.push("scl");
+  if (cluster !== null && (same(leadForCluster(p, cluster)?.email, email) || holdersWith(p, "triage", cluster).some((h) => same(h.email, email))))
+    roles.push("scl");
   if (same(p.partnershipLead.email, email)) roles.push("partnership-lead");
   if (p.advisers.some((a) => same(a.email, email))) roles.push("adviser");
   if (cluster === null && p.leads.some((l) => same(l.email, email))) roles.push("any-scl");

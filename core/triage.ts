@@ -2,7 +2,7 @@
  * The triage card's data: the case as its SCL (or the partnership lead, or an adviser) sees it,
  * with the transitions that person may make now (core/lifecycle.ts). Pure.
  */
-import { leadForCluster, type Partnership } from "./config.js";
+import { holdersWith, leadForCluster, type Partnership } from "./config.js";
 import type { StoredCase } from "./ports.js";
 import { allowedNow, limitFor, MAX_AMOUNT, MAX_CYP, MAX_MESSAGE_CHARS, type TransitionInput } from "./lifecycle.js";
 import { formatPounds, policyInForce } from "./funding.js";
@@ -21,7 +21,9 @@ export function mayTriage(p: Partnership, cluster: number | null | undefined, us
   const e = userEmail.toLowerCase();
   if (p.partnershipLead.email.toLowerCase() === e) return true;
   const lead = cluster ? leadForCluster(p, cluster) : undefined;
-  return Boolean(lead && lead.email.toLowerCase() === e);
+  if (lead && lead.email.toLowerCase() === e) return true;
+  // Roles the config lets triage (Southampton's locality leads, who support the lead SENCo's decisions).
+  return Boolean(cluster && holdersWith(p, "triage", cluster).some((h) => h.email.toLowerCase() === e));
 }
 
 /**
@@ -143,4 +145,11 @@ export function triageCardData(
       .filter((x) => x.id !== f.Cluster)
       .map((x) => ({ title: `Cluster ${x.id} (${leadForCluster(p, x.id)?.initials ?? "?"})`, value: String(x.id) })),
   };
+}
+
+/** Whether `email` sees real school names where the partnership anonymises: the cluster's lead, the partnership lead, roles that may. */
+export function seesNames(p: Partnership, clusterId: number, email: string | null | undefined): boolean {
+  if (!email) return false;
+  const e = email.toLowerCase();
+  return mayTriage(p, clusterId, e) || holdersWith(p, "see-names", clusterId).some((h) => h.email.toLowerCase() === e);
 }

@@ -11,6 +11,7 @@ import { describeHealth, HEALTH_KEYS } from "../core/usecases/health.js";
 import { retryAfterOf } from "../m365/graph.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
+import { runReviewReminders } from "../core/usecases/reviews.js";
 import { runAgendas } from "../core/usecases/agenda.js";
 import type { AppDeps } from "./deps.js";
 
@@ -294,7 +295,8 @@ export function acknowledgements(deps: () => AppDeps) {
     const d = deps();
     await d.refreshCalendar();
     const r = await runAcknowledgements({ ...d, kv: d.state });
-    context.log(`acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated`);
+    const reviews = await runReviewReminders({ ...d, kv: d.state });
+    context.log(`acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated; reviews: ${reviews.reminded.length} reminded`);
   };
 }
 

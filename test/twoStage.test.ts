@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { loadPartnership } from "../config/load.js";
 import { clusterById, type Partnership } from "../core/config.js";
 import { runVote, type VoteCardData, type VoteDeps } from "../core/usecases/votes.js";
+import { runReviewReminders } from "../core/usecases/reviews.js";
 import { eligibleVoters } from "../core/votes.js";
 import { withExampleContacts } from "../local/people.js";
 import { FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "./helpers/fakes.js";
@@ -174,5 +175,94 @@ describe("Southampton: a contingency case goes from the locality meeting to the 
     const c = (await s.cases.byRef(ref))!;
     expect(c.fields).toMatchObject({ Status: "Decided", AmountAwarded: 8000, ReviewDue: "2027-12-04T00:00:00Z" });
     expect(s.mailer.to("senco@shirley-junior.example")[1]!.body).toContain("The allocation is to be reviewed by Saturday 4 December 2027");
+  });
+});
+
+describe("Southampton: anonymised cases", () => {
+  const p = withExampleContacts(loadPartnership("southampton").partnership);
+  const lead3 = p.leads.find((l) => l.clusters.includes(3))!.email;
+  const locality = p.roles.find((r) => r.id === "locality-lead")!.people[0]!.email;
+  const cluster3 = clusterById(p, 3)!;
+
+  it("members and the shared card see 'Cluster 3 · Case B', never a school's name; the lead and the locality lead see the school", async () => {
+    const s = setup(
+      p,
+      {
+        Title: "C3-2026-0002",
+        Status: "On agenda",
+        Cluster: 3,
+        School: "St Mark's Church of England School",
+        SenderEmail: "senco@st-marks.example",
+        ReceivedAt: "2026-11-02T10:00:00Z",
+        MeetingDate: "2026-11-24T09:00:00Z",
+        CaseType: "Individual",
+        CypCount: 1,
+        TermsSought: 2,
+        AmountRequested: 3000,
+        ReferralType: "individual-pupil-need",
+      },
+      "2026-11-24T09:30:00Z",
+    );
+    // An earlier case for the same meeting is Case A.
+    s.cases.add({
+      Title: "C3-2026-0001",
+      Status: "On agenda",
+      Cluster: 3,
+      School: "Oakwood Primary School",
+      ReceivedAt: "2026-11-01T10:00:00Z",
+      MeetingDate: "2026-11-24T09:00:00Z",
+    });
+    const members = eligibleVoters(p, cluster3, "2026-11-24", "St Mark's Church of England School");
+    await s.click("vote.open", lead3);
+    const views = [s.posted[0]!];
+    for (const v of members.slice(0, 3)) {
+      const r = await s.click("vote.cast", v.email, { choice: "agree" });
+      if (r.show === "vote") views.push(r.card);
+    }
+    expect(views).toHaveLength(4);
+    const every = cluster3.schools.flatMap((x) => [x.name, ...x.aliases, ...(x.shortName ? [x.shortName] : [])]);
+    for (const card of views) {
+      expect(card.school).toBe("Cluster 3 · Case B");
+      const json = JSON.stringify(card);
+      for (const name of every) expect(json).not.toContain(name);
+    }
+    for (const who of [lead3, locality]) {
+      const r = await s.click("vote.refresh", who);
+      expect(r.show === "vote" && r.card.school).toBe("St Mark's Church of England School");
+    }
+  });
+});
+
+describe("Southampton: review reminders before each allocation's review date", () => {
+  const p = loadPartnership("southampton").partnership;
+  it("reminds the school and the lead once, 20 working days before; not an undecided or unfunded case", async () => {
+    const cases = new FakeCases();
+    const mailer = new FakeMailer();
+    const kv = new Map<string, string>();
+    const base = { Cluster: 3, Status: "Decided" as const, SenderEmail: "senco@oakwood.example", School: "Oakwood Primary School" };
+    cases.add({ ...base, Title: "C3-2026-0001", ReviewDue: "2027-12-01T00:00:00Z" });
+    cases.add({ ...base, Title: "C3-2026-0002", Status: "On agenda" });
+    cases.add({ ...base, Title: "C3-2026-0003" });
+    let now = new Date("2027-10-01T09:00:00Z");
+    const d = {
+      partnership: p,
+      cases,
+      mailer,
+      kv: {
+        getSync: async (k: string) => kv.get(k) ?? null,
+        setSync: async (k: string, v: string | null) => void (v === null ? kv.delete(k) : kv.set(k, v)),
+        updateSync: async () => "",
+      },
+      log: { info: () => {}, warn: () => {} },
+      now: () => now,
+    };
+    expect((await runReviewReminders(d)).reminded).toEqual([]);
+    now = new Date("2027-11-03T09:00:00Z"); // 20 working days before 1 December 2027
+    expect((await runReviewReminders(d)).reminded).toEqual(["C3-2026-0001"]);
+    expect((await runReviewReminders(d)).reminded).toEqual([]);
+    expect(mailer.outbox.map((m) => m.to[0])).toEqual(["senco@oakwood.example", p.leads.find((l) => l.clusters.includes(3))!.email]);
+    expect(mailer.outbox[0]!.body).toContain("is due by Wednesday 1 December 2027");
+    expect(mailer.outbox[1]!.body).not.toContain("Oakwood");
+    expect((await cases.byRef("C3-2026-0001"))!.fields.ReviewRemindedAt).toBe("2027-11-03T09:00:00.000Z");
   });
 });

@@ -4,13 +4,13 @@
  * Who may see and do what comes from the partnership; the card's data is built here and rendered
  * and posted by the bot (VotePoster), so no Teams type reaches this file.
  */
-import { budgetOverview, agendaData, type AgendaData } from "../agenda.js";
+import { budgetOverview, agendaData, caseLabel, type AgendaData } from "../agenda.js";
 import { ClusterName, meetingKind, referralType, type Partnership } from "../config.js";
 import { contingencyLedger } from "../allocation.js";
 import { fundingCap, formatPounds, FundingInputError } from "../funding.js";
 import type { AuditRow, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
-import { isLeadOfAny, mayTriage, plainText } from "../triage.js";
+import { isLeadOfAny, mayTriage, plainText, seesNames } from "../triage.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../votes.js";
 import { runTransition, type TriageDeps } from "./triage.js";
 
@@ -115,7 +115,14 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     const open = session.status === "open";
     return {
       caseRef: ref,
-      school: c.fields.School ? plainText(c.fields.School) : "not identified",
+      // Anonymised partnerships: cluster members (and the shared card) see "Cluster 3 · Case B";
+      // the lead, the partnership lead and roles that may see names see the school.
+      school:
+        p.anonymise && (everyone || !seesNames(p, cluster.id, email))
+          ? caseLabel(p, c, await d.cases.ofCluster(cluster.id))
+          : c.fields.School
+            ? plainText(c.fields.School)
+            : "not identified",
       caseType: c.fields.CaseType ?? (cyp ? (cyp === 1 ? "Individual" : "Group") : "not entered"),
       cyp: cyp ? String(cyp) : "not entered",
       terms: terms ? String(terms) : "not entered",
