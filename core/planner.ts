@@ -247,6 +247,8 @@ function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: numbe
   const cadence = p.meetingKinds.length > 1 ? (clusterMeetingKind(p, c)?.cadence ?? p.calendar.cadence) : p.calendar.cadence;
   const out = planSlot(p, terms, cadence, c.regular, c.id, undefined);
   // The rota: each term's schools take that term's meetings in order; a named date takes its meeting.
+  // A cluster whose meetings have no headteacher representative (Sutton, Southampton) has none.
+  if (!c.rota.length && !clusterMeetingKind(p, c)?.voters.includes("ht-rep")) return out;
   for (const t of terms) {
     const label = termLabel(t.name, startYear);
     const inTerm = out.filter((m) => m.term === t.name);
@@ -259,9 +261,9 @@ function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: numbe
     named.forEach((school, i) => {
       if (open[i]) open[i].htRep = school;
       else
-        notes.push(`cluster ${c.id}, ${label}: ${school} is on the rota but the term has only ${inTerm.length} meeting(s) (a clash: rota it in another term)`);
+        notes.push(`${clusterName(p, c.id)}, ${label}: ${school} is on the rota but the term has only ${inTerm.length} meeting(s) (a clash: rota it in another term)`);
     });
-    for (const m of open.slice(named.length)) notes.push(`cluster ${c.id}, ${m.date}: no HT representative on the rota (a gap)`);
+    for (const m of open.slice(named.length)) notes.push(`${clusterName(p, c.id)}, ${m.date}: no HT representative on the rota (a gap)`);
   }
   return out;
 }
