@@ -18,12 +18,15 @@ if (!existsSync(script)) {
   process.exit(2);
 }
 const { ensureTls } = await import(new URL("../dist/local/tenant/tls.js", import.meta.url).href);
-const dataDir = process.env.CLUSTER_DESK_DATA ?? ".data";
+// Each partnership keeps its own local data: the default (Hounslow) in .data, another in .data/<id>.
+const partnershipId =
+  process.env.PARTNERSHIP && process.env.PARTNERSHIP !== "hounslow-mip" && /^[a-z0-9-]+$/.test(process.env.PARTNERSHIP) ? process.env.PARTNERSHIP : null;
+const dataDir = process.env.CLUSTER_DESK_DATA ?? (partnershipId ? join(".data", partnershipId) : ".data");
 const tlsDir = process.env.TENANT_TLS_DIR ?? join(dataDir, name === "start" ? "tenant" : "demo-tls");
 const tls = await ensureTls(tlsDir);
 const child = spawn(process.execPath, [script, ...args], {
   stdio: "inherit",
-  env: { ...process.env, ...(name === "demo" ? { TENANT_TLS_DIR: tlsDir } : {}), NODE_EXTRA_CA_CERTS: tls.caPath },
+  env: { ...process.env, CLUSTER_DESK_DATA: dataDir, ...(name === "demo" ? { TENANT_TLS_DIR: tlsDir } : {}), NODE_EXTRA_CA_CERTS: tls.caPath },
 });
 process.on("SIGINT", () => child.kill("SIGINT"));
 process.on("SIGTERM", () => child.kill("SIGTERM"));

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, type Partnership } from "../core/config.js";
+import { ConfigError, referralType, type Partnership } from "../core/config.js";
 import { fundingCap, FundingInputError } from "../core/funding.js";
 import { academicYearStart, planYear, PlanInputError, publishedMeetings } from "../core/planner.js";
 import { DirectoryInputError, matchGias } from "../core/directory.js";
@@ -52,7 +52,9 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                cluster, phase, website); reports what did not match
   set-budget --cluster <n> --year <2026-27> --amount <pounds> [--settings <file>]
                                                a cluster's allocated budget for a year, in the
-                                               SharePoint Budgets list (the agenda's and budget's RAG)
+                                               SharePoint Budgets list (the agenda's and budget's RAG);
+                                               --cluster 0: the total a partnership shares by pupil
+                                               numbers (Southampton), its contingency fund held back
   doctor [--settings <file>] [--today <date>]  what will stop the next cycle: clusters with no
                                                meeting in 8 weeks, no funding policy in force,
                                                schools without addresses, the sender check off;
@@ -285,7 +287,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const amount = pounds(requireOpt(values, "amount"));
         const env = appSettings(values.settings);
         const p = partnership(values.config ?? env.PARTNERSHIP);
-        if (!p.clusters.some((c) => c.id === id))
+        // Cluster 0: the partnership's total annual funding, shared by pupil numbers (config allocation).
+        if (id === 0 && !p.allocation)
+          throw new UsageError(`cluster 0 is the total funding of a partnership that shares it by pupil numbers; the ${p.shortName} does not`);
+        if (id !== 0 && !p.clusters.some((c) => c.id === id))
           throw new UsageError(`there is no cluster ${id}; the ${p.shortName} has clusters ${p.clusters.map((c) => c.id).join(", ")}`);
         const d = await connect(env, p);
         const { GraphBudgets } = await import("../m365/sharepoint.js");
@@ -377,24 +382,29 @@ export async function run(argv: string[], io: Io): Promise<number> {
             attachment: { type: "string" },
           },
         });
-        const p = partnership(values.config);
+        const p = partnership(values.config ?? process.env.PARTNERSHIP);
         const smtpPort = values["smtp-port"] !== undefined ? wholeNumber(values["smtp-port"], "smtp-port") : 2525;
         const { default: nodemailer } = await import("nodemailer");
         const transport = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
-        const name = values.attachment ?? "MIP presentation form.pdf";
+        // The partnership's own example: its subject line, from the example school's SENDCo (as
+        // local/people.ts names them), with one file per document its referral type requires.
+        const subject = values.subject ?? p.intake.subjectExample;
+        const read = checkSubject(p, subject);
+        const school = read.school?.shortName ?? read.school?.name ?? "Isleworth Town";
+        const docs = referralType(p, read.type?.id).documents.map((x) => `${x.label}.pdf`);
+        const names = values.attachment ? [values.attachment] : docs.length ? docs : [`${p.shortName} presentation form.pdf`];
         const mail = {
-          from: values.from ?? "SENDCo <senco@isleworthtown.school.example>", // local/people.ts's example address
+          from: values.from ?? `SENDCo <senco@${school.toLowerCase().replace(/[^a-z]/g, "")}.school.example>`,
           to: values.to ?? p.intake.mailbox,
-          subject: values.subject ?? p.intake.subjectExample,
-          text: "Please find attached our MIP presentation form. (A sample sent by cluster-desk send-sample.)",
-          attachments: [
-            {
-              filename: name,
-              content: Buffer.from("%PDF-1.4\n% sample presentation form\n%%EOF\n"),
-              contentType: name.endsWith(".pdf") ? "application/pdf" : "application/octet-stream",
-            },
-          ],
+          subject,
+          text: `Please find attached our ${names.length > 1 ? "referral documents" : "form"}. (A sample sent by cluster-desk send-sample.)`,
+          attachments: names.map((filename) => ({
+            filename,
+            content: Buffer.from("%PDF-1.4\n% sample form\n%%EOF\n"),
+            contentType: filename.endsWith(".pdf") ? "application/pdf" : "application/octet-stream",
+          })),
         };
+        const name = names.join(", ");
         try {
           const info = await transport.sendMail(mail);
           json(io, { sent: true, messageId: info.messageId, from: mail.from, to: mail.to, subject: mail.subject, attachment: name });

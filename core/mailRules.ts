@@ -83,6 +83,8 @@ export interface MailDecision {
   folder: string;
   /** The referral type's id, when it could be told (config referralTypes). */
   referralType?: string | null;
+  /** The referral's type could not be told, or a document it requires is missing. */
+  incomplete?: boolean;
 }
 
 /** The header every message the product sends carries (replies, reminders, decisions). */
@@ -293,6 +295,7 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
       reply: true,
       folder: FOLDERS["needs-attention"],
       referralType,
+      incomplete: true,
     };
   }
   const outcome = assessment.outcome;

@@ -261,7 +261,9 @@ function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: numbe
     named.forEach((school, i) => {
       if (open[i]) open[i].htRep = school;
       else
-        notes.push(`${clusterName(p, c.id)}, ${label}: ${school} is on the rota but the term has only ${inTerm.length} meeting(s) (a clash: rota it in another term)`);
+        notes.push(
+          `${clusterName(p, c.id)}, ${label}: ${school} is on the rota but the term has only ${inTerm.length} meeting(s) (a clash: rota it in another term)`,
+        );
     });
     for (const m of open.slice(named.length)) notes.push(`${clusterName(p, c.id)}, ${m.date}: no HT representative on the rota (a gap)`);
   }

@@ -2,8 +2,9 @@
  * What the school is told. Plain text; case references, dates and reasons only: the form itself is
  * never read, so nothing about a child can appear here.
  */
-import type { Partnership } from "./config.js";
+import { clusterName, type Partnership } from "./config.js";
 import type { MailDecision } from "./mailRules.js";
+import { conventionParts } from "./subject.js";
 import { describeDate } from "./time.js";
 
 export interface ReplyText {
@@ -15,11 +16,16 @@ function signature(p: Partnership, leadEmail?: string): string {
   return [
     "",
     `Cluster Desk, for the ${p.name} (${p.council})`,
-    leadEmail ? `Questions about this form: your SEND Cluster Lead, ${leadEmail}.` : p.enquiries ? `General enquiries: ${p.enquiries}.` : "",
+    leadEmail ? `Questions about this form: your ${p.leadTitle}, ${leadEmail}.` : p.enquiries ? `General enquiries: ${p.enquiries}.` : "",
     "This message was sent automatically.",
   ]
     .filter((l) => l !== "")
     .join("\n");
+}
+
+/** What the school sends: Hounslow's "presentation form"; a partnership with referral types, a "referral". */
+export function formWord(p: Partnership): string {
+  return p.referralTypes.length > 1 ? "referral" : "presentation form";
 }
 
 export function composeReply(
@@ -36,11 +42,11 @@ export function composeReply(
     );
     return { body: [...lines, signature(p, lead?.email)].join("\n") };
   }
-  const contact = a?.ackDueBy && lead ? `${lead.name}, your SEND Cluster Lead, will contact you by ${describeDate(a.ackDueBy)}.` : "";
+  const contact = a?.ackDueBy && lead ? `${lead.name}, your ${p.leadTitle}, will contact you by ${describeDate(a.ackDueBy)}.` : "";
   const subjectToUse = a?.expectedSubject ?? (a?.subject.ok ? a.subject.subject : null);
   if (d.missingForm) {
     lines.push(
-      `Your email of ${a?.receivedLocal ?? "today"} arrived without a presentation form attached${ctx.caseRef ? `, so case ${ctx.caseRef} needs attention` : ""}.`,
+      `Your email of ${a?.receivedLocal ?? "today"} arrived without a ${formWord(p)} attached${ctx.caseRef ? `, so case ${ctx.caseRef} needs attention` : ""}.`,
       `Please send it again with the completed form attached as ${p.intake.attachments.allowedExtensions.join(" or ")}${subjectToUse ? `, with the subject line "${subjectToUse}"` : ""}.`,
       ...d.reasons.slice(1).map((r) => `- ${r}`),
     );
@@ -49,14 +55,14 @@ export function composeReply(
   switch (d.outcome) {
     case "accepted":
       lines.push(
-        `Thank you. Your presentation form for ${a!.school!.name} was received on ${a!.receivedLocal} and logged as case ${ctx.caseRef}.`,
-        `It is provisionally listed for the ${a!.meeting!.description}; your SEND Cluster Lead confirms whether it goes on the agenda.`,
+        `Thank you. Your ${formWord(p)} for ${a!.school!.name} was received on ${a!.receivedLocal} and logged as case ${ctx.caseRef}.`,
+        `It is provisionally listed for the ${a!.meeting!.description}; your ${p.leadTitle} confirms whether it goes on the agenda.`,
         contact,
       );
       break;
     case "late":
       lines.push(
-        `Your presentation form for ${a!.school!.name} was received on ${a!.receivedLocal}, after the submission deadline of ${a!.missedDeadline!.description}, so it cannot be considered at that meeting. It is logged as case ${ctx.caseRef}.`,
+        `Your ${formWord(p)} for ${a!.school!.name} was received on ${a!.receivedLocal}, after the submission deadline of ${a!.missedDeadline!.description}, so it cannot be considered at that meeting. It is logged as case ${ctx.caseRef}.`,
         a!.meeting
           ? `It is provisionally listed for the ${a!.meeting.description} instead (the deadline for that meeting is ${a!.deadline!.description}).`
           : `It will be listed for the next cluster ${a!.cluster} meeting when the dates are published.`,
@@ -64,12 +70,19 @@ export function composeReply(
       );
       break;
     case "needs-attention":
-      if (a && a.subject.ok && !a.meeting && a.ackDueBy) {
-        lines.push(`Your presentation form was received on ${a.receivedLocal} and logged as case ${ctx.caseRef}.`, ...d.reasons, contact);
+      if (a && d.incomplete && ctx.caseRef) {
+        // The referral lacks a document (or its type): listed provisionally, to be sent whole again.
+        lines.push(
+          `Your ${formWord(p)} was received on ${a.receivedLocal} and logged as case ${ctx.caseRef}${a.cluster !== null ? ` for ${clusterName(p, a.cluster)}` : ""}. It is not complete:`,
+          ...d.reasons.map((r) => `- ${r}`),
+          contact,
+        );
+      } else if (a && a.subject.ok && !a.meeting && a.ackDueBy) {
+        lines.push(`Your ${formWord(p)} was received on ${a.receivedLocal} and logged as case ${ctx.caseRef}.`, ...d.reasons, contact);
       } else if (a && a.cluster !== null && lead && ctx.caseRef) {
         // The school (or the cluster) was recognised: logged there and passed to its SCL.
         lines.push(
-          `Your presentation form was received on ${a.receivedLocal} and logged as case ${ctx.caseRef} for cluster ${a.cluster}, whose SEND Cluster Lead is ${lead.name} (${lead.initials}). The subject line was not quite right:`,
+          `Your ${formWord(p)} was received on ${a.receivedLocal} and logged as case ${ctx.caseRef} for cluster ${a.cluster}, whose ${p.leadTitle} is ${lead.name} (${lead.initials}). The subject line was not quite right:`,
           ...d.reasons.map((r) => `- ${r}`),
           contact,
           a.expectedSubject
@@ -84,7 +97,9 @@ export function composeReply(
         if (a?.expectedSubject) lines.push(`Please send it again with the subject line "${a.expectedSubject}".`);
         else
           lines.push(
-            `Please send it again with a subject line such as "${p.intake.subjectExample}": cluster number, your SEND Cluster Lead's initials and your school's name.`,
+            `Please send it again with a subject line such as "${p.intake.subjectExample}": ${conventionParts(p)
+              .join(", ")
+              .replace(/^./, (c) => c.toLowerCase())}.`,
           );
       }
       break;

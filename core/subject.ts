@@ -384,7 +384,7 @@ function convention(p: Partnership, cleaned: string): { rest: string; type: Refe
 }
 
 /** The convention's parts in words: "cluster number", "SEND Cluster Lead's initials", "school". */
-function conventionParts(p: Partnership): string[] {
+export function conventionParts(p: Partnership): string[] {
   const codes = p.clusterKinds.flatMap((k) => (k.code ? [k.code] : []));
   const words = {
     cluster: codes.length ? `cluster (${codes.map((c) => `${c} <number>`).join(" or ")})` : "cluster number",

@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadPartnership } from "../config/load.js";
+import { checkSubject } from "../core/subject.js";
 import { buildDeps, consoleLogger, type AppDeps } from "../functions/deps.js";
 import { keepSubscription, sweepInbox } from "../functions/mail.js";
 import { academicYearOf, nextAcademicYear, planYear, publishedMeetings } from "../core/planner.js";
@@ -27,6 +28,7 @@ import { defaultTenantOptions, DEFAULT_SMTP_PORT, localAppSettings } from "./ten
 import { startTenant } from "./tenant/server.js";
 
 const env = process.env;
+// bin/local.mjs gives each partnership other than the default its own folder (.data/<id>).
 const dataDir = resolve(env.CLUSTER_DESK_DATA ?? ".data");
 mkdirSync(dataDir, { recursive: true });
 
@@ -52,7 +54,9 @@ const verbose = env.CLUSTER_DESK_QUIET ? () => {} : (line: string) => console.lo
 const configured = loadPartnership(env.PARTNERSHIP).partnership;
 const partnership = withExampleContacts(configured);
 // Settings are checked before anything starts: a mistake is one clear line, not a stack trace.
-const playgroundCluster = Number(env.PLAYGROUND_CLUSTER ?? 5);
+// The Playground is signed in as the lead of the cluster the partnership's example subject line names
+// (Katy Luciani for Hounslow's "Cluster 5/KL/..."), so `send-sample`'s card lands in their chat.
+const playgroundCluster = Number(env.PLAYGROUND_CLUSTER ?? checkSubject(partnership, partnership.intake.subjectExample).clusterId ?? 5);
 const playgroundOpts = env.PLAYGROUND_USER ? { currentUser: env.PLAYGROUND_USER } : {};
 let people: ReturnType<typeof playgroundPeople> | null = null;
 try {
@@ -102,8 +106,12 @@ for (const year of years) {
   calendar.created += (await new GraphMeetings(d.site).publish(publishedMeetings(plan), { keepExisting: true })).created;
 }
 // Example budgets for this year (the seeds give none): the Budgets list is the council's to edit.
+// A partnership that shares one total by pupil numbers (Southampton) gets an example total
+// (cluster 0's row), shared out with its contingency fund; the others a budget per cluster.
 await new GraphBudgets(d.site).setAll(
-  partnership.clusters.map((c) => ({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET })),
+  partnership.allocation
+    ? [{ clusterId: 0, year: thisYear, allocated: EXAMPLE_BUDGET * partnership.clusters.length * 2 }]
+    : partnership.clusters.map((c) => ({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET })),
   { keepExisting: true },
 );
 await d.refreshCalendar(true);
@@ -154,7 +162,11 @@ ${
                                          .join(", ")}
   Azurite (queues, tables)             queue :${azurite.ports.queue}, table :${azurite.ports.table}
   Data                                 ${dataDir}${provisioned.length ? `\n  SharePoint lists                     ${provisioned.join("; ")}` : ""}
-  Budgets (example, Budgets list)      £${EXAMPLE_BUDGET.toLocaleString("en-GB")} a cluster for ${thisYear} unless set there
+  Budgets (example, Budgets list)      ${
+    partnership.allocation
+      ? `£${(EXAMPLE_BUDGET * partnership.clusters.length * 2).toLocaleString("en-GB")} in total for ${thisYear}, shared by pupil numbers with a ${partnership.allocation.contingencyShare * 100}% contingency fund`
+      : `£${EXAMPLE_BUDGET.toLocaleString("en-GB")} a cluster for ${thisYear}`
+  } unless set there
   Meetings (proposed, Meetings list)   ${calendar.years.join(", ")}${calendar.created ? `: ${calendar.created} meetings added` : ""} (npx cluster-desk plan-year --year ${thisYear})
   Mail subscription                    ${sub.action}, expires ${sub.expiresAt}${caughtUp.enqueued ? `; ${caughtUp.enqueued} waiting email(s) queued` : ""}
 

@@ -31,7 +31,7 @@ describe("npx cluster-desk provision", () => {
   it("creates the six lists with typed, indexed columns, and a second run changes nothing", async () => {
     const first = JSON.parse((await cli("provision")).stdout);
     expect(first.changes).toEqual([
-      "created list Cases with 26 columns",
+      "created list Cases with 32 columns",
       "created list Meetings with 5 columns",
       "created list Votes with 5 columns",
       "created list Audit with 6 columns",
@@ -76,7 +76,7 @@ describe("npx cluster-desk provision", () => {
     expect(col("CypCount")).toMatchObject({ number: {} });
     expect(col("AmountAwarded").currency).toBeDefined();
     expect(col("CaseType").choice.choices).toEqual(["Individual", "Group"]);
-    expect(LISTS.Cases.length).toBe(26);
+    expect(LISTS.Cases.length).toBe(32);
     // The reference (SharePoint's own Title column) is indexed, so looking a case up by it needs no
     // "Prefer: HonorNonIndexedQueriesWarningMayFailRandomly" and keeps working on a large list.
     expect(col("Title")).toMatchObject({ id: "fa564e0f-0c70-4ab9-b863-0177e6ddd247", indexed: true, enforceUniqueValues: true });
