@@ -12,6 +12,7 @@ import {
   type AdaptiveCardInvokeValue,
 } from "botbuilder";
 import { z } from "zod";
+import { clusterName, holdersWith } from "../core/config.js";
 import type { AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
@@ -192,15 +193,21 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const email = await this.email(context);
     if (!email) return [];
     if (p.partnershipLead.email.toLowerCase() === email) return p.clusters.map((c) => c.id);
-    return p.leads.find((l) => l.email.toLowerCase() === email)?.clusters ?? [];
+    // A lead's clusters, and those a role with the triage power holds (Southampton's locality leads).
+    const led = p.leads.find((l) => l.email.toLowerCase() === email)?.clusters ?? [];
+    const held = p.clusters.filter((c) => holdersWith(p, "triage", c.id).some((h) => h.email.toLowerCase() === email)).map((c) => c.id);
+    return [...new Set([...led, ...held])];
   }
 
   private async command(context: TurnContext): Promise<void> {
     const text = commandText(context.activity.text);
     const p = this.deps.partnership;
+    // "cluster 5", or the cluster as the council writes it ("cp 2", "sp3").
     const link = /^cluster\s+(\d+)$/.exec(text);
-    if (link) {
-      const id = Number(link[1]);
+    const coded = link ? undefined : /^([a-z]{1,4}) ?(\d{1,3})$/.exec(text);
+    const codedId = coded ? p.clusters.find((c) => clusterName(p, c.id).toLowerCase() === `${coded[1]} ${Number(coded[2])}`)?.id : undefined;
+    if (link || codedId !== undefined) {
+      const id = codedId ?? Number(link![1]);
       if (!p.clusters.some((c) => c.id === id)) {
         await context.sendActivity(`There is no cluster ${id}.`);
         return;

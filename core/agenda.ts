@@ -135,7 +135,12 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
  */
 export function caseLabel(p: Partnership, c: StoredCase, clusterCases: StoredCase[]): string {
   const same = clusterCases
-    .filter((x) => x.fields.Cluster === c.fields.Cluster && x.fields.MeetingDate === c.fields.MeetingDate)
+    .filter(
+      (x) =>
+        x.fields.Cluster === c.fields.Cluster &&
+        x.fields.MeetingDate === c.fields.MeetingDate &&
+        !["Superseded", "Rejected", "Quarantined"].includes(x.fields.Status),
+    )
     .sort((a, b) => (a.fields.ReceivedAt ?? "").localeCompare(b.fields.ReceivedAt ?? "") || a.fields.Title.localeCompare(b.fields.Title));
   const i = Math.max(
     0,

@@ -9,24 +9,16 @@
  * the tenant's web view can be explored (`--exit` to stop at the end). Its data is in .data/demo,
  * made anew each run. Schools get example SENDCo and headteacher addresses (local/people.ts).
  */
-import { rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import nodemailer, { type SendMailOptions } from "nodemailer";
+import { resolve } from "node:path";
 import { loadPartnership } from "../config/load.js";
 import { agendaData } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { eligibleVoters, type VoteChoice } from "../core/votes.js";
-import { buildDeps, type AppDeps } from "../functions/deps.js";
-import { keepSubscription } from "../functions/mail.js";
-import { functionDefs } from "../functions/registry.js";
 import { GraphVotes } from "../m365/sharepoint.js";
-import { startAzurite } from "./azurite.js";
-import { startDevHost } from "./devhost/host.js";
-import { playgroundConfig, playgroundTeam, withExampleContacts } from "./people.js";
-import { startPlayground } from "./playground.js";
-import { defaultTenantOptions, localAppSettings } from "./tenant/defaults.js";
-import { startTenant } from "./tenant/server.js";
+import { execute, register, startDemoStack, until, type DemoOptions } from "./demoStack.js";
+import { runPartnershipDemo } from "./demoStories.js";
+import { withExampleContacts } from "./people.js";
 
 export interface DemoSummary {
   cases: { ref: string; status: string; school: string }[];
@@ -39,91 +31,22 @@ export interface DemoSummary {
   playground: string;
 }
 
-/** Waits for the bot to finish what an activity sent through the Playground started. */
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`The demo waited ${ms / 1000} s for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const execute = (verb: string, data: Record<string, unknown>, replyToId?: string | null) => ({
-  type: "invoke",
-  name: "adaptiveCard/action",
-  ...(replyToId ? { replyToId } : {}),
-  value: { action: { type: "Action.Execute", verb, data } },
-});
-
-export async function runDemo(opts: {
-  dataDir: string;
-  tlsDir?: string;
-  print: (line: string) => void;
-  keepRunning: boolean;
-  playgroundPort?: number;
-}): Promise<DemoSummary & { stop: () => Promise<void> }> {
+export async function runDemo(opts: DemoOptions & { partnership?: string }): Promise<DemoSummary & { stop: () => Promise<void> }> {
+  if (opts.partnership && opts.partnership !== "hounslow-mip") return runPartnershipDemo(opts.partnership, opts);
   const say = opts.print;
-  rmSync(opts.dataDir, { recursive: true, force: true });
   const p = withExampleContacts(loadPartnership("hounslow-mip").partnership);
   const c5 = p.clusters.find((c) => c.id === 5)!;
   const KL = p.leads.find((l) => l.initials === "KL")!.email;
-  const people = c5.schools.flatMap((s) => [s.sendcoEmail!, s.headteacherEmail!]);
-  const base = defaultTenantOptions(p, {});
-  const tenant = await startTenant({
-    ...base,
-    dataDir: join(opts.dataDir, "tenant"),
-    ...(opts.tlsDir ? { tlsDir: opts.tlsDir } : {}),
-    port: 0,
-    smtpPort: 0,
-    mailboxes: [...base.mailboxes, ...people.map((a) => ({ address: a, displayName: a }))],
-    log: () => {},
+  const s = await startDemoStack(p, opts, {
+    start: "2023-05-02T08:30:00Z",
+    cluster: 5,
+    mailboxes: c5.schools.flatMap((x) => [x.sendcoEmail!, x.headteacherEmail!]),
   });
-  const at = (iso: string) => tenant.advanceClock(Date.parse(iso) - tenant.now());
-  at("2023-05-02T08:30:00Z");
-  const azurite = await startAzurite();
-  const settings = localAppSettings(tenant, azurite.connectionString, "demo-client-state");
-  const quiet = { info: () => {}, warn: () => {} };
-  let deps: AppDeps | undefined;
-  const build = () => buildDeps(settings, p, quiet, () => new Date(tenant.now()));
-  const getDeps = () => (deps ??= build());
-  const host = await startDevHost(functionDefs(getDeps), {
-    storage: azurite.connectionString,
-    log: () => {},
-    autoRun: false,
-    visibilityTimeoutSeconds: 2,
-    retryDelaySeconds: 1,
-  });
-  settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
-  settings.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
-  const d = getDeps();
-  await d.site.provision();
-  await keepSubscription(d);
-  const team = playgroundTeam(5);
-  const pgConfig = playgroundConfig(p, 5, { now: new Date(tenant.now()) });
-  const pg = await startPlayground({
-    appEndpoint: `${host.url}/api/messages`,
-    config: pgConfig,
-    dir: join(opts.dataDir, "playground"),
-    port: opts.playgroundPort ?? 0,
-  });
-  const setTime = (iso: string) => {
-    at(iso);
-    Object.assign(d, build()); // fresh Graph clients: tokens from before the jump have expired
-  };
-  const send = async (msg: SendMailOptions) => {
-    const tr = nodemailer.createTransport({ host: "127.0.0.1", port: tenant.smtpPort!, secure: false, ignoreTLS: true });
-    try {
-      await tr.sendMail({ to: p.intake.mailbox, ...msg });
-    } finally {
-      tr.close();
-    }
-  };
-  const settle = async () => {
-    await tenant.notifier.settle();
-    await host.drain();
-  };
+  const { d, pg, team, tenant, host } = s;
+  const pgConfig = { users: s.users.slice(1) };
+  const send = s.send;
+  const settle = s.settle;
+  const setTime = s.setTime;
   const form = (name = "MIP presentation form.pdf") => ({ filename: name, content: Buffer.from("%PDF-1.4 demo form"), contentType: "application/pdf" });
   const caseOf = async (ref: string) => (await d.cases.byRef(ref))?.fields;
 
@@ -199,10 +122,7 @@ export async function runDemo(opts: {
   const decided = (await d.cases.byRef(ref))!.fields as Record<string, unknown>;
   for (const line of (await session())?.lines ?? []) say(`   ${line}`);
 
-  const site = await d.site.id();
-  const all = (await d.graph.api(`/sites/${site}/lists/Cases/items`).expand("fields").get()).value.map(
-    (i: { fields: { Title: string; Status: string; School?: string } }) => ({ ref: i.fields.Title, status: i.fields.Status, school: i.fields.School ?? "" }),
-  );
+  const all = await register(s);
   const sent = (
     await d.graph
       .api(`/users/${encodeURIComponent(p.intake.mailbox)}/mailFolders/sentitems/messages`)
@@ -215,12 +135,7 @@ export async function runDemo(opts: {
   say(`\nOpen ${pg.url}/ for Teams: Katy's chat (the triage card) and the "Cluster 5 meetings" channel (the agenda and the vote),`);
   say(`and ${tenant.url}/ for the mailbox folders, the replies, the Cases, Votes and Audit lists, and the calendars.`);
 
-  const stop = async () => {
-    await pg.close();
-    await host.close();
-    await tenant.close();
-    await azurite.stop();
-  };
+  const stop = s.stop;
   if (!opts.keepRunning) await stop();
   return {
     cases: all,
@@ -234,13 +149,20 @@ export async function runDemo(opts: {
   };
 }
 
+/** `--partnership sutton` (or PARTNERSHIP=sutton): that council's story. */
+function partnershipArg(): string | undefined {
+  const i = process.argv.indexOf("--partnership");
+  return i > 0 ? process.argv[i + 1] : process.env.PARTNERSHIP;
+}
+
 if (process.argv[1] && import.meta.url.endsWith("/local/demo.js")) {
   const keep = !process.argv.includes("--exit");
   const r = await runDemo({
-    dataDir: resolve(process.env.CLUSTER_DESK_DATA ?? ".data", "demo"),
+    dataDir: resolve(process.env.CLUSTER_DESK_DATA ?? ".data", partnershipArg() ? `demo-${partnershipArg()}` : "demo"),
     ...(process.env.TENANT_TLS_DIR ? { tlsDir: process.env.TENANT_TLS_DIR } : {}),
     print: (l) => console.log(l),
     keepRunning: keep,
+    ...(partnershipArg() ? { partnership: partnershipArg()! } : {}),
     playgroundPort: Number(process.env.PLAYGROUND_PORT ?? 56150),
   });
   if (keep) {

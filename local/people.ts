@@ -7,7 +7,7 @@
  * `headteacherEmail`).
  */
 import { createHash } from "node:crypto";
-import { parsePartnership, type Partnership } from "../core/config.js";
+import { ClusterName, clusterName, parsePartnership, type Partnership } from "../core/config.js";
 import { meetingsOf } from "../core/schedule.js";
 import { resolveRota } from "../core/rota.js";
 
@@ -45,6 +45,7 @@ export function directory(p: Partnership): Person[] {
   for (const l of p.leads) out.push({ email: l.email, name: l.name, ...split(l.name) });
   out.push({ email: p.partnershipLead.email, name: p.partnershipLead.name, ...split(p.partnershipLead.name) });
   for (const a of p.advisers) out.push({ email: a.email, name: a.name, ...split(a.name) });
+  for (const r of p.roles) for (const h of r.people) out.push({ email: h.email, name: h.name, ...split(h.name) });
   for (const c of p.clusters) {
     for (const s of c.schools) {
       const short = s.shortName ?? s.name;
@@ -82,7 +83,11 @@ export const playgroundTeam = (cluster: number): PlaygroundTeam => ({
  * exactly five others. By default the signed-in user is the cluster's SEND Cluster Lead; the others
  * are the partnership lead, three SENDCos and the headteacher representative of the next meeting.
  */
-export function playgroundPeople(p: Partnership, cluster: number, opts: { currentUser?: string; now?: Date } = {}): { current: Person; users: Person[] } {
+export function playgroundPeople(
+  p: Partnership,
+  cluster: number,
+  opts: { currentUser?: string; now?: Date; others?: string[] } = {},
+): { current: Person; users: Person[] } {
   const people = directory(p);
   const byEmail = (e: string) => {
     const found = people.find((x) => x.email.toLowerCase() === e.toLowerCase());
@@ -97,6 +102,7 @@ export function playgroundPeople(p: Partnership, cluster: number, opts: { curren
   const next = meetingsOf(p, c).find((m) => m.startsAt > now) ?? meetingsOf(p, c)[0];
   const rep = next ? resolveRota(p, c).assignments.find((a) => a.meeting.date === next.date)?.school : undefined;
   const candidates = [
+    ...(opts.others ?? []),
     ...(lead ? [lead.email] : []),
     p.partnershipLead.email,
     ...(rep?.headteacherEmail ? [rep.headteacherEmail] : []),
@@ -114,7 +120,7 @@ export function playgroundPeople(p: Partnership, cluster: number, opts: { curren
 }
 
 /** The Agents Playground's config (schema 0.1.1): the tenant, the bot, the people and cluster's team. */
-export function playgroundConfig(p: Partnership, cluster: number, opts: { currentUser?: string; now?: Date } = {}): Record<string, unknown> {
+export function playgroundConfig(p: Partnership, cluster: number, opts: { currentUser?: string; now?: Date; others?: string[] } = {}): Record<string, unknown> {
   const { current, users } = playgroundPeople(p, cluster, opts);
   const team = playgroundTeam(cluster);
   const user = (x: Person) => ({ ...teamsIds(x.email), name: x.name, userPrincipleName: x.email, givenName: x.givenName, surname: x.surname, email: x.email });
@@ -125,12 +131,12 @@ export function playgroundConfig(p: Partnership, cluster: number, opts: { curren
     currentUser: user(current),
     users: users.map(user),
     personalChat: { id: team.personalChatId },
-    groupChat: { id: team.groupChatId, name: `Cluster ${cluster} SENDCos` },
+    groupChat: { id: team.groupChatId, name: `${ClusterName(p, cluster)} SENDCos` },
     team: {
       id: team.teamId,
-      name: `${p.shortName ?? p.name} cluster ${cluster}`,
+      name: `${p.shortName ?? p.name} ${clusterName(p, cluster)}`,
       aadGroupId: teamsIds(`team-${cluster}`).aadObjectId,
-      channels: [{ id: team.channelId, name: `Cluster ${cluster} meetings` }],
+      channels: [{ id: team.channelId, name: `${ClusterName(p, cluster)} meetings` }],
     },
   };
 }

@@ -117,7 +117,7 @@ describe("Sutton: the cluster recommends, the borough-wide meeting decides", () 
     // Both stages audited, each once.
     const summaries = s.audit.rows.filter((r) => r.caseRef === ref && r.event !== "vote-opened" && r.event !== "vote-closed").map((r) => r.outcome);
     expect(summaries).toEqual(["On agenda -> Recommended", "Recommended -> Decided"]);
-    expect(s.audit.rows.filter((r) => r.event === "vote-closed").map((r) => r.key)).toEqual([`vote|${ref}|close`, `vote|${ref}#final|close`]);
+    expect(s.audit.rows.filter((r) => r.event === "vote-closed").map((r) => r.key)).toEqual([`vote|${ref}|close`, `vote|${ref}-final|close`]);
   });
 });
 

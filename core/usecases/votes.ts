@@ -90,7 +90,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
   // A two-stage type's second vote (at the borough or city meeting) is a vote of its own, by that meeting's voters.
   const type = referralType(p, c.fields.ReferralType);
   const final = c.fields.Status === "Recommended";
-  const key = final ? `${ref}#final` : ref;
+  const key = final ? `${ref}-final` : ref;
   const kind = final ? meetingKind(p, type.stages[type.stages.length - 1]!.meeting) : undefined;
   const mayView = Boolean(email && (mayTriage(p, cluster.id, email) || eligibleVoters(p, cluster, meetingDate, null, kind).some((v) => v.email === email)));
   const voters = eligibleVoters(p, cluster, meetingDate, c.fields.School ?? null, kind);
@@ -170,7 +170,8 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       // The vote card goes to the cluster's channel (the meeting), or here if none is linked yet.
       // The vote is recorded as open only once its card is there: a failed post leaves nothing
       // open, and says why, so the SCL can try again.
-      const channel = await d.teams.clusterChannel(cluster.id);
+      // The deciding stage of a two-stage type is the borough or city meeting's: its card goes where the vote is opened.
+      const channel = final ? null : await d.teams.clusterChannel(cluster.id);
       const target = channel && d.poster.canPostElsewhere ? channel : click.here;
       const where =
         target === channel && (JSON.parse(channel) as { conversation?: { id?: string } }).conversation?.id !== click.hereId
@@ -291,8 +292,10 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     }
     const decision = `${dec.decision}${dec.award ? `, ${formatPounds(dec.award)}` : ""}`;
     // The cluster's budget with this award in it (RAG when the cluster has a budget).
+    // A first stage's vote recommends: nothing is committed until the deciding meeting.
+    const recommends = !final && type.stages.length > 1;
     const clusterCases = (await d.cases.ofCluster(cluster.id)).map((x) =>
-      x.fields.Title === ref ? { ...x, fields: { ...x.fields, AmountAwarded: dec.award } } : x,
+      x.fields.Title === ref && !recommends ? { ...x, fields: { ...x.fields, AmountAwarded: dec.award } } : x,
     );
     // The contingency fund's ledger at a city meeting; the cluster's budget otherwise.
     const fund = final && type.stages[type.stages.length - 1]!.fund === "contingency";
@@ -311,6 +314,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
             meetingDate,
           ).text
         : `${ClusterName(p, cluster.id)} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`,
+      ...(recommends ? [`A recommendation: ${meetingKind(p, type.stages[1]!.meeting)?.label ?? "the deciding meeting"} decides, and commits the award`] : []),
     ];
     const closed = (await d.teams.updateVoteSession(key, (cur) => ({ ...(cur ?? session), status: "closed", lines, decision })))!;
     if (dec.decision !== "No decision") {

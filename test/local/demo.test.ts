@@ -25,3 +25,34 @@ describe("npm run demo", () => {
     expect(r.playground).toMatch(/^http:\/\/localhost:\d+\/$/);
   }, 120_000);
 });
+
+describe("npm run demo -- --partnership", () => {
+  it("sutton: a cluster recommends and the borough-wide meeting decides, acting through the Playground", async () => {
+    const lines: string[] = [];
+    const r = await runDemo({ partnership: "sutton", dataDir: tempDataDir(), tlsDir: ".data/test-tls", print: (l) => lines.push(l), keepRunning: false });
+    expect(Object.fromEntries(r.cases.map((c) => [c.ref, c.status]))).toEqual({ "C5-2021-0001": "Decided", "C12-2021-0001": "Needs attention" });
+    expect(r).toMatchObject({ decision: "Agree to fund", award: 5000 });
+    const out = lines.join("\n");
+    expect(out).toContain('Wallington County Grammar School is in CP 2, not CP 3. The subject line should be "CP 2/Wallington County Grammar School".');
+    expect(out).toContain("C5-2021-0001 is Recommended (Agree to fund, £6000); it is on the agenda of the borough-wide meeting, Thursday 4 February 2021, 2pm");
+    expect(out).toContain("A recommendation: Borough-wide final decision meeting decides, and commits the award");
+    expect(out).toMatch(/C5-2021-0001: recommendation of the SP 5 meeting\n\s+C5-2021-0001: decision of the Borough-wide final decision meeting/);
+  }, 120_000);
+
+  it("southampton: incomplete referral, anonymised cases, the allocation, the city meeting's contingency decision, the review reminder", async () => {
+    const lines: string[] = [];
+    const r = await runDemo({ partnership: "southampton", dataDir: tempDataDir(), tlsDir: ".data/test-tls", print: (l) => lines.push(l), keepRunning: false });
+    expect(Object.fromEntries(r.cases.map((c) => [c.ref, c.status]))).toEqual({
+      "C3-2027-0001": "Decided",
+      "C3-2027-0002": "Superseded",
+      "C3-2027-0003": "Decided",
+    });
+    expect(r).toMatchObject({ decision: "Agree to fund", award: 8000 });
+    const out = lines.join("\n");
+    expect(out).toContain("Missing: Costed Provision Map, Profile of Need.");
+    expect(out).toContain("Cluster 3: 4,945 pupils (15.11%) = £57,129");
+    expect(out).toContain('C3-2027-0003 is shown to members as "Cluster 3 · Case B"');
+    expect(out).toContain("Contingency fund 2026-27: £42,000 allocated, £8,000 committed, £34,000 remaining");
+    expect(out).toContain('"C3-2027-0001: review of the allocation due" to the school');
+  }, 120_000);
+});

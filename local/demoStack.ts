@@ -1,0 +1,171 @@
+/**
+ * What every `npm run demo` story runs on: the local tenant with its clock set, Azurite, the dev
+ * host running the real functions and bot, and the Agents Playground as Teams, with the helpers a
+ * story uses (send an email by SMTP, move the clock, act in the Playground as someone, wait).
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import nodemailer, { type SendMailOptions } from "nodemailer";
+import type { Partnership } from "../core/config.js";
+import { buildDeps, type AppDeps } from "../functions/deps.js";
+import { keepSubscription } from "../functions/mail.js";
+import { functionDefs } from "../functions/registry.js";
+import { startAzurite } from "./azurite.js";
+import { startDevHost, type DevHost } from "./devhost/host.js";
+import { playgroundConfig, playgroundTeam } from "./people.js";
+import { startPlayground, type Playground } from "./playground.js";
+import { defaultTenantOptions, localAppSettings } from "./tenant/defaults.js";
+import { startTenant, type Tenant } from "./tenant/server.js";
+
+export interface DemoOptions {
+  dataDir: string;
+  tlsDir?: string;
+  print: (line: string) => void;
+  keepRunning: boolean;
+  playgroundPort?: number;
+}
+
+export interface DemoStack {
+  p: Partnership;
+  d: AppDeps;
+  tenant: Tenant;
+  host: DevHost;
+  pg: Playground;
+  team: ReturnType<typeof playgroundTeam>;
+  /** The Playground's people: the signed-in user and the five others. */
+  users: { name: string; email: string }[];
+  send: (msg: SendMailOptions) => Promise<void>;
+  /** Waits until every notification and queued email has been handled. */
+  settle: () => Promise<void>;
+  setTime: (iso: string) => void;
+  stop: () => Promise<void>;
+}
+
+/** Waits for the bot to finish what an activity sent through the Playground started. */
+export async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`The demo waited ${ms / 1000} s for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A card button clicked in Teams (Action.Execute), as the Playground sends it. */
+export const execute = (verb: string, data: Record<string, unknown>, replyToId?: string | null) => ({
+  type: "invoke",
+  name: "adaptiveCard/action",
+  ...(replyToId ? { replyToId } : {}),
+  value: { action: { type: "Action.Execute", verb, data } },
+});
+
+export async function startDemoStack(
+  p: Partnership,
+  opts: DemoOptions,
+  setup: { start: string; cluster: number; currentUser?: string; others?: string[]; mailboxes?: string[] },
+): Promise<DemoStack> {
+  rmSync(opts.dataDir, { recursive: true, force: true });
+  const base = defaultTenantOptions(p, {});
+  const tenant = await startTenant({
+    ...base,
+    dataDir: join(opts.dataDir, "tenant"),
+    ...(opts.tlsDir ? { tlsDir: opts.tlsDir } : {}),
+    port: 0,
+    smtpPort: 0,
+    mailboxes: [...base.mailboxes, ...(setup.mailboxes ?? []).map((a) => ({ address: a, displayName: a }))],
+    log: () => {},
+  });
+  const at = (iso: string) => tenant.advanceClock(Date.parse(iso) - tenant.now());
+  at(setup.start);
+  const azurite = await startAzurite();
+  const settings = localAppSettings(tenant, azurite.connectionString, "demo-client-state");
+  // DEMO_LOG=1 shows what the functions and the bot log.
+  const quiet = process.env.DEMO_LOG
+    ? {
+        info: (e: string, f?: object) => console.error(`[info] ${e} ${JSON.stringify(f ?? {})}`),
+        warn: (e: string, f?: object) => console.error(`[warn] ${e} ${JSON.stringify(f ?? {})}`),
+      }
+    : { info: () => {}, warn: () => {} };
+  let deps: AppDeps | undefined;
+  const build = () => buildDeps(settings, p, quiet, () => new Date(tenant.now()));
+  const getDeps = () => (deps ??= build());
+  const host = await startDevHost(functionDefs(getDeps), {
+    storage: azurite.connectionString,
+    log: () => {},
+    autoRun: false,
+    visibilityTimeoutSeconds: 2,
+    retryDelaySeconds: 1,
+  });
+  settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
+  settings.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
+  const d = getDeps();
+  await d.site.provision();
+  await keepSubscription(d);
+  const team = playgroundTeam(setup.cluster);
+  const config = playgroundConfig(p, setup.cluster, {
+    now: new Date(tenant.now()),
+    ...(setup.currentUser ? { currentUser: setup.currentUser } : {}),
+    ...(setup.others ? { others: setup.others } : {}),
+  });
+  const pg = await startPlayground({
+    appEndpoint: `${host.url}/api/messages`,
+    config,
+    dir: join(opts.dataDir, "playground"),
+    port: opts.playgroundPort ?? 0,
+  });
+  return {
+    p,
+    d,
+    tenant,
+    host,
+    pg,
+    team,
+    users: [config.currentUser as { name: string; email: string }, ...(config.users as { name: string; email: string }[])],
+    send: async (msg) => {
+      const tr = nodemailer.createTransport({ host: "127.0.0.1", port: tenant.smtpPort!, secure: false, ignoreTLS: true });
+      try {
+        await tr.sendMail({ to: p.intake.mailbox, ...msg });
+      } finally {
+        tr.close();
+      }
+    },
+    settle: async () => {
+      await tenant.notifier.settle();
+      await host.drain();
+    },
+    setTime: (iso) => {
+      at(iso);
+      Object.assign(d, build()); // fresh Graph clients: tokens from before the jump have expired
+    },
+    stop: async () => {
+      await pg.close();
+      await host.close();
+      await tenant.close();
+      await azurite.stop();
+    },
+  };
+}
+
+/** Emails the secure mailbox sent to `address`, oldest first (subject and body). */
+export async function sentTo(s: DemoStack, address: string): Promise<{ subject: string; body: string }[]> {
+  const all = (
+    await s.d.graph
+      .api(`/users/${encodeURIComponent(s.p.intake.mailbox)}/mailFolders/sentitems/messages`)
+      .select("subject,body,toRecipients,sentDateTime")
+      .top(200)
+      .get()
+  ).value as { subject: string; body: { content: string }; toRecipients: { emailAddress: { address: string } }[]; sentDateTime: string }[];
+  return all
+    .filter((m) => m.toRecipients.some((r) => r.emailAddress.address.toLowerCase() === address.toLowerCase()))
+    .sort((a, b) => a.sentDateTime.localeCompare(b.sentDateTime))
+    .map((m) => ({ subject: m.subject, body: m.body.content }));
+}
+
+/** The Cases list: reference, status and school of every case. */
+export async function register(s: DemoStack): Promise<{ ref: string; status: string; school: string }[]> {
+  const site = await s.d.site.id();
+  return (await s.d.graph.api(`/sites/${site}/lists/Cases/items`).expand("fields").get()).value.map(
+    (i: { fields: { Title: string; Status: string; School?: string } }) => ({ ref: i.fields.Title, status: i.fields.Status, school: i.fields.School ?? "" }),
+  );
+}
