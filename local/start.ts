@@ -181,8 +181,8 @@ ${
     ? `Open ${playground.url}/ first (that installs the bot in ${people.current.name}'s Teams chat), then
 `
     : ""
-}send a sample presentation form:
-  npx cluster-desk send-sample${smtpFlag}
+}send a sample ${partnership.referralTypes.length > 1 ? "referral" : "presentation form"}:
+  ${partnership.id === "hounslow-mip" ? "" : `PARTNERSHIP=${partnership.id} `}npx cluster-desk send-sample${smtpFlag}
 and see ${playground ? `the triage card in ${playground.url}/ and ` : ""}the case, the reply and the filed email in ${tenant.url}/.
 Ctrl-C stops everything; the next start reuses the data.
 `);
