@@ -3,14 +3,15 @@
  * in the first meeting of each term (15 minutes), and the accepted cases, presented and voted on.
  * Case references only: the card never shows a child's name.
  */
-import { ClusterName, clusterName, referralType, type Cluster, type Partnership } from "./config.js";
+import { ClusterName, clusterName, referralType, type Cluster, type MeetingKind, type Partnership } from "./config.js";
 import { fundingCap, formatPounds, FundingInputError } from "./funding.js";
 import type { StoredCase } from "./ports.js";
 import { resolveRota, termDates } from "./rota.js";
-import type { ScheduledMeeting } from "./schedule.js";
+import type { ScheduledMeeting, WideMeeting } from "./schedule.js";
 import { describeLocal, toLocal, type LocalDate } from "./time.js";
 import { academicYearOf } from "./planner.js";
-import { clusterBudget, fromContingency } from "./allocation.js";
+import { clusterBudget, contingencyLedger, fromContingency } from "./allocation.js";
+import { plainText } from "./triage.js";
 
 export type Rag = "Red" | "Amber" | "Green";
 
@@ -82,7 +83,7 @@ export interface AgendaData {
   cpd: string;
   hasCpd: boolean;
   /** `heading`: the reference, with the anonymised label ("C3-2026-0004 · Cluster 3 · Case B") and the referral type where the partnership has them. */
-  cases: { ref: string; heading: string; kind: string; cyp: string; terms: string; requested: string; cap: string }[];
+  cases: { ref: string; heading: string; kind: string; cyp: string; terms: string; requested: string; cap: string; capTitle: string }[];
   hasCases: boolean;
 }
 
@@ -122,6 +123,7 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
         terms: f.TermsSought ? String(f.TermsSought) : "?",
         requested: f.AmountRequested != null ? formatPounds(f.AmountRequested) : "?",
         cap,
+        capTitle: "Limit that applies",
       };
     }),
     hasCases: listed.length > 0,
@@ -149,4 +151,44 @@ export function caseLabel(p: Partnership, c: StoredCase, clusterCases: StoredCas
   const letter = (n: number): string => (n < 26 ? String.fromCharCode(65 + n) : letter(Math.floor(n / 26) - 1) + String.fromCharCode(65 + (n % 26)));
   const cluster = c.fields.Cluster !== null && c.fields.Cluster !== undefined ? clusterName(p, c.fields.Cluster) : "unassigned";
   return `${cluster.charAt(0).toUpperCase()}${cluster.slice(1)} · Case ${letter(i)}`;
+}
+
+/**
+ * The agenda of a partnership-wide deciding meeting (Sutton's borough-wide meeting, Southampton's
+ * city meeting): the cases the clusters recommended to it, each with its recommendation, and the
+ * contingency fund's ledger where the meeting spends it. Anonymised as the clusters' agendas are.
+ */
+export function wideAgendaData(p: Partnership, kind: MeetingKind, m: WideMeeting, all: StoredCase[]): AgendaData {
+  const listed = all
+    .filter((x) => x.fields.Status === "Recommended" && x.fields.MeetingDate && new Date(x.fields.MeetingDate).getTime() === m.startsAt.getTime())
+    .sort((a, b) => (a.fields.RecommendedAt ?? "").localeCompare(b.fields.RecommendedAt ?? "") || a.fields.Title.localeCompare(b.fields.Title));
+  const spendsContingency = p.referralTypes.some((t) => t.stages.some((s) => s.meeting === kind.id && s.fund === "contingency"));
+  const ledger = spendsContingency ? contingencyLedger(p, all, m.date).text : "Each award comes from its cluster's budget";
+  return {
+    title: `${kind.label} agenda`,
+    meeting: describeLocal(m.startsAt),
+    htRep: `Recommendations from the clusters, for decision${m.location ? ` (${m.location})` : ""}`,
+    budget: ledger,
+    rag: "Not rated",
+    ragColour: "Default",
+    cpd: "",
+    hasCpd: false,
+    cases: listed.map((x) => {
+      const f = x.fields;
+      const type = referralType(p, f.ReferralType);
+      const cluster = f.Cluster !== null && f.Cluster !== undefined ? ClusterName(p, f.Cluster) : "Unassigned";
+      const recommended = `${f.Recommendation ?? "?"}${f.RecommendedAmount ? `, ${formatPounds(f.RecommendedAmount)}` : ""}`;
+      return {
+        ref: f.Title,
+        heading: `${f.Title} · ${p.anonymise ? caseLabel(p, x, all) : `${cluster}, ${f.School ? plainText(f.School) : "school not identified"}`} · ${type.label} · recommended: ${recommended}`,
+        kind: f.CaseType ?? "to confirm",
+        cyp: f.CypCount ? String(f.CypCount) : "?",
+        terms: f.TermsSought ? String(f.TermsSought) : "?",
+        requested: f.AmountRequested != null ? formatPounds(f.AmountRequested) : "?",
+        cap: recommended,
+        capTitle: "Recommended by the cluster",
+      };
+    }),
+    hasCases: listed.length > 0,
+  };
 }

@@ -10,6 +10,8 @@ import { loadPartnership } from "../config/load.js";
 import { clusterById, type Partnership } from "../core/config.js";
 import { runVote, type VoteCardData, type VoteDeps } from "../core/usecases/votes.js";
 import { runReviewReminders } from "../core/usecases/reviews.js";
+import { runAgendas } from "../core/usecases/agenda.js";
+import type { AgendaData } from "../core/agenda.js";
 import { eligibleVoters } from "../core/votes.js";
 import { withExampleContacts } from "../local/people.js";
 import { FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "./helpers/fakes.js";
@@ -90,6 +92,31 @@ describe("Sutton: the cluster recommends, the borough-wide meeting decides", () 
       "This is a recommendation. The final decision is made at the Borough-wide final decision meeting on Thursday 4 February 2021",
     );
 
+    // Three working days before, the borough meeting's agenda (the recommendation with its amount) goes to the partnership lead.
+    s.at("2021-02-01T09:00:00Z");
+    const agendaPosts: { to: string; data: AgendaData }[] = [];
+    const teams = s.d.teams as FakeTeams;
+    const agendaDeps = { ...s.d, kv: new Map<string, string>(), postAgenda: async (to: string, data: AgendaData) => void agendaPosts.push({ to, data }) };
+    const kv = {
+      getSync: async (k: string) => agendaDeps.kv.get(k) ?? null,
+      setSync: async (k: string, v: string | null) => void agendaDeps.kv.set(k, v ?? ""),
+      updateSync: async () => "",
+    };
+    expect((await runAgendas({ ...agendaDeps, kv })).waiting).toEqual([
+      "Borough-wide final decision meeting: the partnership lead has not added Cluster Desk in Teams",
+    ]);
+    await teams.setPersonalChat(p.partnershipLead.email, '{"conversation":{"id":"lead-chat"}}');
+    expect((await runAgendas({ ...agendaDeps, kv })).posted).toEqual(["borough-decision 2021-02-04"]);
+    expect(agendaPosts[0]!.to).toBe('{"conversation":{"id":"lead-chat"}}');
+    expect(agendaPosts[0]!.data.cases).toEqual([
+      expect.objectContaining({
+        ref,
+        heading: `${ref} · SP 5, ${school} · Exceptional needs funding · recommended: Agree to fund, £6,000`,
+        capTitle: "Recommended by the cluster",
+      }),
+    ]);
+    expect((await runAgendas({ ...agendaDeps, kv })).posted).toEqual([]);
+
     // The borough meeting: a SENDCo of the cluster does not vote there; leads and key officers do.
     s.at("2021-02-04T14:20:00Z");
     const open = await s.click("vote.open", SW);
@@ -110,6 +137,7 @@ describe("Sutton: the cluster recommends, the borough-wide meeting decides", () 
 
     c = (await s.cases.byRef(ref))!;
     expect(c.fields).toMatchObject({ Status: "Decided", Decision: "Agree to fund", AmountAwarded: 5000, Recommendation: "Agree to fund" });
+    expect(agendaPosts[0]!.data.title).toBe("Borough-wide final decision meeting agenda");
     const decision = s.mailer.to("senco@westbourne.example")[1]!;
     expect(decision.subject).toBe(`${ref}: decision of the Borough-wide final decision meeting`);
     expect(decision.body).toContain("Recommendation of the SP 5 meeting: Agree to fund, £6,000");

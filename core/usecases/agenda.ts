@@ -1,8 +1,8 @@
 /** Posts each cluster's agenda to its channel N working days before the meeting, once. Hourly-safe. */
 import type { Partnership } from "../config.js";
-import { agendaData, type AgendaData } from "../agenda.js";
+import { agendaData, wideAgendaData, type AgendaData } from "../agenda.js";
 import type { CaseStorePort, KeyValuePort, Logger, TeamsStatePort } from "../ports.js";
-import { meetingsOf } from "../schedule.js";
+import { meetingsOf, wideMeetingsOf } from "../schedule.js";
 import { toLocal } from "../time.js";
 import { addWorkingDays } from "../workingDays.js";
 
@@ -37,6 +37,24 @@ export async function runAgendas(d: AgendaDeps): Promise<{ posted: string[]; wai
     await d.kv.setSync(key, now.toISOString());
     posted.push(`cluster ${c.id} ${next.date}`);
     d.log.info("agenda.posted", { cluster: c.id, meeting: next.date });
+  }
+  // Partnership-wide meetings that decide (a borough or city meeting): their agenda of the
+  // clusters' recommendations goes to the partnership lead, who chairs them.
+  for (const k of p.meetingKinds.filter((m) => m.scope === "partnership" && m.hearsCases)) {
+    const next = wideMeetingsOf(p, k.id).find((m) => m.startsAt > now);
+    if (!next || today < addWorkingDays(next.date, -p.agenda.postWorkingDaysBefore)) continue;
+    const key = `agenda-posted|k:${k.id}|${next.date}`;
+    if (await d.kv.getSync(key)) continue;
+    const ref = await d.teams.personalChat(p.partnershipLead.email);
+    if (!ref) {
+      waiting.push(`${k.label}: the partnership lead has not added Cluster Desk in Teams`);
+      continue;
+    }
+    const all = (await Promise.all(p.clusters.map((c) => d.cases.ofCluster(c.id)))).flat();
+    await d.postAgenda(ref, wideAgendaData(p, k, next, all));
+    await d.kv.setSync(key, now.toISOString());
+    posted.push(`${k.id} ${next.date}`);
+    d.log.info("agenda.posted", { kind: k.id, meeting: next.date });
   }
   return { posted, waiting };
 }

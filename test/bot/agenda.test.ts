@@ -83,7 +83,9 @@ describe("agenda", () => {
     const may = meetingsOf(p, c5)[0]!;
     const d = agendaData(p, c5, may, await s.deps.cases.ofCluster(5));
     expect(d).toMatchObject({ meeting: "Thursday 18 May 2023, 2pm", htRep: "Headteacher representative: Worple Primary School", hasCpd: true, hasCases: true });
-    expect(d.cases).toEqual([{ ref: "C5-2023-0001", heading: "C5-2023-0001", kind: "Group", cyp: "5", terms: "2", requested: "£4,500", cap: "£4,000" }]);
+    expect(d.cases).toEqual([
+      { ref: "C5-2023-0001", heading: "C5-2023-0001", kind: "Group", cyp: "5", terms: "2", requested: "£4,500", cap: "£4,000", capTitle: "Limit that applies" },
+    ]);
     // In the meeting, the SCL opens each case's vote from the agenda.
     const card = JSON.stringify(agendaCard(d));
     expect(card).toContain('"title":"Open vote on C5-2023-0001","verb":"vote.open","data":{"caseRef":"C5-2023-0001","from":"agenda"}');
