@@ -55,7 +55,7 @@ export interface BotDeps extends AckDeps {
 const CARD = "application/vnd.microsoft.card.adaptive";
 
 /** A case reference as the product issues them: C5-2023-0007, U-2023-0001. */
-export const CASE_REF = /^(?:C\d{1,3}|U)-\d{4}-\d{4,6}$/;
+export const CASE_REF = /^(?:[A-Z]{1,4}\d{1,3}|U)-\d{4}-\d{4,6}$/;
 
 /** What a triage, agenda or vote card may send back; anything else is refused before use. */
 export const ActionData = z
@@ -102,7 +102,7 @@ async function userEmail(context: TurnContext): Promise<string | null> {
 export function helpText(p: BotDeps["partnership"]): string {
   return [
     `Cluster Desk for the ${p.name}.`,
-    "New presentation forms arrive here as triage cards. On a card you enter the case type, number of CYP, terms and amount (the funding limit appears), accept the case to the agenda, acknowledge the school, ask it for more information, refer the case to the SEND Adviser, or move it to another cluster.",
+    `New ${p.referralTypes.length > 1 ? "referrals" : "presentation forms"} arrive here as triage cards. On a card you enter the case type, number of CYP, terms and amount (the funding limit appears), accept the case to the agenda, acknowledge the school, ask it for more information${p.advisers.length ? ", refer the case to the SEND Adviser" : ""}, or move it to another cluster.`,
     "Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**, **help**; the partnership lead also has **health**.",
     "In a cluster's channel, @mention Cluster Desk with **cluster <number>** (for example `@Cluster Desk cluster 5`) so that the cluster's agendas and votes are posted there. Teams only passes channel messages that @mention the bot.",
   ].join("\n\n");

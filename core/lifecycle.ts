@@ -120,10 +120,12 @@ export const maySee = (p: Partnership, c: StoredCase, email: string | null | und
  */
 export function allowedNow(p: Partnership, c: StoredCase, email: string | null | undefined): Transition[] {
   const roles = rolesOn(p, c, email);
-  return TRANSITIONS.filter((t) => t.from.includes(c.fields.Status) && t.roles.some((r) => roles.includes(r)) && !pointless(t.verb, c));
+  return TRANSITIONS.filter((t) => t.from.includes(c.fields.Status) && t.roles.some((r) => roles.includes(r)) && !pointless(p, t.verb, c));
 }
 
-function pointless(verb: CaseVerb, c: StoredCase): boolean {
+function pointless(p: Partnership, verb: CaseVerb, c: StoredCase): boolean {
+  // No SEND Adviser in the partnership (Sutton, Southampton): nobody to refer to.
+  if (verb === "triage.refer") return p.advisers.length === 0;
   if (verb === "triage.acknowledge") return Boolean(c.fields.AcknowledgedAt);
   if (verb === "triage.accept") return !c.fields.MeetingDate;
   return false;

@@ -2,7 +2,7 @@
  * The triage card's data: the case as its SCL (or the partnership lead, or an adviser) sees it,
  * with the transitions that person may make now (core/lifecycle.ts). Pure.
  */
-import { holdersWith, leadForCluster, type Partnership } from "./config.js";
+import { ClusterName, holdersWith, leadForCluster, meetingKind, referralType, type Partnership } from "./config.js";
 import type { StoredCase } from "./ports.js";
 import { allowedNow, limitFor, MAX_AMOUNT, MAX_CYP, MAX_MESSAGE_CHARS, type TransitionInput } from "./lifecycle.js";
 import { formatPounds, policyInForce } from "./funding.js";
@@ -37,6 +37,10 @@ export function plainText(s: string): string {
 /** The data the triage card template is expanded with. Case references, never children's names. */
 export interface TriageCardData {
   caseRef: string;
+  /** "Presentation form", or the referral type's label where the partnership has several. */
+  heading: string;
+  /** What the council calls the cluster's lead. */
+  leadTitle: string;
   school: string;
   cluster: string;
   lead: string;
@@ -100,10 +104,16 @@ export function triageCardData(
   const num = (v: number | null | undefined) => (typeof v === "number" && Number.isFinite(v) ? v : null);
   const limit = limitFor(p, c, opts.now);
   const policy = policyInForce(p, f.MeetingDate ? toLocal(new Date(f.MeetingDate)).date : today);
+  const recommended =
+    f.Status === "Recommended"
+      ? `Recommended: ${f.Recommendation ?? "?"}${f.RecommendedAmount ? `, ${formatPounds(f.RecommendedAmount)}` : ""}; for decision at the ${meetingKind(p, referralType(p, f.ReferralType).stages.at(-1)!.meeting)?.label ?? "final meeting"}`
+      : null;
   return {
     caseRef: f.Title,
+    heading: p.referralTypes.length > 1 ? referralType(p, f.ReferralType).label : "Presentation form",
+    leadTitle: p.leadTitle,
     school: f.School ? plainText(f.School) : "not identified",
-    cluster: f.Cluster ? `Cluster ${f.Cluster}` : "not identified",
+    cluster: f.Cluster ? ClusterName(p, f.Cluster) : "not identified",
     lead: lead ? `${lead.name} (${lead.initials})` : `none yet: ${p.partnershipLead.name} assigns a cluster`,
     received: f.ReceivedAt ? describeLocal(new Date(f.ReceivedAt)) : "",
     meeting: f.MeetingDate ? describeLocal(new Date(f.MeetingDate)) : "not yet known",
@@ -115,7 +125,7 @@ export function triageCardData(
           : "not yet known (no meeting)",
     ackDue: ackDue ? describeDate(ackDue) : "",
     ackState,
-    status: f.Status,
+    status: recommended ?? f.Status,
     problems,
     hasProblems: problems.length > 0,
     message: opts.message ? plainText(opts.message) : "",
@@ -127,7 +137,9 @@ export function triageCardData(
     limit: limit ? limit.text : policy ? `enter the details to see it (${policy.label})` : "no funding policy is in force for this date",
     actions: [
       // In the meeting: the SCL opens the vote from here or from the agenda (core/votes.ts).
-      ...(f.Status === "On agenda" && mayTriage(p, f.Cluster, opts.viewer) ? [{ verb: "vote.open", title: "Open vote", inputs: "none" as const }] : []),
+      ...((f.Status === "On agenda" || f.Status === "Recommended") && mayTriage(p, f.Cluster, opts.viewer)
+        ? [{ verb: "vote.open", title: f.Status === "Recommended" ? "Open the final vote" : "Open vote", inputs: "none" as const }]
+        : []),
       ...allowed.map((t) => ({ verb: t.verb, title: t.title, inputs: t.takesInput ? ("auto" as const) : ("none" as const) })),
     ],
     showDetails: can("triage.details"),
@@ -143,7 +155,7 @@ export function triageCardData(
     maxMessage: MAX_MESSAGE_CHARS,
     moveChoices: p.clusters
       .filter((x) => x.id !== f.Cluster)
-      .map((x) => ({ title: `Cluster ${x.id} (${leadForCluster(p, x.id)?.initials ?? "?"})`, value: String(x.id) })),
+      .map((x) => ({ title: `${ClusterName(p, x.id)} (${leadForCluster(p, x.id)?.initials ?? "?"})`, value: String(x.id) })),
   };
 }
 

@@ -9,6 +9,7 @@ import { clusterName, clustersOfSchool, normaliseName, parsePartnership, type Pa
 import { fundingCap, splitLine } from "../core/funding.js";
 import { checkReferral } from "../core/referrals.js";
 import { checkSubject } from "../core/subject.js";
+import { caseRef } from "../core/usecases/intake.js";
 import { southamptonClusters, southamptonDocuments, suttonCrossPhase, suttonMeetings } from "./seedsOther.js";
 
 const sutton = loadPartnership("sutton").partnership;
@@ -66,6 +67,13 @@ describe("Sutton (seed 003)", () => {
       'Wallington County Grammar School is in CP 2, not CP 3. The subject line should be "CP 2/Wallington County Grammar School".',
     );
     expect(checkSubject(sutton, "CP 9/WCGS").problems.map((x) => x.code)).toContain("unknown-cluster");
+    // Its cases are referenced as the council names the cluster.
+    expect([caseRef(15, "2027", 1, sutton), caseRef(7, "2027", 12, sutton), caseRef(5, "2027", 3, hounslow), caseRef(null, "2027", 4, sutton)]).toEqual([
+      "CP5-2027-0001",
+      "SP7-2027-0012",
+      "C5-2027-0003",
+      "U-2027-0004",
+    ]);
     // No initials in Sutton's convention: none are asked for.
     expect(checkSubject(sutton, "CP 1/Harris").problems).toEqual([]);
   });

@@ -23,7 +23,7 @@ import {
   type StatePort,
 } from "../ports.js";
 import { composeReply } from "../replies.js";
-import { normaliseName } from "../config.js";
+import { clusterName, normaliseName } from "../config.js";
 import { cleanSubject } from "../subject.js";
 import { toLocal } from "../time.js";
 
@@ -95,8 +95,18 @@ export function fingerprint(f: MessageFacts): string {
 }
 
 /** C5-2023-0007; U-2023-0001 when no cluster could be read. */
-export function caseRef(cluster: number | null, year: string, n: number): string {
-  return `${cluster === null ? "U" : `C${cluster}`}-${year}-${String(n).padStart(4, "0")}`;
+/**
+ * A case reference: "C5-2023-0007" (cluster 5), "CP5-2027-0001" where the council writes its
+ * clusters with a code (Sutton's CP 5), "U-2023-0012" with no cluster.
+ */
+export function caseRef(cluster: number | null, year: string, n: number, p?: Partnership): string {
+  return `${refPrefix(cluster, p)}-${year}-${String(n).padStart(4, "0")}`;
+}
+
+function refPrefix(cluster: number | null, p?: Partnership): string {
+  if (cluster === null) return "U";
+  const name = p ? clusterName(p, cluster) : `cluster ${cluster}`;
+  return name.startsWith("cluster ") ? `C${cluster}` : name.replace(" ", "");
 }
 
 /** The last step without a batch: one call each, in the order a batch runs them. */
@@ -260,12 +270,12 @@ async function runStages(
             ? found.needingFixFromSender.filter((c) => withinDays(c.receivedAt, facts.receivedAt, p.intake.resubmissionWindowDays))
             : [];
         const earlier = fixes[0] ?? null;
-        const sequence = `${cluster === null ? "U" : `C${cluster}`}-${year}`;
+        const sequence = `${refPrefix(cluster, p)}-${year}`;
         // The reference is unique in the register (Cases.Title): if the counter handed out a
         // number already used (it lost writes in a crash), take the next one.
         let ref = "";
         for (let tries = 1; !record; tries++) {
-          ref = caseRef(cluster, year, await state.next(sequence));
+          ref = caseRef(cluster, year, await state.next(sequence), p);
           try {
             record = await cases.create(caseFields(p, decision, facts, ref, fp, earlier?.ref ?? null));
           } catch (e) {

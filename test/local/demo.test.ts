@@ -30,13 +30,15 @@ describe("npm run demo -- --partnership", () => {
   it("sutton: a cluster recommends and the borough-wide meeting decides, acting through the Playground", async () => {
     const lines: string[] = [];
     const r = await runDemo({ partnership: "sutton", dataDir: tempDataDir(), tlsDir: ".data/test-tls", print: (l) => lines.push(l), keepRunning: false });
-    expect(Object.fromEntries(r.cases.map((c) => [c.ref, c.status]))).toEqual({ "C5-2021-0001": "Decided", "C12-2021-0001": "Needs attention" });
+    expect(Object.fromEntries(r.cases.map((c) => [c.ref, c.status]))).toEqual({ "SP5-2021-0001": "Decided", "CP2-2021-0001": "Needs attention" });
     expect(r).toMatchObject({ decision: "Agree to fund", award: 5000 });
     const out = lines.join("\n");
     expect(out).toContain('Wallington County Grammar School is in CP 2, not CP 3. The subject line should be "CP 2/Wallington County Grammar School".');
-    expect(out).toContain("C5-2021-0001 is Recommended (Agree to fund, £6000); it is on the agenda of the borough-wide meeting, Thursday 4 February 2021, 2pm");
+    expect(out).toContain(
+      "SP5-2021-0001 is Recommended (Agree to fund, £6000); it is on the agenda of the borough-wide meeting, Thursday 4 February 2021, 2pm",
+    );
     expect(out).toContain("A recommendation: Borough-wide final decision meeting decides, and commits the award");
-    expect(out).toMatch(/C5-2021-0001: recommendation of the SP 5 meeting\n\s+C5-2021-0001: decision of the Borough-wide final decision meeting/);
+    expect(out).toMatch(/SP5-2021-0001: recommendation of the SP 5 meeting\n\s+SP5-2021-0001: decision of the Borough-wide final decision meeting/);
   }, 120_000);
 
   it("southampton: incomplete referral, anonymised cases, the allocation, the city meeting's contingency decision, the review reminder", async () => {
