@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, referralType, type Partnership } from "../core/config.js";
 import { fundingCap, FundingInputError } from "../core/funding.js";
+import { allocationFor } from "../core/allocation.js";
 import { academicYearStart, planYear, PlanInputError, publishedMeetings } from "../core/planner.js";
 import { DirectoryInputError, matchGias } from "../core/directory.js";
 import { doctor } from "../core/doctor.js";
@@ -32,8 +33,11 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
   assign --subject <s> --sender <email> --received <instant>
                                                what intake decides for a form: outcome, cluster,
                                                lead, school, meeting, deadline, ackDueBy, reasons
-  funding --cyp <n> --terms <n> --date <YYYY-MM-DD> [--requested <pounds>]
+  funding --cyp <n> --terms <n> --date <YYYY-MM-DD> [--requested <pounds>] [--type <referral type id>]
                                                the funding limit (and award) for a case
+  allocation --year <2026-27> [--total <pounds>]
+                                               a total shared by pupil numbers, with its
+                                               contingency fund and the calculation (Southampton)
   meetings [--cluster <n>]                     meetings with their submission deadlines
   rota --cluster <n>                           the headteacher representative for each meeting;
                                                gaps, clashes and entries that are not meetings
@@ -172,15 +176,41 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case "funding": {
         const { values } = parseArgs({
           args: rest,
-          options: { ...COMMON, cyp: { type: "string" }, terms: { type: "string" }, date: { type: "string" }, requested: { type: "string" } },
+          options: {
+            ...COMMON,
+            cyp: { type: "string" },
+            terms: { type: "string" },
+            date: { type: "string" },
+            requested: { type: "string" },
+            type: { type: "string" },
+          },
         });
-        const result = fundingCap(partnership(values.config), {
+        const p = partnership(values.config ?? process.env.PARTNERSHIP);
+        const type = values.type === undefined ? undefined : p.referralTypes.find((t) => t.id === values.type);
+        if (values.type !== undefined && !type)
+          throw new UsageError(`there is no referral type "${values.type}"; the ${p.shortName} has ${p.referralTypes.map((t) => t.id).join(", ")}`);
+        const result = fundingCap(p, {
           cyp: wholeNumber(requireOpt(values, "cyp"), "cyp"),
           terms: wholeNumber(requireOpt(values, "terms"), "terms"),
           date: requireOpt(values, "date"),
           ...(values.requested !== undefined ? { requested: pounds(values.requested) } : {}),
+          ...(type ? { type } : {}),
         });
         json(io, result);
+        return 0;
+      }
+
+      case "allocation": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, year: { type: "string" }, total: { type: "string" } } });
+        const p = partnership(values.config ?? process.env.PARTNERSHIP);
+        const year = requireOpt(values, "year");
+        academicYearStart(year);
+        if (!p.allocation) throw new UsageError(`the ${p.shortName} does not share a total by pupil numbers (no allocation in its config)`);
+        const withTotal =
+          values.total === undefined ? p : { ...p, allocation: { ...p.allocation, totals: { ...p.allocation.totals, [year]: pounds(values.total) } } };
+        const a = allocationFor(withTotal, year);
+        if (!a) throw new UsageError(`no total funding is set for ${year}: give --total, or set it with set-budget --cluster 0`);
+        json(io, a);
         return 0;
       }
 

@@ -75,6 +75,36 @@ describe("cluster-desk CLI", () => {
     expect(r.json().warnings.length).toBeGreaterThan(0);
   });
 
+  it("validate-config: Sutton's and Southampton's configs; allocation and funding by referral type", () => {
+    expect(cli("validate-config", "sutton").json()).toMatchObject({ ok: true, partnership: "sutton", clusters: 12, schools: 110 }); // 55 schools, each in an SP and a CP cluster
+    expect(cli("validate-config", "southampton").json()).toMatchObject({ ok: true, partnership: "southampton", clusters: 7, schools: 67 });
+    const a = cli("allocation", "--config", "southampton", "--year", "2026-27", "--total", "£420,000");
+    expect(a.code).toBe(0);
+    expect(a.json()).toMatchObject({ total: 420000, contingency: 42000, shared: 378000, pupils: 32719 });
+    expect(a.json().clusters.reduce((n: number, c: { amount: number }) => n + c.amount, 0)).toBe(378000);
+    expect(cli("allocation", "--config", "southampton", "--year", "2026-27").stderr).toMatch(/no total funding is set for 2026-27/);
+    expect(cli("allocation", "--year", "2026-27").stderr).toMatch(/does not share a total by pupil numbers/);
+    const f = cli(
+      "funding",
+      "--config",
+      "southampton",
+      "--cyp",
+      "1",
+      "--terms",
+      "3",
+      "--date",
+      "2026-11-10",
+      "--requested",
+      "4000",
+      "--type",
+      "individual-pupil-need",
+    );
+    expect(f.json()).toMatchObject({ cap: null, award: 4000, capText: "no limit: as agreed" });
+    expect(cli("funding", "--config", "southampton", "--cyp", "1", "--terms", "1", "--date", "2026-11-10", "--type", "ipn").stderr).toMatch(
+      /no referral type "ipn"/,
+    );
+  });
+
   it("validate-config: a broken file exits 1 naming the field", () => {
     const raw = parse(readFileSync(join(packageRoot(), "config", "hounslow-mip.yaml"), "utf8"));
     raw.leads[2].email = "katy at hounslow";
