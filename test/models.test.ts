@@ -152,21 +152,10 @@ describe("Southampton (seed 004)", () => {
     expect(r.lines).toContain("Paid over 3 terms in equal parts: £1,333.34, £1,333.33, £1,333.33");
     const trial = fundingCap(soton, { cyp: 1, terms: 2, date: "2025-02-10", requested: 4000, type: ipn });
     expect(trial).toMatchObject({ cap: 0, award: 0, capText: "£0: trial term" });
-    const talk = fundingCap(soton, {
-      cyp: 1,
-      terms: 1,
-      date: "2026-11-10",
-      requested: 500,
-      type: soton.referralTypes.find((t) => t.id === "solution-focused")!,
-    });
-    expect(talk.award).toBe(0);
-    const project = fundingCap(soton, {
-      cyp: 12,
-      terms: 3,
-      date: "2026-11-10",
-      requested: 9000,
-      type: soton.referralTypes.find((t) => t.id === "project-based-work")!,
-    });
+    const typed = (id: string, requested: number, cyp = 1) =>
+      fundingCap(soton, { cyp, terms: 3, date: "2026-11-10", requested, type: soton.referralTypes.find((t) => t.id === id)! });
+    expect(typed("solution-focused", 500).award).toBe(0);
+    const project = typed("project-based-work", 9000, 12);
     expect(project.award).toBe(9000);
     expect(project.lines.join("\n")).toMatch(/lump sum as agreed, paid to the lead school/);
     expect(project.lines.join("\n")).not.toMatch(/equal parts/);
