@@ -18,7 +18,9 @@ import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { isLeadOfAny, plainText } from "../core/triage.js";
-import { agendaCard, errorCard, voteCard } from "../cards/index.js";
+import { agendaCard, calendarCard, errorCard, voteCard } from "../cards/index.js";
+import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
+import { PlanInputError } from "../core/planner.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
 import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/lifecycle.js";
@@ -45,6 +47,9 @@ export interface BotDeps extends AckDeps {
   retryPoisoned?: () => Promise<ReconcileResult>;
   /** Who is acting: their email from the Teams roster (replaceable in tests). */
   resolveEmail?: (context: TurnContext) => Promise<string | null>;
+  /** The Meetings list, for the partnership lead's "plan" card and its "Publish" button. */
+  meetingsList?: MeetingsListPort;
+  refreshCalendar?: (force?: boolean) => Promise<void>;
   /** Posting to and updating a message in another stored conversation (the runtime paces these). */
   elsewhere?: {
     post(conversationRef: string, card: Record<string, unknown>): Promise<string | undefined>;
@@ -65,6 +70,10 @@ export const ActionData = z
     choice: z.enum(["agree", "disagree", "abstain"]).optional(),
     panelAmount: z.union([z.literal(""), z.string().regex(/^\d{1,7}(?:\.\d{1,2})?$/), z.number().min(0).max(9_999_999)]).optional(),
     from: z.enum(["agenda", "triage"]).optional(),
+    year: z
+      .string()
+      .regex(/^\d{4}-\d{2}$/)
+      .optional(),
     // The triage card's inputs: any short text here; core/lifecycle.ts checks them and a refusal
     // comes back on the same card (a "2.5" typed as a number of CYP is not a forged action).
     caseType: z.string().max(40).optional(),
@@ -103,7 +112,7 @@ export function helpText(p: BotDeps["partnership"]): string {
   return [
     `Cluster Desk for the ${p.name}.`,
     `New ${p.referralTypes.length > 1 ? "referrals" : "presentation forms"} arrive here as triage cards. On a card you enter the case type, number of CYP, terms and amount (the funding limit appears), accept the case to the agenda, acknowledge the school, ask it for more information${p.advisers.length ? ", refer the case to the SEND Adviser" : ""}, or move it to another cluster.`,
-    "Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**, **help**; the partnership lead also has **health**.",
+    "Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**, **help**; the partnership lead also has **health** and **plan** (next year's proposed meetings, to publish).",
     "In a cluster's channel, @mention Cluster Desk with **cluster <number>** (for example `@Cluster Desk cluster 5`) so that the cluster's agendas and votes are posted there. Teams only passes channel messages that @mention the bot.",
   ].join("\n\n");
 }
@@ -254,6 +263,22 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       await context.sendActivity(MessageFactory.text(describeHealth(await this.deps.health())));
       return;
     }
+    const plan = /^plan(?:\s+(\d{4}-\d{2}))?$/.exec(text);
+    if (plan) {
+      const email = await this.email(context);
+      if (email !== p.partnershipLead.email.toLowerCase() || !this.deps.meetingsList) {
+        await context.sendActivity("The year's meetings are planned and published by the partnership lead.");
+        return;
+      }
+      const year = plan[1] ?? nextYear(toLocal(this.deps.now()).date);
+      try {
+        await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(calendarCard(proposalData(p, year)))));
+      } catch (e) {
+        if (!(e instanceof PlanInputError)) throw e;
+        await context.sendActivity(e.message);
+      }
+      return;
+    }
     if (text === "cases") {
       await context.sendActivity(MessageFactory.text(await this.casesList(context)));
       return;
@@ -328,6 +353,18 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     if (verb.startsWith("vote.")) return this.vote(context, verb, parsed.data);
     const data = parsed.data;
     const p = this.deps.partnership;
+    if (verb === "calendar.publish" && data.year && this.deps.meetingsList) {
+      const email = await this.email(context);
+      return reply(
+        calendarCard(
+          await publishYear(
+            { ...this.deps, meetings: this.deps.meetingsList, ...(this.deps.refreshCalendar ? { refresh: () => this.deps.refreshCalendar!(true) } : {}) },
+            email,
+            data.year,
+          ),
+        ),
+      );
+    }
     if (!data.caseRef) return reply(errorCard("That action is not known", "Cluster Desk does not know the action it was sent."));
     const email = await this.email(context);
     if (verb === "triage.refresh") {

@@ -57,7 +57,13 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   notify: (email: string, text: string) => Promise<boolean>;
   /** Reads the Meetings list into `partnership` (at most every CALENDAR_REFRESH_MS unless forced). */
   refreshCalendar: (force?: boolean) => Promise<void>;
+  /** The Meetings list for the calendar's duties and the "Publish" card (publishing keeps officers' edits). */
+  meetingsList: MeetingsListPort;
+  /** A card to the partnership lead's chat (false when the bot does not know it). */
+  postToLead: (card: CalendarCardData) => Promise<boolean>;
 }
+
+import type { CalendarCardData, MeetingsListPort } from "../core/usecases/calendar.js";
 
 /** The card templates (adaptivecards-templating and its expression engine) load when first needed. */
 const cards = () => import("../cards/index.js");
@@ -181,6 +187,13 @@ export function buildDeps(
     announce,
     notify,
     postAgenda: async (ref, data) => void (await bot.postCard(ref, (await cards()).agendaCard(data))),
+    meetingsList: { list: () => meetingsList.list(), publish: (m) => meetingsList.publish(m, { keepExisting: true }) },
+    postToLead: async (data) => {
+      const ref = await teams.personalChat(p.partnershipLead.email);
+      if (!ref) return false;
+      await bot.postCard(ref, (await cards()).calendarCard(data));
+      return true;
+    },
     teams,
     triageCards,
     graph: client,

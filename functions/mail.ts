@@ -12,6 +12,7 @@ import { retryAfterOf } from "../m365/graph.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
 import { runReviewReminders } from "../core/usecases/reviews.js";
+import { runCalendarDuties } from "../core/usecases/calendar.js";
 import { runAgendas } from "../core/usecases/agenda.js";
 import type { AppDeps } from "./deps.js";
 
@@ -306,6 +307,10 @@ export function agendas(deps: () => AppDeps) {
     const d = deps();
     await d.refreshCalendar();
     const r = await runAgendas({ ...d, kv: d.state });
-    context.log(`agendas: ${r.posted.length} posted; ${r.waiting.join("; ") || "none waiting"}`);
+    // The year's calendar: the next year's proposal to the partnership lead, and moved meetings told to their leads.
+    const c = await runCalendarDuties({ ...d, kv: d.state, meetings: d.meetingsList, refresh: () => d.refreshCalendar(true) });
+    context.log(
+      `agendas: ${r.posted.length} posted; ${r.waiting.join("; ") || "none waiting"}; calendar: ${c.proposed ? `${c.proposed} proposed` : "nothing to propose"}, ${c.told.length} change(s) told`,
+    );
   };
 }

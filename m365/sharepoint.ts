@@ -482,7 +482,7 @@ export class GraphMeetings extends KeyedList {
   constructor(site: SharePointSite) {
     super(site, "Meetings", "MeetingKey");
   }
-  async list(): Promise<PublishedMeeting[]> {
+  async list(): Promise<(PublishedMeeting & { key?: string })[]> {
     return (await this.items()).flatMap((i) => {
       const f = i.fields;
       if (typeof f.Cluster !== "number" || !f.MeetingStart || !f.SubmissionDeadline) return [];
@@ -495,6 +495,7 @@ export class GraphMeetings extends KeyedList {
         {
           clusterId: f.Cluster,
           ...(kind ? { kind } : {}),
+          ...(key ? { key } : {}),
           date: start.date,
           start: start.time,
           deadline: { date: deadline.date, time: deadline.time },

@@ -207,13 +207,13 @@ describe("cards", () => {
     walk(card.body);
     for (const a of card.actions ?? []) {
       expect(a.type).toBe("Action.Execute");
-      expect(a.verb).toMatch(/^(triage|vote)\./);
+      expect(a.verb).toMatch(/^(triage|vote|calendar)\./);
     }
     expect(JSON.stringify(card)).not.toContain("${");
   }
 
   it("every template expands against its sample data into a valid 1.5 card", () => {
-    for (const name of ["triage", "error", "agenda", "vote"]) {
+    for (const name of ["triage", "error", "agenda", "vote", "calendar"]) {
       const data = JSON.parse(readFileSync(join(packageRoot(), "cards", `${name}.data.json`), "utf8"));
       check(expand(name, data));
       expect((template(name) as any).$schema).toBe("http://adaptivecards.io/schemas/adaptive-card.json");
