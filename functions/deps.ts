@@ -119,6 +119,12 @@ export function buildDeps(
           audit: (row) => cases.audit(row),
           health: () => health(),
           retryPoisoned: () => retryPoisoned(),
+          // The "plan" card's "Publish" (declared below; called only once the bot runs).
+          get meetingsList() {
+            return out.meetingsList;
+          },
+          refreshCalendar: (force) => out.refreshCalendar(force),
+          notify: (email, text) => notify(email, text),
         },
         (e) => log.warn("bot.error", { reason: e.message.slice(0, 120) }),
       ),

@@ -58,7 +58,8 @@ export function nextYear(date: string): string {
 
 export function proposalData(p: Partnership, year: string, message = "", ok = true, canPublish = true): CalendarCardData {
   const plan = planYear(p, year);
-  const short = (d: string) => describeDate(d).replace(/ \d{4}$/, "");
+  // "Wed 15 Sep": a year's dates must fit on one card.
+  const short = (d: string) => describeDate(d).replace(/^(\w{3})\w* (\d{1,2}) (\w{3})\w* \d{4}$/, "$1 $2 $3");
   const rows = [
     ...p.clusters.map((c) => ({
       title: ClusterName(p, c.id),
@@ -135,7 +136,7 @@ export async function publishYear(d: CalendarDeps, by: string | null, year: stri
   return {
     ...data,
     canPublish: false,
-    message: `Published by ${by}: ${counts.created} meetings added to the Meetings list${counts.updated + counts.unchanged ? `, ${counts.updated + counts.unchanged} already there kept as they are` : ""}. Each lead has been told their dates.`,
+    message: `Published by ${p.partnershipLead.name}: ${counts.created} meetings added to the Meetings list${counts.updated + counts.unchanged ? `, ${counts.updated + counts.unchanged} already there kept as they are` : ""}. Each lead has been told their dates.`,
     messageStyle: "good",
   };
 }

@@ -54,7 +54,7 @@ describe("the year's calendar from Teams", () => {
     expect((await duties(posted)).proposed).toBeNull();
     expect(posted).toHaveLength(1);
     expect(posted[0]!.title).toMatch(/^MIP meetings 2027-28: \d+ proposed$/);
-    expect(posted[0]!.clusters[4]).toMatchObject({ title: "Cluster 5", value: expect.stringMatching(/^Thursday 16 September 14:00; /) });
+    expect(posted[0]!.clusters[4]).toMatchObject({ title: "Cluster 5", value: expect.stringMatching(/^Thu 16 Sep 14:00; /) });
 
     expect((await say("kl", "plan"))[0].text).toBe("The year's meetings are planned and published by the partnership lead.");
     const card = (await say("lead", "plan"))[0].attachments[0].content;
@@ -67,7 +67,7 @@ describe("the year's calendar from Teams", () => {
     const done = JSON.stringify(await invoke("lead", "calendar.publish", { year: "2027-28" }));
     const rows = await listFields(s, "Meetings");
     expect(rows.length).toBeGreaterThan(60);
-    expect(done).toContain(`Published by ${LEAD}: ${rows.length} meetings added to the Meetings list. Each lead has been told their dates.`);
+    expect(done).toContain(`Published by ${p.partnershipLead.name}: ${rows.length} meetings added to the Meetings list. Each lead has been told their dates.`);
     expect(done).not.toContain("calendar.publish"); // no second button
     expect(mailer.outbox.map((m) => m.to[0]).sort()).toEqual(p.leads.map((l) => l.email).sort());
     expect(mailer.to(KL)[0]!.body).toMatch(/Cluster 4: .*\nCluster 5: Thursday 16 September 2027, /);
