@@ -35,6 +35,10 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                lead, school, meeting, deadline, ackDueBy, reasons
   funding --cyp <n> --terms <n> --date <YYYY-MM-DD> [--requested <pounds>] [--type <referral type id>]
                                                the funding limit (and award) for a case
+  report --term <summer-2023> | --from <date> --to <date> [--format json|csv|html|pdf|xlsx] [--table overview]
+         [--out FILE] [--settings <file>]     the termly evaluation from the case register (Graph):
+                                               awards by cluster, phase, terms, funding and RAG,
+                                               meetings, service levels; pdf and xlsx need --out
   allocation --year <2026-27> [--total <pounds>]
                                                a total shared by pupil numbers, with its
                                                contingency fund and the calculation (Southampton)
@@ -197,6 +201,55 @@ export async function run(argv: string[], io: Io): Promise<number> {
           ...(type ? { type } : {}),
         });
         json(io, result);
+        return 0;
+      }
+
+      case "report": {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            ...COMMON,
+            term: { type: "string" },
+            from: { type: "string" },
+            to: { type: "string" },
+            format: { type: "string" },
+            table: { type: "string" },
+            out: { type: "string" },
+            settings: { type: "string" },
+          },
+        });
+        const { buildReport, datesPeriod, termPeriod, ReportInputError } = await import("../core/report.js");
+        const { renderReport, REPORT_FORMATS } = await import("../reports/render.js");
+        const format = (values.format ?? "json") as (typeof REPORT_FORMATS)[number];
+        if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(", ")}, not "${values.format}"`);
+        if ((format === "pdf" || format === "xlsx") && !values.out) throw new UsageError(`--format ${format} writes a file: give --out FILE`);
+        // Everything about the request is checked before any setting or Graph is read.
+        const p = partnership(values.config ?? process.env.PARTNERSHIP);
+        let period;
+        try {
+          period = values.term ? termPeriod(p, values.term) : values.from && values.to ? datesPeriod(values.from, values.to) : null;
+        } catch (e) {
+          if (e instanceof ReportInputError) throw new UsageError(e.message);
+          throw e;
+        }
+        if (!period) throw new UsageError("give --term (e.g. summer-2023) or --from and --to");
+        const d = await connect(appSettings(values.settings), p);
+        await d.refreshCalendar(true);
+        const cases = (await Promise.all(d.partnership.clusters.map((c) => d.cases.ofCluster(c.id)))).flat();
+        const intake = await d.cases.intakeSince(`${period.from}T00:00:00Z`);
+        const report = buildReport(d.partnership, cases, intake, period);
+        let body: string | Buffer;
+        try {
+          body = await renderReport(report, format, values.table);
+        } catch (e) {
+          if (/there is no table/.test((e as Error).message)) throw new UsageError((e as Error).message);
+          throw e;
+        }
+        if (values.out) {
+          const { writeFileSync } = await import("node:fs");
+          writeFileSync(values.out, body);
+          json(io, { ok: true, period, format, out: values.out, bytes: body.length, cases: report.counted.length });
+        } else io.out(String(body).trimEnd());
         return 0;
       }
 

@@ -332,6 +332,11 @@ export const partnershipSchema = z
     /** Cases and schools are shown to cluster members as "Cluster 3 · Case B"; real names only to roles that may see them. */
     anonymise: z.boolean().default(false),
     allocation: allocation.optional(),
+    /** The termly report: per-school counts below `minGroup` are shown as "fewer than N". */
+    report: z
+      .object({ minGroup: z.number().int().min(1).default(3) })
+      .strict()
+      .default({ minGroup: 3 }),
     fundingPolicies: z.array(fundingPolicy).min(1),
     outlook: z
       .object({

@@ -144,8 +144,8 @@ export interface CaseRegisterPort {
   triageCard(itemId: string): Promise<string | null>;
   /** Writes the row; false when a row with its key was there already. */
   audit(row: AuditRow): Promise<boolean>;
-  /** Intake audit rows since `since` (ISO): outcome, and seconds from arrival to receipt when recorded. */
-  intakeSince(since: string): Promise<{ outcome: string; receiptSeconds: number | null }[]>;
+  /** Intake audit rows since `since` (ISO): outcome, seconds from arrival to receipt when recorded, and when. */
+  intakeSince(since: string): Promise<{ outcome: string; receiptSeconds: number | null; at?: string }[]>;
 }
 
 /**

@@ -361,13 +361,13 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     await this.site.client.api(`${await this.base("Cases")}/${itemId}/fields`).patch({ TriageCard: activityId });
   }
 
-  async intakeSince(since: string): Promise<{ outcome: string; receiptSeconds: number | null }[]> {
+  async intakeSince(since: string): Promise<{ outcome: string; receiptSeconds: number | null; at: string }[]> {
     const rows = await allItems(this.site.client, await this.base("Audit"), `fields/At ge ${q(since)}`);
     return rows
       .filter((r) => r.fields?.Title === "intake")
       .map((r) => {
         const m = /\breceipt (\d{1,7})s\b/.exec(String(r.fields.Detail ?? ""));
-        return { outcome: String(r.fields.Outcome ?? ""), receiptSeconds: m ? Number(m[1]) : null };
+        return { outcome: String(r.fields.Outcome ?? ""), receiptSeconds: m ? Number(m[1]) : null, at: String(r.fields.At ?? "") };
       });
   }
 

@@ -105,6 +105,14 @@ describe("cluster-desk CLI", () => {
     );
   });
 
+  it("report: a term it cannot read, an unknown format, and a file format without --out exit 2 before reading anything", () => {
+    expect(cli("report", "--term", "summer 23").stderr).toMatch(/"summer 23" is not a term: write it like autumn-2026/);
+    expect(cli("report", "--term", "summer-2023", "--format", "docx").stderr).toMatch(/--format must be one of html, pdf, xlsx, csv, json/);
+    expect(cli("report", "--term", "summer-2023", "--format", "pdf").stderr).toMatch(/--format pdf writes a file: give --out FILE/);
+    expect(cli("report").stderr).toMatch(/give --term \(e\.g\. summer-2023\) or --from and --to/);
+    expect(cli("report", "--term", "summer 23").code).toBe(2);
+  });
+
   it("validate-config: a broken file exits 1 naming the field", () => {
     const raw = parse(readFileSync(join(packageRoot(), "config", "hounslow-mip.yaml"), "utf8"));
     raw.leads[2].email = "katy at hounslow";

@@ -1,0 +1,225 @@
+/**
+ * The termly report (core/report.ts) as a council officer reads it: HTML laid out like seed 001's
+ * pages, with charts rendered to SVG on the server by Vega-Lite (a maintained grammar of graphics
+ * whose Node renderer needs no browser or canvas); a workbook with one sheet per table (ExcelJS);
+ * a PDF printed from the HTML by headless chromium (playwright-core); CSV and JSON.
+ */
+import ExcelJS from "exceljs";
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import { overviewCsv, type Report } from "../core/report.js";
+
+export type ReportFormat = "html" | "pdf" | "xlsx" | "csv" | "json";
+export const REPORT_FORMATS: ReportFormat[] = ["html", "pdf", "xlsx", "csv", "json"];
+
+const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const money = (n: number | null) => (n === null ? "not set" : `£${n.toLocaleString("en-GB")}`);
+
+async function svg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** The report's charts: awards by cluster, cases by phase against schools, time to decision. */
+export async function charts(r: Report): Promise<{ title: string; svg: string }[]> {
+  const font = { labelFont: "Arial", titleFont: "Arial", labelLimit: 0 };
+  const out: { title: string; svg: string }[] = [];
+  out.push({
+    title: "Awarded and requested by cluster",
+    svg: await svg({
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      width: 420,
+      height: 220,
+      config: { axis: font, legend: font },
+      data: {
+        values: r.clusters.flatMap((c) => [
+          { cluster: c.name, measure: "Requested", pounds: c.requested },
+          { cluster: c.name, measure: "Awarded", pounds: c.awarded },
+        ]),
+      },
+      mark: "bar",
+      encoding: {
+        x: { field: "cluster", type: "nominal", sort: null, title: null },
+        xOffset: { field: "measure" },
+        y: { field: "pounds", type: "quantitative", title: "£" },
+        color: { field: "measure", type: "nominal", title: null },
+      },
+    }),
+  });
+  out.push({
+    title: "Cases by phase against the phase's share of schools",
+    svg: await svg({
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      width: 420,
+      height: 200,
+      config: { axis: font, legend: font },
+      data: {
+        values: r.byPhase.flatMap((b) => [
+          { phase: b.phase, measure: "Share of cases (%)", pct: b.casesPct },
+          { phase: b.phase, measure: "Share of schools (%)", pct: b.schoolsPct },
+        ]),
+      },
+      mark: "bar",
+      encoding: {
+        x: { field: "phase", type: "nominal", title: null },
+        xOffset: { field: "measure" },
+        y: { field: "pct", type: "quantitative", title: "%" },
+        color: { field: "measure", type: "nominal", title: null },
+      },
+    }),
+  });
+  return out;
+}
+
+function table(title: string, head: string[], rows: (string | number)[][]): string {
+  return `<h2>${esc(title)}</h2><table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c, i) => `<${i === 0 ? "th" : "td"}>${esc(c)}</${i === 0 ? "th" : "td"}>`).join("")}</tr>`)
+    .join("")}</tbody></table>`;
+}
+
+/** The report's tables, as name, header and rows (for HTML and for the workbook's sheets). */
+export function tables(r: Report): { name: string; head: string[]; rows: (string | number)[][] }[] {
+  const names = r.clusters.map((c) => c.name);
+  const row = (label: string, f: (c: Report["clusters"][number]) => number | string, total: number | string) => [label, ...r.clusters.map(f), total];
+  return [
+    {
+      name: "Overview",
+      head: ["Termly Overview of Awards by Cluster", ...names, "Totals"],
+      rows: [
+        row("Cases presented to cluster", (c) => c.casesPresented, r.totals.casesPresented),
+        row("CYP presented", (c) => c.cypPresented, r.totals.cypPresented),
+        row("CYP supported with funding", (c) => c.cypFunded, r.totals.cypFunded),
+        row("Schools awarded funding", (c) => c.schoolsAwarded, r.totals.schoolsAwarded),
+        row("Schools awarded funding (%)", (c) => c.schoolsAwardedPct, r.totals.schoolsAwardedPct),
+      ],
+    },
+    {
+      name: "Cases",
+      head: ["Cases", ...names, "Totals"],
+      rows: [row("Individual", (c) => c.individual, r.totals.individual), row("Group", (c) => c.group, r.totals.group)],
+    },
+    {
+      name: "Funding",
+      head: ["Funding", ...names, "Totals"],
+      rows: [
+        row("Requested (£)", (c) => c.requested, r.totals.requested),
+        row("Limits that applied (£)", (c) => c.capped, r.totals.capped),
+        row("Awarded (£)", (c) => c.awarded, r.totals.awarded),
+        row("Budget (£)", (c) => c.budget ?? "not set", ""),
+        row("RAG", (c) => c.rag ?? "not rated", ""),
+      ],
+    },
+    {
+      name: "Meetings",
+      head: ["Meetings", ...names, "Totals"],
+      rows: [
+        row("Meetings held", (c) => c.meetingsHeld, r.totals.meetingsHeld),
+        row("Meetings with no cases", (c) => c.meetingsWithoutCases, r.totals.meetingsWithoutCases),
+      ],
+    },
+    {
+      name: "Phase",
+      head: ["Phase", "Cases", "% of cases", "Schools", "% of schools"],
+      rows: r.byPhase.map((b) => [b.phase, b.cases, b.casesPct, b.schools, b.schoolsPct]),
+    },
+    { name: "Terms sought", head: ["Terms sought", "Cases"], rows: r.termsSought.map((t) => [String(t.terms), t.cases]) },
+    ...(r.referralTypes ? [{ name: "Referral types", head: ["Referral type", "Cases"], rows: r.referralTypes.map((t) => [t.type, t.cases]) }] : []),
+    ...(r.pupils
+      ? [
+          {
+            name: "Pupils",
+            head: ["Cluster", "Pupils", "% of pupils", "% of cases"],
+            rows: r.pupils.map((x) => [names[r.clusters.findIndex((c) => c.cluster === x.cluster)]!, x.pupils, x.pupilsPct, x.casesPct]),
+          },
+        ]
+      : []),
+    {
+      name: "Service",
+      head: ["Service levels", "Figure"],
+      rows: [
+        ...Object.entries(r.service.received).map(([k, v]) => [`Forms received: ${k}`, v] as [string, number]),
+        [
+          "Acknowledged within the promised working days",
+          `${r.service.acknowledgedInTime.count} of ${r.service.acknowledgedInTime.of} (${r.service.acknowledgedInTime.pct}%)`,
+        ],
+        ["Working days from receipt to decision (median)", r.service.workingDaysToDecision.median ?? "none decided"],
+        ["Working days from receipt to decision (worst)", r.service.workingDaysToDecision.worst ?? "none decided"],
+      ],
+    },
+    {
+      name: "Schools",
+      head: ["School", "Cluster", "Cases presented", "Cases funded"],
+      rows: r.schools.map((s) => [s.school, s.cluster, s.presented, s.funded]),
+    },
+  ];
+}
+
+export async function reportHtml(r: Report): Promise<string> {
+  const pics = await charts(r);
+  return `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>${esc(r.partnership.name)}: ${esc(r.period.label)}</title>
+<style>
+body { font-family: Arial, sans-serif; margin: 2em; color: #1b1b1b; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
+table { border-collapse: collapse; margin: 0.4em 0; } th, td { border: 1px solid #999; padding: 0.25em 0.6em; text-align: right; }
+thead th { background: #e8eef7; } tbody th { text-align: left; font-weight: normal; }
+figure { display: inline-block; margin: 0.5em 1.5em 0.5em 0; } figcaption { font-weight: bold; margin-bottom: 0.3em; }
+@media print { body { margin: 1cm; } h2, table, figure { break-inside: avoid; } }
+</style></head><body>
+<h1>${esc(r.partnership.name)} (${esc(r.partnership.council)}): evaluation, ${esc(r.period.label)}</h1>
+<p>${esc(r.period.from)} to ${esc(r.period.to)}. Cases are counted once, at the cluster meeting that heard them; counts and case references only.</p>
+${pics.map((p) => `<figure><figcaption>${esc(p.title)}</figcaption>${p.svg}</figure>`).join("\n")}
+${tables(r)
+  .map((t) => table(t.name === "Overview" ? "Termly Overview of Awards by Cluster" : t.name, t.head, t.rows))
+  .join("\n")}
+<p>Budgets: ${r.clusters.map((c) => `${esc(c.name)} ${esc(money(c.budget))}`).join("; ")}.</p>
+</body></html>
+`;
+}
+
+export async function reportXlsx(r: Report): Promise<Buffer> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = "Cluster Desk";
+  for (const t of tables(r)) {
+    const ws = wb.addWorksheet(t.name.slice(0, 31));
+    ws.addRow(t.head).font = { bold: true };
+    for (const row of t.rows) ws.addRow(row);
+    ws.columns.forEach((c, i) => (c.width = i === 0 ? 44 : 14));
+  }
+  return Buffer.from(await wb.xlsx.writeBuffer());
+}
+
+/** The HTML printed to PDF by headless chromium (CHROMIUM_PATH, else Debian's /usr/bin/chromium). */
+export async function reportPdf(r: Report): Promise<Buffer> {
+  const { chromium } = await import("playwright-core");
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage();
+    await page.setContent(await reportHtml(r), { waitUntil: "load" });
+    return await page.pdf({ format: "A4", printBackground: true, margin: { top: "1cm", bottom: "1cm", left: "1cm", right: "1cm" } });
+  } finally {
+    await browser.close();
+  }
+}
+
+export async function renderReport(r: Report, format: ReportFormat, table?: string): Promise<string | Buffer> {
+  if (format === "json") return `${JSON.stringify(r, null, 2)}\n`;
+  if (format === "csv") {
+    if (table === undefined || table === "overview") return overviewCsv(r);
+    const t = tables(r).find((x) => x.name.toLowerCase() === table.toLowerCase());
+    if (!t)
+      throw new Error(
+        `there is no table "${table}": ${tables(r)
+          .map((x) => x.name.toLowerCase())
+          .join(", ")}`,
+      );
+    const cell = (v: string | number) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+    return `${[t.head, ...t.rows].map((row) => row.map(cell).join(",")).join("\n")}\n`;
+  }
+  if (format === "xlsx") return reportXlsx(r);
+  if (format === "pdf") return reportPdf(r);
+  return reportHtml(r);
+}

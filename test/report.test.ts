@@ -1,0 +1,214 @@
+/**
+ * The termly evaluation (issue 16): figures counted by hand against core/report.ts, the edge cases
+ * (superseded, moved, two-stage, not yet heard, another term), seed 001's overview as CSV, and a
+ * register built through Graph in the local tenant rendered to HTML (charts as SVG), a workbook
+ * and JSON.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import ExcelJS from "exceljs";
+import { loadPartnership } from "../config/load.js";
+import { buildReport, overviewCsv, termPeriod } from "../core/report.js";
+import type { StoredCase } from "../core/ports.js";
+import { renderReport } from "../reports/render.js";
+import { listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
+import { partnership as hounslow } from "./helpers/tenant.js";
+
+let n = 0;
+const sc = (fields: Partial<StoredCase["fields"]> & { Title: string; Status: StoredCase["fields"]["Status"] }): StoredCase => ({
+  itemId: String(++n),
+  etag: "e",
+  fields: { ReceivedAt: "2023-05-02T09:00:00Z", ...fields },
+});
+
+describe("the report's figures", () => {
+  const summer = termPeriod(hounslow, "summer-2023");
+  const cases = [
+    sc({
+      Title: "C5-2023-0001",
+      Status: "Decided",
+      Cluster: 5,
+      School: "Isleworth Town Primary School",
+      Phase: "primary",
+      CaseType: "Group",
+      CypCount: 5,
+      TermsSought: 2,
+      AmountRequested: 4500,
+      AmountAwarded: 4000,
+      Decision: "Agree to fund",
+      DecisionAt: "2023-05-18T14:00:00Z",
+      MeetingDate: "2023-05-18T13:00:00Z",
+      AckDueBy: "2023-05-09T00:00:00Z",
+      AcknowledgedAt: "2023-05-04T10:00:00Z",
+    }),
+    sc({
+      Title: "C5-2023-0002",
+      Status: "Decided",
+      Cluster: 5,
+      School: "Gumley House School",
+      Phase: "secondary",
+      CaseType: "Individual",
+      CypCount: 1,
+      TermsSought: 1,
+      AmountRequested: 2000,
+      AmountAwarded: 0,
+      Decision: "Do not fund (alternative support)",
+      DecisionAt: "2023-06-15T14:00:00Z",
+      AckDueBy: "2023-05-09T00:00:00Z",
+      AcknowledgedAt: "2023-05-12T10:00:00Z",
+    }),
+    sc({ Title: "C5-2023-0003", Status: "Superseded", Cluster: 5, School: "Gumley House School", CypCount: 1, DecisionAt: "2023-06-15T14:00:00Z" }),
+    // Moved from cluster 5 to cluster 4 before it was heard: counted once, in cluster 4.
+    sc({
+      Title: "C5-2023-0004",
+      Status: "Decided",
+      Cluster: 4,
+      School: "Marlborough Primary School",
+      Phase: "primary",
+      CaseType: "Individual",
+      CypCount: 1,
+      TermsSought: 3,
+      AmountRequested: 6000,
+      AmountAwarded: 6000,
+      Decision: "Agree to fund",
+      DecisionAt: "2023-07-11T12:00:00Z",
+    }),
+    sc({ Title: "C6-2023-0001", Status: "On agenda", Cluster: 6, School: "Chiswick School", Phase: "secondary", CypCount: 2 }),
+    sc({
+      Title: "C1-2023-0001",
+      Status: "Decided",
+      Cluster: 1,
+      School: "Bedfont Primary School",
+      Phase: "primary",
+      CypCount: 1,
+      TermsSought: 1,
+      AmountAwarded: 2000,
+      Decision: "Agree to fund",
+      DecisionAt: "2023-10-12T12:00:00Z",
+    }),
+  ];
+  const intake = [
+    { outcome: "accepted", at: "2023-05-02T09:00:05Z" },
+    { outcome: "late", at: "2023-05-03T15:30:05Z" },
+    { outcome: "rejected", at: "2023-05-02T09:01:00Z" },
+    { outcome: "accepted", at: "2023-03-01T09:00:00Z" },
+  ];
+  const r = buildReport(hounslow, cases, intake, summer);
+
+  it("counts each heard case once, in its final cluster, in the term it was heard", () => {
+    expect(summer).toEqual({ label: "Summer term 2023", from: "2023-04-24", to: "2023-08-31" });
+    expect(r.counted).toEqual(["C5-2023-0001", "C5-2023-0002", "C5-2023-0004"]);
+    const c5 = r.clusters.find((c) => c.cluster === 5)!;
+    expect(c5).toMatchObject({ casesPresented: 2, cypPresented: 6, cypFunded: 5, schoolsAwarded: 1, individual: 1, group: 1, requested: 6500, awarded: 4000 });
+    expect(c5.capped).toBe(4000 + 2000); // regressive £2,000 a term: 2 terms, and 1 term
+    expect(r.clusters.find((c) => c.cluster === 4)).toMatchObject({ casesPresented: 1, cypFunded: 1, schoolsAwarded: 1 });
+    expect(r.totals).toMatchObject({ casesPresented: 3, cypPresented: 7, cypFunded: 6, schoolsAwarded: 2, schools: 71 });
+    expect(r.byPhase.find((b) => b.phase === "secondary")).toMatchObject({ cases: 1, casesPct: 33.3 });
+    expect(r.termsSought).toEqual([
+      { terms: 1, cases: 1 },
+      { terms: 2, cases: 1 },
+      { terms: 3, cases: 1 },
+    ]);
+    expect(r.service.received).toEqual({ accepted: 1, late: 1, rejected: 1 });
+    expect(r.service.acknowledgedInTime).toEqual({ count: 1, of: 2, pct: 50 });
+    expect(r.service.workingDaysToDecision).toMatchObject({ cases: 3, worst: 48 });
+    // Per school, counts below 3 are not shown as numbers.
+    expect(r.schools.find((s) => s.school === "Gumley House School")).toEqual({
+      school: "Gumley House School",
+      cluster: "Cluster 5",
+      presented: "fewer than 3",
+      funded: 0,
+    });
+  });
+
+  it("prints seed 001's overview as it is laid out there", () => {
+    expect(overviewCsv(r)).toBe(
+      [
+        ",1,2,3,4,5,6,Totals",
+        "Cases presented to cluster,0,0,0,1,2,0,3",
+        "CYP presented,0,0,0,1,6,0,7",
+        "CYP supported with funding,0,0,0,1,5,0,6",
+        "Schools awarded funding,0,0,0,1,1,0,2",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("counts a two-stage case once, when its cluster heard it (Sutton)", () => {
+    const sutton = loadPartnership("sutton").partnership;
+    const two = sc({
+      Title: "SP5-2021-0001",
+      Status: "Decided",
+      Cluster: 5,
+      School: "Westbourne Primary School",
+      Phase: "primary",
+      CypCount: 1,
+      TermsSought: 2,
+      AmountAwarded: 5000,
+      Decision: "Agree to fund",
+      Recommendation: "Agree to fund",
+      RecommendedAt: "2021-01-26T15:00:00Z",
+      DecisionAt: "2021-02-04T15:00:00Z",
+    });
+    const spring = buildReport(sutton, [two], [], termPeriod(sutton, "spring-2021"));
+    expect(spring.counted).toEqual(["SP5-2021-0001"]);
+    expect(spring.clusters.find((c) => c.name === "SP 5")).toMatchObject({ casesPresented: 1, awarded: 5000 });
+    expect(buildReport(sutton, [two], [], termPeriod(sutton, "autumn-2020")).counted).toEqual([]);
+  });
+
+  it("refuses a term it cannot read", () => {
+    expect(() => termPeriod(hounslow, "summer 23")).toThrow(/is not a term: write it like autumn-2026/);
+  });
+});
+
+describe("a register built through Graph, rendered", () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack({ at: "2023-05-02T09:00:00Z" });
+  }, 60_000);
+  afterAll(() => s?.stop());
+
+  it("HTML with SVG charts, a workbook with a sheet per table, and JSON, from the Cases list and the intake audit", async () => {
+    for (const [from, subject] of [
+      ["senco@isleworthtown.example", "Cluster 5/KL/Isleworth Town Primary School"],
+      ["senco@worple.example", "Cluster 5/KL/Worple Primary School"],
+      ["senco@bedfont.example", "Cluster 1/NF/Bedfont Primary School"],
+    ])
+      await s.send({ from, subject, text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    await s.deps.cases.change("C5-2023-0001", () => ({
+      Status: "Decided",
+      CaseType: "Group",
+      CypCount: 4,
+      TermsSought: 2,
+      AmountRequested: 4000,
+      AmountAwarded: 4000,
+      Decision: "Agree to fund",
+      DecisionAt: "2023-05-18T14:00:00Z",
+    }));
+    await s.deps.cases.change("C1-2023-0001", () => ({
+      Status: "Decided",
+      CaseType: "Individual",
+      CypCount: 1,
+      TermsSought: 1,
+      AmountRequested: 2000,
+      AmountAwarded: 0,
+      Decision: "Do not fund (alternative support)",
+      DecisionAt: "2023-05-17T12:00:00Z",
+    }));
+    const cases = (await Promise.all(hounslow.clusters.map((c) => s.deps.cases.ofCluster(c.id)))).flat();
+    expect(cases).toHaveLength((await listFields(s, "Cases")).length);
+    const report = buildReport(hounslow, cases, await s.deps.cases.intakeSince("2023-04-24T00:00:00Z"), termPeriod(hounslow, "summer-2023"));
+    expect(report.counted).toEqual(["C1-2023-0001", "C5-2023-0001"]);
+    expect(report.totals).toMatchObject({ casesPresented: 2, cypPresented: 5, cypFunded: 4, schoolsAwarded: 1 });
+    expect(report.service.received).toEqual({ accepted: 3 });
+
+    const html = String(await renderReport(report, "html"));
+    expect(html).toContain("<h2>Termly Overview of Awards by Cluster</h2>");
+    expect((html.match(/<svg /g) ?? []).length).toBe(2);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await renderReport(report, "xlsx")) as Buffer);
+    expect(book.worksheets.map((w) => w.name)).toEqual(["Overview", "Cases", "Funding", "Meetings", "Phase", "Terms sought", "Service", "Schools"]);
+    expect(book.getWorksheet("Overview")!.getRow(2).values).toEqual([undefined, "Cases presented to cluster", 1, 0, 0, 0, 1, 0, 2]);
+    expect(JSON.parse(String(await renderReport(report, "json"))).totals.cypFunded).toBe(4);
+  }, 60_000);
+});
