@@ -24,55 +24,39 @@ async function svg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** The report's charts: awards by cluster, cases by phase against schools, time to decision. */
-export async function charts(r: Report): Promise<{ title: string; svg: string }[]> {
+/** Side-by-side bars: for each category on the x axis, one bar per measure. */
+function groupedBars(values: { x: string; measure: string; y: number }[], yTitle: string, height: number): TopLevelSpec {
   const font = { labelFont: "Arial", titleFont: "Arial", labelLimit: 0 };
-  const out: { title: string; svg: string }[] = [];
-  out.push({
-    title: "Awarded and requested by cluster",
-    svg: await svg({
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      width: 420,
-      height: 220,
-      config: { axis: font, legend: font },
-      data: {
-        values: r.clusters.flatMap((c) => [
-          { cluster: c.name, measure: "Requested", pounds: c.requested },
-          { cluster: c.name, measure: "Awarded", pounds: c.awarded },
-        ]),
-      },
-      mark: "bar",
-      encoding: {
-        x: { field: "cluster", type: "nominal", sort: null, title: null },
-        xOffset: { field: "measure" },
-        y: { field: "pounds", type: "quantitative", title: "£" },
-        color: { field: "measure", type: "nominal", title: null },
-      },
-    }),
-  });
-  out.push({
-    title: "Cases by phase against the phase's share of schools",
-    svg: await svg({
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      width: 420,
-      height: 200,
-      config: { axis: font, legend: font },
-      data: {
-        values: r.byPhase.flatMap((b) => [
-          { phase: b.phase, measure: "Share of cases (%)", pct: b.casesPct },
-          { phase: b.phase, measure: "Share of schools (%)", pct: b.schoolsPct },
-        ]),
-      },
-      mark: "bar",
-      encoding: {
-        x: { field: "phase", type: "nominal", title: null },
-        xOffset: { field: "measure" },
-        y: { field: "pct", type: "quantitative", title: "%" },
-        color: { field: "measure", type: "nominal", title: null },
-      },
-    }),
-  });
-  return out;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    width: 420,
+    height,
+    config: { axis: font, legend: font },
+    data: { values },
+    mark: "bar",
+    encoding: {
+      x: { field: "x", type: "nominal", sort: null, title: null },
+      xOffset: { field: "measure" },
+      y: { field: "y", type: "quantitative", title: yTitle },
+      color: { field: "measure", type: "nominal", title: null },
+    },
+  };
+}
+
+/** The report's charts: awards by cluster, and cases by phase against the phase's share of schools. */
+export async function charts(r: Report): Promise<{ title: string; svg: string }[]> {
+  const awards = r.clusters.flatMap((c) => [
+    { x: c.name, measure: "Requested", y: c.requested },
+    { x: c.name, measure: "Awarded", y: c.awarded },
+  ]);
+  const phases = r.byPhase.flatMap((b) => [
+    { x: b.phase, measure: "Share of cases (%)", y: b.casesPct },
+    { x: b.phase, measure: "Share of schools (%)", y: b.schoolsPct },
+  ]);
+  return [
+    { title: "Awarded and requested by cluster", svg: await svg(groupedBars(awards, "£", 220)) },
+    { title: "Cases by phase against the phase's share of schools", svg: await svg(groupedBars(phases, "%", 200)) },
+  ];
 }
 
 function table(title: string, head: string[], rows: (string | number)[][]): string {
