@@ -21,6 +21,7 @@ import { isLeadOfAny, plainText } from "../core/triage.js";
 import { agendaCard, calendarCard, errorCard, voteCard } from "../cards/index.js";
 import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
 import { PlanInputError } from "../core/planner.js";
+import { buildReport, reportSummary, ReportInputError, termPeriod } from "../core/report.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
 import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/lifecycle.js";
@@ -47,6 +48,8 @@ export interface BotDeps extends AckDeps {
   retryPoisoned?: () => Promise<ReconcileResult>;
   /** Who is acting: their email from the Teams roster (replaceable in tests). */
   resolveEmail?: (context: TurnContext) => Promise<string | null>;
+  /** Intake audit rows since a time (the termly report's forms received). */
+  intakeSince?: (since: string) => Promise<{ outcome: string; at?: string }[]>;
   /** The Meetings list, for the partnership lead's "plan" card and its "Publish" button. */
   meetingsList?: MeetingsListPort;
   refreshCalendar?: (force?: boolean) => Promise<void>;
@@ -112,7 +115,7 @@ export function helpText(p: BotDeps["partnership"]): string {
   return [
     `Cluster Desk for the ${p.name}.`,
     `New ${p.referralTypes.length > 1 ? "referrals" : "presentation forms"} arrive here as triage cards. On a card you enter the case type, number of CYP, terms and amount (the funding limit appears), accept the case to the agenda, acknowledge the school, ask it for more information${p.advisers.length ? ", refer the case to the SEND Adviser" : ""}, or move it to another cluster.`,
-    "Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**, **help**; the partnership lead also has **health** and **plan** (next year's proposed meetings, to publish).",
+    "Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**, **help**; the partnership lead also has **health**, **plan** (next year's proposed meetings, to publish) and **report summer-2027** (the term's evaluation).",
     "In a cluster's channel, @mention Cluster Desk with **cluster <number>** (for example `@Cluster Desk cluster 5`) so that the cluster's agendas and votes are posted there. Teams only passes channel messages that @mention the bot.",
   ].join("\n\n");
 }
@@ -277,6 +280,26 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         if (!(e instanceof PlanInputError)) throw e;
         await context.sendActivity(e.message);
       }
+      return;
+    }
+    const termly = /^report\s+(\S{1,20})$/.exec(text);
+    if (termly) {
+      const email = await this.email(context);
+      if (email !== p.partnershipLead.email.toLowerCase()) {
+        await context.sendActivity("The termly report is for the partnership lead.");
+        return;
+      }
+      let period;
+      try {
+        period = termPeriod(p, termly[1]!);
+      } catch (e) {
+        if (!(e instanceof ReportInputError)) throw e;
+        await context.sendActivity(e.message);
+        return;
+      }
+      const cases = (await Promise.all(p.clusters.map((c) => this.deps.cases.ofCluster(c.id)))).flat();
+      const intake = this.deps.intakeSince ? await this.deps.intakeSince(`${period.from}T00:00:00Z`) : [];
+      await context.sendActivity(MessageFactory.text(reportSummary(buildReport(p, cases, intake, period), termly[1]!)));
       return;
     }
     if (text === "cases") {

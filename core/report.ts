@@ -257,3 +257,21 @@ export function overviewCsv(r: Report): string {
   const head = ["", ...r.clusters.map((c) => c.name.replace(/^Cluster /, "")), "Totals"].join(",");
   return [head, ...rows.map(([label, f, total]) => [label, ...r.clusters.map((c) => String(f(c))), String(total)].join(","))].join("\n") + "\n";
 }
+
+/** The headline figures for Teams (the partnership lead's `report <term>`); the full report is the CLI's. */
+export function reportSummary(r: Report, term: string): string {
+  const t = r.totals;
+  const pounds = (n: number) => `£${n.toLocaleString("en-GB")}`;
+  const s = r.service;
+  return [
+    `**${r.partnership.name}: evaluation, ${r.period.label}** (${r.period.from} to ${r.period.to})`,
+    `${t.casesPresented} cases presented, ${t.cypPresented} CYP; ${t.cypFunded} CYP supported with funding; ${t.schoolsAwarded} of ${t.schools} schools awarded funding (${t.schoolsAwardedPct}%). Awarded ${pounds(t.awarded)} of ${pounds(t.requested)} requested.`,
+    ...r.clusters.map(
+      (c) =>
+        `- ${c.name}: ${c.casesPresented} case(s), ${pounds(c.awarded)} awarded${c.budget !== null ? ` of a ${pounds(c.budget)} budget (${c.rag ?? "not rated"})` : ""}`,
+    ),
+    `By phase: ${r.byPhase.map((b) => `${b.phase} ${b.casesPct}% of cases (${b.schoolsPct}% of schools)`).join("; ")}.`,
+    `Acknowledged in time: ${s.acknowledgedInTime.count} of ${s.acknowledgedInTime.of}; working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,
+    `The full report: \`npx cluster-desk report --term ${term} --format html --out ${term}.html\` (or pdf, xlsx, csv).`,
+  ].join("\n\n");
+}

@@ -125,6 +125,7 @@ export function buildDeps(
           },
           refreshCalendar: (force) => out.refreshCalendar(force),
           notify: (email, text) => notify(email, text),
+          intakeSince: (since) => cases.intakeSince(since),
         },
         (e) => log.warn("bot.error", { reason: e.message.slice(0, 120) }),
       ),

@@ -6,11 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import ExcelJS from "exceljs";
+import { TestAdapter, type TurnContext } from "botbuilder";
+import { ClusterDeskBot } from "../bot/bot.js";
 import { loadPartnership } from "../config/load.js";
 import { buildReport, overviewCsv, termPeriod } from "../core/report.js";
 import type { StoredCase } from "../core/ports.js";
 import { renderReport } from "../reports/render.js";
-import { listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
+import { botBase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
 
 let n = 0;
@@ -206,9 +208,30 @@ describe("a register built through Graph, rendered", () => {
     expect(html).toContain("<h2>Termly Overview of Awards by Cluster</h2>");
     expect((html.match(/<svg /g) ?? []).length).toBe(2);
     const book = new ExcelJS.Workbook();
-    await book.xlsx.load((await renderReport(report, "xlsx")) as Buffer);
+    const xlsx = (await renderReport(report, "xlsx")) as Buffer;
+    await book.xlsx.load(new Uint8Array(xlsx).buffer);
     expect(book.worksheets.map((w) => w.name)).toEqual(["Overview", "Cases", "Funding", "Meetings", "Phase", "Terms sought", "Service", "Schools"]);
     expect(book.getWorksheet("Overview")!.getRow(2).values).toEqual([undefined, "Cases presented to cluster", 1, 0, 0, 0, 1, 0, 2]);
     expect(JSON.parse(String(await renderReport(report, "json"))).totals.cypFunded).toBe(4);
+
+    // In Teams, the partnership lead's `report summer-2023` gives the headline figures; an SCL is refused.
+    const bot = new ClusterDeskBot({
+      ...botBase(s, hounslow),
+      intakeSince: (since) => s.deps.cases.intakeSince(since),
+      resolveEmail: async (ctx) => ({ lead: hounslow.partnershipLead.email.toLowerCase(), kl: "katy.luciani@hounslow.gov.uk" })[ctx.activity.from.id] ?? null,
+    });
+    const say = async (who: string, text: string) => {
+      const a = new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" });
+      await a.processActivity({ type: "message", text, from: { id: who, name: who } }, async (ctx: TurnContext) => bot.run(ctx));
+      return a.activeQueue.filter((x) => x.type === "message").map((x) => x.text ?? "");
+    };
+    expect(await say("kl", "report summer-2023")).toEqual(["The termly report is for the partnership lead."]);
+    const summary = (await say("lead", "report summer-2023"))[0]!;
+    expect(summary).toContain("**Mainstream Inclusion Partnership: evaluation, Summer term 2023** (2023-04-24 to 2023-08-31)");
+    expect(summary).toContain(
+      "2 cases presented, 5 CYP; 4 CYP supported with funding; 1 of 71 schools awarded funding (1.4%). Awarded £4,000 of £6,000 requested.",
+    );
+    expect(summary).toContain("- Cluster 5: 1 case(s), £4,000 awarded");
+    expect(await say("lead", "report summer-23")).toEqual(['"summer-23" is not a term: write it like autumn-2026, spring-2027 or summer-2027']);
   }, 60_000);
 });
