@@ -161,6 +161,15 @@ export class SharePointSite {
         await this.client.api(`/sites/${site}/lists/${name}/columns`).post(c);
         done.push(`added column ${name}.${c.name}`);
       }
+      // A choice column made by an earlier version gets the choices added since (a case status such as "Recommended").
+      for (const c of columns.filter((x) => x.choice)) {
+        const col = (existing!.columns as { id?: string; name: string; choice?: { choices?: string[] } }[]).find((x) => x.name === c.name);
+        const missing = c.choice!.choices.filter((x) => col?.choice && !(col.choice.choices ?? []).includes(x));
+        if (col?.id && missing.length) {
+          await this.client.api(`/sites/${site}/lists/${name}/columns/${col.id}`).patch({ choice: { choices: [...(col.choice!.choices ?? []), ...missing] } });
+          done.push(`added ${missing.join(", ")} to ${name}.${c.name}`);
+        }
+      }
     }
     // Cases are looked up by reference (Title, SharePoint's own column): index it so the look-up
     // keeps working past the 5,000-item list view threshold, and make it unique, so that no two

@@ -356,8 +356,9 @@ export const sharePointRoutes: Route[] = [
     const row = list(ctx.db, st.id, l!);
     const d = JSON.parse(row.data) as ListData;
     const b = parseJson(req.body) as Record<string, unknown>;
-    const other = Object.keys(b).filter((k) => k !== "indexed" && k !== "enforceUniqueValues");
-    if (other.length) throw new GraphError(400, "invalidRequest", `The local tenant updates only 'indexed' and 'enforceUniqueValues', not ${other.join(", ")}`);
+    const other = Object.keys(b).filter((k) => k !== "indexed" && k !== "enforceUniqueValues" && k !== "choice");
+    if (other.length)
+      throw new GraphError(400, "invalidRequest", `The local tenant updates only 'indexed', 'enforceUniqueValues' and 'choice', not ${other.join(", ")}`);
     for (const k of ["indexed", "enforceUniqueValues"] as const) {
       if (k in b && typeof b[k] !== "boolean") throw new GraphError(400, "invalidRequest", `'${k}' must be true or false`);
     }
@@ -368,6 +369,14 @@ export const sharePointRoutes: Route[] = [
     const indexed = typeof b.indexed === "boolean" ? b.indexed : isTitle ? Boolean(d.titleIndexed) : Boolean(col!.indexed);
     const unique = typeof b.enforceUniqueValues === "boolean" ? b.enforceUniqueValues : isTitle ? Boolean(d.titleUnique) : Boolean(col!.enforceUniqueValues);
     if (unique && !indexed) throw new GraphError(400, "invalidRequest", "A column must be indexed to enforce unique values.");
+    if ("choice" in b) {
+      // A choice column's choices can be changed (Graph: update columnDefinition, choiceColumn).
+      const choices = (b.choice as { choices?: unknown } | null)?.choices;
+      if (isTitle || !col?.choice) throw new GraphError(400, "invalidRequest", "Only a choice column has choices");
+      if (!Array.isArray(choices) || !choices.every((x) => typeof x === "string"))
+        throw new GraphError(400, "invalidRequest", "'choice.choices' must be a list of strings");
+      col.choice = { choices: choices as string[] };
+    }
     if (isTitle) {
       d.titleIndexed = indexed;
       d.titleUnique = unique;

@@ -98,6 +98,19 @@ describe("npx cluster-desk provision", () => {
     expect(cols).toEqual(["Title", ...LISTS.Meetings.map((c) => c.name), "Venue"]);
   });
 
+  it("adds the choices a newer version defines to an existing choice column (a list made before 'Recommended')", async () => {
+    const { client } = productGraph(t);
+    const site = new SharePointSite(client, `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`);
+    const id = await site.id();
+    const status = (await client.api(`/sites/${id}/lists/Cases/columns`).get()).value.find((c: any) => c.name === "Status");
+    const older = status.choice.choices.filter((c: string) => c !== "Recommended");
+    await client.api(`/sites/${id}/lists/Cases/columns/${status.id}`).patch({ choice: { choices: older } });
+    expect(await site.provision()).toEqual(["added Recommended to Cases.Status"]);
+    expect(await site.provision()).toEqual([]);
+    const now = (await client.api(`/sites/${id}/lists/Cases/columns`).get()).value.find((c: any) => c.name === "Status");
+    expect(now.choice.choices).toEqual([...older, "Recommended"]);
+  });
+
   it("says what is missing when the site is not given", async () => {
     await expect(
       promisify(execFile)(process.execPath, [join(packageRoot(), "bin", "cluster-desk.mjs"), "provision"], { env: { ...process.env, SHAREPOINT_SITE: "" } }),
