@@ -375,7 +375,7 @@ export const sharePointRoutes: Route[] = [
       if (isTitle || !col?.choice) throw new GraphError(400, "invalidRequest", "Only a choice column has choices");
       if (!Array.isArray(choices) || !choices.every((x) => typeof x === "string"))
         throw new GraphError(400, "invalidRequest", "'choice.choices' must be a list of strings");
-      col.choice = { choices: choices as string[] };
+      col.choice = { choices: choices };
     }
     if (isTitle) {
       d.titleIndexed = indexed;
