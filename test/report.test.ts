@@ -15,6 +15,16 @@ import { renderReport } from "../reports/render.js";
 import { botBase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
 
+/** One child, one term, £2,000 asked, not funded. */
+const REFUSED_INDIVIDUAL = {
+  CaseType: "Individual",
+  CypCount: 1,
+  TermsSought: 1,
+  AmountRequested: 2000,
+  AmountAwarded: 0,
+  Decision: "Do not fund (alternative support)",
+} as const;
+
 let n = 0;
 const sc = (fields: Partial<StoredCase["fields"]> & { Title: string; Status: StoredCase["fields"]["Status"] }): StoredCase => ({
   itemId: String(++n),
@@ -48,12 +58,7 @@ describe("the report's figures", () => {
       Cluster: 5,
       School: "Gumley House School",
       Phase: "secondary",
-      CaseType: "Individual",
-      CypCount: 1,
-      TermsSought: 1,
-      AmountRequested: 2000,
-      AmountAwarded: 0,
-      Decision: "Do not fund (alternative support)",
+      ...REFUSED_INDIVIDUAL,
       DecisionAt: "2023-06-15T14:00:00Z",
       AckDueBy: "2023-05-09T00:00:00Z",
       AcknowledgedAt: "2023-05-12T10:00:00Z",
@@ -187,16 +192,7 @@ describe("a register built through Graph, rendered", () => {
       Decision: "Agree to fund",
       DecisionAt: "2023-05-18T14:00:00Z",
     }));
-    await s.deps.cases.change("C1-2023-0001", () => ({
-      Status: "Decided",
-      CaseType: "Individual",
-      CypCount: 1,
-      TermsSought: 1,
-      AmountRequested: 2000,
-      AmountAwarded: 0,
-      Decision: "Do not fund (alternative support)",
-      DecisionAt: "2023-05-17T12:00:00Z",
-    }));
+    await s.deps.cases.change("C1-2023-0001", () => ({ Status: "Decided", ...REFUSED_INDIVIDUAL, DecisionAt: "2023-05-17T12:00:00Z" }));
     const cases = (await Promise.all(hounslow.clusters.map((c) => s.deps.cases.ofCluster(c.id)))).flat();
     expect(cases).toHaveLength((await listFields(s, "Cases")).length);
     const report = buildReport(hounslow, cases, await s.deps.cases.intakeSince("2023-04-24T00:00:00Z"), termPeriod(hounslow, "summer-2023"));
