@@ -265,10 +265,10 @@ export function reportSummary(r: Report, term: string): string {
   const s = r.service;
   return [
     `**${r.partnership.name}: evaluation, ${r.period.label}** (${r.period.from} to ${r.period.to})`,
-    `${t.casesPresented} cases presented, ${t.cypPresented} CYP; ${t.cypFunded} CYP supported with funding; ${t.schoolsAwarded} of ${t.schools} schools awarded funding (${t.schoolsAwardedPct}%). Awarded ${pounds(t.awarded)} of ${pounds(t.requested)} requested.`,
+    `${t.casesPresented} ${t.casesPresented === 1 ? "case" : "cases"} presented, ${t.cypPresented} CYP; ${t.cypFunded} CYP supported with funding; ${t.schoolsAwarded} of ${t.schools} schools awarded funding (${t.schoolsAwardedPct}%). Awarded ${pounds(t.awarded)} of ${pounds(t.requested)} requested.`,
     ...r.clusters.map(
       (c) =>
-        `- ${c.name}: ${c.casesPresented} case(s), ${pounds(c.awarded)} awarded${c.budget !== null ? ` of a ${pounds(c.budget)} budget (${c.rag ?? "not rated"})` : ""}`,
+        `- ${c.name}: ${c.casesPresented} ${c.casesPresented === 1 ? "case" : "cases"}, ${pounds(c.awarded)} awarded${c.budget !== null ? ` of a ${pounds(c.budget)} budget (${c.rag ?? "not rated"})` : ""}`,
     ),
     `By phase: ${r.byPhase.map((b) => `${b.phase} ${b.casesPct}% of cases (${b.schoolsPct}% of schools)`).join("; ")}.`,
     `Acknowledged in time: ${s.acknowledgedInTime.count} of ${s.acknowledgedInTime.of}; working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,

@@ -12,6 +12,7 @@ import { retryAfterOf } from "../m365/graph.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
 import { runReviewReminders } from "../core/usecases/reviews.js";
+import { runTermlyReport } from "../core/usecases/termly.js";
 import { runCalendarDuties } from "../core/usecases/calendar.js";
 import { runAgendas } from "../core/usecases/agenda.js";
 import type { AppDeps } from "./deps.js";
@@ -297,6 +298,9 @@ export function acknowledgements(deps: () => AppDeps) {
     await d.refreshCalendar();
     const r = await runAcknowledgements({ ...d, kv: d.state });
     const reviews = await runReviewReminders({ ...d, kv: d.state });
+    // After the last cluster meeting of a term: the term's figures to the partnership lead, once.
+    const term = await runTermlyReport({ ...d, kv: d.state, intakeSince: (since) => d.cases.intakeSince(since) });
+    if (term) context.log(`report: ${term} sent to the partnership lead`);
     context.log(`acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated; reviews: ${reviews.reminded.length} reminded`);
   };
 }

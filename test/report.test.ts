@@ -13,6 +13,8 @@ import { buildReport, overviewCsv, termPeriod } from "../core/report.js";
 import type { StoredCase } from "../core/ports.js";
 import { renderReport } from "../reports/render.js";
 import { botBase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
+import { FakeCases, FakeMailer } from "./helpers/fakes.js";
+import { runTermlyReport, termJustEnded } from "../core/usecases/termly.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
 
 /** One child, one term, £2,000 asked, not funded. */
@@ -167,6 +169,52 @@ describe("the report's figures", () => {
   });
 });
 
+describe("the termly timer", () => {
+  it("after the term's last cluster meeting, the partnership lead gets the term's figures once (by email without a Teams chat)", async () => {
+    // Hounslow's summer 2023 meetings end on 13 July.
+    expect(termJustEnded({ partnership: hounslow }, "2023-07-12")).toBeNull();
+    expect(termJustEnded({ partnership: hounslow }, "2023-07-14")).toBe("summer-2023");
+    const cases = new FakeCases();
+    cases.add({
+      Title: "C5-2023-0001",
+      Status: "Decided",
+      Cluster: 5,
+      School: "Isleworth Town Primary School",
+      Phase: "primary",
+      CypCount: 5,
+      TermsSought: 2,
+      AmountRequested: 4000,
+      AmountAwarded: 4000,
+      Decision: "Agree to fund",
+      ReceivedAt: "2023-05-02T09:00:00Z",
+      DecisionAt: "2023-05-18T14:00:00Z",
+    });
+    const mailer = new FakeMailer();
+    const kv = new Map<string, string>();
+    let now = new Date("2023-07-12T09:00:00Z");
+    const d = {
+      partnership: hounslow,
+      cases,
+      mailer,
+      kv: {
+        getSync: async (k: string) => kv.get(k) ?? null,
+        setSync: async (k: string, v: string | null) => void kv.set(k, v ?? ""),
+        updateSync: async () => "",
+      },
+      log: { info: () => {}, warn: () => {} },
+      now: () => now,
+      notify: async () => false,
+    };
+    expect(await runTermlyReport(d)).toBeNull();
+    now = new Date("2023-07-14T09:00:00Z");
+    expect(await runTermlyReport(d)).toBe("summer-2023");
+    expect(await runTermlyReport(d)).toBeNull();
+    expect(mailer.to(hounslow.partnershipLead.email)).toHaveLength(1);
+    expect(mailer.outbox[0]!.subject).toBe("MIP evaluation: Summer term 2023");
+    expect(mailer.outbox[0]!.body).toContain("1 case presented, 5 CYP; 5 CYP supported with funding");
+  });
+});
+
 describe("a register built through Graph, rendered", () => {
   let s: Stack;
   beforeAll(async () => {
@@ -227,7 +275,7 @@ describe("a register built through Graph, rendered", () => {
     expect(summary).toContain(
       "2 cases presented, 5 CYP; 4 CYP supported with funding; 1 of 71 schools awarded funding (1.4%). Awarded £4,000 of £6,000 requested.",
     );
-    expect(summary).toContain("- Cluster 5: 1 case(s), £4,000 awarded");
+    expect(summary).toContain("- Cluster 5: 1 case, £4,000 awarded");
     expect(await say("lead", "report summer-23")).toEqual(['"summer-23" is not a term: write it like autumn-2026, spring-2027 or summer-2027']);
   }, 60_000);
 });

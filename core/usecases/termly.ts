@@ -1,0 +1,55 @@
+/**
+ * The termly report's timer (issue 16): after the last cluster meeting of a term, the partnership
+ * lead gets the term's headline figures in Teams (by email when the bot does not know their chat),
+ * once per term. The full report is `npx cluster-desk report --term <term>`.
+ */
+import { buildReport, reportSummary, termPeriod } from "../report.js";
+import type { CaseStorePort } from "../ports.js";
+import { meetingsOf } from "../schedule.js";
+import { toLocal } from "../time.js";
+import type { AckDeps } from "./acknowledgements.js";
+
+export interface TermlyDeps extends AckDeps {
+  cases: AckDeps["cases"] & Pick<CaseStorePort, "ofCluster">;
+  intakeSince?: (since: string) => Promise<{ outcome: string; at?: string }[]>;
+}
+
+/** The term (e.g. "summer-2023") whose last cluster meeting has passed, while that term lasts; null otherwise. */
+export function termJustEnded(d: Pick<TermlyDeps, "partnership">, today: string): string | null {
+  const p = d.partnership;
+  const year = Number(today.slice(0, 4));
+  for (const term of [`autumn-${year}`, `spring-${year}`, `summer-${year}`]) {
+    const period = termPeriod(p, term);
+    if (today < period.from || today > period.to) continue;
+    const last = p.clusters
+      .flatMap((c) => meetingsOf(p, c).map((m) => m.date))
+      .filter((date) => date >= period.from && date <= period.to)
+      .sort()
+      .at(-1);
+    return last && today > last ? term : null;
+  }
+  return null;
+}
+
+export async function runTermlyReport(d: TermlyDeps): Promise<string | null> {
+  const p = d.partnership;
+  const term = termJustEnded(d, toLocal(d.now()).date);
+  if (!term) return null;
+  const key = `report-sent|${term}`;
+  if (await d.kv.getSync(key)) return null;
+  const period = termPeriod(p, term);
+  const cases = (await Promise.all(p.clusters.map((c) => d.cases.ofCluster(c.id)))).flat();
+  const intake = d.intakeSince ? await d.intakeSince(`${period.from}T00:00:00Z`) : [];
+  const text = reportSummary(buildReport(p, cases, intake, period), term);
+  const inTeams = await d.notify?.(p.partnershipLead.email, text).catch(() => false);
+  if (!inTeams)
+    await d.mailer.send({
+      to: [p.partnershipLead.email],
+      subject: `${p.shortName} evaluation: ${period.label}`,
+      body: `${text.replace(/\*\*/g, "")}\n\nCluster Desk`,
+      marker: `cd-report-${term}`,
+    });
+  await d.kv.setSync(key, d.now().toISOString());
+  d.log.info("report.sent", { term });
+  return term;
+}
