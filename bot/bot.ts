@@ -21,7 +21,8 @@ import { isLeadOfAny, plainText } from "../core/triage.js";
 import { agendaCard, calendarCard, errorCard, voteCard } from "../cards/index.js";
 import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
 import { PlanInputError } from "../core/planner.js";
-import { buildReport, reportSummary, ReportInputError, termPeriod } from "../core/report.js";
+import { reportSummary, ReportInputError, termPeriod } from "../core/report.js";
+import { termReport } from "../core/usecases/termly.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
 import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/lifecycle.js";
@@ -297,9 +298,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         await context.sendActivity(e.message);
         return;
       }
-      const cases = (await Promise.all(p.clusters.map((c) => this.deps.cases.ofCluster(c.id)))).flat();
-      const intake = this.deps.intakeSince ? await this.deps.intakeSince(`${period.from}T00:00:00Z`) : [];
-      await context.sendActivity(MessageFactory.text(reportSummary(buildReport(p, cases, intake, period), termly[1]!)));
+      await context.sendActivity(MessageFactory.text(reportSummary(await termReport(this.deps, period), termly[1]!)));
       return;
     }
     if (text === "cases") {

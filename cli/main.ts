@@ -218,7 +218,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
             settings: { type: "string" },
           },
         });
-        const { buildReport, datesPeriod, termPeriod, ReportInputError } = await import("../core/report.js");
+        const { datesPeriod, termPeriod, ReportInputError } = await import("../core/report.js");
         const { renderReport, REPORT_FORMATS } = await import("../reports/render.js");
         const format = (values.format ?? "json") as (typeof REPORT_FORMATS)[number];
         if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(", ")}, not "${values.format}"`);
@@ -235,9 +235,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         if (!period) throw new UsageError("give --term (e.g. summer-2023) or --from and --to");
         const d = await connect(appSettings(values.settings), p);
         await d.refreshCalendar(true);
-        const cases = (await Promise.all(d.partnership.clusters.map((c) => d.cases.ofCluster(c.id)))).flat();
-        const intake = await d.cases.intakeSince(`${period.from}T00:00:00Z`);
-        const report = buildReport(d.partnership, cases, intake, period);
+        const { termReport } = await import("../core/usecases/termly.js");
+        const report = await termReport({ ...d, intakeSince: (since) => d.cases.intakeSince(since) }, period);
         let body: string | Buffer;
         try {
           body = await renderReport(report, format, values.table);

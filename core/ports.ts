@@ -249,6 +249,11 @@ export interface StoredCase {
   };
 }
 
+/** Every case of the partnership, read cluster by cluster (the register is indexed by cluster). */
+export async function allCases(p: { clusters: { id: number }[] }, store: Pick<CaseStorePort, "ofCluster">): Promise<StoredCase[]> {
+  return (await Promise.all(p.clusters.map((c) => store.ofCluster(c.id)))).flat();
+}
+
 export interface CaseStorePort {
   byRef(ref: string): Promise<StoredCase | null>;
   /** A cluster's cases (any status). */

@@ -1,7 +1,7 @@
 /** Posts each cluster's agenda to its channel N working days before the meeting, once. Hourly-safe. */
 import type { Partnership } from "../config.js";
 import { agendaData, wideAgendaData, type AgendaData } from "../agenda.js";
-import type { CaseStorePort, KeyValuePort, Logger, TeamsStatePort } from "../ports.js";
+import { allCases, type CaseStorePort, type KeyValuePort, type Logger, type TeamsStatePort } from "../ports.js";
 import { meetingsOf, wideMeetingsOf } from "../schedule.js";
 import { toLocal } from "../time.js";
 import { addWorkingDays } from "../workingDays.js";
@@ -50,7 +50,7 @@ export async function runAgendas(d: AgendaDeps): Promise<{ posted: string[]; wai
       waiting.push(`${k.label}: the partnership lead has not added Cluster Desk in Teams`);
       continue;
     }
-    const all = (await Promise.all(p.clusters.map((c) => d.cases.ofCluster(c.id)))).flat();
+    const all = await allCases(p, d.cases);
     await d.postAgenda(ref, wideAgendaData(p, k, next, all));
     await d.kv.setSync(key, now.toISOString());
     posted.push(`${k.id} ${next.date}`);

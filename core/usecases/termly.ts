@@ -3,8 +3,9 @@
  * lead gets the term's headline figures in Teams (by email when the bot does not know their chat),
  * once per term. The full report is `npx cluster-desk report --term <term>`.
  */
-import { buildReport, reportSummary, termPeriod } from "../report.js";
-import type { CaseStorePort } from "../ports.js";
+import type { Partnership } from "../config.js";
+import { buildReport, reportSummary, termPeriod, type Period, type Report } from "../report.js";
+import { allCases, type CaseStorePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
 import { toLocal } from "../time.js";
 import type { AckDeps } from "./acknowledgements.js";
@@ -12,6 +13,15 @@ import type { AckDeps } from "./acknowledgements.js";
 export interface TermlyDeps extends AckDeps {
   cases: AckDeps["cases"] & Pick<CaseStorePort, "ofCluster">;
   intakeSince?: (since: string) => Promise<{ outcome: string; at?: string }[]>;
+}
+
+/** The report for a period, from every case in the register and the intake audit rows since its start. */
+export async function termReport(
+  d: { partnership: Partnership; cases: Pick<CaseStorePort, "ofCluster">; intakeSince?: TermlyDeps["intakeSince"] },
+  period: Period,
+): Promise<Report> {
+  const intake = d.intakeSince ? await d.intakeSince(`${period.from}T00:00:00Z`) : [];
+  return buildReport(d.partnership, await allCases(d.partnership, d.cases), intake, period);
 }
 
 /** The term (e.g. "summer-2023") whose last cluster meeting has passed, while that term lasts; null otherwise. */
@@ -38,9 +48,7 @@ export async function runTermlyReport(d: TermlyDeps): Promise<string | null> {
   const key = `report-sent|${term}`;
   if (await d.kv.getSync(key)) return null;
   const period = termPeriod(p, term);
-  const cases = (await Promise.all(p.clusters.map((c) => d.cases.ofCluster(c.id)))).flat();
-  const intake = d.intakeSince ? await d.intakeSince(`${period.from}T00:00:00Z`) : [];
-  const text = reportSummary(buildReport(p, cases, intake, period), term);
+  const text = reportSummary(await termReport(d, period), term);
   const inTeams = await d.notify?.(p.partnershipLead.email, text).catch(() => false);
   if (!inTeams)
     await d.mailer.send({

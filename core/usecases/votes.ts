@@ -8,7 +8,7 @@ import { budgetOverview, agendaData, caseLabel, type AgendaData } from "../agend
 import { ClusterName, meetingKind, referralType, type Partnership } from "../config.js";
 import { contingencyLedger } from "../allocation.js";
 import { fundingCap, formatPounds, FundingInputError } from "../funding.js";
-import type { AuditRow, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../ports.js";
+import { allCases, type AuditRow, type StoredCase, type TeamsStatePort, type VoteSession, type VoteStorePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
 import { isLeadOfAny, mayTriage, plainText, seesNames } from "../triage.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../votes.js";
@@ -304,13 +304,11 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       fund
         ? contingencyLedger(
             p,
-            (await Promise.all(p.clusters.map((x) => d.cases.ofCluster(x.id))))
-              .flat()
-              .map((x) =>
-                x.fields.Title === ref
-                  ? { ...x, fields: { ...x.fields, Status: "Decided" as const, AmountAwarded: dec.award, DecisionAt: d.now().toISOString() } }
-                  : x,
-              ),
+            (await allCases(p, d.cases)).map((x) =>
+              x.fields.Title === ref
+                ? { ...x, fields: { ...x.fields, Status: "Decided" as const, AmountAwarded: dec.award, DecisionAt: d.now().toISOString() } }
+                : x,
+            ),
             meetingDate,
           ).text
         : `${ClusterName(p, cluster.id)} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`,
