@@ -12,12 +12,12 @@ import {
   type AdaptiveCardInvokeValue,
 } from "botbuilder";
 import { z } from "zod";
-import { clusterName, holdersWith } from "../core/config.js";
 import type { AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
-import { isLeadOfAny, plainText } from "../core/triage.js";
+import { isLeadOfAny, mayTriage, plainText } from "../core/triage.js";
+import { clusterFromCode } from "../core/subject.js";
 import { agendaCard, calendarCard, errorCard, voteCard } from "../cards/index.js";
 import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
 import { PlanInputError } from "../core/planner.js";
@@ -205,11 +205,8 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const p = this.deps.partnership;
     const email = await this.email(context);
     if (!email) return [];
-    if (p.partnershipLead.email.toLowerCase() === email) return p.clusters.map((c) => c.id);
-    // A lead's clusters, and those a role with the triage power holds (Southampton's locality leads).
-    const led = p.leads.find((l) => l.email.toLowerCase() === email)?.clusters ?? [];
-    const held = p.clusters.filter((c) => holdersWith(p, "triage", c.id).some((h) => h.email.toLowerCase() === email)).map((c) => c.id);
-    return [...new Set([...led, ...held])];
+    // Every cluster for the partnership lead; a lead's own; those a role with the triage power holds.
+    return p.clusters.filter((c) => mayTriage(p, c.id, email)).map((c) => c.id);
   }
 
   private async command(context: TurnContext): Promise<void> {
@@ -217,8 +214,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const p = this.deps.partnership;
     // "cluster 5", or the cluster as the council writes it ("cp 2", "sp3").
     const link = /^cluster\s+(\d+)$/.exec(text);
-    const coded = link ? undefined : /^([a-z]{1,4}) ?(\d{1,3})$/.exec(text);
-    const codedId = coded ? p.clusters.find((c) => clusterName(p, c.id).toLowerCase() === `${coded[1]} ${Number(coded[2])}`)?.id : undefined;
+    const codedId = link ? undefined : clusterFromCode(p, text);
     if (link || codedId !== undefined) {
       const id = codedId ?? Number(link![1]);
       if (!p.clusters.some((c) => c.id === id)) {

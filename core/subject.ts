@@ -360,6 +360,12 @@ function codedCluster(p: Partnership, text: string): number | { written: string 
   return p.clusters.find((c) => c.kind === kind.id && (c.number ?? c.id) === Number(digits))?.id ?? { written: `${kind.code!} ${Number(digits)}` };
 }
 
+/** A cluster the council writes by its code ("sp 5", "CP-2"): its id, or undefined (also for a code with a number it does not have). */
+export function clusterFromCode(p: Partnership, text: string): number | undefined {
+  const id = codedCluster(p, text);
+  return typeof id === "number" ? id : undefined;
+}
+
 /** The subject with the partnership's own parts taken out: the referral type read, cluster codes as "Cluster <id>". */
 function convention(p: Partnership, cleaned: string): { rest: string; type: ReferralType | null; unknownCluster: string | null } {
   let parts = segments(cleaned);
