@@ -5,7 +5,7 @@
  */
 import { ClusterName, clusterName, referralType, type Cluster, type MeetingKind, type Partnership } from "./config.js";
 import { fundingCap, formatPounds, FundingInputError } from "./funding.js";
-import type { StoredCase } from "./ports.js";
+import type { CaseStatus, StoredCase } from "./ports.js";
 import { resolveRota, termDates } from "./rota.js";
 import type { ScheduledMeeting, WideMeeting } from "./schedule.js";
 import { describeLocal, toLocal, type LocalDate } from "./time.js";
@@ -130,6 +130,9 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
   };
 }
 
+/** Statuses of a record that is never heard at a meeting: replaced by a correction, or refused at intake. */
+export const NOT_A_HEARD_CASE: readonly CaseStatus[] = ["Superseded", "Rejected", "Quarantined"];
+
 /**
  * What cluster members see instead of the school (Southampton, seed 004: "anonymising cases and
  * schools in referrals that go to the Cluster"): "Cluster 3 · Case B", the letter by the order
@@ -137,12 +140,7 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
  */
 export function caseLabel(p: Partnership, c: StoredCase, clusterCases: StoredCase[]): string {
   const same = clusterCases
-    .filter(
-      (x) =>
-        x.fields.Cluster === c.fields.Cluster &&
-        x.fields.MeetingDate === c.fields.MeetingDate &&
-        !["Superseded", "Rejected", "Quarantined"].includes(x.fields.Status),
-    )
+    .filter((x) => x.fields.Cluster === c.fields.Cluster && x.fields.MeetingDate === c.fields.MeetingDate && !NOT_A_HEARD_CASE.includes(x.fields.Status))
     .sort((a, b) => (a.fields.ReceivedAt ?? "").localeCompare(b.fields.ReceivedAt ?? "") || a.fields.Title.localeCompare(b.fields.Title));
   const i = Math.max(
     0,

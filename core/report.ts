@@ -10,9 +10,9 @@
  * cluster it ended in.
  */
 import { clusterBudget } from "./allocation.js";
-import { budgetOverview } from "./agenda.js";
+import { budgetOverview, NOT_A_HEARD_CASE } from "./agenda.js";
 import { ClusterName, normaliseName, PHASES, referralType, type Partnership } from "./config.js";
-import { fundingCap, FundingInputError } from "./funding.js";
+import { formatPounds, fundingCap, FundingInputError } from "./funding.js";
 import type { StoredCase } from "./ports.js";
 import { academicYearOf, termsFor, type TermName } from "./planner.js";
 import { meetingsOf } from "./schedule.js";
@@ -93,13 +93,12 @@ export interface Report {
   counted: string[];
 }
 
-const NOT_COUNTED = new Set(["Superseded", "Rejected", "Quarantined"]);
 const pct = (n: number, of: number) => (of ? Math.round((n / of) * 1000) / 10 : 0);
 
 /** When a case was heard at its cluster's meeting (its recommendation, else its decision); null if not yet. */
 function heardAt(c: StoredCase): LocalDate | null {
   const f = c.fields;
-  if (NOT_COUNTED.has(f.Status)) return null;
+  if (NOT_A_HEARD_CASE.includes(f.Status)) return null;
   const at = f.RecommendedAt ?? (f.Status === "Decided" ? f.DecisionAt : null);
   return at ? toLocal(new Date(at)).date : null;
 }
@@ -217,7 +216,8 @@ export function buildReport(p: Partnership, cases: StoredCase[], intake: { outco
     if (inPeriod(d)) received[r.outcome] = (received[r.outcome] ?? 0) + 1;
   }
   const arrived = cases.filter(
-    (c) => !NOT_COUNTED.has(c.fields.Status) && c.fields.AckDueBy && inPeriod(c.fields.ReceivedAt ? toLocal(new Date(c.fields.ReceivedAt)).date : null),
+    (c) =>
+      !NOT_A_HEARD_CASE.includes(c.fields.Status) && c.fields.AckDueBy && inPeriod(c.fields.ReceivedAt ? toLocal(new Date(c.fields.ReceivedAt)).date : null),
   );
   const inTime = arrived.filter((c) => c.fields.AcknowledgedAt && toLocal(new Date(c.fields.AcknowledgedAt)).date <= c.fields.AckDueBy!.slice(0, 10));
   const decided = heard.filter((c) => c.fields.Status === "Decided" && c.fields.DecisionAt && c.fields.ReceivedAt);
@@ -261,14 +261,13 @@ export function overviewCsv(r: Report): string {
 /** The headline figures for Teams (the partnership lead's `report <term>`); the full report is the CLI's. */
 export function reportSummary(r: Report, term: string): string {
   const t = r.totals;
-  const pounds = (n: number) => `£${n.toLocaleString("en-GB")}`;
   const s = r.service;
   return [
     `**${r.partnership.name}: evaluation, ${r.period.label}** (${r.period.from} to ${r.period.to})`,
-    `${t.casesPresented} ${t.casesPresented === 1 ? "case" : "cases"} presented, ${t.cypPresented} CYP; ${t.cypFunded} CYP supported with funding; ${t.schoolsAwarded} of ${t.schools} schools awarded funding (${t.schoolsAwardedPct}%). Awarded ${pounds(t.awarded)} of ${pounds(t.requested)} requested.`,
+    `${t.casesPresented} ${t.casesPresented === 1 ? "case" : "cases"} presented, ${t.cypPresented} CYP; ${t.cypFunded} CYP supported with funding; ${t.schoolsAwarded} of ${t.schools} schools awarded funding (${t.schoolsAwardedPct}%). Awarded ${formatPounds(t.awarded)} of ${formatPounds(t.requested)} requested.`,
     ...r.clusters.map(
       (c) =>
-        `- ${c.name}: ${c.casesPresented} ${c.casesPresented === 1 ? "case" : "cases"}, ${pounds(c.awarded)} awarded${c.budget !== null ? ` of a ${pounds(c.budget)} budget (${c.rag ?? "not rated"})` : ""}`,
+        `- ${c.name}: ${c.casesPresented} ${c.casesPresented === 1 ? "case" : "cases"}, ${formatPounds(c.awarded)} awarded${c.budget !== null ? ` of a ${formatPounds(c.budget)} budget (${c.rag ?? "not rated"})` : ""}`,
     ),
     `By phase: ${r.byPhase.map((b) => `${b.phase} ${b.casesPct}% of cases (${b.schoolsPct}% of schools)`).join("; ")}.`,
     `Acknowledged in time: ${s.acknowledgedInTime.count} of ${s.acknowledgedInTime.of}; working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,

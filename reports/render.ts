@@ -7,13 +7,14 @@
 import ExcelJS from "exceljs";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { formatPounds } from "../core/funding.js";
 import { overviewCsv, type Report } from "../core/report.js";
 
 export type ReportFormat = "html" | "pdf" | "xlsx" | "csv" | "json";
 export const REPORT_FORMATS: ReportFormat[] = ["html", "pdf", "xlsx", "csv", "json"];
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-const money = (n: number | null) => (n === null ? "not set" : `£${n.toLocaleString("en-GB")}`);
+const money = (n: number | null) => (n === null ? "not set" : formatPounds(n));
 
 async function svg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });

@@ -20,6 +20,20 @@ export interface AckDeps {
   notify?: (email: string, text: string) => Promise<boolean>;
 }
 
+/**
+ * A message to a person: in Teams where the bot knows their chat, else by email (signed
+ * "Cluster Desk"). A Teams failure falls back to the email.
+ */
+export async function teamsElseEmail(
+  d: Pick<AckDeps, "notify" | "mailer">,
+  to: string,
+  text: string,
+  email: { subject: string; marker: string; body?: string },
+): Promise<void> {
+  const inTeams = await d.notify?.(to, text).catch(() => false);
+  if (!inTeams) await d.mailer.send({ to: [to], subject: email.subject, body: `${email.body ?? text}\n\nCluster Desk`, marker: email.marker });
+}
+
 export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: string[]; escalated: string[] }> {
   const p = d.partnership;
   const today = toLocal(d.now()).date;

@@ -9,6 +9,7 @@ import { ClusterName, clusterName, leadForCluster, type Partnership } from "../c
 import { academicYearOf, academicYearStart, planYear, publishedMeetings, PlanInputError } from "../planner.js";
 import type { AuditRow, KeyValuePort, Logger, MailSenderPort } from "../ports.js";
 import type { PublishedMeeting } from "../schedule.js";
+import { teamsElseEmail } from "./acknowledgements.js";
 import { describeDate, toLocal } from "../time.js";
 
 /** The Meetings list as the calendar needs it. */
@@ -123,14 +124,7 @@ export async function publishYear(d: CalendarDeps, by: string | null, year: stri
         }`,
     );
     const text = `The ${year} meetings are published in the Meetings list:\n${mine.join("\n")}`;
-    const inTeams = await d.notify?.(lead.email, text).catch(() => false);
-    if (!inTeams)
-      await d.mailer.send({
-        to: [lead.email],
-        subject: `${p.shortName} meetings ${year} published`,
-        body: `${text}\n\nCluster Desk`,
-        marker: `cd-calendar-${year}-${lead.initials}`,
-      });
+    await teamsElseEmail(d, lead.email, text, { subject: `${p.shortName} meetings ${year} published`, marker: `cd-calendar-${year}-${lead.initials}` });
   }
   d.log.info("calendar.published", { year, created: counts.created });
   return {
@@ -174,14 +168,7 @@ export async function runCalendarDuties(d: CalendarDeps): Promise<{ proposed: st
       const lead = leadForCluster(p, m.clusterId);
       if (!lead) continue;
       const text = `${ClusterName(p, m.clusterId)}'s meeting has been changed in the Meetings list: it was ${seen[m.key]}; it is now ${now[m.key]}. Forms are placed by the new dates; the HT representative's invitation is updated.`;
-      const inTeams = await d.notify?.(lead.email, text).catch(() => false);
-      if (!inTeams)
-        await d.mailer.send({
-          to: [lead.email],
-          subject: `${clusterName(p, m.clusterId)} meeting changed`,
-          body: `${text}\n\nCluster Desk`,
-          marker: `cd-moved-${m.key}-${now[m.key]}`,
-        });
+      await teamsElseEmail(d, lead.email, text, { subject: `${clusterName(p, m.clusterId)} meeting changed`, marker: `cd-moved-${m.key}-${now[m.key]}` });
       told.push(`${m.key}: ${now[m.key]}`);
     }
   }

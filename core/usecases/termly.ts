@@ -8,7 +8,7 @@ import { buildReport, reportSummary, termPeriod, type Period, type Report } from
 import { allCases, type CaseStorePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
 import { toLocal } from "../time.js";
-import type { AckDeps } from "./acknowledgements.js";
+import { teamsElseEmail, type AckDeps } from "./acknowledgements.js";
 
 export interface TermlyDeps extends AckDeps {
   cases: AckDeps["cases"] & Pick<CaseStorePort, "ofCluster">;
@@ -49,14 +49,11 @@ export async function runTermlyReport(d: TermlyDeps): Promise<string | null> {
   if (await d.kv.getSync(key)) return null;
   const period = termPeriod(p, term);
   const text = reportSummary(await termReport(d, period), term);
-  const inTeams = await d.notify?.(p.partnershipLead.email, text).catch(() => false);
-  if (!inTeams)
-    await d.mailer.send({
-      to: [p.partnershipLead.email],
-      subject: `${p.shortName} evaluation: ${period.label}`,
-      body: `${text.replace(/\*\*/g, "")}\n\nCluster Desk`,
-      marker: `cd-report-${term}`,
-    });
+  await teamsElseEmail(d, p.partnershipLead.email, text, {
+    subject: `${p.shortName} evaluation: ${period.label}`,
+    body: text.replace(/\*\*/g, ""),
+    marker: `cd-report-${term}`,
+  });
   await d.kv.setSync(key, d.now().toISOString());
   d.log.info("report.sent", { term });
   return term;
