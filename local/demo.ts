@@ -42,11 +42,7 @@ export async function runDemo(opts: DemoOptions & { partnership?: string }): Pro
     cluster: 5,
     mailboxes: c5.schools.flatMap((x) => [x.sendcoEmail!, x.headteacherEmail!]),
   });
-  const { d, pg, team, tenant, host } = s;
-  const pgConfig = { users: s.users.slice(1) };
-  const send = s.send;
-  const settle = s.settle;
-  const setTime = s.setTime;
+  const { d, pg, team, tenant, host, send, settle, setTime } = s;
   const form = (name = "MIP presentation form.pdf") => ({ filename: name, content: Buffer.from("%PDF-1.4 demo form"), contentType: "application/pdf" });
   const caseOf = async (ref: string) => (await d.cases.byRef(ref))?.fields;
 
@@ -109,7 +105,7 @@ export async function runDemo(opts: DemoOptions & { partnership?: string }): Pro
   const card = (await until("the vote card in the channel", async () => (await session())?.posted)).activityId;
   const votes = new GraphVotes(d.site);
   const eligible = eligibleVoters(p, c5, may.date, "Isleworth Town Primary School").map((v) => v.email);
-  const voters = (pgConfig.users as { name: string; email: string }[]).filter((u) => eligible.includes(u.email.toLowerCase()));
+  const voters = s.users.slice(1).filter((u) => eligible.includes(u.email.toLowerCase())); // the Playground's people besides Katy
   const choices: VoteChoice[] = ["agree", "agree", "agree", "disagree", "abstain"];
   for (const [i, v] of voters.entries()) {
     await pg.as(v.email, team.channelId, execute("vote.cast", { caseRef: ref, choice: choices[i] }, card));

@@ -108,9 +108,10 @@ for (const year of years) {
 // Example budgets for this year (the seeds give none): the Budgets list is the council's to edit.
 // A partnership that shares one total by pupil numbers (Southampton) gets an example total
 // (cluster 0's row), shared out with its contingency fund; the others a budget per cluster.
+const exampleTotal = EXAMPLE_BUDGET * partnership.clusters.length * 2;
 await new GraphBudgets(d.site).setAll(
   partnership.allocation
-    ? [{ clusterId: 0, year: thisYear, allocated: EXAMPLE_BUDGET * partnership.clusters.length * 2 }]
+    ? [{ clusterId: 0, year: thisYear, allocated: exampleTotal }]
     : partnership.clusters.map((c) => ({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET })),
   { keepExisting: true },
 );
@@ -164,7 +165,7 @@ ${
   Data                                 ${dataDir}${provisioned.length ? `\n  SharePoint lists                     ${provisioned.join("; ")}` : ""}
   Budgets (example, Budgets list)      ${
     partnership.allocation
-      ? `£${(EXAMPLE_BUDGET * partnership.clusters.length * 2).toLocaleString("en-GB")} in total for ${thisYear}, shared by pupil numbers with a ${partnership.allocation.contingencyShare * 100}% contingency fund`
+      ? `£${exampleTotal.toLocaleString("en-GB")} in total for ${thisYear}, shared by pupil numbers with a ${partnership.allocation.contingencyShare * 100}% contingency fund`
       : `£${EXAMPLE_BUDGET.toLocaleString("en-GB")} a cluster for ${thisYear}`
   } unless set there
   Meetings (proposed, Meetings list)   ${calendar.years.join(", ")}${calendar.created ? `: ${calendar.created} meetings added` : ""} (npx cluster-desk plan-year --year ${thisYear})

@@ -13,7 +13,7 @@ import { buildReport, overviewCsv, termPeriod } from "../core/report.js";
 import { allCases, type StoredCase } from "../core/ports.js";
 import { renderReport } from "../reports/render.js";
 import { botBase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
-import { FakeCases, FakeMailer } from "./helpers/fakes.js";
+import { FakeCases, FakeKv, FakeMailer } from "./helpers/fakes.js";
 import { runTermlyReport, termJustEnded } from "../core/usecases/termly.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
 
@@ -190,17 +190,12 @@ describe("the termly timer", () => {
       DecisionAt: "2023-05-18T14:00:00Z",
     });
     const mailer = new FakeMailer();
-    const kv = new Map<string, string>();
     let now = new Date("2023-07-12T09:00:00Z");
     const d = {
       partnership: hounslow,
       cases,
       mailer,
-      kv: {
-        getSync: async (k: string) => kv.get(k) ?? null,
-        setSync: async (k: string, v: string | null) => void kv.set(k, v ?? ""),
-        updateSync: async () => "",
-      },
+      kv: new FakeKv(),
       log: { info: () => {}, warn: () => {} },
       now: () => now,
       notify: async () => false,

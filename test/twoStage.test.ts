@@ -14,7 +14,7 @@ import { runAgendas } from "../core/usecases/agenda.js";
 import type { AgendaData } from "../core/agenda.js";
 import { eligibleVoters } from "../core/votes.js";
 import { withExampleContacts } from "../local/people.js";
-import { FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "./helpers/fakes.js";
+import { FakeAudit, FakeCards, FakeCases, FakeKv, FakeMailer, FakeTeams, FakeVotes } from "./helpers/fakes.js";
 
 function setup(p: Partnership, fields: Parameters<FakeCases["add"]>[0], now: string) {
   const cases = new FakeCases();
@@ -96,17 +96,10 @@ describe("Sutton: the cluster recommends, the borough-wide meeting decides", () 
     s.at("2021-02-01T09:00:00Z");
     const agendaPosts: { to: string; data: AgendaData }[] = [];
     const teams = s.d.teams as FakeTeams;
-    const agendaDeps = { ...s.d, kv: new Map<string, string>(), postAgenda: async (to: string, data: AgendaData) => void agendaPosts.push({ to, data }) };
-    const kv = {
-      getSync: async (k: string) => agendaDeps.kv.get(k) ?? null,
-      setSync: async (k: string, v: string | null) => void agendaDeps.kv.set(k, v ?? ""),
-      updateSync: async () => "",
-    };
-    expect((await runAgendas({ ...agendaDeps, kv })).waiting).toEqual([
-      "Borough-wide final decision meeting: the partnership lead has not added Cluster Desk in Teams",
-    ]);
+    const agendaDeps = { ...s.d, kv: new FakeKv(), postAgenda: async (to: string, data: AgendaData) => void agendaPosts.push({ to, data }) };
+    expect((await runAgendas(agendaDeps)).waiting).toEqual(["Borough-wide final decision meeting: the partnership lead has not added Cluster Desk in Teams"]);
     await teams.setPersonalChat(p.partnershipLead.email, '{"conversation":{"id":"lead-chat"}}');
-    expect((await runAgendas({ ...agendaDeps, kv })).posted).toEqual(["borough-decision 2021-02-04"]);
+    expect((await runAgendas(agendaDeps)).posted).toEqual(["borough-decision 2021-02-04"]);
     expect(agendaPosts[0]!.to).toBe('{"conversation":{"id":"lead-chat"}}');
     expect(agendaPosts[0]!.data.cases).toEqual([
       expect.objectContaining({
@@ -115,7 +108,7 @@ describe("Sutton: the cluster recommends, the borough-wide meeting decides", () 
         capTitle: "Recommended by the cluster",
       }),
     ]);
-    expect((await runAgendas({ ...agendaDeps, kv })).posted).toEqual([]);
+    expect((await runAgendas(agendaDeps)).posted).toEqual([]);
 
     // The borough meeting: a SENDCo of the cluster does not vote there; leads and key officers do.
     s.at("2021-02-04T14:20:00Z");
@@ -266,7 +259,6 @@ describe("Southampton: review reminders before each allocation's review date", (
   it("reminds the school and the lead once, 20 working days before; not an undecided or unfunded case", async () => {
     const cases = new FakeCases();
     const mailer = new FakeMailer();
-    const kv = new Map<string, string>();
     const base = { Cluster: 3, Status: "Decided" as const, SenderEmail: "senco@oakwood.example", School: "Oakwood Primary School" };
     cases.add({ ...base, Title: "C3-2026-0001", ReviewDue: "2027-12-01T00:00:00Z" });
     cases.add({ ...base, Title: "C3-2026-0002", Status: "On agenda" });
@@ -276,11 +268,7 @@ describe("Southampton: review reminders before each allocation's review date", (
       partnership: p,
       cases,
       mailer,
-      kv: {
-        getSync: async (k: string) => kv.get(k) ?? null,
-        setSync: async (k: string, v: string | null) => void (v === null ? kv.delete(k) : kv.set(k, v)),
-        updateSync: async () => "",
-      },
+      kv: new FakeKv(),
       log: { info: () => {}, warn: () => {} },
       now: () => now,
     };

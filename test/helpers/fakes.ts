@@ -3,7 +3,17 @@
  * its unit tests run in milliseconds. They keep the contracts the real adapters keep: a change is
  * re-applied on an ETag mismatch, an empty change writes nothing, an audit key is written once.
  */
-import type { AuditRow, CardLocation, CaseStorePort, MailSenderPort, StoredCase, TeamsStatePort, VoteSession, VoteStorePort } from "../../core/ports.js";
+import type {
+  AuditRow,
+  CardLocation,
+  CaseStorePort,
+  KeyValuePort,
+  MailSenderPort,
+  StoredCase,
+  TeamsStatePort,
+  VoteSession,
+  VoteStorePort,
+} from "../../core/ports.js";
 import type { TriageCardsPort } from "../../core/usecases/triage.js";
 
 export class FakeCases implements CaseStorePort {
@@ -128,5 +138,22 @@ export class FakeVotes implements VoteStorePort {
   }
   async clear(caseRef: string) {
     for (const k of [...this.rows.keys()]) if (k.startsWith(`${caseRef}|`)) this.rows.delete(k);
+  }
+}
+
+/** Key-value state in memory (a null value deletes the key). */
+export class FakeKv implements KeyValuePort {
+  readonly map = new Map<string, string>();
+  async getSync(key: string) {
+    return this.map.get(key) ?? null;
+  }
+  async setSync(key: string, value: string | null) {
+    if (value === null) this.map.delete(key);
+    else this.map.set(key, value);
+  }
+  async updateSync(key: string, change: (current: string | null) => string) {
+    const next = change(this.map.get(key) ?? null);
+    this.map.set(key, next);
+    return next;
   }
 }
