@@ -12,17 +12,18 @@ import {
   type AdaptiveCardInvokeValue,
 } from "botbuilder";
 import { z } from "zod";
-import type { AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
+import type { AttendancePort, AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { isLeadOfAny, mayTriage, plainText } from "../core/triage.js";
 import { clusterFromCode } from "../core/subject.js";
-import { agendaCard, calendarCard, errorCard, voteCard } from "../cards/index.js";
+import { agendaCard, attendanceCard, calendarCard, errorCard, reportCard, voteCard } from "../cards/index.js";
+import { attendanceView, recordAttendance } from "../core/usecases/attendance.js";
 import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
 import { PlanInputError } from "../core/planner.js";
-import { reportSummary, ReportInputError, termPeriod } from "../core/report.js";
-import { termReport } from "../core/usecases/termly.js";
+import { reportCardData, ReportInputError, termPeriod } from "../core/report.js";
+import { leadReport, type TermlyDeps } from "../core/usecases/termly.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
 import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/lifecycle.js";
@@ -51,6 +52,10 @@ export interface BotDeps extends AckDeps {
   resolveEmail?: (context: TurnContext) => Promise<string | null>;
   /** Intake audit rows since a time (the termly report's forms received). */
   intakeSince?: (since: string) => Promise<{ outcome: string; at?: string }[]>;
+  /** Saves a term's full report to the Reports library (the `report <term>` command links to it). */
+  publishReport?: TermlyDeps["publishReport"];
+  /** The Attendance list, for the agenda card's "Record attendance". */
+  attendance?: AttendancePort;
   /** The Meetings list, for the partnership lead's "plan" card and its "Publish" button. */
   meetingsList?: MeetingsListPort;
   refreshCalendar?: (force?: boolean) => Promise<void>;
@@ -74,6 +79,12 @@ export const ActionData = z
     choice: z.enum(["agree", "disagree", "abstain"]).optional(),
     panelAmount: z.union([z.literal(""), z.string().regex(/^\d{1,7}(?:\.\d{1,2})?$/), z.number().min(0).max(9_999_999)]).optional(),
     from: z.enum(["agenda", "triage"]).optional(),
+    // A meeting (the agenda card's "Record attendance"): its cluster and date.
+    cluster: z.union([z.string().regex(/^\d{1,3}$/), z.number().int().min(0).max(999)]).optional(),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .optional(),
     year: z
       .string()
       .regex(/^\d{4}-\d{2}$/)
@@ -90,6 +101,7 @@ export const ActionData = z
   .transform((d) => ({
     ...d,
     toCluster: d.toCluster === "" || d.toCluster === undefined ? undefined : Number(d.toCluster),
+    cluster: d.cluster === undefined ? undefined : Number(d.cluster),
     panelAmount: d.panelAmount === "" || d.panelAmount === undefined ? undefined : Number(d.panelAmount),
     caseType: d.caseType === "" ? undefined : d.caseType,
     cyp: d.cyp === "" || d.cyp === undefined ? undefined : Number(d.cyp),
@@ -286,15 +298,15 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         await context.sendActivity("The termly report is for the partnership lead.");
         return;
       }
-      let period;
       try {
-        period = termPeriod(p, termly[1]!);
+        termPeriod(p, termly[1]!);
       } catch (e) {
         if (!(e instanceof ReportInputError)) throw e;
         await context.sendActivity(e.message);
         return;
       }
-      await context.sendActivity(MessageFactory.text(reportSummary(await termReport(this.deps, period), termly[1]!)));
+      const { report, link } = await leadReport(this.deps, termly[1]!);
+      await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reportCard(reportCardData(report, termly[1]!, link)))));
       return;
     }
     if (text === "cases") {
@@ -382,6 +394,16 @@ export class ClusterDeskBot extends TeamsActivityHandler {
           ),
         ),
       );
+    }
+    if ((verb === "attendance.open" || verb === "attendance.save") && data.cluster !== undefined && data.date) {
+      if (!this.deps.attendance) return reply(errorCard("Attendance is not available", "This deployment has no Attendance list."));
+      const deps = { ...this.deps, attendance: this.deps.attendance };
+      const email = await this.email(context);
+      const answer =
+        verb === "attendance.open"
+          ? await attendanceView(deps, email, data.cluster, data.date)
+          : await recordAttendance(deps, email, data.cluster, data.date, data);
+      return reply(answer.show === "attendance" ? attendanceCard(answer.data) : errorCard(answer.title, answer.message));
     }
     if (!data.caseRef) return reply(errorCard("That action is not known", "Cluster Desk does not know the action it was sent."));
     const email = await this.email(context);

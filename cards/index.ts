@@ -53,3 +53,5 @@ export const errorCard = (title: string, message: string) => expand("error", { t
 export const agendaCard = (d: import("../core/agenda.js").AgendaData) => expand("agenda", d);
 export const voteCard = (d: import("../core/usecases/votes.js").VoteCardData) => expand("vote", d);
 export const calendarCard = (d: import("../core/usecases/calendar.js").CalendarCardData) => expand("calendar", d);
+export const attendanceCard = (d: import("../core/usecases/attendance.js").AttendanceCardData) => expand("attendance", d);
+export const reportCard = (d: import("../core/report.js").ReportCardData) => expand("report", d);

@@ -85,6 +85,10 @@ export interface AgendaData {
   /** `heading`: the reference, with the anonymised label ("C3-2026-0004 · Cluster 3 · Case B") and the referral type where the partnership has them. */
   cases: { ref: string; heading: string; kind: string; cyp: string; terms: string; requested: string; cap: string; capTitle: string }[];
   hasCases: boolean;
+  /** The meeting, for the "Record attendance" action (cluster meetings only). */
+  clusterId: number;
+  date: string;
+  hasAttendance: boolean;
 }
 
 export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, cases: StoredCase[]): AgendaData {
@@ -127,6 +131,9 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
       };
     }),
     hasCases: listed.length > 0,
+    clusterId: c.id,
+    date: m.date,
+    hasAttendance: true,
   };
 }
 
@@ -188,5 +195,8 @@ export function wideAgendaData(p: Partnership, kind: MeetingKind, m: WideMeeting
       };
     }),
     hasCases: listed.length > 0,
+    clusterId: 0,
+    date: m.date,
+    hasAttendance: false,
   };
 }

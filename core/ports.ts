@@ -308,3 +308,22 @@ export interface TeamsStatePort {
   /** Read-modify-write without lost updates; `change` returning null deletes the session. */
   updateVoteSession(caseRef: string, change: (current: VoteSession | null) => VoteSession | null): Promise<VoteSession | null>;
 }
+
+/** One school's attendance at a cluster meeting, as the SCL recorded it (issue 16). */
+export interface AttendanceRecord {
+  clusterId: number;
+  /** The meeting's date (YYYY-MM-DD). */
+  date: string;
+  school: string;
+  attended: boolean;
+}
+
+/** The Attendance list: one row per school per meeting, recorded from the agenda card. */
+export interface AttendancePort {
+  /** What was recorded for one meeting (none if nothing was). */
+  ofMeeting(clusterId: number, date: string): Promise<AttendanceRecord[]>;
+  /** Every record for meetings from `from` to `to` (dates, inclusive). */
+  between(from: string, to: string): Promise<AttendanceRecord[]>;
+  /** Writes a meeting's records (one per school, changed in place when recorded again). */
+  record(rows: AttendanceRecord[], by: string, at: string): Promise<void>;
+}

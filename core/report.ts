@@ -13,7 +13,7 @@ import { clusterBudget } from "./allocation.js";
 import { budgetOverview, NOT_A_HEARD_CASE } from "./agenda.js";
 import { ClusterName, normaliseName, PHASES, referralType, type Partnership } from "./config.js";
 import { formatPounds, fundingCap, FundingInputError } from "./funding.js";
-import type { StoredCase } from "./ports.js";
+import type { AttendanceRecord, StoredCase } from "./ports.js";
 import { academicYearOf, termsFor, type TermName } from "./planner.js";
 import { meetingsOf } from "./schedule.js";
 import { addDays, isLocalDate, toLocal, type LocalDate } from "./time.js";
@@ -70,13 +70,17 @@ export interface ClusterFigures {
   rag: string | null;
   meetingsHeld: number;
   meetingsWithoutCases: number;
+  /** SENDCo attendance per meeting held, where the SCL recorded it (the Attendance list). */
+  attendance: { date: string; attended: number; schools: number }[];
+  /** Of the schools at the meetings recorded; null when none was. */
+  attendancePct: number | null;
 }
 
 export interface Report {
   partnership: { id: string; name: string; council: string };
   period: Period;
   clusters: ClusterFigures[];
-  totals: Omit<ClusterFigures, "cluster" | "name" | "budget" | "rag"> & { schools: number };
+  totals: Omit<ClusterFigures, "cluster" | "name" | "budget" | "rag" | "attendance"> & { schools: number; meetingsRecorded: number };
   byPhase: { phase: string; cases: number; casesPct: number; schools: number; schoolsPct: number }[];
   /** Cluster pupils where the config has them (Southampton): each cluster's share of pupils against its share of cases. */
   pupils: { cluster: number; pupils: number; pupilsPct: number; casesPct: number }[] | null;
@@ -110,7 +114,13 @@ function median(xs: number[]): number | null {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export function buildReport(p: Partnership, cases: StoredCase[], intake: { outcome: string; at?: string }[], period: Period): Report {
+export function buildReport(
+  p: Partnership,
+  cases: StoredCase[],
+  intake: { outcome: string; at?: string }[],
+  period: Period,
+  attendance: AttendanceRecord[] = [],
+): Report {
   const inPeriod = (d: LocalDate | null) => d !== null && d >= period.from && d <= period.to;
   const heard = cases.filter((c) => inPeriod(heardAt(c)));
   const funded = (c: StoredCase) => c.fields.Decision === "Agree to fund" && (c.fields.AmountAwarded ?? 0) > 0;
@@ -141,6 +151,11 @@ export function buildReport(p: Partnership, cases: StoredCase[], intake: { outco
       cases.filter((c) => c.fields.Cluster === cl.id && c.fields.Status === "Decided"),
       period.to,
     );
+    const recorded = meetings.flatMap((m) => {
+      const rows = attendance.filter((a) => a.clusterId === cl.id && a.date === m.date);
+      return rows.length ? [{ date: m.date, attended: rows.filter((a) => a.attended).length, schools: rows.length }] : [];
+    });
+    const seats = recorded.reduce((n, r) => n + r.schools, 0);
     return {
       cluster: cl.id,
       name: ClusterName(p, cl.id),
@@ -158,6 +173,13 @@ export function buildReport(p: Partnership, cases: StoredCase[], intake: { outco
       rag: budget.rag,
       meetingsHeld: meetings.length,
       meetingsWithoutCases: meetings.filter((m) => !heardDates.has(m.date)).length,
+      attendance: recorded,
+      attendancePct: seats
+        ? pct(
+            recorded.reduce((n, r) => n + r.attended, 0),
+            seats,
+          )
+        : null,
     };
   });
   const sum = (k: keyof ClusterFigures) => clusters.reduce((n, c) => n + (c[k] as number), 0);
@@ -178,6 +200,17 @@ export function buildReport(p: Partnership, cases: StoredCase[], intake: { outco
     awarded: sum("awarded"),
     meetingsHeld: sum("meetingsHeld"),
     meetingsWithoutCases: sum("meetingsWithoutCases"),
+    meetingsRecorded: clusters.reduce((n, c) => n + c.attendance.length, 0),
+    attendancePct: (() => {
+      const all = clusters.flatMap((c) => c.attendance);
+      const seats = all.reduce((n, r) => n + r.schools, 0);
+      return seats
+        ? pct(
+            all.reduce((n, r) => n + r.attended, 0),
+            seats,
+          )
+        : null;
+    })(),
   };
   const phases = PHASES.filter((ph) => [...allSchools.values()].includes(ph) || heard.some((c) => c.fields.Phase === ph));
   const byPhase = phases.map((phase) => {
@@ -259,7 +292,7 @@ export function overviewCsv(r: Report): string {
 }
 
 /** The headline figures for Teams (the partnership lead's `report <term>`); the full report is the CLI's. */
-export function reportSummary(r: Report, term: string): string {
+export function reportSummary(r: Report, term: string, link?: { name: string; url: string }): string {
   const t = r.totals;
   const s = r.service;
   return [
@@ -271,6 +304,60 @@ export function reportSummary(r: Report, term: string): string {
     ),
     `By phase: ${r.byPhase.map((b) => `${b.phase} ${b.casesPct}% of cases (${b.schoolsPct}% of schools)`).join("; ")}.`,
     `Acknowledged in time: ${s.acknowledgedInTime.count} of ${s.acknowledgedInTime.of}; working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,
-    `The full report: \`npx cluster-desk report --term ${term} --format html --out ${term}.html\` (or pdf, xlsx, csv).`,
+    `Meetings held: ${t.meetingsHeld} (${t.meetingsWithoutCases} without cases); SENDCo attendance ${t.attendancePct === null ? "not recorded" : `${t.attendancePct}% at the ${t.meetingsRecorded} ${t.meetingsRecorded === 1 ? "meeting" : "meetings"} recorded`}.`,
+    link
+      ? `The full report: [${link.name}](${link.url})`
+      : `The full report: \`npx cluster-desk report --term ${term} --format html --out ${term}.html\` (or pdf, xlsx, csv).`,
   ].join("\n\n");
+}
+
+/** The partnership lead's summary card: headline figures, each cluster's spend and RAG, the link to the full report. */
+export interface ReportCardData {
+  title: string;
+  period: string;
+  headline: { title: string; value: string }[];
+  clusters: { name: string; text: string; rag: string; colour: "Attention" | "Warning" | "Good" | "Default" }[];
+  service: string;
+  hasLink: boolean;
+  url: string;
+  note: string;
+}
+
+export function reportCardData(r: Report, term: string, link?: { name: string; url: string }): ReportCardData {
+  const t = r.totals;
+  const s = r.service;
+  return {
+    title: `${r.partnership.name}: evaluation, ${r.period.label}`,
+    period: `${r.period.from} to ${r.period.to}`,
+    headline: [
+      { title: "Cases presented", value: String(t.casesPresented) },
+      { title: "CYP presented", value: String(t.cypPresented) },
+      { title: "CYP supported with funding", value: String(t.cypFunded) },
+      { title: "Schools awarded funding", value: `${t.schoolsAwarded} of ${t.schools} (${t.schoolsAwardedPct}%)` },
+      { title: "Awarded", value: `${formatPounds(t.awarded)} of ${formatPounds(t.requested)} requested` },
+      { title: "Meetings held", value: `${t.meetingsHeld} (${t.meetingsWithoutCases} without cases)` },
+      {
+        title: "SENDCo attendance",
+        value:
+          t.attendancePct === null
+            ? "not recorded"
+            : `${t.attendancePct}% (${t.meetingsRecorded} ${t.meetingsRecorded === 1 ? "meeting" : "meetings"} recorded)`,
+      },
+      ...r.byPhase
+        .filter((b) => b.cases || b.schools)
+        .map((b) => ({ title: `${b.phase[0]!.toUpperCase()}${b.phase.slice(1)}`, value: `${b.casesPct}% of cases, ${b.schoolsPct}% of schools` })),
+    ],
+    clusters: r.clusters.map((c) => ({
+      name: c.name,
+      text: `${c.casesPresented} ${c.casesPresented === 1 ? "case" : "cases"}, ${formatPounds(c.awarded)} awarded${c.budget !== null ? ` of ${formatPounds(c.budget)}` : ""}`,
+      rag: c.rag ?? "Not rated",
+      colour: c.rag === "Red" ? "Attention" : c.rag === "Amber" ? "Warning" : c.rag === "Green" ? "Good" : "Default",
+    })),
+    service: `Acknowledged in time: ${s.acknowledgedInTime.count} of ${s.acknowledgedInTime.of}. Working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,
+    hasLink: Boolean(link),
+    url: link?.url ?? "",
+    note: link
+      ? `The full report is ${link.name} in the Reports library.`
+      : `The full report: npx cluster-desk report --term ${term} --format html --out ${term}.html`,
+  };
 }

@@ -1,7 +1,8 @@
 /** Builds the ports once per process from app settings; tests pass their own. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { Partnership } from "../core/config.js";
-import type { CaseRegisterPort, CaseStorePort, Logger, StoredCase } from "../core/ports.js";
+import type { AttendancePort, CaseRegisterPort, CaseStorePort, Logger, StoredCase } from "../core/ports.js";
+import type { Report } from "../core/report.js";
 import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
 import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
@@ -14,7 +15,16 @@ import { INTAKE_POISON_QUEUE, IntakeQueue } from "../m365/queue.js";
 import { LEASE_MS } from "../core/usecases/intake.js";
 import { RECONCILE_AFTER_MS, reconcileIntake, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { mailboxHealth, type HealthReport } from "../core/usecases/health.js";
-import { GraphBudgets, GraphCaseRegister, GraphMeetings, GraphSchools, GraphVotes, SharePointSite } from "../m365/sharepoint.js";
+import {
+  GraphAttendance,
+  GraphBudgets,
+  GraphReportsLibrary,
+  GraphCaseRegister,
+  GraphMeetings,
+  GraphSchools,
+  GraphVotes,
+  SharePointSite,
+} from "../m365/sharepoint.js";
 import { withDirectory } from "../core/directory.js";
 import { withBudgets, withPublishedMeetings } from "../core/schedule.js";
 
@@ -59,6 +69,10 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   refreshCalendar: (force?: boolean) => Promise<void>;
   /** The Meetings list for the calendar's duties and the "Publish" card (publishing keeps officers' edits). */
   meetingsList: MeetingsListPort;
+  /** Who attended each cluster meeting (the agenda card's "Record attendance"; the termly report). */
+  attendance: AttendancePort;
+  /** Saves a term's full report to the Reports library. */
+  publishReport: (r: Report, term: string) => Promise<{ name: string; url: string }>;
   /** A card to the partnership lead's chat (false when the bot does not know it). */
   postToLead: (card: CalendarCardData) => Promise<boolean>;
 }
@@ -116,6 +130,8 @@ export function buildDeps(
           log,
           now,
           votes: new GraphVotes(site),
+          attendance,
+          publishReport: (r, term) => publishReport(r, term),
           audit: (row) => cases.audit(row),
           health: () => health(),
           retryPoisoned: () => retryPoisoned(),
@@ -140,6 +156,13 @@ export function buildDeps(
     postText: async (ref, text) => (await loadBot()).postText(ref, text),
   };
   const triageCards = new TriageCards(() => out.partnership, teams, bot, now, log);
+  const attendance = new GraphAttendance(site);
+  const reportsLibrary = new GraphReportsLibrary(site);
+  /** The full report as HTML (charts and tables; reports/ loads only when a report is made) in the Reports library. */
+  const publishReport = async (r: Report, term: string) => {
+    const { reportHtml } = await import("../reports/render.js");
+    return reportsLibrary.save(`evaluation-${r.partnership.id}-${term}.html`, await reportHtml(r), "text/html");
+  };
   /**
    * After intake logs a case: its triage card to the case's SCL (or the partnership lead), if they
    * have talked to the bot. Once per case: where the card went is recorded straight after posting,
@@ -203,6 +226,8 @@ export function buildDeps(
     },
     teams,
     triageCards,
+    attendance,
+    publishReport,
     graph: client,
     graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,

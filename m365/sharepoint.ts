@@ -2,7 +2,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
 import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
-import type { VoteStorePort } from "../core/ports.js";
+import type { AttendancePort, AttendanceRecord, VoteStorePort } from "../core/ports.js";
 import type { AllocatedBudget, PublishedMeeting } from "../core/schedule.js";
 import type { DirectoryEntry, DirectoryRow } from "../core/directory.js";
 import { isDomain, normaliseName } from "../core/config.js";
@@ -39,7 +39,7 @@ const when = (name: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ n
 const choice = (name: string, choices: string[], extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, choice: { choices }, ...extra });
 
 /** The lists Cluster Desk keeps. Title is SharePoint's own column (the reference). */
-export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" | "Schools", ColumnSpec[]> = {
+export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" | "Schools" | "Attendance", ColumnSpec[]> = {
   Cases: [
     num("Cluster", { indexed: true }),
     text("School"),
@@ -115,9 +115,22 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" 
     money("Allocated"),
     text("BudgetKey", { indexed: true, enforceUniqueValues: true }),
   ],
+  // Who attended each cluster meeting, one item per school (the SCL records it from the agenda card).
+  // MeetingDate is the date as text (2026-12-17): a meeting's records are found by equality.
+  Attendance: [
+    num("Cluster", { indexed: true }),
+    text("MeetingDate", { indexed: true }),
+    { name: "Attended", boolean: {} },
+    text("RecordedBy"),
+    when("RecordedAt"),
+    text("AttendanceKey", { indexed: true, enforceUniqueValues: true }),
+  ],
 };
 
 const status = (e: unknown) => (e as { statusCode?: number }).statusCode;
+
+/** The document library the termly reports are saved to. */
+export const REPORTS_LIBRARY = "Reports";
 
 export class SharePointSite {
   private siteId?: string;
@@ -169,6 +182,18 @@ export class SharePointSite {
           await this.client.api(`/sites/${site}/lists/${name}/columns/${col.id}`).patch({ choice: { choices: [...(col.choice!.choices ?? []), ...missing] } });
           done.push(`added ${missing.join(", ")} to ${name}.${c.name}`);
         }
+      }
+    }
+    // The Reports document library (the termly evaluation's files).
+    try {
+      await this.client.api(`/sites/${site}/lists/${REPORTS_LIBRARY}`).select("id").get();
+    } catch (e) {
+      if (status(e) !== 404) throw e;
+      try {
+        await this.client.api(`/sites/${site}/lists`).post({ displayName: REPORTS_LIBRARY, list: { template: "documentLibrary" } });
+        done.push(`created document library ${REPORTS_LIBRARY}`);
+      } catch (e2) {
+        if (status(e2) !== 409) throw e2;
       }
     }
     // Cases are looked up by reference (Title, SharePoint's own column): index it so the look-up
@@ -456,17 +481,19 @@ function sameValue(have: unknown, want: unknown): boolean {
 class KeyedList {
   constructor(
     protected readonly site: SharePointSite,
-    private readonly listName: "Meetings" | "Budgets" | "Schools",
+    private readonly listName: "Meetings" | "Budgets" | "Schools" | "Attendance",
     private readonly keyColumn: string,
   ) {}
   protected async base(): Promise<string> {
     return `/sites/${await this.site.id()}/lists/${this.listName}/items`;
   }
-  protected async items(): Promise<GraphJson[]> {
-    return allItems(this.site.client, await this.base(), "fields/Cluster ge 0");
+  /** The list's items; `filter` narrows them (an indexed column) where the list grows year on year. */
+  protected async items(filter = "fields/Cluster ge 0"): Promise<GraphJson[]> {
+    return allItems(this.site.client, await this.base(), filter);
   }
-  protected async write(rows: { key: string; title: string; fields: Record<string, unknown> }[], keepExisting = false): Promise<UpsertCounts> {
-    const byKey = new Map((await this.items()).map((i) => [i.fields[this.keyColumn] as string, i]));
+  /** `within`: the filter that holds every key written (so only those items are read). */
+  protected async write(rows: { key: string; title: string; fields: Record<string, unknown> }[], keepExisting = false, within?: string): Promise<UpsertCounts> {
+    const byKey = new Map((await this.items(within)).map((i) => [i.fields[this.keyColumn] as string, i]));
     const out = { created: 0, updated: 0, unchanged: 0 };
     for (const { key, title, fields } of rows) {
       const have = byKey.get(key);
@@ -597,5 +624,60 @@ export class GraphSchools extends KeyedList {
         fields: { URN: e.urn, Cluster: e.clusterId, Phase: e.phase, Website: e.website ?? "" },
       })),
     );
+  }
+}
+
+/** The Attendance list: one item per school per cluster meeting (AttendanceKey unique). */
+export class GraphAttendance extends KeyedList implements AttendancePort {
+  constructor(site: SharePointSite) {
+    super(site, "Attendance", "AttendanceKey");
+  }
+  private static rows(items: GraphJson[]): AttendanceRecord[] {
+    return items.flatMap((i) => {
+      const f = i.fields;
+      return typeof f.Cluster === "number" && /^\d{4}-\d{2}-\d{2}$/.test(f.MeetingDate ?? "") && f.Title
+        ? [{ clusterId: f.Cluster, date: f.MeetingDate as string, school: String(f.Title), attended: f.Attended === true }]
+        : [];
+    });
+  }
+  async ofMeeting(clusterId: number, date: string): Promise<AttendanceRecord[]> {
+    return GraphAttendance.rows(await this.items(`fields/MeetingDate eq ${q(date)}`)).filter((r) => r.clusterId === clusterId);
+  }
+  async between(from: string, to: string): Promise<AttendanceRecord[]> {
+    return GraphAttendance.rows(await this.items(`fields/MeetingDate ge ${q(from)} and fields/MeetingDate le ${q(to)}`));
+  }
+  async record(rows: AttendanceRecord[], by: string, at: string): Promise<void> {
+    const dates = [...new Set(rows.map((r) => r.date))];
+    if (dates.length !== 1) throw new Error("attendance is recorded one meeting at a time");
+    await this.write(
+      rows.map((r) => ({
+        key: `c${r.clusterId}|${r.date}|${normaliseName(r.school)}`,
+        title: r.school,
+        fields: { Cluster: r.clusterId, MeetingDate: r.date, Attended: r.attended, RecordedBy: by, RecordedAt: at },
+      })),
+      false,
+      `fields/MeetingDate eq ${q(dates[0]!)}`,
+    );
+  }
+}
+
+/** The Reports document library: a file saved by name (replaced when saved again), and the link to it. */
+export class GraphReportsLibrary {
+  private driveId?: string;
+  constructor(private readonly site: SharePointSite) {}
+  async save(name: string, content: string | Buffer, contentType: string): Promise<{ name: string; url: string }> {
+    if (!/^[\w.-]{1,120}$/.test(name)) throw new Error(`not a report file name: ${name}`);
+    this.driveId ??= (
+      await this.site.client
+        .api(`/sites/${await this.site.id()}/lists/${REPORTS_LIBRARY}/drive`)
+        .select("id")
+        .get()
+    ).id as string;
+    // A simple upload (files up to 250 MB; a term's report is well under 1 MB).
+    const item = await this.site.client
+      .api(`/drives/${encodeURIComponent(this.driveId)}/root:/${encodeURIComponent(name)}:/content`)
+      .header("Content-Type", contentType)
+      .put(typeof content === "string" ? Buffer.from(content, "utf8") : content);
+    return { name: String(item.name), url: String(item.webUrl) };
   }
 }

@@ -104,7 +104,14 @@ export function tables(r: Report): { name: string; head: string[]; rows: (string
       rows: [
         row("Meetings held", (c) => c.meetingsHeld, r.totals.meetingsHeld),
         row("Meetings with no cases", (c) => c.meetingsWithoutCases, r.totals.meetingsWithoutCases),
+        row("Meetings with attendance recorded", (c) => c.attendance.length, r.totals.meetingsRecorded),
+        row("SENDCo attendance (%)", (c) => c.attendancePct ?? "not recorded", r.totals.attendancePct ?? "not recorded"),
       ],
+    },
+    {
+      name: "Attendance",
+      head: ["Cluster", "Meeting", "SENDCos attended", "Schools", "%"],
+      rows: r.clusters.flatMap((c) => c.attendance.map((a) => [c.name, a.date, a.attended, a.schools, Math.round((a.attended / a.schools) * 1000) / 10])),
     },
     {
       name: "Phase",

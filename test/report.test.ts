@@ -14,7 +14,7 @@ import { allCases, type StoredCase } from "../core/ports.js";
 import { renderReport } from "../reports/render.js";
 import { botBase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
 import { FakeCases, FakeKv, FakeMailer } from "./helpers/fakes.js";
-import { runTermlyReport, termJustEnded } from "../core/usecases/termly.js";
+import { runTermlyReport, termJustEnded, termReport } from "../core/usecases/termly.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
 
 /** One child, one term, £2,000 asked, not funded. */
@@ -207,6 +207,20 @@ describe("the termly timer", () => {
     expect(mailer.to(hounslow.partnershipLead.email)).toHaveLength(1);
     expect(mailer.outbox[0]!.subject).toBe("MIP evaluation: Summer term 2023");
     expect(mailer.outbox[0]!.body).toContain("1 case presented, 5 CYP; 5 CYP supported with funding");
+
+    // With a Reports library the message links to the saved report; a failed save still sends the figures.
+    const saved: string[] = [];
+    const warnings: string[] = [];
+    const next = { ...d, kv: new FakeKv(), log: { info: () => {}, warn: (e: string) => void warnings.push(e) } };
+    await runTermlyReport({
+      ...next,
+      publishReport: async (r, term) => (saved.push(`${r.partnership.id} ${term}`), { name: "x.html", url: "https://sp.example/Reports/x.html" }),
+    });
+    expect(saved).toEqual(["hounslow-mip summer-2023"]);
+    expect(mailer.outbox[1]!.body).toContain("The full report: [x.html](https://sp.example/Reports/x.html)");
+    await runTermlyReport({ ...next, kv: new FakeKv(), publishReport: async () => Promise.reject(Object.assign(new Error("no"), { statusCode: 503 })) });
+    expect(warnings).toEqual(["report.save-failed"]);
+    expect(mailer.outbox[2]!.body).toContain("npx cluster-desk report --term summer-2023");
   });
 });
 
@@ -238,8 +252,21 @@ describe("a register built through Graph, rendered", () => {
     await s.deps.cases.change("C1-2023-0001", () => ({ Status: "Decided", ...REFUSED_INDIVIDUAL, DecisionAt: "2023-05-17T12:00:00Z" }));
     const cases = await allCases(hounslow, s.deps.cases);
     expect(cases).toHaveLength((await listFields(s, "Cases")).length);
-    const report = buildReport(hounslow, cases, await s.deps.cases.intakeSince("2023-04-24T00:00:00Z"), termPeriod(hounslow, "summer-2023"));
+    // Attendance at cluster 5's meeting of 18 May, as the SCL's card records it (test/bot/agenda.test.ts).
+    const c5 = hounslow.clusters.find((c) => c.id === 5)!;
+    await s.deps.attendance.record(
+      c5.schools.map((x, i) => ({ clusterId: 5, date: "2023-05-18", school: x.name, attended: i < 3 })),
+      "katy.luciani@hounslow.gov.uk",
+      "2023-05-18T15:00:00Z",
+    );
+    const report = await termReport(
+      { ...s.deps, partnership: hounslow, intakeSince: (since) => s.deps.cases.intakeSince(since) },
+      termPeriod(hounslow, "summer-2023"),
+    );
     expect(report.counted).toEqual(["C1-2023-0001", "C5-2023-0001"]);
+    expect(report.clusters.find((c) => c.cluster === 5)!.attendance).toEqual([{ date: "2023-05-18", attended: 3, schools: c5.schools.length }]);
+    expect(report.clusters.find((c) => c.cluster === 1)!.attendance).toEqual([]);
+    expect(report.totals).toMatchObject({ meetingsRecorded: 1, attendancePct: Math.round((3 / c5.schools.length) * 1000) / 10 });
     expect(report.totals).toMatchObject({ casesPresented: 2, cypPresented: 5, cypFunded: 4, schoolsAwarded: 1 });
     expect(report.service.received).toEqual({ accepted: 3 });
 
@@ -249,28 +276,63 @@ describe("a register built through Graph, rendered", () => {
     const book = new ExcelJS.Workbook();
     const xlsx = (await renderReport(report, "xlsx")) as Buffer;
     await book.xlsx.load(new Uint8Array(xlsx).buffer);
-    expect(book.worksheets.map((w) => w.name)).toEqual(["Overview", "Cases", "Funding", "Meetings", "Phase", "Terms sought", "Service", "Schools"]);
+    expect(book.worksheets.map((w) => w.name)).toEqual([
+      "Overview",
+      "Cases",
+      "Funding",
+      "Meetings",
+      "Attendance",
+      "Phase",
+      "Terms sought",
+      "Service",
+      "Schools",
+    ]);
     expect(book.getWorksheet("Overview")!.getRow(2).values).toEqual([undefined, "Cases presented to cluster", 1, 0, 0, 0, 1, 0, 2]);
     expect(JSON.parse(String(await renderReport(report, "json"))).totals.cypFunded).toBe(4);
 
-    // In Teams, the partnership lead's `report summer-2023` gives the headline figures; an SCL is refused.
+    // In Teams, the partnership lead's `report summer-2023` gives a summary card (headline figures,
+    // each cluster's RAG) linking to the full report saved in the Reports library; an SCL is refused.
     const bot = new ClusterDeskBot({
       ...botBase(s, hounslow),
       intakeSince: (since) => s.deps.cases.intakeSince(since),
+      attendance: s.deps.attendance,
+      publishReport: s.deps.publishReport,
       resolveEmail: async (ctx) => ({ lead: hounslow.partnershipLead.email.toLowerCase(), kl: "katy.luciani@hounslow.gov.uk" })[ctx.activity.from.id] ?? null,
     });
     const say = async (who: string, text: string) => {
       const a = new TestAdapter(async (ctx) => bot.run(ctx), { channelId: "msteams" });
       await a.processActivity({ type: "message", text, from: { id: who, name: who } }, async (ctx: TurnContext) => bot.run(ctx));
-      return a.activeQueue.filter((x) => x.type === "message").map((x) => x.text ?? "");
+      return a.activeQueue.filter((x) => x.type === "message").map((x) => x.text ?? JSON.stringify(x.attachments?.[0]?.content ?? null));
     };
     expect(await say("kl", "report summer-2023")).toEqual(["The termly report is for the partnership lead."]);
-    const summary = (await say("lead", "report summer-2023"))[0]!;
-    expect(summary).toContain("**Mainstream Inclusion Partnership: evaluation, Summer term 2023** (2023-04-24 to 2023-08-31)");
-    expect(summary).toContain(
-      "2 cases presented, 5 CYP; 4 CYP supported with funding; 1 of 71 schools awarded funding (1.4%). Awarded £4,000 of £6,000 requested.",
-    );
-    expect(summary).toContain("- Cluster 5: 1 case, £4,000 awarded");
+    const card = JSON.parse((await say("lead", "report summer-2023"))[0]!);
+    expect(card.body[0].text).toBe("Mainstream Inclusion Partnership: evaluation, Summer term 2023");
+    const facts = Object.fromEntries(card.body.find((b: any) => b.type === "FactSet").facts.map((f: any) => [f.title, f.value]));
+    expect(facts).toMatchObject({
+      "Cases presented": "2",
+      "CYP supported with funding": "4",
+      "Schools awarded funding": "1 of 71 (1.4%)",
+      Awarded: "£4,000 of £6,000 requested",
+      "SENDCo attendance": `${report.totals.attendancePct}% (1 meeting recorded)`,
+    });
+    const c5row = card.body.filter((b: any) => b.type === "ColumnSet").find((b: any) => b.columns[0].items[0].text.startsWith("**Cluster 5**"));
+    expect(c5row.columns[0].items[0].text).toBe("**Cluster 5**: 1 case, £4,000 awarded");
+    const open = card.actions.find((a: any) => a.type === "Action.OpenUrl");
+    expect(open.title).toBe("Open the full report");
+    // The link opens the saved HTML report, as SharePoint would; the library holds one file per term.
+    expect(open.url.startsWith(`${s.tenant.url}/files/`)).toBe(true);
+    const saved = await fetch(open.url);
+    expect(saved.status).toBe(200);
+    expect(saved.headers.get("content-type")).toBe("text/html");
+    const body = await saved.text();
+    expect(body).toContain("<h2>Termly Overview of Awards by Cluster</h2>");
+    expect(body).toContain("<h2>Attendance</h2>");
+    await say("lead", "report summer-2023");
+    const site = await s.deps.site.id();
+    const drive = await s.deps.graph.api(`/sites/${site}/lists/Reports/drive`).get();
+    expect((await s.deps.graph.api(`/drives/${drive.id}/root/children`).get()).value.map((f: any) => f.name)).toEqual([
+      "evaluation-hounslow-mip-summer-2023.html",
+    ]);
     expect(await say("lead", "report summer-23")).toEqual(['"summer-23" is not a term: write it like autumn-2026, spring-2027 or summer-2027']);
   }, 60_000);
 });

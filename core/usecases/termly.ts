@@ -5,7 +5,7 @@
  */
 import type { Partnership } from "../config.js";
 import { buildReport, reportSummary, termPeriod, type Period, type Report } from "../report.js";
-import { allCases, type CaseStorePort } from "../ports.js";
+import { allCases, type AttendancePort, type CaseStorePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
 import { toLocal } from "../time.js";
 import { teamsElseEmail, type AckDeps } from "./acknowledgements.js";
@@ -13,15 +13,38 @@ import { teamsElseEmail, type AckDeps } from "./acknowledgements.js";
 export interface TermlyDeps extends AckDeps {
   cases: AckDeps["cases"] & Pick<CaseStorePort, "ofCluster">;
   intakeSince?: (since: string) => Promise<{ outcome: string; at?: string }[]>;
+  attendance?: Pick<AttendancePort, "between">;
+  /** Saves the full report (HTML) to the Reports library: its name and link. */
+  publishReport?: (r: Report, term: string) => Promise<{ name: string; url: string }>;
+}
+
+/**
+ * A term's report for the partnership lead: the figures, and the full report saved to the Reports
+ * library when the deployment has one. A failed save is logged and the figures still go (with the
+ * CLI command instead of a link): the lead is never left with nothing.
+ */
+export async function leadReport(
+  d: Parameters<typeof termReport>[0] & Pick<TermlyDeps, "publishReport" | "log">,
+  term: string,
+): Promise<{ report: Report; link?: { name: string; url: string } }> {
+  const report = await termReport(d, termPeriod(d.partnership, term));
+  if (!d.publishReport) return { report };
+  try {
+    return { report, link: await d.publishReport(report, term) };
+  } catch (e) {
+    d.log.warn("report.save-failed", { term, status: (e as { statusCode?: number }).statusCode ?? null });
+    return { report };
+  }
 }
 
 /** The report for a period, from every case in the register and the intake audit rows since its start. */
 export async function termReport(
-  d: { partnership: Partnership; cases: Pick<CaseStorePort, "ofCluster">; intakeSince?: TermlyDeps["intakeSince"] },
+  d: { partnership: Partnership; cases: Pick<CaseStorePort, "ofCluster">; intakeSince?: TermlyDeps["intakeSince"]; attendance?: TermlyDeps["attendance"] },
   period: Period,
 ): Promise<Report> {
   const intake = d.intakeSince ? await d.intakeSince(`${period.from}T00:00:00Z`) : [];
-  return buildReport(d.partnership, await allCases(d.partnership, d.cases), intake, period);
+  const attendance = d.attendance ? await d.attendance.between(period.from, period.to) : [];
+  return buildReport(d.partnership, await allCases(d.partnership, d.cases), intake, period, attendance);
 }
 
 /** The term (e.g. "summer-2023") whose last cluster meeting has passed, while that term lasts; null otherwise. */
@@ -48,7 +71,8 @@ export async function runTermlyReport(d: TermlyDeps): Promise<string | null> {
   const key = `report-sent|${term}`;
   if (await d.kv.getSync(key)) return null;
   const period = termPeriod(p, term);
-  const text = reportSummary(await termReport(d, period), term);
+  const { report, link } = await leadReport(d, term);
+  const text = reportSummary(report, term, link);
   await teamsElseEmail(d, p.partnershipLead.email, text, {
     subject: `${p.shortName} evaluation: ${period.label}`,
     body: text.replace(/\*\*/g, ""),

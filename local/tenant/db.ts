@@ -47,6 +47,9 @@ export function openDb(dataDir: string | ":memory:"): Db {
     CREATE TABLE IF NOT EXISTS events (
       id TEXT PRIMARY KEY, mailbox TEXT NOT NULL, iCalUId TEXT NOT NULL, transactionId TEXT, data TEXT NOT NULL);
     CREATE INDEX IF NOT EXISTS events_uid ON events(iCalUId);
+    CREATE TABLE IF NOT EXISTS files (
+      driveId TEXT NOT NULL, name TEXT NOT NULL COLLATE NOCASE, contentType TEXT NOT NULL, content BLOB NOT NULL,
+      created TEXT NOT NULL, modified TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (driveId, name));
   `);
   return db;
 }

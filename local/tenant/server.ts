@@ -14,6 +14,7 @@ import { checkFaults, Counters, Faults, type FaultSettings } from "./faults.js";
 import { errorBody, GraphError, newRequestId, parseJson, readBody, send, type Reply } from "./http.js";
 import { ensureMailbox, mailRoutes } from "./mail.js";
 import { sharePointRoutes, ensureSite } from "./sharepoint.js";
+import { driveRoutes, fileContent } from "./drives.js";
 import { createSmtpServer } from "./smtp.js";
 import { Notifier } from "./subscriptions.js";
 import { ensureTls } from "./tls.js";
@@ -90,7 +91,7 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
   const events: TenantEvents = {
     messageCreated: (mailboxId, folderId, messageId) => notifier.messageCreated(db, now(), mailboxId, folderId, messageId),
   };
-  const routes: Route[] = [...mailRoutes, ...notifier.routes(), ...sharePointRoutes, ...calendarRoutes];
+  const routes: Route[] = [...mailRoutes, ...notifier.routes(), ...sharePointRoutes, ...driveRoutes, ...calendarRoutes];
 
   let base = "";
 
@@ -290,6 +291,13 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
       if (path.startsWith("/_admin/")) return send(res, await admin(method, path, body), requestId);
       if (path === "/" || path === "/index.html") {
         return send(res, { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, raw: renderWebView(db, url.searchParams, base) }, requestId);
+      }
+      // A document library's file, as its webUrl opens it (a SharePoint link, locally).
+      const file = /^\/files\/([^/]+)\/([^/]+)$/.exec(path);
+      if (file && method === "GET") {
+        const f = fileContent(db, decodeURIComponent(file[1]!), decodeURIComponent(file[2]!));
+        if (!f) throw new GraphError(404, "itemNotFound", "The file could not be found.");
+        return send(res, { status: 200, headers: { "content-type": f.contentType }, raw: f.content }, requestId);
       }
       if (!path.startsWith("/v1.0/")) throw new GraphError(404, "NotFound", `No such path ${path}; Graph lives under /v1.0.`);
 

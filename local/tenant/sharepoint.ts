@@ -61,7 +61,7 @@ export function ensureSite(db: Db, hostname: string, path: string, displayName: 
   return id;
 }
 
-function site(db: Db, idOrPath: string): { id: string; data: any } {
+export function site(db: Db, idOrPath: string): { id: string; data: any } {
   const key = decodeURIComponent(idOrPath);
   let row = db.prepare("SELECT id, data FROM sites WHERE id = ?").get(key) as { id: string; data: string } | undefined;
   const m = /^([^:]+):(\/.*?):?$/.exec(key);
@@ -71,7 +71,7 @@ function site(db: Db, idOrPath: string): { id: string; data: any } {
   return { id: row.id, data: JSON.parse(row.data) };
 }
 
-interface ListRow {
+export interface ListRow {
   id: string;
   siteId: string;
   displayName: string;
@@ -79,7 +79,7 @@ interface ListRow {
   nextItemId: number;
 }
 
-function list(db: Db, siteId: string, idOrName: string): ListRow {
+export function list(db: Db, siteId: string, idOrName: string): ListRow {
   const key = decodeURIComponent(idOrName);
   const row = db.prepare("SELECT * FROM lists WHERE siteId = ? AND (id = ? OR displayName = ?)").get(siteId, key, key) as ListRow | undefined;
   if (!row) throw new GraphError(404, "itemNotFound", "The specified list was not found");

@@ -12,6 +12,7 @@ import { withBudgets } from "../../core/schedule.js";
 import { clusterChannelKey } from "../../m365/teamsState.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { cardAction } from "../helpers/activities.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
 raw.clusters[4].budget = 30000;
@@ -122,5 +123,66 @@ describe("agenda", () => {
     expect(posts).toHaveLength(1);
     expect(JSON.parse(posts[0]!.ref).conversation.id).toBe("channel-c5");
     expect(posts[0]!.data.cases.map((x: any) => x.ref)).toEqual(["C5-2023-0001"]);
+  });
+
+  it("the SCL records who attended a meeting from the agenda card; the Attendance list keeps a row per school", async () => {
+    // A bot per click: the stack's adapters are new after each move of the clock.
+    const invoke = async (who: string, verb: string, data: Record<string, unknown>) => {
+      const withAttendance = new ClusterDeskBot({
+        ...botBase(s, p),
+        attendance: s.deps.attendance,
+        audit: (r) => s.deps.cases.audit(r),
+        resolveEmail: async (ctx) => people[ctx.activity.from.id] ?? null,
+      });
+      const a = new TestAdapter(async (ctx) => withAttendance.run(ctx));
+      await a.processActivity(cardAction(who, verb, data), async (ctx) => withAttendance.run(ctx));
+      return a.activeQueue.find((x) => x.type === "invokeResponse")!.value.body.value;
+    };
+    // The agenda card carries the meeting, as the action's data.
+    const agenda = agendaCard(
+      agendaData(
+        p,
+        c5,
+        meetingsOf(p, c5).find((m) => m.date === "2023-05-18")!,
+        [],
+      ),
+    );
+    const action = JSON.stringify(agenda).match(/"verb":"attendance\.open","data":(\{[^}]*\})/);
+    expect(action).not.toBeNull();
+    const data = JSON.parse(action![1]!);
+    expect(data).toEqual({ cluster: 5, date: "2023-05-18" });
+
+    // Another cluster's SCL may not; the cluster's SCL sees one toggle per school, nothing ticked yet.
+    expect(JSON.stringify(await invoke("gv", "attendance.open", data))).toContain("Only the cluster's SEND Cluster Lead");
+    const open = await invoke("kl", "attendance.open", data);
+    const toggles = open.body.filter((b: any) => b.type === "Input.Toggle");
+    expect(toggles.map((t: any) => t.title)).toEqual(c5.schools.map((x) => x.name));
+    expect(toggles.every((t: any) => t.value === "false")).toBe(true);
+    expect(JSON.stringify(open)).toContain("Not recorded yet");
+
+    // Before the meeting starts nothing is saved.
+    expect(JSON.stringify(await invoke("kl", "attendance.save", { ...data, s0: "true" }))).toContain("The meeting has not started yet");
+    expect(await s.deps.attendance.ofMeeting(5, "2023-05-18")).toEqual([]);
+
+    // After it: the ticked schools are saved (a forged school name is not a position, so it is ignored).
+    s.at("2023-05-18T15:00:00Z");
+    const saved = await invoke("kl", "attendance.save", { ...data, s0: "true", s2: "true", s3: "false", "Not a school": "true" });
+    expect(JSON.stringify(saved)).toContain(`Recorded: 2 of ${c5.schools.length} schools' SENDCos attended.`);
+    const rows = await s.deps.attendance.ofMeeting(5, "2023-05-18");
+    expect(rows).toHaveLength(c5.schools.length);
+    expect(
+      rows
+        .filter((r) => r.attended)
+        .map((r) => r.school)
+        .sort(),
+    ).toEqual([c5.schools[0]!.name, c5.schools[2]!.name].sort());
+    // Recorded again (a correction): the same rows change, none are added.
+    await invoke("kl", "attendance.save", { ...data, s0: "true", s1: "true", s2: "true" });
+    expect((await s.deps.attendance.ofMeeting(5, "2023-05-18")).filter((r) => r.attended)).toHaveLength(3);
+    expect((await s.deps.attendance.between("2023-04-24", "2023-08-31")).length).toBe(c5.schools.length);
+    const reopened = await invoke("kl", "attendance.open", data);
+    expect(reopened.body.filter((b: any) => b.type === "Input.Toggle" && b.value === "true")).toHaveLength(3);
+    // A meeting that is not in the calendar is refused, not recorded.
+    expect(JSON.stringify(await invoke("kl", "attendance.save", { cluster: 5, date: "2023-05-19", s0: "true" }))).toContain("has no meeting on 2023-05-19");
   });
 });

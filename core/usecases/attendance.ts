@@ -1,0 +1,127 @@
+/**
+ * Attendance at a cluster meeting (issue 16): the SCL opens "Record attendance" on the agenda
+ * card, ticks the schools whose SENDCo came, and saves; the Attendance list keeps one row per
+ * school, and the termly report counts them per meeting. Schools' names come from the config,
+ * never from what the card sends back (the card sends positions).
+ */
+import type { Partnership } from "../config.js";
+import { ClusterName } from "../config.js";
+import type { AttendancePort, AuditRow, Logger } from "../ports.js";
+import { meetingsOf } from "../schedule.js";
+import { describeLocal } from "../time.js";
+import { mayTriage } from "../triage.js";
+
+export interface AttendanceDeps {
+  partnership: Partnership;
+  attendance: AttendancePort;
+  audit?: (row: AuditRow) => Promise<unknown>;
+  now(): Date;
+  log: Logger;
+}
+
+export interface AttendanceCardData {
+  title: string;
+  meeting: string;
+  message: string;
+  messageStyle: "Good" | "Attention" | "Default";
+  clusterId: number;
+  date: string;
+  /** One toggle per school of the cluster: `id` is the school's position ("s0", "s1", …). */
+  schools: { id: string; title: string; value: "true" | "false" }[];
+  canSave: boolean;
+  summary: string;
+}
+
+export type AttendanceAnswer = { show: "attendance"; data: AttendanceCardData } | { show: "error"; title: string; message: string };
+
+const refuse = (title: string, message: string): AttendanceAnswer => ({ show: "error", title, message });
+
+/** The cluster and meeting an action names, or why not. */
+function meetingOf(p: Partnership, clusterId: number, date: string) {
+  const cluster = p.clusters.find((c) => c.id === clusterId);
+  const meeting = cluster && meetingsOf(p, cluster).find((m) => m.date === date);
+  return cluster && meeting ? { cluster, meeting } : null;
+}
+
+function card(
+  p: Partnership,
+  m: NonNullable<ReturnType<typeof meetingOf>>,
+  attended: Set<string>,
+  recorded: boolean,
+  message = "",
+  ok = true,
+): AttendanceCardData {
+  const schools = m.cluster.schools.map((s, i) => ({ id: `s${i}`, title: s.name, value: (attended.has(s.name) ? "true" : "false") }));
+  const count = schools.filter((s) => s.value === "true").length;
+  return {
+    title: `Attendance: ${ClusterName(p, m.cluster.id)} meeting`,
+    meeting: describeLocal(m.meeting.startsAt),
+    message,
+    messageStyle: message ? (ok ? "Good" : "Attention") : "Default",
+    clusterId: m.cluster.id,
+    date: m.meeting.date,
+    schools,
+    canSave: true,
+    summary: recorded ? `Recorded: ${count} of ${schools.length} schools' SENDCos attended.` : "Not recorded yet: tick each school whose SENDCo attended.",
+  };
+}
+
+/** The attendance card for a meeting, as recorded so far. Only the cluster's SCL (or whoever may triage its cases) gets it. */
+export async function attendanceView(d: AttendanceDeps, who: string | null, clusterId: number, date: string): Promise<AttendanceAnswer> {
+  const p = d.partnership;
+  if (!mayTriage(p, clusterId, who))
+    return refuse("Attendance is the SCL's to record", "Only the cluster's SEND Cluster Lead or the partnership lead can record attendance.");
+  const m = meetingOf(p, clusterId, date);
+  if (!m) return refuse("No such meeting", `${ClusterName(p, clusterId)} has no meeting on ${date} in the calendar.`);
+  const rows = await d.attendance.ofMeeting(clusterId, date);
+  return { show: "attendance", data: card(p, m, new Set(rows.filter((r) => r.attended).map((r) => r.school)), rows.length > 0) };
+}
+
+/**
+ * Saves a meeting's attendance from the card's toggles (`s0`…: "true"/"false"). A meeting that has
+ * not started yet is refused: attendance is a record of what happened.
+ */
+export async function recordAttendance(
+  d: AttendanceDeps,
+  who: string | null,
+  clusterId: number,
+  date: string,
+  toggles: Record<string, unknown>,
+): Promise<AttendanceAnswer> {
+  const p = d.partnership;
+  if (!who || !mayTriage(p, clusterId, who))
+    return refuse("Attendance is the SCL's to record", "Only the cluster's SEND Cluster Lead or the partnership lead can record attendance.");
+  const m = meetingOf(p, clusterId, date);
+  if (!m) return refuse("No such meeting", `${ClusterName(p, clusterId)} has no meeting on ${date} in the calendar.`);
+  if (d.now().getTime() < m.meeting.startsAt.getTime()) {
+    const earlier = await attendanceView(d, who, clusterId, date);
+    return earlier.show === "attendance"
+      ? {
+          show: "attendance",
+          data: {
+            ...earlier.data,
+            message: `The meeting has not started yet: record attendance from ${describeLocal(m.meeting.startsAt)}.`,
+            messageStyle: "Attention",
+          },
+        }
+      : earlier;
+  }
+  const attended = new Set(m.cluster.schools.filter((_, i) => String(toggles[`s${i}`]) === "true").map((s) => s.name));
+  const at = d.now().toISOString();
+  await d.attendance.record(
+    m.cluster.schools.map((s) => ({ clusterId, date, school: s.name, attended: attended.has(s.name) })),
+    who,
+    at,
+  );
+  await d.audit?.({
+    key: `attendance|c${clusterId}|${date}|${at}`,
+    event: "attendance",
+    caseRef: null,
+    outcome: `${attended.size} of ${m.cluster.schools.length}`,
+    at,
+    actor: who,
+    detail: `${ClusterName(p, clusterId)} meeting ${date}`,
+  });
+  d.log.info("attendance.recorded", { cluster: clusterId, date, attended: attended.size, of: m.cluster.schools.length });
+  return { show: "attendance", data: card(p, m, attended, true, "Attendance saved.") };
+}
