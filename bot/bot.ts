@@ -254,8 +254,10 @@ export class ClusterDeskBot extends TeamsActivityHandler {
           await context.sendActivity(`Cluster ${id}: ${budgetOverview(p, c, cases, toLocal(this.deps.now()).date).text}.`);
           continue;
         }
-        const next = meetingsOf(p, c).find((m) => m.startsAt > this.deps.now());
-        if (!next) await context.sendActivity(`No cluster ${id} meeting after today is published yet.`);
+        // Today's meeting stays the agenda all day (attendance is recorded from it); then the next.
+        const today = toLocal(this.deps.now()).date;
+        const next = meetingsOf(p, c).find((m) => m.date >= today);
+        if (!next) await context.sendActivity(`No cluster ${id} meeting from today on is published yet.`);
         else await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(agendaCard(agendaData(p, c, next, cases)))));
       }
       return;

@@ -120,11 +120,13 @@ export function buildReport(
   intake: { outcome: string; at?: string }[],
   period: Period,
   attendance: AttendanceRecord[] = [],
+  /** The day the report is made: meetings after it have not been held (a report made mid-term). */
+  asOf: LocalDate = period.to,
 ): Report {
   const inPeriod = (d: LocalDate | null) => d !== null && d >= period.from && d <= period.to;
   const heard = cases.filter((c) => inPeriod(heardAt(c)));
   const funded = (c: StoredCase) => c.fields.Decision === "Agree to fund" && (c.fields.AmountAwarded ?? 0) > 0;
-  const today = period.to;
+  const today = asOf < period.to ? asOf : period.to;
   const year = academicYearOf(period.to);
   const clusters: ClusterFigures[] = p.clusters.map((cl) => {
     const mine = heard.filter((c) => c.fields.Cluster === cl.id);

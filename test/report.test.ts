@@ -129,6 +129,13 @@ describe("the report's figures", () => {
     });
   });
 
+  it("a report made mid-term counts only the meetings held so far", () => {
+    expect(buildReport(hounslow, [], [], summer).totals.meetingsHeld).toBe(18); // 6 clusters, 3 meetings each
+    const mid = buildReport(hounslow, [], [], summer, [], "2023-05-18");
+    expect(mid.clusters.find((c) => c.cluster === 5)!.meetingsHeld).toBe(1); // 18 May; 15 June and 13 July to come
+    expect(mid.totals.meetingsHeld).toBeLessThan(18);
+  });
+
   it("prints seed 001's overview as it is laid out there", () => {
     expect(overviewCsv(r)).toBe(
       [
@@ -252,6 +259,7 @@ describe("a register built through Graph, rendered", () => {
     await s.deps.cases.change("C1-2023-0001", () => ({ Status: "Decided", ...REFUSED_INDIVIDUAL, DecisionAt: "2023-05-17T12:00:00Z" }));
     const cases = await allCases(hounslow, s.deps.cases);
     expect(cases).toHaveLength((await listFields(s, "Cases")).length);
+    s.at("2023-07-21T09:00:00Z"); // the term's meetings are held
     // Attendance at cluster 5's meeting of 18 May, as the SCL's card records it (test/bot/agenda.test.ts).
     const c5 = hounslow.clusters.find((c) => c.id === 5)!;
     await s.deps.attendance.record(

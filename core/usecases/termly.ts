@@ -39,12 +39,19 @@ export async function leadReport(
 
 /** The report for a period, from every case in the register and the intake audit rows since its start. */
 export async function termReport(
-  d: { partnership: Partnership; cases: Pick<CaseStorePort, "ofCluster">; intakeSince?: TermlyDeps["intakeSince"]; attendance?: TermlyDeps["attendance"] },
+  d: {
+    partnership: Partnership;
+    cases: Pick<CaseStorePort, "ofCluster">;
+    intakeSince?: TermlyDeps["intakeSince"];
+    attendance?: TermlyDeps["attendance"];
+    now?: () => Date;
+  },
   period: Period,
 ): Promise<Report> {
   const intake = d.intakeSince ? await d.intakeSince(`${period.from}T00:00:00Z`) : [];
   const attendance = d.attendance ? await d.attendance.between(period.from, period.to) : [];
-  return buildReport(d.partnership, await allCases(d.partnership, d.cases), intake, period, attendance);
+  const asOf = d.now ? toLocal(d.now()).date : period.to;
+  return buildReport(d.partnership, await allCases(d.partnership, d.cases), intake, period, attendance, asOf);
 }
 
 /** The term (e.g. "summer-2023") whose last cluster meeting has passed, while that term lasts; null otherwise. */
