@@ -39,6 +39,11 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
          [--out FILE] [--settings <file>]     the termly evaluation from the case register (Graph):
                                                awards by cluster, phase, terms, funding and RAG,
                                                meetings, service levels; pdf and xlsx need --out
+  form-template --out FILE.docx                the partnership's presentation form as Word, its
+                                               fields in tagged content controls (what intake reads)
+  read-form FILE                               the fields a .docx or .pdf form gives, as JSON, with
+                                               what is missing or unreadable (numbers and choices
+                                               only; no free text leaves the reader)
   allocation --year <2026-27> [--total <pounds>]
                                                a total shared by pupil numbers, with its
                                                contingency fund and the calculation (Southampton)
@@ -250,6 +255,39 @@ export async function run(argv: string[], io: Io): Promise<number> {
           json(io, { ok: true, period, format, out: values.out, bytes: body.length, cases: report.counted.length });
         } else io.out(String(body).trimEnd());
         return 0;
+      }
+
+      case "form-template": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, out: { type: "string" } } });
+        const out = requireOpt(values, "out");
+        if (!out.toLowerCase().endsWith(".docx")) throw new UsageError("--out must name a .docx file");
+        const p = partnership(values.config ?? process.env.PARTNERSHIP);
+        const { formTemplate } = await import("../forms/template.js");
+        const bytes = await formTemplate(p);
+        const { writeFileSync } = await import("node:fs");
+        writeFileSync(out, bytes);
+        json(io, { ok: true, out, bytes: bytes.length, partnership: p.id });
+        return 0;
+      }
+
+      case "read-form": {
+        const { values, positionals } = parseArgs({ args: rest, options: COMMON, allowPositionals: true });
+        if (positionals.length !== 1) throw new UsageError("read-form takes one file: cluster-desk read-form form.docx");
+        const file = positionals[0]!;
+        if (!/\.(docx|pdf)$/i.test(file)) throw new UsageError("read-form reads a .docx or .pdf file");
+        const { readFileSync, statSync } = await import("node:fs");
+        let size: number;
+        try {
+          size = statSync(file).size;
+        } catch {
+          throw new UsageError(`no file ${file}`);
+        }
+        const p = partnership(values.config ?? process.env.PARTNERSHIP);
+        const { readForm, LIMITS } = await import("../forms/read.js");
+        if (size > LIMITS.maxBytes) throw new UsageError(`${file} is larger than ${LIMITS.maxBytes / 1048576} MB, the most a form may be`);
+        const r = await readForm(file, readFileSync(file), { documents: p.referralTypes.flatMap((t) => t.documents) });
+        json(io, r);
+        return "error" in r ? 1 : 0;
       }
 
       case "allocation": {

@@ -187,7 +187,7 @@ export function validateDetails(p: Partnership, c: StoredCase, i: TransitionInpu
   if (i.amount === undefined || !Number.isFinite(i.amount) || i.amount < 0 || i.amount > MAX_AMOUNT || Math.round(i.amount * 100) !== i.amount * 100) {
     throw new TransitionRefused(`Enter the amount requested in pounds (and pence), from £0 to ${formatPounds(MAX_AMOUNT)}.`);
   }
-  return { CaseType: i.caseType, CypCount: i.cyp, TermsSought: i.terms, AmountRequested: i.amount };
+  return { CaseType: i.caseType, CypCount: i.cyp, TermsSought: i.terms, AmountRequested: i.amount, FromForm: "" };
 }
 
 /** The funding limit for the case's details, from the policy in force; null until they are entered. */

@@ -6,6 +6,7 @@
 import type { Partnership } from "./config.js";
 import { assess, parseSender, type IntakeAssessment } from "./intake.js";
 import { checkReferral } from "./referrals.js";
+import { isReading, type FormReading, type FormResult } from "./form.js";
 
 export interface MessageFacts {
   subject: string;
@@ -14,7 +15,7 @@ export interface MessageFacts {
   receivedAt: Date;
   internetMessageId: string;
   headers: { name: string; value: string }[];
-  attachments: { name: string; contentType: string; size: number; isInline: boolean; content?: ContentKind }[];
+  attachments: { name: string; contentType: string; size: number; isInline: boolean; content?: ContentKind; form?: FormResult }[];
 }
 
 /**
@@ -85,6 +86,8 @@ export interface MailDecision {
   referralType?: string | null;
   /** The referral's type could not be told, or a document it requires is missing. */
   incomplete?: boolean;
+  /** What the presentation form says (numeric and choice fields only), when a form could be read. */
+  form?: FormReading;
 }
 
 /** The header every message the product sends carries (replies, reminders, decisions). */
@@ -276,11 +279,17 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
       folder: FOLDERS["needs-attention"],
     };
   }
+  // The form itself, read in memory by the mailbox adapter: the first attachment that reads as one.
+  const readings = forms.map((a) => a.form);
+  const form = readings.find((r): r is FormReading => isReading(r) && r.source !== "none");
+  if (!form && readings.some((r) => r && !isReading(r))) notes.push("The form could not be read: enter the details by hand.");
+  const formPart = form ? { form } : {};
   // The referral's type and its required documents (one type and none required for Hounslow).
   const referral = checkReferral(
     p,
     assessment.subject.type,
     forms.map((a) => a.name),
+    readings.flatMap((r) => (isReading(r) ? r.documents : [])),
   );
   const referralType = referral.type?.id ?? null;
   if (referral.reasons.length && assessment.outcome !== "needs-attention") {
@@ -296,6 +305,22 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
       folder: FOLDERS["needs-attention"],
       referralType,
       incomplete: true,
+      ...formPart,
+    };
+  }
+  if (form?.fields.consentConfirmed === false && assessment.outcome !== "needs-attention") {
+    // Listed provisionally: the school confirms consent (on the form) before the deadline.
+    const by = assessment.deadline ? ` The deadline for the ${assessment.meeting?.description ?? "meeting"} is ${assessment.deadline.description}.` : "";
+    return {
+      outcome: "needs-attention",
+      reasons: [`The presentation form says consent has not been confirmed. Confirm consent on the form and send it again.${by}`, ...reasons],
+      notes: ["Needs attention: consent not confirmed on the form.", ...notes],
+      assessment,
+      attachmentProblems: [],
+      reply: true,
+      folder: FOLDERS["needs-attention"],
+      referralType,
+      ...formPart,
     };
   }
   const outcome = assessment.outcome;
@@ -308,5 +333,6 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
     reply: true,
     folder: FOLDERS[outcome],
     referralType,
+    ...formPart,
   };
 }

@@ -65,6 +65,14 @@ export interface CaseFields {
   ResubmissionOf: string | null;
   /** The referral type's id (config referralTypes); absent: the partnership's first type. */
   ReferralType?: string | null;
+  /** Read from the form on arrival (issue 17); the SCL can change them on the triage card. */
+  CaseType?: "Individual" | "Group" | null;
+  CypCount?: number | null;
+  TermsSought?: number | null;
+  AmountRequested?: number | null;
+  ConsentConfirmed?: boolean | null;
+  /** Which of those came from the form ("CaseType,CypCount"); emptied when the SCL saves details. */
+  FromForm?: string | null;
 }
 
 export interface CaseRecord {
@@ -231,10 +239,6 @@ export interface StoredCase {
     Title: string;
     Status: CaseStatus;
     AcknowledgedAt?: string | null;
-    CaseType?: "Individual" | "Group" | null;
-    CypCount?: number | null;
-    TermsSought?: number | null;
-    AmountRequested?: number | null;
     AmountAwarded?: number | null;
     Decision?: "Agree to fund" | "Do not fund (alternative support)" | "No decision" | null;
     DecisionAt?: string | null;

@@ -46,7 +46,7 @@ function typeFromNames(p: Partnership, names: string[]): ReferralType | undefine
   return hits.size === 1 ? [...hits.values()][0]!.type : undefined;
 }
 
-export function checkReferral(p: Partnership, subjectType: { id: string } | null, attachmentNames: string[]): ReferralCheck {
+export function checkReferral(p: Partnership, subjectType: { id: string } | null, attachmentNames: string[], recognised: string[] = []): ReferralCheck {
   const only = p.referralTypes.length === 1 ? p.referralTypes[0]! : undefined;
   let type: ReferralType | null = null;
   let from: ReferralCheck["from"] = null;
@@ -72,7 +72,8 @@ export function checkReferral(p: Partnership, subjectType: { id: string } | null
     };
   }
   const names = attachmentNames.map(words);
-  const missing = type.documents.filter((d) => !names.some((n) => d.match.some((m) => hasPhrase(n, m)))).map((d) => d.label);
+  // A document is there when a file is named for it, or a form's content names it (recognised by the reader).
+  const missing = type.documents.filter((d) => !recognised.includes(d.id) && !names.some((n) => d.match.some((m) => hasPhrase(n, m)))).map((d) => d.label);
   if (!missing.length) return { type, from, missing, reasons: [], notes: [] };
   const list = missing.join(", ");
   return {

@@ -10,6 +10,15 @@ import { describeDate, describeLocal, toLocal } from "./time.js";
 import { workingDaysBetween } from "./workingDays.js";
 
 /** An SCL of any cluster, or the partnership lead (told that a case does not exist; others learn nothing). */
+/** The case fields a form can fill, in the card's words. */
+const FORM_LABELS: Record<string, string> = {
+  CaseType: "case type",
+  CypCount: "number of CYP",
+  TermsSought: "terms",
+  AmountRequested: "amount",
+  ConsentConfirmed: "consent",
+};
+
 export function isLeadOfAny(p: Partnership, userEmail: string | null | undefined): boolean {
   const e = userEmail?.toLowerCase();
   return Boolean(e && (p.partnershipLead.email.toLowerCase() === e || p.leads.some((l) => l.email.toLowerCase() === e)));
@@ -132,8 +141,12 @@ export function triageCardData(
     messageStyle: !opts.message ? "default" : opts.ok === false ? "attention" : "good",
     details:
       f.CypCount && f.TermsSought
-        ? `${f.CaseType ?? (f.CypCount === 1 ? "Individual" : "Group")}, ${f.CypCount} CYP, ${f.TermsSought} term(s), ${f.AmountRequested != null ? formatPounds(f.AmountRequested) : "no amount"} requested`
-        : "not entered yet",
+        ? `${f.CaseType ?? (f.CypCount === 1 ? "Individual" : "Group")}, ${f.CypCount} CYP, ${f.TermsSought} term(s), ${f.AmountRequested != null ? formatPounds(f.AmountRequested) : "no amount"} requested${f.FromForm ? " (from the form)" : ""}`
+        : f.FromForm
+          ? `partly from the form: ${f.FromForm.split(",")
+              .map((x) => FORM_LABELS[x] ?? x)
+              .join(", ")}; enter the rest`
+          : "not entered yet",
     limit: limit ? limit.text : policy ? `enter the details to see it (${policy.label})` : "no funding policy is in force for this date",
     actions: [
       // In the meeting: the SCL opens the vote from here or from the agenda (core/votes.ts).

@@ -206,7 +206,11 @@ export function buildDeps(
       log.warn("calendar.read-failed", { reason: (e as Error).message.slice(0, 80) });
     }
   };
-  const mailbox = new GraphMailbox(client, p.intake.mailbox);
+  const mailbox = new GraphMailbox(
+    client,
+    p.intake.mailbox,
+    p.referralTypes.flatMap((t) => t.documents.map((d) => ({ id: d.id, match: d.match }))),
+  );
   const health = () =>
     mailboxHealth({ kv: state, queueDepth: () => queue.depth(), poisonDepth: () => poison.depth(), intakeSince: (since) => cases.intakeSince(since), now });
   const retryPoisoned = () => reconcileIntake({ mailbox, state, queue, poison, log, now }, timing.reconcileAfterMs);

@@ -1,9 +1,10 @@
 /** The secure mailbox through Graph: metadata and content checks, immutable ids, one folder lookup per name. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
-import { PRODUCT_MARKER_HEADER, type MessageFacts } from "../core/mailRules.js";
+import { PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/mailRules.js";
 import type { MailboxPort } from "../core/ports.js";
 import { sniffContent } from "./content.js";
+import { readForm, type DocumentHint } from "../forms/read.js";
 
 const IMMUTABLE = 'IdType="ImmutableId"';
 export const MARKER_HEADER = PRODUCT_MARKER_HEADER;
@@ -27,12 +28,20 @@ function statusOf(e: unknown): number | undefined {
   return (e as { statusCode?: number }).statusCode;
 }
 
+/** Only a .docx that is Office Open XML without macros, or a .pdf that is a PDF, is opened. */
+function mayBeForm(name: string, content: ContentKind | undefined): boolean {
+  const lower = name.toLowerCase();
+  return (lower.endsWith(".docx") && content === "ooxml") || (lower.endsWith(".pdf") && content === "pdf");
+}
+
 export class GraphMailbox implements MailboxPort {
   private readonly folders = new Map<string, string>();
   private readonly user: string;
   constructor(
     private readonly client: Client,
     readonly address: string,
+    /** Required documents to recognise inside a form (config referralTypes' documents). */
+    private readonly documents: DocumentHint[] = [],
   ) {
     this.user = `/users/${encodeURIComponent(address)}`;
   }
@@ -54,13 +63,23 @@ export class GraphMailbox implements MailboxPort {
         receivedAt: new Date(m.receivedDateTime),
         internetMessageId: m.internetMessageId ?? "",
         headers: m.internetMessageHeaders ?? [],
-        attachments: (m.attachments ?? []).map((a: GraphJson) => ({
-          name: a.name ?? "",
-          contentType: a.contentType ?? "",
-          size: a.size ?? 0,
-          isInline: Boolean(a.isInline),
-          ...(typeof a.contentBytes === "string" ? { content: sniffContent(Buffer.from(a.contentBytes, "base64")) } : {}),
-        })),
+        attachments: await Promise.all(
+          (m.attachments ?? []).map(async (a: GraphJson) => {
+            const bytes = typeof a.contentBytes === "string" ? Buffer.from(a.contentBytes, "base64") : null;
+            const content = bytes ? sniffContent(bytes) : undefined;
+            const name = String(a.name ?? "");
+            // A .docx or .pdf whose bytes are what its name says may be the form: read in memory (forms/read.ts).
+            const form = bytes && !a.isInline && mayBeForm(name, content) ? await readForm(name, bytes, { documents: this.documents }) : undefined;
+            return {
+              name,
+              contentType: a.contentType ?? "",
+              size: a.size ?? 0,
+              isInline: Boolean(a.isInline),
+              ...(content ? { content } : {}),
+              ...(form ? { form } : {}),
+            };
+          }),
+        ),
       };
     } catch (e) {
       if (statusOf(e) === 404) return null;

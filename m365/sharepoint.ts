@@ -74,6 +74,9 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" 
     when("RecommendedAt"),
     when("ReviewDue", { indexed: true }),
     when("ReviewRemindedAt"),
+    // Read from the presentation form on arrival (issue 17).
+    { name: "ConsentConfirmed", boolean: {} },
+    text("FromForm"),
   ],
   Meetings: [
     num("Cluster", { indexed: true }),

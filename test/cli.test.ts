@@ -105,6 +105,29 @@ describe("cluster-desk CLI", () => {
     );
   });
 
+  it("form-template writes the form; read-form prints what a .docx or .pdf gives, exit 1 when it cannot be read, 2 for bad input", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cd-form-"));
+    const out = join(dir, "form.docx");
+    let r = cli("form-template", "--config", "sutton", "--out", out);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ ok: true, out, partnership: "sutton" });
+    r = cli("read-form", out);
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ source: "content-controls", fields: { consentConfirmed: false }, answered: [] });
+    const { pdfOf } = await import("./helpers/forms.js");
+    writeFileSync(join(dir, "old.pdf"), await pdfOf(["Number of CYP: 4", "Terms sought: 3"]));
+    r = cli("read-form", join(dir, "old.pdf"));
+    expect(r.code).toBe(0);
+    expect(r.json()).toMatchObject({ source: "text", fields: { cypCount: 4, termsSought: 3 } });
+    writeFileSync(join(dir, "junk.docx"), "not a zip");
+    r = cli("read-form", join(dir, "junk.docx"));
+    expect(r.code).toBe(1);
+    expect(r.json().error).toMatch(/^could not read the form/);
+    expect(cli("read-form", join(dir, "notes.txt")).code).toBe(2);
+    expect(cli("read-form", join(dir, "missing.docx")).stderr).toMatch(/no file/);
+    expect(cli("form-template", "--out", join(dir, "form.pdf")).code).toBe(2);
+  });
+
   it("report: a term it cannot read, an unknown format, and a file format without --out exit 2 before reading anything", () => {
     expect(cli("report", "--term", "summer 23").stderr).toMatch(/"summer 23" is not a term: write it like autumn-2026/);
     expect(cli("report", "--term", "summer-2023", "--format", "docx").stderr).toMatch(/--format must be one of html, pdf, xlsx, csv, json/);

@@ -14,7 +14,7 @@ const imports = (f: string) => [...readFileSync(f, "utf8").matchAll(/^\s*import[
 
 describe("layers (ARCHITECTURE.md: dependencies point down only)", () => {
   it("botbuilder is imported only in bot/", () => {
-    const offenders = ["core", "m365", "functions", "cards", "config", "cli", "local", "manifest", "reports"]
+    const offenders = ["core", "m365", "functions", "cards", "config", "cli", "local", "manifest", "reports", "forms"]
       .flatMap((d) => files(join(root, d)))
       .filter((f) => imports(f).some((i) => i.startsWith("botbuilder")));
     expect(offenders.map((f) => relative(root, f))).toEqual([]);

@@ -51,7 +51,11 @@ function card(
   message = "",
   ok = true,
 ): AttendanceCardData {
-  const schools: AttendanceCardData["schools"] = m.cluster.schools.map((s, i) => ({ id: `s${i}`, title: s.name, value: attended.has(s.name) ? "true" : "false" }));
+  const schools: AttendanceCardData["schools"] = m.cluster.schools.map((s, i) => ({
+    id: `s${i}`,
+    title: s.name,
+    value: attended.has(s.name) ? "true" : "false",
+  }));
   const count = schools.filter((s) => s.value === "true").length;
   return {
     title: `Attendance: ${ClusterName(p, m.cluster.id)} meeting`,

@@ -26,6 +26,7 @@ import { composeReply } from "../replies.js";
 import { clusterName, normaliseName } from "../config.js";
 import { cleanSubject } from "../subject.js";
 import { toLocal } from "../time.js";
+import { caseFieldsFromForm } from "../form.js";
 
 export interface IntakeDeps {
   partnership: Partnership;
@@ -122,6 +123,13 @@ function withinDays(iso: string, now: Date, days: number): boolean {
   return now.getTime() - Date.parse(iso) <= days * 86_400_000;
 }
 
+/** What the form said, for the case: numeric and choice fields only, and which they were. */
+function formFields(d: MailDecision): Partial<CaseFields> {
+  if (!d.form) return {};
+  const { fields, names } = caseFieldsFromForm(d.form);
+  return names.length ? { ...fields, FromForm: names.join(",") } : {};
+}
+
 function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id: string }, ref: string, fp: string, resubmissionOf: string | null): CaseFields {
   const a = d.assessment;
   return {
@@ -144,6 +152,7 @@ function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id:
     Fingerprint: fp,
     ResubmissionOf: resubmissionOf,
     ...(d.referralType && p.referralTypes.length > 1 ? { ReferralType: d.referralType } : {}),
+    ...formFields(d),
   };
 }
 

@@ -17,7 +17,7 @@ import { parseSender } from "../../core/intake.js";
 import { commandText } from "../../bot/bot.js";
 import { ADVERSARIAL_SUBJECTS } from "./adversarial.js";
 
-const PRODUCT = ["core", "bot", "m365", "functions", "cli", "cards", "config", "reports"];
+const PRODUCT = ["core", "bot", "m365", "functions", "cli", "cards", "config", "reports", "forms"];
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
