@@ -3,7 +3,8 @@
 // the local stand-ins, cards/, config/, host.json, package.json and the production node_modules)
 // in a temporary folder, and prints its size, its package count and how long the functions take
 // to load (median of five fresh Node processes). Needs `npm run build` first and the npm registry.
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+// `--out DIR` keeps the package there (zip it for `az functionapp deployment source config-zip`).
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -14,13 +15,55 @@ if (!existsSync(join(root, "dist/functions/index.js"))) {
   console.error("Build first: npm run build");
   process.exit(2);
 }
-const dir = mkdtempSync(join(tmpdir(), "cluster-desk-deploy-"));
+const outAt = process.argv.indexOf("--out");
+const keep = outAt > 0 ? process.argv[outAt + 1] : undefined;
+const dir = keep ?? mkdtempSync(join(tmpdir(), "cluster-desk-deploy-"));
+if (keep && existsSync(keep) && readdirSync(keep).length) {
+  console.error(`--out ${keep}: the folder must be new or empty`);
+  process.exit(2);
+}
+/** pdf.js ships viewers, maps, fonts and several builds; intake uses legacy/build/pdf.mjs and its worker only. */
+const PDFJS_UNUSED = ["build", "web", "types", "image_decoders", "cmaps", "standard_fonts", "legacy/web", "legacy/image_decoders"].map(
+  (d) => `pdfjs-dist/${d}`,
+);
+const PDFJS_UNUSED_FILES = [
+  "pdf.mjs.map",
+  "pdf.min.mjs",
+  "pdf.sandbox.min.mjs",
+  "pdf.sandbox.mjs",
+  "pdf.sandbox.mjs.map",
+  "pdf.worker.min.mjs",
+  "pdf.worker.mjs.map",
+].map((f) => `pdfjs-dist/legacy/build/${f}`);
 try {
   for (const f of ["package.json", "package-lock.json", "host.json"]) cpSync(join(root, f), join(dir, f));
   for (const d of ["cards", "config"]) cpSync(join(root, d), join(dir, d), { recursive: true });
+  // The PDF reader's worker is plain JavaScript that tsc does not copy (forms/read.ts finds it here).
+  cpSync(join(root, "forms", "pdfWorker.mjs"), join(dir, "forms", "pdfWorker.mjs"));
   // dist/ less what only runs on a laptop or in tests.
   cpSync(join(root, "dist"), join(dir, "dist"), { recursive: true, filter: (src) => !/[\\/]dist[\\/](local|test|bench|manifest)([\\/]|$)/.test(src) });
-  execFileSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  // Production dependencies, without optional native add-ons (pdf.js's canvas: text and form
+  // fields need none) and without what only the officers' CLI uses (package.json cliOnly:
+  // the workbook and PDF writers and the .docx template writer; the functions never load them).
+  execFileSync("npm", ["ci", "--omit=dev", "--omit=optional", "--ignore-scripts", "--no-audit", "--no-fund"], {
+    cwd: dir,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const cliOnly = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).cliOnly ?? [];
+  if (cliOnly.length)
+    execFileSync("npm", ["uninstall", "--omit=dev", "--omit=optional", "--ignore-scripts", "--no-audit", "--no-fund", ...cliOnly], {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+  for (const p of [...PDFJS_UNUSED, ...PDFJS_UNUSED_FILES]) rmSync(join(dir, "node_modules", p), { recursive: true, force: true });
+  // Libraries' source maps (about 85 MB) are never read at run time; dist/'s own maps stay.
+  const dropMaps = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) dropMaps(join(d, e.name));
+      else if (e.name.endsWith(".map")) rmSync(join(d, e.name));
+    }
+  };
+  dropMaps(join(dir, "node_modules"));
 
   const size = (p) => {
     const st = statSync(p);
@@ -57,5 +100,5 @@ try {
   );
   console.log(`functions load time: median ${times[2].toFixed(0)} ms (of ${times.map((t) => t.toFixed(0)).join(", ")})`);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!keep) rmSync(dir, { recursive: true, force: true });
 }

@@ -4,7 +4,6 @@
  * whose Node renderer needs no browser or canvas); a workbook with one sheet per table (ExcelJS);
  * a PDF printed from the HTML by headless chromium (playwright-core); CSV and JSON.
  */
-import ExcelJS from "exceljs";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { formatPounds } from "../core/funding.js";
@@ -173,6 +172,8 @@ ${tables(r)
 }
 
 export async function reportXlsx(r: Report): Promise<Buffer> {
+  // The workbook library loads only for a workbook (the CLI's): the function app does not carry it.
+  const { default: ExcelJS } = await import("exceljs");
   const wb = new ExcelJS.Workbook();
   wb.creator = "Cluster Desk";
   for (const t of tables(r)) {
