@@ -512,17 +512,36 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const read = checkSubject(p, subject);
         const school = read.school?.shortName ?? read.school?.name ?? "Isleworth Town";
         const docs = referralType(p, read.type?.id).documents.map((x) => `${x.label}.pdf`);
-        const names = values.attachment ? [values.attachment] : docs.length ? docs : [`${p.shortName} presentation form.pdf`];
+        // The form itself (the first document) is the partnership's template, filled in as a school would.
+        if (docs.length) docs[0] = docs[0]!.replace(/\.pdf$/, ".docx");
+        const names = values.attachment ? [values.attachment] : docs.length ? docs : [`${p.shortName} presentation form.docx`];
+        const { formTemplate } = await import("../forms/template.js");
+        const sample = await formTemplate(p, {
+          school: read.school?.name ?? "",
+          ...(read.school?.phase ? { phase: read.school.phase } : {}),
+          caseType: "Group",
+          cypCount: "5",
+          termsSought: "2",
+          amountRequested: "4500",
+          consentConfirmed: "Yes",
+          supportNature: "Small-group literacy sessions",
+          supportQuantity: "6",
+          supportPurpose: "Reading ages up by a year",
+        });
         const mail = {
           from: values.from ?? `SENDCo <senco@${school.toLowerCase().replace(/[^a-z]/g, "")}.school.example>`,
           to: values.to ?? p.intake.mailbox,
           subject,
           text: `Please find attached our ${names.length > 1 ? "referral documents" : "form"}. (A sample sent by cluster-desk send-sample.)`,
-          attachments: names.map((filename) => ({
-            filename,
-            content: Buffer.from("%PDF-1.4\n% sample form\n%%EOF\n"),
-            contentType: filename.endsWith(".pdf") ? "application/pdf" : "application/octet-stream",
-          })),
+          attachments: names.map((filename, i) =>
+            i === 0 && filename.endsWith(".docx")
+              ? { filename, content: sample, contentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document" }
+              : {
+                  filename,
+                  content: Buffer.from("%PDF-1.4\n% sample document\n%%EOF\n"),
+                  contentType: filename.endsWith(".pdf") ? "application/pdf" : "application/octet-stream",
+                },
+          ),
         };
         const name = names.join(", ");
         try {

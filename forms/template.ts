@@ -14,12 +14,9 @@ import { FORM_FIELDS } from "../core/form.js";
 const attr = (key: string, value: string) => ({ key, value });
 
 /** An inline content control: tag (what intake reads), alias (its title in Word), placeholder text. */
-function control(tag: string, title: string, choices?: string[]): ParagraphChild {
-  const props: XmlComponent[] = [
-    new StringValueElement("w:alias", title),
-    new StringValueElement("w:tag", tag),
-    new BuilderElement({ name: "w:showingPlcHdr" }),
-  ];
+function control(tag: string, title: string, choices?: string[], answer?: string): ParagraphChild {
+  const props: XmlComponent[] = [new StringValueElement("w:alias", title), new StringValueElement("w:tag", tag)];
+  if (answer === undefined) props.push(new BuilderElement({ name: "w:showingPlcHdr" }));
   if (choices)
     props.push(
       new BuilderElement({
@@ -38,13 +35,13 @@ function control(tag: string, title: string, choices?: string[]): ParagraphChild
     name: "w:sdt",
     children: [
       new BuilderElement({ name: "w:sdtPr", children: props }),
-      new BuilderElement({ name: "w:sdtContent", children: [new TextRun({ text: hint, color: "808080" })] }),
+      new BuilderElement({ name: "w:sdtContent", children: [answer === undefined ? new TextRun({ text: hint, color: "808080" }) : new TextRun(answer)] }),
     ],
   }) as unknown as ParagraphChild;
 }
 
 /** A check box content control (Word 2010's w14:checkbox), unticked. */
-function checkbox(tag: string, title: string): ParagraphChild {
+function checkbox(tag: string, title: string, ticked = false): ParagraphChild {
   const w14 = (name: string, attributes: Record<string, { key: string; value: string }>) => new BuilderElement({ name: `w14:${name}`, attributes });
   return new BuilderElement({
     name: "w:sdt",
@@ -57,25 +54,28 @@ function checkbox(tag: string, title: string): ParagraphChild {
           new BuilderElement({
             name: "w14:checkbox",
             children: [
-              w14("checked", { val: attr("w14:val", "0") }),
+              w14("checked", { val: attr("w14:val", ticked ? "1" : "0") }),
               w14("checkedState", { val: attr("w14:val", "2612"), font: attr("w14:font", "MS Gothic") }),
               w14("uncheckedState", { val: attr("w14:val", "2610"), font: attr("w14:font", "MS Gothic") }),
             ],
           }),
         ],
       }),
-      new BuilderElement({ name: "w:sdtContent", children: [new TextRun({ text: "☐", font: "MS Gothic" })] }),
+      new BuilderElement({ name: "w:sdtContent", children: [new TextRun({ text: ticked ? "☒" : "☐", font: "MS Gothic" })] }),
     ],
   }) as unknown as ParagraphChild;
 }
 
-function field(tag: string): Paragraph {
+/** Answers to put in the controls (a sample form, `send-sample`): tag → text; consentConfirmed "Yes" ticks the box. */
+export type FormAnswers = Partial<Record<(typeof FORM_FIELDS)[number]["tag"], string>>;
+
+function field(tag: (typeof FORM_FIELDS)[number]["tag"], answers: FormAnswers): Paragraph {
   const def = FORM_FIELDS.find((f) => f.tag === tag)!;
   return new Paragraph({
     spacing: { after: 160 },
     children: [
       new TextRun({ text: `${def.title}: `, bold: true }),
-      tag === "consentConfirmed" ? checkbox(tag, def.title) : control(tag, def.title, def.choices),
+      tag === "consentConfirmed" ? checkbox(tag, def.title, answers.consentConfirmed === "Yes") : control(tag, def.title, def.choices, answers[tag]),
     ],
   });
 }
@@ -84,7 +84,7 @@ const say = (text: string) => new Paragraph({ spacing: { after: 120 }, children:
 const heading = (text: string) => new Paragraph({ heading: HeadingLevel.HEADING_2, children: [new TextRun(text)] });
 
 /** The form for a partnership, as .docx bytes. */
-export async function formTemplate(p: Partnership): Promise<Buffer> {
+export async function formTemplate(p: Partnership, answers: FormAnswers = {}): Promise<Buffer> {
   const rule = p.deadlineRule;
   const doc = new Document({
     title: `${p.shortName} presentation form`,
@@ -102,18 +102,18 @@ export async function formTemplate(p: Partnership): Promise<Buffer> {
           ),
           say("Fill in the boxes below; do not write a child's name or date of birth in them. Other documents may be attached to the same email."),
           heading("About the case"),
-          field("school"),
-          field("phase"),
-          field("caseType"),
-          field("cypCount"),
-          field("termsSought"),
-          field("amountRequested"),
+          field("school", answers),
+          field("phase", answers),
+          field("caseType", answers),
+          field("cypCount", answers),
+          field("termsSought", answers),
+          field("amountRequested", answers),
           heading("Consent"),
-          field("consentConfirmed"),
+          field("consentConfirmed", answers),
           heading("Section 8: the support sought"),
-          field("supportNature"),
-          field("supportQuantity"),
-          field("supportPurpose"),
+          field("supportNature", answers),
+          field("supportQuantity", answers),
+          field("supportPurpose", answers),
         ],
       },
     ],
