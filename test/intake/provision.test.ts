@@ -28,15 +28,17 @@ const cli = (...args: string[]) =>
   });
 
 describe("npx cluster-desk provision", () => {
-  it("creates the six lists with typed, indexed columns, and a second run changes nothing", async () => {
+  it("creates the seven lists with typed, indexed columns and the Reports library, and a second run changes nothing", async () => {
     const first = JSON.parse((await cli("provision")).stdout);
     expect(first.changes).toEqual([
-      "created list Cases with 32 columns",
+      "created list Cases with 34 columns",
       "created list Meetings with 5 columns",
       "created list Votes with 5 columns",
       "created list Audit with 6 columns",
       "created list Schools with 8 columns",
       "created list Budgets with 4 columns",
+      "created list Attendance with 6 columns",
+      "created document library Reports",
       "indexed Cases.Title",
       "made Cases.Title unique",
     ]);
@@ -76,7 +78,8 @@ describe("npx cluster-desk provision", () => {
     expect(col("CypCount")).toMatchObject({ number: {} });
     expect(col("AmountAwarded").currency).toBeDefined();
     expect(col("CaseType").choice.choices).toEqual(["Individual", "Group"]);
-    expect(LISTS.Cases.length).toBe(32);
+    expect(col("ConsentConfirmed")).toMatchObject({ boolean: {} });
+    expect(LISTS.Cases.length).toBe(34);
     // The reference (SharePoint's own Title column) is indexed, so looking a case up by it needs no
     // "Prefer: HonorNonIndexedQueriesWarningMayFailRandomly" and keeps working on a large list.
     expect(col("Title")).toMatchObject({ id: "fa564e0f-0c70-4ab9-b863-0177e6ddd247", indexed: true, enforceUniqueValues: true });

@@ -24,7 +24,10 @@ describe("local tenant: document libraries", () => {
     await expect(client.api(`/sites/${id}/lists/Cases/drive`).get()).rejects.toMatchObject({ statusCode: 404 });
 
     const put = (name: string, body: string) =>
-      client.api(`/drives/${drive.id}/root:/${encodeURIComponent(name)}:/content`).header("Content-Type", "text/html").put(Buffer.from(body));
+      client
+        .api(`/drives/${drive.id}/root:/${encodeURIComponent(name)}:/content`)
+        .header("Content-Type", "text/html")
+        .put(Buffer.from(body));
     const first = await put("term.html", "<h1>one</h1>");
     const again = await put("term.html", "<h1>two</h1>");
     expect(again.id).toBe(first.id);
