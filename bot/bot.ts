@@ -22,7 +22,7 @@ import { agendaCard, attendanceCard, calendarCard, errorCard, reportCard, voteCa
 import { attendanceView, recordAttendance } from "../core/usecases/attendance.js";
 import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
 import { PlanInputError } from "../core/planner.js";
-import { reportCardData, ReportInputError, termPeriod } from "../core/report.js";
+import { reportCardData, ReportInputError } from "../core/report.js";
 import { leadReport, type TermlyDeps } from "../core/usecases/termly.js";
 import { agendaData, budgetOverview } from "../core/agenda.js";
 import { meetingsOf } from "../core/schedule.js";
@@ -300,14 +300,15 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         await context.sendActivity("The termly report is for the partnership lead.");
         return;
       }
+      let answer;
       try {
-        termPeriod(p, termly[1]!);
+        answer = await leadReport(this.deps, termly[1]!); // a term it cannot read is refused before anything is read
       } catch (e) {
         if (!(e instanceof ReportInputError)) throw e;
         await context.sendActivity(e.message);
         return;
       }
-      const { report, link } = await leadReport(this.deps, termly[1]!);
+      const { report, link } = answer;
       await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reportCard(reportCardData(report, termly[1]!, link)))));
       return;
     }

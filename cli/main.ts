@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, referralType, type Partnership } from "../core/config.js";
+import { requiredDocuments } from "../core/referrals.js";
 import { fundingCap, FundingInputError } from "../core/funding.js";
 import { allocationFor } from "../core/allocation.js";
 import { academicYearStart, planYear, PlanInputError, publishedMeetings } from "../core/planner.js";
@@ -285,7 +286,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const p = partnership(values.config ?? process.env.PARTNERSHIP);
         const { readForm, LIMITS } = await import("../forms/read.js");
         if (size > LIMITS.maxBytes) throw new UsageError(`${file} is larger than ${LIMITS.maxBytes / 1048576} MB, the most a form may be`);
-        const r = await readForm(file, readFileSync(file), { documents: p.referralTypes.flatMap((t) => t.documents) });
+        const r = await readForm(file, readFileSync(file), { documents: requiredDocuments(p) });
         json(io, r);
         return "error" in r ? 1 : 0;
       }
@@ -511,9 +512,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const subject = values.subject ?? p.intake.subjectExample;
         const read = checkSubject(p, subject);
         const school = read.school?.shortName ?? read.school?.name ?? "Isleworth Town";
-        const docs = referralType(p, read.type?.id).documents.map((x) => `${x.label}.pdf`);
         // The form itself (the first document) is the partnership's template, filled in as a school would.
-        if (docs.length) docs[0] = docs[0]!.replace(/\.pdf$/, ".docx");
+        const docs = referralType(p, read.type?.id).documents.map((x, i) => `${x.label}.${i === 0 ? "docx" : "pdf"}`);
         const names = values.attachment ? [values.attachment] : docs.length ? docs : [`${p.shortName} presentation form.docx`];
         const { formTemplate } = await import("../forms/template.js");
         const sample = await formTemplate(p, {

@@ -85,7 +85,6 @@ export const FORM_FIELDS: { tag: FormFieldName | FormTextField; title: string; l
 ];
 
 const TEXT_FIELDS: FormTextField[] = ["school", "supportNature", "supportPurpose"];
-const NUMERIC_CHOICE: FormFieldName[] = ["caseType", "cypCount", "termsSought", "amountRequested", "consentConfirmed", "phase", "supportQuantity"];
 
 /** One value as the form gives it, parsed strictly; a reason when it cannot be read. */
 function parseValue(field: FormFieldName, raw: string): { value: FormFields[FormFieldName] } | { reason: string } {
@@ -169,8 +168,8 @@ export function readingFromText(lines: string[], documents: string[] = []): Form
   return readingFrom("text", given, documents);
 }
 
-/** The case fields a reading fills (Cases list columns), and their names for "from the form". */
-export function caseFieldsFromForm(r: FormReading): { fields: Record<string, string | number | boolean>; names: string[] } {
+/** The case fields a reading fills (Cases list columns); their names are what FromForm lists. */
+export function caseFieldsFromForm(r: FormReading): Record<string, string | number | boolean> {
   const f = r.fields;
   const fields: Record<string, string | number | boolean> = {};
   if (f.caseType) fields.CaseType = f.caseType;
@@ -178,7 +177,5 @@ export function caseFieldsFromForm(r: FormReading): { fields: Record<string, str
   if (f.termsSought !== undefined) fields.TermsSought = f.termsSought;
   if (f.amountRequested !== undefined) fields.AmountRequested = f.amountRequested;
   if (f.consentConfirmed !== undefined) fields.ConsentConfirmed = f.consentConfirmed;
-  return { fields, names: Object.keys(fields) };
+  return fields;
 }
-
-export { NUMERIC_CHOICE as FORM_VALUE_FIELDS };

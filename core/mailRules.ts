@@ -292,9 +292,10 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
     readings.flatMap((r) => (isReading(r) ? r.documents : [])),
   );
   const referralType = referral.type?.id ?? null;
+  // A form listed provisionally (documents missing, consent not confirmed): the reply says by when to fix it.
+  const by = assessment.deadline ? ` The deadline for the ${assessment.meeting?.description ?? "meeting"} is ${assessment.deadline.description}.` : "";
   if (referral.reasons.length && assessment.outcome !== "needs-attention") {
     // Listed provisionally for its meeting: the reply says what is missing, and by when.
-    const by = assessment.deadline ? ` The deadline for the ${assessment.meeting?.description ?? "meeting"} is ${assessment.deadline.description}.` : "";
     return {
       outcome: "needs-attention",
       reasons: [...referral.reasons.map((r) => r + by), ...reasons],
@@ -310,7 +311,6 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
   }
   if (form?.fields.consentConfirmed === false && assessment.outcome !== "needs-attention") {
     // Listed provisionally: the school confirms consent (on the form) before the deadline.
-    const by = assessment.deadline ? ` The deadline for the ${assessment.meeting?.description ?? "meeting"} is ${assessment.deadline.description}.` : "";
     return {
       outcome: "needs-attention",
       reasons: [`The presentation form says consent has not been confirmed. Confirm consent on the form and send it again.${by}`, ...reasons],

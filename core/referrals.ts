@@ -46,6 +46,13 @@ function typeFromNames(p: Partnership, names: string[]): ReferralType | undefine
   return hits.size === 1 ? [...hits.values()][0]!.type : undefined;
 }
 
+/** Every document the partnership's referral types require, once each by id (the words of each type that names it). */
+export function requiredDocuments(p: Partnership): { id: string; match: string[] }[] {
+  const byId = new Map<string, Set<string>>();
+  for (const d of p.referralTypes.flatMap((t) => t.documents)) byId.set(d.id, new Set([...(byId.get(d.id) ?? []), ...d.match]));
+  return [...byId].map(([id, match]) => ({ id, match: [...match] }));
+}
+
 export function checkReferral(p: Partnership, subjectType: { id: string } | null, attachmentNames: string[], recognised: string[] = []): ReferralCheck {
   const only = p.referralTypes.length === 1 ? p.referralTypes[0]! : undefined;
   let type: ReferralType | null = null;

@@ -98,6 +98,24 @@ export interface Report {
 }
 
 const pct = (n: number, of: number) => (of ? Math.round((n / of) * 1000) / 10 : 0);
+/** The share of schools' SENDCos who attended, over the meetings recorded; null when none was. */
+function attendanceShare(meetings: { attended: number; schools: number }[]): number | null {
+  const seats = meetings.reduce((n, r) => n + r.schools, 0);
+  return seats
+    ? pct(
+        meetings.reduce((n, r) => n + r.attended, 0),
+        seats,
+      )
+    : null;
+}
+/** "60% (2 meetings recorded)", or "not recorded". */
+function attendanceText(t: Report["totals"]): string {
+  return t.attendancePct === null
+    ? "not recorded"
+    : `${t.attendancePct}% (${t.meetingsRecorded} ${t.meetingsRecorded === 1 ? "meeting" : "meetings"} recorded)`;
+}
+/** The CLI command that makes a term's full report. */
+const reportCommand = (term: string) => `npx cluster-desk report --term ${term} --format html --out ${term}.html`;
 
 /** When a case was heard at its cluster's meeting (its recommendation, else its decision); null if not yet. */
 function heardAt(c: StoredCase): LocalDate | null {
@@ -157,7 +175,6 @@ export function buildReport(
       const rows = attendance.filter((a) => a.clusterId === cl.id && a.date === m.date);
       return rows.length ? [{ date: m.date, attended: rows.filter((a) => a.attended).length, schools: rows.length }] : [];
     });
-    const seats = recorded.reduce((n, r) => n + r.schools, 0);
     return {
       cluster: cl.id,
       name: ClusterName(p, cl.id),
@@ -176,12 +193,7 @@ export function buildReport(
       meetingsHeld: meetings.length,
       meetingsWithoutCases: meetings.filter((m) => !heardDates.has(m.date)).length,
       attendance: recorded,
-      attendancePct: seats
-        ? pct(
-            recorded.reduce((n, r) => n + r.attended, 0),
-            seats,
-          )
-        : null,
+      attendancePct: attendanceShare(recorded),
     };
   });
   const sum = (k: keyof ClusterFigures) => clusters.reduce((n, c) => n + (c[k] as number), 0);
@@ -203,16 +215,7 @@ export function buildReport(
     meetingsHeld: sum("meetingsHeld"),
     meetingsWithoutCases: sum("meetingsWithoutCases"),
     meetingsRecorded: clusters.reduce((n, c) => n + c.attendance.length, 0),
-    attendancePct: (() => {
-      const all = clusters.flatMap((c) => c.attendance);
-      const seats = all.reduce((n, r) => n + r.schools, 0);
-      return seats
-        ? pct(
-            all.reduce((n, r) => n + r.attended, 0),
-            seats,
-          )
-        : null;
-    })(),
+    attendancePct: attendanceShare(clusters.flatMap((c) => c.attendance)),
   };
   const phases = PHASES.filter((ph) => [...allSchools.values()].includes(ph) || heard.some((c) => c.fields.Phase === ph));
   const byPhase = phases.map((phase) => {
@@ -306,10 +309,8 @@ export function reportSummary(r: Report, term: string, link?: { name: string; ur
     ),
     `By phase: ${r.byPhase.map((b) => `${b.phase} ${b.casesPct}% of cases (${b.schoolsPct}% of schools)`).join("; ")}.`,
     `Acknowledged in time: ${s.acknowledgedInTime.count} of ${s.acknowledgedInTime.of}; working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,
-    `Meetings held: ${t.meetingsHeld} (${t.meetingsWithoutCases} without cases); SENDCo attendance ${t.attendancePct === null ? "not recorded" : `${t.attendancePct}% at the ${t.meetingsRecorded} ${t.meetingsRecorded === 1 ? "meeting" : "meetings"} recorded`}.`,
-    link
-      ? `The full report: [${link.name}](${link.url})`
-      : `The full report: \`npx cluster-desk report --term ${term} --format html --out ${term}.html\` (or pdf, xlsx, csv).`,
+    `Meetings held: ${t.meetingsHeld} (${t.meetingsWithoutCases} without cases); SENDCo attendance ${attendanceText(t)}.`,
+    link ? `The full report: [${link.name}](${link.url})` : `The full report: \`${reportCommand(term)}\` (or pdf, xlsx, csv).`,
   ].join("\n\n");
 }
 
@@ -340,10 +341,7 @@ export function reportCardData(r: Report, term: string, link?: { name: string; u
       { title: "Meetings held", value: `${t.meetingsHeld} (${t.meetingsWithoutCases} without cases)` },
       {
         title: "SENDCo attendance",
-        value:
-          t.attendancePct === null
-            ? "not recorded"
-            : `${t.attendancePct}% (${t.meetingsRecorded} ${t.meetingsRecorded === 1 ? "meeting" : "meetings"} recorded)`,
+        value: attendanceText(t),
       },
       ...r.byPhase
         .filter((b) => b.cases || b.schools)
@@ -358,8 +356,6 @@ export function reportCardData(r: Report, term: string, link?: { name: string; u
     service: `Acknowledged in time: ${s.acknowledgedInTime.count} of ${s.acknowledgedInTime.of}. Working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,
     hasLink: Boolean(link),
     url: link?.url ?? "",
-    note: link
-      ? `The full report is ${link.name} in the Reports library.`
-      : `The full report: npx cluster-desk report --term ${term} --format html --out ${term}.html`,
+    note: link ? `The full report is ${link.name} in the Reports library.` : `The full report: ${reportCommand(term)}`,
   };
 }

@@ -43,7 +43,7 @@ export const LIMITS: ReadLimits = {
   maxPages: 30,
 };
 
-/** A required document the config names: its id and the words that recognise it. */
+/** A required document the config names, once per id (core/referrals.ts requiredDocuments): its id and the words that recognise it. */
 export interface DocumentHint {
   id: string;
   match: string[];
@@ -118,7 +118,7 @@ function inflatePart(bytes: Uint8Array, name: string, limit: number): Uint8Array
 
 function parseXml(bytes: Uint8Array): Document {
   const text = Buffer.from(bytes).toString("utf8");
-  if (/<!DOCTYPE|<!ENTITY/i.test(text.slice(0, 4096)) || text.includes("<!ENTITY")) throw new FormReadError("XML with a DTD is not read");
+  if (/<!(?:DOCTYPE|ENTITY)/i.test(text)) throw new FormReadError("XML with a DTD is not read");
   let failed = false;
   const doc = new DOMParser({
     onError: (level) => {
@@ -212,10 +212,9 @@ async function readPdfParts(bytes: Uint8Array, l: ReadLimits): Promise<DocxConte
 function recognised(content: DocxContent, hints: DocumentHint[]): string[] {
   const title = content.title.toLowerCase();
   const tags = new Set([...content.controls.keys()].map((t) => t.toLowerCase()));
-  const ids = hints
+  return hints
     .filter((h) => tags.has(h.id.toLowerCase()) || tags.has(`doc-${h.id.toLowerCase()}`) || h.match.some((m) => title.includes(m.toLowerCase())))
     .map((h) => h.id);
-  return [...new Set(ids)];
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   SharePointSite,
 } from "../m365/sharepoint.js";
 import { withDirectory } from "../core/directory.js";
+import { requiredDocuments } from "../core/referrals.js";
 import { withBudgets, withPublishedMeetings } from "../core/schedule.js";
 
 /** How often the Meetings list is read again (an officer's edit is used within this). */
@@ -131,7 +132,7 @@ export function buildDeps(
           now,
           votes: new GraphVotes(site),
           attendance,
-          publishReport: (r, term) => publishReport(r, term),
+          publishReport,
           audit: (row) => cases.audit(row),
           health: () => health(),
           retryPoisoned: () => retryPoisoned(),
@@ -206,11 +207,7 @@ export function buildDeps(
       log.warn("calendar.read-failed", { reason: (e as Error).message.slice(0, 80) });
     }
   };
-  const mailbox = new GraphMailbox(
-    client,
-    p.intake.mailbox,
-    p.referralTypes.flatMap((t) => t.documents.map((d) => ({ id: d.id, match: d.match }))),
-  );
+  const mailbox = new GraphMailbox(client, p.intake.mailbox, requiredDocuments(p));
   const health = () =>
     mailboxHealth({ kv: state, queueDepth: () => queue.depth(), poisonDepth: () => poison.depth(), intakeSince: (since) => cases.intakeSince(since), now });
   const retryPoisoned = () => reconcileIntake({ mailbox, state, queue, poison, log, now }, timing.reconcileAfterMs);

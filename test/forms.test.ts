@@ -9,6 +9,7 @@ import { loadPartnership } from "../config/load.js";
 import { readForm } from "../forms/read.js";
 import { formTemplate } from "../forms/template.js";
 import { isReading, type FormReading } from "../core/form.js";
+import { requiredDocuments } from "../core/referrals.js";
 import { filledForm, freeFormDocx, pdfOf } from "./helpers/forms.js";
 
 const hounslow = loadPartnership("hounslow-mip").partnership;
@@ -128,7 +129,7 @@ describe("older and free-form documents, and PDFs", () => {
 
   it("a required document is recognised by a content control or the file's title (Southampton)", async () => {
     const soton = loadPartnership("southampton").partnership;
-    const documents = soton.referralTypes.flatMap((t) => t.documents);
+    const documents = requiredDocuments(soton);
     expect((await read("a.docx", await filledForm(soton, { cypCount: "1" }, true, ["doc-profile-of-need"]), { documents })).documents).toEqual([
       "profile-of-need",
     ]);

@@ -43,6 +43,19 @@ function meetingOf(p: Partnership, clusterId: number, date: string) {
   return cluster && meeting ? { cluster, meeting } : null;
 }
 
+/** The meeting and who records it, if they may (the cluster's SCL, or whoever may triage its cases); else the refusal. */
+function mayRecord(
+  p: Partnership,
+  who: string | null,
+  clusterId: number,
+  date: string,
+): (NonNullable<ReturnType<typeof meetingOf>> & { by: string }) | AttendanceAnswer {
+  if (!who || !mayTriage(p, clusterId, who))
+    return refuse("Attendance is the SCL's to record", "Only the cluster's SEND Cluster Lead or the partnership lead can record attendance.");
+  const m = meetingOf(p, clusterId, date);
+  return m ? { ...m, by: who } : refuse("No such meeting", `${ClusterName(p, clusterId)} has no meeting on ${date} in the calendar.`);
+}
+
 function card(
   p: Partnership,
   m: NonNullable<ReturnType<typeof meetingOf>>,
@@ -70,15 +83,17 @@ function card(
   };
 }
 
+/** The card as the Attendance list has it now, with a message at its top (if any). */
+async function asRecorded(d: AttendanceDeps, m: NonNullable<ReturnType<typeof meetingOf>>, message = "", ok = true): Promise<AttendanceAnswer> {
+  const rows = await d.attendance.ofMeeting(m.cluster.id, m.meeting.date);
+  const attended = new Set(rows.filter((r) => r.attended).map((r) => r.school));
+  return { show: "attendance", data: card(d.partnership, m, attended, rows.length > 0, message, ok) };
+}
+
 /** The attendance card for a meeting, as recorded so far. Only the cluster's SCL (or whoever may triage its cases) gets it. */
 export async function attendanceView(d: AttendanceDeps, who: string | null, clusterId: number, date: string): Promise<AttendanceAnswer> {
-  const p = d.partnership;
-  if (!mayTriage(p, clusterId, who))
-    return refuse("Attendance is the SCL's to record", "Only the cluster's SEND Cluster Lead or the partnership lead can record attendance.");
-  const m = meetingOf(p, clusterId, date);
-  if (!m) return refuse("No such meeting", `${ClusterName(p, clusterId)} has no meeting on ${date} in the calendar.`);
-  const rows = await d.attendance.ofMeeting(clusterId, date);
-  return { show: "attendance", data: card(p, m, new Set(rows.filter((r) => r.attended).map((r) => r.school)), rows.length > 0) };
+  const m = mayRecord(d.partnership, who, clusterId, date);
+  return "show" in m ? m : asRecorded(d, m);
 }
 
 /**
@@ -93,28 +108,16 @@ export async function recordAttendance(
   toggles: Record<string, unknown>,
 ): Promise<AttendanceAnswer> {
   const p = d.partnership;
-  if (!who || !mayTriage(p, clusterId, who))
-    return refuse("Attendance is the SCL's to record", "Only the cluster's SEND Cluster Lead or the partnership lead can record attendance.");
-  const m = meetingOf(p, clusterId, date);
-  if (!m) return refuse("No such meeting", `${ClusterName(p, clusterId)} has no meeting on ${date} in the calendar.`);
+  const m = mayRecord(p, who, clusterId, date);
+  if ("show" in m) return m;
   if (d.now().getTime() < m.meeting.startsAt.getTime()) {
-    const earlier = await attendanceView(d, who, clusterId, date);
-    return earlier.show === "attendance"
-      ? {
-          show: "attendance",
-          data: {
-            ...earlier.data,
-            message: `The meeting has not started yet: record attendance from ${describeLocal(m.meeting.startsAt)}.`,
-            messageStyle: "Attention",
-          },
-        }
-      : earlier;
+    return asRecorded(d, m, `The meeting has not started yet: record attendance from ${describeLocal(m.meeting.startsAt)}.`, false);
   }
   const attended = new Set(m.cluster.schools.filter((_, i) => String(toggles[`s${i}`]) === "true").map((s) => s.name));
   const at = d.now().toISOString();
   await d.attendance.record(
     m.cluster.schools.map((s) => ({ clusterId, date, school: s.name, attended: attended.has(s.name) })),
-    who,
+    m.by,
     at,
   );
   await d.audit?.({
@@ -123,7 +126,7 @@ export async function recordAttendance(
     caseRef: null,
     outcome: `${attended.size} of ${m.cluster.schools.length}`,
     at,
-    actor: who,
+    actor: m.by,
     detail: `${ClusterName(p, clusterId)} meeting ${date}`,
   });
   d.log.info("attendance.recorded", { cluster: clusterId, date, attended: attended.size, of: m.cluster.schools.length });

@@ -126,7 +126,8 @@ function withinDays(iso: string, now: Date, days: number): boolean {
 /** What the form said, for the case: numeric and choice fields only, and which they were. */
 function formFields(d: MailDecision): Partial<CaseFields> {
   if (!d.form) return {};
-  const { fields, names } = caseFieldsFromForm(d.form);
+  const fields = caseFieldsFromForm(d.form);
+  const names = Object.keys(fields);
   return names.length ? { ...fields, FromForm: names.join(",") } : {};
 }
 

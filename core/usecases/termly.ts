@@ -77,11 +77,10 @@ export async function runTermlyReport(d: TermlyDeps): Promise<string | null> {
   if (!term) return null;
   const key = `report-sent|${term}`;
   if (await d.kv.getSync(key)) return null;
-  const period = termPeriod(p, term);
   const { report, link } = await leadReport(d, term);
   const text = reportSummary(report, term, link);
   await teamsElseEmail(d, p.partnershipLead.email, text, {
-    subject: `${p.shortName} evaluation: ${period.label}`,
+    subject: `${p.shortName} evaluation: ${report.period.label}`,
     body: text.replace(/\*\*/g, ""),
     marker: `cd-report-${term}`,
   });
