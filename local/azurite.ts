@@ -60,6 +60,14 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<Azurite> 
       for (const m of out.matchAll(/Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g)) ports[m[1]!] = Number(m[2]);
       if (ports.Blob && ports.Queue && ports.Table) {
         clearTimeout(timer);
+        // Started: stop keeping (and searching) what it prints. Azurite writes to its pipes for as
+        // long as it runs; kept, the text grew with every request and each chunk was searched
+        // from the start (most of a busy run's time). The pipes still flow, into nothing.
+        child.stdout!.off("data", onData);
+        child.stderr!.off("data", onData);
+        child.stdout!.resume();
+        child.stderr!.resume();
+        out = "";
         resolve();
       }
     };
