@@ -3,7 +3,8 @@
  * forms per minute, Graph calls per form, peak mailbox concurrency (and refusals), lost and
  * duplicated forms, and SMTP-to-reply latency, for a clean run and one with 20% 429 (Retry-After
  * 2 s) and 5% 503 injected. Options: --forms N (default 1000), --instances N (dev hosts sharing
- * one storage account, default 1), --only clean|faults.
+ * one storage account, default 1), --only clean|faults, --routes (the tenant's
+ * requests by route and status).
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
@@ -30,7 +31,12 @@ if (process.env.NODE_EXTRA_CA_CERTS !== tls.caPath) {
 }
 
 const { values } = parseArgs({
-  options: { forms: { type: "string", default: "1000" }, instances: { type: "string", default: "1" }, only: { type: "string" } },
+  options: {
+    forms: { type: "string", default: "1000" },
+    instances: { type: "string", default: "1" },
+    only: { type: "string" },
+    routes: { type: "boolean", default: false },
+  },
 });
 const N = Number(values.forms);
 const INSTANCES = Number(values.instances);
@@ -139,6 +145,13 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
       `  SMTP to reply         p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${latencies[latencies.length - 1]} ms`,
     ].join("\n"),
   );
+  if (values.routes)
+    for (const [route, statuses] of Object.entries(byRoute))
+      console.log(
+        `    ${route.padEnd(60)} ${Object.entries(statuses)
+          .map(([s, n]) => `${s}: ${n}`)
+          .join(", ")}`,
+      );
   await Promise.all(hosts.map((h) => h.close()));
   await tenant.close();
   await azurite.stop();

@@ -121,7 +121,6 @@ export interface AuditRow {
   detail: string;
 }
 
-/** The case reference is already in the register (its counter lost writes, or another worker raced). */
 /** The last step stopped part-way (throttled): what went through, so a retry does only the rest. */
 export class PartlyFinishedError extends Error {
   constructor(
@@ -133,6 +132,7 @@ export class PartlyFinishedError extends Error {
   }
 }
 
+/** The case reference is already in the register (its counter lost writes, or another worker raced). */
 export class ReferenceTakenError extends Error {
   constructor(readonly ref: string) {
     super(`case reference ${ref} is already taken`);
@@ -181,7 +181,30 @@ export interface IntakeState {
   replyLimited?: boolean;
   /** When the case this email duplicates was received (for the reply). */
   duplicateReceivedAt?: string | null;
+  /** What the rest of the email's intake does, settled when its case is written; dropped when done. */
+  plan?: IntakePlan;
+  /**
+   * The last attempt at the last step ended with every part's result known (it was throttled), so
+   * `finished` says whether the reply went and Sent Items need not be searched for it.
+   */
+  finishKnown?: boolean;
   updatedAt: string;
+}
+
+/**
+ * Everything intake's later stages need from the email, worked out once when its case is written:
+ * a retry after a throttle then goes on from storage without reading the email again.
+ */
+export interface IntakePlan {
+  /** The reply's text (null: no reply). It may quote the subject line and file names, so it is dropped when the email is done. */
+  reply: string | null;
+  /** The mailbox folder the email is filed in. */
+  folder: string;
+  /** Who the triage card goes to; null when the case gets no card (no case, a duplicate, quarantined). */
+  announceTo: string | null;
+  /** The audit row's codes (subject and attachment problems, the case duplicated). */
+  codes: string[];
+  receivedAt: string;
 }
 
 export interface StatePort {

@@ -7,7 +7,7 @@ import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
 import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
 import { loadPartnership } from "../config/load.js";
-import { createGraphClient, graphSettingsFromEnv } from "../m365/graph.js";
+import { createGraphClient, graphSettingsFromEnv, retryAfterOf } from "../m365/graph.js";
 import { GraphMailbox } from "../m365/mailbox.js";
 import { TableMailboxSlots } from "../m365/mailboxSlots.js";
 import { GraphIntakeFinisher } from "../m365/finish.js";
@@ -240,6 +240,7 @@ export function buildDeps(
     retryPoisoned,
     mailbox,
     finish: (step) => finisher.finish(step),
+    retryLater: retryAfterOf,
     cases,
     calendar: new GraphCalendar(client, p.intake.mailbox),
     mailer,

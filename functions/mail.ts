@@ -8,7 +8,6 @@ import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@a
 import { processMessage, sha } from "../core/usecases/intake.js";
 import { reconcileIntake } from "../core/usecases/reconcile.js";
 import { describeHealth, HEALTH_KEYS } from "../core/usecases/health.js";
-import { retryAfterOf } from "../m365/graph.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
 import { runReviewReminders } from "../core/usecases/reviews.js";
@@ -71,33 +70,29 @@ export function mailNotification(deps: () => AppDeps) {
 
 /**
  * Queue trigger on mail-intake. Throws on failure so the host retries, then poisons (the
- * reconciler gives poisoned emails more tries). An email another worker holds is queued again for
- * when its lease ends: that is not a failure, and spends none of the queue's retries.
+ * reconciler gives poisoned emails more tries). An email another worker holds, or one Graph
+ * throttled for longer than a request waits, is queued again for when it may go on: that is not a
+ * failure, spends none of the queue's retries, and frees the worker at once.
  */
 export function mailIntake(deps: () => AppDeps) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const id = (message as { messageId?: unknown })?.messageId;
+    const { messageId: id, key } = (message ?? {}) as { messageId?: unknown; key?: unknown };
     if (typeof id !== "string" || !id) {
       context.error("mail-intake: message without messageId; dropped");
       return;
     }
     const d = deps();
     await d.refreshCalendar();
-    let r;
-    try {
-      r = await processMessage(d, id, d.timing.leaseMs);
-    } catch (e) {
-      // Throttled for longer than a request waits (429/503 with Retry-After): queue the email again
-      // with that delay and free the worker; not a failure, so no retry is spent.
-      const wait = retryAfterOf(e);
-      if (wait === null) throw e;
-      await d.queue.send([{ messageId: id }], Math.max(1, wait));
-      d.log.info("mail-intake.throttled", { retryAfterSeconds: wait });
-      context.log(`mail-intake: throttled, queued again in ${wait} s`);
-      return;
+    // `key`: where a throttled attempt got to (a hash), so the retry need not read the email again.
+    const r = await processMessage(d, id, d.timing.leaseMs, typeof key === "string" && /^[0-9a-f]{64}$/.test(key) ? key : undefined);
+    if (r.status === "busy" || r.status === "later") {
+      const seconds = (r.retryAfterMs ?? d.timing.leaseMs) / 1000;
+      await d.queue.send([{ messageId: id, ...(r.resumeKey ? { key: r.resumeKey } : {}) }], seconds);
+      if (r.status === "later") d.log.info("mail-intake.throttled", { retryAfterSeconds: seconds });
     }
-    if (r.status === "busy") await d.queue.send([{ messageId: id }], (r.retryAfterMs ?? d.timing.leaseMs) / 1000);
-    context.log(`mail-intake: ${r.status}${r.outcome ? ` ${r.outcome}` : ""}${r.caseRef ? ` ${r.caseRef}` : ""}`);
+    context.log(
+      `mail-intake: ${r.status === "later" ? `throttled, queued again in ${(r.retryAfterMs ?? 0) / 1000} s` : r.status}${r.outcome ? ` ${r.outcome}` : ""}${r.caseRef ? ` ${r.caseRef}` : ""}`,
+    );
   };
 }
 

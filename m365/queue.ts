@@ -1,4 +1,7 @@
-/** The mail-intake queue. Messages carry a Graph message id and nothing else. */
+/**
+ * The mail-intake queue. Messages carry a Graph message id and, for a retry after a throttle, the
+ * hash that names the email's intake state; nothing else.
+ */
 import { EventEmitter } from "node:events";
 import type { QueueClient } from "@azure/storage-queue";
 import { asStorage, queueClient, type StorageConfig } from "./storage.js";
@@ -15,6 +18,8 @@ export const INTAKE_POISON_QUEUE = `${INTAKE_QUEUE}-poison`;
 
 export interface IntakeQueueMessage {
   messageId: string;
+  /** The email's intake state (a SHA-256 in hex): where a throttled attempt got to. */
+  key?: string;
 }
 
 export class IntakeQueue {
@@ -33,7 +38,10 @@ export class IntakeQueue {
     const visibilityTimeout = Math.max(0, Math.min(7 * 24 * 3600, Math.ceil(delaySeconds)));
     await Promise.all(
       messages.map((m) =>
-        this.client.sendMessage(Buffer.from(JSON.stringify({ messageId: m.messageId })).toString("base64"), visibilityTimeout ? { visibilityTimeout } : {}),
+        this.client.sendMessage(
+          Buffer.from(JSON.stringify({ messageId: m.messageId, ...(m.key ? { key: m.key } : {}) })).toString("base64"),
+          visibilityTimeout ? { visibilityTimeout } : {},
+        ),
       ),
     );
     if (!visibilityTimeout && messages.length) queueSignal.emit("sent", this.client.name);

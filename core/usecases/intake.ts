@@ -16,6 +16,7 @@ import {
   type CaseRecord,
   type CaseRegisterPort,
   type CaseStatus,
+  type IntakePlan,
   type IntakeState,
   type KeyValuePort,
   type Logger,
@@ -45,15 +46,25 @@ export interface IntakeDeps {
   announce?: (caseRef: string, leadEmail: string | null, stored: StoredCase | null) => Promise<string | null>;
   /** Reply, file, supersede and audit in one round trip; without it, one call each. */
   finish?: (step: FinishStep) => Promise<void>;
+  /**
+   * When an error means "try again in N seconds" (a throttle longer than a request waits): N, else
+   * null. The email is then handed back to be queued again with that delay; no worker sleeps.
+   */
+  retryLater?: (e: unknown) => number | null;
 }
 
 export interface IntakeResult {
-  status: "processed" | "already-done" | "gone" | "busy";
+  /** "busy": another worker holds the email; "later": throttled. Either way, queue it again after `retryAfterMs`. */
+  status: "processed" | "already-done" | "gone" | "busy" | "later";
   outcome?: string;
   caseRef?: string | null;
   duplicateOf?: string | null;
-  /** For "busy": when the lease another worker holds runs out; queue the email again after it. */
   retryAfterMs?: number;
+  /**
+   * For "later": the email's intake state, to pass back with it (processMessage's `resumeKey`), so
+   * the retry goes on from storage instead of reading the email again. A hash: no personal data.
+   */
+  resumeKey?: string;
 }
 
 const STATUS: Record<string, CaseStatus> = {
@@ -157,21 +168,56 @@ function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id:
   };
 }
 
-export async function processMessage(deps: IntakeDeps, messageId: string, leaseMs = LEASE_MS): Promise<IntakeResult> {
+/**
+ * `resumeKey`: from a retry after a throttle (IntakeResult.resumeKey). When it names this email's
+ * state and its case is written, the email is not read again: its plan says what is left to do.
+ */
+export async function processMessage(deps: IntakeDeps, messageId: string, leaseMs = LEASE_MS, resumeKey?: string): Promise<IntakeResult> {
   const { mailbox, state, log } = deps;
   // A copy of an email already done (a duplicate notification, a sweep) costs no Graph call.
   if (await state.getSync(doneKey(messageId))) {
     log.info("intake.already-done", { key: sha(messageId).slice(0, 16) });
     return { status: "already-done" };
   }
-  const facts = await mailbox.facts(messageId);
-  if (!facts) {
-    log.info("intake.message-gone", { messageId });
-    return { status: "gone" };
+  let key: string | undefined;
+  try {
+    let email: Email | null = null;
+    const saved = resumeKey ? await state.intake(resumeKey) : null;
+    if (saved && saved.messageId === messageId && saved.plan && saved.stage !== "new") {
+      key = resumeKey!;
+      email = { id: messageId, facts: null, plan: saved.plan, loaded: saved };
+    } else {
+      const facts = await mailbox.facts(messageId);
+      if (!facts) {
+        log.info("intake.message-gone", { messageId });
+        return { status: "gone" };
+      }
+      key = sha(facts.internetMessageId || facts.id);
+      email = { id: facts.id, facts, plan: null, loaded: null };
+    }
+    return await leased(deps, email, key, leaseMs);
+  } catch (e) {
+    // Throttled for longer than a request waits: hand the email back to be queued again with the
+    // delay Graph asked for, saying where it got to; not a failure, so no queue retry is spent.
+    const wait = deps.retryLater?.(e) ?? null;
+    if (wait === null) throw e;
+    return { status: "later", retryAfterMs: Math.max(1, wait) * 1000, ...(key ? { resumeKey: key } : {}) };
   }
-  const key = sha(facts.internetMessageId || facts.id);
+}
+
+/** The email being taken in: read from the mailbox, or (a retry after a throttle) only its plan. */
+interface Email {
+  id: string;
+  facts: (MessageFacts & { id: string }) | null;
+  plan: IntakePlan | null;
+  /** Its intake state, when already read. */
+  loaded: IntakeState | null;
+}
+
+async function leased(deps: IntakeDeps, email: Email, key: string, leaseMs: number): Promise<IntakeResult> {
+  const { state, log } = deps;
   const shortKey = key.slice(0, 16);
-  const st: IntakeState = (await state.intake(key)) ?? { stage: "new", updatedAt: deps.now().toISOString() };
+  const st: IntakeState = email.loaded ?? (await state.intake(key)) ?? { stage: "new", updatedAt: deps.now().toISOString() };
   if (st.stage === "done") {
     log.info("intake.already-done", { key: shortKey, outcome: st.outcome ?? null });
     return { status: "already-done", outcome: st.outcome!, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
@@ -188,7 +234,7 @@ export async function processMessage(deps: IntakeDeps, messageId: string, leaseM
     // Before the card (the one side effect nothing can look up afterwards) the lease is renewed:
     // a worker that has been slow enough to lose it stops there, and the holder posts it instead.
     const renew = () => state.claim(key, owner, leaseMs);
-    return await runStages(deps, facts, key, st, renew);
+    return await runStages(deps, email, key, st, renew);
   } catch (e) {
     if (!(e instanceof LeaseLostError)) throw e;
     log.warn("intake.lease-lost", { key: shortKey });
@@ -204,13 +250,7 @@ const MAX_REFERENCE_TRIES = 100;
 /** This worker's lease on the email ran out and another worker took it. */
 class LeaseLostError extends Error {}
 
-async function runStages(
-  deps: IntakeDeps,
-  facts: MessageFacts & { id: string },
-  key: string,
-  loaded: IntakeState,
-  renew: () => Promise<boolean>,
-): Promise<IntakeResult> {
+async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: IntakeState, renew: () => Promise<boolean>): Promise<IntakeResult> {
   const { partnership: p, mailbox, cases, state, log } = deps;
   const shortKey = key.slice(0, 16);
   // Re-read under the lease: the holder before us may have finished.
@@ -219,29 +259,37 @@ async function runStages(
   // Resumed: a worker got further before (its state says so, or, if storage lost that, the case
   // it wrote does). Then every side effect is checked for before it is repeated.
   let resumed = st.stage !== "new";
-  // A mail loop stops at the partnership's replies per sender per hour: a reply is reserved
-  // (an atomic count in storage) once per email, when it is first decided (a retry reuses the
-  // reservation); past the limit the email is filed without one. A resumed email keeps the
-  // decision it was given then.
-  let decision = decideMail(p, facts);
-  let history: SenderHistory | undefined;
-  if (st.stage === "new") {
-    if (decision.reply) {
-      const reservedKey = `reply-reserved|${shortKey}`;
-      const reserved = await state.getSync(reservedKey);
-      if (reserved !== null) history = { repliesThisHour: Number(reserved) };
-      else {
-        const hourKey = `replies|${sha(facts.from.address.trim().toLowerCase()).slice(0, 32)}|${deps.now().toISOString().slice(0, 13)}`;
-        history = { repliesThisHour: Number(await state.updateSync(hourKey, (n) => String(Number(n ?? 0) + 1))) - 1 };
-        await state.setSync(reservedKey, String(history.repliesThisHour));
+  const facts = email.facts;
+  // Not read again (a retry after a throttle): the plan saved with the case says what is left.
+  let plan = st.plan ?? email.plan;
+  let decision: MailDecision | null = null;
+  let replyLimited = Boolean(st.replyLimited);
+  if (facts) {
+    // A mail loop stops at the partnership's replies per sender per hour: a reply is reserved
+    // (an atomic count in storage) once per email, when it is first decided (a retry reuses the
+    // reservation); past the limit the email is filed without one. A resumed email keeps the
+    // decision it was given then.
+    decision = decideMail(p, facts);
+    let history: SenderHistory | undefined;
+    if (st.stage === "new") {
+      if (decision.reply) {
+        const reservedKey = `reply-reserved|${shortKey}`;
+        const reserved = await state.getSync(reservedKey);
+        if (reserved !== null) history = { repliesThisHour: Number(reserved) };
+        else {
+          const hourKey = `replies|${sha(facts.from.address.trim().toLowerCase()).slice(0, 32)}|${deps.now().toISOString().slice(0, 13)}`;
+          history = { repliesThisHour: Number(await state.updateSync(hourKey, (n) => String(Number(n ?? 0) + 1))) - 1 };
+          await state.setSync(reservedKey, String(history.repliesThisHour));
+        }
       }
-    }
-  } else if (st.replyLimited) history = { repliesThisHour: Number.POSITIVE_INFINITY };
-  const replyLimited = Boolean(history && history.repliesThisHour >= p.intake.maxRepliesPerSenderPerHour);
-  // Only a sender past the limit changes the decision (to "filed without a reply").
-  if (replyLimited) decision = decideMail(p, facts, history);
+    } else if (st.replyLimited) history = { repliesThisHour: Number.POSITIVE_INFINITY };
+    replyLimited = Boolean(history && history.repliesThisHour >= p.intake.maxRepliesPerSenderPerHour);
+    // Only a sender past the limit changes the decision (to "filed without a reply").
+    if (replyLimited) decision = decideMail(p, facts, history);
+  }
+  const outcome = decision?.outcome ?? st.outcome!;
   const save = async (next: Partial<IntakeState>) => {
-    st = { ...st, ...next, messageId: facts.id, outcome: decision.outcome, ...(replyLimited ? { replyLimited } : {}), updatedAt: deps.now().toISOString() };
+    st = { ...st, ...next, messageId: email.id, outcome, ...(replyLimited ? { replyLimited } : {}), updatedAt: deps.now().toISOString() };
     await state.saveIntake(key, st);
   };
 
@@ -250,19 +298,22 @@ async function runStages(
   let created: CaseRecord | null = null;
   let supersedes: string | null = null;
   if (st.stage === "new") {
+    // A state at "new" is never resumed without the email (processMessage reads it then).
+    const d = decision!;
+    const f = facts!;
     let record: CaseRecord | null = null;
     let duplicateOf: CaseRecord | null = null;
-    if (decision.outcome !== "ignored") {
-      const fp = fingerprint(facts);
-      const daysBefore = (days: number) => new Date(facts.receivedAt.getTime() - days * 86_400_000).toISOString();
-      const found = await cases.lookups(facts.internetMessageId, fp, facts.from.address.toLowerCase(), {
+    if (d.outcome !== "ignored") {
+      const fp = fingerprint(f);
+      const daysBefore = (days: number) => new Date(f.receivedAt.getTime() - days * 86_400_000).toISOString();
+      const found = await cases.lookups(f.internetMessageId, fp, f.from.address.toLowerCase(), {
         duplicate: daysBefore(p.intake.duplicateWindowDays),
         fix: daysBefore(p.intake.resubmissionWindowDays),
       });
       const dup =
         found.byFingerprint &&
         found.byFingerprint.itemId !== found.byMessage?.itemId &&
-        withinDays(found.byFingerprint.receivedAt, facts.receivedAt, p.intake.duplicateWindowDays)
+        withinDays(found.byFingerprint.receivedAt, f.receivedAt, p.intake.duplicateWindowDays)
           ? found.byFingerprint
           : null;
       if (found.byMessage) {
@@ -273,11 +324,11 @@ async function runStages(
         if (record.triageCard) st = { ...st, triageCard: record.triageCard === POSTED ? "" : record.triageCard };
       } else if (dup) duplicateOf = dup;
       else {
-        const year = toLocal(facts.receivedAt).date.slice(0, 4);
-        const cluster = decision.assessment?.cluster ?? null;
+        const year = toLocal(f.receivedAt).date.slice(0, 4);
+        const cluster = d.assessment?.cluster ?? null;
         const fixes =
-          decision.outcome === "accepted" || decision.outcome === "late"
-            ? found.needingFixFromSender.filter((c) => withinDays(c.receivedAt, facts.receivedAt, p.intake.resubmissionWindowDays))
+          d.outcome === "accepted" || d.outcome === "late"
+            ? found.needingFixFromSender.filter((c) => withinDays(c.receivedAt, f.receivedAt, p.intake.resubmissionWindowDays))
             : [];
         const earlier = fixes[0] ?? null;
         const sequence = `${refPrefix(cluster, p)}-${year}`;
@@ -287,7 +338,7 @@ async function runStages(
         for (let tries = 1; !record; tries++) {
           ref = caseRef(cluster, year, await state.next(sequence), p);
           try {
-            record = await cases.create(caseFields(p, decision, facts, ref, fp, earlier?.ref ?? null));
+            record = await cases.create(caseFields(p, d, f, ref, fp, earlier?.ref ?? null));
           } catch (e) {
             if (!(e instanceof ReferenceTakenError) || tries >= MAX_REFERENCE_TRIES) throw e;
             log.warn("intake.reference-taken", { caseRef: ref });
@@ -301,23 +352,25 @@ async function runStages(
         }
       }
     }
-    await save({
-      stage: "case-written",
+    const caseState: Partial<IntakeState> = {
       caseRef: record?.ref ?? null,
       caseItemId: record?.itemId ?? null,
       duplicateOf: duplicateOf?.ref ?? null,
       duplicateReceivedAt: duplicateOf?.receivedAt ?? null,
-      ...(supersedes ? { supersedes } : {}),
-    });
-    log.info("intake.case", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
+    };
+    plan = planFor(p, d, f, { ...st, ...caseState });
+    await save({ stage: "case-written", ...caseState, ...(supersedes ? { supersedes } : {}), plan });
+    log.info("intake.case", { key: shortKey, outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
   }
+  // A state from before plans were saved: worked out from the email, read this time.
+  plan ??= planFor(p, decision!, facts!, st);
 
   // 2. The triage card to the SCL, before the last step, from the case as created (no second
   // read). "announcing" is saved before it; the announcer records where it went (storage) as
   // soon as it is posted, and the last step records its message id on the case (SharePoint), so a
   // resumed worker that finds either does not post it again. A failure to post is logged: the
   // case stands, and the SCL's `cases` lists it.
-  const announcing = Boolean(deps.announce && st.caseRef && !st.duplicateOf && decision.outcome !== "quarantined");
+  const announcing = Boolean(deps.announce && st.caseRef && plan.announceTo);
   if (st.stage === "case-written" || st.stage === "replied" || st.stage === "filed" || st.stage === "announcing") {
     let card = st.triageCard ?? null;
     // Resumed with storage's records older than the card (it lost the newer ones): the case says.
@@ -328,12 +381,7 @@ async function runStages(
     if (announcing && card === null) {
       if (!(await renew())) throw new LeaseLostError();
       if (st.stage !== "announcing") await save({ stage: "announcing" });
-      // The case's SCL; a case with no cluster goes to the partnership lead, who assigns one.
-      card = await deps.announce!(
-        st.caseRef!,
-        decision.assessment?.lead?.email ?? p.partnershipLead.email,
-        created && created.ref === st.caseRef ? (created.stored ?? null) : null,
-      ).catch((e: Error) => {
+      card = await deps.announce!(st.caseRef!, plan.announceTo, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => {
         log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) });
         return null;
       });
@@ -341,44 +389,35 @@ async function runStages(
     await save({ stage: "announced", ...(card !== null ? { triageCard: card } : {}) });
   }
 
-  // 3. Reply (at most one: when resumed, Sent Items since the email arrived is checked first),
-  // file the message in its outcome's folder, mark the case it corrects superseded, record the
-  // card on the case, and write the audit row (codes and references only; its key is unique): one
-  // round trip where the adapter can ($batch), each step safe to repeat.
+  // 3. Reply (at most one: when resumed, Sent Items since the email arrived is checked first,
+  // unless the last attempt ended knowing whether it went), file the message in its outcome's
+  // folder, mark the case it corrects superseded, record the card on the case, and write the
+  // audit row (codes and references only; its key is unique): one round trip where the adapter
+  // can ($batch), each step safe to repeat.
   if (st.stage === "announced") {
     const finished = new Set(st.finished ?? []);
+    const receivedAt = new Date(plan.receivedAt);
     let reply: FinishStep["reply"];
-    if (decision.reply && !finished.has("reply")) {
+    if (plan.reply !== null && !finished.has("reply")) {
       const marker = `cd-${shortKey}`;
-      if (!resumed || !(await mailbox.replied(marker, facts.receivedAt))) {
-        const dupAt = st.duplicateReceivedAt;
-        const text = composeReply(p, decision, {
-          caseRef: st.caseRef ?? null,
-          duplicateOf: st.duplicateOf ? { caseRef: st.duplicateOf, receivedAt: dupAt ?? facts.receivedAt.toISOString() } : null,
-        });
-        reply = { text: text.body, marker };
-      } else log.info("intake.reply-already-sent", { key: shortKey });
+      if (!resumed || st.finishKnown || !(await mailbox.replied(marker, receivedAt))) reply = { text: plan.reply, marker };
+      else log.info("intake.reply-already-sent", { key: shortKey });
     }
-    const folderId = finished.has("move") ? undefined : await mailbox.folder(st.duplicateOf ? "Duplicates" : decision.folder);
+    // From here on whether the reply goes is not known until the step answers.
+    if (st.finishKnown && reply) await save({ finishKnown: false });
+    const folderId = finished.has("move") ? undefined : await mailbox.folder(plan.folder);
     const audit: AuditRow = {
       key: `${key}:intake`,
       event: "intake",
       caseRef: st.caseRef ?? null,
-      outcome: st.duplicateOf ? "duplicate" : decision.outcome,
+      outcome: st.duplicateOf ? "duplicate" : outcome,
       at: deps.now().toISOString(),
       actor: "cluster-desk",
-      detail: [
-        st.duplicateOf ? `duplicate of ${st.duplicateOf}` : "",
-        ...(decision.assessment?.subject.problems.map((x) => x.code) ?? []),
-        ...decision.attachmentProblems.map((x) => `attachment-${x.problem}`),
-        // Seconds from the email's arrival to its receipt (the health report's p95).
-        `receipt ${Math.max(0, Math.round((deps.now().getTime() - facts.receivedAt.getTime()) / 1000))}s`,
-      ]
-        .filter(Boolean)
-        .join(", "),
+      // Seconds from the email's arrival to its receipt (the health report's p95).
+      detail: [...plan.codes, `receipt ${Math.max(0, Math.round((deps.now().getTime() - receivedAt.getTime()) / 1000))}s`].join(", "),
     };
     const step: FinishStep = {
-      messageId: facts.id,
+      messageId: email.id,
       audit,
       ...(folderId ? { folderId } : {}),
       ...(reply ? { reply } : {}),
@@ -391,14 +430,32 @@ async function runStages(
       // Throttled part-way: remember what went through (a retry neither repeats it nor has to
       // look for it in Sent Items), then let the error go up (the email is queued again).
       if (e instanceof PartlyFinishedError) {
-        if (e.done.length) await save({ finished: [...finished, ...e.done] });
+        await save({ finished: [...finished, ...e.done], finishKnown: true });
         throw e.cause;
       }
       throw e;
     }
-    await save({ stage: "done" });
-    await state.setSync(doneKey(facts.id), "done");
+    // Done: the plan (and the reply's text with it) is not kept.
+    await save({ stage: "done", plan: undefined, finishKnown: undefined });
+    await state.setSync(doneKey(email.id), "done");
   }
-  log.info("intake.done", { key: shortKey, outcome: decision.outcome, caseRef: st.caseRef ?? null });
-  return { status: "processed", outcome: decision.outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
+  log.info("intake.done", { key: shortKey, outcome, caseRef: st.caseRef ?? null });
+  return { status: "processed", outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
+}
+
+/** What the later stages do with this email, from its decision and the case written for it. */
+function planFor(p: Partnership, d: MailDecision, facts: MessageFacts, st: IntakeState): IntakePlan {
+  const duplicate = st.duplicateOf ? { caseRef: st.duplicateOf, receivedAt: st.duplicateReceivedAt ?? facts.receivedAt.toISOString() } : null;
+  return {
+    reply: d.reply ? composeReply(p, d, { caseRef: st.caseRef ?? null, duplicateOf: duplicate }).body : null,
+    folder: st.duplicateOf ? "Duplicates" : d.folder,
+    // The case's SCL; a case with no cluster goes to the partnership lead, who assigns one.
+    announceTo: st.caseRef && !st.duplicateOf && d.outcome !== "quarantined" ? (d.assessment?.lead?.email ?? p.partnershipLead.email) : null,
+    codes: [
+      st.duplicateOf ? `duplicate of ${st.duplicateOf}` : "",
+      ...(d.assessment?.subject.problems.map((x) => x.code) ?? []),
+      ...d.attachmentProblems.map((x) => `attachment-${x.problem}`),
+    ].filter(Boolean),
+    receivedAt: facts.receivedAt.toISOString(),
+  };
 }

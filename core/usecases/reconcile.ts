@@ -13,7 +13,8 @@ export const RECONCILE_AFTER_MS = 5 * 60_000;
 export const MAX_POISON_RETRIES = 3;
 
 export interface IntakeQueuePort {
-  send(messages: { messageId: string }[], delaySeconds?: number): Promise<void>;
+  /** `key`: the email's intake state, for a retry after a throttle (see processMessage). */
+  send(messages: { messageId: string; key?: string }[], delaySeconds?: number): Promise<void>;
 }
 
 export interface PoisonQueuePort extends IntakeQueuePort {
