@@ -5,6 +5,7 @@
  */
 import type { BotSettings } from "./settings.js";
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationReference, type TurnContext } from "botbuilder";
+import { statusOf } from "../core/errors.js";
 
 export { botSettingsFromEnv, type BotSettings } from "./settings.js";
 
@@ -65,7 +66,7 @@ export async function postProactive(
       if (failed) throw failed.error;
       return;
     } catch (e) {
-      const code = (e as { statusCode?: number }).statusCode;
+      const code = statusOf(e);
       if (code !== 429 || attempt >= 5) throw e;
       await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
     }

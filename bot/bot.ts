@@ -31,6 +31,7 @@ import { runTransition, type TriageCardsPort } from "../core/usecases/triage.js"
 import { runVote, type VotePoster } from "../core/usecases/votes.js";
 import { describeLocal, toLocal } from "../core/time.js";
 import { workingDaysBetween } from "../core/workingDays.js";
+import { shortReason } from "../core/errors.js";
 
 /** The triage card: as a viewer sees it, and posted to a person's chat. */
 export interface TriageCardViews extends TriageCardsPort {
@@ -209,7 +210,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       a.id = activityId;
       await context.updateActivity(a);
     };
-    await update().catch((e: Error) => this.deps.log.warn(`${what}.update-failed`, { reason: e.message.slice(0, 80) }));
+    await update().catch((e: Error) => this.deps.log.warn(`${what}.update-failed`, { reason: shortReason(e) }));
   }
 
   /** Clusters the person leads (all of them for the partnership lead). */

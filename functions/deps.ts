@@ -7,7 +7,8 @@ import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
 import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
 import { loadPartnership } from "../config/load.js";
-import { createGraphClient, graphSettingsFromEnv, retryAfterOf } from "../m365/graph.js";
+import { createGraphClient, graphSettingsFromEnv } from "../m365/graph.js";
+import { retryAfterOf } from "../m365/graphError.js";
 import { GraphMailbox } from "../m365/mailbox.js";
 import { TableMailboxSlots } from "../m365/mailboxSlots.js";
 import { GraphIntakeFinisher } from "../m365/finish.js";
@@ -79,6 +80,7 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
 }
 
 import type { CalendarCardData, MeetingsListPort } from "../core/usecases/calendar.js";
+import { shortReason } from "../core/errors.js";
 
 /** The card templates (adaptivecards-templating and its expression engine) load when first needed. */
 const cards = () => import("../cards/index.js");
@@ -204,7 +206,7 @@ export function buildDeps(
       out.partnership = withDirectory(withBudgets(withPublishedMeetings(p, meetings), budgets), schools);
     } catch (e) {
       calendarReadAt = 0;
-      log.warn("calendar.read-failed", { reason: (e as Error).message.slice(0, 80) });
+      log.warn("calendar.read-failed", { reason: shortReason(e) });
     }
   };
   const mailbox = new GraphMailbox(client, p.intake.mailbox, requiredDocuments(p));

@@ -15,6 +15,7 @@ import { runTermlyReport } from "../core/usecases/termly.js";
 import { runCalendarDuties } from "../core/usecases/calendar.js";
 import { runAgendas } from "../core/usecases/agenda.js";
 import type { AppDeps } from "./deps.js";
+import { shortReason, statusOf } from "../core/errors.js";
 
 export const SUBSCRIPTION_MINUTES = 10_000; // Graph allows at most 10,080 for mail
 export const RENEW_WITHIN_MS = 24 * 3600_000;
@@ -134,7 +135,7 @@ export async function sweepInbox(d: AppDeps): Promise<{ enqueued: number; resync
       d.log.info("mail-sweep.done", { enqueued: toQueue.length, resynced });
       return { enqueued: toQueue.length, resynced };
     } catch (e) {
-      const code = (e as { statusCode?: number }).statusCode;
+      const code = statusOf(e);
       if (code === 410 && link) {
         // The sync state expired: start again from nothing. The worker dedupes what was done.
         d.log.warn("mail-sweep.resync", { reason: "delta token expired" });
@@ -203,7 +204,7 @@ export async function keepSubscription(d: AppDeps, force = false): Promise<{ act
       d.log.info("mail-subscription.renewed", { expiresAt: s.expiresAt });
       return { action: "renewed", ...s };
     } catch (e) {
-      if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+      if (statusOf(e) !== 404) throw e;
     }
   }
   const r = await d.graph.api("/subscriptions").post({
@@ -246,7 +247,7 @@ export async function alertLead(d: AppDeps): Promise<string | null> {
   const key = `health-alert|${d.now().toISOString().slice(0, 10)}|${sha(report.alerts.map((a) => a.slice(0, 30)).join("|")).slice(0, 16)}`;
   if (await d.state.getSync(key)) return null;
   const text = describeHealth(report);
-  await d.notify(lead, text).catch((e: Error) => d.log.warn("mail-health.teams-failed", { reason: e.message.slice(0, 80) }));
+  await d.notify(lead, text).catch((e: Error) => d.log.warn("mail-health.teams-failed", { reason: shortReason(e) }));
   await d.mailer.send({ to: [lead], subject: `Cluster Desk: mailbox intake needs attention`, body: text.replace(/\*\*/g, ""), marker: `cd-${key}` });
   await d.state.setSync(key, d.now().toISOString());
   return `${report.alerts.length} alert(s)`;

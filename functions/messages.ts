@@ -7,6 +7,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import type { BotRuntime } from "../bot/runtime.js";
+import { statusOf } from "../core/errors.js";
 
 /** The parts of an activity the bot relies on; the rest passes through as Bot Framework sent it. */
 const Account = z.object({ id: z.string().min(1).max(1024) }).passthrough();
@@ -44,7 +45,7 @@ export function botMessages(get: () => Pick<BotRuntime, "handle">, log?: (event:
         return refuse(r.status >= 500 ? 500 : 400, r.status >= 500 ? "Cluster Desk could not handle that activity" : "the activity was not accepted");
       return { status: r.status, headers: r.headers, ...(r.body !== undefined ? { jsonBody: r.body } : {}) };
     } catch (e) {
-      const code = (e as { statusCode?: number }).statusCode;
+      const code = statusOf(e);
       if (code === 401 || code === 403) return refuse(401, "the request's token could not be verified");
       log?.("bot.request-failed", { status: code ?? 500, error: (e as Error).name ?? "Error" });
       return refuse(500, "Cluster Desk could not handle that activity");

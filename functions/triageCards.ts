@@ -9,6 +9,7 @@ import type { Logger, StoredCase, TeamsStatePort } from "../core/ports.js";
 import type { TriageCardsPort } from "../core/usecases/triage.js";
 import { triageCardData } from "../core/triage.js";
 import type { TransitionInput } from "../core/lifecycle.js";
+import { shortReason } from "../core/errors.js";
 
 export interface CardPoster {
   postCard(conversationRef: string, card: Record<string, unknown>): Promise<string | undefined>;
@@ -59,7 +60,7 @@ export class TriageCards implements TriageCardsPort {
       const viewer = at.viewer ?? (c.fields.Cluster ? (leadForCluster(p, c.fields.Cluster)?.email ?? null) : p.partnershipLead.email);
       await this.poster
         .updateCard(at.conversation, at.activityId, await this.view(c, viewer, { message: note }))
-        .catch((e: Error) => this.log.warn("triage.update-failed", { caseRef: c.fields.Title, reason: e.message.slice(0, 80) }));
+        .catch((e: Error) => this.log.warn("triage.update-failed", { caseRef: c.fields.Title, reason: shortReason(e) }));
     }
   }
 }

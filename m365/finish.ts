@@ -9,7 +9,8 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import { PartlyFinishedError, type FinishStep } from "../core/ports.js";
 import { MARKER_HEADER } from "./mailbox.js";
 import type { SharePointSite } from "./sharepoint.js";
-import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
+import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
+import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError } from "./graphError.js";
 
 const IMMUTABLE = 'IdType="ImmutableId"';
 
@@ -103,11 +104,7 @@ export class GraphIntakeFinisher {
           if (r.status !== 424) wait = Math.max(wait, batchItemRetryAfter(r.headers));
           continue;
         }
-        const err = new Error(`intake batch step ${r.id} failed with ${r.status}${r.body?.error?.code ? ` (${r.body.error.code})` : ""}`) as Error & {
-          statusCode: number;
-        };
-        err.statusCode = r.status;
-        throw err;
+        throw new GraphRequestError(r.status, r.body?.error?.code, `intake batch step ${r.id}`);
       }
       if (again.length && wait > MAX_INLINE_WAIT_SECONDS) {
         const done = all

@@ -16,6 +16,7 @@ import {
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 
 import type { SharedLimiter } from "./mailboxSlots.js";
+import { parseRetryAfter } from "./graphError.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 
@@ -42,48 +43,6 @@ export interface GraphSettings {
 
 /** Retry-After waits up to this long are slept through inside a request; longer ones are not. */
 export const MAX_INLINE_WAIT_SECONDS = 1;
-
-/** The statuses Graph asks to retry later. */
-export const RETRY_LATER = new Set([429, 503, 504]);
-
-/** An error that says "try again in N seconds": a long throttle the client did not wait for. */
-export class RetryLaterError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly retryAfterSeconds: number,
-    what: string,
-  ) {
-    super(`${what}: ${statusCode}, retry after ${retryAfterSeconds} s`);
-    this.name = "RetryLaterError";
-  }
-}
-
-/** Seconds from a Retry-After header value (seconds or an HTTP date); `otherwise` when absent. */
-export function parseRetryAfter(value: string | null | undefined, otherwise = 1): number {
-  if (value === null || value === undefined || value === "") return otherwise;
-  const n = Number(value);
-  if (Number.isFinite(n)) return Math.max(0, n);
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, Math.ceil((at - Date.now()) / 1000)) : otherwise;
-}
-
-/** The Retry-After of one response inside a `$batch` (its headers are a plain object there). */
-export function batchItemRetryAfter(headers: Record<string, unknown> | undefined): number {
-  const value = Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
-  return parseRetryAfter(value === undefined ? undefined : String(value));
-}
-
-/**
- * When an error means "try again later" (429, 503, 504, from the client or from a batch item):
- * how many seconds to wait; null for any other error.
- */
-export function retryAfterOf(e: unknown): number | null {
-  if (e instanceof RetryLaterError) return e.retryAfterSeconds;
-  const status = (e as { statusCode?: number })?.statusCode;
-  if (!status || !RETRY_LATER.has(status)) return null;
-  const headers = (e as { headers?: Headers }).headers;
-  return parseRetryAfter(headers && typeof headers.get === "function" ? headers.get("retry-after") : null, status === 429 ? 1 : 5);
-}
 
 /** Reads GRAPH_* settings from the environment (see README, "Configuration"). */
 export function graphSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): GraphSettings {

@@ -5,6 +5,7 @@ import { PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../c
 import type { MailboxPort } from "../core/ports.js";
 import { sniffContent } from "./content.js";
 import { readForm, type DocumentHint } from "../forms/read.js";
+import { statusOf } from "./graphError.js";
 
 const IMMUTABLE = 'IdType="ImmutableId"';
 export const MARKER_HEADER = PRODUCT_MARKER_HEADER;
@@ -22,10 +23,6 @@ export async function sentWithMarker(client: Client, user: string, marker: strin
     if (!since || !page["@odata.nextLink"] || !oldest || Date.parse(oldest) < since.getTime()) return false;
     page = await client.api(page["@odata.nextLink"]).get();
   }
-}
-
-function statusOf(e: unknown): number | undefined {
-  return (e as { statusCode?: number }).statusCode;
 }
 
 /** Only a .docx that is Office Open XML without macros, or a .pdf that is a PDF, is opened. */

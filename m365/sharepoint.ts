@@ -1,7 +1,8 @@
 /** The SharePoint lists: schema, idempotent provisioning, and the case register. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
-import { batchItemRetryAfter, MAX_INLINE_WAIT_SECONDS, RETRY_LATER, RetryLaterError } from "./graph.js";
+import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
+import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError, statusOf as status } from "./graphError.js";
 import type { AttendancePort, AttendanceRecord, VoteStorePort } from "../core/ports.js";
 import type { AllocatedBudget, PublishedMeeting } from "../core/schedule.js";
 import type { DirectoryEntry, DirectoryRow } from "../core/directory.js";
@@ -130,8 +131,6 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" 
   ],
 };
 
-const status = (e: unknown) => (e as { statusCode?: number }).statusCode;
-
 /** The document library the termly reports are saved to. */
 export const REPORTS_LIBRARY = "Reports";
 
@@ -252,9 +251,7 @@ export async function batchGet(client: Client, requests: { id: string; url: stri
         again.push(pending.find((x) => x.id === resp.id)!);
         wait = Math.max(wait, batchItemRetryAfter(resp.headers));
       } else {
-        const err = new Error(`batch request ${resp.id} failed with ${resp.status}`) as Error & { statusCode: number };
-        err.statusCode = resp.status;
-        throw err;
+        throw new GraphRequestError(resp.status, resp.body?.error?.code, `batch request ${resp.id}`);
       }
     }
     if (again.length && wait > MAX_INLINE_WAIT_SECONDS) throw new RetryLaterError(429, wait, "a batched look-up was throttled");

@@ -7,6 +7,7 @@ import { leadForCluster, type Partnership } from "../config.js";
 import type { CaseStorePort, KeyValuePort, Logger, MailSenderPort } from "../ports.js";
 import { addDays, describeDate, toLocal } from "../time.js";
 import { workingDaysBetween } from "../workingDays.js";
+import { shortReason } from "../errors.js";
 
 /** What a job that reads cases and writes to people needs (the bot needs the same, and more). */
 export interface AckDeps {
@@ -49,7 +50,7 @@ export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: strin
   // is logged, not retried (the email has gone, and the job must not send it twice).
   const tell = async (email: string, text: string) => {
     if (!d.notify) return;
-    await d.notify(email, text).catch((e: Error) => d.log.warn("acknowledgements.teams-failed", { reason: e.message.slice(0, 80) }));
+    await d.notify(email, text).catch((e: Error) => d.log.warn("acknowledgements.teams-failed", { reason: shortReason(e) }));
   };
   for (const c of await d.cases.awaitingAcknowledgement(addDays(today, -60))) {
     const ref = c.fields.Title;

@@ -28,6 +28,7 @@ import { clusterName, normaliseName } from "../config.js";
 import { cleanSubject } from "../subject.js";
 import { toLocal } from "../time.js";
 import { caseFieldsFromForm } from "../form.js";
+import { shortReason } from "../errors.js";
 
 export interface IntakeDeps {
   partnership: Partnership;
@@ -382,7 +383,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       if (!(await renew())) throw new LeaseLostError();
       if (st.stage !== "announcing") await save({ stage: "announcing" });
       card = await deps.announce!(st.caseRef!, plan.announceTo, created && created.ref === st.caseRef ? (created.stored ?? null) : null).catch((e: Error) => {
-        log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: e.message.slice(0, 80) });
+        log.warn("intake.announce-failed", { caseRef: st.caseRef ?? null, reason: shortReason(e) });
         return null;
       });
     }

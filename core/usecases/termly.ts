@@ -9,6 +9,7 @@ import { allCases, type AttendancePort, type CaseStorePort } from "../ports.js";
 import { meetingsOf } from "../schedule.js";
 import { toLocal } from "../time.js";
 import { teamsElseEmail, type AckDeps } from "./acknowledgements.js";
+import { statusOf } from "../errors.js";
 
 export interface TermlyDeps extends AckDeps {
   cases: AckDeps["cases"] & Pick<CaseStorePort, "ofCluster">;
@@ -32,7 +33,7 @@ export async function leadReport(
   try {
     return { report, link: await d.publishReport(report, term) };
   } catch (e) {
-    d.log.warn("report.save-failed", { term, status: (e as { statusCode?: number }).statusCode ?? null });
+    d.log.warn("report.save-failed", { term, status: statusOf(e) ?? null });
     return { report };
   }
 }

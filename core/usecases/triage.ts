@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { applyTransition, TransitionRefused, type CaseVerb, type TransitionEffects, type TransitionInput } from "../lifecycle.js";
 import type { Partnership } from "../config.js";
 import type { AuditRow, CaseStorePort, Logger, MailSenderPort, StoredCase } from "../ports.js";
+import { shortReason } from "../errors.js";
 
 export interface TriageCardsPort {
   /** Posts the case's triage card to `email`'s personal chat (as they may act on it); false if the bot has no chat with them. */
@@ -71,7 +72,7 @@ export async function runTransition(d: TriageDeps, by: string | null, verb: Case
   const notes: string[] = [];
   for (const email of eff.cardTo) {
     const posted = await d.cards.post(email, updated, eff.summary).catch((err: Error) => {
-      d.log.warn("case.card-failed", { caseRef: ref, reason: err.message.slice(0, 80) });
+      d.log.warn("case.card-failed", { caseRef: ref, reason: shortReason(err) });
       return false;
     });
     if (!posted) {
@@ -85,7 +86,7 @@ export async function runTransition(d: TriageDeps, by: string | null, verb: Case
       notes.push(`${email} has no chat with Cluster Desk yet, so they were emailed.`);
     }
   }
-  await d.cards.update(updated, eff.summary).catch((err: Error) => d.log.warn("case.update-failed", { caseRef: ref, reason: err.message.slice(0, 80) }));
+  await d.cards.update(updated, eff.summary).catch((err: Error) => d.log.warn("case.update-failed", { caseRef: ref, reason: shortReason(err) }));
   d.log.info("case.changed", { caseRef: ref, verb, from: eff.from, to: eff.to });
   return { case: updated, ok: true, changed: true, message: [eff.summary, ...notes].join(" ") };
 }

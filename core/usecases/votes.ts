@@ -13,6 +13,7 @@ import { meetingsOf } from "../schedule.js";
 import { isLeadOfAny, mayTriage, plainText, seesNames } from "../triage.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../votes.js";
 import { runTransition, type TriageDeps } from "./triage.js";
+import { shortReason } from "../errors.js";
 
 /** What the vote card template is expanded with (cards/vote.json). */
 export interface VoteCardData {
@@ -183,7 +184,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       try {
         activityId = await d.poster.post(target, await view(session, true));
       } catch (e) {
-        d.log.warn("vote.post-failed", { caseRef: ref, reason: (e as Error).message.slice(0, 80) });
+        d.log.warn("vote.post-failed", { caseRef: ref, reason: shortReason(e) });
         return triageBack(
           `The vote card could not be posted ${where} (${(e as Error).message.slice(0, 120)}). No vote was opened: try again${where.includes("channel") ? `, or @mention Cluster Desk with "cluster ${cluster.id}" in the channel to link it again` : ""}.`,
           false,
