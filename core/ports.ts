@@ -185,7 +185,10 @@ export interface IntakeState {
   plan?: IntakePlan;
   /**
    * The last attempt at the last step ended with every part's result known (it was throttled), so
-   * `finished` says whether the reply went and Sent Items need not be searched for it.
+   * `finished` says whether the reply went and Sent Items need not be searched for it. Cleared
+   * (saved) before a later attempt that may send it. Storage that lost that clearing write, but
+   * not the one before it, would skip a search that was needed: Azure Table storage does not lose
+   * acknowledged writes, and a state lost whole (test/security/reconcile.test.ts) has no flag.
    */
   finishKnown?: boolean;
   updatedAt: string;

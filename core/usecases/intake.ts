@@ -260,6 +260,12 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
   // Resumed: a worker got further before (its state says so, or, if storage lost that, the case
   // it wrote does). Then every side effect is checked for before it is repeated.
   let resumed = st.stage !== "new";
+  // A resumed email may have had its reply sent by an attempt whose result is not known (a crash
+  // mid-step), unless the last attempt ended knowing (finishKnown): then Sent Items is searched
+  // before replying, back to the last save this attempt found at the last step (the state is
+  // never saved while the step is in flight), or to the email's arrival. Storage that lost its
+  // last writes goes back to an older state: an older save, or none, searches further back.
+  const announcedAt = st.stage === "announced" ? Date.parse(st.updatedAt) : 0;
   const facts = email.facts;
   // Not read again (a retry after a throttle): the plan saved with the case says what is left.
   let plan = st.plan ?? email.plan;
@@ -371,6 +377,10 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
   // soon as it is posted, and the last step records its message id on the case (SharePoint), so a
   // resumed worker that finds either does not post it again. A failure to post is logged: the
   // case stands, and the SCL's `cases` lists it.
+  // The folder it is filed in, before the card: a throttle here leaves nothing sent or posted.
+  const finished = new Set(st.finished ?? []);
+  const folderId = st.stage === "done" || finished.has("move") ? undefined : await mailbox.folder(plan.folder);
+
   const announcing = Boolean(deps.announce && st.caseRef && plan.announceTo);
   if (st.stage === "case-written" || st.stage === "replied" || st.stage === "filed" || st.stage === "announcing") {
     let card = st.triageCard ?? null;
@@ -390,23 +400,21 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
     await save({ stage: "announced", ...(card !== null ? { triageCard: card } : {}) });
   }
 
-  // 3. Reply (at most one: when resumed, Sent Items since the email arrived is checked first,
-  // unless the last attempt ended knowing whether it went), file the message in its outcome's
-  // folder, mark the case it corrects superseded, record the card on the case, and write the
-  // audit row (codes and references only; its key is unique): one round trip where the adapter
-  // can ($batch), each step safe to repeat.
+  // 3. Reply (at most one: see announcedAt), file the message in its outcome's folder, mark
+  // the case it corrects superseded, record the card on the case, and write the audit row (codes
+  // and references only; its key is unique): one round trip where the adapter can ($batch), each
+  // step safe to repeat.
   if (st.stage === "announced") {
-    const finished = new Set(st.finished ?? []);
     const receivedAt = new Date(plan.receivedAt);
     let reply: FinishStep["reply"];
     if (plan.reply !== null && !finished.has("reply")) {
       const marker = `cd-${shortKey}`;
-      if (!resumed || st.finishKnown || !(await mailbox.replied(marker, receivedAt))) reply = { text: plan.reply, marker };
+      const since = new Date(Math.max(receivedAt.getTime(), announcedAt));
+      if (!resumed || st.finishKnown || !(await mailbox.replied(marker, since))) reply = { text: plan.reply, marker };
       else log.info("intake.reply-already-sent", { key: shortKey });
     }
     // From here on whether the reply goes is not known until the step answers.
     if (st.finishKnown && reply) await save({ finishKnown: false });
-    const folderId = finished.has("move") ? undefined : await mailbox.folder(plan.folder);
     const audit: AuditRow = {
       key: `${key}:intake`,
       event: "intake",

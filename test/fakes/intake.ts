@@ -66,8 +66,11 @@ export class FakeMailbox implements MailboxPort {
     this.call("reply");
     this.sent.push({ messageId, text, marker });
   }
-  async replied(marker: string) {
+  /** The `since` of each Sent Items search. */
+  readonly searchedSince: Date[] = [];
+  async replied(marker: string, since: Date) {
     this.call("replied");
+    this.searchedSince.push(since);
     return this.sent.some((s) => s.marker === marker);
   }
   async *inbox() {

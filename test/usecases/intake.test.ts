@@ -116,6 +116,36 @@ describe("intake use case", () => {
     expect(mailbox.calls.of("replied")).toBe(1);
   });
 
+  it("the folder is looked up before the card: a throttle there leaves nothing sent or posted", async () => {
+    let throttle = true;
+    const posted: string[] = [];
+    deps.announce = async (ref) => (posted.push(ref), "activity-1");
+    mailbox.before = (call) => {
+      if (call === "folder" && throttle) {
+        throttle = false;
+        throw new Throttled(2);
+      }
+    };
+    const first = await processMessage(deps, "m1");
+    expect(first.status).toBe("later");
+    expect(posted).toEqual([]);
+    expect(finishes).toHaveLength(0);
+    expect(state.intakes.get(first.resumeKey!)!.stage).toBe("case-written");
+    await processMessage(deps, "m1", undefined, first.resumeKey);
+    expect(posted).toEqual(["C5-2023-0001"]);
+    expect(finishes[0]!.reply!.text).toMatch(/C5-2023-0001/);
+  });
+
+  it("after an attempt that ended without an answer, Sent Items is read back only to the state's last save", async () => {
+    failNextFinish = () => new Error("socket hang up");
+    await expect(processMessage(deps, "m1")).rejects.toThrow("socket hang up");
+    const savedAt = Date.parse(state.intakes.get(sha("<form-1@school.example>"))!.updatedAt);
+    expect(savedAt).toBeGreaterThan(at.getTime());
+    await processMessage(deps, "m1"); // the queue's retry
+    expect(mailbox.searchedSince).toEqual([new Date(savedAt)]);
+    expect(finishes[1]!.reply).toBeDefined(); // not in Sent Items: sent now
+  });
+
   it("a key that names another email's state is not trusted: the email is read", async () => {
     failNextFinish = () => new PartlyFinishedError([], new Throttled(2));
     const first = await processMessage(deps, "m1");
