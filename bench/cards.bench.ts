@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { bench, describe } from "vitest";
 import { agendaCard, expand, triageCard, voteCard } from "../cards/index.js";
 import { loadPartnership } from "../config/load.js";
-import { decide, eligibleVoters } from "../core/votes.js";
+import { decide, eligibleVoters } from "../core/rules/votes.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");
 const c5 = p.clusters.find((c) => c.id === 5)!;

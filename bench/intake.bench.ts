@@ -1,9 +1,9 @@
 // Speed of the pure intake rules: these run once per email, and the sweep may replay many.
 import { bench, describe } from "vitest";
 import { loadPartnership } from "../config/load.js";
-import { assess } from "../core/intake.js";
-import { checkSubject } from "../core/subject.js";
-import { addWorkingDays, workingDaysBetween } from "../core/workingDays.js";
+import { assess } from "../core/rules/intake.js";
+import { checkSubject } from "../core/rules/subject.js";
+import { addWorkingDays, workingDaysBetween } from "../core/rules/workingDays.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");
 const at = new Date("2023-05-02T09:15:00Z");

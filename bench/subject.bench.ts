@@ -3,7 +3,7 @@
 // before the fix one such subject took 30-37 s.
 import { bench, describe } from "vitest";
 import { loadPartnership } from "../config/load.js";
-import { checkSubject } from "../core/subject.js";
+import { checkSubject } from "../core/rules/subject.js";
 import { ADVERSARIAL_SUBJECTS } from "../test/security/adversarial.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");

@@ -16,21 +16,21 @@ import type { AttendancePort, AuditRow, StoredCase, TeamsStatePort, VoteStorePor
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
-import { isLeadOfAny, mayTriage, plainText } from "../core/triage.js";
-import { clusterFromCode } from "../core/subject.js";
+import { isLeadOfAny, mayTriage, plainText } from "../core/rules/triage.js";
+import { clusterFromCode } from "../core/rules/subject.js";
 import { agendaCard, attendanceCard, calendarCard, errorCard, reportCard, voteCard } from "../cards/index.js";
 import { attendanceView, recordAttendance } from "../core/usecases/attendance.js";
 import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
-import { PlanInputError } from "../core/planner.js";
-import { reportCardData, ReportInputError } from "../core/report.js";
+import { PlanInputError } from "../core/rules/planner.js";
+import { reportCardData, ReportInputError } from "../core/rules/report.js";
 import { leadReport, type TermlyDeps } from "../core/usecases/termly.js";
-import { agendaData, budgetOverview } from "../core/agenda.js";
-import { meetingsOf } from "../core/schedule.js";
-import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/lifecycle.js";
+import { agendaData, budgetOverview } from "../core/rules/agenda.js";
+import { meetingsOf } from "../core/rules/schedule.js";
+import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/rules/lifecycle.js";
 import { runTransition, type TriageCardsPort } from "../core/usecases/triage.js";
 import { runVote, type VotePoster } from "../core/usecases/votes.js";
-import { describeLocal, toLocal } from "../core/time.js";
-import { workingDaysBetween } from "../core/workingDays.js";
+import { describeLocal, toLocal } from "../core/rules/time.js";
+import { workingDaysBetween } from "../core/rules/workingDays.js";
 import { shortReason } from "../core/errors.js";
 
 /** The triage card: as a viewer sees it, and posted to a person's chat. */
@@ -90,7 +90,7 @@ export const ActionData = z
       .string()
       .regex(/^\d{4}-\d{2}$/)
       .optional(),
-    // The triage card's inputs: any short text here; core/lifecycle.ts checks them and a refusal
+    // The triage card's inputs: any short text here; core/rules/lifecycle.ts checks them and a refusal
     // comes back on the same card (a "2.5" typed as a number of CYP is not a forged action).
     caseType: z.string().max(40).optional(),
     cyp: z.union([z.string().max(40), z.number()]).optional(),

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ACData from "adaptivecards-templating";
-import type { TriageCardData } from "../core/triage.js";
+import type { TriageCardData } from "../core/rules/triage.js";
 
 /** An Adaptive Card as JSON (what Teams renders; tests read it back). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,8 +50,8 @@ function withoutNullValues<T>(node: T): T {
 export const triageCard = (d: TriageCardData) => withoutNullValues(expand("triage", d));
 export const errorCard = (title: string, message: string) => expand("error", { title, message });
 
-export const agendaCard = (d: import("../core/agenda.js").AgendaData) => expand("agenda", d);
+export const agendaCard = (d: import("../core/rules/agenda.js").AgendaData) => expand("agenda", d);
 export const voteCard = (d: import("../core/usecases/votes.js").VoteCardData) => expand("vote", d);
 export const calendarCard = (d: import("../core/usecases/calendar.js").CalendarCardData) => expand("calendar", d);
 export const attendanceCard = (d: import("../core/usecases/attendance.js").AttendanceCardData) => expand("attendance", d);
-export const reportCard = (d: import("../core/report.js").ReportCardData) => expand("report", d);
+export const reportCard = (d: import("../core/rules/report.js").ReportCardData) => expand("report", d);

@@ -6,17 +6,17 @@ import { parseArgs } from "node:util";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, referralType, type Partnership } from "../core/config.js";
-import { requiredDocuments } from "../core/referrals.js";
-import { fundingCap, FundingInputError } from "../core/funding.js";
-import { allocationFor } from "../core/allocation.js";
-import { academicYearStart, planYear, PlanInputError, publishedMeetings } from "../core/planner.js";
-import { DirectoryInputError, matchGias } from "../core/directory.js";
-import { doctor } from "../core/doctor.js";
-import { assess, IntakeInputError } from "../core/intake.js";
-import { resolveRota } from "../core/rota.js";
-import { meetingsOf } from "../core/schedule.js";
-import { checkSubject } from "../core/subject.js";
-import { describeLocal, parseInstant } from "../core/time.js";
+import { requiredDocuments } from "../core/rules/referrals.js";
+import { fundingCap, FundingInputError } from "../core/rules/funding.js";
+import { allocationFor } from "../core/rules/allocation.js";
+import { academicYearStart, planYear, PlanInputError, publishedMeetings } from "../core/rules/planner.js";
+import { DirectoryInputError, matchGias } from "../core/rules/directory.js";
+import { doctor } from "../core/rules/doctor.js";
+import { assess, IntakeInputError } from "../core/rules/intake.js";
+import { resolveRota } from "../core/rules/rota.js";
+import { meetingsOf } from "../core/rules/schedule.js";
+import { checkSubject } from "../core/rules/subject.js";
+import { describeLocal, parseInstant } from "../core/rules/time.js";
 import { DEFAULT_PARTNERSHIP, loadPartnership, resolveConfigPath } from "../config/load.js";
 
 export interface Io {
@@ -224,7 +224,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
             settings: { type: "string" },
           },
         });
-        const { datesPeriod, termPeriod, ReportInputError } = await import("../core/report.js");
+        const { datesPeriod, termPeriod, ReportInputError } = await import("../core/rules/report.js");
         const { renderReport, REPORT_FORMATS } = await import("../reports/render.js");
         const format = (values.format ?? "json") as (typeof REPORT_FORMATS)[number];
         if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(", ")}, not "${values.format}"`);

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import iconv from "iconv-lite";
-import type { GiasRecord } from "../core/directory.js";
+import type { GiasRecord } from "../core/rules/directory.js";
 
 export function readGiasCsv(file: string): GiasRecord[] {
   // GIAS extracts are Windows-1252 (a name's ’ is byte 0x92); UTF-8 files read the same way

@@ -4,8 +4,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, YAMLParseError } from "yaml";
 import { ConfigError, inWords, parsePartnership, type ValidatedPartnership } from "../core/config.js";
-import { rotaWarnings } from "../core/rota.js";
-import { scheduleWarnings } from "../core/schedule.js";
+import { rotaWarnings } from "../core/rules/rota.js";
+import { scheduleWarnings } from "../core/rules/schedule.js";
 
 /** The folder holding package.json (works from the sources and from dist/). */
 export function packageRoot(): string {

@@ -4,7 +4,7 @@
  * the field it is about (`clusters[2].schools[3].phase: ...`).
  */
 import { z } from "zod";
-import { addDays, isLocalDate, isLocalTime, type LocalDate, type LocalTime } from "./time.js";
+import { addDays, isLocalDate, isLocalTime, type LocalDate, type LocalTime } from "./rules/time.js";
 
 const localDate = z.string().refine(isLocalDate, { message: "must be a date written YYYY-MM-DD" });
 const localTime = z.string().refine(isLocalTime, { message: "must be a 24-hour time written HH:mm" });
@@ -369,7 +369,7 @@ export const partnershipSchema = z
       .strict()
       .default({ amberFrom: 0.75, redFrom: 0.9 }),
     /**
-     * How the year's meetings are planned (core/planner.ts): the cadence, and the council's term
+     * How the year's meetings are planned (core/rules/planner.ts): the cadence, and the council's term
      * dates per academic year ("2026-27"); a year without them gets England's usual pattern,
      * marked as proposed.
      */

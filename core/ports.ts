@@ -1,5 +1,5 @@
 /** What the use cases need from the outside world; m365/ implements these against Graph and Azure. */
-import type { MessageFacts } from "./mailRules.js";
+import type { MessageFacts } from "./rules/mailRules.js";
 
 export interface MailboxPort {
   /** The message's metadata and attachment list (never the bytes); null if it no longer exists. */

@@ -1,6 +1,6 @@
 /**
  * Reads a presentation form (.docx or .pdf) in memory (issue 17): never written to disk, never
- * logged. What leaves is a FormReading (core/form.ts): numeric and choice fields, the names of
+ * logged. What leaves is a FormReading (core/rules/form.ts): numeric and choice fields, the names of
  * free-text fields answered or missing, and required documents recognised by id.
  *
  * Bounds, each checked before the work it limits:
@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Unzip, UnzipInflate, unzipSync } from "fflate";
 import { DOMParser, type Document, type Element } from "@xmldom/xmldom";
-import { FORM_FIELDS, readingFrom, readingFromText, type FormResult } from "../core/form.js";
+import { FORM_FIELDS, readingFrom, readingFromText, type FormResult } from "../core/rules/form.js";
 
 export interface ReadLimits {
   maxBytes: number;
@@ -43,7 +43,7 @@ export const LIMITS: ReadLimits = {
   maxPages: 30,
 };
 
-/** A required document the config names, once per id (core/referrals.ts requiredDocuments): its id and the words that recognise it. */
+/** A required document the config names, once per id (core/rules/referrals.ts requiredDocuments): its id and the words that recognise it. */
 export interface DocumentHint {
   id: string;
   match: string[];

@@ -1,7 +1,7 @@
 /**
  * The partnership's presentation form as a Word document (issue 17), written with the `docx`
  * library: each field a content control (w:sdt) tagged with the name intake reads back
- * (core/form.ts FORM_FIELDS: caseType, cypCount, termsSought, amountRequested, consentConfirmed,
+ * (core/rules/form.ts FORM_FIELDS: caseType, cypCount, termsSought, amountRequested, consentConfirmed,
  * school, phase, Section 8's nature, quantity and purpose); choices as drop-down lists, consent as
  * a check box. The subject-line rule and the deadline rule are printed on it, from the config.
  * docx has no API for plain-text or drop-down content controls, so they are built from its
@@ -9,7 +9,7 @@
  */
 import { BuilderElement, Document, HeadingLevel, Packer, Paragraph, StringValueElement, TextRun, type ParagraphChild, type XmlComponent } from "docx";
 import type { Partnership } from "../core/config.js";
-import { FORM_FIELDS } from "../core/form.js";
+import { FORM_FIELDS } from "../core/rules/form.js";
 
 const attr = (key: string, value: string) => ({ key, value });
 

@@ -2,7 +2,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { Partnership } from "../core/config.js";
 import type { AttendancePort, CaseRegisterPort, CaseStorePort, Logger, StoredCase } from "../core/ports.js";
-import type { Report } from "../core/report.js";
+import type { Report } from "../core/rules/report.js";
 import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
 import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
@@ -26,9 +26,9 @@ import {
   GraphVotes,
   SharePointSite,
 } from "../m365/sharepoint.js";
-import { withDirectory } from "../core/directory.js";
-import { requiredDocuments } from "../core/referrals.js";
-import { withBudgets, withPublishedMeetings } from "../core/schedule.js";
+import { withDirectory } from "../core/rules/directory.js";
+import { requiredDocuments } from "../core/rules/referrals.js";
+import { withBudgets, withPublishedMeetings } from "../core/rules/schedule.js";
 
 /** How often the Meetings list is read again (an officer's edit is used within this). */
 export const CALENDAR_REFRESH_MS = 2 * 60_000;
@@ -44,7 +44,7 @@ export type BotPort = Pick<BotRuntime, "handle" | "postCard" | "updateCard" | "p
 
 export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   bot: BotPort;
-  postAgenda: (conversationRef: string, data: import("../core/agenda.js").AgendaData) => Promise<void>;
+  postAgenda: (conversationRef: string, data: import("../core/rules/agenda.js").AgendaData) => Promise<void>;
   /** The SharePoint case register serves intake and triage alike. */
   cases: CaseRegisterPort & CaseStorePort;
   settings: Settings;

@@ -7,8 +7,8 @@
 import { leadForCluster, type Partnership } from "../core/config.js";
 import type { Logger, StoredCase, TeamsStatePort } from "../core/ports.js";
 import type { TriageCardsPort } from "../core/usecases/triage.js";
-import { triageCardData } from "../core/triage.js";
-import type { TransitionInput } from "../core/lifecycle.js";
+import { triageCardData } from "../core/rules/triage.js";
+import type { TransitionInput } from "../core/rules/lifecycle.js";
 import { shortReason } from "../core/errors.js";
 
 export interface CardPoster {

@@ -11,10 +11,10 @@
  */
 import { resolve } from "node:path";
 import { loadPartnership } from "../config/load.js";
-import { agendaData } from "../core/agenda.js";
-import { meetingsOf } from "../core/schedule.js";
+import { agendaData } from "../core/rules/agenda.js";
+import { meetingsOf } from "../core/rules/schedule.js";
 import { runOutlook } from "../core/usecases/outlook.js";
-import { eligibleVoters, type VoteChoice } from "../core/votes.js";
+import { eligibleVoters, type VoteChoice } from "../core/rules/votes.js";
 import { GraphVotes } from "../m365/sharepoint.js";
 import { execute, register, startDemoStack, until, type DemoOptions } from "./demoStack.js";
 import { runPartnershipDemo } from "./demoStories.js";

@@ -13,13 +13,13 @@
  * meeting allocates it from the contingency fund; the review reminder comes before the review date.
  */
 import { loadPartnership } from "../config/load.js";
-import { allocationFor } from "../core/allocation.js";
-import { caseLabel } from "../core/agenda.js";
+import { allocationFor } from "../core/rules/allocation.js";
+import { caseLabel } from "../core/rules/agenda.js";
 import { clusterById, type Partnership } from "../core/config.js";
-import { planYear, publishedMeetings } from "../core/planner.js";
-import { meetingsOf, nextWideMeeting } from "../core/schedule.js";
-import { addWorkingDays } from "../core/workingDays.js";
-import { describeLocal, fromLocal } from "../core/time.js";
+import { planYear, publishedMeetings } from "../core/rules/planner.js";
+import { meetingsOf, nextWideMeeting } from "../core/rules/schedule.js";
+import { addWorkingDays } from "../core/rules/workingDays.js";
+import { describeLocal, fromLocal } from "../core/rules/time.js";
 import { GraphBudgets, GraphMeetings, GraphVotes } from "../m365/sharepoint.js";
 import type { DemoSummary } from "./demo.js";
 import { execute, register, sentTo, startDemoStack, until, type DemoOptions, type DemoStack } from "./demoStack.js";

@@ -8,8 +8,8 @@
  */
 import { createHash } from "node:crypto";
 import { ClusterName, clusterName, parsePartnership, type Partnership } from "../core/config.js";
-import { meetingsOf } from "../core/schedule.js";
-import { resolveRota } from "../core/rota.js";
+import { meetingsOf } from "../core/rules/schedule.js";
+import { resolveRota } from "../core/rules/rota.js";
 
 export const EXAMPLE_SCHOOL_DOMAIN = "school.example";
 

@@ -11,10 +11,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadPartnership } from "../config/load.js";
-import { checkSubject } from "../core/subject.js";
+import { checkSubject } from "../core/rules/subject.js";
 import { buildDeps, consoleLogger, type AppDeps } from "../functions/deps.js";
 import { keepSubscription, sweepInbox } from "../functions/mail.js";
-import { academicYearOf, nextAcademicYear, planYear, publishedMeetings } from "../core/planner.js";
+import { academicYearOf, nextAcademicYear, planYear, publishedMeetings } from "../core/rules/planner.js";
 import { GraphBudgets, GraphMeetings } from "../m365/sharepoint.js";
 
 /** What each cluster is allocated locally when the Budgets list has nothing for the year (an example). */

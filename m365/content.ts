@@ -4,7 +4,7 @@
  * fflate; nothing is decompressed), the OLE signature of older Office files. Bytes stay in memory.
  */
 import { unzipSync } from "fflate";
-import type { ContentKind } from "../core/mailRules.js";
+import type { ContentKind } from "../core/rules/mailRules.js";
 
 const OLE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 /** PDF readers accept the header anywhere in the first 1,024 bytes. */

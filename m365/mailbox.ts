@@ -1,7 +1,7 @@
 /** The secure mailbox through Graph: metadata and content checks, immutable ids, one folder lookup per name. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
-import { PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/mailRules.js";
+import { PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/rules/mailRules.js";
 import type { MailboxPort } from "../core/ports.js";
 import { sniffContent } from "./content.js";
 import { readForm, type DocumentHint } from "../forms/read.js";

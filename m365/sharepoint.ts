@@ -4,10 +4,10 @@ import type { GraphJson } from "./json.js";
 import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
 import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError, statusOf as status } from "./graphError.js";
 import type { AttendancePort, AttendanceRecord, VoteStorePort } from "../core/ports.js";
-import type { AllocatedBudget, PublishedMeeting } from "../core/schedule.js";
-import type { DirectoryEntry, DirectoryRow } from "../core/directory.js";
+import type { AllocatedBudget, PublishedMeeting } from "../core/rules/schedule.js";
+import type { DirectoryEntry, DirectoryRow } from "../core/rules/directory.js";
 import { isDomain, normaliseName } from "../core/config.js";
-import { fromLocal, toLocal } from "../core/time.js";
+import { fromLocal, toLocal } from "../core/rules/time.js";
 import {
   CASE_STATUSES,
   ReferenceTakenError,

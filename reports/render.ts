@@ -1,13 +1,13 @@
 /**
- * The termly report (core/report.ts) as a council officer reads it: HTML laid out like seed 001's
+ * The termly report (core/rules/report.ts) as a council officer reads it: HTML laid out like seed 001's
  * pages, with charts rendered to SVG on the server by Vega-Lite (a maintained grammar of graphics
  * whose Node renderer needs no browser or canvas); a workbook with one sheet per table (ExcelJS);
  * a PDF printed from the HTML by headless chromium (playwright-core); CSV and JSON.
  */
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { formatPounds } from "../core/funding.js";
-import { overviewCsv, type Report } from "../core/report.js";
+import { formatPounds } from "../core/rules/funding.js";
+import { overviewCsv, type Report } from "../core/rules/report.js";
 
 export type ReportFormat = "html" | "pdf" | "xlsx" | "csv" | "json";
 export const REPORT_FORMATS: ReportFormat[] = ["html", "pdf", "xlsx", "csv", "json"];

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readGiasCsv } from "../config/gias.js";
 import { packageRoot } from "../config/load.js";
-import { matchGias, withDirectory, DirectoryInputError } from "../core/directory.js";
-import { decideMail } from "../core/mailRules.js";
-import { fromLocal } from "../core/time.js";
+import { matchGias, withDirectory, DirectoryInputError } from "../core/rules/directory.js";
+import { decideMail } from "../core/rules/mailRules.js";
+import { fromLocal } from "../core/rules/time.js";
 import { partnership as p } from "./helpers/tenant.js";
 
 const extract = join(packageRoot(), "test", "fixtures", "gias", "edubase-hounslow-extract.csv");

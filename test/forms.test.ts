@@ -8,8 +8,8 @@ import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import { loadPartnership } from "../config/load.js";
 import { readForm } from "../forms/read.js";
 import { formTemplate } from "../forms/template.js";
-import { isReading, type FormReading } from "../core/form.js";
-import { requiredDocuments } from "../core/referrals.js";
+import { isReading, type FormReading } from "../core/rules/form.js";
+import { requiredDocuments } from "../core/rules/referrals.js";
 import { filledForm, freeFormDocx, pdfOf } from "./helpers/forms.js";
 
 const hounslow = loadPartnership("hounslow-mip").partnership;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { loadPartnership } from "../config/load.js";
-import { fundingCap, FundingInputError, policyInForce } from "../core/funding.js";
+import { fundingCap, FundingInputError, policyInForce } from "../core/rules/funding.js";
 import { publishedFundingLimits } from "./seeds.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");

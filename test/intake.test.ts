@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { loadPartnership, resolveConfigPath } from "../config/load.js";
 import { parsePartnership } from "../core/config.js";
-import { assess, IntakeInputError, parseSender } from "../core/intake.js";
-import { fromLocal } from "../core/time.js";
+import { assess, IntakeInputError, parseSender } from "../core/rules/intake.js";
+import { fromLocal } from "../core/rules/time.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");
 const form = (subject: string, at: Date, sender = "sendco@isleworthtown.example") => assess(p, { subject, sender, receivedAt: at });

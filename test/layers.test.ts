@@ -12,7 +12,7 @@ function files(dir: string): string[] {
 }
 const imports = (f: string) => [...readFileSync(f, "utf8").matchAll(/^\s*import[^"']*["']([^"']+)["']/gm)].map((m) => m[1]!);
 
-describe("layers (ARCHITECTURE.md: dependencies point down only)", () => {
+describe("layers (docs/architecture.md: dependencies point down only)", () => {
   it("botbuilder is imported only in bot/", () => {
     const offenders = ["core", "m365", "functions", "cards", "config", "cli", "local", "manifest", "reports", "forms"]
       .flatMap((d) => files(join(root, d)))
@@ -25,6 +25,35 @@ describe("layers (ARCHITECTURE.md: dependencies point down only)", () => {
     const bad = files(core).flatMap((f) =>
       imports(f)
         .filter((i) => (i.startsWith(".") ? !resolve(dirname(f), i).startsWith(core) : !["zod", "date-holidays", "node:crypto"].includes(i)))
+        .map((i) => `${relative(root, f)} imports ${i}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it("core/rules/ is pure: no ports' adapters, no use cases, no node:crypto; core/usecases/ is reached only from the entry points and local/", () => {
+    const rules = join(root, "core", "rules");
+    const usecases = join(root, "core", "usecases");
+    const inRules = files(rules).flatMap((f) =>
+      imports(f)
+        .filter((i) => (i.startsWith(".") ? resolve(dirname(f), i).startsWith(usecases) : !["zod", "date-holidays"].includes(i)))
+        .map((i) => `${relative(root, f)} imports ${i}`),
+    );
+    expect(inRules).toEqual([]);
+    const callers = ["m365", "cards", "reports", "forms", "config"].flatMap((d) =>
+      files(join(root, d)).flatMap((f) =>
+        imports(f)
+          .filter((i) => i.startsWith(".") && resolve(dirname(f), i).startsWith(usecases))
+          .map((i) => `${relative(root, f)} imports ${i}`),
+      ),
+    );
+    expect(callers).toEqual([]);
+  });
+
+  it("m365/ depends on core only (never on the entry points, the bot or the local stand-ins)", () => {
+    const m365 = join(root, "m365");
+    const bad = files(m365).flatMap((f) =>
+      imports(f)
+        .filter((i) => i.startsWith(".") && ["functions", "bot", "cli", "local"].some((d) => resolve(dirname(f), i).startsWith(join(root, d))))
         .map((i) => `${relative(root, f)} imports ${i}`),
     );
     expect(bad).toEqual([]);

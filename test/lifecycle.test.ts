@@ -1,11 +1,11 @@
 /**
- * The case lifecycle (core/lifecycle.ts) and its use case (core/usecases/triage.ts) against
+ * The case lifecycle (core/rules/lifecycle.ts) and its use case (core/usecases/triage.ts) against
  * in-memory fakes: who may do what, when; the effects of each transition, once; routing.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { allowedNow, applyTransition, rolesOn, TRANSITIONS, TransitionRefused, type CaseVerb } from "../core/lifecycle.js";
+import { allowedNow, applyTransition, rolesOn, TRANSITIONS, TransitionRefused, type CaseVerb } from "../core/rules/lifecycle.js";
 import { runTransition, type TriageDeps } from "../core/usecases/triage.js";
-import { triageCardData } from "../core/triage.js";
+import { triageCardData } from "../core/rules/triage.js";
 import type { StoredCase } from "../core/ports.js";
 import { FakeAudit, FakeCards, FakeCases, FakeMailer } from "./helpers/fakes.js";
 import { partnership as p } from "./helpers/tenant.js";

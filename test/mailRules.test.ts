@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { loadPartnership, resolveConfigPath } from "../config/load.js";
 import { parsePartnership } from "../core/config.js";
-import { attachmentProblems, automaticMailReason, decideMail, FOLDERS, type MessageFacts } from "../core/mailRules.js";
-import { composeReply } from "../core/replies.js";
+import { attachmentProblems, automaticMailReason, decideMail, FOLDERS, type MessageFacts } from "../core/rules/mailRules.js";
+import { composeReply } from "../core/rules/replies.js";
 import { caseRef, fingerprint } from "../core/usecases/intake.js";
-import { fromLocal } from "../core/time.js";
+import { fromLocal } from "../core/rules/time.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");
 const facts = (over: Partial<MessageFacts> = {}): MessageFacts => ({

@@ -6,9 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { loadPartnership } from "../config/load.js";
 import { clusterName, clustersOfSchool, normaliseName, parsePartnership, type Partnership } from "../core/config.js";
-import { fundingCap, splitLine } from "../core/funding.js";
-import { checkReferral } from "../core/referrals.js";
-import { checkSubject } from "../core/subject.js";
+import { fundingCap, splitLine } from "../core/rules/funding.js";
+import { checkReferral } from "../core/rules/referrals.js";
+import { checkSubject } from "../core/rules/subject.js";
 import { caseRef } from "../core/usecases/intake.js";
 import { southamptonClusters, southamptonDocuments, suttonCrossPhase, suttonMeetings } from "./seedsOther.js";
 

@@ -1,13 +1,13 @@
 /**
- * The academic-year planner (core/planner.ts) and the doctor (core/doctor.ts).
+ * The academic-year planner (core/rules/planner.ts) and the doctor (core/rules/doctor.ts).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { academicYearOf, defaultEnglandTerms, isSchoolDay, planYear, PlanInputError, publishedMeetings } from "../core/planner.js";
-import { doctor } from "../core/doctor.js";
-import { withPublishedMeetings, placeForm } from "../core/schedule.js";
-import { isoWeekday } from "../core/time.js";
-import { bankHolidayName } from "../core/workingDays.js";
+import { academicYearOf, defaultEnglandTerms, isSchoolDay, planYear, PlanInputError, publishedMeetings } from "../core/rules/planner.js";
+import { doctor } from "../core/rules/doctor.js";
+import { withPublishedMeetings, placeForm } from "../core/rules/schedule.js";
+import { isoWeekday } from "../core/rules/time.js";
+import { bankHolidayName } from "../core/rules/workingDays.js";
 import type { Partnership } from "../core/config.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
 

@@ -1,5 +1,5 @@
 /**
- * The termly evaluation (issue 16): figures counted by hand against core/report.ts, the edge cases
+ * The termly evaluation (issue 16): figures counted by hand against core/rules/report.ts, the edge cases
  * (superseded, moved, two-stage, not yet heard, another term), seed 001's overview as CSV, and a
  * register built through Graph in the local tenant rendered to HTML (charts as SVG), a workbook
  * and JSON.
@@ -9,7 +9,7 @@ import ExcelJS from "exceljs";
 import { TestAdapter, type TurnContext } from "botbuilder";
 import { ClusterDeskBot } from "../bot/bot.js";
 import { loadPartnership } from "../config/load.js";
-import { buildReport, overviewCsv, termPeriod } from "../core/report.js";
+import { buildReport, overviewCsv, termPeriod } from "../core/rules/report.js";
 import { allCases, type StoredCase } from "../core/ports.js";
 import { renderReport } from "../reports/render.js";
 import { botBase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";

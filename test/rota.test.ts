@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { loadPartnership, packageRoot, resolveConfigPath } from "../config/load.js";
 import { parsePartnership } from "../core/config.js";
-import { resolveRota, termDates } from "../core/rota.js";
+import { resolveRota, termDates } from "../core/rules/rota.js";
 import { publishedRotas } from "./seeds.js";
 
 const { partnership: p, warnings } = loadPartnership("hounslow-mip");

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { loadPartnership } from "../config/load.js";
-import { ackDueBy, deadlineFor, meetingsOf, placeForm } from "../core/schedule.js";
-import { fromLocal, toLocal } from "../core/time.js";
-import { isWorkingDay, workingDaysBetween } from "../core/workingDays.js";
+import { ackDueBy, deadlineFor, meetingsOf, placeForm } from "../core/rules/schedule.js";
+import { fromLocal, toLocal } from "../core/rules/time.js";
+import { isWorkingDay, workingDaysBetween } from "../core/rules/workingDays.js";
 import { publishedDeadlines } from "./seeds.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");

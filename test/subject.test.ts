@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { loadPartnership } from "../config/load.js";
 import { leadForCluster } from "../core/config.js";
-import { checkSubject, cleanSubject } from "../core/subject.js";
+import { checkSubject, cleanSubject } from "../core/rules/subject.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");
 const schools = p.clusters.flatMap((c) => c.schools.map((s) => ({ s, clusterId: c.id, lead: leadForCluster(p, c.id)!.initials })));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { describeLocal, describeTime, endOfLocalDay, fromLocal, offsetMinutes, parseInstant, toLocal } from "../core/time.js";
+import { describeLocal, describeTime, endOfLocalDay, fromLocal, offsetMinutes, parseInstant, toLocal } from "../core/rules/time.js";
 
 describe("Europe/London time", () => {
   it("converts summer and winter wall-clock times", () => {

@@ -11,8 +11,8 @@ import { clusterById, type Partnership } from "../core/config.js";
 import { runVote, type VoteCardData, type VoteDeps } from "../core/usecases/votes.js";
 import { runReviewReminders } from "../core/usecases/reviews.js";
 import { runAgendas } from "../core/usecases/agenda.js";
-import type { AgendaData } from "../core/agenda.js";
-import { eligibleVoters } from "../core/votes.js";
+import type { AgendaData } from "../core/rules/agenda.js";
+import { eligibleVoters } from "../core/rules/votes.js";
 import { withExampleContacts } from "../local/people.js";
 import { FakeAudit, FakeCards, FakeCases, FakeKv, FakeMailer, FakeTeams, FakeVotes } from "./helpers/fakes.js";
 

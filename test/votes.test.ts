@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { resolveConfigPath } from "../config/load.js";
 import { parsePartnership } from "../core/config.js";
-import { decide, eligibleVoters, outcome, tally, type VoteChoice } from "../core/votes.js";
+import { decide, eligibleVoters, outcome, tally, type VoteChoice } from "../core/rules/votes.js";
 
 function config(mutate?: (raw: any) => void) {
   const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));

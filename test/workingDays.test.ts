@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { addDays, isoWeekday } from "../core/time.js";
-import { addWorkingDays, bankHolidayName, isWorkingDay, workingDaysBetween } from "../core/workingDays.js";
+import { addDays, isoWeekday } from "../core/rules/time.js";
+import { addWorkingDays, bankHolidayName, isWorkingDay, workingDaysBetween } from "../core/rules/workingDays.js";
 
 const dateArb = fc.integer({ min: 0, max: 365 * 30 }).map((n) => addDays("2015-01-01", n));
 

@@ -5,8 +5,8 @@
  */
 import { leadForCluster, type Partnership } from "../config.js";
 import type { CaseStorePort, KeyValuePort, Logger, MailSenderPort } from "../ports.js";
-import { addDays, describeDate, toLocal } from "../time.js";
-import { workingDaysBetween } from "../workingDays.js";
+import { addDays, describeDate, toLocal } from "../rules/time.js";
+import { workingDaysBetween } from "../rules/workingDays.js";
 import { shortReason } from "../errors.js";
 
 /** What a job that reads cases and writes to people needs (the bot needs the same, and more). */

@@ -1,10 +1,10 @@
 /** Posts each cluster's agenda to its channel N working days before the meeting, once. Hourly-safe. */
 import type { Partnership } from "../config.js";
-import { agendaData, wideAgendaData, type AgendaData } from "../agenda.js";
+import { agendaData, wideAgendaData, type AgendaData } from "../rules/agenda.js";
 import { allCases, type CaseStorePort, type KeyValuePort, type Logger, type TeamsStatePort } from "../ports.js";
-import { meetingsOf, wideMeetingsOf } from "../schedule.js";
-import { toLocal } from "../time.js";
-import { addWorkingDays } from "../workingDays.js";
+import { meetingsOf, wideMeetingsOf } from "../rules/schedule.js";
+import { toLocal } from "../rules/time.js";
+import { addWorkingDays } from "../rules/workingDays.js";
 
 export interface AgendaDeps {
   partnership: Partnership;

@@ -7,9 +7,9 @@
 import type { Partnership } from "../config.js";
 import { ClusterName } from "../config.js";
 import type { AttendancePort, AuditRow, Logger } from "../ports.js";
-import { meetingsOf } from "../schedule.js";
-import { describeLocal } from "../time.js";
-import { mayTriage } from "../triage.js";
+import { meetingsOf } from "../rules/schedule.js";
+import { describeLocal } from "../rules/time.js";
+import { mayTriage } from "../rules/triage.js";
 
 export interface AttendanceDeps {
   partnership: Partnership;

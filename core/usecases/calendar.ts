@@ -6,11 +6,11 @@
  * representative's invitation follows on the next Outlook run). Hourly-safe: each once.
  */
 import { ClusterName, clusterName, leadForCluster, type Partnership } from "../config.js";
-import { academicYearOf, academicYearStart, planYear, publishedMeetings, PlanInputError } from "../planner.js";
+import { academicYearOf, academicYearStart, planYear, publishedMeetings, PlanInputError } from "../rules/planner.js";
 import type { AuditRow, KeyValuePort, Logger, MailSenderPort } from "../ports.js";
-import type { PublishedMeeting } from "../schedule.js";
+import type { PublishedMeeting } from "../rules/schedule.js";
 import { teamsElseEmail } from "./acknowledgements.js";
-import { describeDate, toLocal } from "../time.js";
+import { describeDate, toLocal } from "../rules/time.js";
 
 /** The Meetings list as the calendar needs it. */
 export interface MeetingsListPort {

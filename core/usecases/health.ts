@@ -6,7 +6,7 @@
  * day of expiry or the poison queue is not empty.
  */
 import type { KeyValuePort } from "../ports.js";
-import { toLocal, fromLocal } from "../time.js";
+import { toLocal, fromLocal } from "../rules/time.js";
 
 export const HEALTH_KEYS = { lastNotification: "health|last-notification", lastSweep: "health|last-sweep", subscription: "mail-subscription" } as const;
 

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
-import { decideMail, type MailDecision, type MessageFacts, type SenderHistory } from "../mailRules.js";
+import { decideMail, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
 import {
   PartlyFinishedError,
   ReferenceTakenError,
@@ -23,11 +23,11 @@ import {
   type MailboxPort,
   type StatePort,
 } from "../ports.js";
-import { composeReply } from "../replies.js";
+import { composeReply } from "../rules/replies.js";
 import { clusterName, normaliseName } from "../config.js";
-import { cleanSubject } from "../subject.js";
-import { toLocal } from "../time.js";
-import { caseFieldsFromForm } from "../form.js";
+import { cleanSubject } from "../rules/subject.js";
+import { toLocal } from "../rules/time.js";
+import { caseFieldsFromForm } from "../rules/form.js";
 import { shortReason } from "../errors.js";
 
 export interface IntakeDeps {

@@ -10,10 +10,10 @@
 import { createHash } from "node:crypto";
 import type { Partnership } from "../config.js";
 import type { CalendarPort, KeyValuePort, Logger, MailSenderPort, OutlookEvent } from "../ports.js";
-import { resolveRota } from "../rota.js";
-import { meetingsOf } from "../schedule.js";
-import { describeDate, describeLocal, describeTime, toLocal } from "../time.js";
-import { addWorkingDays } from "../workingDays.js";
+import { resolveRota } from "../rules/rota.js";
+import { meetingsOf } from "../rules/schedule.js";
+import { describeDate, describeLocal, describeTime, toLocal } from "../rules/time.js";
+import { addWorkingDays } from "../rules/workingDays.js";
 
 export interface OutlookDeps {
   partnership: Partnership;

@@ -5,8 +5,8 @@
  * the type's reviewReminderWorkingDays working days before, once. Safe to run every hour.
  */
 import { clusterName, leadForCluster, referralType } from "../config.js";
-import { describeDate, toLocal } from "../time.js";
-import { workingDaysBetween } from "../workingDays.js";
+import { describeDate, toLocal } from "../rules/time.js";
+import { workingDaysBetween } from "../rules/workingDays.js";
 import type { AckDeps } from "./acknowledgements.js";
 
 export async function runReviewReminders(d: AckDeps): Promise<{ reminded: string[] }> {

@@ -4,10 +4,10 @@
  * once per term. The full report is `npx cluster-desk report --term <term>`.
  */
 import type { Partnership } from "../config.js";
-import { buildReport, reportSummary, termPeriod, type Period, type Report } from "../report.js";
+import { buildReport, reportSummary, termPeriod, type Period, type Report } from "../rules/report.js";
 import { allCases, type AttendancePort, type CaseStorePort } from "../ports.js";
-import { meetingsOf } from "../schedule.js";
-import { toLocal } from "../time.js";
+import { meetingsOf } from "../rules/schedule.js";
+import { toLocal } from "../rules/time.js";
 import { teamsElseEmail, type AckDeps } from "./acknowledgements.js";
 import { statusOf } from "../errors.js";
 

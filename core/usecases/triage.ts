@@ -1,12 +1,12 @@
 /**
  * A person changes a case from its triage card (or a vote closes it): the transition is applied
- * with the lifecycle's rules (core/lifecycle.ts) under the case's ETag, then its effects are
+ * with the lifecycle's rules (core/rules/lifecycle.ts) under the case's ETag, then its effects are
  * carried out once: the Audit row (who, when, from, to), the emails, the triage card for whoever
  * the case now goes to, and every posted copy of the card brought up to date. A transition that
  * would change nothing (a repeated click) writes, sends and posts nothing.
  */
 import { createHash } from "node:crypto";
-import { applyTransition, TransitionRefused, type CaseVerb, type TransitionEffects, type TransitionInput } from "../lifecycle.js";
+import { applyTransition, TransitionRefused, type CaseVerb, type TransitionEffects, type TransitionInput } from "../rules/lifecycle.js";
 import type { Partnership } from "../config.js";
 import type { AuditRow, CaseStorePort, Logger, MailSenderPort, StoredCase } from "../ports.js";
 import { shortReason } from "../errors.js";

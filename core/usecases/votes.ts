@@ -4,14 +4,14 @@
  * Who may see and do what comes from the partnership; the card's data is built here and rendered
  * and posted by the bot (VotePoster), so no Teams type reaches this file.
  */
-import { budgetOverview, agendaData, caseLabel, type AgendaData } from "../agenda.js";
+import { budgetOverview, agendaData, caseLabel, type AgendaData } from "../rules/agenda.js";
 import { ClusterName, meetingKind, referralType, type Partnership } from "../config.js";
-import { contingencyLedger } from "../allocation.js";
-import { fundingCap, formatPounds, FundingInputError } from "../funding.js";
+import { contingencyLedger } from "../rules/allocation.js";
+import { fundingCap, formatPounds, FundingInputError } from "../rules/funding.js";
 import { allCases, type AuditRow, type StoredCase, type TeamsStatePort, type VoteSession, type VoteStorePort } from "../ports.js";
-import { meetingsOf } from "../schedule.js";
-import { isLeadOfAny, mayTriage, plainText, seesNames } from "../triage.js";
-import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../votes.js";
+import { meetingsOf } from "../rules/schedule.js";
+import { isLeadOfAny, mayTriage, plainText, seesNames } from "../rules/triage.js";
+import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../rules/votes.js";
 import { runTransition, type TriageDeps } from "./triage.js";
 import { shortReason } from "../errors.js";
 

@@ -7,7 +7,7 @@ import { TriageCards } from "../../functions/triageCards.js";
 import { ConversationPacer } from "../../bot/adapter.js";
 import { createBotRuntime } from "../../bot/runtime.js";
 import { expand, template, triageCard } from "../../cards/index.js";
-import { triageCardData } from "../../core/triage.js";
+import { triageCardData } from "../../core/rules/triage.js";
 import { botMessages } from "../../functions/messages.js";
 import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { cardAction, messageActivity } from "../helpers/activities.js";

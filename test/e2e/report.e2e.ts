@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync } from "node:fs";
 import type { Browser } from "playwright-core";
 import { loadPartnership } from "../../config/load.js";
-import { buildReport, termPeriod } from "../../core/report.js";
+import { buildReport, termPeriod } from "../../core/rules/report.js";
 import type { StoredCase } from "../../core/ports.js";
 import { reportHtml, reportPdf } from "../../reports/render.js";
 import { launchBrowser } from "./playground.js";

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { playgroundPeople, playgroundTeam, withExampleContacts } from "../../local/people.js";
-import { eligibleVoters } from "../../core/votes.js";
+import { eligibleVoters } from "../../core/rules/votes.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";

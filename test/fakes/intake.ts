@@ -18,7 +18,7 @@ import {
   type MailboxPort,
   type StatePort,
 } from "../../core/ports.js";
-import type { MessageFacts } from "../../core/mailRules.js";
+import type { MessageFacts } from "../../core/rules/mailRules.js";
 
 /** Counts calls by name. */
 export class Calls {

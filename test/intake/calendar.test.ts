@@ -3,12 +3,12 @@
  * officer's edit of a date in SharePoint (through Graph) is what intake uses next.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planYear, publishedMeetings } from "../../core/planner.js";
+import { planYear, publishedMeetings } from "../../core/rules/planner.js";
 import { GraphBudgets, GraphMeetings, GraphSchools } from "../../m365/sharepoint.js";
 import { readGiasCsv } from "../../config/gias.js";
 import { packageRoot } from "../../config/load.js";
-import { matchGias } from "../../core/directory.js";
-import { budgetOverview } from "../../core/agenda.js";
+import { matchGias } from "../../core/rules/directory.js";
+import { budgetOverview } from "../../core/rules/agenda.js";
 import { join } from "node:path";
 import { listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as p } from "../helpers/tenant.js";

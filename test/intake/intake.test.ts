@@ -3,7 +3,7 @@ import { QueueClient } from "@azure/storage-queue";
 import { CLIENT_STATE, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership } from "../helpers/tenant.js";
 import { MARKER_HEADER } from "../../m365/mailbox.js";
-import { FOLDERS } from "../../core/mailRules.js";
+import { FOLDERS } from "../../core/rules/mailRules.js";
 import { sweepInbox, keepSubscription } from "../../functions/mail.js";
 
 let s: Stack;

@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { parsePartnership } from "../../core/config.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { runOutlook } from "../../core/usecases/outlook.js";
-import { PRODUCT_MARKER_HEADER } from "../../core/mailRules.js";
+import { PRODUCT_MARKER_HEADER } from "../../core/rules/mailRules.js";
 import { defaultTenantOptions } from "../../local/tenant/defaults.js";
 import { listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as hounslow } from "../helpers/tenant.js";

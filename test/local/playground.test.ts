@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { playgroundConfig, playgroundPeople, teamsIds, withExampleContacts } from "../../local/people.js";
 import { startPlayground, type Playground } from "../../local/playground.js";
-import { eligibleVoters } from "../../core/votes.js";
+import { eligibleVoters } from "../../core/rules/votes.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
 
 const p = withExampleContacts(hounslow);

@@ -6,9 +6,9 @@
 import { strToU8, zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { loadPartnership } from "../../config/load.js";
-import { decideMail, type MessageFacts } from "../../core/mailRules.js";
-import { composeReply } from "../../core/replies.js";
-import { fromLocal } from "../../core/time.js";
+import { decideMail, type MessageFacts } from "../../core/rules/mailRules.js";
+import { composeReply } from "../../core/rules/replies.js";
+import { fromLocal } from "../../core/rules/time.js";
 import { sniffContent } from "../../m365/content.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");

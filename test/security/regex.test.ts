@@ -12,8 +12,8 @@ import ts from "typescript";
 import { isSafe } from "redos-detector";
 import { describe, expect, it } from "vitest";
 import { loadPartnership } from "../../config/load.js";
-import { checkSubject, CLUSTER_ONLY, CLUSTER_SCHOOL, INITIALS_SCHOOL, boundedLevenshtein } from "../../core/subject.js";
-import { parseSender } from "../../core/intake.js";
+import { checkSubject, CLUSTER_ONLY, CLUSTER_SCHOOL, INITIALS_SCHOOL, boundedLevenshtein } from "../../core/rules/subject.js";
+import { parseSender } from "../../core/rules/intake.js";
 import { commandText } from "../../bot/bot.js";
 import { ADVERSARIAL_SUBJECTS } from "./adversarial.js";
 

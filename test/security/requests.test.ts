@@ -17,7 +17,7 @@ import { voteSessionKey } from "../../m365/teamsState.js";
 import { botSettingsFromEnv } from "../../bot/adapter.js";
 import { createBotRuntime } from "../../bot/runtime.js";
 import { triageCard } from "../../cards/index.js";
-import { plainText, triageCardData } from "../../core/triage.js";
+import { plainText, triageCardData } from "../../core/rules/triage.js";
 import { botMessages } from "../../functions/messages.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { run as runCli } from "../../cli/main.js";

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { loadPartnership } from "../../config/load.js";
 import { PartlyFinishedError, type FinishStep } from "../../core/ports.js";
 import { processMessage, sha, type IntakeDeps } from "../../core/usecases/intake.js";
-import { fromLocal } from "../../core/time.js";
+import { fromLocal } from "../../core/rules/time.js";
 import { FakeMailbox, FakeRegister, FakeState } from "../fakes/intake.js";
 import { mailIntake } from "../../functions/mail.js";
 import type { AppDeps } from "../../functions/deps.js";

@@ -5,7 +5,7 @@
  * intake from working as the council expects (forms cannot be placed, limits cannot be worked out).
  * Paths name the cluster and the school, never a zero-based index. Pure.
  */
-import type { Partnership } from "./config.js";
+import type { Partnership } from "../config.js";
 import { policyInForce } from "./funding.js";
 import { meetingsOf } from "./schedule.js";
 import { academicYearOf } from "./planner.js";

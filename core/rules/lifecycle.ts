@@ -11,9 +11,9 @@
  * a school or the SEND Adviser determine needs may be exceptional, the involvement of the SCL will
  * be triggered"); and any SCL, for a case whose cluster could not be read (it has no SCL yet).
  */
-import { clusterName, holdersWith, leadForCluster, meetingKind, referralType, type Partnership } from "./config.js";
+import { clusterName, holdersWith, leadForCluster, meetingKind, referralType, type Partnership } from "../config.js";
 import { fundingCap, formatPounds, FundingInputError, policyInForce } from "./funding.js";
-import type { CaseStatus, StoredCase } from "./ports.js";
+import type { CaseStatus, StoredCase } from "../ports.js";
 import { ackDueBy, nextWideMeeting, placeForm } from "./schedule.js";
 import { addMonths, describeDate, describeLocal, toLocal } from "./time.js";
 

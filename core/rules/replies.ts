@@ -2,7 +2,7 @@
  * What the school is told. Plain text; case references, dates and reasons only: the form itself is
  * never read, so nothing about a child can appear here.
  */
-import { clusterName, type Partnership } from "./config.js";
+import { clusterName, type Partnership } from "../config.js";
 import type { MailDecision } from "./mailRules.js";
 import { conventionParts } from "./subject.js";
 import { describeDate } from "./time.js";

@@ -1,7 +1,7 @@
 /**
  * Meetings, submission deadlines, and which meeting a form received at an instant goes to.
  */
-import { clusterById, perCluster, type Cluster, type ConfigProblem, type Meeting, type Partnership } from "./config.js";
+import { clusterById, perCluster, type Cluster, type ConfigProblem, type Meeting, type Partnership } from "../config.js";
 import { addDays, fromLocal, type LocalDate, type LocalTime } from "./time.js";
 import { addWorkingDays, bankHolidayName, londonDate } from "./workingDays.js";
 

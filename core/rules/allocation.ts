@@ -5,9 +5,9 @@
  * share is held back, the rest shared by pupil numbers, in whole pounds that add up exactly
  * (largest remainders), each line of the calculation shown. Pure.
  */
-import { clusterName, referralType, type Cluster, type Partnership } from "./config.js";
+import { clusterName, referralType, type Cluster, type Partnership } from "../config.js";
 import { formatPounds } from "./funding.js";
-import type { StoredCase } from "./ports.js";
+import type { StoredCase } from "../ports.js";
 import { academicYearOf } from "./planner.js";
 import { toLocal, type LocalDate } from "./time.js";
 

@@ -3,7 +3,7 @@
  * vote"; seed 001: "transparent calculations ... with the level of funding confirmed immediately").
  * Pure: who may vote, the outcome by the configured rule, and the award with its calculation.
  */
-import { clusterMeetingKind, type Cluster, type MeetingKind, type Partnership, type ReferralType, type School } from "./config.js";
+import { clusterMeetingKind, type Cluster, type MeetingKind, type Partnership, type ReferralType, type School } from "../config.js";
 import { fundingCap, formatPounds, type FundingResult } from "./funding.js";
 import { resolveRota } from "./rota.js";
 

@@ -17,7 +17,7 @@ import {
   type Partnership,
   type ReferralType,
   type School,
-} from "./config.js";
+} from "../config.js";
 
 export type SubjectProblemCode =
   | "empty"

@@ -4,7 +4,7 @@
  * documents are missing. Attachment names are read, never the files; what is missing is named
  * from the config's labels, so notes built here are safe for cards.
  */
-import { normaliseName, type Partnership, type ReferralType } from "./config.js";
+import { normaliseName, type Partnership, type ReferralType } from "../config.js";
 
 export interface ReferralCheck {
   /** The type read (or the partnership's only type); null when it could not be told. */

@@ -3,7 +3,7 @@
  * the case is decided (the meeting date), the number of children and young people (CYP) and the
  * terms sought. Amounts are whole pounds.
  */
-import type { FundingBand, FundingPolicy, Partnership, ReferralType } from "./config.js";
+import type { FundingBand, FundingPolicy, Partnership, ReferralType } from "../config.js";
 import { describeDate, isLocalDate, type LocalDate } from "./time.js";
 
 export class FundingInputError extends Error {

@@ -14,7 +14,7 @@
  * - summer: the Monday two weeks after Easter Monday to the last weekday on or before 22 July;
  *   half-term the week holding the late May bank holiday (the last Monday of May).
  */
-import { clusterMeetingKind, clusterName, type Cluster, type MeetingKind, type Partnership } from "./config.js";
+import { clusterMeetingKind, clusterName, type Cluster, type MeetingKind, type Partnership } from "../config.js";
 import type { PublishedMeeting } from "./schedule.js";
 import { addDays, isoWeekday, type LocalDate, type LocalTime } from "./time.js";
 import { bankHolidayName, bankHolidays, isWorkingDay } from "./workingDays.js";

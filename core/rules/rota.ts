@@ -11,7 +11,7 @@
  * Reported: meetings with no representative (gaps), two schools for one meeting (clashes), dated
  * entries that are not a meeting of the cluster, term schools left over, terms with no meetings.
  */
-import { clusterMeetingKind, findSchoolByName, type Cluster, type Partnership, type School } from "./config.js";
+import { clusterMeetingKind, findSchoolByName, type Cluster, type Partnership, type School } from "../config.js";
 import { meetingsOf, type ScheduledMeeting } from "./schedule.js";
 import type { LocalDate } from "./time.js";
 import { bankHolidays } from "./workingDays.js";

@@ -11,9 +11,9 @@
  */
 import { clusterBudget } from "./allocation.js";
 import { budgetOverview, NOT_A_HEARD_CASE } from "./agenda.js";
-import { ClusterName, normaliseName, PHASES, referralType, type Partnership } from "./config.js";
+import { ClusterName, normaliseName, PHASES, referralType, type Partnership } from "../config.js";
 import { formatPounds, fundingCap, FundingInputError } from "./funding.js";
-import type { AttendanceRecord, StoredCase } from "./ports.js";
+import type { AttendanceRecord, StoredCase } from "../ports.js";
 import { academicYearOf, termsFor, type TermName } from "./planner.js";
 import { meetingsOf } from "./schedule.js";
 import { addDays, isLocalDate, toLocal, type LocalDate } from "./time.js";

@@ -3,7 +3,7 @@
  * whether it was in time, and when the school must hear from its SCL. Pure: the caller supplies
  * the message facts and the clock.
  */
-import { leadForCluster, type Partnership } from "./config.js";
+import { leadForCluster, type Partnership } from "../config.js";
 import { ackDueBy, placeForm, type ScheduledMeeting } from "./schedule.js";
 import { checkSubject, type SubjectCheck } from "./subject.js";
 import { describeDate, describeLocal, toLocal } from "./time.js";

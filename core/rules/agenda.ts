@@ -3,9 +3,9 @@
  * in the first meeting of each term (15 minutes), and the accepted cases, presented and voted on.
  * Case references only: the card never shows a child's name.
  */
-import { ClusterName, clusterName, referralType, type Cluster, type MeetingKind, type Partnership } from "./config.js";
+import { ClusterName, clusterName, referralType, type Cluster, type MeetingKind, type Partnership } from "../config.js";
 import { fundingCap, formatPounds, FundingInputError } from "./funding.js";
-import type { CaseStatus, StoredCase } from "./ports.js";
+import type { CaseStatus, StoredCase } from "../ports.js";
 import { resolveRota, termDates } from "./rota.js";
 import type { ScheduledMeeting, WideMeeting } from "./schedule.js";
 import { describeLocal, toLocal, type LocalDate } from "./time.js";

@@ -9,7 +9,7 @@
  * school's name, Section 8's nature and purpose) are reported as answered or missing, never with
  * their words; nothing else in the document (a child's name, a date of birth) is kept.
  */
-import { PHASES, type Phase } from "./config.js";
+import { PHASES, type Phase } from "../config.js";
 
 export interface FormFields {
   caseType?: "Individual" | "Group";

@@ -4,7 +4,7 @@
  * email domains, SENDCo and headteacher addresses) laid over the config. Pure: the CSV is read by
  * config/gias.ts.
  */
-import { findSchoolByName, normaliseName, perCluster, type Partnership, type School } from "./config.js";
+import { findSchoolByName, normaliseName, perCluster, type Partnership, type School } from "../config.js";
 
 /** The GIAS columns used (their real names in the establishment CSV). */
 export const GIAS_COLUMNS = {

@@ -1,9 +1,9 @@
 /**
  * The triage card's data: the case as its SCL (or the partnership lead, or an adviser) sees it,
- * with the transitions that person may make now (core/lifecycle.ts). Pure.
+ * with the transitions that person may make now (core/rules/lifecycle.ts). Pure.
  */
-import { ClusterName, holdersWith, leadForCluster, meetingKind, referralType, type Partnership } from "./config.js";
-import type { StoredCase } from "./ports.js";
+import { ClusterName, holdersWith, leadForCluster, meetingKind, referralType, type Partnership } from "../config.js";
+import type { StoredCase } from "../ports.js";
 import { allowedNow, limitFor, MAX_AMOUNT, MAX_CYP, MAX_MESSAGE_CHARS, type TransitionInput } from "./lifecycle.js";
 import { formatPounds, policyInForce } from "./funding.js";
 import { describeDate, describeLocal, toLocal } from "./time.js";
@@ -149,7 +149,7 @@ export function triageCardData(
           : "not entered yet",
     limit: limit ? limit.text : policy ? `enter the details to see it (${policy.label})` : "no funding policy is in force for this date",
     actions: [
-      // In the meeting: the SCL opens the vote from here or from the agenda (core/votes.ts).
+      // In the meeting: the SCL opens the vote from here or from the agenda (core/rules/votes.ts).
       ...((f.Status === "On agenda" || f.Status === "Recommended") && mayTriage(p, f.Cluster, opts.viewer)
         ? [{ verb: "vote.open", title: f.Status === "Recommended" ? "Open the final vote" : "Open vote", inputs: "none" as const }]
         : []),

@@ -3,7 +3,7 @@
  * types and sizes, and what each attachment's first bytes say it is (the mailbox adapter reads
  * them; this module never sees a file's content).
  */
-import type { Partnership } from "./config.js";
+import type { Partnership } from "../config.js";
 import { assess, parseSender, type IntakeAssessment } from "./intake.js";
 import { checkReferral } from "./referrals.js";
 import { isReading, type FormReading, type FormResult } from "./form.js";
