@@ -12,7 +12,7 @@ import nodemailer from "nodemailer";
 import { loadPartnership } from "../config/load.js";
 import { buildDeps } from "../functions/deps.js";
 import { functionDefs } from "../functions/registry.js";
-import { keepSubscription } from "../functions/mail.js";
+import { keepSubscription } from "../core/usecases/subscription.js";
 import { startDevHost, type DevHost } from "../local/devhost/host.js";
 import { startAzurite } from "../local/azurite.js";
 import { defaultTenantOptions, localAppSettings } from "../local/tenant/defaults.js";

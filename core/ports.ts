@@ -15,6 +15,32 @@ export interface MailboxPort {
   inbox(): AsyncIterable<{ id: string; internetMessageId: string; receivedAt: string }>;
 }
 
+/** The Inbox's changes since the last look (Graph's delta query): what the sweep reads. */
+export interface MailboxChangesPort {
+  /**
+   * Messages added to the Inbox since `link` (everything there when null), every page, and the
+   * link to ask from next time. Throws SyncExpiredError when the service no longer knows `link`.
+   */
+  changes(link: string | null): Promise<{ messages: { id: string; internetMessageId: string; receivedAt: string | null }[]; next: string }>;
+  /** Whether a stored link is for this endpoint (one stored for another is stale). */
+  owns(link: string): boolean;
+}
+
+/** The stored delta link has expired: the sweep starts again from nothing. */
+export class SyncExpiredError extends Error {
+  constructor() {
+    super("the mailbox's sync state has expired");
+    this.name = "SyncExpiredError";
+  }
+}
+
+/** The secure mailbox's change-notification subscription (new mail in the Inbox). */
+export interface SubscriptionsPort {
+  create(s: { notificationUrl: string; lifecycleUrl: string | null; clientState: string; expiresAt: string }): Promise<{ id: string; expiresAt: string }>;
+  /** Moves its expiry; null when the subscription no longer exists. */
+  renew(id: string, expiresAt: string): Promise<{ id: string; expiresAt: string } | null>;
+}
+
 export type CaseStatus =
   | "Accepted"
   | "Late"

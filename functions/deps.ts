@@ -1,7 +1,7 @@
 /** Builds the ports once per process from app settings; tests pass their own. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { Partnership } from "../core/config.js";
-import type { AttendancePort, CaseRegisterPort, CaseStorePort, Logger, StoredCase } from "../core/ports.js";
+import type { AttendancePort, CaseRegisterPort, CaseStorePort, Logger, MailboxChangesPort, StoredCase, SubscriptionsPort } from "../core/ports.js";
 import type { Report } from "../core/rules/report.js";
 import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
@@ -9,13 +9,15 @@ import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
 import { loadPartnership } from "../config/load.js";
 import { createGraphClient, graphSettingsFromEnv } from "../m365/graph.js";
 import { retryAfterOf } from "../m365/graphError.js";
-import { GraphMailbox } from "../m365/mailbox.js";
+import { GraphInboxChanges, GraphMailbox } from "../m365/mailbox.js";
+import { GraphMailSubscriptions } from "../m365/subscriptions.js";
 import { TableMailboxSlots } from "../m365/mailboxSlots.js";
 import { GraphIntakeFinisher } from "../m365/finish.js";
 import { INTAKE_POISON_QUEUE, IntakeQueue } from "../m365/queue.js";
 import { LEASE_MS } from "../core/usecases/intake.js";
 import { RECONCILE_AFTER_MS, reconcileIntake, type ReconcileResult } from "../core/usecases/reconcile.js";
 import { mailboxHealth, type HealthReport } from "../core/usecases/health.js";
+import { announceCase } from "../core/usecases/triage.js";
 import {
   GraphAttendance,
   GraphBudgets,
@@ -49,8 +51,6 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   cases: CaseRegisterPort & CaseStorePort;
   settings: Settings;
   graph: Client;
-  /** Origin of the Graph endpoint in use (links stored for another one are stale). */
-  graphOrigin: string;
   state: TableState;
   /** Personal chats, cluster channels, card locations and vote sessions (in `state`). */
   teams: TeamsState;
@@ -58,6 +58,9 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   queue: IntakeQueue;
   /** Where the host puts messages that failed every retry; the reconciler retries them. */
   poison: IntakeQueue;
+  /** The Inbox's changes (the sweep) and its change-notification subscription. */
+  changes: MailboxChangesPort;
+  subscriptions: SubscriptionsPort;
   /** The intake lease and the reconciler's bound (tests shorten them; production keeps the defaults). */
   timing: { leaseMs: number; reconcileAfterMs: number };
   site: SharePointSite;
@@ -166,23 +169,8 @@ export function buildDeps(
     const { reportHtml } = await import("../reports/render.js");
     return reportsLibrary.save(`evaluation-${r.partnership.id}-${term}.html`, await reportHtml(r), "text/html");
   };
-  /**
-   * After intake logs a case: its triage card to the case's SCL (or the partnership lead), if they
-   * have talked to the bot. Once per case: where the card went is recorded straight after posting,
-   * and checked first. Resolves to the card's Teams message id ("" if none was given), or null when
-   * nothing was posted.
-   */
-  const announce = async (caseRef: string, leadEmail: string | null, stored: StoredCase | null): Promise<string | null> => {
-    if (!leadEmail) return null;
-    const posted = await teams.triageCards(caseRef);
-    if (posted.length) {
-      log.info("triage.already-posted", { caseRef });
-      return posted[0]!.activityId ?? "";
-    }
-    const c = stored ?? (await cases.byRef(caseRef));
-    if (!c) return null;
-    return triageCards.postFor(leadEmail, c);
-  };
+  const announce = (caseRef: string, leadEmail: string | null, stored: StoredCase | null) =>
+    announceCase({ teams, cases, cards: triageCards, log }, caseRef, leadEmail, stored);
   const notify = async (email: string, text: string) => {
     const ref = await teams.personalChat(email);
     if (!ref) return false;
@@ -232,11 +220,12 @@ export function buildDeps(
     attendance,
     publishReport,
     graph: client,
-    graphOrigin: new URL(graphSettings.graphBaseUrl).origin,
     state,
     site,
     queue,
     poison,
+    changes: new GraphInboxChanges(client, p.intake.mailbox, new URL(graphSettings.graphBaseUrl).origin),
+    subscriptions: new GraphMailSubscriptions(client, p.intake.mailbox),
     timing,
     health,
     retryPoisoned,

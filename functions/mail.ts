@@ -1,26 +1,17 @@
 /**
  * Mail intake functions: the change-notification endpoint, the intake queue worker, the delta
- * sweep, and the subscription's upkeep. Thin: parse, call one use case, map the result.
+ * sweep and reconciler, the subscription's upkeep and its lifecycle endpoint. Thin: parse, call
+ * the use case, log. The other timers are in timers.ts.
  */
 import { timingSafeEqual } from "node:crypto";
 import type { GraphJson } from "../m365/json.js";
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
-import { processMessage, sha } from "../core/usecases/intake.js";
+import { processMessage } from "../core/usecases/intake.js";
 import { reconcileIntake } from "../core/usecases/reconcile.js";
-import { describeHealth, HEALTH_KEYS } from "../core/usecases/health.js";
-import { runOutlook } from "../core/usecases/outlook.js";
-import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
-import { runReviewReminders } from "../core/usecases/reviews.js";
-import { runTermlyReport } from "../core/usecases/termly.js";
-import { runCalendarDuties } from "../core/usecases/calendar.js";
-import { runAgendas } from "../core/usecases/agenda.js";
+import { alertLead, HEALTH_KEYS } from "../core/usecases/health.js";
+import { sweepInbox } from "../core/usecases/sweep.js";
+import { keepSubscription, resubscribe } from "../core/usecases/subscription.js";
 import type { AppDeps } from "./deps.js";
-import { shortReason, statusOf } from "../core/errors.js";
-
-export const SUBSCRIPTION_MINUTES = 10_000; // Graph allows at most 10,080 for mail
-export const RENEW_WITHIN_MS = 24 * 3600_000;
-const DELTA_KEY = "inbox-delta";
-const SUB_KEY = "mail-subscription";
 
 function sameSecret(a: unknown, b: string | null): boolean {
   if (typeof a !== "string" || !b) return false;
@@ -97,59 +88,6 @@ export function mailIntake(deps: () => AppDeps) {
   };
 }
 
-/** Reconciles the inbox with a stored deltaLink; enqueues anything not yet processed. */
-export async function sweepInbox(d: AppDeps): Promise<{ enqueued: number; resynced: boolean }> {
-  const user = `/users/${encodeURIComponent(d.partnership.intake.mailbox)}`;
-  let link = await d.state.getSync(DELTA_KEY);
-  let resynced = false;
-  if (link && new URL(link).origin !== d.graphOrigin) {
-    d.log.warn("mail-sweep.resync", { reason: "stored deltaLink is for another Graph endpoint" });
-    link = null;
-    resynced = true;
-  }
-  for (let round = 0; round < 2; round++) {
-    const toQueue: string[] = [];
-    try {
-      let page = link
-        ? await d.graph.api(link).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').get()
-        : await d.graph
-            .api(`${user}/mailFolders/inbox/messages/delta`)
-            .header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50')
-            .select("id,internetMessageId,receivedDateTime")
-            .get();
-      // Mail younger than a lease is in hand (its notification queued it); the reconciler looks
-      // again at anything still undone later, so skipping it here loses nothing.
-      const recent = d.now().getTime() - d.timing.leaseMs;
-      for (;;) {
-        for (const m of page.value as GraphJson[]) {
-          if (m["@removed"]) continue;
-          if (m.receivedDateTime && Date.parse(m.receivedDateTime) > recent) continue;
-          const st = await d.state.intake(sha(m.internetMessageId || m.id));
-          if (st?.stage !== "done") toQueue.push(m.id);
-        }
-        if (page["@odata.nextLink"]) page = await d.graph.api(page["@odata.nextLink"]).header("Prefer", 'IdType="ImmutableId", odata.maxpagesize=50').get();
-        else break;
-      }
-      if (toQueue.length) await d.queue.send(toQueue.map((messageId) => ({ messageId })));
-      await d.state.setSync(DELTA_KEY, page["@odata.deltaLink"]);
-      d.log.info("mail-sweep.done", { enqueued: toQueue.length, resynced });
-      return { enqueued: toQueue.length, resynced };
-    } catch (e) {
-      const code = statusOf(e);
-      if (code === 410 && link) {
-        // The sync state expired: start again from nothing. The worker dedupes what was done.
-        d.log.warn("mail-sweep.resync", { reason: "delta token expired" });
-        link = null;
-        resynced = true;
-        await d.state.setSync(DELTA_KEY, null);
-        continue;
-      }
-      throw e;
-    }
-  }
-  throw new Error("mail sweep could not resync");
-}
-
 /** Runs `first`, then `then` whatever happened to `first`; then `first`'s failure, if any, goes up. */
 async function thenEvenIfFailed(first: () => Promise<void>, then: () => Promise<void>): Promise<void> {
   let failed: { error: unknown } | undefined;
@@ -183,44 +121,6 @@ export function mailSweep(deps: () => AppDeps) {
   };
 }
 
-interface StoredSubscription {
-  id: string;
-  expiresAt: string;
-}
-
-/** Creates the inbox subscription, or renews it when it expires within a day. */
-export async function keepSubscription(d: AppDeps, force = false): Promise<{ action: "created" | "renewed" | "kept"; id: string; expiresAt: string }> {
-  const { notificationUrl, lifecycleUrl, clientState } = d.settings;
-  if (!notificationUrl || !clientState) throw new Error("MAIL_NOTIFICATION_URL and MAIL_CLIENT_STATE must be set to subscribe to mail");
-  const raw = await d.state.getSync(SUB_KEY);
-  const current = raw ? (JSON.parse(raw) as StoredSubscription) : null;
-  const expiry = new Date(d.now().getTime() + SUBSCRIPTION_MINUTES * 60_000).toISOString();
-  if (current && !force && Date.parse(current.expiresAt) - d.now().getTime() > RENEW_WITHIN_MS) return { action: "kept", ...current };
-  if (current) {
-    try {
-      const r = await d.graph.api(`/subscriptions/${current.id}`).patch({ expirationDateTime: expiry });
-      const s = { id: r.id as string, expiresAt: r.expirationDateTime as string };
-      await d.state.setSync(SUB_KEY, JSON.stringify(s));
-      d.log.info("mail-subscription.renewed", { expiresAt: s.expiresAt });
-      return { action: "renewed", ...s };
-    } catch (e) {
-      if (statusOf(e) !== 404) throw e;
-    }
-  }
-  const r = await d.graph.api("/subscriptions").post({
-    changeType: "created",
-    notificationUrl,
-    ...(lifecycleUrl ? { lifecycleNotificationUrl: lifecycleUrl } : {}),
-    resource: `users/${d.partnership.intake.mailbox}/mailFolders('inbox')/messages`,
-    expirationDateTime: expiry,
-    clientState,
-  });
-  const s = { id: r.id as string, expiresAt: r.expirationDateTime as string };
-  await d.state.setSync(SUB_KEY, JSON.stringify(s));
-  d.log.info("mail-subscription.created", { expiresAt: s.expiresAt });
-  return { action: "created", ...s };
-}
-
 /** Hourly: keeps the subscription; then tells the partnership lead (once a day) if intake needs them. */
 export function mailSubscription(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
@@ -239,20 +139,6 @@ export function mailSubscription(deps: () => AppDeps) {
   };
 }
 
-/** The health report's alerts to the partnership lead, by Teams when the bot knows their chat and by email, once a day. */
-export async function alertLead(d: AppDeps): Promise<string | null> {
-  const report = await d.health();
-  if (!report.alerts.length) return null;
-  const lead = d.partnership.partnershipLead.email;
-  const key = `health-alert|${d.now().toISOString().slice(0, 10)}|${sha(report.alerts.map((a) => a.slice(0, 30)).join("|")).slice(0, 16)}`;
-  if (await d.state.getSync(key)) return null;
-  const text = describeHealth(report);
-  await d.notify(lead, text).catch((e: Error) => d.log.warn("mail-health.teams-failed", { reason: shortReason(e) }));
-  await d.mailer.send({ to: [lead], subject: `Cluster Desk: mailbox intake needs attention`, body: text.replace(/\*\*/g, ""), marker: `cd-${key}` });
-  await d.state.setSync(key, d.now().toISOString());
-  return `${report.alerts.length} alert(s)`;
-}
-
 /** POST /api/notifications/lifecycle: reauthorize, recreate, or sweep for missed mail. */
 export function mailLifecycle(deps: () => AppDeps) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
@@ -265,52 +151,10 @@ export function mailLifecycle(deps: () => AppDeps) {
         continue;
       }
       if (n.lifecycleEvent === "reauthorizationRequired") await keepSubscription(d, true);
-      else if (n.lifecycleEvent === "subscriptionRemoved") {
-        await d.state.setSync(SUB_KEY, null);
-        await keepSubscription(d, true);
-      } else if (n.lifecycleEvent === "missed") await sweepInbox(d);
+      else if (n.lifecycleEvent === "subscriptionRemoved") await resubscribe(d);
+      else if (n.lifecycleEvent === "missed") await sweepInbox(d);
       context.log(`mail-lifecycle: ${n.lifecycleEvent}`);
     }
     return { status: 202 };
-  };
-}
-
-/** Hourly: invitations, HT reminders, deadline reminders (each once). */
-export function outlookReminders(deps: () => AppDeps) {
-  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const d = deps();
-    await d.refreshCalendar();
-    const r = await runOutlook({ ...d, kv: d.state });
-    context.log(
-      `outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`,
-    );
-  };
-}
-
-/** Hourly: acknowledgement reminders to SCLs and escalations to the partnership lead (each once). */
-export function acknowledgements(deps: () => AppDeps) {
-  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const d = deps();
-    await d.refreshCalendar();
-    const r = await runAcknowledgements({ ...d, kv: d.state });
-    const reviews = await runReviewReminders({ ...d, kv: d.state });
-    // After the last cluster meeting of a term: the term's figures to the partnership lead, once.
-    const term = await runTermlyReport({ ...d, kv: d.state, intakeSince: (since) => d.cases.intakeSince(since) });
-    if (term) context.log(`report: ${term} sent to the partnership lead`);
-    context.log(`acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated; reviews: ${reviews.reminded.length} reminded`);
-  };
-}
-
-/** Hourly: each cluster's agenda to its channel N working days before the meeting (once). */
-export function agendas(deps: () => AppDeps) {
-  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const d = deps();
-    await d.refreshCalendar();
-    const r = await runAgendas({ ...d, kv: d.state });
-    // The year's calendar: the next year's proposal to the partnership lead, and moved meetings told to their leads.
-    const c = await runCalendarDuties({ ...d, kv: d.state, meetings: d.meetingsList, refresh: () => d.refreshCalendar(true) });
-    context.log(
-      `agendas: ${r.posted.length} posted; ${r.waiting.join("; ") || "none waiting"}; calendar: ${c.proposed ? `${c.proposed} proposed` : "nothing to propose"}, ${c.told.length} change(s) told`,
-    );
   };
 }

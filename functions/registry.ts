@@ -2,7 +2,8 @@
 import type { HttpHandler, InvocationContext, Timer } from "@azure/functions";
 import { appDeps, type AppDeps } from "./deps.js";
 import { botMessages } from "./messages.js";
-import { acknowledgements, agendas, mailIntake, mailLifecycle, mailNotification, mailSubscription, mailSweep, outlookReminders } from "./mail.js";
+import { mailIntake, mailLifecycle, mailNotification, mailSubscription, mailSweep } from "./mail.js";
+import { acknowledgements, agendas, outlookReminders } from "./timers.js";
 
 export type FunctionDef =
   | { name: string; trigger: "http"; route: string; methods: ("GET" | "POST")[]; handler: HttpHandler }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import nodemailer, { type SendMailOptions } from "nodemailer";
 import type { Partnership } from "../core/config.js";
 import { buildDeps, type AppDeps } from "../functions/deps.js";
-import { keepSubscription } from "../functions/mail.js";
+import { keepSubscription } from "../core/usecases/subscription.js";
 import { functionDefs } from "../functions/registry.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost, type DevHost } from "./devhost/host.js";

@@ -13,7 +13,8 @@ import { join, resolve } from "node:path";
 import { loadPartnership } from "../config/load.js";
 import { checkSubject } from "../core/rules/subject.js";
 import { buildDeps, consoleLogger, type AppDeps } from "../functions/deps.js";
-import { keepSubscription, sweepInbox } from "../functions/mail.js";
+import { keepSubscription } from "../core/usecases/subscription.js";
+import { sweepInbox } from "../core/usecases/sweep.js";
 import { academicYearOf, nextAcademicYear, planYear, publishedMeetings } from "../core/rules/planner.js";
 import { GraphBudgets, GraphMeetings } from "../m365/sharepoint.js";
 

@@ -2,7 +2,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
 import { PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/rules/mailRules.js";
-import type { MailboxPort } from "../core/ports.js";
+import { SyncExpiredError, type MailboxChangesPort, type MailboxPort } from "../core/ports.js";
 import { sniffContent } from "./content.js";
 import { readForm, type DocumentHint } from "../forms/read.js";
 import { statusOf } from "./graphError.js";
@@ -142,6 +142,49 @@ export class GraphMailbox implements MailboxPort {
       for (const m of page.value as GraphJson[]) yield { id: m.id, internetMessageId: m.internetMessageId ?? "", receivedAt: m.receivedDateTime };
       if (!page["@odata.nextLink"]) return;
       page = await this.client.api(page["@odata.nextLink"]).header("Prefer", IMMUTABLE).get();
+    }
+  }
+}
+
+const DELTA_PREFER = 'IdType="ImmutableId", odata.maxpagesize=50';
+
+/** The Inbox's changes through Graph's delta query (the sweep's look for missed notifications). */
+export class GraphInboxChanges implements MailboxChangesPort {
+  private readonly user: string;
+  constructor(
+    private readonly client: Client,
+    address: string,
+    /** Origin of the Graph endpoint in use: a link stored for another one is not this one's. */
+    private readonly graphOrigin: string,
+  ) {
+    this.user = `/users/${encodeURIComponent(address)}`;
+  }
+
+  owns(link: string): boolean {
+    return new URL(link).origin === this.graphOrigin;
+  }
+
+  async changes(link: string | null): Promise<{ messages: { id: string; internetMessageId: string; receivedAt: string | null }[]; next: string }> {
+    const messages: { id: string; internetMessageId: string; receivedAt: string | null }[] = [];
+    try {
+      let page = link
+        ? await this.client.api(link).header("Prefer", DELTA_PREFER).get()
+        : await this.client
+            .api(`${this.user}/mailFolders/inbox/messages/delta`)
+            .header("Prefer", DELTA_PREFER)
+            .select("id,internetMessageId,receivedDateTime")
+            .get();
+      for (;;) {
+        for (const m of page.value as GraphJson[])
+          if (!m["@removed"]) messages.push({ id: m.id, internetMessageId: m.internetMessageId ?? "", receivedAt: m.receivedDateTime ?? null });
+        if (!page["@odata.nextLink"]) break;
+        page = await this.client.api(page["@odata.nextLink"]).header("Prefer", DELTA_PREFER).get();
+      }
+      return { messages, next: page["@odata.deltaLink"] as string };
+    } catch (e) {
+      // 410 Gone: Graph no longer knows the sync state behind the link.
+      if (statusOf(e) === 410 && link) throw new SyncExpiredError();
+      throw e;
     }
   }
 }

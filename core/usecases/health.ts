@@ -5,7 +5,9 @@
  * their receipt (95th percentile over the last day). Alerts when the subscription is within a
  * day of expiry or the poison queue is not empty.
  */
-import type { KeyValuePort } from "../ports.js";
+import type { KeyValuePort, Logger, MailSenderPort } from "../ports.js";
+import { shortReason } from "../errors.js";
+import { sha } from "./intake.js";
 import { toLocal, fromLocal } from "../rules/time.js";
 
 export const HEALTH_KEYS = { lastNotification: "health|last-notification", lastSweep: "health|last-sweep", subscription: "mail-subscription" } as const;
@@ -78,4 +80,29 @@ export function describeHealth(r: HealthReport): string {
     `Queue: ${r.queue} waiting, ${r.poison} poisoned.`,
     `Forms today: ${outcomes}. Receipt within ${r.receiptP95Seconds ?? "-"} s for 95% of emails over the last day.`,
   ].join("\n\n");
+}
+
+export interface AlertDeps {
+  partnership: { partnershipLead: { email: string } };
+  health: () => Promise<HealthReport>;
+  /** A Teams message to a person whose chat the bot knows (false if it does not). */
+  notify: (email: string, text: string) => Promise<boolean>;
+  mailer: Pick<MailSenderPort, "send">;
+  state: KeyValuePort;
+  log: Logger;
+  now: () => Date;
+}
+
+/** The health report's alerts to the partnership lead, by Teams when the bot knows their chat and by email, once a day. */
+export async function alertLead(d: AlertDeps): Promise<string | null> {
+  const report = await d.health();
+  if (!report.alerts.length) return null;
+  const lead = d.partnership.partnershipLead.email;
+  const key = `health-alert|${d.now().toISOString().slice(0, 10)}|${sha(report.alerts.map((a) => a.slice(0, 30)).join("|")).slice(0, 16)}`;
+  if (await d.state.getSync(key)) return null;
+  const text = describeHealth(report);
+  await d.notify(lead, text).catch((e: unknown) => d.log.warn("mail-health.teams-failed", { reason: shortReason(e) }));
+  await d.mailer.send({ to: [lead], subject: `Cluster Desk: mailbox intake needs attention`, body: text.replace(/\*\*/g, ""), marker: `cd-${key}` });
+  await d.state.setSync(key, d.now().toISOString());
+  return `${report.alerts.length} alert(s)`;
 }

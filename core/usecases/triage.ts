@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { applyTransition, TransitionRefused, type CaseVerb, type TransitionEffects, type TransitionInput } from "../rules/lifecycle.js";
 import type { Partnership } from "../config.js";
-import type { AuditRow, CaseStorePort, Logger, MailSenderPort, StoredCase } from "../ports.js";
+import type { AuditRow, CaseStorePort, Logger, MailSenderPort, StoredCase, TeamsStatePort } from "../ports.js";
 import { shortReason } from "../errors.js";
 
 export interface TriageCardsPort {
@@ -16,6 +16,33 @@ export interface TriageCardsPort {
   post(email: string, c: StoredCase, note: string): Promise<boolean>;
   /** Brings every posted copy of the case's triage card up to date, each as its recipient may act on it. */
   update(c: StoredCase, note: string): Promise<void>;
+}
+
+export interface AnnounceDeps {
+  /** Where each case's triage cards went (checked first: a case is announced once). */
+  teams: Pick<TeamsStatePort, "triageCards">;
+  cases: Pick<CaseStorePort, "byRef">;
+  /** Posts the card to a person's chat: its Teams message id ("" if none was given), or null if the bot has no chat with them. */
+  cards: { postFor(email: string, c: StoredCase): Promise<string | null> };
+  log: Logger;
+}
+
+/**
+ * After intake logs a case: its triage card to the case's SCL (or the partnership lead), if they
+ * have talked to the bot. Once per case: where the card went is recorded straight after posting,
+ * and checked first. `stored`: the case as intake created it (read from the register when absent).
+ * Resolves to the card's Teams message id ("" if none was given), or null when nothing was posted.
+ */
+export async function announceCase(d: AnnounceDeps, caseRef: string, leadEmail: string | null, stored: StoredCase | null): Promise<string | null> {
+  if (!leadEmail) return null;
+  const posted = await d.teams.triageCards(caseRef);
+  if (posted.length) {
+    d.log.info("triage.already-posted", { caseRef });
+    return posted[0]!.activityId ?? "";
+  }
+  const c = stored ?? (await d.cases.byRef(caseRef));
+  if (!c) return null;
+  return d.cards.postFor(leadEmail, c);
 }
 
 export interface TriageDeps {

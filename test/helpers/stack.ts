@@ -3,7 +3,7 @@ import nodemailer, { type SendMailOptions } from "nodemailer";
 import type { Partnership } from "../../core/config.js";
 import { buildDeps, type AppDeps } from "../../functions/deps.js";
 import { functionDefs } from "../../functions/registry.js";
-import { keepSubscription } from "../../functions/mail.js";
+import { keepSubscription } from "../../core/usecases/subscription.js";
 import { startDevHost, type DevHost } from "../../local/devhost/host.js";
 import { localAppSettings } from "../../local/tenant/defaults.js";
 import type { Tenant, TenantOptions } from "../../local/tenant/server.js";

@@ -4,7 +4,8 @@ import { CLIENT_STATE, pdfForm, startStack, type Stack } from "../helpers/stack.
 import { partnership } from "../helpers/tenant.js";
 import { MARKER_HEADER } from "../../m365/mailbox.js";
 import { FOLDERS } from "../../core/rules/mailRules.js";
-import { sweepInbox, keepSubscription } from "../../functions/mail.js";
+import { sweepInbox } from "../../core/usecases/sweep.js";
+import { keepSubscription } from "../../core/usecases/subscription.js";
 
 let s: Stack;
 const mailbox = partnership.intake.mailbox;

@@ -9,7 +9,7 @@ import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as p } from "../helpers/tenant.js";
 import { personalChatKey as refKey, triageCardKey } from "../../m365/teamsState.js";
 import { doneKey, sha } from "../../core/usecases/intake.js";
-import { sweepInbox } from "../../functions/mail.js";
+import { sweepInbox } from "../../core/usecases/sweep.js";
 import { reconcileIntake } from "../../core/usecases/reconcile.js";
 import { asStorage, tableClient } from "../../m365/storage.js";
 import { TABLES } from "../../m365/state.js";

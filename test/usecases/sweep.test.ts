@@ -1,0 +1,84 @@
+/** The sweep and the subscription's upkeep on in-memory fakes (end to end: test/intake/intake.test.ts). */
+import { beforeEach, describe, expect, it } from "vitest";
+import { sha } from "../../core/usecases/intake.js";
+import { DELTA_KEY, sweepInbox, type SweepDeps } from "../../core/usecases/sweep.js";
+import { keepSubscription, resubscribe, RENEW_WITHIN_MS, type SubscriptionDeps } from "../../core/usecases/subscription.js";
+import { FakeState } from "../fakes/intake.js";
+import { FakeInboxChanges, FakeQueue, FakeSubscriptions } from "../fakes/mail.js";
+
+const log = { info: () => {}, warn: () => {} };
+let now: number;
+let state: FakeState;
+
+beforeEach(() => {
+  now = Date.parse("2026-11-24T10:00:00Z");
+  state = new FakeState(() => now);
+});
+
+describe("the sweep", () => {
+  let changes: FakeInboxChanges;
+  let queue: FakeQueue;
+  let d: SweepDeps;
+  beforeEach(() => {
+    changes = new FakeInboxChanges();
+    queue = new FakeQueue();
+    d = { changes, state, queue, log, now: () => new Date(now), timing: { leaseMs: 60_000 } };
+  });
+  const arrive = (id: string, minutesAgo: number) =>
+    changes.arrivals.push({ id, internetMessageId: `<${id}@x>`, receivedAt: new Date(now - minutesAgo * 60_000).toISOString() });
+
+  it("queues what is not done, leaves mail younger than a lease to its notification, and remembers where it got to", async () => {
+    arrive("old", 10);
+    arrive("done", 10);
+    arrive("new", 0.5);
+    await state.saveIntake(sha("<done@x>"), { stage: "done", updatedAt: new Date(now).toISOString() });
+    expect(await sweepInbox(d)).toEqual({ enqueued: 1, resynced: false });
+    expect(queue.sent.map((m) => m.messageId)).toEqual(["old"]);
+    expect(await state.getSync(DELTA_KEY)).toBe("https://graph.example/delta?from=3");
+    arrive("later", 5);
+    expect(await sweepInbox(d)).toEqual({ enqueued: 1, resynced: false });
+    expect(queue.sent.map((m) => m.messageId)).toEqual(["old", "later"]);
+  });
+
+  it("an expired link, or one for another endpoint, starts again from nothing", async () => {
+    arrive("a", 10);
+    await state.setSync(DELTA_KEY, "https://graph.example/delta?from=1");
+    changes.expired.add("https://graph.example/delta?from=1");
+    expect(await sweepInbox(d)).toEqual({ enqueued: 1, resynced: true });
+    await state.setSync(DELTA_KEY, "https://elsewhere.example/delta?from=1");
+    expect(await sweepInbox(d)).toEqual({ enqueued: 1, resynced: true });
+  });
+});
+
+describe("the subscription", () => {
+  let subs: FakeSubscriptions;
+  let d: SubscriptionDeps;
+  beforeEach(() => {
+    subs = new FakeSubscriptions();
+    d = {
+      subscriptions: subs,
+      state,
+      settings: { notificationUrl: "https://app.example/api/notifications/mail", lifecycleUrl: null, clientState: "s" },
+      log,
+      now: () => new Date(now),
+    };
+  });
+
+  it("created once, kept while it has more than a day, renewed within a day, created again when it is gone", async () => {
+    const first = await keepSubscription(d);
+    expect(first.action).toBe("created");
+    expect((await keepSubscription(d)).action).toBe("kept");
+    now = Date.parse(first.expiresAt) - RENEW_WITHIN_MS + 60_000;
+    expect((await keepSubscription(d)).action).toBe("renewed");
+    subs.live.clear();
+    expect((await keepSubscription(d, true)).action).toBe("created");
+    expect((await resubscribe(d)).action).toBe("created");
+    expect(subs.created).toBe(3);
+  });
+
+  it("refuses to subscribe without the notification URL and client state", async () => {
+    await expect(keepSubscription({ ...d, settings: { notificationUrl: null, lifecycleUrl: null, clientState: null } })).rejects.toThrow(
+      /MAIL_NOTIFICATION_URL/,
+    );
+  });
+});
