@@ -10,9 +10,13 @@ import { Authority, type TenantApp } from "./auth.js";
 import type { Ctx, Route, TenantEvents, TenantRequest } from "./context.js";
 import { calendarRoutes } from "./calendar.js";
 import { getMeta, openDb, setMeta, type Db } from "./db.js";
-import { checkFaults, Counters, Faults, type FaultSettings } from "./faults.js";
+import { Counters, Faults, type FaultSettings } from "./faults.js";
 import { errorBody, GraphError, newRequestId, parseJson, readBody, send, type Reply } from "./http.js";
-import { ensureMailbox, mailRoutes } from "./mail.js";
+import { ensureMailbox } from "./mail.js";
+import { mailFolderRoutes } from "./mailFolders.js";
+import { messageRoutes } from "./messages.js";
+import { adminEndpoints, type AdminDeps } from "./admin.js";
+import { runBatch } from "./batch.js";
 import { sharePointRoutes, ensureSite } from "./sharepoint.js";
 import { driveRoutes, fileContent } from "./drives.js";
 import { createSmtpServer } from "./smtp.js";
@@ -91,7 +95,7 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
   const events: TenantEvents = {
     messageCreated: (mailboxId, folderId, messageId) => notifier.messageCreated(db, now(), mailboxId, folderId, messageId),
   };
-  const routes: Route[] = [...mailRoutes, ...notifier.routes(), ...sharePointRoutes, ...driveRoutes, ...calendarRoutes];
+  const routes: Route[] = [...mailFolderRoutes, ...messageRoutes, ...notifier.routes(), ...sharePointRoutes, ...driveRoutes, ...calendarRoutes];
 
   let base = "";
 
@@ -143,123 +147,15 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
     }
   }
 
-  async function batch(app: TenantApp, body: any, requestId: string): Promise<Reply> {
-    const requests = body?.requests;
-    if (!Array.isArray(requests) || requests.length === 0) throw new GraphError(400, "BadRequest", "Invalid batch payload format.");
-    if (requests.length > 20) throw new GraphError(400, "BadRequest", "The number of batch requests exceeds the limit of 20.");
-    const ids = new Set<string>();
-    for (const r of requests) {
-      if (typeof r?.id !== "string" || typeof r?.method !== "string" || typeof r?.url !== "string")
-        throw new GraphError(400, "BadRequest", "Each batch request needs id, method and url.");
-      if (ids.has(r.id)) throw new GraphError(400, "BadRequest", `Batch request id '${r.id}' is used twice.`);
-      if (/^https?:/i.test(r.url)) throw new GraphError(400, "BadRequest", "Batch request urls must be relative, e.g. /users/{id}/messages.");
-      for (const d of r.dependsOn ?? [])
-        if (!requests.some((x: any) => x.id === d)) throw new GraphError(400, "BadRequest", `dependsOn names an unknown request '${d}'.`);
-      ids.add(r.id);
-    }
-    const results = new Map<string, Promise<{ id: string; status: number; headers: Record<string, string>; body?: unknown }>>();
-    const run = (r: any): Promise<{ id: string; status: number; headers: Record<string, string>; body?: unknown }> => {
-      let p = results.get(r.id);
-      if (p) return p;
-      p = (async () => {
-        const deps = await Promise.all((r.dependsOn ?? []).map((d: string) => run(requests.find((x: any) => x.id === d))));
-        if (deps.some((d) => d.status >= 400)) {
-          return { id: r.id, status: 424, headers: {}, body: errorBody("FailedDependency", "A request this one depends on failed.", requestId) };
-        }
-        const url = new URL(r.url.startsWith("/") ? r.url : `/${r.url}`, "https://batch.local");
-        const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-        const item = await dispatch(
-          app,
-          {
-            method: r.method.toUpperCase(),
-            path: url.pathname,
-            query: url.searchParams,
-            headers,
-            body: Buffer.from(r.body === undefined ? "" : JSON.stringify(r.body)),
-          },
-          requestId,
-        );
-        counters.add(`${item.name} (batch)`, item.reply.status);
-        const h: Record<string, string> = { ...(item.reply.headers ?? {}) };
-        let b: unknown = item.reply.body;
-        if (item.reply.raw !== undefined) {
-          b = Buffer.isBuffer(item.reply.raw) ? item.reply.raw.toString("base64") : item.reply.raw;
-        } else if (b !== undefined) h["Content-Type"] = "application/json";
-        return { id: r.id, status: item.reply.status, headers: h, ...(b !== undefined ? { body: b } : {}) };
-      })();
-      results.set(r.id, p);
-      return p;
-    };
-    const responses = await Promise.all(requests.map(run));
-    return { status: 200, body: { responses } };
-  }
-
-  async function admin(method: string, path: string, body: Buffer): Promise<Reply> {
-    const json = () => {
-      try {
-        return body.length ? JSON.parse(body.toString()) : {};
-      } catch {
-        throw new GraphError(400, "BadRequest", "The body is not JSON.");
-      }
-    };
-    if (path === "/_admin/faults" && method === "GET") return { status: 200, body: faults.settings };
-    if (path === "/_admin/faults" && method === "POST") {
-      try {
-        faults.update(checkFaults(json()));
-      } catch (e) {
-        throw new GraphError(400, "BadRequest", (e as Error).message);
-      }
-      syncNotifierFaults();
-      return { status: 200, body: faults.settings };
-    }
-    if (path === "/_admin/faults" && method === "DELETE") {
-      faults.reset();
-      syncNotifierFaults();
-      return { status: 200, body: faults.settings };
-    }
-    if (path === "/_admin/counters" && method === "GET") return { status: 200, body: counters.snapshot() };
-    if (path === "/_admin/counters" && method === "DELETE") {
-      counters.reset();
-      return { status: 204 };
-    }
-    if (path === "/_admin/clock" && method === "POST") {
-      const b = json();
-      if (typeof b.advanceMs !== "number") throw new GraphError(400, "BadRequest", "advanceMs (a number of milliseconds) is required.");
-      return { status: 200, body: { offsetMs: advanceClock(b.advanceMs), now: new Date(now()).toISOString() } };
-    }
-    if (path === "/_admin/delta/expire" && method === "POST") {
-      setMeta(db, "deltaGeneration", String(Number(getMeta(db, "deltaGeneration") ?? 0) + 1));
-      return { status: 204 };
-    }
-    const life = /^\/_admin\/subscriptions\/([^/]+)\/lifecycle$/.exec(path);
-    if (life && method === "POST") {
-      const event = json().event;
-      if (!["reauthorizationRequired", "missed", "subscriptionRemoved"].includes(event)) {
-        throw new GraphError(400, "BadRequest", "event must be reauthorizationRequired, missed or subscriptionRemoved.");
-      }
-      if (!notifier.lifecycle(db, decodeURIComponent(life[1]!), event)) throw new GraphError(404, "ResourceNotFound", "No such subscription.");
-      return { status: 202 };
-    }
-    if (path === "/_admin/outbox" && method === "GET") {
-      const rows = db.prepare("SELECT * FROM outbox ORDER BY seq").all() as {
-        seq: number;
-        fromAddress: string;
-        toAddress: string;
-        sentAt: string;
-        data: string;
-      }[];
-      return {
-        status: 200,
-        body: { value: rows.map((r) => ({ seq: r.seq, from: r.fromAddress, to: r.toAddress, sentAt: r.sentAt, message: JSON.parse(r.data) })) },
-      };
-    }
-    if (path === "/_admin/mailboxes" && method === "POST") {
-      const b = json();
-      if (typeof b.address !== "string" || !b.address.includes("@")) throw new GraphError(400, "BadRequest", "address is required.");
-      return { status: 201, body: { id: ensureMailbox(db, b.address, b.displayName ?? b.address), address: b.address } };
-    }
-    throw new GraphError(404, "NotFound", `No admin endpoint ${method} ${path}.`);
-  }
+  const admin = adminEndpoints({
+    db,
+    faults,
+    counters,
+    notifier,
+    now,
+    advanceClock: (ms) => advanceClock(ms),
+    faultsChanged: syncNotifierFaults,
+  } satisfies AdminDeps);
 
   function advanceClock(ms: number): number {
     clockOffset += ms;
@@ -310,7 +206,7 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
       }
       const graphPath = path.slice("/v1.0".length);
       if (graphPath === "/$batch" && method === "POST") {
-        const reply = await batch(app, parseJson(body), requestId);
+        const reply = await runBatch(parseJson(body), requestId, (req) => dispatch(app, req, requestId), counters);
         counters.add("POST /v1.0/$batch", reply.status);
         return send(res, reply, requestId);
       }
