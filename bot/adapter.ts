@@ -7,7 +7,7 @@ import type { BotSettings } from "./settings.js";
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationReference, type TurnContext } from "botbuilder";
 import { statusOf } from "../core/errors.js";
 
-export { botSettingsFromEnv, type BotSettings } from "./settings.js";
+export type { BotSettings } from "./settings.js";
 
 export function createAdapter(s: BotSettings, onError: (e: Error) => void): CloudAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication(

@@ -74,6 +74,8 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                schools without addresses, the sender check off;
                                                exit 1 when something blocks intake
   validate-config [<id|file>]                  validate a partnership config; warnings included
+  settings                                     every app setting the functions read, and what it
+                                               means (from the settings schema; the README's table)
   provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes, Schools, Budgets,
                                                Audit) with typed, indexed columns; safe to repeat.
                                                Uses GRAPH_* settings and SHAREPOINT_SITE.
@@ -420,6 +422,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
         return 0;
       }
 
+      case "settings": {
+        const { settingsTable } = await import("../functions/settings.js");
+        io.out(settingsTable());
+        return 0;
+      }
+
       case "doctor": {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, settings: { type: "string" }, today: { type: "string" } } });
         let p = partnership(values.config);
@@ -473,9 +481,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
             "the SharePoint site is needed as --site <hostname>:/<path> (or SHAREPOINT_SITE), e.g. contoso.sharepoint.com:/sites/cluster-desk",
           );
         }
-        const { createGraphClient, graphSettingsFromEnv } = await import("../m365/graph.js");
+        const { createGraphClient } = await import("../m365/graph.js");
+        const { readSection } = await import("../functions/settings.js");
         const { SharePointSite } = await import("../m365/sharepoint.js");
-        const { client } = createGraphClient(graphSettingsFromEnv());
+        const { client } = createGraphClient(readSection("graph", process.env));
         const changes = await new SharePointSite(client, site).provision();
         json(io, { ok: true, site, changes });
         return 0;

@@ -7,7 +7,7 @@ import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
 import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
 import { loadPartnership } from "../config/load.js";
-import { createGraphClient, graphSettingsFromEnv } from "../m365/graph.js";
+import { createGraphClient } from "../m365/graph.js";
 import { retryAfterOf } from "../m365/graphError.js";
 import { GraphInboxChanges, GraphMailbox } from "../m365/mailbox.js";
 import { GraphMailSubscriptions } from "../m365/subscriptions.js";
@@ -35,8 +35,7 @@ import { withBudgets, withPublishedMeetings } from "../core/rules/schedule.js";
 /** How often the Meetings list is read again (an officer's edit is used within this). */
 export const CALENDAR_REFRESH_MS = 2 * 60_000;
 import { TableState } from "../m365/state.js";
-import { settingsFromEnv, type Settings } from "./settings.js";
-import { botSettingsFromEnv } from "../bot/settings.js";
+import { botSettingsFromEnv, readSection, settingsFromEnv, type Settings } from "./settings.js";
 import type { BotRuntime } from "../bot/runtime.js";
 import { TeamsState } from "../m365/teamsState.js";
 import { TriageCards } from "./triageCards.js";
@@ -103,7 +102,7 @@ export function buildDeps(
 ): AppDeps {
   const settings = settingsFromEnv(env);
   const p = partnership ?? loadPartnership(settings.partnership).partnership;
-  const graphSettings = graphSettingsFromEnv(env);
+  const graphSettings = readSection("graph", env);
   // Exchange's 4 concurrent requests per mailbox hold across every instance: slots in Table storage.
   const { client } = createGraphClient({
     ...graphSettings,

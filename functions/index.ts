@@ -1,7 +1,7 @@
 /** Azure Functions (v4 programming model) entry: registers every function in the registry. */
 import azureFunctions from "@azure/functions";
 import { functionDefs } from "./registry.js";
-import { botSettingsFromEnv } from "../bot/settings.js";
+import { botSettingsFromEnv } from "./settings.js";
 
 // Settings that can never work are refused when the host loads the functions, not at the first
 // Teams message: the host's log names the setting and what to do.

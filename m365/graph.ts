@@ -44,17 +44,6 @@ export interface GraphSettings {
 /** Retry-After waits up to this long are slept through inside a request; longer ones are not. */
 export const MAX_INLINE_WAIT_SECONDS = 1;
 
-/** Reads GRAPH_* settings from the environment (see README, "Configuration"). */
-export function graphSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): GraphSettings {
-  return {
-    graphBaseUrl: env.GRAPH_BASE_URL ?? "https://graph.microsoft.com",
-    ...(env.GRAPH_AUTHORITY_HOST ? { authorityHost: env.GRAPH_AUTHORITY_HOST } : {}),
-    ...(env.GRAPH_TENANT_ID ? { tenantId: env.GRAPH_TENANT_ID } : {}),
-    ...(env.GRAPH_CLIENT_ID ? { clientId: env.GRAPH_CLIENT_ID } : {}),
-    ...(env.GRAPH_CLIENT_SECRET ? { clientSecret: env.GRAPH_CLIENT_SECRET } : {}),
-  };
-}
-
 /**
  * A credential that loads @azure/identity (MSAL and all) when the first token is asked for, not
  * when the functions load: a third of their start-up time otherwise.

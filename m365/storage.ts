@@ -1,19 +1,13 @@
 /**
  * Azure Storage access: a connection string locally (Azurite), the managed identity in Azure
  * (AzureWebJobsStorage__accountName, no key anywhere), the same convention the Functions host uses.
+ * The settings are read in functions/settings.ts.
  */
 import { lazyCredential } from "./graph.js";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { QueueClient } from "@azure/storage-queue";
 
 export type StorageConfig = { connectionString: string } | { accountName: string; clientId?: string };
-
-export function storageFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
-  if (env.AzureWebJobsStorage) return { connectionString: env.AzureWebJobsStorage };
-  const accountName = env.AzureWebJobsStorage__accountName;
-  if (accountName) return { accountName, ...(env.AzureWebJobsStorage__clientId ? { clientId: env.AzureWebJobsStorage__clientId } : {}) };
-  throw new Error("app setting AzureWebJobsStorage (a connection string) or AzureWebJobsStorage__accountName (managed identity) is not set");
-}
 
 export function asStorage(s: StorageConfig | string): StorageConfig {
   return typeof s === "string" ? { connectionString: s } : s;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../config/load.js";
-import { SETTING_NAMES } from "../functions/settings.js";
+import { SETTING_NAMES, settingsTable } from "../functions/settings.js";
 
 const root = packageRoot();
 
@@ -25,9 +25,15 @@ function files(dir: string): string[] {
   });
 }
 
-/** Every environment variable the code that runs in Azure reads (functions/, m365/, core/, config/, bot/). */
+/**
+ * Every environment variable the code that runs in Azure reads, found in its source: the names the
+ * settings schema declares (functions/settings.ts), and any other read of `env.X` or `env["X"]` in
+ * functions/, m365/, core/, config/ or bot/ (there should be none: the schema is the one reader).
+ */
 function codeSettings(): Set<string> {
   const out = new Set<string>();
+  const schema = readFileSync(join(root, "functions", "settings.ts"), "utf8");
+  for (const m of schema.matchAll(/^\s+([A-Za-z_][A-Za-z0-9_]*): text\(/gm)) out.add(m[1]!);
   for (const dir of ["functions", "m365", "core", "config", "bot"]) {
     for (const f of files(join(root, dir))) {
       const text = readFileSync(f, "utf8");
@@ -36,6 +42,14 @@ function codeSettings(): Set<string> {
     }
   }
   return out;
+}
+
+/** Files outside the schema that read the environment themselves. */
+function otherEnvReaders(): string[] {
+  return ["functions", "m365", "core", "config", "bot", "forms"]
+    .flatMap((dir) => files(join(root, dir)))
+    .filter((f) => !f.endsWith(join("functions", "settings.ts")) && /process\.env\b|\benv(?:\.[A-Za-z_]|\[["'])/.test(readFileSync(f, "utf8")))
+    .map((f) => f.slice(root.length + 1));
 }
 
 function bicepSettings(): Map<string, string> {
@@ -66,6 +80,14 @@ describe("infrastructure: app settings cannot drift", () => {
 
   it("the documented list in functions/settings.ts is exactly what the code reads", () => {
     expect([...SETTING_NAMES].sort()).toEqual([...code].sort());
+  });
+
+  it("the schema is the one reader of the environment, and the README's settings table is the schema's", () => {
+    // functions/index.ts and deps.ts pass process.env to the schema; nothing else reads it.
+    expect(otherEnvReaders()).toEqual(["functions/deps.ts", "functions/index.ts"]);
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Settings the functions read"));
+    expect(section.slice(section.indexOf("| setting |")).split("\n\n")[0]).toBe(settingsTable());
   });
 
   it("no secrets in app settings: no client secret, no storage key, the clientState from Key Vault", () => {

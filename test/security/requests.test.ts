@@ -14,7 +14,7 @@ import { TestAdapter, type TurnContext } from "botbuilder";
 import azureFunctions from "@azure/functions";
 import { ClusterDeskBot } from "../../bot/bot.js";
 import { voteSessionKey } from "../../m365/teamsState.js";
-import { botSettingsFromEnv } from "../../bot/adapter.js";
+import { botSettingsFromEnv } from "../../functions/settings.js";
 import { createBotRuntime } from "../../bot/runtime.js";
 import { triageCard } from "../../cards/index.js";
 import { plainText, triageCardData } from "../../core/rules/triage.js";
