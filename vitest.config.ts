@@ -13,6 +13,8 @@ export default defineConfig({
     // Most suites wait on local servers (the tenant, Azurite, the dev host), not on the CPU: three
     // workers on this 2-core machine take the suite from about 230 s to about 115 s.
     maxWorkers: 3,
+    // The usual report, then how long each kind of test took (test/reporters/kinds.ts).
+    reporters: ["default", "./test/reporters/kinds.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     benchmark: { include: ["bench/**/*.bench.ts"] },

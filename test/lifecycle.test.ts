@@ -7,7 +7,7 @@ import { allowedNow, applyTransition, rolesOn, TRANSITIONS, TransitionRefused, t
 import { runTransition, type TriageDeps } from "../core/usecases/triage.js";
 import { triageCardData } from "../core/rules/triage.js";
 import type { StoredCase } from "../core/ports.js";
-import { FakeAudit, FakeCards, FakeCases, FakeMailer } from "./helpers/fakes.js";
+import { FakeAudit, FakeCards, FakeCases, FakeMailer } from "./fakes/teams.js";
 import { partnership as p } from "./helpers/tenant.js";
 
 const KL = "katy.luciani@hounslow.gov.uk"; // clusters 4 and 5

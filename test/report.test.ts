@@ -13,7 +13,7 @@ import { buildReport, overviewCsv, termPeriod } from "../core/rules/report.js";
 import { allCases, type StoredCase } from "../core/ports.js";
 import { renderReport } from "../reports/render.js";
 import { botBase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
-import { FakeCases, FakeKv, FakeMailer } from "./helpers/fakes.js";
+import { FakeCases, FakeKv, FakeMailer } from "./fakes/teams.js";
 import { runTermlyReport, termJustEnded, termReport } from "../core/usecases/termly.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
 

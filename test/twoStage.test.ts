@@ -14,7 +14,7 @@ import { runAgendas } from "../core/usecases/agenda.js";
 import type { AgendaData } from "../core/rules/agenda.js";
 import { eligibleVoters } from "../core/rules/votes.js";
 import { withExampleContacts } from "../local/people.js";
-import { FakeAudit, FakeCards, FakeCases, FakeKv, FakeMailer, FakeTeams, FakeVotes } from "./helpers/fakes.js";
+import { FakeAudit, FakeCards, FakeCases, FakeKv, FakeMailer, FakeTeams, FakeVotes } from "./fakes/teams.js";
 
 function setup(p: Partnership, fields: Parameters<FakeCases["add"]>[0], now: string) {
   const cases = new FakeCases();

@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { runVote, type VoteCardData, type VoteDeps, type VotePoster } from "../core/usecases/votes.js";
 import { eligibleVoters } from "../core/rules/votes.js";
-import { FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "./helpers/fakes.js";
+import { FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "./fakes/teams.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
 import { withExampleContacts } from "../local/people.js";
 

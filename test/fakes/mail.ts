@@ -3,7 +3,7 @@
  * and the intake queue, for the sweep's and the subscription's use-case tests.
  */
 import { SyncExpiredError, type MailboxChangesPort, type SubscriptionsPort } from "../../core/ports.js";
-import type { IntakeQueuePort } from "../../core/usecases/reconcile.js";
+import type { IntakeQueuePort, PoisonQueuePort } from "../../core/usecases/reconcile.js";
 
 type Arrival = { id: string; internetMessageId: string; receivedAt: string | null };
 
@@ -42,5 +42,16 @@ export class FakeQueue implements IntakeQueuePort {
   readonly sent: { messageId: string; key?: string; delaySeconds: number }[] = [];
   async send(messages: { messageId: string; key?: string }[], delaySeconds = 0) {
     for (const m of messages) this.sent.push({ ...m, delaySeconds });
+  }
+}
+
+/** The poison queue: what the host put there, taken off by the reconciler. */
+export class FakePoison extends FakeQueue implements PoisonQueuePort {
+  unreadable = 0;
+  async take(max = 32) {
+    const taken = this.sent.splice(0, max);
+    const unreadable = this.unreadable;
+    this.unreadable = 0;
+    return { ids: taken.map((m) => m.messageId), unreadable };
   }
 }

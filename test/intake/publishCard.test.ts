@@ -8,7 +8,7 @@ import { TestAdapter, type TurnContext } from "botbuilder";
 import { ClusterDeskBot } from "../../bot/bot.js";
 import { runCalendarDuties, type CalendarCardData } from "../../core/usecases/calendar.js";
 import { cardAction } from "../helpers/activities.js";
-import { FakeMailer } from "../helpers/fakes.js";
+import { FakeMailer } from "../fakes/teams.js";
 import { botBase, listFields, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as p } from "../helpers/tenant.js";
 
