@@ -19,6 +19,7 @@ import {
   type StatePort,
 } from "../../core/ports.js";
 import type { MessageFacts } from "../../core/rules/mailRules.js";
+import { FakeKv } from "./teams.js";
 
 /** Counts calls by name. */
 export class Calls {
@@ -139,14 +140,15 @@ export class FakeRegister implements CaseRegisterPort {
 }
 
 /** Intake state, sequences, leases and key-value storage, in memory (a null value deletes a key). */
-export class FakeState implements StatePort, KeyValuePort {
+export class FakeState extends FakeKv implements StatePort, KeyValuePort {
   readonly intakes = new Map<string, IntakeState>();
-  readonly kv = new Map<string, string>();
   private readonly sequences = new Map<string, number>();
   private readonly leases = new Map<string, { owner: string; until: number }>();
   readonly calls = new Calls();
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(private readonly clock: () => number = Date.now) {
+    super();
+  }
 
   async intake(key: string) {
     this.calls.add("intake");
@@ -176,17 +178,5 @@ export class FakeState implements StatePort, KeyValuePort {
     return [...this.intakes]
       .filter(([, s]) => s.stage !== "done" && Date.parse(s.updatedAt) < before.getTime())
       .map(([key, state]) => ({ key, state: structuredClone(state) }));
-  }
-  async getSync(key: string) {
-    return this.kv.get(key) ?? null;
-  }
-  async setSync(key: string, value: string | null) {
-    if (value === null) this.kv.delete(key);
-    else this.kv.set(key, value);
-  }
-  async updateSync(key: string, change: (current: string | null) => string) {
-    const next = change(this.kv.get(key) ?? null);
-    this.kv.set(key, next);
-    return next;
   }
 }
