@@ -16,7 +16,7 @@ import { meetingsOf } from "../core/rules/schedule.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { eligibleVoters, type VoteChoice } from "../core/rules/votes.js";
 import { GraphVotes } from "../m365/sharepoint.js";
-import { execute, register, startDemoStack, until, type DemoOptions } from "./demoStack.js";
+import { execute, register, sentTo, startDemoStack, until, type DemoOptions } from "./demoStack.js";
 import { runPartnershipDemo } from "./demoStories.js";
 import { withExampleContacts } from "./people.js";
 
@@ -115,6 +115,9 @@ export async function runDemo(opts: DemoOptions & { partnership?: string }): Pro
   say("   Katy closes the vote with the £4,500 the panel agreed; the channel's card and her triage card show the decision");
   await pg.as(KL, team.channelId, execute("vote.close", { caseRef: ref, panelAmount: "4500" }, card));
   await until("the decision", async () => (await caseOf(ref))?.Status === "Decided");
+  // The school's email goes straight after the case is decided: counted below, so wait for it.
+  const school = (await d.cases.byRef(ref))!.fields.SenderEmail!;
+  await until("the decision email", async () => (await sentTo(s, school)).some((m) => m.subject.startsWith(`${ref}: decision of the `)));
   const decided = (await d.cases.byRef(ref))!.fields as Record<string, unknown>;
   for (const line of (await session())?.lines ?? []) say(`   ${line}`);
 
