@@ -77,14 +77,16 @@ export function mailIntake(deps: () => AppDeps) {
     await d.refreshCalendar();
     // `key`: where a throttled attempt got to (a hash), so the retry need not read the email again.
     const r = await processMessage(d, id, d.timing.leaseMs, typeof key === "string" && /^[0-9a-f]{64}$/.test(key) ? key : undefined);
+    let status: string = r.status;
     if (r.status === "busy" || r.status === "later") {
       const seconds = (r.retryAfterMs ?? d.timing.leaseMs) / 1000;
       await d.queue.send([{ messageId: id, ...(r.resumeKey ? { key: r.resumeKey } : {}) }], seconds);
-      if (r.status === "later") d.log.info("mail-intake.throttled", { retryAfterSeconds: seconds });
+      if (r.status === "later") {
+        d.log.info("mail-intake.throttled", { retryAfterSeconds: seconds });
+        status = `throttled, queued again in ${seconds} s`;
+      }
     }
-    context.log(
-      `mail-intake: ${r.status === "later" ? `throttled, queued again in ${(r.retryAfterMs ?? 0) / 1000} s` : r.status}${r.outcome ? ` ${r.outcome}` : ""}${r.caseRef ? ` ${r.caseRef}` : ""}`,
-    );
+    context.log(`mail-intake: ${status}${r.outcome ? ` ${r.outcome}` : ""}${r.caseRef ? ` ${r.caseRef}` : ""}`);
   };
 }
 

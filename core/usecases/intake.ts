@@ -186,7 +186,7 @@ export async function processMessage(deps: IntakeDeps, messageId: string, leaseM
     const saved = resumeKey ? await state.intake(resumeKey) : null;
     if (saved && saved.messageId === messageId && saved.plan && saved.stage !== "new") {
       key = resumeKey!;
-      email = { id: messageId, facts: null, plan: saved.plan, loaded: saved };
+      email = { id: messageId, facts: null, loaded: saved };
     } else {
       const facts = await mailbox.facts(messageId);
       if (!facts) {
@@ -194,7 +194,7 @@ export async function processMessage(deps: IntakeDeps, messageId: string, leaseM
         return { status: "gone" };
       }
       key = sha(facts.internetMessageId || facts.id);
-      email = { id: facts.id, facts, plan: null, loaded: null };
+      email = { id: facts.id, facts, loaded: null };
     }
     return await leased(deps, email, key, leaseMs);
   } catch (e) {
@@ -206,11 +206,10 @@ export async function processMessage(deps: IntakeDeps, messageId: string, leaseM
   }
 }
 
-/** The email being taken in: read from the mailbox, or (a retry after a throttle) only its plan. */
+/** The email being taken in: read from the mailbox, or (a retry after a throttle) only its state, which holds its plan. */
 interface Email {
   id: string;
   facts: (MessageFacts & { id: string }) | null;
-  plan: IntakePlan | null;
   /** Its intake state, when already read. */
   loaded: IntakeState | null;
 }
@@ -268,7 +267,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
   const announcedAt = st.stage === "announced" ? Date.parse(st.updatedAt) : 0;
   const facts = email.facts;
   // Not read again (a retry after a throttle): the plan saved with the case says what is left.
-  let plan = st.plan ?? email.plan;
+  let plan = st.plan;
   let decision: MailDecision | null = null;
   let replyLimited = Boolean(st.replyLimited);
   if (facts) {
@@ -372,15 +371,15 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
   // A state from before plans were saved: worked out from the email, read this time.
   plan ??= planFor(p, decision!, facts!, st);
 
+  // The folder it is filed in, before the card: a throttle here leaves nothing sent or posted.
+  const finished = new Set(st.finished ?? []);
+  const folderId = finished.has("move") ? undefined : await mailbox.folder(plan.folder);
+
   // 2. The triage card to the SCL, before the last step, from the case as created (no second
   // read). "announcing" is saved before it; the announcer records where it went (storage) as
   // soon as it is posted, and the last step records its message id on the case (SharePoint), so a
   // resumed worker that finds either does not post it again. A failure to post is logged: the
   // case stands, and the SCL's `cases` lists it.
-  // The folder it is filed in, before the card: a throttle here leaves nothing sent or posted.
-  const finished = new Set(st.finished ?? []);
-  const folderId = st.stage === "done" || finished.has("move") ? undefined : await mailbox.folder(plan.folder);
-
   const announcing = Boolean(deps.announce && st.caseRef && plan.announceTo);
   if (st.stage === "case-written" || st.stage === "replied" || st.stage === "filed" || st.stage === "announcing") {
     let card = st.triageCard ?? null;
