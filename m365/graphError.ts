@@ -1,24 +1,15 @@
 /**
- * Graph's errors, read in one place: the status, Graph's error code, how long Graph asked to wait
- * (Retry-After, from the client's error or from one response inside a `$batch`), and a short
- * reason for a log line. Every adapter reads a failed Graph request through this module.
+ * Graph's errors, read in one place: the status and the short reason for a log line (core/errors.ts,
+ * shared with Storage and the Bot Connector), how long Graph asked to wait (Retry-After, from the
+ * client's error or from one response inside a `$batch`), and the error for a refused batch item.
+ * Every adapter reads a failed Graph request through this module.
  */
-import { codeOf, shortReason, statusOf } from "../core/errors.js";
+import { statusOf } from "../core/errors.js";
 
 export { statusOf } from "../core/errors.js";
 
 /** The statuses Graph asks to retry later. */
 export const RETRY_LATER = new Set([429, 503, 504]);
-
-export interface GraphFailure {
-  status: number | null;
-  /** Graph's error code ("itemNotFound", "ErrorItemNotFound", "nameAlreadyExists"). */
-  code: string | null;
-  /** Seconds Graph asked to wait (429, 503, 504); null when it is not a "try again later". */
-  retryAfterSeconds: number | null;
-  /** For log lines: status, code or the message's first line, at most 80 characters. */
-  reason: string;
-}
 
 /** A request Graph refused, from a `$batch` (the client throws its own GraphError for the rest). */
 export class GraphRequestError extends Error {
@@ -69,9 +60,4 @@ export function retryAfterOf(e: unknown): number | null {
   if (!status || !RETRY_LATER.has(status)) return null;
   const headers = (e as { headers?: Headers }).headers;
   return parseRetryAfter(headers && typeof headers.get === "function" ? headers.get("retry-after") : null, status === 429 ? 1 : 5);
-}
-
-/** Everything a caller may want from a failed Graph request, read once. */
-export function graphFailure(e: unknown): GraphFailure {
-  return { status: statusOf(e) ?? null, code: codeOf(e) ?? null, retryAfterSeconds: retryAfterOf(e), reason: shortReason(e) };
 }

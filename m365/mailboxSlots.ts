@@ -5,7 +5,8 @@
  * back with ETag-conditional writes). A slot whose holder died frees itself after `holdMs`.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { RestError, type TableClient } from "@azure/data-tables";
+import type { TableClient } from "@azure/data-tables";
+import { statusOf as status } from "../core/errors.js";
 import { tableClient, tableService, type StorageConfig } from "./storage.js";
 
 export const SLOTS_TABLE = "MailboxSlots";
@@ -14,8 +15,6 @@ export interface SharedLimiter {
   /** Waits for a slot for `key`; resolves with the function that gives it back. */
   acquire(key: string): Promise<() => Promise<void>>;
 }
-
-const status = (e: unknown) => (e instanceof RestError ? e.statusCode : undefined);
 
 export class TableMailboxSlots implements SharedLimiter {
   private readonly table: TableClient;

@@ -1,5 +1,6 @@
 /** Technical state in Azure Table storage: intake progress, sequences, delta links, subscriptions. */
-import { RestError, type TableClient } from "@azure/data-tables";
+import type { TableClient } from "@azure/data-tables";
+import { statusOf } from "../core/errors.js";
 import { asStorage, tableClient, tableService, type StorageConfig } from "./storage.js";
 import type { IntakeState, StatePort } from "../core/ports.js";
 
@@ -10,8 +11,6 @@ export interface SubscriptionState {
   expiresAt: string;
   resource: string;
 }
-
-const isStatus = (e: unknown, code: number) => e instanceof RestError && e.statusCode === code;
 
 export class TableState implements StatePort {
   private readonly clients: Record<keyof typeof TABLES, TableClient>;
@@ -35,7 +34,7 @@ export class TableState implements StatePort {
         try {
           await service.createTable(name);
         } catch (e) {
-          if (!isStatus(e, 409)) throw e;
+          if (statusOf(e) !== 409) throw e;
         }
       }
     })();
@@ -48,7 +47,7 @@ export class TableState implements StatePort {
       const e = await this.clients.intake.getEntity<{ json: string }>("intake", key);
       return JSON.parse(e.json) as IntakeState;
     } catch (err) {
-      if (isStatus(err, 404)) return null;
+      if (statusOf(err) === 404) return null;
       throw err;
     }
   }
@@ -69,14 +68,14 @@ export class TableState implements StatePort {
         await t.updateEntity({ partitionKey: "seq", rowKey: sequence, value: n }, "Replace", { etag: e.etag });
         return n;
       } catch (err) {
-        if (isStatus(err, 404)) {
+        if (statusOf(err) === 404) {
           try {
             await t.createEntity({ partitionKey: "seq", rowKey: sequence, value: 1 });
             return 1;
           } catch (e2) {
-            if (!isStatus(e2, 409)) throw e2;
+            if (statusOf(e2) !== 409) throw e2;
           }
-        } else if (!isStatus(err, 412)) throw err;
+        } else if (statusOf(err) !== 412) throw err;
       }
       await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
     }
@@ -101,10 +100,10 @@ export class TableState implements StatePort {
       await t.createEntity({ partitionKey: "lease", rowKey: key, owner, until });
       return true;
     } catch (err) {
-      if (!isStatus(err, 409)) throw err;
+      if (statusOf(err) !== 409) throw err;
     }
     const e = await t.getEntity<{ owner: string; until: number }>("lease", key).catch((err) => {
-      if (isStatus(err, 404)) return null;
+      if (statusOf(err) === 404) return null;
       throw err;
     });
     if (!e) return this.claim(key, owner, ttlMs);
@@ -114,7 +113,7 @@ export class TableState implements StatePort {
       await t.updateEntity({ partitionKey: "lease", rowKey: key, owner, until }, "Replace", { etag: e.etag });
       return true;
     } catch (err) {
-      if (isStatus(err, 412)) return false;
+      if (statusOf(err) === 412) return false;
       throw err;
     }
   }
@@ -125,7 +124,7 @@ export class TableState implements StatePort {
       const e = await this.clients.intake.getEntity<{ owner: string }>("lease", key);
       if (e.owner === owner) await this.clients.intake.deleteEntity("lease", key, { etag: e.etag });
     } catch (err) {
-      if (!isStatus(err, 404) && !isStatus(err, 412)) throw err;
+      if (statusOf(err) !== 404 && statusOf(err) !== 412) throw err;
     }
   }
 
@@ -134,7 +133,7 @@ export class TableState implements StatePort {
     try {
       return (await this.clients.sync.getEntity<{ value: string }>("sync", name)).value;
     } catch (err) {
-      if (isStatus(err, 404)) return null;
+      if (statusOf(err) === 404) return null;
       throw err;
     }
   }
@@ -145,7 +144,7 @@ export class TableState implements StatePort {
       try {
         await this.clients.sync.deleteEntity("sync", name);
       } catch (err) {
-        if (!isStatus(err, 404)) throw err;
+        if (statusOf(err) !== 404) throw err;
       }
       return;
     }
@@ -162,7 +161,7 @@ export class TableState implements StatePort {
     const t = this.clients.sync;
     for (let attempt = 0; attempt < 50; attempt++) {
       const e = await t.getEntity<{ value: string }>("sync", name).catch((err) => {
-        if (isStatus(err, 404)) return null;
+        if (statusOf(err) === 404) return null;
         throw err;
       });
       const value = change(e ? e.value : null);
@@ -171,7 +170,7 @@ export class TableState implements StatePort {
         else await t.createEntity({ partitionKey: "sync", rowKey: name, value });
         return value;
       } catch (err) {
-        if (!isStatus(err, 412) && !isStatus(err, 409)) throw err;
+        if (statusOf(err) !== 412 && statusOf(err) !== 409) throw err;
       }
       await new Promise((r) => setTimeout(r, Math.random() * 20 * (attempt + 1)));
     }

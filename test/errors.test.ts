@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { shortReason, statusOf } from "../core/errors.js";
-import { batchItemRetryAfter, graphFailure, GraphRequestError, parseRetryAfter, retryAfterOf, RetryLaterError } from "../m365/graphError.js";
+import { codeOf, shortReason, statusOf } from "../core/errors.js";
+import { batchItemRetryAfter, GraphRequestError, parseRetryAfter, retryAfterOf, RetryLaterError } from "../m365/graphError.js";
 
 /** What the Graph client throws: statusCode, code, headers, body. */
 const clientError = (statusCode: number, code: string, message: string, headers: Record<string, string> = {}) =>
@@ -8,7 +8,8 @@ const clientError = (statusCode: number, code: string, message: string, headers:
 
 describe("reading errors", () => {
   it("a Graph error: status, code, wait and a short reason without the body", () => {
-    const f = graphFailure(clientError(429, "TooManyRequests", "Application is over its MailboxConcurrency limit.", { "retry-after": "7" }));
+    const e = clientError(429, "TooManyRequests", "Application is over its MailboxConcurrency limit.", { "retry-after": "7" });
+    const f = { status: statusOf(e), code: codeOf(e), retryAfterSeconds: retryAfterOf(e), reason: shortReason(e) };
     expect(f).toEqual({
       status: 429,
       code: "TooManyRequests",
