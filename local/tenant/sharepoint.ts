@@ -229,6 +229,18 @@ function matches(fields: Record<string, unknown>, c: Cond): boolean {
   }
 }
 
+/**
+ * A list's items after `after`, in id order, narrowed in SQLite (json_extract, in C) to those whose
+ * field equals a text or number value: a filtered query or a unique check on a long list stays
+ * cheap, as SharePoint's indexes keep it. Other values are not narrowed; callers still match each
+ * row, so the narrowing changes no answer.
+ */
+function itemsWhereEqual(ctx: Ctx, listId: string, eqs: { field: string; value: unknown }[], after = 0): ItemRow[] {
+  const narrow = eqs.filter((c) => typeof c.value === "string" || typeof c.value === "number");
+  const sql = `SELECT * FROM items WHERE listId = ? AND id > ?${narrow.map(() => " AND json_extract(fields, ?) = ?").join("")} ORDER BY id`;
+  return ctx.db.prepare(sql).all(listId, after, ...narrow.flatMap((c) => [`$.${c.field}`, c.value as string | number])) as ItemRow[];
+}
+
 function listItems(ctx: Ctx, siteId: string, l: ListRow, req: TenantRequest, path: string): Reply {
   const d = JSON.parse(l.data) as ListData;
   const expand = expandOf(req.query);
@@ -250,13 +262,12 @@ function listItems(ctx: Ctx, siteId: string, l: ListRow, req: TenantRequest, pat
   if (!Number.isInteger(top) || top < 1) throw new GraphError(400, "invalidRequest", "$top must be a positive whole number.");
   const token = req.query.get("$skiptoken");
   const after = token ? unb64url<{ after: number }>(token, "skip token").after : 0;
-  // Equality on text and numbers is narrowed in SQLite (json_extract, in C) before each row is
-  // parsed and matched here: a filtered query on a long list stays cheap, as SharePoint's indexes
-  // keep it. The match below still decides, so the narrowing changes no answer.
-  const narrow = conds.filter((c) => c.op === "eq" && (typeof c.value === "string" || typeof c.value === "number"));
-  const sql = `SELECT * FROM items WHERE listId = ? AND id > ?${narrow.map(() => " AND json_extract(fields, ?) = ?").join("")} ORDER BY id`;
-  const args = narrow.flatMap((c) => [`$.${c.field}`, c.value]);
-  const rows = (ctx.db.prepare(sql).all(l.id, after, ...args) as ItemRow[]).filter((r) => {
+  const rows = itemsWhereEqual(
+    ctx,
+    l.id,
+    conds.filter((c) => c.op === "eq"),
+    after,
+  ).filter((r) => {
     const f = { ...JSON.parse(r.fields), id: String(r.id) };
     return conds.every((c) => matches(f, c));
   });
@@ -276,14 +287,7 @@ function checkUnique(ctx: Ctx, l: ListRow, fields: Record<string, unknown>, exce
   for (const c of unique) {
     const v = fields[c.name];
     if (v === undefined || v === null) continue;
-    const candidates = ctx.db
-      .prepare(
-        typeof v === "string" || typeof v === "number"
-          ? "SELECT id, fields FROM items WHERE listId = ? AND json_extract(fields, ?) = ?"
-          : "SELECT id, fields FROM items WHERE listId = ?",
-      )
-      .all(l.id, ...(typeof v === "string" || typeof v === "number" ? [`$.${c.name}`, v] : [])) as { id: number; fields: string }[];
-    const clash = candidates.find((r) => r.id !== exceptId && JSON.parse(r.fields)[c.name] === v);
+    const clash = itemsWhereEqual(ctx, l.id, [{ field: c.name, value: v }]).find((r) => r.id !== exceptId && JSON.parse(r.fields)[c.name] === v);
     if (clash)
       throw new GraphError(
         409,
