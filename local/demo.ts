@@ -16,7 +16,7 @@ import { meetingsOf } from "../core/rules/schedule.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { eligibleVoters, type VoteChoice } from "../core/rules/votes.js";
 import { GraphVotes } from "../m365/sharepoint.js";
-import { execute, register, sentTo, startDemoStack, until, type DemoOptions } from "./demoStack.js";
+import { addBotAndLinkChannel, caseFields, execute, pdfAttachment, register, sentTo, startDemoStack, until, type DemoOptions } from "./demoStack.js";
 import { runPartnershipDemo } from "./demoStories.js";
 import { withExampleContacts } from "./people.js";
 
@@ -43,15 +43,12 @@ export async function runDemo(opts: DemoOptions & { partnership?: string }): Pro
     mailboxes: c5.schools.flatMap((x) => [x.sendcoEmail!, x.headteacherEmail!]),
   });
   const { d, pg, team, tenant, host, send, settle, setTime } = s;
-  const form = (name = "MIP presentation form.pdf") => ({ filename: name, content: Buffer.from("%PDF-1.4 demo form"), contentType: "application/pdf" });
-  const caseOf = async (ref: string) => (await d.cases.byRef(ref))?.fields;
+  const form = () => pdfAttachment("MIP presentation form.pdf");
+  const caseOf = (ref: string) => caseFields(s, ref);
 
   say(`Teams is the Agents Playground at ${pg.url}/ (signed in as Katy Luciani, KL).`);
   say('0. Katy adds Cluster Desk in Teams and makes the "Cluster 5 meetings" channel cluster 5\'s');
-  await pg.as(KL, team.personalChatId, { type: "installationUpdate", action: "add" });
-  await until("the bot to keep Katy's chat", () => d.teams.personalChat(KL));
-  await pg.as(KL, team.channelId, { type: "message", text: "cluster 5" });
-  await until("the channel link", () => d.teams.clusterChannel(5));
+  await addBotAndLinkChannel(s, KL, "Katy's", "cluster 5", 5);
 
   say("1. Tuesday 2 May 2023: forms arrive in the secure mailbox");
   await send({

@@ -169,3 +169,20 @@ export async function register(s: DemoStack): Promise<{ ref: string; status: str
     (i: { fields: { Title: string; Status: string; School?: string } }) => ({ ref: i.fields.Title, status: i.fields.Status, school: i.fields.School ?? "" }),
   );
 }
+
+/** A PDF attachment as a school sends it (the demo's forms are placeholders). */
+export const pdfAttachment = (filename: string) => ({ filename, content: Buffer.from("%PDF-1.4 demo form"), contentType: "application/pdf" });
+
+/** A case's fields as the register holds them now. */
+export const caseFields = async (s: DemoStack, ref: string) => (await s.d.cases.byRef(ref))?.fields;
+
+/**
+ * A lead adds Cluster Desk in Teams (the bot keeps their personal chat), then types `command` in
+ * the team's channel to make it `cluster`'s; resolves once both are stored.
+ */
+export async function addBotAndLinkChannel(s: DemoStack, email: string, who: string, command: string, cluster: number): Promise<void> {
+  await s.pg.as(email, s.team.personalChatId, { type: "installationUpdate", action: "add" });
+  await until(`the bot to keep ${who} chat`, () => s.d.teams.personalChat(email));
+  await s.pg.as(email, s.team.channelId, { type: "message", text: command });
+  await until("the channel link", () => s.d.teams.clusterChannel(cluster));
+}

@@ -22,12 +22,21 @@ import { addWorkingDays } from "../core/rules/workingDays.js";
 import { describeLocal, fromLocal } from "../core/rules/time.js";
 import { GraphBudgets, GraphMeetings, GraphVotes } from "../m365/sharepoint.js";
 import type { DemoSummary } from "./demo.js";
-import { execute, register, sentTo, startDemoStack, until, type DemoOptions, type DemoStack } from "./demoStack.js";
+import {
+  addBotAndLinkChannel,
+  caseFields,
+  execute,
+  pdfAttachment,
+  register,
+  sentTo,
+  startDemoStack,
+  until,
+  type DemoOptions,
+  type DemoStack,
+} from "./demoStack.js";
 import { withExampleContacts } from "./people.js";
 
 type Result = DemoSummary & { stop: () => Promise<void> };
-
-const pdf = (filename: string) => ({ filename, content: Buffer.from("%PDF-1.4 demo form"), contentType: "application/pdf" });
 
 /** Votes through the Playground, as each person, on the card `activityId` in `conversation`. */
 async function vote(s: DemoStack, ref: string, conversation: string, activityId: string, voters: string[], say: (l: string) => void) {
@@ -83,7 +92,7 @@ async function sutton(opts: DemoOptions): Promise<Result> {
     mailboxes: sp5.schools.map((x) => x.sendcoEmail!),
   });
   const { d, pg, team } = s;
-  const caseOf = async (ref: string) => (await d.cases.byRef(ref))?.fields;
+  const caseOf = (ref: string) => caseFields(s, ref);
   // The officer publishes the borough-wide meeting's date (the seed gives none).
   await new GraphMeetings(d.site).publish([
     { clusterId: 0, kind: "borough-decision", date: "2021-02-04", start: "14:00", deadline: { date: "2021-01-28", time: "16:00" } },
@@ -91,20 +100,17 @@ async function sutton(opts: DemoOptions): Promise<Result> {
   await d.refreshCalendar(true);
   say(`Teams is the Agents Playground at ${pg.url}/ (signed in as Sarah Wilson, lead cluster SENCO of SP 5, SP 2 and CP 3).`);
   say('0. Sarah adds Cluster Desk and makes the "SP 5 meetings" channel SP 5\'s ("sp 5")');
-  await pg.as(SW, team.personalChatId, { type: "installationUpdate", action: "add" });
-  await until("the bot to keep Sarah's chat", () => d.teams.personalChat(SW));
-  await pg.as(SW, team.channelId, { type: "message", text: "sp 5" });
-  await until("the channel link", () => d.teams.clusterChannel(5));
+  await addBotAndLinkChannel(s, SW, "Sarah's", "sp 5", 5);
 
   say("1. Monday 11 January 2021: Westbourne asks SP 5 for exceptional needs funding; WCGS writes to the wrong cross-phase cluster");
   await s.send({
     from: `SENDCo <${westbourne.sendcoEmail}>`,
     subject: "SP 5/Westbourne Primary School",
     text: "Our request.",
-    attachments: [pdf("Exceptional needs request.pdf")],
+    attachments: [pdfAttachment("Exceptional needs request.pdf")],
   });
   await s.settle();
-  await s.send({ from: "senco@wcgs.school.example", subject: "CP 3/WCGS", text: "Our request.", attachments: [pdf("Request.pdf")] });
+  await s.send({ from: "senco@wcgs.school.example", subject: "CP 3/WCGS", text: "Our request.", attachments: [pdfAttachment("Request.pdf")] });
   await s.settle();
   const all = await register(s);
   const ref = all.find((c) => c.school === westbourne.name)!.ref;
@@ -172,7 +178,7 @@ async function southampton(opts: DemoOptions): Promise<Result> {
     mailboxes: c3.schools.map((x) => x.sendcoEmail!),
   });
   const { d, pg, team } = s;
-  const caseOf = async (ref: string) => (await d.cases.byRef(ref))?.fields;
+  const caseOf = (ref: string) => caseFields(s, ref);
   // The officer publishes the year's meetings (the planner's) and the year's total funding.
   await new GraphMeetings(d.site).publish(publishedMeetings(planYear(base, "2026-27")));
   await new GraphBudgets(d.site).set({ clusterId: 0, year: "2026-27", allocated: 420_000 });
@@ -184,24 +190,21 @@ async function southampton(opts: DemoOptions): Promise<Result> {
   const meeting = meetingsOf(p, clusterById(p, 3)!).find((m) => m.startsAt.getTime() > Date.parse("2027-01-04T09:00:00Z"))!;
   const city = nextWideMeeting(p, "city", meeting.startsAt)!;
   say(`   Cluster 3's next locality meeting: ${meeting.date} ${meeting.start} (deadline ${meeting.deadline.date}); the next city meeting: ${city.date}`);
-  await pg.as(locality, team.personalChatId, { type: "installationUpdate", action: "add" });
-  await until("the bot to keep the locality lead's chat", () => d.teams.personalChat(locality));
-  await pg.as(locality, team.channelId, { type: "message", text: "cluster 3" });
-  await until("the channel link", () => d.teams.clusterChannel(3));
+  await addBotAndLinkChannel(s, locality, "the locality lead's", "cluster 3", 3);
 
   say("1. Monday 4 January 2027: two referrals for cluster 3");
   await s.send({
     from: `SENDCo <${shirley.sendcoEmail}>`,
     subject: "Individual pupil need/Cluster 3/Shirley Junior School",
     text: "Our referral.",
-    attachments: [pdf("IPN Referral Form.pdf"), pdf("Costed Provision Map.pdf"), pdf("Profile of Need.pdf")],
+    attachments: [pdfAttachment("IPN Referral Form.pdf"), pdfAttachment("Costed Provision Map.pdf"), pdfAttachment("Profile of Need.pdf")],
   });
   await s.settle();
   await s.send({
     from: `SENDCo <${oakwood.sendcoEmail}>`,
     subject: "Contingency funding/Cluster 3/Oakwood Primary School",
     text: "Our referral.",
-    attachments: [pdf("Contingency Funding Referral Form.pdf")],
+    attachments: [pdfAttachment("Contingency Funding Referral Form.pdf")],
   });
   await s.settle();
   const incomplete = (await sentTo(s, oakwood.sendcoEmail!))[0]!;
@@ -217,7 +220,7 @@ async function southampton(opts: DemoOptions): Promise<Result> {
     from: `SENDCo <${oakwood.sendcoEmail}>`,
     subject: "Contingency funding/Cluster 3/Oakwood Primary School",
     text: "Our referral, complete.",
-    attachments: [pdf("Contingency Funding Referral Form.pdf"), pdf("Costed Provision Map.pdf"), pdf("Profile of Need.pdf")],
+    attachments: [pdfAttachment("Contingency Funding Referral Form.pdf"), pdfAttachment("Costed Provision Map.pdf"), pdfAttachment("Profile of Need.pdf")],
   });
   await s.settle();
   const cases = await register(s);
