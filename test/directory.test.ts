@@ -9,7 +9,9 @@ import { packageRoot } from "../config/load.js";
 import { matchGias, withDirectory, DirectoryInputError } from "../core/rules/directory.js";
 import { decideMail } from "../core/rules/mailRules.js";
 import { fromLocal } from "../core/rules/time.js";
-import { partnership as p } from "./helpers/tenant.js";
+import { loadPartnership } from "../config/load.js";
+
+const p = loadPartnership("hounslow-mip").partnership;
 
 const extract = join(packageRoot(), "test", "fixtures", "gias", "edubase-hounslow-extract.csv");
 

@@ -8,7 +8,9 @@ import { runTransition, type TriageDeps } from "../core/usecases/triage.js";
 import { triageCardData } from "../core/rules/triage.js";
 import type { StoredCase } from "../core/ports.js";
 import { FakeAudit, FakeCards, FakeCases, FakeMailer } from "./fakes/teams.js";
-import { partnership as p } from "./helpers/tenant.js";
+import { loadPartnership } from "../config/load.js";
+
+const p = loadPartnership("hounslow-mip").partnership;
 
 const KL = "katy.luciani@hounslow.gov.uk"; // clusters 4 and 5
 const GV = "georgie.venn@hounslow.gov.uk"; // cluster 6

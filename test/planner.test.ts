@@ -9,7 +9,9 @@ import { withPublishedMeetings, placeForm } from "../core/rules/schedule.js";
 import { isoWeekday } from "../core/rules/time.js";
 import { bankHolidayName } from "../core/rules/workingDays.js";
 import type { Partnership } from "../core/config.js";
-import { partnership as hounslow } from "./helpers/tenant.js";
+import { loadPartnership } from "../config/load.js";
+
+const hounslow = loadPartnership("hounslow-mip").partnership;
 
 const years = fc.integer({ min: 2024, max: 2040 }).map((y) => `${y}-${String((y + 1) % 100).padStart(2, "0")}`);
 const cadences = fc.constantFrom<Partnership["calendar"]["cadence"]>("monthly", "half-termly", "termly");
