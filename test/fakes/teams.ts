@@ -16,6 +16,9 @@ import type {
 } from "../../core/ports.js";
 import type { TriageCardsPort } from "../../core/usecases/triage.js";
 
+/** Cases nobody acknowledges any more. */
+const CLOSED = ["Superseded", "Decided", "Quarantined", "Rejected"];
+
 export class FakeCases implements CaseStorePort {
   readonly items = new Map<string, StoredCase>();
   private version = 0;
@@ -34,8 +37,11 @@ export class FakeCases implements CaseStorePort {
   async ofCluster(cluster: number): Promise<StoredCase[]> {
     return [...this.items.values()].filter((c) => c.fields.Cluster === cluster).map((c) => structuredClone(c));
   }
-  async awaitingAcknowledgement(): Promise<StoredCase[]> {
-    return [];
+  /** As the register reads it: due on or after `since`, nobody acknowledged, and still open. */
+  async awaitingAcknowledgement(since: string): Promise<StoredCase[]> {
+    return [...this.items.values()]
+      .filter((c) => (c.fields.AckDueBy ?? "") >= `${since}T00:00:00Z` && !c.fields.AcknowledgedAt && !CLOSED.includes(c.fields.Status))
+      .map((c) => structuredClone(c));
   }
   async change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase> {
     for (;;) {
