@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { packageRoot } from "../config/load.js";
+import { kindOf } from "./reporters/kinds.js";
 
 const root = packageRoot();
 function files(dir: string): string[] {
@@ -57,5 +58,34 @@ describe("layers (docs/architecture.md: dependencies point down only)", () => {
         .map((i) => `${relative(root, f)} imports ${i}`),
     );
     expect(bad).toEqual([]);
+  });
+});
+
+describe("fakes (docs/architecture.md: testing a use case)", () => {
+  const tests = files(join(root, "test"));
+
+  it("every port core/ declares has an in-memory fake in test/fakes/", () => {
+    const ports = files(join(root, "core")).flatMap((f) => [...readFileSync(f, "utf8").matchAll(/^export interface (\w+Port)\b/gm)].map((m) => m[1]!));
+    const faked = new Set(
+      files(join(root, "test", "fakes")).flatMap((f) =>
+        [...readFileSync(f, "utf8").matchAll(/\bimplements ([\w,\s]+?)\s*\{/g)].flatMap((m) => m[1]!.split(",").map((x) => x.trim())),
+      ),
+    );
+    expect(ports.length).toBeGreaterThan(10);
+    expect(ports.filter((p) => !faked.has(p))).toEqual([]);
+  });
+
+  it("every use case in core/usecases/ is imported by a unit test (one that boots no local server)", () => {
+    const unit = tests.filter((f) => f.endsWith(".test.ts") && kindOf(f, readFileSync(f, "utf8")) === "unit");
+    const tested = new Set(
+      unit.flatMap((f) =>
+        imports(f)
+          .filter((i) => i.startsWith("."))
+          .map((i) => resolve(dirname(f), i).replace(/\.js$/, ".ts")),
+      ),
+    );
+    const usecases = files(join(root, "core", "usecases"));
+    expect(usecases.length).toBeGreaterThan(10);
+    expect(usecases.filter((f) => !tested.has(f)).map((f) => relative(root, f))).toEqual([]);
   });
 });

@@ -61,8 +61,8 @@ export class FakeCases implements CaseStorePort {
 }
 
 export class FakeMailer implements MailSenderPort {
-  readonly outbox: { to: string[]; subject: string; body: string; marker: string }[] = [];
-  async send(msg: { to: string[]; subject: string; body: string; marker: string }): Promise<void> {
+  readonly outbox: { to: string[]; bcc?: string[]; subject: string; body: string; marker: string }[] = [];
+  async send(msg: { to: string[]; bcc?: string[]; subject: string; body: string; marker: string }): Promise<void> {
     this.outbox.push({ ...msg });
   }
   async sent(marker: string): Promise<boolean> {
@@ -150,10 +150,13 @@ export class FakeVotes implements VoteStorePort {
 /** Key-value state in memory (a null value deletes the key). */
 export class FakeKv implements KeyValuePort {
   readonly map = new Map<string, string>();
+  /** Runs before each write, with its key: throw from it to fail that write (storage in an outage). */
+  beforeSet?: (key: string) => void;
   async getSync(key: string) {
     return this.map.get(key) ?? null;
   }
   async setSync(key: string, value: string | null) {
+    this.beforeSet?.(key);
     if (value === null) this.map.delete(key);
     else this.map.set(key, value);
   }

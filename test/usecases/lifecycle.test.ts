@@ -3,12 +3,12 @@
  * in-memory fakes: who may do what, when; the effects of each transition, once; routing.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { allowedNow, applyTransition, rolesOn, TRANSITIONS, TransitionRefused, type CaseVerb } from "../core/rules/lifecycle.js";
-import { runTransition, type TriageDeps } from "../core/usecases/triage.js";
-import { triageCardData } from "../core/rules/triage.js";
-import type { StoredCase } from "../core/ports.js";
-import { FakeAudit, FakeCards, FakeCases, FakeMailer } from "./fakes/teams.js";
-import { loadPartnership } from "../config/load.js";
+import { allowedNow, applyTransition, rolesOn, TRANSITIONS, TransitionRefused, type CaseVerb } from "../../core/rules/lifecycle.js";
+import { runTransition, type TriageDeps } from "../../core/usecases/triage.js";
+import { triageCardData } from "../../core/rules/triage.js";
+import type { StoredCase } from "../../core/ports.js";
+import { FakeAudit, FakeCards, FakeCases, FakeMailer } from "../fakes/teams.js";
+import { loadPartnership } from "../../config/load.js";
 
 const p = loadPartnership("hounslow-mip").partnership;
 

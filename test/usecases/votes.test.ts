@@ -4,13 +4,13 @@
  * cancel an open vote and open it again.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { runVote, type VoteCardData, type VoteDeps, type VotePoster } from "../core/usecases/votes.js";
-import { eligibleVoters } from "../core/rules/votes.js";
-import { FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "./fakes/teams.js";
-import { loadPartnership } from "../config/load.js";
+import { runVote, type VoteCardData, type VoteDeps, type VotePoster } from "../../core/usecases/votes.js";
+import { eligibleVoters } from "../../core/rules/votes.js";
+import { FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "../fakes/teams.js";
+import { loadPartnership } from "../../config/load.js";
 
 const hounslow = loadPartnership("hounslow-mip").partnership;
-import { withExampleContacts } from "../local/people.js";
+import { withExampleContacts } from "../../local/people.js";
 
 // Example SENDCo and headteacher addresses (the seeds give none), as the local stack uses.
 const p = withExampleContacts(hounslow);
