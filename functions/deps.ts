@@ -148,7 +148,7 @@ export function buildDeps(
           notify: (email, text) => notify(email, text),
           intakeSince: (since) => cases.intakeSince(since),
         },
-        (e) => log.warn("bot.error", { reason: e.message.slice(0, 120) }),
+        (e) => log.warn("bot.error", { reason: shortReason(e) }),
       ),
     ));
   const bot: BotPort = {
