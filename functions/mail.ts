@@ -1,7 +1,8 @@
 /**
  * Mail intake functions: the change-notification endpoint, the intake queue worker, the delta
- * sweep and reconciler, the subscription's upkeep and its lifecycle endpoint. Thin: parse, call
- * the use case, log. The other timers are in timers.ts.
+ * sweep, the reconciler, the subscription's upkeep, the health alert and the subscription's
+ * lifecycle endpoint. Thin: each parses, calls one use case and logs. The other timers are in
+ * timers.ts.
  */
 import { timingSafeEqual } from "node:crypto";
 import type { GraphJson } from "../m365/json.js";
@@ -10,7 +11,7 @@ import { processMessage } from "../core/usecases/intake.js";
 import { reconcileIntake } from "../core/usecases/reconcile.js";
 import { alertLead, HEALTH_KEYS } from "../core/usecases/health.js";
 import { sweepInbox } from "../core/usecases/sweep.js";
-import { keepSubscription, resubscribe } from "../core/usecases/subscription.js";
+import { keepSubscription, onLifecycleEvent } from "../core/usecases/subscription.js";
 import type { AppDeps } from "./deps.js";
 
 function sameSecret(a: unknown, b: string | null): boolean {
@@ -90,54 +91,50 @@ export function mailIntake(deps: () => AppDeps) {
   };
 }
 
-/** Runs `first`, then `then` whatever happened to `first`; then `first`'s failure, if any, goes up. */
-async function thenEvenIfFailed(first: () => Promise<void>, then: () => Promise<void>): Promise<void> {
-  let failed: { error: unknown } | undefined;
-  try {
-    await first();
-  } catch (error) {
-    failed = { error };
-  }
-  await then();
-  if (failed) throw failed.error;
-}
-
-/** Every 15 minutes: the delta sweep (missed notifications), then the reconciler (anything unfinished). */
+/** Every 15 minutes: the delta sweep, for mail whose notification never came. */
 export function mailSweep(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const d = deps();
-    // The reconciler runs even when the sweep fails: it does not depend on the delta link.
-    await thenEvenIfFailed(
-      async () => {
-        const r = await sweepInbox(d);
-        context.log(`mail-sweep: enqueued ${r.enqueued}${r.resynced ? " after a full resync" : ""}`);
-      },
-      async () => {
-        await d.state.setSync(HEALTH_KEYS.lastSweep, d.now().toISOString());
-        const c = await reconcileIntake(d, d.timing.reconcileAfterMs);
-        context.log(
-          `mail-reconcile: ${c.requeued} queued again (${c.fromInbox} in the Inbox, ${c.unfinished} unfinished, ${c.poisonRetried} poisoned retried), ${c.poisonLeft} left poisoned`,
-        );
-      },
+    try {
+      const r = await sweepInbox(d);
+      context.log(`mail-sweep: enqueued ${r.enqueued}${r.resynced ? " after a full resync" : ""}`);
+    } finally {
+      // When the sweep last ran, for the health report (written whether or not it succeeded, as before).
+      await d.state.setSync(HEALTH_KEYS.lastSweep, d.now().toISOString());
+    }
+  };
+}
+
+/**
+ * Every 15 minutes, between sweeps: the reconciler queues again anything unfinished. Its own
+ * function, so it runs whether or not the sweep (which needs the delta link) works.
+ */
+export function mailReconcile(deps: () => AppDeps) {
+  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const d = deps();
+    const c = await reconcileIntake(d, d.timing.reconcileAfterMs);
+    context.log(
+      `mail-reconcile: ${c.requeued} queued again (${c.fromInbox} in the Inbox, ${c.unfinished} unfinished, ${c.poisonRetried} poisoned retried), ${c.poisonLeft} left poisoned`,
     );
   };
 }
 
-/** Hourly: keeps the subscription; then tells the partnership lead (once a day) if intake needs them. */
+/** Hourly: keeps the mailbox's change-notification subscription. */
 export function mailSubscription(deps: () => AppDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const d = deps();
-    // The lead is told even when the renewal fails (that is when they most need to know).
-    await thenEvenIfFailed(
-      async () => {
-        const r = await keepSubscription(d);
-        context.log(`mail-subscription: ${r.action}, expires ${r.expiresAt}`);
-      },
-      async () => {
-        const alerted = await alertLead(d);
-        if (alerted) context.log(`mail-health: the partnership lead was told (${alerted})`);
-      },
-    );
+    const r = await keepSubscription(deps());
+    context.log(`mail-subscription: ${r.action}, expires ${r.expiresAt}`);
+  };
+}
+
+/**
+ * Hourly, after the subscription's upkeep: tells the partnership lead (once a day) if intake needs
+ * them. Its own function, so the lead is told even when the renewal fails (when they most need to).
+ */
+export function mailHealth(deps: () => AppDeps) {
+  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const alerted = await alertLead(deps());
+    if (alerted) context.log(`mail-health: the partnership lead was told (${alerted})`);
   };
 }
 
@@ -152,10 +149,8 @@ export function mailLifecycle(deps: () => AppDeps) {
         d.log.warn("mail-lifecycle.rejected", { reason: "clientState mismatch" });
         continue;
       }
-      if (n.lifecycleEvent === "reauthorizationRequired") await keepSubscription(d, true);
-      else if (n.lifecycleEvent === "subscriptionRemoved") await resubscribe(d);
-      else if (n.lifecycleEvent === "missed") await sweepInbox(d);
-      context.log(`mail-lifecycle: ${n.lifecycleEvent}`);
+      const done = await onLifecycleEvent(d, n.lifecycleEvent);
+      context.log(`mail-lifecycle: ${String(n.lifecycleEvent).slice(0, 40)}, ${done}`);
     }
     return { status: 202 };
   };

@@ -2,8 +2,8 @@
 import type { HttpHandler, InvocationContext, Timer } from "@azure/functions";
 import { appDeps, type AppDeps } from "./deps.js";
 import { botMessages } from "./messages.js";
-import { mailIntake, mailLifecycle, mailNotification, mailSubscription, mailSweep } from "./mail.js";
-import { acknowledgements, agendas, outlookReminders } from "./timers.js";
+import { mailHealth, mailIntake, mailLifecycle, mailNotification, mailReconcile, mailSubscription, mailSweep } from "./mail.js";
+import { acknowledgements, agendas, calendarDuties, outlookReminders, reviewReminders, termlyReport } from "./timers.js";
 
 export type FunctionDef =
   | { name: string; trigger: "http"; route: string; methods: ("GET" | "POST")[]; handler: HttpHandler }
@@ -27,10 +27,17 @@ export function functionDefs(deps: () => AppDeps = appDeps): FunctionDef[] {
     { name: "mailIntake", trigger: "queue", queueName: "mail-intake", handler: mailIntake(deps) },
     // Timers run in UTC on Flex Consumption; these are interval jobs, so no London conversion is needed.
     { name: "mailSweep", trigger: "timer", schedule: "0 */15 * * * *", handler: mailSweep(deps) },
+    // Between sweeps, so the two do not contend for the mailbox's connections.
+    { name: "mailReconcile", trigger: "timer", schedule: "0 7,22,37,52 * * * *", handler: mailReconcile(deps) },
     { name: "mailSubscription", trigger: "timer", schedule: "0 5 * * * *", handler: mailSubscription(deps) },
-    // Hourly in UTC; the use case works out London dates, and sends each reminder once.
+    // After the renewal: the alert reads the subscription's expiry it left.
+    { name: "mailHealth", trigger: "timer", schedule: "0 10 * * * *", handler: mailHealth(deps) },
+    // Hourly in UTC; each use case works out London dates, and sends each message once.
     { name: "outlookReminders", trigger: "timer", schedule: "0 20 * * * *", handler: outlookReminders(deps) },
     { name: "acknowledgements", trigger: "timer", schedule: "0 35 * * * *", handler: acknowledgements(deps) },
+    { name: "reviewReminders", trigger: "timer", schedule: "0 38 * * * *", handler: reviewReminders(deps) },
+    { name: "termlyReport", trigger: "timer", schedule: "0 41 * * * *", handler: termlyReport(deps) },
     { name: "agendas", trigger: "timer", schedule: "0 50 * * * *", handler: agendas(deps) },
+    { name: "calendarDuties", trigger: "timer", schedule: "0 55 * * * *", handler: calendarDuties(deps) },
   ];
 }

@@ -1,4 +1,8 @@
-/** Timers besides mail's: Outlook invitations and reminders, acknowledgements, reviews and the termly report, agendas and the calendar. */
+/**
+ * Timers besides mail's, one use case each: Outlook invitations and reminders, acknowledgements,
+ * reviews, the termly report, agendas and the calendar's duties. Each reads the Meetings list
+ * first (at most every few minutes), so an officer's edit there is used.
+ */
 import type { InvocationContext, Timer } from "@azure/functions";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { runAcknowledgements } from "../core/usecases/acknowledgements.js";
@@ -8,42 +12,51 @@ import { runCalendarDuties } from "../core/usecases/calendar.js";
 import { runAgendas } from "../core/usecases/agenda.js";
 import type { AppDeps } from "./deps.js";
 
-/** Hourly: invitations, HT reminders, deadline reminders (each once). */
-export function outlookReminders(deps: () => AppDeps) {
+/** A timer's handler: the running calendar read, then `run` with the deps. */
+function hourly(deps: () => AppDeps, run: (d: AppDeps) => Promise<string | null>) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const d = deps();
     await d.refreshCalendar();
-    const r = await runOutlook({ ...d, kv: d.state });
-    context.log(
-      `outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`,
-    );
+    const line = await run(d);
+    if (line) context.log(line);
   };
 }
+
+/** Hourly: invitations, HT reminders, deadline reminders (each once). */
+export const outlookReminders = (deps: () => AppDeps) =>
+  hourly(deps, async (d) => {
+    const r = await runOutlook({ ...d, kv: d.state });
+    return `outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`;
+  });
 
 /** Hourly: acknowledgement reminders to SCLs and escalations to the partnership lead (each once). */
-export function acknowledgements(deps: () => AppDeps) {
-  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const d = deps();
-    await d.refreshCalendar();
+export const acknowledgements = (deps: () => AppDeps) =>
+  hourly(deps, async (d) => {
     const r = await runAcknowledgements({ ...d, kv: d.state });
-    const reviews = await runReviewReminders({ ...d, kv: d.state });
-    // After the last cluster meeting of a term: the term's figures to the partnership lead, once.
+    return `acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated`;
+  });
+
+/** Hourly: reminders of allocations' reviews to the school and its lead (each once). */
+export const reviewReminders = (deps: () => AppDeps) =>
+  hourly(deps, async (d) => `reviews: ${(await runReviewReminders({ ...d, kv: d.state })).reminded.length} reminded`);
+
+/** Hourly: after the last cluster meeting of a term, the term's figures to the partnership lead (once). */
+export const termlyReport = (deps: () => AppDeps) =>
+  hourly(deps, async (d) => {
     const term = await runTermlyReport({ ...d, kv: d.state, intakeSince: (since) => d.cases.intakeSince(since) });
-    if (term) context.log(`report: ${term} sent to the partnership lead`);
-    context.log(`acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated; reviews: ${reviews.reminded.length} reminded`);
-  };
-}
+    return term ? `report: ${term} sent to the partnership lead` : null;
+  });
 
 /** Hourly: each cluster's agenda to its channel N working days before the meeting (once). */
-export function agendas(deps: () => AppDeps) {
-  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const d = deps();
-    await d.refreshCalendar();
+export const agendas = (deps: () => AppDeps) =>
+  hourly(deps, async (d) => {
     const r = await runAgendas({ ...d, kv: d.state });
-    // The year's calendar: the next year's proposal to the partnership lead, and moved meetings told to their leads.
+    return `agendas: ${r.posted.length} posted; ${r.waiting.join("; ") || "none waiting"}`;
+  });
+
+/** Hourly: the next year's proposal to the partnership lead, and moved meetings told to their leads. */
+export const calendarDuties = (deps: () => AppDeps) =>
+  hourly(deps, async (d) => {
     const c = await runCalendarDuties({ ...d, kv: d.state, meetings: d.meetingsList, refresh: () => d.refreshCalendar(true) });
-    context.log(
-      `agendas: ${r.posted.length} posted; ${r.waiting.join("; ") || "none waiting"}; calendar: ${c.proposed ? `${c.proposed} proposed` : "nothing to propose"}, ${c.told.length} change(s) told`,
-    );
-  };
-}
+    return `calendar: ${c.proposed ? `${c.proposed} proposed` : "nothing to propose"}, ${c.told.length} change(s) told`;
+  });

@@ -284,7 +284,7 @@ async function southampton(opts: DemoOptions): Promise<Result> {
   const due = (await caseOf(ipn))!.ReviewDue!.slice(0, 10);
   const remind = addWorkingDays(due, -20);
   s.setTime(`${remind}T09:00:00Z`);
-  await s.host.runTimer("acknowledgements");
+  await s.host.runTimer("reviewReminders");
   const review = (await sentTo(s, shirley.sendcoEmail!)).find((m) => m.subject.includes("review"));
   say(`5. ${remind}, 20 working days before ${ipn}'s review date (${due}): "${review?.subject ?? "no reminder"}" to the school and its lead SENCo`);
   return finish(s, opts, cont, oakwood.name);

@@ -50,6 +50,26 @@ describe("layers (docs/architecture.md: dependencies point down only)", () => {
     expect(callers).toEqual([]);
   });
 
+  it("each function handler in functions/ calls at most one use case (it parses, calls it and logs)", () => {
+    const bad = ["mail.ts", "timers.ts"].flatMap((name) => {
+      const src = readFileSync(join(root, "functions", name), "utf8");
+      // The use cases it imports: values (not types, not CONSTANTS) from core/usecases/.
+      const usecases = [...src.matchAll(/^import \{([^}]+)\} from "\.\.\/core\/usecases\/[^"]+";/gm)].flatMap((m) =>
+        m[1]!
+          .split(",")
+          .map((x) => x.trim())
+          .filter((x) => x && !x.startsWith("type ") && !/^[A-Z_]+$/.test(x)),
+      );
+      const handlers = src.split(/^(?=export (?:async )?(?:function|const) )/m).slice(1);
+      expect(handlers.length).toBeGreaterThan(2);
+      return handlers.flatMap((h) => {
+        const calls = usecases.filter((u) => new RegExp(`\\b${u}\\(`).test(h));
+        return calls.length > 1 ? [`${name} ${/^export (?:async )?(?:function|const) (\w+)/.exec(h)![1]} calls ${calls.join(", ")}`] : [];
+      });
+    });
+    expect(bad).toEqual([]);
+  });
+
   it("m365/ depends on core only (never on the entry points, the bot or the local stand-ins)", () => {
     const m365 = join(root, "m365");
     const bad = files(m365).flatMap((f) =>

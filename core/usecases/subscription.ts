@@ -1,6 +1,7 @@
 /** The secure mailbox's subscription to new mail: created, and renewed when it expires within a day. */
 import type { KeyValuePort, Logger, SubscriptionsPort } from "../ports.js";
 import { HEALTH_KEYS } from "./health.js";
+import { sweepInbox, type SweepDeps } from "./sweep.js";
 
 export const SUBSCRIPTION_MINUTES = 10_000; // Graph allows at most 10,080 for mail
 export const RENEW_WITHIN_MS = 24 * 3600_000;
@@ -46,4 +47,25 @@ export async function keepSubscription(d: SubscriptionDeps, force = false): Prom
 export async function resubscribe(d: SubscriptionDeps): Promise<{ action: "created" | "renewed" | "kept"; id: string; expiresAt: string }> {
   await d.state.setSync(SUB_KEY, null);
   return keepSubscription(d, true);
+}
+
+/**
+ * What a lifecycle notification asks for (Graph's `lifecycleEvent`): "reauthorizationRequired",
+ * renew now; "subscriptionRemoved", subscribe again; "missed", sweep the Inbox for mail whose
+ * notification was lost. Any other event is ignored (Graph may add kinds).
+ */
+export async function onLifecycleEvent(d: SubscriptionDeps & SweepDeps, event: unknown): Promise<"renewed" | "resubscribed" | "swept" | "ignored"> {
+  if (event === "reauthorizationRequired") {
+    await keepSubscription(d, true);
+    return "renewed";
+  }
+  if (event === "subscriptionRemoved") {
+    await resubscribe(d);
+    return "resubscribed";
+  }
+  if (event === "missed") {
+    await sweepInbox(d);
+    return "swept";
+  }
+  return "ignored";
 }

@@ -79,7 +79,21 @@ describe("npm start", () => {
 describe("the Azure Functions entry point", () => {
   it("loads in plain Node and registers every function", async () => {
     const r = await promisify(execFile)(process.execPath, ["-e", "import('./dist/functions/index.js')"], { cwd: root });
-    for (const name of ["mailNotification", "mailLifecycle", "mailIntake", "mailSweep", "mailSubscription"]) {
+    for (const name of [
+      "mailNotification",
+      "mailLifecycle",
+      "mailIntake",
+      "mailSweep",
+      "mailReconcile",
+      "mailSubscription",
+      "mailHealth",
+      "outlookReminders",
+      "acknowledgements",
+      "reviewReminders",
+      "termlyReport",
+      "agendas",
+      "calendarDuties",
+    ]) {
       expect(r.stderr + r.stdout).toContain(`register function "${name}"`);
     }
   });

@@ -1,8 +1,8 @@
-/** The sweep and the subscription's upkeep on in-memory fakes (end to end: test/intake/intake.test.ts). */
+/** The sweep, the subscription's upkeep and its lifecycle events on in-memory fakes (end to end: test/intake/intake.test.ts). */
 import { beforeEach, describe, expect, it } from "vitest";
 import { sha } from "../../core/usecases/intake.js";
 import { DELTA_KEY, sweepInbox, type SweepDeps } from "../../core/usecases/sweep.js";
-import { keepSubscription, resubscribe, RENEW_WITHIN_MS, type SubscriptionDeps } from "../../core/usecases/subscription.js";
+import { keepSubscription, onLifecycleEvent, resubscribe, RENEW_WITHIN_MS, type SubscriptionDeps } from "../../core/usecases/subscription.js";
 import { FakeState } from "../fakes/intake.js";
 import { FakeInboxChanges, FakeQueue, FakeSubscriptions } from "../fakes/mail.js";
 
@@ -80,5 +80,22 @@ describe("the subscription", () => {
     await expect(keepSubscription({ ...d, settings: { notificationUrl: null, lifecycleUrl: null, clientState: null } })).rejects.toThrow(
       /MAIL_NOTIFICATION_URL/,
     );
+  });
+
+  it("lifecycle events: reauthorization renews now, a removed subscription is made again, missed mail is swept; others are ignored", async () => {
+    const changes = new FakeInboxChanges();
+    const queue = new FakeQueue();
+    const both = { ...d, state, changes, queue, timing: { leaseMs: 60_000 } };
+    const first = await keepSubscription(d);
+    now += 60_000; // a minute on: well over a day left, so only a forced renewal moves the expiry
+    expect(await onLifecycleEvent(both, "reauthorizationRequired")).toBe("renewed");
+    expect(subs.live.get(first.id)!.expiresAt > first.expiresAt).toBe(true);
+    expect(await onLifecycleEvent(both, "subscriptionRemoved")).toBe("resubscribed");
+    expect(subs.created).toBe(2);
+    changes.arrivals.push({ id: "lost", internetMessageId: "<lost@x>", receivedAt: new Date(now - 10 * 60_000).toISOString() });
+    expect(await onLifecycleEvent(both, "missed")).toBe("swept");
+    expect(queue.sent.map((m) => m.messageId)).toEqual(["lost"]);
+    expect(await onLifecycleEvent(both, "somethingNew")).toBe("ignored");
+    expect(subs.created).toBe(2);
   });
 });
