@@ -43,7 +43,7 @@ import { TriageCards } from "./triageCards.js";
 /** What the functions use of the bot (loaded on first use). */
 export type BotPort = Pick<BotRuntime, "handle" | "postCard" | "updateCard" | "postText">;
 
-export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
+export interface AppDeps extends IntakeDeps, OutlookDeps {
   bot: BotPort;
   postAgenda: (conversationRef: string, data: import("../core/rules/agenda.js").AgendaData) => Promise<void>;
   /** The SharePoint case register serves intake and triage alike. */
@@ -75,6 +75,8 @@ export interface AppDeps extends IntakeDeps, Omit<OutlookDeps, "kv"> {
   meetingsList: MeetingsListPort;
   /** Who attended each cluster meeting (the agenda card's "Record attendance"; the termly report). */
   attendance: AttendancePort;
+  /** Intake audit rows since a time (the termly report's service figures). */
+  intakeSince: (since: string) => Promise<{ outcome: string; receiptSeconds: number | null; at?: string }[]>;
   /** Saves a term's full report to the Reports library. */
   publishReport: (r: Report, term: string) => Promise<{ name: string; url: string }>;
   /** A card to the partnership lead's chat (false when the bot does not know it). */
@@ -220,6 +222,9 @@ export function buildDeps(
     publishReport,
     graph: client,
     state,
+    // The jobs' key-value records ("sent once") are kept in the same Table state.
+    kv: state,
+    intakeSince: (since) => cases.intakeSince(since),
     site,
     queue,
     poison,

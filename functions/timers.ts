@@ -25,38 +25,37 @@ function hourly(deps: () => AppDeps, run: (d: AppDeps) => Promise<string | null>
 /** Hourly: invitations, HT reminders, deadline reminders (each once). */
 export const outlookReminders = (deps: () => AppDeps) =>
   hourly(deps, async (d) => {
-    const r = await runOutlook({ ...d, kv: d.state });
+    const r = await runOutlook(d);
     return `outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`;
   });
 
 /** Hourly: acknowledgement reminders to SCLs and escalations to the partnership lead (each once). */
 export const acknowledgements = (deps: () => AppDeps) =>
   hourly(deps, async (d) => {
-    const r = await runAcknowledgements({ ...d, kv: d.state });
+    const r = await runAcknowledgements(d);
     return `acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated`;
   });
 
 /** Hourly: reminders of allocations' reviews to the school and its lead (each once). */
-export const reviewReminders = (deps: () => AppDeps) =>
-  hourly(deps, async (d) => `reviews: ${(await runReviewReminders({ ...d, kv: d.state })).reminded.length} reminded`);
+export const reviewReminders = (deps: () => AppDeps) => hourly(deps, async (d) => `reviews: ${(await runReviewReminders(d)).reminded.length} reminded`);
 
 /** Hourly: after the last cluster meeting of a term, the term's figures to the partnership lead (once). */
 export const termlyReport = (deps: () => AppDeps) =>
   hourly(deps, async (d) => {
-    const term = await runTermlyReport({ ...d, kv: d.state, intakeSince: (since) => d.cases.intakeSince(since) });
+    const term = await runTermlyReport(d);
     return term ? `report: ${term} sent to the partnership lead` : null;
   });
 
 /** Hourly: each cluster's agenda to its channel N working days before the meeting (once). */
 export const agendas = (deps: () => AppDeps) =>
   hourly(deps, async (d) => {
-    const r = await runAgendas({ ...d, kv: d.state });
+    const r = await runAgendas(d);
     return `agendas: ${r.posted.length} posted; ${r.waiting.join("; ") || "none waiting"}`;
   });
 
 /** Hourly: the next year's proposal to the partnership lead, and moved meetings told to their leads. */
 export const calendarDuties = (deps: () => AppDeps) =>
   hourly(deps, async (d) => {
-    const c = await runCalendarDuties({ ...d, kv: d.state, meetings: d.meetingsList, refresh: () => d.refreshCalendar(true) });
+    const c = await runCalendarDuties({ ...d, meetings: d.meetingsList, refresh: () => d.refreshCalendar(true) });
     return `calendar: ${c.proposed ? `${c.proposed} proposed` : "nothing to propose"}, ${c.told.length} change(s) told`;
   });
