@@ -147,6 +147,15 @@ export interface AuditRow {
   detail: string;
 }
 
+/** An intake audit row's receipt code: whole seconds from the email's arrival to its receipt (the health report's p95). */
+export const receiptCode = (seconds: number): string => `receipt ${Math.max(0, Math.round(seconds))}s`;
+
+/** The seconds the receipt code in an audit row's detail gives; null when it has none. */
+export function receiptSecondsOf(detail: string): number | null {
+  const m = /\breceipt (\d{1,7})s\b/.exec(detail);
+  return m ? Number(m[1]) : null;
+}
+
 /** The last step stopped part-way (throttled): what went through, so a retry does only the rest. */
 export class PartlyFinishedError extends Error {
   constructor(
@@ -310,11 +319,14 @@ export async function allCases(p: { clusters: { id: number }[] }, store: Pick<Ca
   return (await Promise.all(p.clusters.map((c) => store.ofCluster(c.id)))).flat();
 }
 
+/** Cases nobody need acknowledge any more: replaced, decided, or refused at intake. */
+export const NO_ACKNOWLEDGEMENT_DUE: readonly CaseStatus[] = ["Superseded", "Decided", "Quarantined", "Rejected"];
+
 export interface CaseStorePort {
   byRef(ref: string): Promise<StoredCase | null>;
   /** A cluster's cases (any status). */
   ofCluster(cluster: number): Promise<StoredCase[]>;
-  /** Cases with an acknowledgement date on or after `since` (YYYY-MM-DD) that nobody acknowledged. */
+  /** Cases with an acknowledgement date on or after `since` (YYYY-MM-DD) that nobody acknowledged (none NO_ACKNOWLEDGEMENT_DUE). */
   awaitingAcknowledgement(since: string): Promise<StoredCase[]>;
   /** Applies `change` to the current fields and saves with If-Match, re-reading after a 412. */
   change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase>;

@@ -4,12 +4,14 @@ import type { GraphJson } from "./json.js";
 import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
 import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError, statusOf as status } from "./graphError.js";
 import type { AttendancePort, AttendanceRecord, VoteStorePort } from "../core/ports.js";
-import type { AllocatedBudget, PublishedMeeting } from "../core/rules/schedule.js";
+import { publishedMeetingKey, type AllocatedBudget, type PublishedMeeting } from "../core/rules/schedule.js";
 import type { DirectoryEntry, DirectoryRow } from "../core/rules/directory.js";
 import { isDomain, normaliseName } from "../core/config.js";
 import { fromLocal, toLocal } from "../core/rules/time.js";
 import {
   CASE_STATUSES,
+  NO_ACKNOWLEDGEMENT_DUE,
+  receiptSecondsOf,
   ReferenceTakenError,
   type AuditRow,
   type CaseFields,
@@ -356,7 +358,7 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
   async awaitingAcknowledgement(since: string): Promise<StoredCase[]> {
     return (await allItems(this.site.client, await this.base("Cases"), `fields/AckDueBy ge '${since}T00:00:00Z'`))
       .map(storedCase)
-      .filter((c) => !c.fields.AcknowledgedAt && !["Superseded", "Decided", "Quarantined", "Rejected"].includes(c.fields.Status));
+      .filter((c) => !c.fields.AcknowledgedAt && !NO_ACKNOWLEDGEMENT_DUE.includes(c.fields.Status));
   }
 
   async change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase> {
@@ -399,10 +401,11 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     const rows = await allItems(this.site.client, await this.base("Audit"), `fields/At ge ${q(since)}`);
     return rows
       .filter((r) => r.fields?.Title === "intake")
-      .map((r) => {
-        const m = /\breceipt (\d{1,7})s\b/.exec(String(r.fields.Detail ?? ""));
-        return { outcome: String(r.fields.Outcome ?? ""), receiptSeconds: m ? Number(m[1]) : null, at: String(r.fields.At ?? "") };
-      });
+      .map((r) => ({
+        outcome: String(r.fields.Outcome ?? ""),
+        receiptSeconds: receiptSecondsOf(String(r.fields.Detail ?? "")),
+        at: String(r.fields.At ?? ""),
+      }));
   }
 
   async audit(row: AuditRow): Promise<boolean> {
@@ -544,7 +547,7 @@ export class GraphMeetings extends KeyedList {
   async publish(meetings: PublishedMeeting[], opts: { keepExisting?: boolean } = {}): Promise<UpsertCounts> {
     return this.write(
       meetings.map((m) => ({
-        key: m.clusterId === 0 && m.kind ? `k:${m.kind}|${m.date}` : `c${m.clusterId}|${m.date}`,
+        key: publishedMeetingKey(m),
         title: m.clusterId === 0 && m.kind ? `${m.kind} ${m.date}` : `Cluster ${m.clusterId} ${m.date}`,
         fields: {
           Cluster: m.clusterId,

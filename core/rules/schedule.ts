@@ -42,6 +42,12 @@ export interface PublishedMeeting {
 }
 
 /**
+ * A Meetings list row's key: a cluster's meeting by cluster and date ("c5|2026-12-17"), a
+ * partnership-wide one by its kind ("k:borough-decision|2026-11-26"). An officer's edit keeps it.
+ */
+export const publishedMeetingKey = (m: PublishedMeeting): string => (m.clusterId === 0 && m.kind ? `k:${m.kind}|${m.date}` : `c${m.clusterId}|${m.date}`);
+
+/**
  * The partnership with the Meetings list's meetings: for each cluster, the list's meetings replace
  * the config's on the same date and add to them otherwise (the config seeds a new tenant; the list
  * is what the council keeps). The HT representative the list names takes that meeting in the rota.

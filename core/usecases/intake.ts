@@ -8,6 +8,7 @@ import type { Partnership } from "../config.js";
 import { decideMail, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
 import {
   PartlyFinishedError,
+  receiptCode,
   ReferenceTakenError,
   type AuditRow,
   type FinishStep,
@@ -422,7 +423,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       at: deps.now().toISOString(),
       actor: "cluster-desk",
       // Seconds from the email's arrival to its receipt (the health report's p95).
-      detail: [...plan.codes, `receipt ${Math.max(0, Math.round((deps.now().getTime() - receivedAt.getTime()) / 1000))}s`].join(", "),
+      detail: [...plan.codes, receiptCode((deps.now().getTime() - receivedAt.getTime()) / 1000)].join(", "),
     };
     const step: FinishStep = {
       messageId: email.id,

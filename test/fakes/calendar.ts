@@ -6,7 +6,7 @@
  * wins), and attendance is one row per school per meeting, changed in place when recorded again.
  */
 import type { AttendancePort, AttendanceRecord, CalendarPort, OutlookEvent } from "../../core/ports.js";
-import type { PublishedMeeting } from "../../core/rules/schedule.js";
+import { publishedMeetingKey, type PublishedMeeting } from "../../core/rules/schedule.js";
 import type { MeetingsListPort } from "../../core/usecases/calendar.js";
 import { Calls } from "./intake.js";
 
@@ -34,9 +34,6 @@ export class FakeCalendar implements CalendarPort {
   }
 }
 
-/** The key GraphMeetings gives a row: a cluster's meeting by cluster and date, a partnership-wide one by kind. */
-export const meetingKey = (m: PublishedMeeting) => (m.clusterId === 0 && m.kind ? `k:${m.kind}|${m.date}` : `c${m.clusterId}|${m.date}`);
-
 export class FakeMeetingsList implements MeetingsListPort {
   readonly rows = new Map<string, PublishedMeeting>();
   async list() {
@@ -46,7 +43,7 @@ export class FakeMeetingsList implements MeetingsListPort {
     let created = 0;
     let unchanged = 0;
     for (const m of meetings) {
-      const key = meetingKey(m);
+      const key = publishedMeetingKey(m);
       if (this.rows.has(key)) unchanged++;
       else {
         this.rows.set(key, structuredClone(m));

@@ -6,6 +6,7 @@
  * it runs out, and every call is counted (`calls`) so a test can say what was asked.
  */
 import {
+  receiptSecondsOf,
   ReferenceTakenError,
   type AuditRow,
   type CaseFields,
@@ -135,7 +136,7 @@ export class FakeRegister implements CaseRegisterPort {
   async intakeSince(since: string) {
     return [...this.audits.values()]
       .filter((a) => a.event === "intake" && a.at >= since)
-      .map((a) => ({ outcome: a.outcome, receiptSeconds: Number(/receipt (\d+)s/.exec(a.detail)?.[1] ?? NaN) || null, at: a.at }));
+      .map((a) => ({ outcome: a.outcome, receiptSeconds: receiptSecondsOf(a.detail), at: a.at }));
   }
 }
 

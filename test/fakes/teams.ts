@@ -3,21 +3,19 @@
  * its unit tests run in milliseconds. They keep the contracts the real adapters keep: a change is
  * re-applied on an ETag mismatch, an empty change writes nothing, an audit key is written once.
  */
-import type {
-  AuditRow,
-  CardLocation,
-  CaseStorePort,
-  KeyValuePort,
-  MailSenderPort,
-  StoredCase,
-  TeamsStatePort,
-  VoteSession,
-  VoteStorePort,
+import {
+  NO_ACKNOWLEDGEMENT_DUE,
+  type AuditRow,
+  type CardLocation,
+  type CaseStorePort,
+  type KeyValuePort,
+  type MailSenderPort,
+  type StoredCase,
+  type TeamsStatePort,
+  type VoteSession,
+  type VoteStorePort,
 } from "../../core/ports.js";
 import type { TriageCardsPort } from "../../core/usecases/triage.js";
-
-/** Cases nobody acknowledges any more. */
-const CLOSED = ["Superseded", "Decided", "Quarantined", "Rejected"];
 
 export class FakeCases implements CaseStorePort {
   readonly items = new Map<string, StoredCase>();
@@ -40,7 +38,7 @@ export class FakeCases implements CaseStorePort {
   /** As the register reads it: due on or after `since`, nobody acknowledged, and still open. */
   async awaitingAcknowledgement(since: string): Promise<StoredCase[]> {
     return [...this.items.values()]
-      .filter((c) => (c.fields.AckDueBy ?? "") >= `${since}T00:00:00Z` && !c.fields.AcknowledgedAt && !CLOSED.includes(c.fields.Status))
+      .filter((c) => (c.fields.AckDueBy ?? "") >= `${since}T00:00:00Z` && !c.fields.AcknowledgedAt && !NO_ACKNOWLEDGEMENT_DUE.includes(c.fields.Status))
       .map((c) => structuredClone(c));
   }
   async change(ref: string, change: (c: StoredCase) => Partial<StoredCase["fields"]>): Promise<StoredCase> {

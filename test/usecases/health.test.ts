@@ -10,7 +10,7 @@ import { fromLocal } from "../../core/rules/time.js";
 import { FakeKv, FakeMailer } from "../fakes/teams.js";
 import { FakeLog, FakeTeamsMessages } from "../fakes/people.js";
 import { FakeRegister } from "../fakes/intake.js";
-import type { AuditRow } from "../../core/ports.js";
+import { receiptCode, type AuditRow } from "../../core/ports.js";
 
 const LEAD = "lead@council.example";
 let kv: FakeKv;
@@ -28,7 +28,7 @@ const intake = (at: Date, outcome: string, receipt: number | null, n: number) =>
     outcome,
     at: at.toISOString(),
     actor: "mailbox",
-    detail: receipt === null ? "" : `receipt ${receipt}s`,
+    detail: receipt === null ? "" : receiptCode(receipt),
   } satisfies AuditRow);
 
 beforeEach(async () => {
