@@ -76,7 +76,7 @@ export interface AppDeps extends IntakeDeps, OutlookDeps {
   /** Who attended each cluster meeting (the agenda card's "Record attendance"; the termly report). */
   attendance: AttendancePort;
   /** Intake audit rows since a time (the termly report's service figures). */
-  intakeSince: (since: string) => Promise<{ outcome: string; receiptSeconds: number | null; at?: string }[]>;
+  intakeSince: CaseRegisterPort["intakeSince"];
   /** Saves a term's full report to the Reports library. */
   publishReport: (r: Report, term: string) => Promise<{ name: string; url: string }>;
   /** A card to the partnership lead's chat (false when the bot does not know it). */
