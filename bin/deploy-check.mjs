@@ -4,7 +4,7 @@
 // in a temporary folder, and prints its size, its package count and how long the functions take
 // to load (median of five fresh Node processes). Needs `npm run build` first and the npm registry.
 // `--out DIR` keeps the package there (zip it for `az functionapp deployment source config-zip`).
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -38,8 +38,6 @@ const PDFJS_UNUSED_FILES = [
 try {
   for (const f of ["package.json", "package-lock.json", "host.json"]) cpSync(join(root, f), join(dir, f));
   for (const d of ["cards", "config"]) cpSync(join(root, d), join(dir, d), { recursive: true });
-  // The PDF reader's worker is plain JavaScript that tsc does not copy (forms/read.ts finds it here).
-  cpSync(join(root, "forms", "pdfWorker.mjs"), join(dir, "forms", "pdfWorker.mjs"));
   // dist/ less what only runs on a laptop or in tests.
   cpSync(join(root, "dist"), join(dir, "dist"), { recursive: true, filter: (src) => !/[\\/]dist[\\/](local|test|bench|manifest)([\\/]|$)/.test(src) });
   // Production dependencies, without optional native add-ons (pdf.js's canvas: text and form
@@ -93,6 +91,26 @@ try {
     times.push(Number(out));
   }
   times.sort((a, b) => a - b);
+  // The form reader's own process starts from the package and reads a PDF with what is left of pdf.js.
+  const { PDFDocument, StandardFonts } = await import("pdf-lib");
+  const pdf = await PDFDocument.create();
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  pdf.addPage([595, 842]).drawText("Number of CYP: 2", { x: 50, y: 780, size: 11, font });
+  writeFileSync(join(dir, "check.pdf"), await pdf.save());
+  const read = execFileSync(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      "const { readForm, stopFormReaders } = await import('./dist/forms/read.js'); const fs = await import('node:fs'); const r = await readForm('check.pdf', fs.readFileSync('check.pdf')); stopFormReaders(); console.log(JSON.stringify(r.fields ?? r));",
+    ],
+    { cwd: dir },
+  )
+    .toString()
+    .trim();
+  rmSync(join(dir, "check.pdf"));
+  if (read !== JSON.stringify({ cypCount: 2 })) throw new Error(`the deployed package's form reader did not read a PDF: ${read}`);
+  console.log("form reader: reads a PDF in its own process from the package");
   const total = size(dir);
   const nm = size(join(dir, "node_modules"));
   console.log(

@@ -1,36 +1,34 @@
 /**
- * Reads a presentation form (.docx or .pdf) in memory (issue 17): never written to disk, never
- * logged. What leaves is a FormReading (core/rules/form.ts): numeric and choice fields, the names of
- * free-text fields answered or missing, and required documents recognised by id.
+ * Reads a presentation form (.docx or .pdf) in memory (issues 17 and 30): never written to disk,
+ * never logged. What leaves is a FormReading (core/rules/form.ts): numeric and choice fields, the
+ * names of free-text fields answered or missing, and required documents recognised by id.
  *
- * Bounds, each checked before the work it limits:
- * - the file: at most `maxBytes`;
- * - a .docx is a zip: its central directory is read without inflating anything, and refused when
- *   it has more than `maxEntries` entries, declares more than `maxUncompressed` bytes in all, or an
- *   entry whose declared size is more than `maxRatio` times its compressed size; the two parts read
- *   (word/document.xml, docProps/core.xml) are inflated a few KB at a time and abandoned as soon as
- *   they pass their declared size or `maxXmlBytes`, so a header that lies expands nothing;
- * - a file with macros (vbaProject.bin) is not opened; XML with a DTD is refused (Word writes none);
- * - a PDF is parsed by pdf.js in a worker thread with a memory limit, terminated after
- *   `pdfTimeoutMs`; at most `maxPages` pages are read; no script runs.
- * Any failure gives { error } ("could not read the form"): the case goes on as it would unread.
+ * The reading itself runs in a separate process (forms/readerProcess.ts), never on the caller's
+ * thread, so a hostile file cannot stall intake, the notification endpoint or the bot:
+ * - at most `readers` such processes at once (the rest wait their turn), each started with no
+ *   environment (no secret reaches it), a capped JavaScript heap and, on Linux, a capped address
+ *   space, so memory outside the heap (pdf.js's decoded streams) is bounded too;
+ * - while it reads, its resident memory is watched, and it is killed past `maxReaderMb`;
+ * - it is killed after `timeoutMs` of reading;
+ * - it reads one file at a time and is started afresh after a file that made it grow.
+ * Each file is checked against the bounds in forms/docx.ts before the work they limit.
+ * Any failure gives { error } ("could not read the form: …"): the case goes on as it would unread.
  */
-import { existsSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
-import { Unzip, UnzipInflate, unzipSync } from "fflate";
-import { DOMParser, type Document, type Element } from "@xmldom/xmldom";
-import { FORM_FIELDS, readingFrom, readingFromText, type FormResult } from "../core/rules/form.js";
+import type { FormResult } from "../core/rules/form.js";
+import type { DocumentHint, ParseLimits } from "./parse.js";
 
-export interface ReadLimits {
-  maxBytes: number;
-  maxEntries: number;
-  maxUncompressed: number;
-  maxRatio: number;
-  maxXmlBytes: number;
-  pdfTimeoutMs: number;
-  maxPages: number;
+export type { DocumentHint } from "./parse.js";
+export { FormReadError } from "./docx.js";
+
+export interface ReadLimits extends ParseLimits {
+  /** Wall-clock time one file may take to read, from the moment its reader takes it. */
+  timeoutMs: number;
+  /** The resident memory one reader process may reach (its heap, buffers and code together). */
+  maxReaderMb: number;
 }
 
 export const LIMITS: ReadLimits = {
@@ -39,208 +37,202 @@ export const LIMITS: ReadLimits = {
   maxUncompressed: 60 * 1024 * 1024,
   maxRatio: 200,
   maxXmlBytes: 8 * 1024 * 1024,
-  pdfTimeoutMs: 5_000,
+  maxDepth: 256,
+  timeoutMs: 5_000,
   maxPages: 30,
+  maxReaderMb: 160,
 };
 
-/** A required document the config names, once per id (core/rules/referrals.ts requiredDocuments): its id and the words that recognise it. */
-export interface DocumentHint {
-  id: string;
-  match: string[];
-}
+/** How many forms are read at once, in as many processes. With maxReaderMb, what reading can add to an instance's memory. */
+export const READERS = 2;
 
-export class FormReadError extends Error {}
-
-const W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
-const W14 = "http://schemas.microsoft.com/office/word/2010/wordml";
-
-/** The central directory's entries, nothing inflated; refused past the bounds. */
-function zipEntries(bytes: Uint8Array, l: ReadLimits): { name: string; size: number; originalSize: number }[] {
-  const entries: { name: string; size: number; originalSize: number }[] = [];
-  try {
-    unzipSync(bytes, {
-      filter: (f) => {
-        entries.push({ name: f.name, size: f.size, originalSize: f.originalSize });
-        if (entries.length > l.maxEntries) throw new FormReadError(`more than ${l.maxEntries} parts`);
-        return false;
-      },
-    });
-  } catch (e) {
-    if (e instanceof FormReadError) throw e;
-    throw new FormReadError("not a readable zip");
-  }
-  const total = entries.reduce((n, e) => n + e.originalSize, 0);
-  if (total > l.maxUncompressed) throw new FormReadError(`its parts would expand to more than ${Math.round(l.maxUncompressed / 1048576)} MB`);
-  const bomb = entries.find((e) => e.originalSize > 65536 && e.originalSize > l.maxRatio * Math.max(e.size, 1));
-  if (bomb) throw new FormReadError(`a part is compressed more than ${l.maxRatio} times (a zip bomb?)`);
-  if (entries.some((e) => e.name.toLowerCase().endsWith("vbaproject.bin"))) throw new FormReadError("it contains macros, so it is not opened");
-  return entries;
-}
-
-/** One part of a zip, inflated a little at a time and abandoned past `limit` bytes (whatever its header says). */
-function inflatePart(bytes: Uint8Array, name: string, limit: number): Uint8Array | null {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let failed: string | null = null;
-  let found = false;
-  let finished = false;
-  const uz = new Unzip();
-  uz.register(UnzipInflate);
-  uz.onfile = (f) => {
-    if (f.name !== name) return;
-    found = true;
-    f.ondata = (err, chunk, final) => {
-      if (err) {
-        failed = "a damaged part";
-        return;
-      }
-      total += chunk.length;
-      if (total > limit) {
-        failed = "a part larger than it says (a zip bomb?)";
-        f.terminate();
-        return;
-      }
-      chunks.push(chunk);
-      if (final) finished = true;
-    };
-    f.start();
-  };
-  const STEP = 4096;
-  try {
-    for (let i = 0; i < bytes.length && !failed && !finished; i += STEP) uz.push(bytes.subarray(i, i + STEP), i + STEP >= bytes.length);
-  } catch {
-    throw new FormReadError("not a readable zip");
-  }
-  if (failed) throw new FormReadError(failed);
-  if (!found) return null;
-  return Buffer.concat(chunks);
-}
-
-function parseXml(bytes: Uint8Array): Document {
-  const text = Buffer.from(bytes).toString("utf8");
-  if (/<!(?:DOCTYPE|ENTITY)/i.test(text)) throw new FormReadError("XML with a DTD is not read");
-  let failed = false;
-  const doc = new DOMParser({
-    onError: (level) => {
-      if (level === "fatalError") failed = true;
-    },
-  }).parseFromString(text, "text/xml");
-  if (failed || !doc?.documentElement) throw new FormReadError("damaged XML");
-  return doc;
-}
-
-const children = (el: Element, ns: string, local: string): Element[] =>
-  Array.from(el.childNodes as unknown as ArrayLike<Element>).filter((c) => c.nodeType === 1 && c.namespaceURI === ns && c.localName === local);
-const all = (el: Element | Document, ns: string, local: string): Element[] => Array.from(el.getElementsByTagNameNS(ns, local) as unknown as ArrayLike<Element>);
-const textOf = (el: Element) =>
-  all(el, W, "t")
-    .map((t) => t.textContent ?? "")
-    .join("");
-
-interface DocxContent {
-  controls: Map<string, string>;
-  lines: string[];
-  title: string;
-}
-
-function readDocxParts(bytes: Uint8Array, l: ReadLimits): DocxContent {
-  const entries = zipEntries(bytes, l);
-  const names = new Set(entries.map((e) => e.name));
-  if (!names.has("[Content_Types].xml") || !names.has("word/document.xml")) throw new FormReadError("not a Word document");
-  const declared = (n: string) => Math.min(entries.find((e) => e.name === n)!.originalSize, l.maxXmlBytes);
-  const xml = inflatePart(bytes, "word/document.xml", declared("word/document.xml"));
-  if (!xml) throw new FormReadError("not a Word document");
-  const doc = parseXml(xml);
-  const controls = new Map<string, string>();
-  for (const sdt of all(doc, W, "sdt")) {
-    const pr = children(sdt, W, "sdtPr")[0];
-    const tag = pr && children(pr, W, "tag")[0]?.getAttributeNS(W, "val");
-    if (!pr || !tag || controls.has(tag)) continue;
-    const box = children(pr, W14, "checkbox")[0];
-    if (box) {
-      const v = children(box, W14, "checked")[0]?.getAttributeNS(W14, "val") ?? "0";
-      controls.set(tag, v === "1" || v === "true" ? "Yes" : "No");
-      continue;
-    }
-    // Still showing its placeholder: not answered.
-    if (children(pr, W, "showingPlcHdr").length) continue;
-    const content = children(sdt, W, "sdtContent")[0];
-    controls.set(tag, content ? textOf(content).trim() : "");
-  }
-  // Lines: each paragraph; a table row of two or more cells reads "first: rest" (label and answer side by side).
-  const lines: string[] = [];
-  for (const tr of all(doc, W, "tr")) {
-    const cells = children(tr, W, "tc").map((c) => textOf(c).trim());
-    if (cells.length >= 2 && cells[0]) lines.push(`${cells[0].replace(/:$/, "")}: ${cells.slice(1).join(" ").trim()}`);
-  }
-  for (const p of all(doc, W, "p")) lines.push(textOf(p).trim());
-  let title = "";
-  if (names.has("docProps/core.xml")) {
-    const core = inflatePart(bytes, "docProps/core.xml", declared("docProps/core.xml"));
-    if (core) title = parseXml(core).getElementsByTagNameNS("http://purl.org/dc/elements/1.1/", "title")[0]?.textContent ?? "";
-  }
-  return { controls, lines: lines.filter(Boolean), title };
-}
-
-function packageFile(name: string): string {
-  // From the sources (forms/) and from dist/forms/ (the worker stays in forms/).
-  const here = dirname(fileURLToPath(import.meta.url));
-  return existsSync(join(here, name)) ? join(here, name) : join(here, "..", "..", "forms", name);
-}
-
-async function readPdfParts(bytes: Uint8Array, l: ReadLimits): Promise<DocxContent> {
-  const worker = new Worker(packageFile("pdfWorker.mjs"), {
-    workerData: { bytes, maxPages: l.maxPages },
-    resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 32 },
-    stdout: true,
-    stderr: true,
-  });
-  try {
-    const r = await new Promise<{ ok: boolean; fields?: Record<string, string>; lines?: string[]; title?: string; error?: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new FormReadError(`reading it took longer than ${l.pdfTimeoutMs / 1000} s`)), l.pdfTimeoutMs);
-      worker.once("message", (m) => (clearTimeout(timer), resolve(m)));
-      worker.once("error", () => (clearTimeout(timer), reject(new FormReadError("the PDF reader failed"))));
-      worker.once("exit", () => (clearTimeout(timer), reject(new FormReadError("the PDF reader stopped"))));
-    });
-    if (!r.ok) throw new FormReadError("not a readable PDF");
-    return { controls: new Map(Object.entries(r.fields ?? {})), lines: r.lines ?? [], title: r.title ?? "" };
-  } finally {
-    await worker.terminate();
-  }
-}
-
-function recognised(content: DocxContent, hints: DocumentHint[]): string[] {
-  const title = content.title.toLowerCase();
-  const tags = new Set([...content.controls.keys()].map((t) => t.toLowerCase()));
-  return hints
-    .filter((h) => tags.has(h.id.toLowerCase()) || tags.has(`doc-${h.id.toLowerCase()}`) || h.match.some((m) => title.includes(m.toLowerCase())))
-    .map((h) => h.id);
+interface Job {
+  name: string;
+  bytes: Uint8Array;
+  documents: DocumentHint[];
+  limits: ReadLimits;
+  resolve: (r: FormResult) => void;
 }
 
 /**
- * The form's fields from a .docx or .pdf (by name and content). `{ error }` when it cannot be
- * read; never throws for a bad file.
+ * The reader process's entry: the compiled one beside this file, or (run from the sources, as the
+ * tests are) the one `npm run build` compiled into dist/.
+ */
+function entry(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, "readerProcess.js");
+  return existsSync(beside) ? beside : join(here, "..", "dist", "forms", "readerProcess.js");
+}
+
+/** A process's resident memory in MB (Linux's /proc), or null where it cannot be read. */
+export function residentMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+const WATCH_MS = 10;
+/** How long an idle reader process is kept for the next form. */
+const IDLE_MS = 20_000;
+
+class Reader {
+  private child: ChildProcess | null = null;
+  private ready: Promise<void> | null = null;
+  private nextId = 1;
+  private idle: NodeJS.Timeout | undefined;
+  busy = false;
+
+  private start(limits: ReadLimits): Promise<void> {
+    const file = entry();
+    // The heap gets most of the cap; the rest is code and buffers, which the RSS watch and the address-space cap bound.
+    const heapMb = Math.max(32, Math.floor(limits.maxReaderMb * 0.6));
+    const args = [`--max-old-space-size=${heapMb}`, "--max-semi-space-size=4", "--disallow-code-generation-from-strings", file];
+    // On Linux the shell caps the whole address space before it becomes node: allocations past it fail in the reader, not in the host.
+    const child =
+      process.platform === "linux" && existsSync("/bin/sh")
+        ? spawn("/bin/sh", ["-c", `ulimit -v ${(limits.maxReaderMb + ADDRESS_SPACE_MB) * 1024} && exec "$0" "$@"`, process.execPath, ...args], {
+            stdio: ["ignore", "ignore", "ignore", "ipc"],
+            serialization: "advanced",
+            env: {},
+          })
+        : spawn(process.execPath, args, { stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced", env: {} });
+    this.child = child;
+    child.on("error", () => undefined);
+    child.on("exit", () => {
+      if (this.child === child) {
+        this.child = null;
+        this.ready = null;
+      }
+    });
+    return new Promise<void>((resolve, reject) => {
+      const onReady = (m: { ready?: boolean }) => {
+        if (m?.ready) {
+          child.off("message", onReady);
+          resolve();
+        }
+      };
+      child.on("message", onReady);
+      child.once("exit", () => reject(new Error("the form reader could not start")));
+    });
+  }
+
+  kill() {
+    const child = this.child;
+    this.child = null;
+    this.ready = null;
+    child?.kill("SIGKILL");
+  }
+
+  async read(job: Job): Promise<FormResult> {
+    const l = job.limits;
+    try {
+      if (!this.child || !this.ready) this.ready = this.start(l);
+      await this.ready;
+    } catch {
+      this.kill();
+      return { error: "could not read the form: the form reader could not start" };
+    }
+    const child = this.child!;
+    clearTimeout(this.idle);
+    child.ref();
+    child.channel?.ref();
+    const id = this.nextId++;
+    const outcome = await new Promise<{ result?: FormResult; refused?: string }>((resolve) => {
+      const done = (r: { result?: FormResult; refused?: string }) => {
+        clearTimeout(timer);
+        clearInterval(watch);
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(r);
+      };
+      const onMessage = (m: { id?: number; result?: FormResult }) => {
+        if (m?.id === id && m.result) done({ result: m.result });
+      };
+      const onExit = () => done({ refused: `it needed more than ${l.maxReaderMb} MB to read` });
+      const timer = setTimeout(() => done({ refused: `reading it took longer than ${l.timeoutMs / 1000} s` }), l.timeoutMs);
+      const watch = setInterval(() => {
+        const mb = residentMb(child.pid);
+        if (mb !== null && mb > l.maxReaderMb) done({ refused: `it needed more than ${l.maxReaderMb} MB to read` });
+      }, WATCH_MS);
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+      child.send({ id, name: job.name, bytes: job.bytes, documents: job.documents, limits: l }, (err) => {
+        if (err) done({ refused: "the form reader stopped" });
+      });
+    });
+    if (outcome.refused) {
+      this.kill();
+      return { error: `could not read the form: ${outcome.refused}` };
+    }
+    // A reader that grew reading this file starts afresh for the next one.
+    const mb = residentMb(child.pid);
+    if (mb !== null && mb > l.maxReaderMb / 2) this.kill();
+    else {
+      // Idle, it keeps nothing alive, and goes after a while so its memory goes back to the instance.
+      child.unref();
+      child.channel?.unref();
+      this.idle = setTimeout(() => this.kill(), IDLE_MS).unref();
+    }
+    return outcome.result!;
+  }
+}
+
+/** What the address-space cap allows beyond maxReaderMb: V8 reserves address space it never touches. */
+const ADDRESS_SPACE_MB = 1024;
+
+class Readers {
+  private readonly pool: Reader[] = [];
+  private readonly waiting: Job[] = [];
+  constructor(private readonly size: number) {}
+
+  read(job: Omit<Job, "resolve">): Promise<FormResult> {
+    return new Promise((resolve) => {
+      this.waiting.push({ ...job, resolve });
+      this.next();
+    });
+  }
+
+  private next() {
+    while (this.waiting.length) {
+      let reader = this.pool.find((r) => !r.busy);
+      if (!reader && this.pool.length < this.size) this.pool.push((reader = new Reader()));
+      if (!reader) return;
+      const job = this.waiting.shift()!;
+      const r = reader;
+      r.busy = true;
+      void r.read(job).then((result) => {
+        r.busy = false;
+        job.resolve(result);
+        this.next();
+      });
+    }
+  }
+
+  stop() {
+    for (const r of this.pool) r.kill();
+  }
+}
+
+const readers = new Readers(READERS);
+
+/** Stops the reader processes (they are started again when next needed). */
+export function stopFormReaders(): void {
+  readers.stop();
+}
+
+/**
+ * The form's fields from a .docx or .pdf (by name and content), read in a separate, bounded
+ * process. `{ error }` when it cannot be read; never throws for a bad file.
  */
 export async function readForm(name: string, bytes: Uint8Array, opts: { documents?: DocumentHint[]; limits?: Partial<ReadLimits> } = {}): Promise<FormResult> {
-  const l = { ...LIMITS, ...opts.limits };
+  const limits = { ...LIMITS, ...opts.limits };
   const ext = name.toLowerCase().slice(name.lastIndexOf("."));
-  try {
-    if (bytes.length > l.maxBytes) throw new FormReadError(`it is larger than ${Math.round(l.maxBytes / 1048576)} MB`);
-    let content: DocxContent;
-    if (ext === ".docx") content = readDocxParts(bytes, l);
-    else if (ext === ".pdf") {
-      const head = Buffer.from(bytes.subarray(0, 1024));
-      const tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 2048)));
-      // No worker for what cannot be a whole PDF (a header and an end-of-file marker at least).
-      if (!head.includes("%PDF-") || !tail.includes("%%EOF")) throw new FormReadError("not a complete PDF");
-      content = await readPdfParts(bytes, l);
-    } else throw new FormReadError("only .docx and .pdf forms are read");
-    const documents = recognised(content, opts.documents ?? []);
-    const known = new Set(FORM_FIELDS.map((f) => f.tag as string));
-    const tagged = new Map([...content.controls].filter(([k]) => known.has(k)));
-    if (tagged.size) return readingFrom(ext === ".pdf" ? "form-fields" : "content-controls", tagged, documents);
-    return readingFromText(content.lines, documents);
-  } catch (e) {
-    return { error: e instanceof FormReadError ? `could not read the form: ${e.message}` : "could not read the form" };
-  }
+  // What is refused on its face is refused here, without a process.
+  if (bytes.length > limits.maxBytes) return { error: `could not read the form: it is larger than ${Math.round(limits.maxBytes / 1048576)} MB` };
+  if (ext !== ".docx" && ext !== ".pdf") return { error: "could not read the form: only .docx and .pdf forms are read" };
+  return readers.read({ name, bytes, documents: opts.documents ?? [], limits });
 }

@@ -27,7 +27,9 @@ function sameSecret(a: unknown, b: string | null): boolean {
  */
 async function readNotifications(request: HttpRequest, what: string): Promise<{ response: HttpResponseInit } | { items: GraphJson[] }> {
   const token = request.query.get("validationToken");
-  if (token !== null) return { response: { status: 200, headers: { "content-type": "text/plain" }, body: token } };
+  // Graph wants the token back as text/plain; nosniff stops a browser reading a crafted token as HTML.
+  if (token !== null)
+    return { response: { status: 200, headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" }, body: token } };
   try {
     const body = (await request.json()) as { value?: unknown };
     return { items: Array.isArray(body?.value) ? body.value : [] };

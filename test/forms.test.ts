@@ -6,11 +6,13 @@
 import { describe, expect, it } from "vitest";
 import { strFromU8, strToU8, unzipSync, zipSync } from "fflate";
 import { loadPartnership } from "../config/load.js";
-import { readForm } from "../forms/read.js";
+import { LIMITS, readForm, residentMb } from "../forms/read.js";
+import { readDocx } from "../forms/docx.js";
 import { formTemplate } from "../forms/template.js";
 import { isReading, type FormReading } from "../core/rules/form.js";
 import { requiredDocuments } from "../core/rules/referrals.js";
 import { filledForm, freeFormDocx, pdfOf } from "./helpers/forms.js";
+import { disguisedMacroDocx, inflatingPdf, nestedDocx } from "./helpers/hostileForms.js";
 
 const hounslow = loadPartnership("hounslow-mip").partnership;
 const CHILD = "Jamie Q. Example";
@@ -177,7 +179,68 @@ describe("bounds: each refused with a crafted file, without expanding it", () =>
 
   it("a PDF that takes longer than the bound is abandoned (the worker is stopped)", async () => {
     const pdf = await pdfOf(["Number of CYP: 2"]);
-    expect(await refusal("slow.pdf", pdf, { limits: { pdfTimeoutMs: 1 } })).toMatch(/took longer than/);
+    expect(await refusal("slow.pdf", pdf, { limits: { timeoutMs: 1 } })).toMatch(/took longer than/);
     expect((await read("fast.pdf", pdf)).fields).toEqual({ cypCount: 2 }); // the same file, with the usual bound
+  });
+});
+
+describe("reading is linear and bounded, in its own process (issue 30)", () => {
+  /** The fastest of three reads in this process: the reader's own work, without the process around it. */
+  const fastest = (bytes: Uint8Array) => {
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const start = performance.now();
+      readDocx(bytes, LIMITS);
+      best = Math.min(best, performance.now() - start);
+    }
+    return best;
+  };
+
+  it("a .docx takes twice the time for twice the nesting and twice the size, not four times", () => {
+    const base = fastest(nestedDocx(60, 1500, true));
+    const deeper = fastest(nestedDocx(120, 1500, true)); // twice the nesting (and so the size)
+    const longer = fastest(nestedDocx(60, 3000, true)); // twice the size at the same nesting
+    // Linear gives about 2; the old reader, which walked each paragraph's subtree again, gave 4 and more.
+    expect(deeper / base).toBeLessThan(3);
+    expect(longer / base).toBeLessThan(3);
+  });
+
+  it("the issue's file (25,000 nested paragraphs, stored or compressed) is refused at once, and too large a text before it is read", async () => {
+    expect(await refusal("deep.docx", nestedDocx(25_000, 1, true))).toMatch(/nest more than 256 deep/);
+    expect(await refusal("deep.docx", nestedDocx(25_000, 1))).toMatch(/compressed more than 200 times|nest more than 256 deep/);
+    expect(await refusal("long.docx", nestedDocx(1, 200_000, true))).toMatch(/its text is larger than 8 MB/);
+    // Within the bounds, deep nesting is read (and a run is counted once, in its innermost paragraph).
+    const r = await read("deep-ok.docx", nestedDocx(200, 3, true));
+    expect(r.fields).toEqual({ cypCount: 2 });
+  });
+
+  it("macros are found by content: a VBA project under any name, named by a content type or a relationship, or a macro-enabled document", async () => {
+    for (const by of ["content-type", "relationship", "macro-enabled"] as const)
+      expect(await refusal(`evil-${by}.docx`, disguisedMacroDocx(by)), by).toMatch(/contains macros/);
+  });
+
+  it("a PDF that inflates past the reader's memory is refused, the host's memory stays where it was, and the next form is read", async () => {
+    const before = residentMb(process.pid);
+    const pdf = inflatingPdf(200); // 0.3 MB that pdf.js would inflate to 200 MB
+    expect(pdf.length).toBeLessThan(1024 * 1024);
+    expect(await refusal("bomb.pdf", pdf)).toMatch(/^could not read the form: /);
+    const after = residentMb(process.pid);
+    if (before !== null && after !== null) expect(after - before).toBeLessThan(100);
+    expect((await read("after.pdf", await pdfOf(["Number of CYP: 3"]))).fields).toEqual({ cypCount: 3 });
+  });
+
+  it("four hostile forms at once are each read or refused within the time bound, and a good form behind them is read", async () => {
+    const start = Date.now();
+    const results = await Promise.all([
+      readForm("a.pdf", inflatingPdf(200)),
+      readForm("b.docx", nestedDocx(250, 1500, true)),
+      readForm("c.pdf", inflatingPdf(100)),
+      readForm("d.docx", nestedDocx(25_000, 1, true)),
+      readForm("good.docx", await freeFormDocx(["Number of CYP: 4"])),
+    ]);
+    // Two readers, five files, each within LIMITS.timeoutMs: the last is done within three turns.
+    expect(Date.now() - start).toBeLessThan(3 * LIMITS.timeoutMs + 2000);
+    expect(results[4]).toMatchObject({ fields: { cypCount: 4 } });
+    for (const r of results.slice(0, 4)) expect("error" in r || "fields" in r).toBe(true);
   });
 });

@@ -91,6 +91,9 @@ describe("mail intake, end to end (SMTP -> notification -> queue -> case, reply,
     const r = await fetch(`${s.host.url}/api/notifications/mail?validationToken=${encodeURIComponent("abc 123")}`, { method: "POST" });
     expect(r.status).toBe(200);
     expect(await r.text()).toBe("abc 123");
+    // Plain text that no browser may read as anything else (a crafted token cannot become a page).
+    expect(r.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(r.headers.get("x-content-type-options")).toBe("nosniff");
   });
 
   it("duplicate notifications, and notification plus sweep: still one case, one reply", async () => {
