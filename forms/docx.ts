@@ -119,9 +119,9 @@ function inflateParts(bytes: Uint8Array, sinks: Map<string, Sink>): Set<string> 
 }
 
 interface XmlHandlers {
-  open(tag: SaxesTagNS, depth: number): void;
-  close(tag: SaxesTagNS, depth: number): void;
-  text?(text: string, tag: SaxesTagNS): void;
+  open: (tag: SaxesTagNS, depth: number) => void;
+  close: (tag: SaxesTagNS, depth: number) => void;
+  text?: (text: string, tag: SaxesTagNS) => void;
 }
 
 /** A streaming XML reader for one part: no DTD, bounded depth, errors as "damaged XML". */
