@@ -12,6 +12,13 @@ const email = z.email({ message: "must be an email address" });
 const slug = z.string().regex(/^[a-z0-9-]+$/, { message: "must be lower-case letters, digits and hyphens" });
 const initials = z.string().regex(/^[A-Z]{2,3}$/, { message: "must be 2 or 3 capital letters, as written in subject lines" });
 
+/**
+ * What a form or its documents may ever be sent as: Word, PDF, OpenDocument and Rich Text, and
+ * Excel for costings. A closed set, so no config can allow a program, a script, an archive or a
+ * macro-enabled file (issue 30); a partnership chooses among these.
+ */
+export const FORM_EXTENSIONS = [".docx", ".pdf", ".doc", ".odt", ".rtf", ".xlsx", ".xls"] as const;
+
 export const PHASES = ["primary", "secondary", "all-through", "special", "alternative-provision"] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -281,7 +288,12 @@ export const partnershipSchema = z
         attachments: z
           .object({
             allowedExtensions: z
-              .array(z.string().regex(/^\.[a-z0-9]+$/, { message: 'must be an extension such as ".pdf"' }))
+              .array(
+                z.string().refine((e) => (FORM_EXTENSIONS as readonly string[]).includes(e), {
+                  error: (iss) =>
+                    `${JSON.stringify(iss.input)} cannot be allowed: a form may be sent only as ${FORM_EXTENSIONS.join(", ")} (never a program, a script, an archive or a macro-enabled file)`,
+                }),
+              )
               .min(1)
               .default([".docx", ".pdf"]),
             maxBytes: z

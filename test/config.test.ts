@@ -75,6 +75,19 @@ describe("Hounslow MIP config (seeds 000 and 001)", () => {
 });
 
 describe("a bad config fails with a message naming the field", () => {
+  it("an executable, archive, macro-enabled file or script can never be an allowed form type (issue 30)", () => {
+    for (const ext of [".exe", ".zip", ".docm", ".js"])
+      expectConfigError(
+        (c) => (c.intake.attachments = { allowedExtensions: [".docx", ".pdf", ext] }),
+        "intake.attachments.allowedExtensions[2]",
+        new RegExp(`"\\${ext}" cannot be allowed: a form may be sent only as \\.docx, \\.pdf`),
+      );
+    // What a council could want is allowed.
+    const c = raw();
+    c.intake.attachments = { allowedExtensions: [".docx", ".pdf", ".odt", ".xlsx"] };
+    expect(parsePartnership(c, "test.yaml").partnership.intake.attachments.allowedExtensions).toEqual([".docx", ".pdf", ".odt", ".xlsx"]);
+  });
+
   it("wrong phase", () => expectConfigError((c) => (c.clusters[2].schools[3].phase = "middle"), "clusters[2].schools[3].phase", /expected one of/));
   it("problems are named in words: the cluster's id and the school's name, not zero-based indexes", () => {
     const c = raw();
