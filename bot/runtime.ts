@@ -15,7 +15,7 @@ export interface BotReply {
 export interface BotRuntime {
   bot: ClusterDeskBot;
   appId: string | null;
-  /** One Bot Framework request (the activity and its headers); 401 when the token is missing or bad. */
+  /** One Bot Framework request (the activity and its headers); 401 when the token is missing or bad, 503 while it cannot be checked. */
   handle(activity: Record<string, unknown>, headers: Record<string, string>): Promise<BotReply>;
   /** Posts an Adaptive Card to a conversation stored earlier (a JSON conversation reference); the new message's id. */
   postCard(conversationRef: string, card: Record<string, unknown>): Promise<string | undefined>;
@@ -24,6 +24,9 @@ export interface BotRuntime {
   /** Posts a text message (Markdown) to a stored conversation. */
   postText(conversationRef: string, text: string): Promise<void>;
 }
+
+/** botbuilder's words when the sign-in metadata (OpenID configuration, keys) cannot be fetched. */
+const METADATA_UNREACHABLE = /openid ?config|Failed to load (?:openID|Keys)|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|fetch failed|socket hang up/i;
 
 export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: (e: Error) => void): BotRuntime {
   const adapter = createAdapter(settings, onError);
@@ -64,7 +67,15 @@ export function createBotRuntime(settings: BotSettings, deps: BotDeps, onError: 
           out.status = code;
         },
       };
-      await adapter.process({ body: activity, headers, method: "POST" }, res as never, (ctx) => bot.run(ctx));
+      let ran = false;
+      await adapter.process({ body: activity, headers, method: "POST" }, res as never, (ctx) => {
+        ran = true;
+        return bot.run(ctx);
+      });
+      // Whatever fails before the bot runs is the token's check: a token that cannot be verified is
+      // 401, whatever botbuilder made of it (it answers 500 when a forged token names an issuer whose
+      // sign-in metadata it then fails to fetch); only metadata that cannot be fetched is 503.
+      if (!ran && out.status >= 400) out.status = METADATA_UNREACHABLE.test(String(out.body ?? "")) ? 503 : 401;
       return out;
     },
     postCard: (ref, c) => elsewhere.post(ref, c),

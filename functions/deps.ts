@@ -41,7 +41,7 @@ import { TeamsState } from "../m365/teamsState.js";
 import { TriageCards } from "./triageCards.js";
 
 /** What the functions use of the bot (loaded on first use). */
-export type BotPort = Pick<BotRuntime, "handle" | "postCard" | "updateCard" | "postText">;
+export type BotPort = Pick<BotRuntime, "appId" | "handle" | "postCard" | "updateCard" | "postText">;
 
 export interface AppDeps extends IntakeDeps, OutlookDeps {
   bot: BotPort;
@@ -154,6 +154,7 @@ export function buildDeps(
       ),
     ));
   const bot: BotPort = {
+    appId: botSettings.appId,
     handle: async (activity, headers) => {
       await out.refreshCalendar();
       return (await loadBot()).handle(activity, headers);

@@ -23,6 +23,8 @@ import { GraphVotes } from "../../m365/sharepoint.js";
 import { run as runCli } from "../../cli/main.js";
 import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { cardAction, messageActivity } from "../helpers/activities.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { partnership as p } from "../helpers/tenant.js";
 
 const KL = "katy.luciani@hounslow.gov.uk";
@@ -129,6 +131,63 @@ describe("security: bad requests are 4xx with no internal text", () => {
       expect(r.status, auth).toBe(401);
       expect(JSON.stringify(r.jsonBody)).toBe(JSON.stringify({ error: "the request's token could not be verified" }));
     }
+    // Forged tokens naming each issuer the bot accepts (issue 30): the Bot Framework's sends botbuilder
+    // to fetch its sign-in metadata, which cannot be reached from here (as in an outage): 503 with
+    // Retry-After, never 500; the tenant's issuers are refused at once: 401. No body says more.
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const now = Math.floor(Date.now() / 1000);
+    const forged = (iss: string) =>
+      `Bearer ${b64({ alg: "RS256", typ: "JWT", kid: "forged" })}.${b64({ iss, aud: "00000000-0000-0000-0000-000000000001", exp: now + 3600, nbf: now - 60 })}.${b64({ s: 1 })}`;
+    const tenant = "11111111-1111-1111-1111-111111111111";
+    for (const [iss, status] of [
+      ["https://api.botframework.com", 503],
+      [`https://sts.windows.net/${tenant}/`, 401],
+      [`https://login.microsoftonline.com/${tenant}/v2.0`, 401],
+      ["https://evil.example/", 401],
+    ] as const) {
+      const r = await secured(request(activity, { authorization: forged(iss) }), new azureFunctions.InvocationContext());
+      expect(r.status, iss).toBe(status);
+      expect(JSON.stringify(r.jsonBody), iss).not.toMatch(/openid|ENOTFOUND|botframework|Unauthorized|at .*\.js/i);
+      if (status === 503) expect((r.headers as Record<string, string>)["retry-after"]).toBe("30");
+    }
+  });
+
+  it("without a bot identity (local mode), the bot answers only a client on this machine, never a serviceUrl elsewhere (issue 30)", async () => {
+    const posted: string[] = [];
+    const runtime = createBotRuntime({ appId: null, appType: "UserAssignedMSI", tenantId: null }, deps(), () => {});
+    const handle = runtime.handle.bind(runtime);
+    const open = botMessages(() => ({
+      appId: runtime.appId,
+      handle: (a: Record<string, unknown>, h: Record<string, string>) => (posted.push(String(a.serviceUrl)), handle(a, h)),
+    }));
+    for (const serviceUrl of [
+      "https://smba.trafficmanager.net/uk/",
+      "http://169.254.169.254/metadata/",
+      "http://10.0.0.5:3978/",
+      "http://localhost.evil.example/",
+    ]) {
+      const r = await open(request(JSON.stringify({ ...messageActivity, serviceUrl })), new azureFunctions.InvocationContext());
+      expect(r.status, serviceUrl).toBe(403);
+    }
+    expect(posted).toEqual([]); // none reached the bot, so nothing was posted anywhere
+    // A client on this machine (as the Playground is) gets the bot's answer.
+    const replies: string[] = [];
+    const playground = createServer((req, res) => {
+      replies.push(req.url ?? "");
+      res.writeHead(200, { "content-type": "application/json" }).end('{"id":"1"}');
+    });
+    await new Promise<void>((r) => playground.listen(0, "127.0.0.1", r));
+    const port = (playground.address() as AddressInfo).port;
+    try {
+      for (const serviceUrl of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`]) {
+        const r = await open(request(JSON.stringify({ ...messageActivity, serviceUrl })), new azureFunctions.InvocationContext());
+        expect(r.status, serviceUrl).toBeLessThan(300);
+      }
+    } finally {
+      playground.close();
+    }
+    expect(posted).toEqual([`http://127.0.0.1:${port}/`, `http://localhost:${port}/`]);
+    expect(replies.length).toBeGreaterThanOrEqual(2);
   });
 
   it("each BOT_APP_TYPE is supported or refused at start-up with what to do", () => {
