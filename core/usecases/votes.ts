@@ -315,7 +315,15 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
         : `${ClusterName(p, cluster.id)} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`,
       ...(recommends ? [`A recommendation: ${meetingKind(p, type.stages[1]!.meeting)?.label ?? "the deciding meeting"} decides, and commits the award`] : []),
     ];
-    const closed = (await d.teams.updateVoteSession(key, (cur) => ({ ...(cur ?? session), status: "closed", lines, decision })))!;
+    // Closed once: of two closes at the same moment (two clicks, or the SCL and the partnership
+    // lead), the first to save decides; the other is shown that decision and does nothing more.
+    let closedHere = false;
+    const closed = await d.teams.updateVoteSession(key, (cur) => {
+      closedHere = cur?.status === "open";
+      return closedHere ? { ...cur!, status: "closed", lines, decision } : cur;
+    });
+    if (!closed) return error(`No vote is open on ${ref}`, "The vote was cancelled meanwhile; nothing was decided.");
+    if (!closedHere) return { show: "vote", card: await view(closed) };
     if (dec.decision !== "No decision") {
       // The lifecycle's "decided": case fields, the school's email and the audit row, once.
       await runTransition({ ...d, audit: d.audit ?? (async () => undefined) }, email, "vote.decide", ref, {
