@@ -59,7 +59,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         }
       }
       // One instance holds about 184 MB steady (the functions, the bot once loaded, four intake
-      // workers); 512 MB is Flex Consumption's smallest size above that, with room for a burst.
+      // workers), and the form readers at most two processes of 160 MB (about 225 MB measured with
+      // four of the worst forms at once, npm run bench); 512 MB is Flex Consumption's smallest size
+      // above that.
       scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 512 }
       runtime: { name: 'node', version: '22' }
     }
