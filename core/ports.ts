@@ -177,7 +177,7 @@ export class ReferenceTakenError extends Error {
 
 export interface CaseRegisterPort {
   /** `since`: the earliest ReceivedAt (ISO) worth matching, for duplicates and for corrections. */
-  lookups(internetMessageId: string, fingerprint: string, sender: string, since?: { duplicate?: string; fix?: string }): Promise<CaseLookups>;
+  lookups(graphMessageId: string, fingerprint: string, sender: string, since?: { duplicate?: string; fix?: string }): Promise<CaseLookups>;
   /** Creates the case; if one already exists for the message, returns that one; ReferenceTakenError if its Title is another case's. */
   create(fields: CaseFields): Promise<CaseRecord>;
   setStatus(itemId: string, status: CaseStatus): Promise<void>;

@@ -51,8 +51,9 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" 
     text("SenderEmail", { indexed: true }),
     when("ReceivedAt", { indexed: true }),
     text("SubjectLine"),
-    text("InternetMessageId", { indexed: true, enforceUniqueValues: true }),
-    text("GraphMessageId"),
+    text("InternetMessageId", { indexed: true }),
+    // The mailbox's immutable id of the email: one case per email (two emails can share a Message-ID).
+    text("GraphMessageId", { indexed: true, enforceUniqueValues: true }),
     choice("Status", CASE_STATUSES, { indexed: true }),
     when("MeetingDate", { indexed: true }),
     when("SubmissionDeadline"),
@@ -306,9 +307,9 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
    * can match: the same message; the same fingerprint since `since.duplicate`; the sender's cases
    * that were sent back (Needs attention, Rejected) since `since.fix`.
    */
-  async lookups(internetMessageId: string, fingerprint: string, sender: string, since: { duplicate?: string; fix?: string } = {}): Promise<CaseLookups> {
+  async lookups(graphMessageId: string, fingerprint: string, sender: string, since: { duplicate?: string; fix?: string } = {}): Promise<CaseLookups> {
     const base = await this.base("Cases");
-    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail,InternetMessageId,TriageCard)&$top=200";
+    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail,GraphMessageId,TriageCard)&$top=200";
     const after = (iso?: string) => (iso ? ` and fields/ReceivedAt ge ${q(iso)}` : "");
     const url = (filter: string) => `${base}?${sel}&$filter=${odataFilter(filter)}`;
     // Two items, not four: the same message has the same fingerprint (so its case, if any, is
@@ -318,7 +319,7 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
       { id: "sender", url: url(`fields/SenderEmail eq ${q(sender)}${after(since.fix)}`) },
     ]);
     const newest = (xs: CaseRecord[]) => xs.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
-    const mine = (i: GraphJson) => i.fields?.InternetMessageId === internetMessageId;
+    const mine = (i: GraphJson) => i.fields?.GraphMessageId === graphMessageId;
     const own = by.fp!.find(mine) ?? by.sender!.find(mine);
     return {
       byMessage: own ? record(own) : null,
@@ -335,7 +336,7 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     } catch (e) {
       if (status(e) !== 409) throw e;
       // Another worker logged this message first: use its case. Otherwise the reference is taken.
-      const existing = await this.lookups(fields.InternetMessageId, fields.Fingerprint, fields.SenderEmail);
+      const existing = await this.lookups(fields.GraphMessageId, fields.Fingerprint, fields.SenderEmail);
       if (!existing.byMessage) throw new ReferenceTakenError(fields.Title);
       return existing.byMessage;
     }

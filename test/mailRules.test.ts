@@ -28,14 +28,75 @@ describe("what happens to an email", () => {
   it.each([
     ["Auto-Submitted", "auto-replied"],
     ["Auto-Submitted", "auto-generated"],
+    ["Content-Type", 'multipart/report; report-type=delivery-status; boundary="x"'],
+    ["Return-Path", "<>"],
+    ["List-Unsubscribe", "<mailto:leave@news.example>"],
+    ["List-Id", "<senco-news.lists.example>"],
+    ["Precedence", "auto_reply"],
+  ])("automatic mail (%s: %s) is never answered: filed with no case, or kept for a person when it may carry a school's form", (name, value) => {
+    expect(decideMail(p, facts({ headers: [{ name, value }], attachments: [] }))).toMatchObject({ outcome: "ignored", reply: false, folder: FOLDERS.ignored });
+    // With a form-like file under a school's subject line: "Check by hand", never silently filed.
+    expect(decideMail(p, facts({ headers: [{ name, value }] }))).toMatchObject({ outcome: "check-by-hand", reply: false, folder: "Check by hand" });
+    // Under no school's subject line, it is filed as automatic mail.
+    expect(decideMail(p, facts({ headers: [{ name, value }], subject: "Weekly digest" })).outcome).toBe("ignored");
+  });
+
+  it.each([
     ["X-Auto-Response-Suppress", "All"],
     ["X-Auto-Response-Suppress", "OOF, AutoReply"],
     ["Precedence", "bulk"],
-    ["Content-Type", 'multipart/report; report-type=delivery-status; boundary="x"'],
-    ["Return-Path", "<>"],
-  ])("automatic mail (%s: %s) is ignored: no case, no reply", (name, value) => {
+  ])("a real form carrying a header some school systems set (%s: %s) gets its case, without a reply (issue 29)", (name, value) => {
     const d = decideMail(p, facts({ headers: [{ name, value }] }));
-    expect(d).toMatchObject({ outcome: "ignored", reply: false, folder: FOLDERS.ignored });
+    expect(d).toMatchObject({ outcome: "accepted", reply: false, folder: "Accepted" });
+    expect(d.notes.join(" ")).toContain("No receipt was sent: the email carried an automatic-mail header");
+    expect(decideMail(p, facts({ headers: [{ name, value }], attachments: [] })).outcome).toBe("ignored");
+  });
+
+  it.each([
+    "Automatic reply: Cluster 5/KL/Isleworth Town Primary School",
+    "Out of Office: Cluster 5 form",
+    "Abwesenheitsnotiz: Ihre Nachricht",
+    "Réponse automatique : absent",
+    "Respuesta automática: fuera de la oficina",
+    "Read: Cluster 5/KL/Isleworth Town Primary School",
+    "Undeliverable: Cluster 5/KL/Isleworth Town Primary School",
+    "Vacation reply",
+  ])("an out-of-office, read receipt or bounce told by its subject alone (%s) is never answered", (subject) => {
+    expect(decideMail(p, facts({ subject, attachments: [] }))).toMatchObject({ outcome: "ignored", reply: false });
+  });
+
+  it("a sender past the hour's replies still gets the case, without a reply; the lead is told (health)", () => {
+    const d = decideMail(p, facts(), { repliesThisHour: p.intake.maxRepliesPerSenderPerHour });
+    expect(d).toMatchObject({ outcome: "accepted", reply: false, folder: "Accepted" });
+    expect(d.notes.join(" ")).toContain("replies to this sender are paused");
+    expect(decideMail(p, facts(), { repliesThisHour: p.intake.maxRepliesPerSenderPerHour - 1 }).reply).toBe(true);
+  });
+
+  it("signature and inline images, calendar invitations, contact cards and S/MIME signatures are set aside, not the form and not refused", () => {
+    const form = facts().attachments[0]!;
+    const others = [
+      { name: "image001.png", contentType: "image/png", size: 4_000, isInline: false },
+      { name: "logo.jpg", contentType: "image/jpeg", size: 9_000, isInline: true },
+      { name: "invite.ics", contentType: "text/calendar", size: 1_000, isInline: false },
+      { name: "Jo Bloggs.vcf", contentType: "text/vcard", size: 500, isInline: false },
+      { name: "smime.p7s", contentType: "application/pkcs7-signature", size: 3_000, isInline: false },
+    ];
+    expect(decideMail(p, facts({ attachments: [...others, form] }))).toMatchObject({ outcome: "accepted", reply: true, attachmentProblems: [] });
+    // Only such files: no form, one reply asking for it.
+    expect(decideMail(p, facts({ attachments: others }))).toMatchObject({ outcome: "needs-attention", missingForm: true });
+  });
+
+  it("an S/MIME-encrypted email gets a clear reply: the mailbox cannot open it; send it without encryption", () => {
+    const d = decideMail(
+      p,
+      facts({
+        headers: [{ name: "Content-Type", value: 'application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"' }],
+        attachments: [{ name: "smime.p7m", contentType: "application/pkcs7-mime", size: 80_000, isInline: false }],
+      }),
+    );
+    expect(d).toMatchObject({ outcome: "rejected", reply: true });
+    expect(d.reasons.join(" ")).toContain("encrypted (S/MIME)");
+    expect(d.reasons.join(" ")).toContain("without encrypting");
   });
 
   it("Auto-Submitted: no is a person writing", () => {
@@ -43,7 +104,7 @@ describe("what happens to an email", () => {
   });
 
   it("bounces from MAILER-DAEMON are ignored", () => {
-    expect(decideMail(p, facts({ from: { address: "MAILER-DAEMON@mx.example" } })).outcome).toBe("ignored");
+    expect(decideMail(p, facts({ from: { address: "MAILER-DAEMON@mx.example" }, attachments: [] })).outcome).toBe("ignored");
   });
 
   it.each([
@@ -54,7 +115,7 @@ describe("what happens to an email", () => {
     ["run.exe", "dangerous"],
     ["form.pdf.js", "dangerous"],
     ["form.doc", "type"],
-    ["photo.jpg", "type"],
+    ["scan.tiff.txt", "type"],
     ["form", "type"],
   ])("%s is rejected (%s)", (name, problem) => {
     const d = decideMail(p, facts({ attachments: [{ name, contentType: "application/octet-stream", size: 10, isInline: false }] }));

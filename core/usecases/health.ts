@@ -7,7 +7,9 @@
  */
 import type { KeyValuePort, Logger, MailSenderPort } from "../ports.js";
 import { shortReason } from "../errors.js";
-import { sha } from "./intake.js";
+import { repliesPausedKey, sha } from "./intake.js";
+import { INBOX_WAITING_KEY } from "./reconcile.js";
+import { CHECK_BY_HAND } from "../rules/mailRules.js";
 import { toLocal, fromLocal } from "../rules/time.js";
 
 export const HEALTH_KEYS = { lastNotification: "health|last-notification", lastSweep: "health|last-sweep", subscription: "mail-subscription" } as const;
@@ -27,6 +29,8 @@ export interface HealthReport {
   lastSweep: string | null;
   queue: number;
   poison: number;
+  /** Emails that had waited in the Inbox past the reconciler's bound when it last looked. */
+  inboxWaiting: { count: number; at: string; afterMinutes: number } | null;
   /** Forms since midnight in London, by outcome. */
   today: Record<string, number>;
   /** Seconds from an email's arrival to its receipt, 95th percentile, over the last 24 hours. */
@@ -54,6 +58,7 @@ export async function mailboxHealth(d: HealthDeps): Promise<HealthReport> {
     lastSweep: await d.kv.getSync(HEALTH_KEYS.lastSweep),
     queue: await d.queueDepth(),
     poison: await d.poisonDepth(),
+    inboxWaiting: inboxWaiting(await d.kv.getSync(INBOX_WAITING_KEY)),
     today,
     receiptP95Seconds: waits.length ? waits[Math.min(waits.length - 1, Math.ceil(0.95 * waits.length) - 1)]! : null,
     alerts: [],
@@ -63,8 +68,32 @@ export async function mailboxHealth(d: HealthDeps): Promise<HealthReport> {
     report.alerts.push(
       `The mail subscription expires in ${report.subscription.hoursLeft} hours (${report.subscription.expiresAt}); the hourly renewal has not worked.`,
     );
+  if (report.inboxWaiting?.count)
+    report.alerts.push(
+      `${report.inboxWaiting.count} email(s) were still in the Inbox after ${report.inboxWaiting.afterMinutes} minutes at ${report.inboxWaiting.at}; the reconciler queued them again. If the number stays, look at them in the mailbox.`,
+    );
+  const paused = Number((await d.kv.getSync(repliesPausedKey(toLocal(now).date))) ?? 0);
+  if (paused)
+    report.alerts.push(
+      `Replies to ${paused} sender(s) were paused today: each sent more emails in an hour than the partnership's limit of replies. Their forms were still logged as cases, with no receipt; the SCLs acknowledge them by hand.`,
+    );
+  const byHand = report.today[CHECK_BY_HAND] ?? 0;
+  if (byHand)
+    report.alerts.push(
+      `${byHand} email(s) today looked automatic but carried what may be a form from a school: they are in the mailbox's "Check by hand" folder, with no case and no reply.`,
+    );
   if (report.poison > 0) report.alerts.push(`${report.poison} email(s) failed every retry (the poison queue); the reconciler retries them, or retry them now.`);
   return report;
+}
+
+function inboxWaiting(json: string | null): HealthReport["inboxWaiting"] {
+  if (!json) return null;
+  try {
+    const v = JSON.parse(json) as { waiting?: number; at?: string; afterMinutes?: number };
+    return typeof v.waiting === "number" && v.at ? { count: v.waiting, at: v.at, afterMinutes: v.afterMinutes ?? 5 } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The report as a few lines of text (Teams, the CLI's summary). */
@@ -77,7 +106,7 @@ export function describeHealth(r: HealthReport): string {
     r.alerts.length ? `**Needs attention:** ${r.alerts.join(" ")}` : "Mailbox intake is healthy.",
     `Subscription: ${r.subscription ? `expires ${r.subscription.expiresAt} (${r.subscription.hoursLeft} h)` : "none"}.`,
     `Last notification: ${r.lastNotification ?? "never"}; last sweep: ${r.lastSweep ?? "never"}.`,
-    `Queue: ${r.queue} waiting, ${r.poison} poisoned.`,
+    `Queue: ${r.queue} waiting, ${r.poison} poisoned.${r.inboxWaiting ? ` Inbox: ${r.inboxWaiting.count} waiting over ${r.inboxWaiting.afterMinutes} minutes (${r.inboxWaiting.at}).` : ""}`,
     `Forms today: ${outcomes}. Receipt within ${r.receiptP95Seconds ?? "-"} s for 95% of emails over the last day.`,
   ].join("\n\n");
 }

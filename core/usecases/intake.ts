@@ -91,6 +91,17 @@ export const BUSY_RECHECK_MS = 5_000;
 /** Cases.TriageCard for a card Teams gave no message id for. */
 const POSTED = "posted";
 
+/**
+ * An email's intake state key: the mailbox's own (immutable) id of the message, never its
+ * Internet Message-ID alone: a corrected form re-sent from a draft, and some mail gateways, keep
+ * the Message-ID of an earlier email, and each such email is still processed as the mail it is
+ * (issue 29). A hash: no personal data.
+ */
+export const intakeKey = (mailboxId: string) => sha(mailboxId);
+
+/** How many senders had their replies paused on a London date (the health report's alert). */
+export const repliesPausedKey = (date: string) => `health|replies-paused|${date}`;
+
 /** "This Graph message id is done", so a later copy of it is recognised before Graph is asked. */
 export const doneKey = (messageId: string) => `done|${sha(messageId).slice(0, 40)}`;
 
@@ -194,7 +205,7 @@ export async function processMessage(deps: IntakeDeps, messageId: string, leaseM
         log.info("intake.message-gone", { messageId });
         return { status: "gone" };
       }
-      key = sha(facts.internetMessageId || facts.id);
+      key = intakeKey(facts.id);
       email = { id: facts.id, facts, loaded: null };
     }
     return await leased(deps, email, key, leaseMs);
@@ -291,8 +302,15 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       }
     } else if (st.replyLimited) history = { repliesThisHour: Number.POSITIVE_INFINITY };
     replyLimited = Boolean(history && history.repliesThisHour >= p.intake.maxRepliesPerSenderPerHour);
-    // Only a sender past the limit changes the decision (to "filed without a reply").
-    if (replyLimited) decision = decideMail(p, facts, history);
+    // A sender past the limit still gets the case, without a reply (limits suppress replies, never
+    // processing); the first email over it counts once in the day's paused senders (health).
+    if (replyLimited) {
+      decision = decideMail(p, facts, history);
+      if (st.stage === "new" && history?.repliesThisHour === p.intake.maxRepliesPerSenderPerHour) {
+        await state.updateSync(repliesPausedKey(toLocal(deps.now()).date), (n) => String(Number(n ?? 0) + 1));
+        log.warn("intake.replies-paused", { key: shortKey });
+      }
+    }
   }
   const outcome = decision?.outcome ?? st.outcome!;
   const save = async (next: Partial<IntakeState>) => {
@@ -310,10 +328,10 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
     const f = facts!;
     let record: CaseRecord | null = null;
     let duplicateOf: CaseRecord | null = null;
-    if (d.outcome !== "ignored") {
+    if (d.outcome !== "ignored" && d.outcome !== "check-by-hand") {
       const fp = fingerprint(f);
       const daysBefore = (days: number) => new Date(f.receivedAt.getTime() - days * 86_400_000).toISOString();
-      const found = await cases.lookups(f.internetMessageId, fp, f.from.address.toLowerCase(), {
+      const found = await cases.lookups(f.id, fp, f.from.address.toLowerCase(), {
         duplicate: daysBefore(p.intake.duplicateWindowDays),
         fix: daysBefore(p.intake.resubmissionWindowDays),
       });

@@ -5,7 +5,7 @@
  * gives poisoned messages (failed the queue's retries) a few more tries, counting them.
  */
 import type { KeyValuePort, Logger, MailboxPort, StatePort } from "../ports.js";
-import { sha } from "./intake.js";
+import { intakeKey, sha } from "./intake.js";
 
 /** Longer than a lease plus a queue retry: anything older than this is not in progress. */
 export const RECONCILE_AFTER_MS = 5 * 60_000;
@@ -35,11 +35,16 @@ export interface ReconcileResult {
   /** Messages queued again, from the three looks below (a message is queued once). */
   requeued: number;
   fromInbox: number;
+  /** Emails in the Inbox past the bound at this look, queued again or not (the health report shows it). */
+  waiting: number;
   unfinished: number;
   poisonRetried: number;
   /** Poisoned past MAX_POISON_RETRIES: left in the poison queue for a person to look at. */
   poisonLeft: number;
 }
+
+/** Where the reconciler leaves its last count of emails waiting in the Inbox (core/usecases/health.ts reads it). */
+export const INBOX_WAITING_KEY = "health|inbox-waiting";
 
 export const poisonCountKey = (messageId: string) => `poison|${sha(messageId).slice(0, 32)}`;
 
@@ -47,9 +52,13 @@ export async function reconcileIntake(d: ReconcileDeps, afterMs = RECONCILE_AFTE
   const before = new Date(d.now().getTime() - Math.max(afterMs, 0));
   const ids = new Set<string>();
   let fromInbox = 0;
+  // Every email still in the Inbox past the bound, whatever its state says: intake files each
+  // email out of the Inbox as its last step, so one still there was not finished (or was put back).
+  let waiting = 0;
   for await (const m of d.mailbox.inbox()) {
     if (Date.parse(m.receivedAt) > before.getTime()) continue; // new: its notification is on the way
-    const st = await d.state.intake(sha(m.internetMessageId || m.id));
+    waiting++;
+    const st = await d.state.intake(intakeKey(m.id));
     if (st && (st.stage === "done" || Date.parse(st.updatedAt) > before.getTime())) continue;
     if (!ids.has(m.id)) fromInbox++;
     ids.add(m.id);
@@ -76,8 +85,10 @@ export async function reconcileIntake(d: ReconcileDeps, afterMs = RECONCILE_AFTE
   }
   if (left.length) await d.poison.send(left.map((messageId) => ({ messageId })));
   if (ids.size) await d.queue.send([...ids].map((messageId) => ({ messageId })));
-  const r = { requeued: ids.size, fromInbox, unfinished, poisonRetried, poisonLeft: left.length };
-  if (r.requeued || r.poisonLeft || poisoned.unreadable) d.log.warn("mail-reconcile.requeued", { ...r, poisonUnreadable: poisoned.unreadable });
+  const r = { requeued: ids.size, fromInbox, waiting, unfinished, poisonRetried, poisonLeft: left.length };
+  // For the health report: how many waited in the Inbox past the bound at this look.
+  await d.state.setSync(INBOX_WAITING_KEY, JSON.stringify({ waiting, at: d.now().toISOString(), afterMinutes: Math.round(afterMs / 60_000) }));
+  if (r.requeued || r.waiting || r.poisonLeft || poisoned.unreadable) d.log.warn("mail-reconcile.requeued", { ...r, poisonUnreadable: poisoned.unreadable });
   else d.log.info("mail-reconcile.clean", r);
   return r;
 }

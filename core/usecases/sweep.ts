@@ -4,7 +4,7 @@
  * (reconcile.ts) catches what stopped part-way.
  */
 import { SyncExpiredError, type KeyValuePort, type Logger, type MailboxChangesPort, type StatePort } from "../ports.js";
-import { sha } from "./intake.js";
+import { intakeKey } from "./intake.js";
 import type { IntakeQueuePort } from "./reconcile.js";
 
 export const DELTA_KEY = "inbox-delta";
@@ -45,7 +45,7 @@ export async function sweepInbox(d: SweepDeps): Promise<{ enqueued: number; resy
     const toQueue: string[] = [];
     for (const m of found.messages) {
       if (m.receivedAt && Date.parse(m.receivedAt) > recent) continue;
-      const st = await d.state.intake(sha(m.internetMessageId || m.id));
+      const st = await d.state.intake(intakeKey(m.id));
       if (st?.stage !== "done") toQueue.push(m.id);
     }
     if (toQueue.length) await d.queue.send(toQueue.map((messageId) => ({ messageId })));

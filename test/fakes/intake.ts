@@ -95,10 +95,10 @@ export class FakeRegister implements CaseRegisterPort {
   private record(c: FakeRegister["cases"][number]): CaseRecord {
     return { itemId: c.itemId, ref: c.Title, status: c.Status, receivedAt: c.ReceivedAt, senderEmail: c.SenderEmail, triageCard: c.TriageCard ?? null };
   }
-  async lookups(internetMessageId: string, fingerprint: string, sender: string): Promise<CaseLookups> {
+  async lookups(graphMessageId: string, fingerprint: string, sender: string): Promise<CaseLookups> {
     this.call("lookups");
     const newest = [...this.cases].reverse();
-    const byMessage = newest.find((c) => c.InternetMessageId === internetMessageId);
+    const byMessage = newest.find((c) => c.GraphMessageId === graphMessageId);
     const byFingerprint = newest.find((c) => c.Fingerprint === fingerprint && c.Status !== "Superseded");
     return {
       byMessage: byMessage ? this.record(byMessage) : null,
@@ -108,7 +108,7 @@ export class FakeRegister implements CaseRegisterPort {
   }
   async create(fields: CaseFields): Promise<CaseRecord> {
     this.call("create");
-    const mine = this.cases.find((c) => c.InternetMessageId === fields.InternetMessageId);
+    const mine = this.cases.find((c) => c.GraphMessageId === fields.GraphMessageId);
     if (mine) return this.record(mine);
     if (this.cases.some((c) => c.Title === fields.Title)) throw new ReferenceTakenError(fields.Title);
     const c = { ...fields, itemId: String(this.cases.length + 1) };

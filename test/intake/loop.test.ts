@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import { parsePartnership } from "../../core/config.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { runOutlook } from "../../core/usecases/outlook.js";
+import { mailboxHealth } from "../../core/usecases/health.js";
 import { PRODUCT_MARKER_HEADER } from "../../core/rules/mailRules.js";
 import { defaultTenantOptions } from "../../local/tenant/defaults.js";
 import { listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
@@ -92,12 +93,31 @@ describe("no mail loops", () => {
     expect(await folderCount("Automatic replies")).toBeGreaterThanOrEqual(2);
   });
 
-  it("a sender gets at most the partnership's replies an hour; past that, mail is filed without a reply", async () => {
-    const sender = "robot@autoresponder.example";
+  it("a sender gets at most the partnership's replies an hour; past that, each form still gets its case, with no reply (issue 29)", async () => {
+    // A SENDCo sending the term's forms before a deadline: every one is logged.
+    const sender = "senco@isleworthtown.example";
     const limit = p.intake.maxRepliesPerSenderPerHour;
-    for (let i = 0; i < limit + 2; i++) await s.send({ from: sender, subject: `Out of office ${i}`, text: "I am away" });
+    const before = (await outbox()).filter((m) => m.to === sender).length; // the reminders of the test above
+    for (let i = 0; i < limit + 2; i++)
+      await s.send({
+        from: sender,
+        subject: "Cluster 5/KL/Isleworth Town Primary School",
+        text: `Form ${i}`,
+        attachments: [pdfForm(`form for child ${i}.pdf`)],
+      });
     await s.settle();
-    expect((await outbox()).filter((m) => m.to === sender)).toHaveLength(limit);
-    expect((await cases()).filter((c) => c.SenderEmail === sender)).toHaveLength(limit);
+    expect((await outbox()).filter((m) => m.to === sender)).toHaveLength(before + limit);
+    const mine = (await cases()).filter((c) => c.SenderEmail === sender);
+    expect(mine).toHaveLength(limit + 2);
+    expect(mine.filter((c) => String(c.Problems ?? "").includes("replies to this sender are paused"))).toHaveLength(2);
+    // The partnership lead hears of it once, in the health report's alerts.
+    const health = await mailboxHealth({
+      kv: s.deps.state,
+      queueDepth: async () => 0,
+      poisonDepth: async () => 0,
+      intakeSince: async () => [],
+      now: () => new Date(s.tenant.now()),
+    });
+    expect(health.alerts.join(" ")).toContain("Replies to 1 sender(s) were paused today");
   });
 });

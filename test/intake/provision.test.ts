@@ -73,7 +73,8 @@ describe("npx cluster-desk provision", () => {
     ]) {
       expect(col(name), name).toBeDefined();
     }
-    expect(col("InternetMessageId")).toMatchObject({ indexed: true, enforceUniqueValues: true, text: {} });
+    expect(col("InternetMessageId")).toMatchObject({ indexed: true, text: {} });
+    expect(col("GraphMessageId")).toMatchObject({ indexed: true, enforceUniqueValues: true, text: {} });
     expect(col("ReceivedAt")).toMatchObject({ indexed: true, dateTime: {} });
     expect(col("CypCount")).toMatchObject({ number: {} });
     expect(col("AmountAwarded").currency).toBeDefined();

@@ -8,7 +8,7 @@ import { QueueClient } from "@azure/storage-queue";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { partnership as p } from "../helpers/tenant.js";
 import { personalChatKey as refKey, triageCardKey } from "../../m365/teamsState.js";
-import { doneKey, sha } from "../../core/usecases/intake.js";
+import { doneKey, intakeKey } from "../../core/usecases/intake.js";
 import { sweepInbox } from "../../core/usecases/sweep.js";
 import { reconcileIntake } from "../../core/usecases/reconcile.js";
 import { asStorage, tableClient } from "../../m365/storage.js";
@@ -113,7 +113,7 @@ describe("security: storage that loses its last writes does not repeat a triage 
       // What storage keeps only in memory for its last seconds goes: the card's record, "done"...
       await s.deps.state.setSync(triageCardKey(c.Title), null);
       await s.deps.state.setSync(doneKey(c.GraphMessageId), null);
-      const key = sha(c.InternetMessageId);
+      const key = intakeKey(c.GraphMessageId);
       // ...and the email's state goes back to an older save, or is gone.
       if (c.SenderEmail === senders[0])
         await s.deps.state.saveIntake(key, {
@@ -127,7 +127,7 @@ describe("security: storage that loses its last writes does not repeat a triage 
       else await intake.deleteEntity("intake", key);
     }
     const stateBack = JSON.parse(
-      (await intake.getEntity<{ json: string }>("intake", sha(mine.find((c) => c.SenderEmail === senders[0]).InternetMessageId))).json,
+      (await intake.getEntity<{ json: string }>("intake", intakeKey(mine.find((c) => c.SenderEmail === senders[0]).GraphMessageId))).json,
     );
     expect(stateBack.stage).toBe("case-written");
     // Copies of both come back (a notification, the sweep or the reconciler).

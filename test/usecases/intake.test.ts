@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadPartnership } from "../../config/load.js";
 import { PartlyFinishedError, type FinishStep } from "../../core/ports.js";
-import { processMessage, sha, type IntakeDeps } from "../../core/usecases/intake.js";
+import { intakeKey, processMessage, type IntakeDeps } from "../../core/usecases/intake.js";
 import { fromLocal } from "../../core/rules/time.js";
 import { FakeMailbox, FakeRegister, FakeState } from "../fakes/intake.js";
 import { mailIntake } from "../../functions/mail.js";
@@ -73,7 +73,7 @@ describe("intake use case", () => {
     expect(finishes[0]!.folderId).toBe("folder:Accepted");
     expect(finishes[0]!.audit).toMatchObject({ event: "intake", outcome: "accepted", caseRef: "C5-2023-0001" });
     // Done: the state keeps no reply text.
-    const st = state.intakes.get(sha("<form-1@school.example>"))!;
+    const st = state.intakes.get(intakeKey("m1"))!;
     expect(st.stage).toBe("done");
     expect(st.plan).toBeUndefined();
   });
@@ -81,7 +81,7 @@ describe("intake use case", () => {
   it("throttled in the last step: handed back with its state's key; the retry reads neither the email nor Sent Items, and sends only what did not go", async () => {
     failNextFinish = () => new PartlyFinishedError(["reply"], new Throttled(2));
     const first = await processMessage(deps, "m1");
-    const key = sha("<form-1@school.example>");
+    const key = intakeKey("m1");
     expect(first).toEqual({ status: "later", retryAfterMs: 2000, resumeKey: key });
     const saved = state.intakes.get(key)!;
     expect(saved).toMatchObject({ stage: "announced", finished: ["reply"], finishKnown: true });
@@ -139,11 +139,26 @@ describe("intake use case", () => {
   it("after an attempt that ended without an answer, Sent Items is read back only to the state's last save", async () => {
     failNextFinish = () => new Error("socket hang up");
     await expect(processMessage(deps, "m1")).rejects.toThrow("socket hang up");
-    const savedAt = Date.parse(state.intakes.get(sha("<form-1@school.example>"))!.updatedAt);
+    const savedAt = Date.parse(state.intakes.get(intakeKey("m1"))!.updatedAt);
     expect(savedAt).toBeGreaterThan(at.getTime());
     await processMessage(deps, "m1"); // the queue's retry
     expect(mailbox.searchedSince).toEqual([new Date(savedAt)]);
     expect(finishes[1]!.reply).toBeDefined(); // not in Sent Items: sent now
+  });
+
+  it("a second email with a Message-ID already seen (a form re-sent from a draft) is processed as the mail it is (issue 29)", async () => {
+    expect(await processMessage(deps, "m1")).toMatchObject({ status: "processed", caseRef: "C5-2023-0001" });
+    mailbox.add({
+      ...mailbox.messages.get("m1")!,
+      id: "m2",
+      subject: "Cluster 5/KL/Worple Primary School",
+      attachments: [{ name: "second form.pdf", contentType: "application/pdf", size: 4096, isInline: false, content: "pdf" }],
+    });
+    const second = await processMessage(deps, "m2");
+    expect(second).toMatchObject({ status: "processed", outcome: "accepted", caseRef: "C5-2023-0002", duplicateOf: null });
+    expect(finishes.at(-1)!.folderId).toBe("folder:Accepted"); // out of the Inbox
+    // The same email again (a duplicate notification) is still one case.
+    expect(await processMessage(deps, "m2")).toMatchObject({ status: "already-done" });
   });
 
   it("a key that names another email's state is not trusted: the email is read", async () => {
@@ -196,7 +211,7 @@ describe("the queue trigger", () => {
     const queued: { messages: unknown[]; delay: number | undefined }[] = [];
     failNextFinish = () => new PartlyFinishedError(["reply"], new Throttled(4));
     await run({ messageId: "m1" }, queued);
-    const key = sha("<form-1@school.example>");
+    const key = intakeKey("m1");
     expect(queued).toEqual([{ messages: [{ messageId: "m1", key }], delay: 4 }]);
     mailbox.calls.reset();
     await run(queued[0]!.messages[0], queued);

@@ -1,7 +1,7 @@
 /** The reconciler on in-memory fakes: every email ends in one outcome, whatever stopped it (end to end: test/security/reconcile.test.ts). */
 import { describe, expect, it } from "vitest";
 import { MAX_POISON_RETRIES, reconcileIntake } from "../../core/usecases/reconcile.js";
-import { sha } from "../../core/usecases/intake.js";
+import { intakeKey } from "../../core/usecases/intake.js";
 import { FakeMailbox, FakeState } from "../fakes/intake.js";
 import { FakePoison, FakeQueue } from "../fakes/mail.js";
 
@@ -25,9 +25,9 @@ describe("the reconciler", () => {
     arrive("stuck", minutesAgo(10));
     arrive("new", minutesAgo(1));
     arrive("done", minutesAgo(10));
-    await state.saveIntake(sha("<done@x>"), { stage: "done", updatedAt: minutesAgo(9).toISOString() });
+    await state.saveIntake(intakeKey("done"), { stage: "done", updatedAt: minutesAgo(9).toISOString() });
     await state.saveIntake("k-filed", { stage: "announced", messageId: "filed-elsewhere", updatedAt: minutesAgo(20).toISOString() });
-    await state.saveIntake(sha("<stuck@x>"), { stage: "case-written", messageId: "stuck", updatedAt: minutesAgo(20).toISOString() });
+    await state.saveIntake(intakeKey("stuck"), { stage: "case-written", messageId: "stuck", updatedAt: minutesAgo(20).toISOString() });
     const r = await reconcileIntake(d, 5 * 60_000);
     expect(r).toMatchObject({ requeued: 2, fromInbox: 1, unfinished: 1 });
     expect(queue.sent.map((m) => m.messageId).sort()).toEqual(["filed-elsewhere", "stuck"]);

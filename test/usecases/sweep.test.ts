@@ -1,6 +1,6 @@
 /** The sweep, the subscription's upkeep and its lifecycle events on in-memory fakes (end to end: test/intake/intake.test.ts). */
 import { beforeEach, describe, expect, it } from "vitest";
-import { sha } from "../../core/usecases/intake.js";
+import { intakeKey } from "../../core/usecases/intake.js";
 import { DELTA_KEY, sweepInbox, type SweepDeps } from "../../core/usecases/sweep.js";
 import { keepSubscription, onLifecycleEvent, resubscribe, RENEW_WITHIN_MS, type SubscriptionDeps } from "../../core/usecases/subscription.js";
 import { FakeState } from "../fakes/intake.js";
@@ -31,7 +31,7 @@ describe("the sweep", () => {
     arrive("old", 10);
     arrive("done", 10);
     arrive("new", 0.5);
-    await state.saveIntake(sha("<done@x>"), { stage: "done", updatedAt: new Date(now).toISOString() });
+    await state.saveIntake(intakeKey("done"), { stage: "done", updatedAt: new Date(now).toISOString() });
     expect(await sweepInbox(d)).toEqual({ enqueued: 1, resynced: false });
     expect(queue.sent.map((m) => m.messageId)).toEqual(["old"]);
     expect(await state.getSync(DELTA_KEY)).toBe("https://graph.example/delta?from=3");
