@@ -7,8 +7,11 @@ export interface MailboxPort {
   /** A folder under the inbox, created if missing; its id. */
   folder(name: string): Promise<string>;
   move(messageId: string, folderId: string): Promise<void>;
-  /** Replies to the sender, tagging the reply with `marker` so a retry can tell it was sent. */
-  reply(messageId: string, text: string, marker: string): Promise<void>;
+  /**
+   * Replies to the email, to `to` (its sender as intake chose: never a Reply-To elsewhere), tagging
+   * the reply with `marker` so a retry can tell it was sent.
+   */
+  reply(messageId: string, text: string, marker: string, to?: string): Promise<void>;
   /** Whether a reply tagged `marker` is in Sent Items, among everything sent since `since` (every page). */
   replied(marker: string, since: Date): Promise<boolean>;
   /** Every message in the Inbox now (ids and arrival only), oldest pages last. */
@@ -117,7 +120,7 @@ export interface CaseRecord {
 export interface FinishStep {
   messageId: string;
   /** The reply to send (absent: no reply, or it was sent already). */
-  reply?: { text: string; marker: string };
+  reply?: { text: string; marker: string; to?: string };
   /** The folder the message is filed in (absent: it was filed already). */
   folderId?: string;
   /** The item id of the case this one corrects: it becomes Superseded. */
@@ -236,6 +239,8 @@ export interface IntakeState {
 export interface IntakePlan {
   /** The reply's text (null: no reply). It may quote the subject line and file names, so it is dropped when the email is done. */
   reply: string | null;
+  /** Who the reply goes to: the sender (From), or a Reply-To in the sender's own domain. */
+  replyTo?: string;
   /** The mailbox folder the email is filed in. */
   folder: string;
   /** Who the triage card goes to; null when the case gets no card (no case, a duplicate, quarantined). */

@@ -7,7 +7,7 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { PartlyFinishedError, type FinishStep } from "../core/ports.js";
-import { MARKER_HEADER } from "./mailbox.js";
+import { replyMessage } from "./mailbox.js";
 import type { SharePointSite } from "./sharepoint.js";
 import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
 import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError } from "./graphError.js";
@@ -45,7 +45,7 @@ export class GraphIntakeFinisher {
         method: "POST",
         url: `${msg}/reply`,
         headers: json,
-        body: { message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: step.reply.marker }] }, comment: step.reply.text },
+        body: { message: replyMessage(step.reply.marker, step.reply.to), comment: step.reply.text },
       });
     }
     if (step.folderId)

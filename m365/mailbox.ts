@@ -1,7 +1,7 @@
 /** The secure mailbox through Graph: metadata and content checks, immutable ids, one folder lookup per name. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
-import { PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/rules/mailRules.js";
+import { PRODUCT_HEADERS, PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/rules/mailRules.js";
 import { SyncExpiredError, type MailboxChangesPort, type MailboxPort } from "../core/ports.js";
 import { sniffContent } from "./content.js";
 import { readForm, type DocumentHint } from "../forms/read.js";
@@ -23,6 +23,17 @@ export async function sentWithMarker(client: Client, user: string, marker: strin
     if (!since || !page["@odata.nextLink"] || !oldest || Date.parse(oldest) < since.getTime()) return false;
     page = await client.api(page["@odata.nextLink"]).get();
   }
+}
+
+/**
+ * The reply's message part: to whom (toRecipients overrides Exchange's own choice, which is the
+ * Reply-To), the marker and the product's headers.
+ */
+export function replyMessage(marker: string, to?: string) {
+  return {
+    ...(to ? { toRecipients: [{ emailAddress: { address: to } }] } : {}),
+    internetMessageHeaders: [{ name: MARKER_HEADER, value: marker }, ...PRODUCT_HEADERS],
+  };
 }
 
 /** Only a .docx that is Office Open XML without macros, or a .pdf that is a PDF, is opened. */
@@ -116,14 +127,11 @@ export class GraphMailbox implements MailboxPort {
       .post({ destinationId: folderId });
   }
 
-  async reply(messageId: string, text: string, marker: string): Promise<void> {
+  async reply(messageId: string, text: string, marker: string, to?: string): Promise<void> {
     await this.client
       .api(`${this.user}/messages/${encodeURIComponent(messageId)}/reply`)
       .header("Prefer", IMMUTABLE)
-      .post({
-        message: { internetMessageHeaders: [{ name: MARKER_HEADER, value: marker }] },
-        comment: text,
-      });
+      .post({ message: replyMessage(marker, to), comment: text });
   }
 
   replied(marker: string, since: Date): Promise<boolean> {

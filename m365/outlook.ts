@@ -2,6 +2,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { CalendarPort, MailSenderPort, OutlookEvent } from "../core/ports.js";
 import { MARKER_HEADER, sentWithMarker } from "./mailbox.js";
+import { PRODUCT_HEADERS } from "../core/rules/mailRules.js";
 
 function eventBody(ev: OutlookEvent) {
   return {
@@ -53,7 +54,7 @@ export class GraphMailSender implements MailSenderPort {
         body: { contentType: "text", content: msg.body },
         toRecipients: msg.to.map(rcpt),
         bccRecipients: (msg.bcc ?? []).map(rcpt),
-        internetMessageHeaders: [{ name: MARKER_HEADER, value: msg.marker }],
+        internetMessageHeaders: [{ name: MARKER_HEADER, value: msg.marker }, ...PRODUCT_HEADERS],
       },
       saveToSentItems: true,
     });

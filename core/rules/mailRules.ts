@@ -98,6 +98,29 @@ export interface MailDecision {
 /** The header every message the product sends carries (replies, reminders, decisions). */
 export const PRODUCT_MARKER_HEADER = "X-Cluster-Desk-Reply";
 
+/**
+ * What every message the product sends carries beside its marker, so other robots leave it alone:
+ * Microsoft's X-Auto-Response-Suppress (no out-of-office, read receipt or delivery report back).
+ * RFC 3834's Auto-Submitted cannot be set through Graph's JSON (only X- headers may be added,
+ * Graph's internetMessageHeaders documentation); see docs/graph-fidelity.md.
+ */
+export const PRODUCT_HEADERS: readonly { name: string; value: string }[] = [{ name: "X-Auto-Response-Suppress", value: "All" }];
+
+/**
+ * Who a reply to this email goes to: its From address, or its Reply-To when that is in the same
+ * domain (a school's office answering for its SENDCo). A Reply-To elsewhere is not used: the
+ * hourly reply limit counts the address replied to, so forged From addresses cannot send every
+ * receipt to one outside address.
+ */
+export function replyAddress(facts: MessageFacts): { to: string; ignoredReplyTo: boolean } {
+  const from = facts.from.address.trim().toLowerCase();
+  const raw = header(facts, "Reply-To");
+  const replyTo = raw ? (/<([^<>\s]+@[^<>\s]+)>/.exec(raw)?.[1] ?? /[^\s<>,;"]+@[^\s<>,;"]+/.exec(raw)?.[0] ?? "").toLowerCase() : "";
+  if (!replyTo || replyTo === from) return { to: from, ignoredReplyTo: false };
+  const domain = (a: string) => a.slice(a.lastIndexOf("@") + 1);
+  return domain(replyTo) === domain(from) ? { to: replyTo, ignoredReplyTo: false } : { to: from, ignoredReplyTo: true };
+}
+
 /** What the caller knows beyond the message: how many automatic replies its sender had this hour. */
 export interface SenderHistory {
   repliesThisHour: number;

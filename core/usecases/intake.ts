@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
-import { decideMail, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
+import { decideMail, replyAddress, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
 import {
   PartlyFinishedError,
   receiptCode,
@@ -136,7 +136,7 @@ function refPrefix(cluster: number | null, p?: Partnership): string {
 
 /** The last step without a batch: one call each, in the order a batch runs them. */
 export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPort, step: FinishStep): Promise<void> {
-  if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker);
+  if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker, step.reply.to);
   if (step.folderId) await mailbox.move(step.messageId, step.folderId);
   if (step.supersede) await cases.setStatus(step.supersede, "Superseded");
   if (step.triageCard) await cases.setTriageCard(step.triageCard.itemId, step.triageCard.activityId);
@@ -295,7 +295,8 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
         const reserved = await state.getSync(reservedKey);
         if (reserved !== null) history = { repliesThisHour: Number(reserved) };
         else {
-          const hourKey = `replies|${sha(facts.from.address.trim().toLowerCase()).slice(0, 32)}|${deps.now().toISOString().slice(0, 13)}`;
+          // Counted against the address replied to.
+          const hourKey = `replies|${sha(replyAddress(facts).to).slice(0, 32)}|${deps.now().toISOString().slice(0, 13)}`;
           history = { repliesThisHour: Number(await state.updateSync(hourKey, (n) => String(Number(n ?? 0) + 1))) - 1 };
           await state.setSync(reservedKey, String(history.repliesThisHour));
         }
@@ -384,6 +385,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       duplicateReceivedAt: duplicateOf?.receivedAt ?? null,
     };
     plan = planFor(p, d, f, { ...st, ...caseState });
+    if (d.reply && replyAddress(f).ignoredReplyTo) log.info("intake.reply-to-ignored", { key: shortKey, reason: "Reply-To outside the sender's domain" });
     await save({ stage: "case-written", ...caseState, ...(supersedes ? { supersedes } : {}), plan });
     log.info("intake.case", { key: shortKey, outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
   }
@@ -428,7 +430,8 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
     if (plan.reply !== null && !finished.has("reply")) {
       const marker = `cd-${shortKey}`;
       const since = new Date(Math.max(receivedAt.getTime(), announcedAt));
-      if (!resumed || st.finishKnown || !(await mailbox.replied(marker, since))) reply = { text: plan.reply, marker };
+      if (!resumed || st.finishKnown || !(await mailbox.replied(marker, since)))
+        reply = { text: plan.reply, marker, ...(plan.replyTo ? { to: plan.replyTo } : {}) };
       else log.info("intake.reply-already-sent", { key: shortKey });
     }
     // From here on whether the reply goes is not known until the step answers.
@@ -475,6 +478,7 @@ function planFor(p: Partnership, d: MailDecision, facts: MessageFacts, st: Intak
   const duplicate = st.duplicateOf ? { caseRef: st.duplicateOf, receivedAt: st.duplicateReceivedAt ?? facts.receivedAt.toISOString() } : null;
   return {
     reply: d.reply ? composeReply(p, d, { caseRef: st.caseRef ?? null, duplicateOf: duplicate }).body : null,
+    ...(d.reply ? { replyTo: replyAddress(facts).to } : {}),
     folder: st.duplicateOf ? "Duplicates" : d.folder,
     // The case's SCL; a case with no cluster goes to the partnership lead, who assigns one.
     announceTo: st.caseRef && !st.duplicateOf && d.outcome !== "quarantined" ? (d.assessment?.lead?.email ?? p.partnershipLead.email) : null,

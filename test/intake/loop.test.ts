@@ -120,4 +120,33 @@ describe("no mail loops", () => {
     });
     expect(health.alerts.join(" ")).toContain("Replies to 1 sender(s) were paused today");
   });
+
+  it("replies go to the sender, never to a Reply-To elsewhere; each carries X-Auto-Response-Suppress (issue 29)", async () => {
+    const outside = "collector@outside.example";
+    const schools = ["Worple Primary School", "Bolder Academy", "Gumley House School"];
+    for (const school of schools)
+      await s.send({
+        from: `senco@${school.split(" ")[0]!.toLowerCase()}.example`,
+        replyTo: outside,
+        subject: `Cluster 5/KL/${school}`,
+        text: "Form attached.",
+        attachments: [pdfForm()],
+      });
+    // A Reply-To in the sender's own domain (the school office answering for its SENDCo) is used.
+    await s.send({
+      from: "senco@marlborough.example",
+      replyTo: "office@marlborough.example",
+      subject: "Cluster 5/KL/Marlborough Primary School",
+      text: "x",
+      attachments: [pdfForm()],
+    });
+    await s.settle();
+    const sent = await outbox();
+    expect(sent.filter((m) => m.to === outside)).toHaveLength(0);
+    for (const school of schools) expect(sent.filter((m) => m.to === `senco@${school.split(" ")[0]!.toLowerCase()}.example`).length).toBeGreaterThan(0);
+    const office = sent.filter((m) => m.to === "office@marlborough.example");
+    expect(office).toHaveLength(1);
+    expect(office[0]!.message.internetMessageHeaders).toEqual(expect.arrayContaining([{ name: "X-Auto-Response-Suppress", value: "All" }]));
+    expect(s.logs.filter((l) => l.includes("intake.reply-to-ignored"))).toHaveLength(3);
+  });
 });
