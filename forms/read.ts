@@ -68,8 +68,11 @@ function entry(): string {
 export function residentMb(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : null;
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("VmRSS:"));
+    const kb = line ? parseInt(line.slice(6).trim(), 10) : NaN; // "VmRSS:     123456 kB"
+    return Number.isFinite(kb) ? kb / 1024 : null;
   } catch {
     return null;
   }

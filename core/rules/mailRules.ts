@@ -106,6 +106,16 @@ export const PRODUCT_MARKER_HEADER = "X-Cluster-Desk-Reply";
  */
 export const PRODUCT_HEADERS: readonly { name: string; value: string }[] = [{ name: "X-Auto-Response-Suppress", value: "All" }];
 
+/** The first address in a header's value ("Name <a@b>", "a@b, c@d"), lower case; "" if none. No regular expression: the value is outside text. */
+function firstAddress(value: string): string {
+  const first = value.split(",")[0] ?? "";
+  const open = first.lastIndexOf("<");
+  const close = first.indexOf(">", open);
+  const candidate = open >= 0 && close > open ? first.slice(open + 1, close) : (first.split(/\s/).find((w) => w.includes("@")) ?? "");
+  const address = candidate.trim().replace(/^"|"$/g, "").toLowerCase();
+  return address.includes("@") ? address : "";
+}
+
 /**
  * Who a reply to this email goes to: its From address, or its Reply-To when that is in the same
  * domain (a school's office answering for its SENDCo). A Reply-To elsewhere is not used: the
@@ -115,7 +125,7 @@ export const PRODUCT_HEADERS: readonly { name: string; value: string }[] = [{ na
 export function replyAddress(facts: MessageFacts): { to: string; ignoredReplyTo: boolean } {
   const from = facts.from.address.trim().toLowerCase();
   const raw = header(facts, "Reply-To");
-  const replyTo = raw ? (/<([^<>\s]+@[^<>\s]+)>/.exec(raw)?.[1] ?? /[^\s<>,;"]+@[^\s<>,;"]+/.exec(raw)?.[0] ?? "").toLowerCase() : "";
+  const replyTo = raw ? firstAddress(raw) : "";
   if (!replyTo || replyTo === from) return { to: from, ignoredReplyTo: false };
   const domain = (a: string) => a.slice(a.lastIndexOf("@") + 1);
   return domain(replyTo) === domain(from) ? { to: replyTo, ignoredReplyTo: false } : { to: from, ignoredReplyTo: true };
@@ -171,7 +181,7 @@ export function setAside(a: MessageFacts["attachments"][number]): string | null 
 /** An S/MIME-encrypted email: its content is one opaque file the mailbox cannot open. */
 export function isEncrypted(facts: MessageFacts): boolean {
   const ct = header(facts, "Content-Type") ?? "";
-  if (/application\/(x-)?pkcs7-mime/i.test(ct) && !/smime-type=\s*"?signed-data/i.test(ct)) return true;
+  if (/application\/(x-)?pkcs7-mime/i.test(ct) && !ct.toLowerCase().includes("signed-data")) return true;
   return facts.attachments.some((a) => /pkcs7-mime/i.test(a.contentType) || /^smime\.p7m$/i.test(a.name.trim()));
 }
 

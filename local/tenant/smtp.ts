@@ -19,7 +19,7 @@ function importanceOf(h: string): "low" | "normal" | "high" {
 }
 
 export function createSmtpServer(deps: { db: Db; now: () => number; events: TenantEvents; log: (line: string) => void; maxBytes: number }): SMTPServer {
-  return new SMTPServer({
+  const server = new SMTPServer({
     name: "localhost",
     banner: "Cluster Desk local tenant",
     authOptional: true,
@@ -35,65 +35,92 @@ export function createSmtpServer(deps: { db: Db; now: () => number; events: Tena
       cb();
     },
     onData(stream, session, cb) {
-      simpleParser(stream, { skipImageLinks: true })
-        .then((parsed) => {
-          if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
-            const err = new Error("5.3.4 Message too big for the local tenant") as Error & { responseCode: number };
-            err.responseCode = 552;
-            return cb(err);
-          }
-          const from = recipients(parsed.from)[0] ?? {
-            emailAddress: {
-              name: String(session.envelope.mailFrom && session.envelope.mailFrom.address),
-              address: String(session.envelope.mailFrom && session.envelope.mailFrom.address),
-            },
-          };
-          const headers = parsed.headerLines.map((h) => {
-            const i = h.line.indexOf(":");
-            return {
-              name: h.line.slice(0, i).trim(),
-              value: h.line
-                .slice(i + 1)
-                .replace(/\r?\n\s+/g, " ")
-                .trim(),
-            };
-          });
-          const attachments: NewAttachment[] = parsed.attachments.map((a) => ({
-            name: a.filename ?? "attachment",
-            contentType: a.contentType,
-            isInline: a.contentDisposition === "inline" && Boolean(a.cid),
-            ...(a.cid ? { contentId: a.cid } : {}),
-            bytes: a.content,
-          }));
-          const body = parsed.html ? { contentType: "html" as const, content: parsed.html } : { contentType: "text" as const, content: parsed.text ?? "" };
-          const sent = parsed.date ?? new Date(deps.now());
-          for (const rcpt of session.envelope.rcptTo) {
-            const mb = mailboxByAddress(deps.db, rcpt.address);
-            if (!mb) continue;
-            storeMessage(
-              deps,
-              mb.id,
-              "inbox",
-              {
-                subject: parsed.subject ?? "",
-                body,
-                from,
-                sender: from,
-                toRecipients: recipients(parsed.to),
-                ccRecipients: recipients(parsed.cc),
-                replyTo: recipients(parsed.replyTo),
-                sentDateTime: sent.toISOString().replace(/\.\d{3}Z$/, "Z"),
-                internetMessageId: parsed.messageId ?? `<smtp-${Date.now()}@local.tenant>`,
-                internetMessageHeaders: headers,
-                importance: importanceOf(String(parsed.headers.get("importance") ?? "")),
-              },
-              attachments,
-            );
-          }
-          deps.log(`smtp: delivered message to ${session.envelope.rcptTo.map((r) => r.address).join(", ")}`);
-          cb();
-        })
-        .catch((e: Error) => cb(e));
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("error", (e: Error) => cb(e));
+      stream.on("end", () => {
+        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) {
+          const err = new Error("5.3.4 Message too big for the local tenant") as Error & { responseCode: number };
+          err.responseCode = 552;
+          return cb(err);
+        }
+        void deliver(Buffer.concat(chunks), session.envelope).then(
+          () => cb(),
+          (e: Error) => cb(e),
+        );
+      });
     },
   });
+  return server;
+
+  /** Parses what mail clients send as Exchange takes it: a header mailparser stumbles on is read as Exchange would (an empty Content-Type type is octet-stream). */
+  async function parse(raw: Buffer) {
+    try {
+      return await simpleParser(raw, { skipImageLinks: true });
+    } catch {
+      const text = raw.toString("latin1").replace(/^(Content-Type:)[ \t]*;/gim, "$1 application/octet-stream;");
+      return simpleParser(Buffer.from(text, "latin1"), { skipImageLinks: true });
+    }
+  }
+
+  async function deliver(raw: Buffer, envelope: { mailFrom: false | { address: string }; rcptTo: { address: string }[] }): Promise<void> {
+    const parsed = await parse(raw);
+    const from = recipients(parsed.from)[0] ?? {
+      emailAddress: {
+        name: String(envelope.mailFrom && envelope.mailFrom.address),
+        address: String(envelope.mailFrom && envelope.mailFrom.address),
+      },
+    };
+    // As a receiving MTA does, the envelope's sender becomes the Return-Path ("<>" for a bounce),
+    // replacing any the message carried.
+    const returnPath = { name: "Return-Path", value: `<${envelope.mailFrom ? envelope.mailFrom.address : ""}>` };
+    const headers = [
+      returnPath,
+      ...parsed.headerLines
+        .map((h) => {
+          const i = h.line.indexOf(":");
+          return {
+            name: h.line.slice(0, i).trim(),
+            value: h.line
+              .slice(i + 1)
+              .replace(/\r?\n\s+/g, " ")
+              .trim(),
+          };
+        })
+        .filter((h) => h.name.toLowerCase() !== "return-path"),
+    ];
+    const attachments: NewAttachment[] = parsed.attachments.map((a) => ({
+      name: a.filename ?? "attachment",
+      contentType: a.contentType,
+      isInline: a.contentDisposition === "inline" && Boolean(a.cid),
+      ...(a.cid ? { contentId: a.cid } : {}),
+      bytes: a.content,
+    }));
+    const body = parsed.html ? { contentType: "html" as const, content: parsed.html } : { contentType: "text" as const, content: parsed.text ?? "" };
+    const sent = parsed.date ?? new Date(deps.now());
+    for (const rcpt of envelope.rcptTo) {
+      const mb = mailboxByAddress(deps.db, rcpt.address);
+      if (!mb) continue;
+      storeMessage(
+        deps,
+        mb.id,
+        "inbox",
+        {
+          subject: parsed.subject ?? "",
+          body,
+          from,
+          sender: from,
+          toRecipients: recipients(parsed.to),
+          ccRecipients: recipients(parsed.cc),
+          replyTo: recipients(parsed.replyTo),
+          sentDateTime: sent.toISOString().replace(/\.\d{3}Z$/, "Z"),
+          internetMessageId: parsed.messageId ?? `<smtp-${Date.now()}@local.tenant>`,
+          internetMessageHeaders: headers,
+          importance: importanceOf(String(parsed.headers.get("importance") ?? "")),
+        },
+        attachments,
+      );
+    }
+    deps.log(`smtp: delivered message to ${envelope.rcptTo.map((r) => r.address).join(", ")}`);
+  }
 }
