@@ -86,6 +86,15 @@ describe("what happens to an email", () => {
     expect(decideMail(p, facts({ attachments: others }))).toMatchObject({ outcome: "needs-attention", missingForm: true });
   });
 
+  it("another file beside a form that can be accepted is kept with the email, not refused; alone, or dangerous, it is refused", () => {
+    const form = facts().attachments[0]!;
+    const other = (name: string, contentType = "application/octet-stream") => ({ name, contentType, size: 2_000, isInline: false });
+    const others = [other("ATT00001.txt", "text/plain"), other("forwarded.eml", "message/rfc822"), other("attachment"), other("old form.doc")];
+    expect(decideMail(p, facts({ attachments: [form, ...others] }))).toMatchObject({ outcome: "accepted", attachmentProblems: [] });
+    expect(decideMail(p, facts({ attachments: [other("old form.doc")] }))).toMatchObject({ outcome: "rejected" });
+    expect(decideMail(p, facts({ attachments: [form, other("tools.zip")] })).attachmentProblems.map((x) => x.problem)).toEqual(["dangerous"]);
+  });
+
   it("an S/MIME-encrypted email gets a clear reply: the mailbox cannot open it; send it without encryption", () => {
     const d = decideMail(
       p,

@@ -272,6 +272,10 @@ export function attachmentProblems(p: Partnership, facts: MessageFacts): Attachm
         });
       }
     });
+  // A file of another type beside a form that can be accepted is "another file" (kept with the
+  // email, not the form, not a reason to refuse it); alone, it is why no form can be taken.
+  const forms = facts.attachments.filter((x) => !x.isInline && !setAside(x) && allowed.some((e) => x.name.trim().toLowerCase().endsWith(e)));
+  if (forms.some((f) => !out.some((o) => o.name === f.name.trim()))) return out.filter((o) => o.problem !== "type");
   return out;
 }
 

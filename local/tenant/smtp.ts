@@ -53,18 +53,8 @@ export function createSmtpServer(deps: { db: Db; now: () => number; events: Tena
   });
   return server;
 
-  /** Parses what mail clients send as Exchange takes it: a header mailparser stumbles on is read as Exchange would (an empty Content-Type type is octet-stream). */
-  async function parse(raw: Buffer) {
-    try {
-      return await simpleParser(raw, { skipImageLinks: true });
-    } catch {
-      const text = raw.toString("latin1").replace(/^(Content-Type:)[ \t]*;/gim, "$1 application/octet-stream;");
-      return simpleParser(Buffer.from(text, "latin1"), { skipImageLinks: true });
-    }
-  }
-
   async function deliver(raw: Buffer, envelope: { mailFrom: false | { address: string }; rcptTo: { address: string }[] }): Promise<void> {
-    const parsed = await parse(raw);
+    const parsed = await simpleParser(raw, { skipImageLinks: true });
     const from = recipients(parsed.from)[0] ?? {
       emailAddress: {
         name: String(envelope.mailFrom && envelope.mailFrom.address),
@@ -91,7 +81,8 @@ export function createSmtpServer(deps: { db: Db; now: () => number; events: Tena
     ];
     const attachments: NewAttachment[] = parsed.attachments.map((a) => ({
       name: a.filename ?? "attachment",
-      contentType: a.contentType,
+      // A part whose Content-Type names no type ("Content-Type: ; name=a.jpg") is stored, as Exchange does, as octet-stream.
+      contentType: typeof a.contentType === "string" && a.contentType ? a.contentType : "application/octet-stream",
       isInline: a.contentDisposition === "inline" && Boolean(a.cid),
       ...(a.cid ? { contentId: a.cid } : {}),
       bytes: a.content,
