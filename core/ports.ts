@@ -92,6 +92,8 @@ export interface CaseFields {
   Problems: string;
   Fingerprint: string;
   ResubmissionOf: string | null;
+  /** Hashes of the email's form files' names (never the names: they may name a child), to know a correction by its file. */
+  FormFiles?: string | null;
   /** The referral type's id (config referralTypes); absent: the partnership's first type. */
   ReferralType?: string | null;
   /** Read from the form on arrival (issue 17); the SCL can change them on the triage card. */
@@ -110,6 +112,10 @@ export interface CaseRecord {
   status: CaseStatus;
   receivedAt: string;
   senderEmail: string;
+  /** The Message-ID of the email it came from (a correction replying to its reply refers to it). */
+  internetMessageId?: string;
+  /** Hashes of its form files' names (CaseFields.FormFiles). */
+  formFiles?: string[];
   /** The whole case as the register returned it on create (what the triage card shows). */
   stored?: StoredCase;
   /** The Teams message id of its triage card, once intake's last step has recorded it. */

@@ -70,6 +70,7 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" 
     text("Problems"),
     text("Fingerprint", { indexed: true }),
     text("ResubmissionOf"),
+    text("FormFiles"),
     // The Teams message id of the case's triage card: intake's durable mark that the card went.
     text("TriageCard"),
     text("ReferralType", { indexed: true }),
@@ -266,7 +267,16 @@ export async function batchGet(client: Client, requests: { id: string; url: stri
 
 function record(item: GraphJson): CaseRecord {
   const f = item.fields ?? item;
-  return { itemId: String(item.id), ref: f.Title, status: f.Status, receivedAt: f.ReceivedAt, senderEmail: f.SenderEmail, triageCard: f.TriageCard ?? null };
+  return {
+    itemId: String(item.id),
+    ref: f.Title,
+    status: f.Status,
+    receivedAt: f.ReceivedAt,
+    senderEmail: f.SenderEmail,
+    triageCard: f.TriageCard ?? null,
+    ...(f.InternetMessageId ? { internetMessageId: f.InternetMessageId } : {}),
+    ...(f.FormFiles ? { formFiles: String(f.FormFiles).split(",") } : {}),
+  };
 }
 
 /** An OData string literal: quotes doubled. */
@@ -309,7 +319,7 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
    */
   async lookups(graphMessageId: string, fingerprint: string, sender: string, since: { duplicate?: string; fix?: string } = {}): Promise<CaseLookups> {
     const base = await this.base("Cases");
-    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail,GraphMessageId,TriageCard)&$top=200";
+    const sel = "$expand=fields($select=Title,Status,ReceivedAt,SenderEmail,GraphMessageId,InternetMessageId,FormFiles,TriageCard)&$top=200";
     const after = (iso?: string) => (iso ? ` and fields/ReceivedAt ge ${q(iso)}` : "");
     const url = (filter: string) => `${base}?${sel}&$filter=${odataFilter(filter)}`;
     // Two items, not four: the same message has the same fingerprint (so its case, if any, is

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
-import { decideMail, replyAddress, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
+import { decideMail, replyAddress, setAside, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
 import {
   PartlyFinishedError,
   receiptCode,
@@ -143,6 +143,28 @@ export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPo
   await cases.audit(step.audit); // false when an earlier attempt wrote it: done either way
 }
 
+/** The Message-IDs an email says it answers (In-Reply-To and References), lower case. */
+export function referencesOf(f: MessageFacts): Set<string> {
+  const out = new Set<string>();
+  for (const h of f.headers) {
+    const name = h.name.toLowerCase();
+    if (name !== "in-reply-to" && name !== "references") continue;
+    for (const part of h.value.split(/\s+/)) {
+      const open = part.indexOf("<");
+      const close = part.indexOf(">", open);
+      if (open >= 0 && close > open) out.add(part.slice(open, close + 1).toLowerCase());
+    }
+  }
+  return out;
+}
+
+/** Hashes of the names of the files that may be the form (never the names themselves). */
+export function formFileHashes(f: MessageFacts): string[] {
+  return f.attachments
+    .filter((a) => !a.isInline && !setAside(a) && /\.(docx?|pdf|odt|rtf)$/i.test(a.name.trim()))
+    .map((a) => sha(a.name.trim().toLowerCase()).slice(0, 12));
+}
+
 function withinDays(iso: string, now: Date, days: number): boolean {
   return now.getTime() - Date.parse(iso) <= days * 86_400_000;
 }
@@ -176,6 +198,7 @@ function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id:
     Problems: d.notes.join("\n"),
     Fingerprint: fp,
     ResubmissionOf: resubmissionOf,
+    FormFiles: formFileHashes(facts).join(",") || null,
     ...(d.referralType && p.referralTypes.length > 1 ? { ReferralType: d.referralType } : {}),
     ...formFields(d),
   };
@@ -352,9 +375,18 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       else {
         const year = toLocal(f.receivedAt).date.slice(0, 4);
         const cluster = d.assessment?.cluster ?? null;
+        // A correction is known by what shows it is one: a reply to the earlier email's thread
+        // (In-Reply-To or References name its Message-ID), or the same form file sent again.
+        // Never by sender alone: a SENDCo's next child's form is a case of its own.
+        const refs = referencesOf(f);
+        const files = formFileHashes(f);
         const fixes =
           d.outcome === "accepted" || d.outcome === "late"
-            ? found.needingFixFromSender.filter((c) => withinDays(c.receivedAt, f.receivedAt, p.intake.resubmissionWindowDays))
+            ? found.needingFixFromSender.filter(
+                (c) =>
+                  withinDays(c.receivedAt, f.receivedAt, p.intake.resubmissionWindowDays) &&
+                  ((c.internetMessageId && refs.has(c.internetMessageId.toLowerCase())) || (c.formFiles ?? []).some((h) => files.includes(h))),
+              )
             : [];
         const earlier = fixes[0] ?? null;
         const sequence = `${refPrefix(cluster, p)}-${year}`;

@@ -93,7 +93,16 @@ export class FakeRegister implements CaseRegisterPort {
     this.before?.(name);
   }
   private record(c: FakeRegister["cases"][number]): CaseRecord {
-    return { itemId: c.itemId, ref: c.Title, status: c.Status, receivedAt: c.ReceivedAt, senderEmail: c.SenderEmail, triageCard: c.TriageCard ?? null };
+    return {
+      itemId: c.itemId,
+      ref: c.Title,
+      status: c.Status,
+      receivedAt: c.ReceivedAt,
+      senderEmail: c.SenderEmail,
+      triageCard: c.TriageCard ?? null,
+      internetMessageId: c.InternetMessageId,
+      ...(c.FormFiles ? { formFiles: c.FormFiles.split(",") } : {}),
+    };
   }
   async lookups(graphMessageId: string, fingerprint: string, sender: string): Promise<CaseLookups> {
     this.call("lookups");

@@ -207,7 +207,7 @@ describe("mail intake: outcomes a council needs", () => {
   it("a bad subject line: needs attention, with the problem and the subject to use; the corrected form links to it", async () => {
     s.at("2023-05-04T08:00:00Z"); // after cluster 6's May deadline
     const sender = "senco@hogarth.example";
-    await s.send({ from: sender, subject: "Cluster 5/KL/William Hogarth Primary School", text: "x", attachments: [pdfForm()] });
+    const firstId = await s.send({ from: sender, subject: "Cluster 5/KL/William Hogarth Primary School", text: "x", attachments: [pdfForm()] });
     await s.settle();
     const first = (await cases()).find((x) => x.SenderEmail === sender);
     expect(first).toMatchObject({ Status: "Needs attention", School: "William Hogarth Primary School" });
@@ -219,9 +219,25 @@ describe("mail intake: outcomes a council needs", () => {
     expect(reply).toContain("whose SEND Cluster Lead is Georgie Venn (GV)");
     expect(reply).toContain('please use the subject line "Cluster 6/GV/William Hogarth Primary School" for future forms');
 
-    await s.send({ from: sender, subject: "Cluster 6/GV/William Hogarth Primary School", text: "corrected", attachments: [pdfForm("form v2.pdf")] });
+    // Another child's form from the same SENDCo (another file, not a reply): a case of its own;
+    // the first stays as it was (issue 29: never a correction by sender alone).
+    await s.send({ from: sender, subject: "Cluster 6/GV/William Hogarth Primary School", text: "another child", attachments: [pdfForm("second child.pdf")] });
     await s.settle();
-    const mine = (await cases()).filter((x) => x.SenderEmail === sender);
+    expect((await cases()).find((x) => x.Title === first.Title).Status).toBe("Needs attention");
+    const other = (await cases()).find((x) => x.SenderEmail === sender && x.Title !== first.Title);
+    expect(other.ResubmissionOf ?? null).toBeNull();
+    // The corrected form, sent as a reply to the school's first email's thread (its reply from the
+    // mailbox quotes it): a correction, whatever its file is called.
+    await s.send({
+      from: sender,
+      subject: "Cluster 6/GV/William Hogarth Primary School",
+      text: "corrected",
+      inReplyTo: firstId,
+      references: [firstId],
+      attachments: [pdfForm("form v2.pdf")],
+    });
+    await s.settle();
+    const mine = (await cases()).filter((x) => x.SenderEmail === sender && x.Title !== other.Title);
     expect(mine).toHaveLength(2);
     const second = mine.find((x) => x.Title !== first.Title);
     expect(second).toMatchObject({ Status: "Late", ResubmissionOf: first.Title, Cluster: 6 });
@@ -398,7 +414,8 @@ describe("mail intake: Graph calls per outcome (last: it adds to the folders the
     const figures = {
       accepted: await measure({ ...good, from: "figures@one.example" }),
       late: await measure({ from: "figures@two.example", subject: "Cluster 4/KL/Isleworth and Syon School for Boys", text: "x", attachments: [pdfForm()] }),
-      "needs attention": await measure({ from: "figures@three.example", subject: "Presentation form", text: "x", attachments: [pdfForm()] }),
+      // The same file again, under the right subject line: its correction.
+      "needs attention": await measure({ from: "figures@three.example", subject: "Presentation form", text: "x", attachments: [pdfForm("figures.pdf")] }),
       resubmission: await measure({ ...good, from: "figures@three.example" }),
       rejected: await measure({
         ...good,
