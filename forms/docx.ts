@@ -14,7 +14,7 @@
  *   `maxXmlBytes` is abandoned at once.
  */
 import { Unzip, UnzipInflate, unzipSync } from "fflate";
-import { SaxesParser, type SaxesTagNS } from "saxes";
+import { SaxesParser } from "saxes";
 
 export interface DocxLimits {
   maxEntries: number;
@@ -118,31 +118,108 @@ function inflateParts(bytes: Uint8Array, sinks: Map<string, Sink>): Set<string> 
   return found;
 }
 
+/** An element as the handlers see it: its namespace and local name, and its attributes. */
+interface Tag {
+  uri: string;
+  local: string;
+  /** Attributes by their written names ("w:val"), and how to read one by namespace. */
+  attributes: Record<string, string>;
+  attr(ns: string, local: string): string | undefined;
+}
+
 interface XmlHandlers {
-  open: (tag: SaxesTagNS, depth: number) => void;
-  close: (tag: SaxesTagNS, depth: number) => void;
-  text?: (text: string, tag: SaxesTagNS) => void;
+  open: (tag: Tag, depth: number) => void;
+  close: (tag: Tag, depth: number) => void;
+  text?: (text: string, tag: Tag) => void;
+}
+
+/**
+ * Namespace prefixes in scope, each a stack of its declarations: resolving a prefix looks at the
+ * top of one stack (constant time), where the parser's own resolution walks up every open element,
+ * which grows with the nesting (a crafted file nests deep).
+ */
+const NONE: string[] = [];
+
+class Namespaces {
+  private readonly byPrefix = new Map<string, string[]>([
+    ["xml", ["http://www.w3.org/XML/1998/namespace"]],
+    ["", [""]],
+  ]);
+  private readonly declaredAt: string[][] = [];
+  open(attributes: Record<string, string>) {
+    let declared: string[] | null = null;
+    for (const name in attributes) {
+      if (name !== "xmlns" && !name.startsWith("xmlns:")) continue;
+      const prefix = name === "xmlns" ? "" : name.slice(6);
+      const stack = this.byPrefix.get(prefix) ?? [];
+      stack.push(attributes[name]!);
+      this.byPrefix.set(prefix, stack);
+      (declared ??= []).push(prefix);
+    }
+    this.declaredAt.push(declared ?? NONE);
+  }
+  close() {
+    for (const prefix of this.declaredAt.pop() ?? []) this.byPrefix.get(prefix)?.pop();
+  }
+  /** The namespace of a prefix in scope ("" for none). */
+  uri(prefix: string): string {
+    const stack = this.byPrefix.get(prefix);
+    const uri = stack?.[stack.length - 1];
+    if (uri === undefined) throw new FormReadError("damaged XML");
+    return uri;
+  }
+}
+
+/** An element read: its name resolved when it opens, its attributes resolved only when asked for. */
+class Element implements Tag {
+  readonly uri: string;
+  readonly local: string;
+  constructor(
+    name: string,
+    readonly attributes: Record<string, string>,
+    private readonly ns: Namespaces,
+  ) {
+    const colon = name.indexOf(":");
+    // An element without a prefix is in the default namespace.
+    this.uri = ns.uri(colon < 0 ? "" : name.slice(0, colon));
+    this.local = colon < 0 ? name : name.slice(colon + 1);
+  }
+  attr(uri: string, local: string): string | undefined {
+    for (const name in this.attributes) {
+      const colon = name.indexOf(":");
+      // An attribute without a prefix is in no namespace.
+      if ((colon < 0 ? "" : this.ns.uri(name.slice(0, colon))) === uri && (colon < 0 ? name : name.slice(colon + 1)) === local) return this.attributes[name];
+    }
+    return undefined;
+  }
 }
 
 /** A streaming XML reader for one part: no DTD, bounded depth, errors as "damaged XML". */
 function xmlSink(limit: number, maxDepth: number, h: XmlHandlers): Sink {
-  const parser = new SaxesParser({ xmlns: true, position: false });
+  const parser = new SaxesParser({ xmlns: false, position: false });
   const decoder = new TextDecoder("utf-8");
-  const stack: SaxesTagNS[] = [];
+  const ns = new Namespaces();
+  const stack: Tag[] = [];
   parser.on("error", () => {
     throw new FormReadError("damaged XML");
   });
   parser.on("doctype", () => {
     throw new FormReadError("XML with a DTD is not read");
   });
-  parser.on("opentag", (tag) => {
+  parser.on("opentag", (node) => {
     if (stack.length >= maxDepth) throw new FormReadError(`its parts nest more than ${maxDepth} deep`);
+    const attributes = node.attributes as Record<string, string>;
+    ns.open(attributes);
+    const tag = new Element(node.name, attributes, ns);
     stack.push(tag);
+    // A self-closing element gets its closetag event too.
     h.open(tag, stack.length);
   });
-  parser.on("closetag", (tag) => {
-    h.close(tag, stack.length);
+  parser.on("closetag", () => {
+    const tag = stack[stack.length - 1];
+    if (tag) h.close(tag, stack.length);
     stack.pop();
+    ns.close();
   });
   const onText = h.text;
   if (onText) {
@@ -160,12 +237,9 @@ function xmlSink(limit: number, maxDepth: number, h: XmlHandlers): Sink {
   };
 }
 
-const attr = (tag: SaxesTagNS, ns: string, local: string): string | undefined => {
-  for (const a of Object.values(tag.attributes)) if (a.uri === ns && a.local === local) return a.value;
-  return undefined;
-};
-const attrNamed = (tag: SaxesTagNS, name: string): string => tag.attributes[name]?.value ?? "";
-const is = (tag: SaxesTagNS, ns: string, local: string) => tag.uri === ns && tag.local === local;
+const attr = (tag: Tag, ns: string, local: string): string | undefined => tag.attr(ns, local);
+const attrNamed = (tag: Tag, name: string): string => tag.attributes[name] ?? "";
+const is = (tag: Tag, ns: string, local: string) => tag.uri === ns && tag.local === local;
 
 /** Content types and relationships that mean macros: a VBA project or its data, or a macro-enabled part. */
 const MACRO_CONTENT = /vbaproject|vbadata|macroenabled|keymapcustomizations/i;

@@ -20,6 +20,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FormResult } from "../core/rules/form.js";
 import type { DocumentHint, ParseLimits } from "./parse.js";
+import type { InnerFile } from "./forwarded.js";
 
 export type { DocumentHint } from "./parse.js";
 export { FormReadError } from "./docx.js";
@@ -47,12 +48,16 @@ export const LIMITS: ReadLimits = {
 export const READERS = 2;
 
 interface Job {
+  kind: "form" | "message";
   name: string;
   bytes: Uint8Array;
   documents: DocumentHint[];
   limits: ReadLimits;
-  resolve: (r: FormResult) => void;
+  resolve: (r: FormResult | InnerFiles) => void;
 }
+
+/** What a forwarded email holds (forms/forwarded.ts), or why it could not be read. */
+export type InnerFiles = InnerFile[] | { error: string };
 
 /**
  * The reader process's entry: the compiled one beside this file, or (run from the sources, as the
@@ -130,7 +135,7 @@ class Reader {
     child?.kill("SIGKILL");
   }
 
-  async read(job: Job): Promise<FormResult> {
+  async read(job: Job): Promise<FormResult | InnerFiles> {
     const l = job.limits;
     try {
       if (!this.child || !this.ready) this.ready = this.start(l);
@@ -144,15 +149,15 @@ class Reader {
     child.ref();
     child.channel?.ref();
     const id = this.nextId++;
-    const outcome = await new Promise<{ result?: FormResult; refused?: string }>((resolve) => {
-      const done = (r: { result?: FormResult; refused?: string }) => {
+    const outcome = await new Promise<{ result?: FormResult | InnerFiles; refused?: string }>((resolve) => {
+      const done = (r: { result?: FormResult | InnerFiles; refused?: string }) => {
         clearTimeout(timer);
         clearInterval(watch);
         child.off("message", onMessage);
         child.off("exit", onExit);
         resolve(r);
       };
-      const onMessage = (m: { id?: number; result?: FormResult }) => {
+      const onMessage = (m: { id?: number; result?: FormResult | InnerFiles }) => {
         if (m?.id === id && m.result) done({ result: m.result });
       };
       const onExit = () => done({ refused: `it needed more than ${l.maxReaderMb} MB to read` });
@@ -163,13 +168,13 @@ class Reader {
       }, WATCH_MS);
       child.on("message", onMessage);
       child.once("exit", onExit);
-      child.send({ id, name: job.name, bytes: job.bytes, documents: job.documents, limits: l }, (err) => {
+      child.send({ id, kind: job.kind, name: job.name, bytes: job.bytes, documents: job.documents, limits: l }, (err) => {
         if (err) done({ refused: "the form reader stopped" });
       });
     });
     if (outcome.refused) {
       this.kill();
-      return { error: `could not read the form: ${outcome.refused}` };
+      return { error: job.kind === "message" ? `the forwarded email could not be read: ${outcome.refused}` : `could not read the form: ${outcome.refused}` };
     }
     // A reader that grew reading this file starts afresh for the next one.
     const mb = residentMb(child.pid);
@@ -192,7 +197,7 @@ class Readers {
   private readonly waiting: Job[] = [];
   constructor(private readonly size: number) {}
 
-  read(job: Omit<Job, "resolve">): Promise<FormResult> {
+  read(job: Omit<Job, "resolve">): Promise<FormResult | InnerFiles> {
     return new Promise((resolve) => {
       this.waiting.push({ ...job, resolve });
       this.next();
@@ -237,5 +242,15 @@ export async function readForm(name: string, bytes: Uint8Array, opts: { document
   // What is refused on its face is refused here, without a process.
   if (bytes.length > limits.maxBytes) return { error: `could not read the form: it is larger than ${Math.round(limits.maxBytes / 1048576)} MB` };
   if (ext !== ".docx" && ext !== ".pdf") return { error: "could not read the form: only .docx and .pdf forms are read" };
-  return readers.read({ name, bytes, documents: opts.documents ?? [], limits });
+  return (await readers.read({ kind: "form", name, bytes, documents: opts.documents ?? [], limits })) as FormResult;
+}
+
+/**
+ * The files inside a forwarded email (an .eml, or an item attachment's MIME), read in the same
+ * bounded reader process as forms: at most 20 files and 10 MB; `{ error }` when it cannot be read.
+ */
+export async function readForwarded(bytes: Uint8Array, opts: { limits?: Partial<ReadLimits> } = {}): Promise<InnerFiles> {
+  const limits = { ...LIMITS, ...opts.limits };
+  if (bytes.length > limits.maxBytes) return { error: `the forwarded email is larger than ${Math.round(limits.maxBytes / 1048576)} MB` };
+  return (await readers.read({ kind: "message", name: "forwarded.eml", bytes, documents: [], limits })) as InnerFiles;
 }

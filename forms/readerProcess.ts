@@ -5,9 +5,12 @@
  * Whoever started it kills it when a read passes its time or memory bound.
  */
 import { parseForm, type DocumentHint, type ParseLimits } from "./parse.js";
+import { filesOfMessage } from "./forwarded.js";
 
 interface Job {
   id: number;
+  /** "message": the files inside a forwarded email; otherwise a form. */
+  kind?: "form" | "message";
   name: string;
   bytes: Uint8Array;
   documents: DocumentHint[];
@@ -15,7 +18,8 @@ interface Job {
 }
 
 process.on("message", (job: Job) => {
-  void parseForm(job.name, job.bytes, job.documents, job.limits).then(
+  const work = job.kind === "message" ? filesOfMessage(job.bytes, job.limits.maxBytes) : parseForm(job.name, job.bytes, job.documents, job.limits);
+  void work.then(
     (result) => process.send?.({ id: job.id, result }),
     () => process.send?.({ id: job.id, result: { error: "could not read the form" } }),
   );

@@ -4,7 +4,8 @@ import type { GraphJson } from "./json.js";
 import { PRODUCT_HEADERS, PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/rules/mailRules.js";
 import { SyncExpiredError, type MailboxChangesPort, type MailboxPort } from "../core/ports.js";
 import { sniffContent } from "./content.js";
-import { readForm, type DocumentHint } from "../forms/read.js";
+import { readForm, readForwarded, type DocumentHint } from "../forms/read.js";
+import { ResponseType } from "@microsoft/microsoft-graph-client";
 import { statusOf } from "./graphError.js";
 
 const IMMUTABLE = 'IdType="ImmutableId"';
@@ -42,6 +43,16 @@ function mayBeForm(name: string, content: ContentKind | undefined): boolean {
   return (lower.endsWith(".docx") && content === "ooxml") || (lower.endsWith(".pdf") && content === "pdf");
 }
 
+/** One of an email's files, before intake's checks: its bytes stay in memory and are dropped. */
+interface RawFile {
+  name: string;
+  contentType: string;
+  size: number;
+  isInline: boolean;
+  bytes: Buffer | null;
+  forwarded?: boolean;
+}
+
 export class GraphMailbox implements MailboxPort {
   private readonly folders = new Map<string, string>();
   private readonly user: string;
@@ -71,28 +82,63 @@ export class GraphMailbox implements MailboxPort {
         receivedAt: new Date(m.receivedDateTime),
         internetMessageId: m.internetMessageId ?? "",
         headers: m.internetMessageHeaders ?? [],
-        attachments: await Promise.all(
-          (m.attachments ?? []).map(async (a: GraphJson) => {
-            const bytes = typeof a.contentBytes === "string" ? Buffer.from(a.contentBytes, "base64") : null;
-            const content = bytes ? sniffContent(bytes) : undefined;
-            const name = String(a.name ?? "");
-            // A .docx or .pdf whose bytes are what its name says may be the form: read in memory (forms/read.ts).
-            const form = bytes && !a.isInline && mayBeForm(name, content) ? await readForm(name, bytes, { documents: this.documents }) : undefined;
-            return {
-              name,
-              contentType: a.contentType ?? "",
-              size: a.size ?? 0,
-              isInline: Boolean(a.isInline),
-              ...(content ? { content } : {}),
-              ...(form ? { form } : {}),
-            };
-          }),
-        ),
+        attachments: await Promise.all((await this.files(m.id as string, (m.attachments ?? []) as GraphJson[])).map((f) => this.fileFacts(f))),
       };
     } catch (e) {
       if (statusOf(e) === 404) return null;
       throw e;
     }
+  }
+
+  /**
+   * The email's files: each attachment as it is, and a forwarded email's own files beside it (an
+   * attached .eml, or Graph's itemAttachment, whose MIME comes from its `$value`), read in the form
+   * reader's bounded process. The forwarded email itself is then marked `forwarded` (set aside).
+   */
+  private async files(messageId: string, attachments: GraphJson[]): Promise<RawFile[]> {
+    const out: RawFile[] = [];
+    for (const a of attachments) {
+      const name = String(a.name ?? "");
+      const item = a["@odata.type"] === "#microsoft.graph.itemAttachment";
+      let bytes = typeof a.contentBytes === "string" ? Buffer.from(a.contentBytes, "base64") : null;
+      const file: RawFile = { name, contentType: String(a.contentType ?? ""), size: Number(a.size ?? 0), isInline: Boolean(a.isInline), bytes };
+      const forwarded = item || /^message\/rfc822/i.test(file.contentType) || name.toLowerCase().endsWith(".eml");
+      if (forwarded && !file.isInline) {
+        if (item && typeof a.id === "string")
+          bytes = Buffer.from(
+            (await this.client
+              .api(`${this.user}/messages/${encodeURIComponent(messageId)}/attachments/${encodeURIComponent(a.id)}/$value`)
+              .header("Prefer", IMMUTABLE)
+              .responseType(ResponseType.ARRAYBUFFER)
+              .get()) as ArrayBuffer,
+          );
+        const inner = bytes ? await readForwarded(bytes) : { error: "no content" };
+        if (!("error" in inner)) {
+          out.push({ ...file, bytes: null, forwarded: true });
+          for (const f of inner)
+            out.push({ name: f.name, contentType: f.contentType, size: f.bytes.length, isInline: f.isInline, bytes: Buffer.from(f.bytes) });
+          continue;
+        }
+      }
+      out.push(file);
+    }
+    return out;
+  }
+
+  /** What intake may know of one file: its name, type, size, what its bytes are, and the form read from it. */
+  private async fileFacts(f: RawFile): Promise<MessageFacts["attachments"][number]> {
+    const content = f.bytes ? sniffContent(f.bytes) : undefined;
+    // A .docx or .pdf whose bytes are what its name says may be the form: read in memory (forms/read.ts).
+    const form = f.bytes && !f.isInline && mayBeForm(f.name, content) ? await readForm(f.name, f.bytes, { documents: this.documents }) : undefined;
+    return {
+      name: f.name,
+      contentType: f.contentType,
+      size: f.size,
+      isInline: f.isInline,
+      ...(f.forwarded ? { forwarded: true } : {}),
+      ...(content ? { content } : {}),
+      ...(form ? { form } : {}),
+    };
   }
 
   async folder(name: string): Promise<string> {

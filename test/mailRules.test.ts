@@ -95,6 +95,21 @@ describe("what happens to an email", () => {
     expect(decideMail(p, facts({ attachments: [form, other("tools.zip")] })).attachmentProblems.map((x) => x.problem)).toEqual(["dangerous"]);
   });
 
+  it("Outlook rich-text mail (winmail.dat) alone: a reply asking for the form as an ordinary attachment; beside a form, kept with the email", () => {
+    const tnef = { name: "winmail.dat", contentType: "application/ms-tnef", size: 40_000, isInline: false };
+    const alone = decideMail(p, facts({ attachments: [tnef] }));
+    expect(alone).toMatchObject({ outcome: "rejected", reply: true });
+    expect(alone.reasons.join(" ")).toContain("Outlook's rich-text format");
+    expect(alone.reasons.join(" ")).toContain("send the form again as an ordinary attachment (.docx or .pdf)");
+    expect(decideMail(p, facts({ attachments: [tnef, facts().attachments[0]!] })).outcome).toBe("accepted");
+  });
+
+  it("a forwarded email whose files were taken in is set aside; its form counts as the email's", () => {
+    const fwd = { name: "Fw: form.eml", contentType: "message/rfc822", size: 90_000, isInline: false, forwarded: true };
+    expect(decideMail(p, facts({ attachments: [fwd, facts().attachments[0]!] }))).toMatchObject({ outcome: "accepted", attachmentProblems: [] });
+    expect(decideMail(p, facts({ attachments: [fwd] }))).toMatchObject({ outcome: "needs-attention", missingForm: true });
+  });
+
   it("an S/MIME-encrypted email gets a clear reply: the mailbox cannot open it; send it without encryption", () => {
     const d = decideMail(
       p,

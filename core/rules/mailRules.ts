@@ -15,7 +15,16 @@ export interface MessageFacts {
   receivedAt: Date;
   internetMessageId: string;
   headers: { name: string; value: string }[];
-  attachments: { name: string; contentType: string; size: number; isInline: boolean; content?: ContentKind; form?: FormResult }[];
+  attachments: {
+    name: string;
+    contentType: string;
+    size: number;
+    isInline: boolean;
+    content?: ContentKind;
+    form?: FormResult;
+    /** A forwarded email whose own files were taken in beside it (the mailbox adapter read them). */
+    forwarded?: boolean;
+  }[];
 }
 
 /**
@@ -169,6 +178,7 @@ function header(facts: MessageFacts, name: string): string | undefined {
  * reason to refuse it); what each is, or null for a file that may be the form.
  */
 export function setAside(a: MessageFacts["attachments"][number]): string | null {
+  if (a.forwarded) return "a forwarded email (its files are taken in)";
   const name = a.name.trim().toLowerCase();
   const type = a.contentType.toLowerCase();
   if (type.startsWith("image/") || /\.(png|jpe?g|gif|bmp|heic|tiff?|webp|svg|emz|wmf)$/.test(name)) return "an image";
@@ -239,6 +249,16 @@ export function attachmentProblems(p: Partnership, facts: MessageFacts): Attachm
           problem: "dangerous",
           note: `${file} is ${what}; not opened.`,
           message: `"${name}" is ${what}, which the secure mailbox does not accept; it has not been opened. Send the form as ${allowed.join(" or ")}.`,
+        });
+      } else if (name.toLowerCase() === "winmail.dat" || /ms-tnef/i.test(a.contentType)) {
+        // Outlook's rich-text format wraps every attachment in winmail.dat. No maintained TNEF
+        // reader fits the functions (the one on the registry brings a CLI and a logger with it),
+        // so the school is asked for the form as an ordinary attachment.
+        out.push({
+          name,
+          problem: "type",
+          note: `${file} is Outlook rich-text mail (winmail.dat); not opened.`,
+          message: `The email arrived in Outlook's rich-text format, which wraps its attachments in a file called "${name}" that the secure mailbox cannot open. In Outlook, set the message format to HTML or plain text (Format Text, then HTML) and send the form again as an ordinary attachment (${allowed.join(" or ")}).`,
         });
       } else if (!ext) {
         out.push({

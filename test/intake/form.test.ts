@@ -10,6 +10,7 @@ import { QueueClient } from "@azure/storage-queue";
 import { partnership as hounslow } from "../helpers/tenant.js";
 import { listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 import { filledForm } from "../helpers/forms.js";
+import MailComposer from "nodemailer/lib/mail-composer/index.js";
 
 const CHILD = "Jamie Q. Example";
 const DOB = "14/03/2016";
@@ -118,5 +119,26 @@ describe("intake reads the presentation form", () => {
     expect(written).not.toContain("Jamie");
     expect(written).not.toContain(DOB);
     expect(queued.length).toBeGreaterThan(0);
+  });
+
+  it("a form inside a forwarded email (an SCL forwarding what a school sent her) is read as the email's own (issue 29)", async () => {
+    const inner = await new MailComposer({
+      from: "senco@smallberrygreen.example",
+      to: "katy.luciani@hounslow.gov.uk",
+      subject: "Our form",
+      text: "Please see attached.",
+      attachments: [{ filename: "MIP form.docx", content: await form(true), contentType: docx("x", Buffer.alloc(0)).contentType }],
+    })
+      .compile()
+      .build();
+    await deliver({
+      from: "senco@smallberrygreen.example",
+      subject: "Cluster 5/KL/Smallberry Green Primary School",
+      text: "Forwarded as the school sent it.",
+      attachments: [{ filename: "Fw Our form.eml", content: inner, contentType: "message/rfc822" }],
+    });
+    const c = (await s.deps.cases.ofCluster(5)).find((x) => x.fields.SenderEmail === "senco@smallberrygreen.example")!;
+    expect(c.fields).toMatchObject({ Status: "Accepted", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 });
+    expect(JSON.stringify([await listFields(s, "Cases"), s.logs, queued])).not.toContain("Jamie");
   });
 });
