@@ -31,7 +31,7 @@ describe("npx cluster-desk provision", () => {
   it("creates the seven lists with typed, indexed columns and the Reports library, and a second run changes nothing", async () => {
     const first = JSON.parse((await cli("provision")).stdout);
     expect(first.changes).toEqual([
-      "created list Cases with 34 columns",
+      "created list Cases with 35 columns",
       "created list Meetings with 5 columns",
       "created list Votes with 5 columns",
       "created list Audit with 6 columns",

@@ -14,7 +14,7 @@ describe("npm start", () => {
     const first = start(dir);
     const banner = await first.ready;
     expect(banner).toContain("Cluster Desk is running locally for the Mainstream Inclusion Partnership");
-    expect(banner).toMatch(/created list Cases with 34 columns/);
+    expect(banner).toMatch(/created list Cases with 35 columns/);
     const smtpPort = /SMTP into the secure mailbox\s+localhost:(\d+)/.exec(banner)![1]!;
     const tenantUrl = /Local tenant \(what the product did\)\s+(https:\/\/localhost:\d+)\//.exec(banner)![1]!;
     expect(banner).toContain(`npx cluster-desk send-sample --smtp-port ${smtpPort}`);
