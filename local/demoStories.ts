@@ -143,6 +143,11 @@ async function sutton(opts: DemoOptions): Promise<Result> {
   );
   await pg.as(SW, team.channelId, execute("vote.close", { caseRef: ref, panelAmount: "6000" }, first));
   await until("the recommendation", async () => (await caseOf(ref))?.Status === "Recommended");
+  // The case changes before the school's email goes (the Playground hands the click on and answers
+  // at once): wait for the email too, so the story goes on in the order the school hears it.
+  await until("the recommendation email", async () =>
+    (await sentTo(s, westbourne.sendcoEmail!)).some((m) => m.subject.startsWith(`${ref}: recommendation of the `)),
+  );
   for (const l of await lines(s, ref)) say(`   ${l}`);
   const rec = await caseOf(ref);
   say(

@@ -80,7 +80,7 @@ describe("npx cluster-desk provision", () => {
     expect(col("AmountAwarded").currency).toBeDefined();
     expect(col("CaseType").choice.choices).toEqual(["Individual", "Group"]);
     expect(col("ConsentConfirmed")).toMatchObject({ boolean: {} });
-    expect(LISTS.Cases.length).toBe(34);
+    expect(LISTS.Cases.length).toBe(35);
     // The reference (SharePoint's own Title column) is indexed, so looking a case up by it needs no
     // "Prefer: HonorNonIndexedQueriesWarningMayFailRandomly" and keeps working on a large list.
     expect(col("Title")).toMatchObject({ id: "fa564e0f-0c70-4ab9-b863-0177e6ddd247", indexed: true, enforceUniqueValues: true });
