@@ -4,14 +4,14 @@
  * tenant's SharePoint lists (ETags) and Azurite's tables, with the bot's own code in between.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActivityTypes, TestAdapter } from "botbuilder";
+import { clickAs } from "../helpers/activities.js";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { ClusterDeskBot } from "../../bot/bot.js";
 import { parsePartnership } from "../../core/config.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
-import { botBase, listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { votingBot, listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
 for (const s of raw.clusters[4].schools) s.sendcoEmail = `senco@${s.shortName.toLowerCase().replace(/[^a-z]/g, "")}.example`;
@@ -21,20 +21,7 @@ const LEAD = p.partnershipLead.email;
 let s: Stack;
 let bot: ClusterDeskBot;
 
-async function invoke(email: string, verb: string, data: Record<string, unknown>): Promise<string> {
-  const a = new TestAdapter(async (ctx) => bot.run(ctx));
-  await a.processActivity(
-    {
-      type: ActivityTypes.Invoke,
-      name: "adaptiveCard/action",
-      channelId: "msteams",
-      from: { id: email, name: email },
-      value: { action: { type: "Action.Execute", verb, data } },
-    },
-    async (ctx) => bot.run(ctx),
-  );
-  return JSON.stringify(a.activeQueue.find((x) => x.type === "invokeResponse")!.value.body.value);
-}
+const invoke = async (email: string, verb: string, data: Record<string, unknown>) => (await clickAs(bot, email, verb, data)).card;
 
 /** A case of cluster 5 from `school`, on the agenda with its details, as the SCL would leave it. */
 async function caseFrom(school: string, sender: string): Promise<string> {
@@ -49,12 +36,7 @@ const outboxTo = async (to: string) =>
 
 beforeAll(async () => {
   s = await startStack({ partnership: p, at: "2023-06-01T09:00:00Z" });
-  bot = new ClusterDeskBot({
-    ...botBase(s, p),
-    votes: new GraphVotes(s.deps.site),
-    audit: (r) => s.deps.cases.audit(r),
-    resolveEmail: async (ctx) => ctx.activity.from.id,
-  });
+  bot = votingBot(s, p);
 }, 60_000);
 afterAll(() => s?.stop());
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ActivityTypes, TestAdapter, type Activity } from "botbuilder";
+import type { Activity } from "botbuilder";
+import { clickAs } from "../helpers/activities.js";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { ClusterDeskBot } from "../../bot/bot.js";
@@ -9,7 +10,7 @@ import { GraphVotes } from "../../m365/sharepoint.js";
 import { clusterChannelKey } from "../../m365/teamsState.js";
 import { TriageCards } from "../../functions/triageCards.js";
 import { triageCardKey, voteSessionKey } from "../../m365/teamsState.js";
-import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { botBase, votingBot, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 // Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
@@ -26,19 +27,9 @@ const ref = "C5-2023-0001";
 
 let posted: Partial<Activity>[] = [];
 async function invoke(email: string, verb: string, data: Record<string, unknown>): Promise<string> {
-  const a = new TestAdapter(async (ctx) => bot.run(ctx));
-  await a.processActivity(
-    {
-      type: ActivityTypes.Invoke,
-      name: "adaptiveCard/action",
-      channelId: "msteams",
-      from: { id: email, name: email },
-      value: { action: { type: "Action.Execute", verb, data } },
-    },
-    async (ctx) => bot.run(ctx),
-  );
-  posted = a.activeQueue.filter((x) => x.type === "message");
-  return JSON.stringify(a.activeQueue.find((x) => x.type === "invokeResponse")!.value.body.value);
+  const click = await clickAs(bot, email, verb, data);
+  posted = click.posted;
+  return click.card;
 }
 
 beforeAll(async () => {
@@ -46,12 +37,7 @@ beforeAll(async () => {
   await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
   await s.settle();
   await s.deps.cases.change(ref, () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
-  bot = new ClusterDeskBot({
-    ...botBase(s, p),
-    votes: new GraphVotes(s.deps.site),
-    audit: (r) => s.deps.cases.audit(r),
-    resolveEmail: async (ctx) => ctx.activity.from.id,
-  });
+  bot = votingBot(s, p);
 }, 60_000);
 afterAll(() => s?.stop());
 

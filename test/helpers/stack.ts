@@ -2,6 +2,8 @@
 import nodemailer, { type SendMailOptions } from "nodemailer";
 import type { Partnership } from "../../core/config.js";
 import { buildDeps, type AppDeps } from "../../functions/deps.js";
+import { ClusterDeskBot } from "../../bot/bot.js";
+import { GraphVotes } from "../../m365/sharepoint.js";
 import { functionDefs } from "../../functions/registry.js";
 import { keepSubscription } from "../../core/usecases/subscription.js";
 import { startDevHost, type DevHost } from "../../local/devhost/host.js";
@@ -113,6 +115,16 @@ export function botBase(s: Stack, partnership: Partnership) {
     log: s.deps.log,
     now: () => new Date(s.tenant.now()),
   };
+}
+
+/** The bot on a stack with the real Votes list and audit, taking each click's email from its from.id (the vote and race tests). */
+export function votingBot(s: Stack, partnership: Partnership): ClusterDeskBot {
+  return new ClusterDeskBot({
+    ...botBase(s, partnership),
+    votes: new GraphVotes(s.deps.site),
+    audit: (r) => s.deps.cases.audit(r),
+    resolveEmail: async (ctx) => ctx.activity.from.id,
+  });
 }
 
 /** Every item's fields in one of the stack's SharePoint lists (Cases, Audit, Meetings...). */
