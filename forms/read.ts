@@ -94,20 +94,19 @@ class Reader {
   private idle: NodeJS.Timeout | undefined;
   busy = false;
 
-  private start(limits: ReadLimits): Promise<void> {
+  private start(limits: ReadLimits, capAddressSpace: boolean): Promise<void> {
     const file = entry();
     // The heap gets most of the cap; the rest is code and buffers, which the RSS watch and the address-space cap bound.
     const heapMb = Math.max(32, Math.floor(limits.maxReaderMb * 0.6));
     const args = [`--max-old-space-size=${heapMb}`, "--max-semi-space-size=4", "--disallow-code-generation-from-strings", file];
     // On Linux the shell caps the whole address space before it becomes node: allocations past it fail in the reader, not in the host.
-    const child =
-      process.platform === "linux" && existsSync("/bin/sh")
-        ? spawn("/bin/sh", ["-c", `ulimit -v ${(limits.maxReaderMb + ADDRESS_SPACE_MB) * 1024} && exec "$0" "$@"`, process.execPath, ...args], {
-            stdio: ["ignore", "ignore", "ignore", "ipc"],
-            serialization: "advanced",
-            env: {},
-          })
-        : spawn(process.execPath, args, { stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced", env: {} });
+    const child = capAddressSpace
+      ? spawn("/bin/sh", ["-c", `ulimit -v ${(limits.maxReaderMb + ADDRESS_SPACE_MB) * 1024} && exec "$0" "$@"`, process.execPath, ...args], {
+          stdio: ["ignore", "ignore", "ignore", "ipc"],
+          serialization: "advanced",
+          env: {},
+        })
+      : spawn(process.execPath, args, { stdio: ["ignore", "ignore", "ignore", "ipc"], serialization: "advanced", env: {} });
     this.child = child;
     child.on("error", () => undefined);
     child.on("exit", () => {
@@ -138,11 +137,15 @@ class Reader {
   async read(job: Job): Promise<FormResult | InnerFiles> {
     const l = job.limits;
     try {
-      if (!this.child || !this.ready) this.ready = this.start(l);
+      if (!this.child || !this.ready) this.ready = this.start(l, addressSpaceCap);
       await this.ready;
     } catch {
       this.kill();
-      return { error: "could not read the form: the form reader could not start" };
+      // A node whose V8 reserves more address space than the cap allows cannot start under it:
+      // from then on readers start without it (the heap cap and the resident-memory watch remain).
+      if (!addressSpaceCap) return { error: "could not read the form: the form reader could not start" };
+      addressSpaceCap = false;
+      return this.read(job);
     }
     const child = this.child!;
     clearTimeout(this.idle);
@@ -188,6 +191,9 @@ class Reader {
     return outcome.result!;
   }
 }
+
+/** Whether readers start under an address-space cap (Linux, through /bin/sh); off once a reader could not start under it. */
+let addressSpaceCap = process.platform === "linux" && existsSync("/bin/sh");
 
 /** What the address-space cap allows beyond maxReaderMb: V8 reserves address space it never touches. */
 const ADDRESS_SPACE_MB = 1024;
