@@ -11,6 +11,9 @@ import { FakeKv, FakeMailer } from "../fakes/teams.js";
 import { FakeLog, FakeTeamsMessages } from "../fakes/people.js";
 import { FakeRegister } from "../fakes/intake.js";
 import { receiptCode, type AuditRow } from "../../core/ports.js";
+import { INBOX_WAITING_KEY } from "../../core/usecases/reconcile.js";
+import { repliesPausedKey } from "../../core/usecases/intake.js";
+import { CHECK_BY_HAND } from "../../core/rules/mailRules.js";
 
 const LEAD = "lead@council.example";
 let kv: FakeKv;
@@ -46,6 +49,27 @@ beforeEach(async () => {
   };
   await kv.setSync(HEALTH_KEYS.subscription, JSON.stringify({ id: "sub-1", expiresAt: new Date(clock.getTime() + 50 * 3_600_000).toISOString() }));
   await kv.setSync(HEALTH_KEYS.lastNotification, "2027-03-10T08:59:00.000Z");
+});
+
+describe("mailbox health: mail that waits, paused replies, mail kept for a person (issue 29)", () => {
+  it("says what the reconciler found waiting in the Inbox, how many senders had replies paused today, and what is in Check by hand", async () => {
+    expect((await mailboxHealth(d)).alerts).toEqual([]);
+    await kv.setSync(INBOX_WAITING_KEY, JSON.stringify({ waiting: 3, at: "2027-03-10T08:52:00.000Z", afterMinutes: 5 }));
+    await kv.setSync(repliesPausedKey("2027-03-10"), "2");
+    await kv.setSync(repliesPausedKey("2027-03-09"), "7"); // yesterday's: not today's alert
+    intake(fromLocal("2027-03-10", "08:30"), CHECK_BY_HAND, 2, 1);
+    const r = await mailboxHealth(d);
+    expect(r.inboxWaiting).toEqual({ count: 3, at: "2027-03-10T08:52:00.000Z", afterMinutes: 5 });
+    expect(r.alerts).toEqual([
+      "3 email(s) were still in the Inbox after 5 minutes at 2027-03-10T08:52:00.000Z; the reconciler queued them again. If the number stays, look at them in the mailbox.",
+      "Replies to 2 sender(s) were paused today: each sent more emails in an hour than the partnership's limit of replies. Their forms were still logged as cases, with no receipt; the SCLs acknowledge them by hand.",
+      '1 email(s) today looked automatic but carried what may be a form from a school: they are in the mailbox\'s "Check by hand" folder, with no case and no reply.',
+    ]);
+    expect(describeHealth(r)).toContain("Inbox: 3 waiting over 5 minutes");
+    // Once the reconciler finds the Inbox clear, the alert goes.
+    await kv.setSync(INBOX_WAITING_KEY, JSON.stringify({ waiting: 0, at: "2027-03-10T09:07:00.000Z", afterMinutes: 5 }));
+    expect((await mailboxHealth(d)).alerts.some((a) => a.includes("still in the Inbox"))).toBe(false);
+  });
 });
 
 describe("mailbox health: the figures", () => {

@@ -1,6 +1,6 @@
 /** The reconciler on in-memory fakes: every email ends in one outcome, whatever stopped it (end to end: test/security/reconcile.test.ts). */
 import { describe, expect, it } from "vitest";
-import { MAX_POISON_RETRIES, reconcileIntake } from "../../core/usecases/reconcile.js";
+import { INBOX_WAITING_KEY, MAX_POISON_RETRIES, reconcileIntake } from "../../core/usecases/reconcile.js";
 import { intakeKey } from "../../core/usecases/intake.js";
 import { FakeMailbox, FakeState } from "../fakes/intake.js";
 import { FakePoison, FakeQueue } from "../fakes/mail.js";
@@ -31,6 +31,9 @@ describe("the reconciler", () => {
     const r = await reconcileIntake(d, 5 * 60_000);
     expect(r).toMatchObject({ requeued: 2, fromInbox: 1, unfinished: 1 });
     expect(queue.sent.map((m) => m.messageId).sort()).toEqual(["filed-elsewhere", "stuck"]);
+    // Every email still in the Inbox past the bound counts, done or not (a done email should have left it): the health report reads this.
+    expect(r.waiting).toBe(2);
+    expect(JSON.parse((await state.getSync(INBOX_WAITING_KEY))!)).toEqual({ waiting: 2, at: new Date(now).toISOString(), afterMinutes: 5 });
   });
 
   it(`gives a poisoned email ${MAX_POISON_RETRIES} more tries, then leaves it poisoned for a person`, async () => {
