@@ -57,7 +57,7 @@ describe("mailbox health: mail that waits, paused replies, mail kept for a perso
     await kv.setSync(INBOX_WAITING_KEY, JSON.stringify({ waiting: 3, at: "2027-03-10T08:52:00.000Z", afterMinutes: 5 }));
     await kv.setSync(repliesPausedKey("2027-03-10"), "2");
     await kv.setSync(repliesPausedKey("2027-03-09"), "7"); // yesterday's: not today's alert
-    intake(fromLocal("2027-03-10", "08:30"), CHECK_BY_HAND, 2, 1);
+    await intake(fromLocal("2027-03-10", "08:30"), CHECK_BY_HAND, 2, 1);
     const r = await mailboxHealth(d);
     expect(r.inboxWaiting).toEqual({ count: 3, at: "2027-03-10T08:52:00.000Z", afterMinutes: 5 });
     expect(r.alerts).toEqual([
