@@ -11,7 +11,7 @@ export interface MailboxPort {
    * Replies to the email, to `to` (its sender as intake chose: never a Reply-To elsewhere), tagging
    * the reply with `marker` so a retry can tell it was sent.
    */
-  reply(messageId: string, text: string, marker: string, to?: string): Promise<void>;
+  reply(messageId: string, text: string, marker: string, to?: string, thread?: ReplyThread): Promise<void>;
   /** Whether a reply tagged `marker` is in Sent Items, among everything sent since `since` (every page). */
   replied(marker: string, since: Date): Promise<boolean>;
   /** Every message in the Inbox now (ids and arrival only), oldest pages last. */
@@ -122,11 +122,17 @@ export interface CaseRecord {
   triageCard?: string | null;
 }
 
+/** What a reply needs to thread under the school's email: its subject (with "RE: ") and the Message-ID it answers. */
+export interface ReplyThread {
+  subject: string;
+  inReplyTo: string;
+}
+
 /** Intake's last step: everything after the case, safe to repeat. */
 export interface FinishStep {
   messageId: string;
   /** The reply to send (absent: no reply, or it was sent already). */
-  reply?: { text: string; marker: string; to?: string };
+  reply?: { text: string; marker: string; to?: string; thread?: ReplyThread };
   /** The folder the message is filed in (absent: it was filed already). */
   folderId?: string;
   /** The item id of the case this one corrects: it becomes Superseded. */
@@ -247,6 +253,8 @@ export interface IntakePlan {
   reply: string | null;
   /** Who the reply goes to: the sender (From), or a Reply-To in the sender's own domain. */
   replyTo?: string;
+  /** The reply's subject and the Message-ID it answers (it is sent as a new message in that thread). */
+  thread?: ReplyThread;
   /** The mailbox folder the email is filed in. */
   folder: string;
   /** Who the triage card goes to; null when the case gets no card (no case, a duplicate, quarantined). */

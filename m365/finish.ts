@@ -7,7 +7,7 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { PartlyFinishedError, type FinishStep } from "../core/ports.js";
-import { replyMessage } from "./mailbox.js";
+import { replyRequest } from "./mailbox.js";
 import type { SharePointSite } from "./sharepoint.js";
 import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
 import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError } from "./graphError.js";
@@ -40,12 +40,14 @@ export class GraphIntakeFinisher {
     const json = { "Content-Type": "application/json", Prefer: IMMUTABLE };
     const all: BatchRequest[] = [];
     if (step.reply) {
+      const r = replyRequest(this.user, step.messageId, step.reply);
       all.push({
         id: "reply",
         method: "POST",
-        url: `${msg}/reply`,
-        headers: json,
-        body: { message: replyMessage(step.reply.marker, step.reply.to), comment: step.reply.text },
+        url: r.url,
+        headers: { "Content-Type": r.contentType, Prefer: IMMUTABLE },
+        // JSON batching carries a body that is not JSON base64-encoded (sendMail's MIME is itself base64 text).
+        body: r.contentType === "application/json" ? r.body : Buffer.from(String(r.body)).toString("base64"),
       });
     }
     if (step.folderId)

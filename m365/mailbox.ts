@@ -2,7 +2,8 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
 import { PRODUCT_HEADERS, PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/rules/mailRules.js";
-import { SyncExpiredError, type MailboxChangesPort, type MailboxPort } from "../core/ports.js";
+import { SyncExpiredError, type FinishStep, type MailboxChangesPort, type MailboxPort, type ReplyThread } from "../core/ports.js";
+import { productMime } from "./mime.js";
 import { sniffContent } from "./content.js";
 import { readForm, readForwarded, type DocumentHint } from "../forms/read.js";
 import { ResponseType } from "@microsoft/microsoft-graph-client";
@@ -27,13 +28,31 @@ export async function sentWithMarker(client: Client, user: string, marker: strin
 }
 
 /**
- * The reply's message part: to whom (toRecipients overrides Exchange's own choice, which is the
- * Reply-To), the marker and the product's headers.
+ * The request that sends intake's reply. Addressed and threaded (every plan since issue 29): a new
+ * message in the school's thread, sent as MIME so it carries Auto-Submitted (m365/mime.ts). A plan
+ * saved before then has neither: Graph's reply action, to whom Exchange chooses, with the marker
+ * and the X- headers JSON allows.
  */
-export function replyMessage(marker: string, to?: string) {
+export function replyRequest(user: string, messageId: string, reply: NonNullable<FinishStep["reply"]>): { url: string; contentType: string; body: unknown } {
+  if (reply.to && reply.thread)
+    return {
+      url: `${user}/sendMail`,
+      contentType: "text/plain",
+      body: productMime(
+        { to: [reply.to], subject: reply.thread.subject, body: reply.text, marker: reply.marker, inReplyTo: reply.thread.inReplyTo },
+        decodeURIComponent(user).slice(decodeURIComponent(user).lastIndexOf("@") + 1),
+      ),
+    };
   return {
-    ...(to ? { toRecipients: [{ emailAddress: { address: to } }] } : {}),
-    internetMessageHeaders: [{ name: MARKER_HEADER, value: marker }, ...PRODUCT_HEADERS],
+    url: `${user}/messages/${encodeURIComponent(messageId)}/reply`,
+    contentType: "application/json",
+    body: {
+      message: {
+        ...(reply.to ? { toRecipients: [{ emailAddress: { address: reply.to } }] } : {}),
+        internetMessageHeaders: [{ name: MARKER_HEADER, value: reply.marker }, ...PRODUCT_HEADERS],
+      },
+      comment: reply.text,
+    },
   };
 }
 
@@ -173,11 +192,9 @@ export class GraphMailbox implements MailboxPort {
       .post({ destinationId: folderId });
   }
 
-  async reply(messageId: string, text: string, marker: string, to?: string): Promise<void> {
-    await this.client
-      .api(`${this.user}/messages/${encodeURIComponent(messageId)}/reply`)
-      .header("Prefer", IMMUTABLE)
-      .post({ message: replyMessage(marker, to), comment: text });
+  async reply(messageId: string, text: string, marker: string, to?: string, thread?: ReplyThread): Promise<void> {
+    const r = replyRequest(this.user, messageId, { text, marker, ...(to ? { to } : {}), ...(thread ? { thread } : {}) });
+    await this.client.api(r.url).header("Content-Type", r.contentType).header("Prefer", IMMUTABLE).post(r.body);
   }
 
   replied(marker: string, since: Date): Promise<boolean> {

@@ -1,8 +1,8 @@
 /** Calendar events and plain mail from the partnership mailbox, through Graph. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { CalendarPort, MailSenderPort, OutlookEvent } from "../core/ports.js";
-import { MARKER_HEADER, sentWithMarker } from "./mailbox.js";
-import { PRODUCT_HEADERS } from "../core/rules/mailRules.js";
+import { sentWithMarker } from "./mailbox.js";
+import { productMime } from "./mime.js";
 
 function eventBody(ev: OutlookEvent) {
   return {
@@ -40,24 +40,18 @@ export class GraphCalendar implements CalendarPort {
 
 export class GraphMailSender implements MailSenderPort {
   private readonly user: string;
+  private readonly domain: string;
   constructor(
     private readonly client: Client,
     address: string,
   ) {
+    this.domain = address.slice(address.lastIndexOf("@") + 1);
     this.user = `/users/${encodeURIComponent(address)}`;
   }
   async send(msg: { to: string[]; bcc?: string[]; subject: string; body: string; marker: string }): Promise<void> {
-    const rcpt = (a: string) => ({ emailAddress: { address: a } });
-    await this.client.api(`${this.user}/sendMail`).post({
-      message: {
-        subject: msg.subject,
-        body: { contentType: "text", content: msg.body },
-        toRecipients: msg.to.map(rcpt),
-        bccRecipients: (msg.bcc ?? []).map(rcpt),
-        internetMessageHeaders: [{ name: MARKER_HEADER, value: msg.marker }, ...PRODUCT_HEADERS],
-      },
-      saveToSentItems: true,
-    });
+    // In MIME format (Graph's sendMail takes base64 MIME as text/plain), so the message can carry
+    // Auto-Submitted, which Graph's JSON cannot (m365/mime.ts). It is saved to Sent Items.
+    await this.client.api(`${this.user}/sendMail`).header("Content-Type", "text/plain").post(productMime(msg, this.domain));
   }
   sent(marker: string): Promise<boolean> {
     return sentWithMarker(this.client, this.user, marker);

@@ -110,10 +110,13 @@ export const PRODUCT_MARKER_HEADER = "X-Cluster-Desk-Reply";
 /**
  * What every message the product sends carries beside its marker, so other robots leave it alone:
  * Microsoft's X-Auto-Response-Suppress (no out-of-office, read receipt or delivery report back).
- * RFC 3834's Auto-Submitted cannot be set through Graph's JSON (only X- headers may be added,
- * Graph's internetMessageHeaders documentation); see docs/graph-fidelity.md.
+ * RFC 3834's Auto-Submitted comes with it in the MIME the product sends (m365/mime.ts): Graph's
+ * JSON takes only X- headers (docs/graph-fidelity.md).
  */
 export const PRODUCT_HEADERS: readonly { name: string; value: string }[] = [{ name: "X-Auto-Response-Suppress", value: "All" }];
+
+/** A reply's subject: the school's own, with "RE: " before it once. */
+export const replySubject = (subject: string) => (/^\s*re:/i.test(subject) ? subject : `RE: ${subject}`);
 
 /** The first address in a header's value ("Name <a@b>", "a@b, c@d"), lower case; "" if none. No regular expression: the value is outside text. */
 function firstAddress(value: string): string {

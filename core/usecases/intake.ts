@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
-import { decideMail, replyAddress, setAside, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
+import { decideMail, replyAddress, replySubject, setAside, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
 import {
   PartlyFinishedError,
   receiptCode,
@@ -136,7 +136,7 @@ function refPrefix(cluster: number | null, p?: Partnership): string {
 
 /** The last step without a batch: one call each, in the order a batch runs them. */
 export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPort, step: FinishStep): Promise<void> {
-  if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker, step.reply.to);
+  if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker, step.reply.to, step.reply.thread);
   if (step.folderId) await mailbox.move(step.messageId, step.folderId);
   if (step.supersede) await cases.setStatus(step.supersede, "Superseded");
   if (step.triageCard) await cases.setTriageCard(step.triageCard.itemId, step.triageCard.activityId);
@@ -463,7 +463,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       const marker = `cd-${shortKey}`;
       const since = new Date(Math.max(receivedAt.getTime(), announcedAt));
       if (!resumed || st.finishKnown || !(await mailbox.replied(marker, since)))
-        reply = { text: plan.reply, marker, ...(plan.replyTo ? { to: plan.replyTo } : {}) };
+        reply = { text: plan.reply, marker, ...(plan.replyTo ? { to: plan.replyTo } : {}), ...(plan.thread ? { thread: plan.thread } : {}) };
       else log.info("intake.reply-already-sent", { key: shortKey });
     }
     // From here on whether the reply goes is not known until the step answers.
@@ -510,7 +510,7 @@ function planFor(p: Partnership, d: MailDecision, facts: MessageFacts, st: Intak
   const duplicate = st.duplicateOf ? { caseRef: st.duplicateOf, receivedAt: st.duplicateReceivedAt ?? facts.receivedAt.toISOString() } : null;
   return {
     reply: d.reply ? composeReply(p, d, { caseRef: st.caseRef ?? null, duplicateOf: duplicate }).body : null,
-    ...(d.reply ? { replyTo: replyAddress(facts).to } : {}),
+    ...(d.reply ? { replyTo: replyAddress(facts).to, thread: { subject: replySubject(facts.subject), inReplyTo: facts.internetMessageId } } : {}),
     folder: st.duplicateOf ? "Duplicates" : d.folder,
     // The case's SCL; a case with no cluster goes to the partnership lead, who assigns one.
     announceTo: st.caseRef && !st.duplicateOf && d.outcome !== "quarantined" ? (d.assessment?.lead?.email ?? p.partnershipLead.email) : null,

@@ -40,7 +40,13 @@ export async function runBatch(body: any, requestId: string, dispatch: Dispatch,
         path: url.pathname,
         query: url.searchParams,
         headers,
-        body: Buffer.from(r.body === undefined ? "" : JSON.stringify(r.body)),
+        // A body that is not JSON comes base64-encoded (Graph's JSON batching).
+        body:
+          r.body === undefined
+            ? Buffer.alloc(0)
+            : typeof r.body === "string" && !(headers["content-type"] ?? "application/json").includes("json")
+              ? Buffer.from(r.body, "base64")
+              : Buffer.from(JSON.stringify(r.body)),
       });
       counters.add(`${item.name} (batch)`, item.reply.status);
       const h: Record<string, string> = { ...(item.reply.headers ?? {}) };

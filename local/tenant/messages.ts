@@ -4,6 +4,7 @@
  * sendMail.
  */
 import { randomBytes } from "node:crypto";
+import { simpleParser, type AddressObject } from "mailparser";
 import {
   newId,
   type Recipient,
@@ -94,6 +95,43 @@ function replyTo(ctx: Ctx, mailbox: MailboxRow, row: MessageRow, body: any): voi
   );
 }
 
+/** A sendMail request in MIME format, read as Exchange reads it: recipients, subject, text and every header. */
+async function mimeMessage(body: Buffer) {
+  const text = body.toString("latin1").replace(/\s+/g, "");
+  if (!text || !/^[A-Za-z0-9+/]+=*$/.test(text)) throw new GraphError(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.");
+  const parsed = await simpleParser(Buffer.from(text, "base64"));
+  const rcpt = (a: AddressObject | AddressObject[] | undefined): Recipient[] =>
+    (Array.isArray(a) ? a : a ? [a] : [])
+      .flatMap((x) => x.value)
+      .filter((v) => v.address)
+      .map((v) => ({ emailAddress: { name: v.name || v.address!, address: v.address! } }));
+  const headers = parsed.headerLines
+    .map((h) => ({
+      name: h.line.slice(0, h.line.indexOf(":")).trim(),
+      value: h.line
+        .slice(h.line.indexOf(":") + 1)
+        .replace(/\r?\n\s+/g, " ")
+        .trim(),
+    }))
+    .filter((h) => !["to", "bcc", "cc", "subject", "mime-version", "content-type", "content-transfer-encoding", "message-id"].includes(h.name.toLowerCase()));
+  return {
+    message: {
+      subject: parsed.subject ?? "",
+      body: { contentType: "text", content: parsed.text ?? "" },
+      toRecipients: rcpt(parsed.to),
+      ccRecipients: rcpt(parsed.cc),
+      bccRecipients: rcpt(parsed.bcc),
+    },
+    headers,
+    internetMessageId: parsed.messageId,
+  };
+}
+
+/** Sends a MIME message: its own headers kept, its Message-ID used, saved to Sent Items. */
+function transmitMime(ctx: Ctx, mb: MailboxRow, m: Awaited<ReturnType<typeof mimeMessage>>): void {
+  transmit(ctx, mb, m.message, true, { internetMessageHeaders: m.headers, ...(m.internetMessageId ? { internetMessageId: m.internetMessageId } : {}) });
+}
+
 export const messageRoutes: Route[] = [
   route(
     "GET",
@@ -179,8 +217,18 @@ export const messageRoutes: Route[] = [
   route(
     "POST",
     "/users/{}/sendMail",
-    (ctx, [u], req) => {
+    async (ctx, [u], req) => {
       const mb = resolveMailbox(ctx, u!);
+      // MIME format: the request body is the message's MIME, base64-encoded, as text/plain; its
+      // headers go out as written (the x- rule is JSON's) and it is saved to Sent Items.
+      if (
+        String(req.headers["content-type"] ?? "")
+          .toLowerCase()
+          .startsWith("text/plain")
+      ) {
+        transmitMime(ctx, mb, await mimeMessage(req.body));
+        return { status: 202 };
+      }
       const body = parseJson(req.body);
       if (!body?.message) throw new GraphError(400, "ErrorInvalidRequest", "The message property is required.");
       transmit(ctx, mb, body.message, body.saveToSentItems !== false);

@@ -121,7 +121,7 @@ describe("no mail loops", () => {
     expect(health.alerts.join(" ")).toContain("Replies to 1 sender(s) were paused today");
   });
 
-  it("replies go to the sender, never to a Reply-To elsewhere; each carries X-Auto-Response-Suppress (issue 29)", async () => {
+  it("replies go to the sender, never to a Reply-To elsewhere; all the product's mail carries Auto-Submitted and X-Auto-Response-Suppress (issue 29)", async () => {
     const outside = "collector@outside.example";
     const schools = ["Worple Primary School", "Bolder Academy", "Gumley House School"];
     for (const school of schools)
@@ -133,7 +133,7 @@ describe("no mail loops", () => {
         attachments: [pdfForm()],
       });
     // A Reply-To in the sender's own domain (the school office answering for its SENDCo) is used.
-    await s.send({
+    const marlborough = await s.send({
       from: "senco@marlborough.example",
       replyTo: "office@marlborough.example",
       subject: "Cluster 5/KL/Marlborough Primary School",
@@ -147,6 +147,23 @@ describe("no mail loops", () => {
     const office = sent.filter((m) => m.to === "office@marlborough.example");
     expect(office).toHaveLength(1);
     expect(office[0]!.message.internetMessageHeaders).toEqual(expect.arrayContaining([{ name: "X-Auto-Response-Suppress", value: "All" }]));
+    // Every message the product has sent in this file (replies, reminders, decisions) says it is
+    // automatic, as RFC 3834 asks (MIME sending: Graph's JSON cannot carry Auto-Submitted).
+    const everything = await outbox();
+    expect(everything.length).toBeGreaterThan(10);
+    for (const m of everything) {
+      const h = m.message.internetMessageHeaders ?? [];
+      expect(h, m.message.subject).toEqual(
+        expect.arrayContaining([
+          { name: "Auto-Submitted", value: "auto-replied" },
+          { name: "X-Auto-Response-Suppress", value: "All" },
+        ]),
+      );
+      expect(h.some((x) => x.name === "X-Cluster-Desk-Reply")).toBe(true);
+    }
+    // A reply threads under the school's email: In-Reply-To names it, and the subject is its own with "RE: ".
+    expect(office[0]!.message.subject).toBe("RE: Cluster 5/KL/Marlborough Primary School");
+    expect(office[0]!.message.internetMessageHeaders!.find((x) => x.name === "In-Reply-To")?.value).toBe(marlborough);
     expect(s.logs.filter((l) => l.includes("intake.reply-to-ignored"))).toHaveLength(3);
   });
 });

@@ -269,6 +269,54 @@ describe("local tenant: mail API", () => {
     ).rejects.toMatchObject({ statusCode: 400 });
   });
 
+  it("sendMail in MIME format (base64 MIME as text/plain), directly and in a $batch: its own headers go out, Auto-Submitted included; bad base64 is 400", async () => {
+    // Graph v1.0 user: sendMail, "send a message in MIME format" (learn.microsoft.com/graph/api/user-sendmail);
+    // JSON batching: a body that is not JSON is base64-encoded (learn.microsoft.com/graph/json-batching).
+    const { client } = productGraph(t);
+    const outsider = "senco@mime.example";
+    const mime = (n: number) =>
+      Buffer.from(
+        [
+          `To: <${outsider}>`,
+          `Subject: RE: form ${n}`,
+          "In-Reply-To: <school@mime.example>",
+          "Auto-Submitted: auto-replied",
+          "X-Cluster-Desk-Reply: cd-mime",
+          "MIME-Version: 1.0",
+          "Content-Type: text/plain; charset=utf-8",
+          "",
+          `Logged ${n}.`,
+        ].join("\r\n"),
+      ).toString("base64");
+    await client.api(`/users/${mailbox}/sendMail`).header("Content-Type", "text/plain").post(mime(1));
+    await client.api("/$batch").post({
+      requests: [
+        {
+          id: "1",
+          method: "POST",
+          url: `/users/${mailbox}/sendMail`,
+          headers: { "Content-Type": "text/plain" },
+          body: Buffer.from(mime(2)).toString("base64"),
+        },
+      ],
+    });
+    const out = ((await (await fetch(`${t.url}/_admin/outbox`)).json()).value as { to: string; message: any }[]).filter((m) => m.to === outsider);
+    expect(out.map((m) => m.message.subject)).toEqual(["RE: form 1", "RE: form 2"]);
+    for (const m of out)
+      expect(m.message.internetMessageHeaders).toEqual(
+        expect.arrayContaining([
+          { name: "Auto-Submitted", value: "auto-replied" },
+          { name: "In-Reply-To", value: "<school@mime.example>" },
+        ]),
+      );
+    expect(out[0]!.message.body.content.trim()).toBe("Logged 1.");
+    const sent = await client.api(`/users/${mailbox}/mailFolders/sentitems/messages`).select("subject,internetMessageHeaders").top(50).get();
+    expect(sent.value.filter((m: any) => m.subject.startsWith("RE: form "))).toHaveLength(2);
+    await expect(client.api(`/users/${mailbox}/sendMail`).header("Content-Type", "text/plain").post("not base64 at all!")).rejects.toMatchObject({
+      statusCode: 400,
+    });
+  });
+
   it("unknown messages, users and segments answer with Graph errors", async () => {
     const { client } = productGraph(t);
     await expect(client.api(`/users/${mailbox}/messages/AAMkNope`).get()).rejects.toMatchObject({ statusCode: 404, code: "ErrorItemNotFound" });
