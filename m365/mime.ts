@@ -63,6 +63,9 @@ export function productMime(m: ProductMail, domain: string): string {
     "Content-Type: text/plain; charset=utf-8",
     "Content-Transfer-Encoding: base64",
   ];
-  const body = Buffer.from(m.body.replace(/\r?\n/g, "\r\n")).toString("base64").replace(/.{76}/g, "$&\r\n");
+  const encoded = Buffer.from(m.body.replace(/\r?\n/g, "\r\n")).toString("base64");
+  const lines: string[] = [];
+  for (let i = 0; i < encoded.length; i += 76) lines.push(encoded.slice(i, i + 76)); // RFC 2045's 76 characters a line
+  const body = lines.join("\r\n");
   return Buffer.from(`${headers.join("\r\n")}\r\n\r\n${body}\r\n`).toString("base64");
 }
