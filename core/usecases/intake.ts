@@ -510,7 +510,11 @@ function planFor(p: Partnership, d: MailDecision, facts: MessageFacts, st: Intak
   const duplicate = st.duplicateOf ? { caseRef: st.duplicateOf, receivedAt: st.duplicateReceivedAt ?? facts.receivedAt.toISOString() } : null;
   return {
     reply: d.reply ? composeReply(p, d, { caseRef: st.caseRef ?? null, duplicateOf: duplicate }).body : null,
-    ...(d.reply ? { replyTo: replyAddress(facts).to, thread: { subject: replySubject(facts.subject), inReplyTo: facts.internetMessageId } } : {}),
+    // The thread's subject and Message-ID are cut to what a header holds (a subject can be 100 KB;
+    // the plan is saved with the email's state, whose values hold 64 KB).
+    ...(d.reply
+      ? { replyTo: replyAddress(facts).to, thread: { subject: replySubject(facts.subject).slice(0, 250), inReplyTo: facts.internetMessageId.slice(0, 500) } }
+      : {}),
     folder: st.duplicateOf ? "Duplicates" : d.folder,
     // The case's SCL; a case with no cluster goes to the partnership lead, who assigns one.
     announceTo: st.caseRef && !st.duplicateOf && d.outcome !== "quarantined" ? (d.assessment?.lead?.email ?? p.partnershipLead.email) : null,
