@@ -237,7 +237,6 @@ function xmlSink(limit: number, maxDepth: number, h: XmlHandlers): Sink {
   };
 }
 
-const attr = (tag: Tag, ns: string, local: string): string | undefined => tag.attr(ns, local);
 const attrNamed = (tag: Tag, name: string): string => tag.attributes[name] ?? "";
 const is = (tag: Tag, ns: string, local: string) => tag.uri === ns && tag.local === local;
 
@@ -318,11 +317,11 @@ function documentReader() {
         open.push(c);
       } else if (sdt && is(tag, W, "sdtPr") && depth === sdt.depth + 1) prDepth = depth;
       else if (sdt && prDepth && depth === prDepth + 1) {
-        if (is(tag, W, "tag") && sdt.tag === undefined) sdt.tag = attr(tag, W, "val") ?? "";
+        if (is(tag, W, "tag") && sdt.tag === undefined) sdt.tag = tag.attr(W, "val") ?? "";
         else if (is(tag, W14, "checkbox")) sdt.checkbox = true;
         else if (is(tag, W, "showingPlcHdr")) sdt.placeholder = true;
       } else if (sdt && prDepth && depth === prDepth + 2 && sdt.checkbox && is(tag, W14, "checked") && sdt.checked === undefined)
-        sdt.checked = attr(tag, W14, "val") ?? "0";
+        sdt.checked = tag.attr(W14, "val") ?? "0";
       else if (sdt && is(tag, W, "sdtContent") && depth === sdt.depth + 1 && !sdt.content) contents.push((sdt.content = new Text()));
       if (is(tag, W, "tr")) openRows.push({ cells: [], depth, order: order++ });
       else if (is(tag, W, "tc")) {

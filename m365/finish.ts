@@ -27,7 +27,7 @@ export class GraphIntakeFinisher {
   private readonly user: string;
   constructor(
     private readonly client: Client,
-    mailbox: string,
+    private readonly mailbox: string,
     private readonly site: SharePointSite,
     private readonly attempts = 6,
   ) {
@@ -40,7 +40,7 @@ export class GraphIntakeFinisher {
     const json = { "Content-Type": "application/json", Prefer: IMMUTABLE };
     const all: BatchRequest[] = [];
     if (step.reply) {
-      const r = replyRequest(this.user, step.messageId, step.reply);
+      const r = replyRequest(this.mailbox, step.messageId, step.reply);
       all.push({
         id: "reply",
         method: "POST",

@@ -33,15 +33,13 @@ export async function sentWithMarker(client: Client, user: string, marker: strin
  * saved before then has neither: Graph's reply action, to whom Exchange chooses, with the marker
  * and the X- headers JSON allows.
  */
-export function replyRequest(user: string, messageId: string, reply: NonNullable<FinishStep["reply"]>): { url: string; contentType: string; body: unknown } {
+export function replyRequest(mailbox: string, messageId: string, reply: NonNullable<FinishStep["reply"]>): { url: string; contentType: string; body: unknown } {
+  const user = `/users/${encodeURIComponent(mailbox)}`;
   if (reply.to && reply.thread)
     return {
       url: `${user}/sendMail`,
       contentType: "text/plain",
-      body: productMime(
-        { to: [reply.to], subject: reply.thread.subject, body: reply.text, marker: reply.marker, inReplyTo: reply.thread.inReplyTo },
-        decodeURIComponent(user).slice(decodeURIComponent(user).lastIndexOf("@") + 1),
-      ),
+      body: productMime({ to: [reply.to], subject: reply.thread.subject, body: reply.text, marker: reply.marker, inReplyTo: reply.thread.inReplyTo }, mailbox),
     };
   return {
     url: `${user}/messages/${encodeURIComponent(messageId)}/reply`,
@@ -193,7 +191,7 @@ export class GraphMailbox implements MailboxPort {
   }
 
   async reply(messageId: string, text: string, marker: string, to?: string, thread?: ReplyThread): Promise<void> {
-    const r = replyRequest(this.user, messageId, { text, marker, ...(to ? { to } : {}), ...(thread ? { thread } : {}) });
+    const r = replyRequest(this.address, messageId, { text, marker, ...(to ? { to } : {}), ...(thread ? { thread } : {}) });
     await this.client.api(r.url).header("Content-Type", r.contentType).header("Prefer", IMMUTABLE).post(r.body);
   }
 

@@ -48,8 +48,9 @@ function addresses(list: string[]): string {
     .join(", ");
 }
 
-/** The whole message, base64-encoded, as sendMail's MIME format takes it (Content-Type: text/plain). */
-export function productMime(m: ProductMail, domain: string): string {
+/** The whole message from `mailbox`, base64-encoded, as sendMail's MIME format takes it (Content-Type: text/plain). */
+export function productMime(m: ProductMail, mailbox: string): string {
+  const domain = mailbox.slice(mailbox.lastIndexOf("@") + 1);
   const headers = [
     `To: ${addresses(m.to)}`,
     ...(m.bcc?.length ? [`Bcc: ${addresses(m.bcc)}`] : []),

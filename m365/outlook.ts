@@ -40,18 +40,16 @@ export class GraphCalendar implements CalendarPort {
 
 export class GraphMailSender implements MailSenderPort {
   private readonly user: string;
-  private readonly domain: string;
   constructor(
     private readonly client: Client,
-    address: string,
+    private readonly address: string,
   ) {
-    this.domain = address.slice(address.lastIndexOf("@") + 1);
     this.user = `/users/${encodeURIComponent(address)}`;
   }
   async send(msg: { to: string[]; bcc?: string[]; subject: string; body: string; marker: string }): Promise<void> {
     // In MIME format (Graph's sendMail takes base64 MIME as text/plain), so the message can carry
     // Auto-Submitted, which Graph's JSON cannot (m365/mime.ts). It is saved to Sent Items.
-    await this.client.api(`${this.user}/sendMail`).header("Content-Type", "text/plain").post(productMime(msg, this.domain));
+    await this.client.api(`${this.user}/sendMail`).header("Content-Type", "text/plain").post(productMime(msg, this.address));
   }
   sent(marker: string): Promise<boolean> {
     return sentWithMarker(this.client, this.user, marker);

@@ -16,7 +16,7 @@ describe("the product's mail in MIME", () => {
           marker: "cd-1",
           inReplyTo: "<abc@school.example>",
         },
-        "hounslow.example",
+        "mip-forms@hounslow.example",
       ),
     );
     expect(m.headers.get("auto-submitted")).toBe("auto-replied");
@@ -32,7 +32,7 @@ describe("the product's mail in MIME", () => {
     const subject = "Cluster 5/KL/Ecole Saint-Étienne\r\nBcc: everyone@outside.example";
     const body = "é".repeat(500);
     const raw = Buffer.from(
-      productMime({ to: ["a@school.example", "not an address", "b@x.example\r\nBcc: c@d"], subject, body, marker: "cd-2" }, "x.example"),
+      productMime({ to: ["a@school.example", "not an address", "b@x.example\r\nBcc: c@d"], subject, body, marker: "cd-2" }, "mip-forms@x.example"),
       "base64",
     ).toString();
     expect(raw.split("\r\n").every((l) => l.length <= 998)).toBe(true);

@@ -191,6 +191,15 @@ export function setAside(a: MessageFacts["attachments"][number]): string | null 
   return null;
 }
 
+/**
+ * The files that may be the form: attached (not inline), not set aside, and of a type the
+ * partnership allows. A file of another type beside one of these is "another file".
+ */
+export function formFiles(p: Partnership, facts: MessageFacts): MessageFacts["attachments"] {
+  const allowed = p.intake.attachments.allowedExtensions.map((e) => e.toLowerCase());
+  return facts.attachments.filter((a) => !a.isInline && !setAside(a) && allowed.some((e) => a.name.trim().toLowerCase().endsWith(e)));
+}
+
 /** An S/MIME-encrypted email: its content is one opaque file the mailbox cannot open. */
 export function isEncrypted(facts: MessageFacts): boolean {
   const ct = header(facts, "Content-Type") ?? "";
@@ -297,8 +306,7 @@ export function attachmentProblems(p: Partnership, facts: MessageFacts): Attachm
     });
   // A file of another type beside a form that can be accepted is "another file" (kept with the
   // email, not the form, not a reason to refuse it); alone, it is why no form can be taken.
-  const forms = facts.attachments.filter((x) => !x.isInline && !setAside(x) && allowed.some((e) => x.name.trim().toLowerCase().endsWith(e)));
-  if (forms.some((f) => !out.some((o) => o.name === f.name.trim()))) return out.filter((o) => o.problem !== "type");
+  if (formFiles(p, facts).some((f) => !out.some((o) => o.name === f.name.trim()))) return out.filter((o) => o.problem !== "type");
   return out;
 }
 
@@ -340,8 +348,7 @@ export function decideMail(p: Partnership, facts: MessageFacts, history?: Sender
   const { strong, weak } = automaticSignals(facts);
   if (strong.length || weak.length) {
     const why = (strong[0] ?? weak[0])!;
-    const allowed = p.intake.attachments.allowedExtensions.map((e) => e.toLowerCase());
-    const mayBeForm = facts.attachments.some((a) => !setAside(a) && a.size > 0 && allowed.some((e) => a.name.trim().toLowerCase().endsWith(e)));
+    const mayBeForm = formFiles(p, facts).some((a) => a.size > 0);
     let school: string | null = null;
     if (mayBeForm) {
       try {

@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
-import { decideMail, replyAddress, replySubject, setAside, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
+import { decideMail, formFiles, replyAddress, replySubject, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
 import {
   PartlyFinishedError,
   receiptCode,
@@ -159,10 +159,8 @@ export function referencesOf(f: MessageFacts): Set<string> {
 }
 
 /** Hashes of the names of the files that may be the form (never the names themselves). */
-export function formFileHashes(f: MessageFacts): string[] {
-  return f.attachments
-    .filter((a) => !a.isInline && !setAside(a) && /\.(docx?|pdf|odt|rtf)$/i.test(a.name.trim()))
-    .map((a) => sha(a.name.trim().toLowerCase()).slice(0, 12));
+export function formFileHashes(p: Partnership, f: MessageFacts): string[] {
+  return formFiles(p, f).map((a) => sha(a.name.trim().toLowerCase()).slice(0, 12));
 }
 
 function withinDays(iso: string, now: Date, days: number): boolean {
@@ -198,7 +196,7 @@ function caseFields(p: Partnership, d: MailDecision, facts: MessageFacts & { id:
     Problems: d.notes.join("\n"),
     Fingerprint: fp,
     ResubmissionOf: resubmissionOf,
-    FormFiles: formFileHashes(facts).join(",") || null,
+    FormFiles: formFileHashes(p, facts).join(",") || null,
     ...(d.referralType && p.referralTypes.length > 1 ? { ReferralType: d.referralType } : {}),
     ...formFields(d),
   };
@@ -379,7 +377,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
         // (In-Reply-To or References name its Message-ID), or the same form file sent again.
         // Never by sender alone: a SENDCo's next child's form is a case of its own.
         const refs = referencesOf(f);
-        const files = formFileHashes(f);
+        const files = formFileHashes(p, f);
         const fixes =
           d.outcome === "accepted" || d.outcome === "late"
             ? found.needingFixFromSender.filter(
