@@ -4,7 +4,8 @@
  * sendMail.
  */
 import { randomBytes } from "node:crypto";
-import { simpleParser, type AddressObject } from "mailparser";
+import { simpleParser } from "mailparser";
+import { headersOf, recipients } from "./parsedMail.js";
 import {
   newId,
   type Recipient,
@@ -100,27 +101,16 @@ async function mimeMessage(body: Buffer) {
   const text = body.toString("latin1").replace(/\s+/g, "");
   if (!text || !/^[A-Za-z0-9+/]+=*$/.test(text)) throw new GraphError(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.");
   const parsed = await simpleParser(Buffer.from(text, "base64"));
-  const rcpt = (a: AddressObject | AddressObject[] | undefined): Recipient[] =>
-    (Array.isArray(a) ? a : a ? [a] : [])
-      .flatMap((x) => x.value)
-      .filter((v) => v.address)
-      .map((v) => ({ emailAddress: { name: v.name || v.address!, address: v.address! } }));
-  const headers = parsed.headerLines
-    .map((h) => ({
-      name: h.line.slice(0, h.line.indexOf(":")).trim(),
-      value: h.line
-        .slice(h.line.indexOf(":") + 1)
-        .replace(/\r?\n\s+/g, " ")
-        .trim(),
-    }))
-    .filter((h) => !["to", "bcc", "cc", "subject", "mime-version", "content-type", "content-transfer-encoding", "message-id"].includes(h.name.toLowerCase()));
+  const headers = headersOf(parsed).filter(
+    (h) => !["to", "bcc", "cc", "subject", "mime-version", "content-type", "content-transfer-encoding", "message-id"].includes(h.name.toLowerCase()),
+  );
   return {
     message: {
       subject: parsed.subject ?? "",
       body: { contentType: "text", content: parsed.text ?? "" },
-      toRecipients: rcpt(parsed.to),
-      ccRecipients: rcpt(parsed.cc),
-      bccRecipients: rcpt(parsed.bcc),
+      toRecipients: recipients(parsed.to),
+      ccRecipients: recipients(parsed.cc),
+      bccRecipients: recipients(parsed.bcc),
     },
     headers,
     internetMessageId: parsed.messageId,

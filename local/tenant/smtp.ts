@@ -1,17 +1,10 @@
 /** SMTP ingress: mail sent by any client to a tenant mailbox lands in its inbox. */
 import { SMTPServer } from "smtp-server";
-import { simpleParser, type AddressObject } from "mailparser";
+import { simpleParser } from "mailparser";
+import { headersOf, recipients } from "./parsedMail.js";
 import type { Db } from "./db.js";
-import { mailboxByAddress, storeMessage, type NewAttachment, type Recipient } from "./mail.js";
+import { mailboxByAddress, storeMessage, type NewAttachment } from "./mail.js";
 import type { TenantEvents } from "./context.js";
-
-function recipients(a: AddressObject | AddressObject[] | undefined): Recipient[] {
-  const list = Array.isArray(a) ? a : a ? [a] : [];
-  return list
-    .flatMap((x) => x.value)
-    .filter((v) => v.address)
-    .map((v) => ({ emailAddress: { name: v.name || v.address!, address: v.address! } }));
-}
 
 function importanceOf(h: string): "low" | "normal" | "high" {
   const v = h.toLowerCase();
@@ -64,21 +57,7 @@ export function createSmtpServer(deps: { db: Db; now: () => number; events: Tena
     // As a receiving MTA does, the envelope's sender becomes the Return-Path ("<>" for a bounce),
     // replacing any the message carried.
     const returnPath = { name: "Return-Path", value: `<${envelope.mailFrom ? envelope.mailFrom.address : ""}>` };
-    const headers = [
-      returnPath,
-      ...parsed.headerLines
-        .map((h) => {
-          const i = h.line.indexOf(":");
-          return {
-            name: h.line.slice(0, i).trim(),
-            value: h.line
-              .slice(i + 1)
-              .replace(/\r?\n\s+/g, " ")
-              .trim(),
-          };
-        })
-        .filter((h) => h.name.toLowerCase() !== "return-path"),
-    ];
+    const headers = [returnPath, ...headersOf(parsed).filter((h) => h.name.toLowerCase() !== "return-path")];
     const attachments: NewAttachment[] = parsed.attachments.map((a) => ({
       name: a.filename ?? "attachment",
       // A part whose Content-Type names no type ("Content-Type: ; name=a.jpg") is stored, as Exchange does, as octet-stream.
