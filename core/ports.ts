@@ -1,19 +1,42 @@
 /** What the use cases need from the outside world; m365/ implements these against Graph and Azure. */
 import type { MessageFacts } from "./rules/mailRules.js";
 
-export interface MailboxPort {
-  /** The message's metadata and attachment list (never the bytes); null if it no longer exists. */
+/**
+ * The product's emails that must go once are made as drafts first (Graph's "immutable ID with
+ * sending mail"): the draft's id is recorded, then it is sent, and a retry reads that one message.
+ */
+export interface DraftsPort {
+  sendDraft(draftId: string): Promise<void>;
+  /** Deletes a draft that must not be sent (made for a case that was not written). */
+  discardDraft(draftId: string): Promise<void>;
+  /** Whether a draft is still a draft, was sent, or is gone (deleted, or sent and not yet in Sent Items). */
+  draftState(draftId: string): Promise<DraftState>;
+  /**
+   * Whether the message tagged `marker` is in Sent Items, found by its Message-ID (m365/mime.ts
+   * makes it from the marker): for a retry whose record of the draft was lost with its state.
+   */
+  sentWith(marker: string): Promise<boolean>;
+}
+
+export interface MailboxPort extends DraftsPort {
+  /** The message's metadata and its attachments' metadata (never the bytes); null if it no longer exists. */
   facts(messageId: string): Promise<(MessageFacts & { id: string }) | null>;
+  /**
+   * The facts with what intake reads from the files that may be the form (within the size limit)
+   * and from attached emails: what their bytes are and the form read from them; an attached
+   * email's own files beside it. The bytes are dropped.
+   */
+  readFiles(facts: MessageFacts & { id: string }): Promise<MessageFacts & { id: string }>;
   /** A folder under the inbox, created if missing; its id. */
   folder(name: string): Promise<string>;
   move(messageId: string, folderId: string): Promise<void>;
   /**
-   * Replies to the email, to `to` (its sender as intake chose: never a Reply-To elsewhere), tagging
-   * the reply with `marker` so a retry can tell it was sent.
+   * A reply to the email as a draft, not sent: to `to` (its sender as intake chose: never a
+   * Reply-To elsewhere), in `thread`, tagged with `marker`. Its id is immutable: it is the id of
+   * the Sent Items copy once sent, so a retry finds the reply by id (Exchange keeps no headers on
+   * Sent Items copies to search by).
    */
-  reply(messageId: string, text: string, marker: string, to?: string, thread?: ReplyThread): Promise<void>;
-  /** Whether a reply tagged `marker` is in Sent Items, among everything sent since `since` (every page). */
-  replied(marker: string, since: Date): Promise<boolean>;
+  draftReply(messageId: string, reply: ReplyDraft): Promise<string>;
   /** Every message in the Inbox now (ids and arrival only), oldest pages last. */
   inbox(): AsyncIterable<{ id: string; internetMessageId: string; receivedAt: string }>;
 }
@@ -123,6 +146,17 @@ export interface CaseRecord {
 }
 
 /** What a reply needs to thread under the school's email: its subject (with "RE: ") and the Message-ID it answers. */
+/** A message made as a draft: not sent yet, sent (its Sent Items copy, same immutable id), or no longer found. */
+export type DraftState = "draft" | "sent" | "gone";
+
+/** Intake's reply to a school's email, before it is made a draft. */
+export interface ReplyDraft {
+  text: string;
+  marker: string;
+  to?: string;
+  thread?: ReplyThread;
+}
+
 export interface ReplyThread {
   subject: string;
   inReplyTo: string;
@@ -131,15 +165,16 @@ export interface ReplyThread {
 /** Intake's last step: everything after the case, safe to repeat. */
 export interface FinishStep {
   messageId: string;
-  /** The reply to send (absent: no reply, or it was sent already). */
-  reply?: { text: string; marker: string; to?: string; thread?: ReplyThread };
+  /** The reply, made as a draft before this step (its id), to send (absent: no reply, or it was sent already). */
+  reply?: { draftId: string };
   /** The folder the message is filed in (absent: it was filed already). */
   folderId?: string;
   /** The item id of the case this one corrects: it becomes Superseded. */
   supersede?: string;
   /** The case's triage card went out: its Teams message id is recorded on the case (Cases.TriageCard). */
   triageCard?: { itemId: string; activityId: string };
-  audit: AuditRow;
+  /** The audit row (absent: an earlier attempt wrote it). */
+  audit?: AuditRow;
 }
 
 export interface CaseLookups {
@@ -172,9 +207,12 @@ export function receiptSecondsOf(detail: string): number | null {
 }
 
 /** The last step stopped part-way (throttled): what went through, so a retry does only the rest. */
+/** The parts of intake's last step. */
+export type FinishPart = "reply" | "move" | "supersede" | "card" | "audit";
+
 export class PartlyFinishedError extends Error {
   constructor(
-    readonly done: ("reply" | "move" | "supersede")[],
+    readonly done: FinishPart[],
     override readonly cause: unknown,
   ) {
     super(`intake's last step stopped after ${done.join(", ") || "nothing"}`);
@@ -224,7 +262,7 @@ export interface IntakeState {
   /** The item id of the case this email's case corrects (marked Superseded in the last step). */
   supersedes?: string | null;
   /** Parts of the last step that went through before it was interrupted (a throttle): not repeated. */
-  finished?: ("reply" | "move" | "supersede")[];
+  finished?: FinishPart[];
   /** The case's triage card went out (its Teams message id, or "" when it is not known). */
   triageCard?: string | null;
   /** Filed without a reply: its sender had had the hour's replies. */
@@ -234,11 +272,20 @@ export interface IntakeState {
   /** What the rest of the email's intake does, settled when its case is written; dropped when done. */
   plan?: IntakePlan;
   /**
+   * The reply as a draft in the mailbox (its immutable id), made before the last step. A resumed
+   * attempt reads that one message: still a draft, it is sent; sent, it is not sent again.
+   */
+  replyDraft?: string;
+  /**
+   * The last step was started with the draft: if the draft is then gone (not found by its id), it
+   * was sent and its Sent Items copy is not there yet (Graph: "may not succeed immediately"), so
+   * it is not made again.
+   */
+  replySending?: boolean;
+  /**
    * The last attempt at the last step ended with every part's result known (it was throttled), so
-   * `finished` says whether the reply went and Sent Items need not be searched for it. Cleared
-   * (saved) before a later attempt that may send it. Storage that lost that clearing write, but
-   * not the one before it, would skip a search that was needed: Azure Table storage does not lose
-   * acknowledged writes, and a state lost whole (test/security/reconcile.test.ts) has no flag.
+   * `finished` says whether the reply went and the draft need not be read. Cleared (saved) before
+   * a later attempt that may send it.
    */
   finishKnown?: boolean;
   updatedAt: string;
@@ -298,10 +345,21 @@ export interface CalendarPort {
   update(eventId: string, ev: OutlookEvent): Promise<void>;
 }
 
-export interface MailSenderPort {
-  /** Sends from the partnership mailbox, tagged with `marker` (Sent Items is checked for it on a retry). */
-  send(msg: { to: string[]; bcc?: string[]; subject: string; body: string; marker: string }): Promise<void>;
-  sent(marker: string): Promise<boolean>;
+/** One of the product's own emails from the partnership mailbox. */
+export interface OutgoingMail {
+  to: string[];
+  bcc?: string[];
+  subject: string;
+  body: string;
+  /** The product's marker (X-Cluster-Desk-Reply): a reader can tell the product sent it. */
+  marker: string;
+}
+
+export interface MailSenderPort extends DraftsPort {
+  /** Sends from the partnership mailbox in one call (no record kept: callers that must not repeat it use a draft). */
+  send(msg: OutgoingMail): Promise<void>;
+  /** The message as a draft, not sent: its immutable id, which its Sent Items copy keeps once sent. */
+  draft(msg: OutgoingMail): Promise<string>;
 }
 
 export interface KeyValuePort {

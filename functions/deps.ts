@@ -199,7 +199,7 @@ export function buildDeps(
       log.warn("calendar.read-failed", { reason: shortReason(e) });
     }
   };
-  const mailbox = new GraphMailbox(client, p.intake.mailbox, requiredDocuments(p));
+  const mailbox = new GraphMailbox(client, p.intake.mailbox, requiredDocuments(p), p.intake.attachments);
   const health = () =>
     mailboxHealth({ kv: state, queueDepth: () => queue.depth(), poisonDepth: () => poison.depth(), intakeSince: (since) => cases.intakeSince(since), now });
   const retryPoisoned = () => reconcileIntake({ mailbox, state, queue, poison, log, now }, timing.reconcileAfterMs);

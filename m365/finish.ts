@@ -1,18 +1,16 @@
 /**
- * Intake's last step in one Graph `$batch`: reply to the school, file the message (after the
+ * Intake's last step in one Graph `$batch`: send the reply to the school (a draft made before), file the message (after the
  * reply), mark a corrected case Superseded, record the triage card's Teams message id on the case,
  * and write the audit row. Items Graph throttles inside the batch are sent again after their
  * Retry-After; a step whose dependency failed (424) goes again with it. A 409 on the audit row
  * means an earlier attempt wrote it: the step is done.
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import { PartlyFinishedError, type FinishStep } from "../core/ports.js";
-import { replyRequest } from "./mailbox.js";
+import { PartlyFinishedError, type FinishPart, type FinishStep } from "../core/ports.js";
+import { IMMUTABLE } from "./drafts.js";
 import type { SharePointSite } from "./sharepoint.js";
 import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
 import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError } from "./graphError.js";
-
-const IMMUTABLE = 'IdType="ImmutableId"';
 
 interface BatchRequest {
   id: string;
@@ -39,17 +37,9 @@ export class GraphIntakeFinisher {
     const msg = `${this.user}/messages/${encodeURIComponent(step.messageId)}`;
     const json = { "Content-Type": "application/json", Prefer: IMMUTABLE };
     const all: BatchRequest[] = [];
-    if (step.reply) {
-      const r = replyRequest(this.mailbox, step.messageId, step.reply);
-      all.push({
-        id: "reply",
-        method: "POST",
-        url: r.url,
-        headers: { "Content-Type": r.contentType, Prefer: IMMUTABLE },
-        // JSON batching carries a body that is not JSON base64-encoded (sendMail's MIME is itself base64 text).
-        body: r.contentType === "application/json" ? r.body : Buffer.from(String(r.body)).toString("base64"),
-      });
-    }
+    // The reply was made as a draft before this step (its id recorded): here it is sent.
+    if (step.reply)
+      all.push({ id: "reply", method: "POST", url: `${this.user}/messages/${encodeURIComponent(step.reply.draftId)}/send`, headers: { Prefer: IMMUTABLE } });
     if (step.folderId)
       all.push({
         id: "move",
@@ -77,13 +67,14 @@ export class GraphIntakeFinisher {
         body: { TriageCard: step.triageCard.activityId },
       });
     const a = step.audit;
-    all.push({
-      id: "audit",
-      method: "POST",
-      url: `/sites/${site}/lists/Audit/items`,
-      headers: { "Content-Type": "application/json" },
-      body: { fields: { Title: a.event, AuditKey: a.key, CaseRef: a.caseRef ?? "", Outcome: a.outcome, At: a.at, Actor: a.actor, Detail: a.detail } },
-    });
+    if (a)
+      all.push({
+        id: "audit",
+        method: "POST",
+        url: `/sites/${site}/lists/Audit/items`,
+        headers: { "Content-Type": "application/json" },
+        body: { fields: { Title: a.event, AuditKey: a.key, CaseRef: a.caseRef ?? "", Outcome: a.outcome, At: a.at, Actor: a.actor, Detail: a.detail } },
+      });
 
     let pending = all;
     for (let attempt = 1; pending.length; attempt++) {
@@ -109,9 +100,8 @@ export class GraphIntakeFinisher {
         throw new GraphRequestError(r.status, r.body?.error?.code, `intake batch step ${r.id}`);
       }
       if (again.length && wait > MAX_INLINE_WAIT_SECONDS) {
-        const done = all
-          .filter((r) => r.id !== "audit" && r.id !== "card" && !again.some((x) => x.id === r.id))
-          .map((r) => r.id as "reply" | "move" | "supersede");
+        // Everything that went through is done, the audit row too: a retry sends only the rest.
+        const done = all.filter((r) => !again.some((x) => x.id === r.id)).map((r) => r.id as FinishPart);
         throw new PartlyFinishedError(done, new RetryLaterError(429, wait, "intake's last step was throttled"));
       }
       if (again.length && wait) await new Promise((res2) => setTimeout(res2, wait * 1000));

@@ -2,47 +2,32 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
 import { PRODUCT_HEADERS, PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/rules/mailRules.js";
-import { SyncExpiredError, type FinishStep, type MailboxChangesPort, type MailboxPort, type ReplyThread } from "../core/ports.js";
+import { SyncExpiredError, type MailboxChangesPort, type MailboxPort, type ReplyDraft } from "../core/ports.js";
+import { GraphDrafts, IMMUTABLE } from "./drafts.js";
 import { productMime } from "./mime.js";
 import { sniffContent } from "./content.js";
 import { readForm, readForwarded, type DocumentHint } from "../forms/read.js";
-import { ResponseType } from "@microsoft/microsoft-graph-client";
+import { batcherFor, type GraphBatcher } from "./batcher.js";
 import { statusOf } from "./graphError.js";
 
-const IMMUTABLE = 'IdType="ImmutableId"';
 export const MARKER_HEADER = PRODUCT_MARKER_HEADER;
 
 /**
- * Whether a message tagged with `marker` is in the mailbox's Sent Items. Without `since`, the
- * latest 50; with it, every page back to `since` (newest first), so a busy mailbox cannot hide it.
+ * Intake's reply to a school's email, made as a draft (m365/drafts.ts). Addressed and threaded
+ * (every plan since issue 29): a new message in the school's thread, in MIME so it carries
+ * Auto-Submitted (m365/mime.ts). A plan saved before then has neither: Graph's createReply, to
+ * whom Exchange chooses, with the marker and the X- headers JSON allows.
  */
-export async function sentWithMarker(client: Client, user: string, marker: string, since?: Date): Promise<boolean> {
-  let page = await client.api(`${user}/mailFolders/sentitems/messages`).select("internetMessageHeaders,receivedDateTime").top(50).get();
-  for (;;) {
-    const value = page.value as GraphJson[];
-    if (value.some((m) => (m.internetMessageHeaders ?? []).some((h: GraphJson) => h.name === MARKER_HEADER && h.value === marker))) return true;
-    const oldest = value[value.length - 1]?.receivedDateTime;
-    if (!since || !page["@odata.nextLink"] || !oldest || Date.parse(oldest) < since.getTime()) return false;
-    page = await client.api(page["@odata.nextLink"]).get();
-  }
-}
-
-/**
- * The request that sends intake's reply. Addressed and threaded (every plan since issue 29): a new
- * message in the school's thread, sent as MIME so it carries Auto-Submitted (m365/mime.ts). A plan
- * saved before then has neither: Graph's reply action, to whom Exchange chooses, with the marker
- * and the X- headers JSON allows.
- */
-export function replyRequest(mailbox: string, messageId: string, reply: NonNullable<FinishStep["reply"]>): { url: string; contentType: string; body: unknown } {
+export function replyDraftRequest(mailbox: string, messageId: string, reply: ReplyDraft): { url: string; contentType: string; body: unknown } {
   const user = `/users/${encodeURIComponent(mailbox)}`;
   if (reply.to && reply.thread)
     return {
-      url: `${user}/sendMail`,
+      url: `${user}/messages`,
       contentType: "text/plain",
       body: productMime({ to: [reply.to], subject: reply.thread.subject, body: reply.text, marker: reply.marker, inReplyTo: reply.thread.inReplyTo }, mailbox),
     };
   return {
-    url: `${user}/messages/${encodeURIComponent(messageId)}/reply`,
+    url: `${user}/messages/${encodeURIComponent(messageId)}/createReply`,
     contentType: "application/json",
     body: {
       message: {
@@ -60,37 +45,43 @@ function mayBeForm(name: string, content: ContentKind | undefined): boolean {
   return (lower.endsWith(".docx") && content === "ooxml") || (lower.endsWith(".pdf") && content === "pdf");
 }
 
-/** One of an email's files, before intake's checks: its bytes stay in memory and are dropped. */
-interface RawFile {
-  name: string;
-  contentType: string;
-  size: number;
-  isInline: boolean;
-  bytes: Buffer | null;
-  forwarded?: boolean;
+type FileFacts = MessageFacts["attachments"][number];
+
+/** An attached email: Graph's itemAttachment, or a file that is one (message/rfc822, .eml). */
+const isForwarded = (a: FileFacts) => Boolean(a.item) || /^message\/rfc822/i.test(a.contentType) || a.name.trim().toLowerCase().endsWith(".eml");
+
+/** Which files of an email intake reads, and how big one may be (the partnership's config). */
+export interface FileLimits {
+  allowedExtensions: string[];
+  maxBytes: number;
 }
 
-export class GraphMailbox implements MailboxPort {
+export class GraphMailbox extends GraphDrafts implements MailboxPort {
   private readonly folders = new Map<string, string>();
-  private readonly user: string;
+  private readonly batch: GraphBatcher;
   constructor(
-    private readonly client: Client,
-    readonly address: string,
+    client: Client,
+    address: string,
     /** Required documents to recognise inside a form (config referralTypes' documents). */
     private readonly documents: DocumentHint[] = [],
+    private readonly limits: FileLimits = { allowedExtensions: [".docx", ".pdf"], maxBytes: 10 * 1024 * 1024 },
   ) {
-    this.user = `/users/${encodeURIComponent(address)}`;
+    super(client, address);
+    this.batch = batcherFor(client);
   }
 
+  /**
+   * The message's metadata and its attachments' metadata (name, size, content type, inline, kind:
+   * file, item or reference), no bytes: `$expand=attachments($select=...)` leaves contentBytes out
+   * (https://learn.microsoft.com/graph/api/message-get, "$expand=attachments($select=...)").
+   */
   async facts(messageId: string): Promise<(MessageFacts & { id: string }) | null> {
     try {
       const m = await this.client
         .api(`${this.user}/messages/${encodeURIComponent(messageId)}`)
         .header("Prefer", IMMUTABLE)
         .select("id,subject,from,receivedDateTime,internetMessageId,internetMessageHeaders")
-        // Attachments with their bytes, in the same call: each file's content is checked against its
-        // name in memory (m365/content.ts) and dropped; nothing is written anywhere.
-        .expand("attachments")
+        .expand("attachments($select=id,name,size,contentType,isInline)")
         .get();
       return {
         id: m.id,
@@ -99,7 +90,20 @@ export class GraphMailbox implements MailboxPort {
         receivedAt: new Date(m.receivedDateTime),
         internetMessageId: m.internetMessageId ?? "",
         headers: m.internetMessageHeaders ?? [],
-        attachments: await Promise.all((await this.files(m.id as string, (m.attachments ?? []) as GraphJson[])).map((f) => this.fileFacts(f))),
+        attachments: ((m.attachments ?? []) as GraphJson[]).map((a) => {
+          const type = String(a["@odata.type"] ?? "");
+          const item = type.endsWith("itemAttachment");
+          return {
+            name: String(a.name ?? ""),
+            // Graph gives an item or reference attachment no content type.
+            contentType: String(a.contentType ?? (item ? "message/rfc822" : "")),
+            size: Number(a.size ?? 0),
+            isInline: Boolean(a.isInline),
+            ...(typeof a.id === "string" ? { ref: a.id } : {}),
+            ...(item ? { item: true } : {}),
+            ...(type.endsWith("referenceAttachment") ? { link: true } : {}),
+          };
+        }),
       };
     } catch (e) {
       if (statusOf(e) === 404) return null;
@@ -108,54 +112,52 @@ export class GraphMailbox implements MailboxPort {
   }
 
   /**
-   * The email's files: each attachment as it is, and a forwarded email's own files beside it (an
-   * attached .eml, or Graph's itemAttachment, whose MIME comes from its `$value`), read in the form
-   * reader's bounded process. The forwarded email itself is then marked `forwarded` (set aside).
+   * The files intake reads, with their bytes checked (m365/content.ts) and a form read from them
+   * (forms/read.ts, in its bounded process); the bytes are then dropped. Only the files that may be
+   * the form (a type the partnership allows, within its size limit) and attached emails are
+   * fetched, each by its `$value` (an item attachment's is its MIME), all in one `$batch` shared
+   * with whatever else intake asks for in the same turn (its case look-ups). An attached email's
+   * own files are taken in beside it, and it is marked `forwarded` (set aside).
    */
-  private async files(messageId: string, attachments: GraphJson[]): Promise<RawFile[]> {
-    const out: RawFile[] = [];
-    for (const a of attachments) {
-      const name = String(a.name ?? "");
-      const item = a["@odata.type"] === "#microsoft.graph.itemAttachment";
-      let bytes = typeof a.contentBytes === "string" ? Buffer.from(a.contentBytes, "base64") : null;
-      const file: RawFile = { name, contentType: String(a.contentType ?? ""), size: Number(a.size ?? 0), isInline: Boolean(a.isInline), bytes };
-      const forwarded = item || /^message\/rfc822/i.test(file.contentType) || name.toLowerCase().endsWith(".eml");
-      if (forwarded && !file.isInline) {
-        if (item && typeof a.id === "string")
-          bytes = Buffer.from(
-            (await this.client
-              .api(`${this.user}/messages/${encodeURIComponent(messageId)}/attachments/${encodeURIComponent(a.id)}/$value`)
-              .header("Prefer", IMMUTABLE)
-              .responseType(ResponseType.ARRAYBUFFER)
-              .get()) as ArrayBuffer,
-          );
-        const inner = bytes ? await readForwarded(bytes) : { error: "no content" };
+  async readFiles(f: MessageFacts & { id: string }): Promise<MessageFacts & { id: string }> {
+    const allowed = this.limits.allowedExtensions.map((e) => e.toLowerCase());
+    const wanted = (a: FileFacts) =>
+      !a.isInline &&
+      !a.link &&
+      a.ref !== undefined &&
+      a.size <= this.limits.maxBytes &&
+      (isForwarded(a) || allowed.some((e) => a.name.trim().toLowerCase().endsWith(e)));
+    const bytes = await Promise.all(
+      f.attachments.map(async (a) => {
+        if (!wanted(a)) return null;
+        const url = `${this.user}/messages/${encodeURIComponent(f.id)}/attachments/${encodeURIComponent(a.ref!)}/$value`;
+        const r = await this.batch.ok({ method: "GET", url, headers: { Prefer: IMMUTABLE } }, "attachment content");
+        return Buffer.from(typeof r.body === "string" ? r.body : "", "base64");
+      }),
+    );
+    const out: FileFacts[] = [];
+    for (const [i, a] of f.attachments.entries()) {
+      const b = bytes[i] ?? null;
+      if (b && isForwarded(a)) {
+        const inner = await readForwarded(b);
         if (!("error" in inner)) {
-          out.push({ ...file, bytes: null, forwarded: true });
-          for (const f of inner)
-            out.push({ name: f.name, contentType: f.contentType, size: f.bytes.length, isInline: f.isInline, bytes: Buffer.from(f.bytes) });
+          out.push({ ...a, forwarded: true });
+          for (const x of inner)
+            out.push(await this.fileFacts({ name: x.name, contentType: x.contentType, size: x.bytes.length, isInline: x.isInline }, Buffer.from(x.bytes)));
           continue;
         }
       }
-      out.push(file);
+      out.push(await this.fileFacts(a, b));
     }
-    return out;
+    return { ...f, attachments: out };
   }
 
-  /** What intake may know of one file: its name, type, size, what its bytes are, and the form read from it. */
-  private async fileFacts(f: RawFile): Promise<MessageFacts["attachments"][number]> {
-    const content = f.bytes ? sniffContent(f.bytes) : undefined;
-    // A .docx or .pdf whose bytes are what its name says may be the form: read in memory (forms/read.ts).
-    const form = f.bytes && !f.isInline && mayBeForm(f.name, content) ? await readForm(f.name, f.bytes, { documents: this.documents }) : undefined;
-    return {
-      name: f.name,
-      contentType: f.contentType,
-      size: f.size,
-      isInline: f.isInline,
-      ...(f.forwarded ? { forwarded: true } : {}),
-      ...(content ? { content } : {}),
-      ...(form ? { form } : {}),
-    };
+  /** One file with what its bytes are and the form read from them (when it may be the form). */
+  private async fileFacts(a: FileFacts, bytes: Buffer | null): Promise<FileFacts> {
+    if (!bytes) return a;
+    const content = sniffContent(bytes);
+    const form = !a.isInline && mayBeForm(a.name, content) ? await readForm(a.name, bytes, { documents: this.documents }) : undefined;
+    return { ...a, content, ...(form ? { form } : {}) };
   }
 
   async folder(name: string): Promise<string> {
@@ -190,16 +192,12 @@ export class GraphMailbox implements MailboxPort {
       .post({ destinationId: folderId });
   }
 
-  async reply(messageId: string, text: string, marker: string, to?: string, thread?: ReplyThread): Promise<void> {
-    const r = replyRequest(this.address, messageId, { text, marker, ...(to ? { to } : {}), ...(thread ? { thread } : {}) });
-    await this.client.api(r.url).header("Content-Type", r.contentType).header("Prefer", IMMUTABLE).post(r.body);
+  async draftReply(messageId: string, reply: ReplyDraft): Promise<string> {
+    // Batched: it shares a round trip with the case written in the same turn.
+    const r = replyDraftRequest(this.address, messageId, reply);
+    const a = await this.batch.ok({ method: "POST", url: r.url, headers: { "Content-Type": r.contentType, Prefer: IMMUTABLE }, body: r.body }, "reply draft");
+    return a.body.id as string;
   }
-
-  replied(marker: string, since: Date): Promise<boolean> {
-    // A reply is sent after the email arrived: a minute's leeway for clocks.
-    return sentWithMarker(this.client, this.user, marker, new Date(since.getTime() - 60_000));
-  }
-
   async *inbox(): AsyncIterable<{ id: string; internetMessageId: string; receivedAt: string }> {
     let page = await this.client
       .api(`${this.user}/mailFolders/inbox/messages`)

@@ -6,7 +6,7 @@
  * `References`, so mail clients thread it and the school's answer to it names the email it
  * corrects. Plain text, UTF-8, base64: nothing the school wrote is interpreted.
  */
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { PRODUCT_HEADERS, PRODUCT_MARKER_HEADER } from "../core/rules/mailRules.js";
 
 export interface ProductMail {
@@ -48,14 +48,23 @@ function addresses(list: string[]): string {
     .join(", ");
 }
 
+/**
+ * The Message-ID of the product's message tagged `marker`, from `mailbox`: the same for the same
+ * marker, so a retry whose record of the draft was lost can still find it in Sent Items by
+ * internetMessageId (a filterable property) rather than by headers Sent Items copies lack.
+ */
+export function productMessageId(marker: string, mailbox: string): string {
+  const domain = oneLine(mailbox.slice(mailbox.lastIndexOf("@") + 1));
+  return `<cd.${createHash("sha256").update(marker).digest("hex").slice(0, 32)}@${domain}>`;
+}
+
 /** The whole message from `mailbox`, base64-encoded, as sendMail's MIME format takes it (Content-Type: text/plain). */
 export function productMime(m: ProductMail, mailbox: string): string {
-  const domain = mailbox.slice(mailbox.lastIndexOf("@") + 1);
   const headers = [
     `To: ${addresses(m.to)}`,
     ...(m.bcc?.length ? [`Bcc: ${addresses(m.bcc)}`] : []),
     `Subject: ${encodedSubject(m.subject)}`,
-    `Message-ID: <cd-${randomBytes(12).toString("hex")}@${oneLine(domain)}>`,
+    `Message-ID: ${productMessageId(m.marker, mailbox)}`,
     ...(m.inReplyTo ? [`In-Reply-To: ${oneLine(m.inReplyTo)}`, `References: ${oneLine(m.inReplyTo)}`] : []),
     "Auto-Submitted: auto-replied",
     ...PRODUCT_HEADERS.map((h) => `${h.name}: ${h.value}`),

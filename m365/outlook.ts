@@ -1,7 +1,7 @@
 /** Calendar events and plain mail from the partnership mailbox, through Graph. */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import type { CalendarPort, MailSenderPort, OutlookEvent } from "../core/ports.js";
-import { sentWithMarker } from "./mailbox.js";
+import type { CalendarPort, MailSenderPort, OutgoingMail, OutlookEvent } from "../core/ports.js";
+import { GraphDrafts } from "./drafts.js";
 import { productMime } from "./mime.js";
 
 function eventBody(ev: OutlookEvent) {
@@ -38,20 +38,13 @@ export class GraphCalendar implements CalendarPort {
   }
 }
 
-export class GraphMailSender implements MailSenderPort {
-  private readonly user: string;
-  constructor(
-    private readonly client: Client,
-    private readonly address: string,
-  ) {
-    this.user = `/users/${encodeURIComponent(address)}`;
-  }
-  async send(msg: { to: string[]; bcc?: string[]; subject: string; body: string; marker: string }): Promise<void> {
+export class GraphMailSender extends GraphDrafts implements MailSenderPort {
+  async send(msg: OutgoingMail): Promise<void> {
     // In MIME format (Graph's sendMail takes base64 MIME as text/plain), so the message can carry
     // Auto-Submitted, which Graph's JSON cannot (m365/mime.ts). It is saved to Sent Items.
     await this.client.api(`${this.user}/sendMail`).header("Content-Type", "text/plain").post(productMime(msg, this.address));
   }
-  sent(marker: string): Promise<boolean> {
-    return sentWithMarker(this.client, this.user, marker);
+  draft(msg: OutgoingMail): Promise<string> {
+    return this.create(productMime(msg, this.address));
   }
 }

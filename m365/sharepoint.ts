@@ -1,8 +1,8 @@
 /** The SharePoint lists: schema, idempotent provisioning, and the case register. */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
-import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
-import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError, statusOf as status } from "./graphError.js";
+import { batcherFor } from "./batcher.js";
+import { statusOf as status } from "./graphError.js";
 import type { AttendancePort, AttendanceRecord, VoteStorePort } from "../core/ports.js";
 import { publishedMeetingKey, type AllocatedBudget, type PublishedMeeting } from "../core/rules/schedule.js";
 import type { DirectoryEntry, DirectoryRow } from "../core/rules/directory.js";
@@ -231,38 +231,18 @@ export class SharePointSite {
 }
 
 /**
- * GETs in one $batch. Graph throttles items inside a batch one by one (the batch itself is 200),
- * so throttled items are sent again after their Retry-After, up to `attempts` times.
+ * A list query sent through the client's batcher (m365/batcher.ts), so it shares a round trip
+ * with whatever else is asked for in the same turn; its further pages, rarely any, one call each.
  */
-export async function batchGet(client: Client, requests: { id: string; url: string }[], attempts = 6): Promise<Record<string, GraphJson[]>> {
-  const out: Record<string, GraphJson[]> = {};
-  let pending = requests;
-  for (let attempt = 1; pending.length; attempt++) {
-    const r = await client.api("/$batch").post({ requests: pending.map((x) => ({ id: x.id, method: "GET", url: x.url })) });
-    const again: typeof pending = [];
-    let wait = 0;
-    for (const resp of r.responses) {
-      if (resp.status === 200) {
-        // Rarely more than a page: read the rest (one call per page) rather than miss a match.
-        const items = [...resp.body.value];
-        for (let next = resp.body["@odata.nextLink"]; next;) {
-          const page = await client.api(next).get();
-          items.push(...page.value);
-          next = page["@odata.nextLink"];
-        }
-        out[resp.id] = items;
-      } else if (RETRY_LATER.has(resp.status) && attempt < attempts) {
-        again.push(pending.find((x) => x.id === resp.id)!);
-        wait = Math.max(wait, batchItemRetryAfter(resp.headers));
-      } else {
-        throw new GraphRequestError(resp.status, resp.body?.error?.code, `batch request ${resp.id}`);
-      }
-    }
-    if (again.length && wait > MAX_INLINE_WAIT_SECONDS) throw new RetryLaterError(429, wait, "a batched look-up was throttled");
-    if (again.length) await new Promise((res) => setTimeout(res, wait * 1000));
-    pending = again;
+async function batchedQuery(client: Client, url: string, what: string): Promise<GraphJson[]> {
+  const first = await batcherFor(client).ok({ method: "GET", url }, what);
+  const items = [...first.body.value];
+  for (let next = first.body["@odata.nextLink"]; next;) {
+    const page = await client.api(next).get();
+    items.push(...page.value);
+    next = page["@odata.nextLink"];
   }
-  return out;
+  return items;
 }
 
 function record(item: GraphJson): CaseRecord {
@@ -324,32 +304,34 @@ export class GraphCaseRegister implements CaseRegisterPort, CaseStorePort {
     const url = (filter: string) => `${base}?${sel}&$filter=${odataFilter(filter)}`;
     // Two items, not four: the same message has the same fingerprint (so its case, if any, is
     // among the fingerprint's matches), and a sender's cases within the window are few.
-    const by = await batchGet(this.site.client, [
-      { id: "fp", url: url(`fields/Fingerprint eq ${q(fingerprint)}${after(since.duplicate)}`) },
-      { id: "sender", url: url(`fields/SenderEmail eq ${q(sender)}${after(since.fix)}`) },
+    const [fp, bySender] = await Promise.all([
+      batchedQuery(this.site.client, url(`fields/Fingerprint eq ${q(fingerprint)}${after(since.duplicate)}`), "case look-up by fingerprint"),
+      batchedQuery(this.site.client, url(`fields/SenderEmail eq ${q(sender)}${after(since.fix)}`), "case look-up by sender"),
     ]);
+    const by = { fp, sender: bySender };
     const newest = (xs: CaseRecord[]) => xs.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
     const mine = (i: GraphJson) => i.fields?.GraphMessageId === graphMessageId;
-    const own = by.fp!.find(mine) ?? by.sender!.find(mine);
+    const own = by.fp.find(mine) ?? by.sender.find(mine);
     return {
       byMessage: own ? record(own) : null,
-      byFingerprint: newest(by.fp!.filter((i) => !mine(i)).map(record))[0] ?? null,
-      needingFixFromSender: newest(by.sender!.map(record).filter((c) => c.status === "Needs attention" || c.status === "Rejected")),
+      byFingerprint: newest(by.fp.filter((i) => !mine(i)).map(record))[0] ?? null,
+      needingFixFromSender: newest(by.sender.map(record).filter((c) => c.status === "Needs attention" || c.status === "Rejected")),
     };
   }
 
   async create(fields: CaseFields): Promise<CaseRecord> {
     const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
-    try {
-      const item = await this.site.client.api(await this.base("Cases")).post({ fields: clean });
-      return { ...record(item), ...(item.fields ? { stored: storedCase(item) } : {}) };
-    } catch (e) {
-      if (status(e) !== 409) throw e;
-      // Another worker logged this message first: use its case. Otherwise the reference is taken.
-      const existing = await this.lookups(fields.GraphMessageId, fields.Fingerprint, fields.SenderEmail);
-      if (!existing.byMessage) throw new ReferenceTakenError(fields.Title);
-      return existing.byMessage;
-    }
+    // Batched: it shares a round trip with the reply's draft made in the same turn.
+    const r = await batcherFor(this.site.client).ok(
+      { method: "POST", url: await this.base("Cases"), headers: { "Content-Type": "application/json" }, body: { fields: clean } },
+      "case write",
+      [409],
+    );
+    if (r.status !== 409) return { ...record(r.body), ...(r.body.fields ? { stored: storedCase(r.body) } : {}) };
+    // Another worker logged this message first: use its case. Otherwise the reference is taken.
+    const existing = await this.lookups(fields.GraphMessageId, fields.Fingerprint, fields.SenderEmail);
+    if (!existing.byMessage) throw new ReferenceTakenError(fields.Title);
+    return existing.byMessage;
   }
 
   async byRef(ref: string): Promise<StoredCase | null> {

@@ -15,14 +15,19 @@ export class GraphMailSubscriptions implements SubscriptionsPort {
     clientState: string;
     expiresAt: string;
   }): Promise<{ id: string; expiresAt: string }> {
-    const r = await this.client.api("/subscriptions").post({
-      changeType: "created",
-      notificationUrl: s.notificationUrl,
-      ...(s.lifecycleUrl ? { lifecycleNotificationUrl: s.lifecycleUrl } : {}),
-      resource: `users/${this.mailbox}/mailFolders('inbox')/messages`,
-      expirationDateTime: s.expiresAt,
-      clientState: s.clientState,
-    });
+    // Notifications carry immutable ids, as every other read of the mailbox does: the header is
+    // given when the subscription is created ("Immutable ID with change notifications").
+    const r = await this.client
+      .api("/subscriptions")
+      .header("Prefer", 'IdType="ImmutableId"')
+      .post({
+        changeType: "created",
+        notificationUrl: s.notificationUrl,
+        ...(s.lifecycleUrl ? { lifecycleNotificationUrl: s.lifecycleUrl } : {}),
+        resource: `users/${this.mailbox}/mailFolders('inbox')/messages`,
+        expirationDateTime: s.expiresAt,
+        clientState: s.clientState,
+      });
     return { id: r.id as string, expiresAt: r.expirationDateTime as string };
   }
 

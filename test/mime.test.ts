@@ -1,7 +1,7 @@
 /** The product's own mail as MIME (m365/mime.ts): what every message carries, and what a school's text cannot do to it. */
 import { describe, expect, it } from "vitest";
 import { simpleParser } from "mailparser";
-import { productMime } from "../m365/mime.js";
+import { productMessageId, productMime } from "../m365/mime.js";
 
 const parse = async (b64: string) => simpleParser(Buffer.from(b64, "base64"));
 
@@ -24,7 +24,10 @@ describe("the product's mail in MIME", () => {
     expect(m.headers.get("x-cluster-desk-reply")).toBe("cd-1");
     expect(m.inReplyTo).toBe("<abc@school.example>");
     expect(m.references).toBe("<abc@school.example>");
-    expect(m.messageId).toMatch(/^<cd-[0-9a-f]{24}@hounslow\.example>$/);
+    // The same marker gives the same Message-ID (a retry finds it in Sent Items); another marker another.
+    expect(m.messageId).toMatch(/^<cd\.[0-9a-f]{32}@hounslow\.example>$/);
+    expect(m.messageId).toBe(productMessageId("cd-1", "mip-forms@hounslow.example"));
+    expect(productMessageId("cd-2", "mip-forms@hounslow.example")).not.toBe(m.messageId);
     expect(m.text?.trim()).toBe("Logged as C5-2026-0001.");
   });
 

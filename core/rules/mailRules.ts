@@ -24,6 +24,12 @@ export interface MessageFacts {
     form?: FormResult;
     /** A forwarded email whose own files were taken in beside it (the mailbox adapter read them). */
     forwarded?: boolean;
+    /** A link to a file in OneDrive or SharePoint (Graph's referenceAttachment): no bytes to read. */
+    link?: boolean;
+    /** Graph's id for the attachment, so the adapter can fetch its bytes after the checks on its metadata. */
+    ref?: string;
+    /** An attached email (Graph's itemAttachment), whose MIME the adapter fetches. */
+    item?: boolean;
   }[];
 }
 
@@ -74,7 +80,7 @@ export const CHECK_BY_HAND = "check-by-hand" satisfies MailOutcome;
 
 export interface AttachmentProblem {
   name: string;
-  problem: "type" | "size" | "dangerous" | "empty" | "content" | "encrypted";
+  problem: "type" | "size" | "dangerous" | "empty" | "content" | "encrypted" | "link";
   /** For the school: names its own file. */
   message: string;
   /** For cards: the attachment's position, type and size, never its name. */
@@ -197,7 +203,7 @@ export function setAside(a: MessageFacts["attachments"][number]): string | null 
  */
 export function formFiles(p: Partnership, facts: MessageFacts): MessageFacts["attachments"] {
   const allowed = p.intake.attachments.allowedExtensions.map((e) => e.toLowerCase());
-  return facts.attachments.filter((a) => !a.isInline && !setAside(a) && allowed.some((e) => a.name.trim().toLowerCase().endsWith(e)));
+  return facts.attachments.filter((a) => !a.isInline && !a.link && !setAside(a) && allowed.some((e) => a.name.trim().toLowerCase().endsWith(e)));
 }
 
 /** An S/MIME-encrypted email: its content is one opaque file the mailbox cannot open. */
@@ -254,7 +260,15 @@ export function attachmentProblems(p: Partnership, facts: MessageFacts): Attachm
       const name = a.name.trim();
       const file = describeAttachment(i, name, a.size);
       const ext = allowed.find((e) => name.toLowerCase().endsWith(e));
-      if (DANGEROUS.test(name) || MACRO.test(name) || ARCHIVE.test(name)) {
+      if (a.link) {
+        // A OneDrive or SharePoint link: the file stays where it is, outside the secure mailbox.
+        out.push({
+          name,
+          problem: "link",
+          note: `${file} is a link to a file in OneDrive or SharePoint, not the file.`,
+          message: `"${name}" was shared as a link to OneDrive or SharePoint, which the secure mailbox cannot open and should not follow. Attach the file itself (${allowed.join(" or ")}): in Outlook, choose "Attach as copy", not "Share link".`,
+        });
+      } else if (DANGEROUS.test(name) || MACRO.test(name) || ARCHIVE.test(name)) {
         const what = MACRO.test(name) ? "a macro-enabled Office file" : ARCHIVE.test(name) ? "an archive" : "a program or script";
         out.push({
           name,
@@ -306,7 +320,7 @@ export function attachmentProblems(p: Partnership, facts: MessageFacts): Attachm
     });
   // A file of another type beside a form that can be accepted is "another file" (kept with the
   // email, not the form, not a reason to refuse it); alone, it is why no form can be taken.
-  if (formFiles(p, facts).some((f) => !out.some((o) => o.name === f.name.trim()))) return out.filter((o) => o.problem !== "type");
+  if (formFiles(p, facts).some((f) => !out.some((o) => o.name === f.name.trim()))) return out.filter((o) => o.problem !== "type" && o.problem !== "link");
   return out;
 }
 

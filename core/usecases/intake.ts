@@ -11,6 +11,7 @@ import {
   receiptCode,
   ReferenceTakenError,
   type AuditRow,
+  type CaseLookups,
   type FinishStep,
   type StoredCase,
   type CaseFields,
@@ -22,6 +23,7 @@ import {
   type KeyValuePort,
   type Logger,
   type MailboxPort,
+  type ReplyDraft,
   type StatePort,
 } from "../ports.js";
 import { composeReply } from "../rules/replies.js";
@@ -136,11 +138,11 @@ function refPrefix(cluster: number | null, p?: Partnership): string {
 
 /** The last step without a batch: one call each, in the order a batch runs them. */
 export async function finishOneByOne(mailbox: MailboxPort, cases: CaseRegisterPort, step: FinishStep): Promise<void> {
-  if (step.reply) await mailbox.reply(step.messageId, step.reply.text, step.reply.marker, step.reply.to, step.reply.thread);
+  if (step.reply) await mailbox.sendDraft(step.reply.draftId);
   if (step.folderId) await mailbox.move(step.messageId, step.folderId);
   if (step.supersede) await cases.setStatus(step.supersede, "Superseded");
   if (step.triageCard) await cases.setTriageCard(step.triageCard.itemId, step.triageCard.activityId);
-  await cases.audit(step.audit); // false when an earlier attempt wrote it: done either way
+  if (step.audit) await cases.audit(step.audit); // false when an earlier attempt wrote it: done either way
 }
 
 /** The Message-IDs an email says it answers (In-Reply-To and References), lower case. */
@@ -292,15 +294,28 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
   // Resumed: a worker got further before (its state says so, or, if storage lost that, the case
   // it wrote does). Then every side effect is checked for before it is repeated.
   let resumed = st.stage !== "new";
-  // A resumed email may have had its reply sent by an attempt whose result is not known (a crash
-  // mid-step), unless the last attempt ended knowing (finishKnown): then Sent Items is searched
-  // before replying, back to the last save this attempt found at the last step (the state is
-  // never saved while the step is in flight), or to the email's arrival. Storage that lost its
-  // last writes goes back to an older state: an older save, or none, searches further back.
-  const announcedAt = st.stage === "announced" ? Date.parse(st.updatedAt) : 0;
-  const facts = email.facts;
-  // Not read again (a retry after a throttle): the plan saved with the case says what is left.
+  // Not read again (a retry after a throttle, or a copy of a resumed email): the plan saved with
+  // the case says what is left.
   let plan = st.plan;
+  let facts = st.stage !== "new" && plan ? null : email.facts;
+  // The email's files are read (only those that may be the form, within the size limit) in the
+  // same turn as the case look-ups, so both go in one Graph round trip. The fingerprint is of the
+  // email as it came (its own attachments), before any attached email's files are added.
+  let prefetched: Promise<CaseLookups> | null = null;
+  const fp = email.facts ? fingerprint(email.facts) : "";
+  const lookupsFor = (f: MessageFacts & { id: string }) => {
+    const daysBefore = (days: number) => new Date(f.receivedAt.getTime() - days * 86_400_000).toISOString();
+    return cases.lookups(f.id, fp, f.from.address.toLowerCase(), {
+      duplicate: daysBefore(p.intake.duplicateWindowDays),
+      fix: daysBefore(p.intake.resubmissionWindowDays),
+    });
+  };
+  if (facts) {
+    const before = decideMail(p, facts).outcome;
+    if (st.stage === "new" && before !== "ignored" && before !== "check-by-hand") prefetched = lookupsFor(facts);
+    const [read] = await Promise.all([mailbox.readFiles(facts), prefetched?.catch(() => null)]);
+    facts = read;
+  }
   let decision: MailDecision | null = null;
   let replyLimited = Boolean(st.replyLimited);
   if (facts) {
@@ -340,7 +355,14 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
     await state.saveIntake(key, st);
   };
 
+  const marker = `cd-${shortKey}`;
+  /** A draft made for a case that was not written (best effort: a draft is never sent by itself). */
+  const discard = async (id: string | null) => {
+    if (id) await mailbox.discardDraft(id).catch((e: Error) => log.warn("intake.draft-not-deleted", { key: shortKey, reason: shortReason(e) }));
+  };
+
   // 1. The case.
+  let draft: string | null = null;
   let cardChecked = false;
   let created: CaseRecord | null = null;
   let supersedes: string | null = null;
@@ -351,12 +373,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
     let record: CaseRecord | null = null;
     let duplicateOf: CaseRecord | null = null;
     if (d.outcome !== "ignored" && d.outcome !== "check-by-hand") {
-      const fp = fingerprint(f);
-      const daysBefore = (days: number) => new Date(f.receivedAt.getTime() - days * 86_400_000).toISOString();
-      const found = await cases.lookups(f.id, fp, f.from.address.toLowerCase(), {
-        duplicate: daysBefore(p.intake.duplicateWindowDays),
-        fix: daysBefore(p.intake.resubmissionWindowDays),
-      });
+      const found = await (prefetched ?? lookupsFor(f));
       const dup =
         found.byFingerprint &&
         found.byFingerprint.itemId !== found.byMessage?.itemId &&
@@ -393,16 +410,24 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
         let ref = "";
         for (let tries = 1; !record; tries++) {
           ref = caseRef(cluster, year, await state.next(sequence), p);
+          // The reply's draft, with this reference, goes in the same round trip as the case. A
+          // draft that fails is made again in the last step; one for a case not written is deleted.
+          const text = planFor(p, d, f, { ...st, caseRef: ref, duplicateOf: null });
+          const drafting = text.reply !== null ? mailbox.draftReply(email.id, replyDraftOf(text, marker)).catch(() => null) : Promise.resolve(null);
           try {
-            record = await cases.create(caseFields(p, d, f, ref, fp, earlier?.ref ?? null));
+            [record, draft] = await Promise.all([cases.create(caseFields(p, d, f, ref, fp, earlier?.ref ?? null)), drafting]);
           } catch (e) {
+            await discard(await drafting);
             if (!(e instanceof ReferenceTakenError) || tries >= MAX_REFERENCE_TRIES) throw e;
             log.warn("intake.reference-taken", { caseRef: ref });
           }
         }
         // Another worker may have logged this email meanwhile (create returned its case).
-        if (record.ref !== ref) resumed = true;
-        else {
+        if (record.ref !== ref) {
+          resumed = true;
+          await discard(draft);
+          draft = null;
+        } else {
           created = record;
           if (earlier) supersedes = earlier.itemId;
         }
@@ -416,7 +441,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
     };
     plan = planFor(p, d, f, { ...st, ...caseState });
     if (d.reply && replyAddress(f).ignoredReplyTo) log.info("intake.reply-to-ignored", { key: shortKey, reason: "Reply-To outside the sender's domain" });
-    await save({ stage: "case-written", ...caseState, ...(supersedes ? { supersedes } : {}), plan });
+    await save({ stage: "case-written", ...caseState, ...(supersedes ? { supersedes } : {}), ...(draft ? { replyDraft: draft } : {}), plan });
     log.info("intake.case", { key: shortKey, outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null });
   }
   // A state from before plans were saved: worked out from the email, read this time.
@@ -450,7 +475,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
     await save({ stage: "announced", ...(card !== null ? { triageCard: card } : {}) });
   }
 
-  // 3. Reply (at most one: see announcedAt), file the message in its outcome's folder, mark
+  // 3. Reply (at most one: its draft is recorded before it is sent), file the message in its outcome's folder, mark
   // the case it corrects superseded, record the card on the case, and write the audit row (codes
   // and references only; its key is unique): one round trip where the adapter can ($batch), each
   // step safe to repeat.
@@ -458,31 +483,50 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
     const receivedAt = new Date(plan.receivedAt);
     let reply: FinishStep["reply"];
     if (plan.reply !== null && !finished.has("reply")) {
-      const marker = `cd-${shortKey}`;
-      const since = new Date(Math.max(receivedAt.getTime(), announcedAt));
-      if (!resumed || st.finishKnown || !(await mailbox.replied(marker, since)))
-        reply = { text: plan.reply, marker, ...(plan.replyTo ? { to: plan.replyTo } : {}), ...(plan.thread ? { thread: plan.thread } : {}) };
-      else log.info("intake.reply-already-sent", { key: shortKey });
+      // Resumed, an attempt may have sent the reply without knowing it (a crash mid-step): its
+      // draft is read by id (1 call), or, with no record of a draft (a state lost whole), Sent
+      // Items is asked for its Message-ID (1 call). Exchange keeps no headers on Sent Items
+      // copies, so nothing is searched by header.
+      let draftId = st.replyDraft ?? null;
+      let sent = false;
+      if (resumed && !st.finishKnown) {
+        if (draftId) {
+          const was = await mailbox.draftState(draftId);
+          // Gone after the step was started: sent, and its Sent Items copy is not there yet.
+          sent = was === "sent" || (was === "gone" && Boolean(st.replySending));
+          if (was === "gone") draftId = null;
+        } else sent = await mailbox.sentWith(marker);
+      }
+      if (sent) log.info("intake.reply-already-sent", { key: shortKey });
+      else {
+        draftId ??= await mailbox.draftReply(email.id, replyDraftOf(plan, marker));
+        reply = { draftId };
+      }
     }
-    // From here on whether the reply goes is not known until the step answers.
-    if (st.finishKnown && reply) await save({ finishKnown: false });
-    const audit: AuditRow = {
-      key: `${key}:intake`,
-      event: "intake",
-      caseRef: st.caseRef ?? null,
-      outcome: st.duplicateOf ? "duplicate" : outcome,
-      at: deps.now().toISOString(),
-      actor: "cluster-desk",
-      // Seconds from the email's arrival to its receipt (the health report's p95).
-      detail: [...plan.codes, receiptCode((deps.now().getTime() - receivedAt.getTime()) / 1000)].join(", "),
-    };
+    // From here on whether the reply goes is not known until the step answers: the draft is
+    // recorded, and that the step was started with it.
+    if (reply) await save({ replyDraft: reply.draftId, replySending: true, finishKnown: false });
+    const audit: AuditRow | undefined = finished.has("audit")
+      ? undefined
+      : {
+          key: `${key}:intake`,
+          event: "intake",
+          caseRef: st.caseRef ?? null,
+          outcome: st.duplicateOf ? "duplicate" : outcome,
+          at: deps.now().toISOString(),
+          actor: "cluster-desk",
+          // Seconds from the email's arrival to its receipt (the health report's p95).
+          detail: [...plan.codes, receiptCode((deps.now().getTime() - receivedAt.getTime()) / 1000)].join(", "),
+        };
     const step: FinishStep = {
       messageId: email.id,
-      audit,
+      ...(audit ? { audit } : {}),
       ...(folderId ? { folderId } : {}),
       ...(reply ? { reply } : {}),
       ...(st.supersedes && !finished.has("supersede") ? { supersede: st.supersedes } : {}),
-      ...(st.triageCard != null && st.caseItemId ? { triageCard: { itemId: st.caseItemId, activityId: st.triageCard || POSTED } } : {}),
+      ...(st.triageCard != null && st.caseItemId && !finished.has("card")
+        ? { triageCard: { itemId: st.caseItemId, activityId: st.triageCard || POSTED } }
+        : {}),
     };
     try {
       await (deps.finish ? deps.finish(step) : finishOneByOne(mailbox, cases, step));
@@ -496,11 +540,16 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       throw e;
     }
     // Done: the plan (and the reply's text with it) is not kept.
-    await save({ stage: "done", plan: undefined, finishKnown: undefined });
+    await save({ stage: "done", plan: undefined, finishKnown: undefined, replyDraft: undefined, replySending: undefined });
     await state.setSync(doneKey(email.id), "done");
   }
   log.info("intake.done", { key: shortKey, outcome, caseRef: st.caseRef ?? null });
   return { status: "processed", outcome, caseRef: st.caseRef ?? null, duplicateOf: st.duplicateOf ?? null };
+}
+
+/** The reply a plan sends, as a draft to make. */
+function replyDraftOf(plan: IntakePlan, marker: string): ReplyDraft {
+  return { text: plan.reply ?? "", marker, ...(plan.replyTo ? { to: plan.replyTo } : {}), ...(plan.thread ? { thread: plan.thread } : {}) };
 }
 
 /** What the later stages do with this email, from its decision and the case written for it. */

@@ -24,13 +24,14 @@ export function openDb(dataDir: string | ":memory:"): Db {
     CREATE UNIQUE INDEX IF NOT EXISTS folders_name ON folders(mailbox, parentId, displayName COLLATE NOCASE);
     CREATE TABLE IF NOT EXISTS messages (
       id TEXT PRIMARY KEY, mailbox TEXT NOT NULL REFERENCES mailboxes(id), folderId TEXT NOT NULL,
-      seq INTEGER NOT NULL, data TEXT NOT NULL);
+      seq INTEGER NOT NULL, data TEXT NOT NULL, restId TEXT NOT NULL DEFAULT '');
     CREATE INDEX IF NOT EXISTS messages_folder ON messages(folderId, seq);
-    CREATE TABLE IF NOT EXISTS tombstones (folderId TEXT NOT NULL, messageId TEXT NOT NULL, seq INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS tombstones (folderId TEXT NOT NULL, messageId TEXT NOT NULL, seq INTEGER NOT NULL, restId TEXT NOT NULL DEFAULT '');
     CREATE INDEX IF NOT EXISTS tombstones_folder ON tombstones(folderId, seq);
     CREATE TABLE IF NOT EXISTS attachments (
       id TEXT PRIMARY KEY, messageId TEXT NOT NULL, name TEXT NOT NULL, contentType TEXT NOT NULL,
-      size INTEGER NOT NULL, isInline INTEGER NOT NULL, contentId TEXT, bytes BLOB NOT NULL);
+      size INTEGER NOT NULL, isInline INTEGER NOT NULL, contentId TEXT, bytes BLOB NOT NULL,
+      kind TEXT NOT NULL DEFAULT 'file', sourceUrl TEXT);
     CREATE INDEX IF NOT EXISTS attachments_message ON attachments(messageId);
     CREATE TABLE IF NOT EXISTS outbox (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, fromAddress TEXT NOT NULL, toAddress TEXT NOT NULL,
@@ -51,6 +52,18 @@ export function openDb(dataDir: string | ":memory:"): Db {
       driveId TEXT NOT NULL, name TEXT NOT NULL COLLATE NOCASE, contentType TEXT NOT NULL, content BLOB NOT NULL,
       created TEXT NOT NULL, modified TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (driveId, name));
   `);
+  // A data folder from before messages had two ids (immutable and regular): the regular id added.
+  // So do attachments' kinds (file, item, reference).
+  const added: [string, string, string][] = [
+    ["messages", "restId", "TEXT NOT NULL DEFAULT ''"],
+    ["tombstones", "restId", "TEXT NOT NULL DEFAULT ''"],
+    ["attachments", "kind", "TEXT NOT NULL DEFAULT 'file'"],
+    ["attachments", "sourceUrl", "TEXT"],
+  ];
+  for (const [table, column, type] of added)
+    if (!(db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === column))
+      db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  db.exec("CREATE INDEX IF NOT EXISTS messages_rest ON messages(restId)");
   return db;
 }
 

@@ -28,6 +28,16 @@ export function newId(prefix = "AAMk"): string {
   return prefix + randomBytes(24).toString("base64url");
 }
 
+/**
+ * A message has two ids, as in Exchange: its immutable id (the row's key: it never changes while
+ * the message stays in the mailbox) and its regular id, which changes whenever it moves. A response
+ * gives the immutable one only to a request that asks (`Prefer: IdType="ImmutableId"`, or a
+ * subscription created with it); either id finds the message.
+ * https://learn.microsoft.com/graph/outlook-immutable-id
+ */
+export const IMMUTABLE_PREFIX = "AAkALg";
+export const newRestId = () => newId("AAMk");
+
 export interface Recipient {
   emailAddress: { name?: string; address: string };
 }
@@ -68,6 +78,13 @@ export interface NewAttachment {
   isInline?: boolean;
   contentId?: string;
   bytes: Buffer;
+  /**
+   * file (fileAttachment), item (itemAttachment: an attached email, whose bytes are its MIME; a
+   * message/rfc822 part becomes one, as Exchange stores it) or reference (referenceAttachment: a
+   * link to a OneDrive or SharePoint file, no bytes).
+   */
+  kind?: "file" | "item" | "reference";
+  sourceUrl?: string;
 }
 
 // ---- mailboxes and folders ----------------------------------------------------------------
@@ -155,15 +172,22 @@ export function folderJson(db: Db, f: FolderRow): Record<string, unknown> {
 }
 
 export interface MessageRow {
+  /** The immutable id. */
   id: string;
+  /** The regular id (changes on a move). */
+  restId: string;
   mailbox: string;
   folderId: string;
   seq: number;
   data: string;
 }
 
+/** The id a response shows: the immutable one when the request asked for it. */
+export const shownId = (row: Pick<MessageRow, "id" | "restId">, immutable: boolean | undefined) => (immutable || !row.restId ? row.id : row.restId);
+
 export function messageRow(db: Db, mailboxId: string, id: string): MessageRow {
-  const row = db.prepare("SELECT * FROM messages WHERE mailbox = ? AND id = ?").get(mailboxId, decodeURIComponent(id)) as MessageRow | undefined;
+  const key = decodeURIComponent(id);
+  const row = db.prepare("SELECT * FROM messages WHERE mailbox = ? AND (id = ? OR restId = ?)").get(mailboxId, key, key) as MessageRow | undefined;
   if (!row) throw new GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
   return row;
 }
@@ -181,13 +205,13 @@ export function attachmentExpand(q: URLSearchParams): false | true | Set<string>
 export function messageJson(
   db: Db,
   row: MessageRow,
-  opts: { select?: Set<string>; expandAttachments?: boolean | Set<string>; base?: string } = {},
+  opts: { select?: Set<string>; expandAttachments?: boolean | Set<string>; base?: string; immutable?: boolean } = {},
 ): Record<string, unknown> {
   const m = JSON.parse(row.data) as StoredMessage;
   const { internetMessageHeaders, changeKey, ...rest } = m;
   const out: Record<string, unknown> = {
     "@odata.etag": `W/"${changeKey}"`,
-    id: row.id,
+    id: shownId(row, opts.immutable),
     ...rest,
     changeKey,
     parentFolderId: row.folderId,
@@ -214,7 +238,12 @@ interface AttachmentRow {
   isInline: number;
   contentId: string | null;
   bytes: Buffer;
+  kind: "file" | "item" | "reference";
+  sourceUrl: string | null;
 }
+
+/** What kind an attachment is stored as: an attached email (message/rfc822) is an item attachment. */
+export const attachmentKind = (a: NewAttachment) => a.kind ?? (/^message\/rfc822\b/i.test(a.contentType) ? "item" : "file");
 
 export function attachmentsOf(db: Db, messageId: string): AttachmentRow[] {
   return db.prepare("SELECT * FROM attachments WHERE messageId = ? ORDER BY rowid").all(messageId) as AttachmentRow[];
@@ -228,7 +257,23 @@ export function attachmentAt(ctx: Ctx, mailbox: string, messageId: string, attac
   return a;
 }
 
+/**
+ * An attachment as Graph v1.0 shows it: a fileAttachment carries its bytes (contentBytes); an
+ * itemAttachment (an attached email) and a referenceAttachment (a link) have none, and no content
+ * type (https://learn.microsoft.com/graph/api/resources/itemattachment,
+ * https://learn.microsoft.com/graph/api/resources/referenceattachment).
+ */
 export function attachmentJson(a: AttachmentRow, withBytes: boolean): Record<string, unknown> {
+  if (a.kind === "item" || a.kind === "reference")
+    return {
+      "@odata.type": a.kind === "item" ? "#microsoft.graph.itemAttachment" : "#microsoft.graph.referenceAttachment",
+      id: a.id,
+      lastModifiedDateTime: null,
+      name: a.name,
+      contentType: null,
+      size: a.size,
+      isInline: false,
+    };
   return {
     "@odata.type": "#microsoft.graph.fileAttachment",
     "@odata.mediaContentType": a.contentType,
@@ -249,6 +294,14 @@ function preview(body: { contentType: string; content: string }): string {
   return text.replace(/\s+/g, " ").trim().slice(0, 255);
 }
 
+export function addAttachment(db: Db, messageId: string, a: NewAttachment): string {
+  const id = newId("AAMkA");
+  db.prepare(
+    "INSERT INTO attachments (id, messageId, name, contentType, size, isInline, contentId, bytes, kind, sourceUrl) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  ).run(id, messageId, a.name, a.contentType, a.bytes.length, a.isInline ? 1 : 0, a.contentId ?? null, a.bytes, attachmentKind(a), a.sourceUrl ?? null);
+  return id;
+}
+
 /** Puts a message into a mailbox folder; tells subscribers. Used by SMTP, delivery and sendMail. */
 export function storeMessage(
   ctx: Pick<Ctx, "db" | "now" | "events">,
@@ -260,7 +313,7 @@ export function storeMessage(
   const { db } = ctx;
   const folder = requireFolder(db, mailboxId, folderWellKnownOrId);
   const nowIso = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
-  const id = newId();
+  const id = newId(IMMUTABLE_PREFIX);
   const stored: StoredMessage = {
     createdDateTime: nowIso,
     lastModifiedDateTime: nowIso,
@@ -286,43 +339,25 @@ export function storeMessage(
     ...msg,
   };
   db.transaction(() => {
-    db.prepare("INSERT INTO messages (id, mailbox, folderId, seq, data) VALUES (?, ?, ?, ?, ?)").run(
+    db.prepare("INSERT INTO messages (id, restId, mailbox, folderId, seq, data) VALUES (?, ?, ?, ?, ?, ?)").run(
       id,
+      newRestId(),
       mailboxId,
       folder.id,
       nextSeq(db),
       JSON.stringify(stored),
     );
-    for (const a of attachments) {
-      db.prepare("INSERT INTO attachments (id, messageId, name, contentType, size, isInline, contentId, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(
-        newId("AAMkA"),
-        id,
-        a.name,
-        a.contentType,
-        a.bytes.length,
-        a.isInline ? 1 : 0,
-        a.contentId ?? null,
-        a.bytes,
-      );
-    }
+    for (const a of attachments) addAttachment(db, id, a);
   })();
   ctx.events.messageCreated(mailboxId, folder.id, id);
   return id;
 }
 
-/** Sends: a copy in Sent Items (unless told not to), delivery to tenant mailboxes, the rest to the outbox. */
-export function transmit(ctx: Ctx, fromMailbox: MailboxRow, message: any, saveToSentItems: boolean, extra: Partial<StoredMessage> = {}): void {
+/** A message to send, as Graph's JSON gives it, checked as Exchange checks it (recipients; x- headers only). */
+export function outgoing(fromMailbox: MailboxRow, message: any, extra: Partial<StoredMessage> = {}): Outgoing {
   const to: Recipient[] = message?.toRecipients ?? [];
   const cc: Recipient[] = message?.ccRecipients ?? [];
   const bcc: Recipient[] = message?.bccRecipients ?? [];
-  const all = [...to, ...cc, ...bcc];
-  if (!all.length)
-    throw new GraphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
-  for (const r of all) {
-    if (typeof r?.emailAddress?.address !== "string" || !/^[^@\s]+@[^@\s]+$/.test(r.emailAddress.address)) {
-      throw new GraphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.");
-    }
-  }
   const body =
     message?.body?.content !== undefined
       ? { contentType: message.body.contentType === "html" ? "html" : "text", content: String(message.body.content) }
@@ -333,32 +368,78 @@ export function transmit(ctx: Ctx, fromMailbox: MailboxRow, message: any, saveTo
       throw new GraphError(400, "InvalidInternetMessageHeader", `The internet message header name '${h.name}' should start with 'x-' or 'X-'.`);
   }
   const from: Recipient = { emailAddress: { name: fromMailbox.displayName, address: fromMailbox.address } };
-  const internetMessageId = `<${randomBytes(12).toString("hex")}@local.tenant>`;
   const attachments: NewAttachment[] = (message?.attachments ?? []).map((a: any) => ({
     name: String(a.name ?? "attachment"),
     contentType: String(a.contentType ?? "application/octet-stream"),
     isInline: Boolean(a.isInline),
     bytes: Buffer.from(String(a.contentBytes ?? ""), "base64"),
   }));
-  const stored = {
-    subject: String(message?.subject ?? ""),
-    body: body as StoredMessage["body"],
-    from,
-    sender: from,
-    toRecipients: to,
-    ccRecipients: cc,
-    bccRecipients: [] as Recipient[],
-    replyTo: message?.replyTo ?? [],
-    internetMessageId,
-    internetMessageHeaders: headers,
-    isRead: false,
-    ...extra,
+  return {
+    message: {
+      subject: String(message?.subject ?? ""),
+      body: body as StoredMessage["body"],
+      from,
+      sender: from,
+      toRecipients: to,
+      ccRecipients: cc,
+      bccRecipients: bcc,
+      replyTo: message?.replyTo ?? [],
+      internetMessageId: `<${randomBytes(12).toString("hex")}@local.tenant>`,
+      internetMessageHeaders: headers,
+      isRead: false,
+      ...extra,
+    },
+    attachments,
   };
-  if (saveToSentItems) storeMessage(ctx, fromMailbox.id, "sentitems", { ...stored, bccRecipients: bcc, isRead: true }, attachments);
+}
+
+export interface Outgoing {
+  message: Partial<StoredMessage> & { subject: string; from: Recipient; body: StoredMessage["body"]; toRecipients: Recipient[] };
+  attachments: NewAttachment[];
+}
+
+/**
+ * Sends: delivery to tenant mailboxes, the rest to the outbox, and the sender's copy in Sent Items
+ * ("new": a new message; a draft's row: the draft itself, which keeps its immutable id and gets a
+ * new regular id; "none": no copy). Exchange keeps no internet message headers on the Sent Items
+ * copy (microsoftgraph/microsoft-graph-docs #12726, #2716, #18761): they are dropped here too.
+ */
+export function deliver(ctx: Ctx, fromMailbox: MailboxRow, out: Outgoing, sentCopy: "new" | "none" | MessageRow): void {
+  const { toRecipients: to, ccRecipients: cc = [], bccRecipients: bcc = [] } = out.message;
+  const all = [...to, ...cc, ...bcc];
+  if (!all.length)
+    throw new GraphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid., A message can't be sent because it contains no recipients.");
+  for (const r of all) {
+    if (typeof r?.emailAddress?.address !== "string" || !/^[^@\s]+@[^@\s]+$/.test(r.emailAddress.address)) {
+      throw new GraphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.");
+    }
+  }
+  const stored = { ...out.message, bccRecipients: [] as Recipient[], isDraft: false };
+  const copy = { ...stored, bccRecipients: bcc, isRead: true, internetMessageHeaders: [] };
+  if (sentCopy === "new") storeMessage(ctx, fromMailbox.id, "sentitems", copy, out.attachments);
+  else if (sentCopy !== "none") {
+    const sentItems = requireFolder(ctx.db, fromMailbox.id, "sentitems");
+    const nowIso = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const data = {
+      ...(JSON.parse(sentCopy.data) as StoredMessage),
+      ...copy,
+      sentDateTime: nowIso,
+      receivedDateTime: nowIso,
+      changeKey: randomBytes(12).toString("base64url"),
+    };
+    ctx.db.transaction(() => {
+      ctx.db
+        .prepare("INSERT INTO tombstones (folderId, messageId, seq, restId) VALUES (?, ?, ?, ?)")
+        .run(sentCopy.folderId, sentCopy.id, nextSeq(ctx.db), sentCopy.restId);
+      ctx.db
+        .prepare("UPDATE messages SET folderId = ?, restId = ?, seq = ?, data = ? WHERE id = ?")
+        .run(sentItems.id, newRestId(), nextSeq(ctx.db), JSON.stringify(data), sentCopy.id);
+    })();
+  }
   const sentAt = new Date(ctx.now()).toISOString();
   for (const r of all) {
     const target = mailboxByAddress(ctx.db, r.emailAddress.address);
-    if (target) storeMessage(ctx, target.id, "inbox", stored, attachments);
+    if (target) storeMessage(ctx, target.id, "inbox", stored, out.attachments);
     else {
       ctx.db
         .prepare("INSERT INTO outbox (fromAddress, toAddress, sentAt, data) VALUES (?, ?, ?, ?)")
@@ -366,10 +447,15 @@ export function transmit(ctx: Ctx, fromMailbox: MailboxRow, message: any, saveTo
           fromMailbox.address,
           r.emailAddress.address,
           sentAt,
-          JSON.stringify({ ...stored, attachments: attachments.map((a) => ({ name: a.name, contentType: a.contentType, size: a.bytes.length })) }),
+          JSON.stringify({ ...stored, attachments: out.attachments.map((a) => ({ name: a.name, contentType: a.contentType, size: a.bytes.length })) }),
         );
     }
   }
+}
+
+/** Sends a message given as Graph's JSON: a copy in Sent Items unless told not to. */
+export function transmit(ctx: Ctx, fromMailbox: MailboxRow, message: any, saveToSentItems: boolean, extra: Partial<StoredMessage> = {}): void {
+  deliver(ctx, fromMailbox, outgoing(fromMailbox, message, extra), saveToSentItems ? "new" : "none");
 }
 
 export type { TenantRequest };

@@ -3,8 +3,20 @@
  * name, created, 409 on a name in use), the messages in a folder, and the folder's delta query
  * (pages, tokens that expire with 410 SyncStateNotFound).
  */
-import { deltaGeneration, newId, type MailboxRow, resolveMailbox, type FolderRow, requireFolder, folderJson, type MessageRow, messageJson } from "./mail.js";
-import { b64url, GraphError, maxPageSize, parseJson, project, selectOf, unb64url, type Reply } from "./http.js";
+import {
+  deltaGeneration,
+  newId,
+  type MailboxRow,
+  resolveMailbox,
+  type FolderRow,
+  requireFolder,
+  folderJson,
+  type MessageRow,
+  messageJson,
+  shownId,
+  attachmentExpand,
+} from "./mail.js";
+import { b64url, GraphError, maxPageSize, parseJson, prefers, project, selectOf, unb64url, type Reply } from "./http.js";
 import { getMeta } from "./db.js";
 import type { Ctx } from "./context.js";
 import type { Route } from "./context.js";
@@ -39,6 +51,14 @@ function filterFolders(rows: FolderRow[], filter: string | null): FolderRow[] {
 
 // ---- messages -----------------------------------------------------------------------------
 
+/** $filter=internetMessageId eq '<...>' (a filterable message property): the one message filter the product uses. */
+function messageIdFilter(filter: string | null): string | null {
+  if (!filter) return null;
+  const m = /^internetMessageId\s+eq\s+'((?:[^']|'')*)'$/i.exec(filter.trim());
+  if (!m) throw new GraphError(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
+  return m[1]!.replace(/''/g, "'");
+}
+
 // ---- delta --------------------------------------------------------------------------------
 
 interface DeltaState {
@@ -51,6 +71,8 @@ interface DeltaState {
   after?: number;
   sel?: string;
   gen: number;
+  /** The first request asked for immutable ids (the rest of the round and later rounds give the same kind). */
+  imm?: boolean;
 }
 
 function deltaPage(ctx: Ctx, mailbox: MailboxRow, folder: FolderRow, state: DeltaState, pageSize: number, path: string): Reply {
@@ -68,12 +90,13 @@ function deltaPage(ctx: Ctx, mailbox: MailboxRow, folder: FolderRow, state: Delt
     .all(folder.id, after, upTo, pageSize + 1) as MessageRow[];
   const removed = db
     .prepare(
-      "SELECT messageId, max(seq) AS seq FROM tombstones t WHERE folderId = ? AND seq > ? AND seq <= ? AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = t.messageId AND m.folderId = t.folderId) GROUP BY messageId ORDER BY seq LIMIT ?",
+      "SELECT messageId AS id, max(restId) AS restId, max(seq) AS seq FROM tombstones t WHERE folderId = ? AND seq > ? AND seq <= ? AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = t.messageId AND m.folderId = t.folderId) GROUP BY messageId ORDER BY seq LIMIT ?",
     )
-    .all(folder.id, after, upTo, pageSize + 1) as { messageId: string; seq: number }[];
+    .all(folder.id, after, upTo, pageSize + 1) as { id: string; restId: string; seq: number }[];
+  const immutable = Boolean(state.imm);
   const merged = [
-    ...changed.map((r) => ({ seq: r.seq, value: messageJson(db, r, { ...(select ? { select } : {}), base: ctx.base }) })),
-    ...removed.map((r) => ({ seq: r.seq, value: { "@odata.type": "#microsoft.graph.message", id: r.messageId, "@removed": { reason: "deleted" } } })),
+    ...changed.map((r) => ({ seq: r.seq, value: messageJson(db, r, { ...(select ? { select } : {}), base: ctx.base, immutable }) })),
+    ...removed.map((r) => ({ seq: r.seq, value: { "@odata.type": "#microsoft.graph.message", id: shownId(r, immutable), "@removed": { reason: "deleted" } } })),
   ].sort((a, b) => a.seq - b.seq);
   const page = merged.slice(0, pageSize);
   const more = merged.length > pageSize;
@@ -86,7 +109,7 @@ function deltaPage(ctx: Ctx, mailbox: MailboxRow, folder: FolderRow, state: Delt
     const last = page[page.length - 1]!.seq;
     body["@odata.nextLink"] = `${link}?$skiptoken=${b64url({ ...state, upTo, after: last })}`;
   } else {
-    const next: DeltaState = { f: folder.id, since: upTo, gen: generation, ...(state.sel ? { sel: state.sel } : {}) };
+    const next: DeltaState = { f: folder.id, since: upTo, gen: generation, ...(state.sel ? { sel: state.sel } : {}), ...(state.imm ? { imm: true } : {}) };
     body["@odata.deltaLink"] = `${link}?$deltatoken=${b64url(next)}`;
   }
   return { status: 200, body };
@@ -163,10 +186,18 @@ export const mailFolderRoutes: Route[] = [
       const top = Math.min(1000, Number(req.query.get("$top") ?? 10));
       const skip = Number(req.query.get("$skip") ?? 0);
       const select = selectOf(req.query);
+      const byMessageId = messageIdFilter(req.query.get("$filter"));
       const rows = ctx.db
-        .prepare("SELECT * FROM messages WHERE folderId = ? ORDER BY json_extract(data, '$.receivedDateTime') DESC, seq DESC LIMIT ? OFFSET ?")
-        .all(folder.id, top + 1, skip) as MessageRow[];
-      const body: Record<string, unknown> = { value: rows.slice(0, top).map((r) => messageJson(ctx.db, r, { ...(select ? { select } : {}), base: ctx.base })) };
+        .prepare(
+          `SELECT * FROM messages WHERE folderId = ?${byMessageId !== null ? " AND json_extract(data, '$.internetMessageId') = ?" : ""} ORDER BY json_extract(data, '$.receivedDateTime') DESC, seq DESC LIMIT ? OFFSET ?`,
+        )
+        .all(folder.id, ...(byMessageId !== null ? [byMessageId] : []), top + 1, skip) as MessageRow[];
+      const immutable = prefers(req, 'IdType="ImmutableId"');
+      const body: Record<string, unknown> = {
+        value: rows
+          .slice(0, top)
+          .map((r) => messageJson(ctx.db, r, { ...(select ? { select } : {}), base: ctx.base, immutable, expandAttachments: attachmentExpand(req.query) })),
+      };
       if (rows.length > top) {
         const q = new URLSearchParams(req.query);
         q.set("$skip", String(skip + top));
@@ -200,6 +231,8 @@ export const mailFolderRoutes: Route[] = [
         const sel = req.query.get("$select");
         state = { f: folder.id, since: 0, gen: generation, ...(sel ? { sel } : {}) };
       }
+      // Each request says which ids it wants ("this header only applies to the request it is included with").
+      state.imm = prefers(req, 'IdType="ImmutableId"');
       return deltaPage(ctx, mb, folder, state, pageSize, path);
     },
     { mailbox: true },

@@ -1,13 +1,19 @@
 /**
- * Messages as Graph v1.0 exposes them: read (with attachments), change, move (a new immutable id
- * unless asked to keep it), reply (with the product's marker headers), their attachments, and
- * sendMail.
+ * Messages as Graph v1.0 exposes them: read (with attachments), change, move (a new regular id;
+ * the immutable id stays), drafts (JSON or MIME, createReply) and sending them, reply, their
+ * attachments (file, item, reference), and sendMail.
  */
 import { randomBytes } from "node:crypto";
 import { simpleParser } from "mailparser";
 import { headersOf, recipients } from "./parsedMail.js";
 import {
-  newId,
+  addAttachment,
+  deliver,
+  newRestId,
+  outgoing,
+  storeMessage,
+  type NewAttachment,
+  type Outgoing,
   type Recipient,
   type StoredMessage,
   type MailboxRow,
@@ -28,7 +34,7 @@ import type { Ctx } from "./context.js";
 import type { Route } from "./context.js";
 import { route } from "./context.js";
 
-function patchMessage(ctx: Ctx, row: MessageRow, body: any): Record<string, unknown> {
+function patchMessage(ctx: Ctx, row: MessageRow, body: any, immutable: boolean): Record<string, unknown> {
   const m = JSON.parse(row.data) as StoredMessage;
   const allowed = ["categories", "isRead", "flag", "importance", "inferenceClassification"];
   for (const k of Object.keys(body ?? {})) {
@@ -49,33 +55,86 @@ function patchMessage(ctx: Ctx, row: MessageRow, body: any): Record<string, unkn
     lastModifiedDateTime: new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z"),
   };
   ctx.db.prepare("UPDATE messages SET data = ?, seq = ? WHERE id = ?").run(JSON.stringify(updated), nextSeq(ctx.db), row.id);
-  return messageJson(ctx.db, { ...row, data: JSON.stringify(updated) }, { base: ctx.base });
+  return messageJson(ctx.db, { ...row, data: JSON.stringify(updated) }, { base: ctx.base, immutable });
 }
 
 function moveMessage(ctx: Ctx, mailbox: MailboxRow, row: MessageRow, destinationId: unknown, immutable: boolean): Record<string, unknown> {
   if (typeof destinationId !== "string") throw new GraphError(400, "ErrorInvalidRequest", "The destinationId property is required.");
   const dest = requireFolder(ctx.db, mailbox.id, destinationId);
   const { db } = ctx;
-  // Graph gives a moved message a new id unless the caller asked for immutable ids.
-  const newMessageId = immutable ? row.id : newId();
+  // A moved message gets a new regular id; its immutable id stays (the response shows the one asked for).
   db.transaction(() => {
-    db.prepare("INSERT INTO tombstones (folderId, messageId, seq) VALUES (?, ?, ?)").run(row.folderId, row.id, nextSeq(db));
+    db.prepare("INSERT INTO tombstones (folderId, messageId, seq, restId) VALUES (?, ?, ?, ?)").run(row.folderId, row.id, nextSeq(db), row.restId);
     const m = JSON.parse(row.data) as StoredMessage;
     m.changeKey = randomBytes(12).toString("base64url");
-    db.prepare("UPDATE messages SET id = ?, folderId = ?, seq = ?, data = ? WHERE id = ?").run(newMessageId, dest.id, nextSeq(db), JSON.stringify(m), row.id);
-    db.prepare("UPDATE attachments SET messageId = ? WHERE messageId = ?").run(newMessageId, row.id);
+    db.prepare("UPDATE messages SET restId = ?, folderId = ?, seq = ?, data = ? WHERE id = ?").run(
+      newRestId(),
+      dest.id,
+      nextSeq(db),
+      JSON.stringify(m),
+      row.id,
+    );
   })();
-  return messageJson(db, messageRow(db, mailbox.id, newMessageId), { base: ctx.base });
+  return messageJson(db, messageRow(db, mailbox.id, row.id), { base: ctx.base, immutable });
 }
 
-function replyTo(ctx: Ctx, mailbox: MailboxRow, row: MessageRow, body: any): void {
+/** A new draft in the mailbox's Drafts folder (POST /messages, or createReply); its id as the request asked. */
+function storeDraft(ctx: Ctx, mailbox: MailboxRow, out: Outgoing, immutable: boolean): Record<string, unknown> {
+  const id = storeMessage(ctx, mailbox.id, "drafts", { ...out.message, isDraft: true, isRead: true }, out.attachments);
+  return messageJson(ctx.db, messageRow(ctx.db, mailbox.id, id), { base: ctx.base, immutable });
+}
+
+/**
+ * Sends a draft (POST /messages/{id}/send): it becomes the Sent Items copy, keeping its immutable
+ * id ("Immutable ID with sending mail", https://learn.microsoft.com/graph/outlook-immutable-id).
+ * A message that is not a draft cannot be sent again.
+ */
+function sendDraft(ctx: Ctx, mailbox: MailboxRow, row: MessageRow): void {
+  const m = JSON.parse(row.data) as StoredMessage;
+  if (!m.isDraft) throw new GraphError(400, "ErrorInvalidOperation", "Only a draft message can be sent.");
+  const attachments = attachmentsOf(ctx.db, row.id).map((a) => ({
+    name: a.name,
+    contentType: a.contentType,
+    isInline: a.isInline === 1,
+    ...(a.contentId ? { contentId: a.contentId } : {}),
+    bytes: a.bytes,
+    kind: a.kind,
+    ...(a.sourceUrl ? { sourceUrl: a.sourceUrl } : {}),
+  }));
+  deliver(ctx, mailbox, { message: { ...m, toRecipients: m.toRecipients ?? [] }, attachments }, row);
+}
+
+/** POST /messages/{id}/attachments: a file (bytes), an attached email (its MIME) or a link to a file. */
+function addAttachmentTo(ctx: Ctx, row: MessageRow, body: any): Record<string, unknown> {
+  const type = String(body?.["@odata.type"] ?? "");
+  const name = typeof body?.name === "string" && body.name ? body.name : null;
+  if (!name) throw new GraphError(400, "ErrorInvalidRequest", "The name property is required.");
+  let a: NewAttachment;
+  if (/referenceAttachment$/i.test(type)) {
+    if (typeof body.sourceUrl !== "string" || !/^https:\/\//.test(body.sourceUrl))
+      throw new GraphError(400, "ErrorInvalidRequest", "sourceUrl must be an https URL.");
+    a = { name, contentType: "", bytes: Buffer.alloc(0), kind: "reference", sourceUrl: body.sourceUrl };
+  } else if (/fileAttachment$/i.test(type)) {
+    const bytes = Buffer.from(String(body.contentBytes ?? ""), "base64");
+    // Graph: "This operation limits the size of the attachment you can add to under 3 MB."
+    if (bytes.length >= 3 * 1024 * 1024) throw new GraphError(413, "ErrorRequestEntityTooLarge", "The attachment is too large: use an upload session.");
+    a = { name, contentType: String(body.contentType ?? "application/octet-stream"), isInline: Boolean(body.isInline), bytes, kind: "file" };
+  } else throw new GraphError(400, "ErrorInvalidRequest", `Unsupported attachment type '${type}'.`);
+  const id = addAttachment(ctx.db, row.id, a);
+  return attachmentJson(
+    attachmentsOf(ctx.db, row.id).find((x) => x.id === id)!,
+    false,
+  );
+}
+
+/** The reply to a message (POST /reply sends it; POST /createReply makes it a draft). */
+function replyTo(mailbox: MailboxRow, row: MessageRow, body: any): Outgoing {
   const orig = JSON.parse(row.data) as StoredMessage;
   const comment = typeof body?.comment === "string" ? body.comment : "";
   const overrides = body?.message ?? {};
   const to: Recipient[] = overrides.toRecipients ?? (orig.replyTo.length ? orig.replyTo : [orig.from]);
   const quoted = `${comment}\n\n-----Original Message-----\nFrom: ${orig.from.emailAddress.address}\nSent: ${orig.sentDateTime}\nSubject: ${orig.subject}\n\n${orig.bodyPreview}`;
-  transmit(
-    ctx,
+  return outgoing(
     mailbox,
     {
       subject: /^re:/i.test(orig.subject) ? orig.subject : `RE: ${orig.subject}`,
@@ -84,7 +143,6 @@ function replyTo(ctx: Ctx, mailbox: MailboxRow, row: MessageRow, body: any): voi
       ccRecipients: overrides.ccRecipients ?? [],
       internetMessageHeaders: overrides.internetMessageHeaders ?? [],
     },
-    true,
     {
       conversationId: orig.conversationId,
       internetMessageHeaders: [
@@ -96,31 +154,38 @@ function replyTo(ctx: Ctx, mailbox: MailboxRow, row: MessageRow, body: any): voi
   );
 }
 
-/** A sendMail request in MIME format, read as Exchange reads it: recipients, subject, text and every header. */
-async function mimeMessage(body: Buffer) {
+/**
+ * A message in MIME format (sendMail, or POST /messages to make a draft), read as Exchange reads
+ * it: recipients, subject, text, attachments (an attached email becomes an item attachment) and
+ * every header, its Message-ID kept.
+ */
+async function mimeMessage(mb: MailboxRow, body: Buffer): Promise<Outgoing> {
   const text = body.toString("latin1").replace(/\s+/g, "");
   if (!text || !/^[A-Za-z0-9+/]+=*$/.test(text)) throw new GraphError(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.");
   const parsed = await simpleParser(Buffer.from(text, "base64"));
   const headers = headersOf(parsed).filter(
     (h) => !["to", "bcc", "cc", "subject", "mime-version", "content-type", "content-transfer-encoding", "message-id"].includes(h.name.toLowerCase()),
   );
-  return {
-    message: {
+  const out = outgoing(
+    mb,
+    {
       subject: parsed.subject ?? "",
       body: { contentType: "text", content: parsed.text ?? "" },
       toRecipients: recipients(parsed.to),
       ccRecipients: recipients(parsed.cc),
       bccRecipients: recipients(parsed.bcc),
     },
-    headers,
-    internetMessageId: parsed.messageId,
-  };
+    { internetMessageHeaders: headers, ...(parsed.messageId ? { internetMessageId: parsed.messageId } : {}) },
+  );
+  out.attachments = parsed.attachments.map((a) => ({ name: a.filename ?? "attachment", contentType: a.contentType, isInline: false, bytes: a.content }));
+  return out;
 }
 
-/** Sends a MIME message: its own headers kept, its Message-ID used, saved to Sent Items. */
-function transmitMime(ctx: Ctx, mb: MailboxRow, m: Awaited<ReturnType<typeof mimeMessage>>): void {
-  transmit(ctx, mb, m.message, true, { internetMessageHeaders: m.headers, ...(m.internetMessageId ? { internetMessageId: m.internetMessageId } : {}) });
-}
+const isMime = (req: { headers: Record<string, string | string[] | undefined> }) =>
+  String(req.headers["content-type"] ?? "")
+    .toLowerCase()
+    .startsWith("text/plain");
+const IMMUTABLE = 'IdType="ImmutableId"';
 
 export const messageRoutes: Route[] = [
   route(
@@ -135,6 +200,7 @@ export const messageRoutes: Route[] = [
           ...(select ? { select } : {}),
           expandAttachments: attachmentExpand(req.query),
           base: ctx.base,
+          immutable: prefers(req, IMMUTABLE),
         }),
       };
     },
@@ -146,7 +212,47 @@ export const messageRoutes: Route[] = [
     "/users/{}/messages/{}",
     (ctx, [u, id], req) => {
       const mb = resolveMailbox(ctx, u!);
-      return { status: 200, body: patchMessage(ctx, messageRow(ctx.db, mb.id, id!), parseJson(req.body)) };
+      return { status: 200, body: patchMessage(ctx, messageRow(ctx.db, mb.id, id!), parseJson(req.body), prefers(req, IMMUTABLE)) };
+    },
+    { mailbox: true },
+  ),
+
+  // A draft: from Graph's JSON, or from MIME (base64, Content-Type: text/plain).
+  route(
+    "POST",
+    "/users/{}/messages",
+    async (ctx, [u], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      const out = isMime(req) ? await mimeMessage(mb, req.body) : outgoing(mb, parseJson(req.body) ?? {});
+      return { status: 201, body: storeDraft(ctx, mb, out, prefers(req, IMMUTABLE)) };
+    },
+    { mailbox: true },
+  ),
+
+  // Deleted (from the folder it is in; a delta query reports it removed).
+  route(
+    "DELETE",
+    "/users/{}/messages/{}",
+    (ctx, [u, id]) => {
+      const mb = resolveMailbox(ctx, u!);
+      const row = messageRow(ctx.db, mb.id, id!);
+      ctx.db.transaction(() => {
+        ctx.db.prepare("INSERT INTO tombstones (folderId, messageId, seq, restId) VALUES (?, ?, ?, ?)").run(row.folderId, row.id, nextSeq(ctx.db), row.restId);
+        ctx.db.prepare("DELETE FROM attachments WHERE messageId = ?").run(row.id);
+        ctx.db.prepare("DELETE FROM messages WHERE id = ?").run(row.id);
+      })();
+      return { status: 204 };
+    },
+    { mailbox: true },
+  ),
+
+  route(
+    "POST",
+    "/users/{}/messages/{}/send",
+    (ctx, [u, id]) => {
+      const mb = resolveMailbox(ctx, u!);
+      sendDraft(ctx, mb, messageRow(ctx.db, mb.id, id!));
+      return { status: 202 };
     },
     { mailbox: true },
   ),
@@ -157,7 +263,7 @@ export const messageRoutes: Route[] = [
     (ctx, [u, id], req) => {
       const mb = resolveMailbox(ctx, u!);
       const body = parseJson(req.body);
-      return { status: 201, body: moveMessage(ctx, mb, messageRow(ctx.db, mb.id, id!), body?.destinationId, prefers(req, 'IdType="ImmutableId"')) };
+      return { status: 201, body: moveMessage(ctx, mb, messageRow(ctx.db, mb.id, id!), body?.destinationId, prefers(req, IMMUTABLE)) };
     },
     { mailbox: true },
   ),
@@ -167,8 +273,18 @@ export const messageRoutes: Route[] = [
     "/users/{}/messages/{}/reply",
     (ctx, [u, id], req) => {
       const mb = resolveMailbox(ctx, u!);
-      replyTo(ctx, mb, messageRow(ctx.db, mb.id, id!), parseJson(req.body));
+      deliver(ctx, mb, replyTo(mb, messageRow(ctx.db, mb.id, id!), parseJson(req.body)), "new");
       return { status: 202 };
+    },
+    { mailbox: true },
+  ),
+
+  route(
+    "POST",
+    "/users/{}/messages/{}/createReply",
+    (ctx, [u, id], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      return { status: 201, body: storeDraft(ctx, mb, replyTo(mb, messageRow(ctx.db, mb.id, id!), parseJson(req.body) ?? {}), prefers(req, IMMUTABLE)) };
     },
     { mailbox: true },
   ),
@@ -185,6 +301,16 @@ export const messageRoutes: Route[] = [
   ),
 
   route(
+    "POST",
+    "/users/{}/messages/{}/attachments",
+    (ctx, [u, id], req) => {
+      const mb = resolveMailbox(ctx, u!);
+      return { status: 201, body: addAttachmentTo(ctx, messageRow(ctx.db, mb.id, id!), parseJson(req.body)) };
+    },
+    { mailbox: true },
+  ),
+
+  route(
     "GET",
     "/users/{}/messages/{}/attachments/{}",
     (ctx, [u, id, aid]) => {
@@ -194,12 +320,18 @@ export const messageRoutes: Route[] = [
     { mailbox: true },
   ),
 
+  // The raw contents of a file attachment, or the MIME of an item attachment; a link has none.
   route(
     "GET",
     "/users/{}/messages/{}/attachments/{}/$value",
     (ctx, [u, id, aid]) => {
       const a = attachmentAt(ctx, u!, id!, aid!);
-      return { status: 200, headers: { "content-type": a.contentType, "content-length": String(a.bytes.length) }, raw: a.bytes };
+      if (a.kind === "reference") throw new GraphError(400, "ErrorInvalidRequest", "A reference attachment has no content to get.");
+      return {
+        status: 200,
+        headers: { "content-type": a.kind === "item" ? "message/rfc822" : a.contentType, "content-length": String(a.bytes.length) },
+        raw: a.bytes,
+      };
     },
     { mailbox: true },
   ),
@@ -211,12 +343,8 @@ export const messageRoutes: Route[] = [
       const mb = resolveMailbox(ctx, u!);
       // MIME format: the request body is the message's MIME, base64-encoded, as text/plain; its
       // headers go out as written (the x- rule is JSON's) and it is saved to Sent Items.
-      if (
-        String(req.headers["content-type"] ?? "")
-          .toLowerCase()
-          .startsWith("text/plain")
-      ) {
-        transmitMime(ctx, mb, await mimeMessage(req.body));
+      if (isMime(req)) {
+        deliver(ctx, mb, await mimeMessage(mb, req.body), "new");
         return { status: 202 };
       }
       const body = parseJson(req.body);

@@ -3,7 +3,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Ctx, Route } from "./context.js";
 import { route } from "./context.js";
 import type { Db } from "./db.js";
-import { GraphError, parseJson } from "./http.js";
+import { GraphError, parseJson, prefers } from "./http.js";
+import { shownId } from "./mail.js";
 
 export const MAX_MAIL_SUBSCRIPTION_MINUTES = 10_080;
 
@@ -22,6 +23,11 @@ export interface Subscription {
   /** Which mailbox and folder the resource names (resolved at creation). */
   mailboxId: string;
   folderWellKnown: string;
+  /**
+   * Created with `Prefer: IdType="ImmutableId"`: its notifications carry immutable ids; one created
+   * without it carries regular ids for ever (https://learn.microsoft.com/graph/outlook-immutable-id).
+   */
+  immutableIds?: boolean;
 }
 
 export interface NotifierOptions {
@@ -54,7 +60,7 @@ export function allSubscriptions(db: Db): Subscription[] {
 }
 
 function publicJson(s: Subscription): Record<string, unknown> {
-  const { mailboxId: _m, folderWellKnown: _f, ...rest } = s;
+  const { mailboxId: _m, folderWellKnown: _f, immutableIds: _i, ...rest } = s;
   return {
     "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity",
     ...rest,
@@ -161,6 +167,7 @@ export class Notifier {
           latestSupportedTlsVersion: "v1_2",
           mailboxId: mb.id,
           folderWellKnown: parsed.folder,
+          immutableIds: prefers(req, 'IdType="ImmutableId"'),
         };
         save(ctx.db, s);
         return { status: 201, body: publicJson(s) };
@@ -215,18 +222,20 @@ export class Notifier {
         this.opts.log(`notification dropped by fault switch for subscription ${s.id}`);
         continue;
       }
+      const row = db.prepare("SELECT id, restId FROM messages WHERE id = ?").get(messageId) as { id: string; restId: string } | undefined;
+      const id = row ? shownId(row, s.immutableIds) : messageId;
       const body = {
         value: [
           {
             subscriptionId: s.id,
             subscriptionExpirationDateTime: s.expirationDateTime,
             changeType: "created",
-            resource: `Users/${mailboxId}/Messages/${messageId}`,
+            resource: `Users/${mailboxId}/Messages/${id}`,
             resourceData: {
               "@odata.type": "#Microsoft.Graph.Message",
-              "@odata.id": `Users/${mailboxId}/Messages/${messageId}`,
+              "@odata.id": `Users/${mailboxId}/Messages/${id}`,
               "@odata.etag": `W/"${randomBytes(8).toString("base64url")}"`,
-              id: messageId,
+              id,
             },
             clientState: s.clientState,
             tenantId: this.tenantId,

@@ -14,6 +14,8 @@ import {
   type CaseRecord,
   type CaseRegisterPort,
   type CaseStatus,
+  type DraftState,
+  type ReplyDraft,
   type IntakeState,
   type KeyValuePort,
   type MailboxPort,
@@ -64,15 +66,37 @@ export class FakeMailbox implements MailboxPort {
     this.call("move");
     this.filed.set(messageId, folderId);
   }
-  async reply(messageId: string, text: string, marker: string) {
-    this.call("reply");
-    this.sent.push({ messageId, text, marker });
+  /** Drafts made by draftReply (by id), and whether each was sent. */
+  private draftCount = 0;
+  readonly drafts = new Map<string, { messageId: string; text: string; marker: string; sent: boolean }>();
+  async draftReply(messageId: string, reply: ReplyDraft) {
+    this.call("draftReply");
+    const id = `draft-${++this.draftCount}`;
+    this.drafts.set(id, { messageId, text: reply.text, marker: reply.marker, sent: false });
+    return id;
   }
-  /** The `since` of each Sent Items search. */
-  readonly searchedSince: Date[] = [];
-  async replied(marker: string, since: Date) {
-    this.call("replied");
-    this.searchedSince.push(since);
+  async readFiles(facts: MessageFacts & { id: string }) {
+    this.call("readFiles");
+    return facts;
+  }
+  async discardDraft(draftId: string) {
+    this.call("discardDraft");
+    this.drafts.delete(draftId);
+  }
+  async sendDraft(draftId: string) {
+    this.call("sendDraft");
+    const d = this.drafts.get(draftId);
+    if (!d || d.sent) throw new Error(`no draft ${draftId}`);
+    d.sent = true;
+    this.sent.push({ messageId: d.messageId, text: d.text, marker: d.marker });
+  }
+  async draftState(draftId: string): Promise<DraftState> {
+    this.call("draftState");
+    const d = this.drafts.get(draftId);
+    return !d ? "gone" : d.sent ? "sent" : "draft";
+  }
+  async sentWith(marker: string) {
+    this.call("sentWith");
     return this.sent.some((s) => s.marker === marker);
   }
   async *inbox() {

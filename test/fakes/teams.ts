@@ -8,6 +8,9 @@ import {
   type AuditRow,
   type CardLocation,
   type CaseStorePort,
+  type DraftState,
+  type DraftsPort,
+  type OutgoingMail,
   type KeyValuePort,
   type MailSenderPort,
   type StoredCase,
@@ -58,12 +61,33 @@ export class FakeCases implements CaseStorePort {
   }
 }
 
-export class FakeMailer implements MailSenderPort {
-  readonly outbox: { to: string[]; bcc?: string[]; subject: string; body: string; marker: string }[] = [];
-  async send(msg: { to: string[]; bcc?: string[]; subject: string; body: string; marker: string }): Promise<void> {
+export class FakeMailer implements MailSenderPort, DraftsPort {
+  readonly outbox: OutgoingMail[] = [];
+  private draftCount = 0;
+  readonly drafts = new Map<string, OutgoingMail & { sent: boolean }>();
+  async send(msg: OutgoingMail): Promise<void> {
     this.outbox.push({ ...msg });
   }
-  async sent(marker: string): Promise<boolean> {
+  async draft(msg: OutgoingMail): Promise<string> {
+    const id = `draft-${++this.draftCount}`;
+    this.drafts.set(id, { ...msg, sent: false });
+    return id;
+  }
+  async sendDraft(draftId: string): Promise<void> {
+    const d = this.drafts.get(draftId);
+    if (!d || d.sent) throw new Error(`no draft ${draftId}`);
+    d.sent = true;
+    const { sent: _sent, ...msg } = d;
+    this.outbox.push(msg);
+  }
+  async discardDraft(draftId: string): Promise<void> {
+    this.drafts.delete(draftId);
+  }
+  async draftState(draftId: string): Promise<DraftState> {
+    const d = this.drafts.get(draftId);
+    return !d ? "gone" : d.sent ? "sent" : "draft";
+  }
+  async sentWith(marker: string): Promise<boolean> {
     return this.outbox.some((m) => m.marker === marker);
   }
   to(address: string) {

@@ -135,7 +135,8 @@ describe("intake reads the presentation form", () => {
       from: "senco@smallberrygreen.example",
       subject: "Cluster 5/KL/Smallberry Green Primary School",
       text: "Forwarded as the school sent it.",
-      attachments: [{ filename: "Fw Our form.eml", content: inner, contentType: "message/rfc822" }],
+      // Forwarded "as attachment", as Outlook does: Exchange keeps it as an itemAttachment, whose $value is its MIME.
+      attachments: [{ filename: "Fw Our form.eml", content: inner, contentType: "message/rfc822", contentDisposition: "attachment" }],
     });
     const c = (await s.deps.cases.ofCluster(5)).find((x) => x.fields.SenderEmail === "senco@smallberrygreen.example")!;
     expect(c.fields).toMatchObject({ Status: "Accepted", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 });

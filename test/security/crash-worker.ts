@@ -31,7 +31,7 @@ deps.announce = async (caseRef, lead, stored) => {
 const finish = deps.finish!;
 deps.finish = async (step) => {
   await finish(step);
-  if (step.triageCard) appendFileSync(cfg.cardsFile, `durable ${step.audit.caseRef}\n`);
+  if (step.triageCard) appendFileSync(cfg.cardsFile, `durable ${step.audit?.caseRef}\n`);
 };
 for (const lead of cfg.leads)
   if (!(await deps.state.getSync(refKey(lead)))) await deps.state.setSync(refKey(lead), JSON.stringify({ conversation: { id: `chat-${lead}` } }));

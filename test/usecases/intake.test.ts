@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { loadPartnership } from "../../config/load.js";
 import { PartlyFinishedError, type FinishStep } from "../../core/ports.js";
-import { intakeKey, processMessage, type IntakeDeps } from "../../core/usecases/intake.js";
+import { doneKey, intakeKey, processMessage, type IntakeDeps } from "../../core/usecases/intake.js";
 import { fromLocal } from "../../core/rules/time.js";
 import { FakeMailbox, FakeRegister, FakeState } from "../fakes/intake.js";
 import { mailIntake } from "../../functions/mail.js";
@@ -28,6 +28,9 @@ let state: FakeState;
 let deps: IntakeDeps;
 let finishes: FinishStep[];
 let failNextFinish: ((step: FinishStep) => Error) | null;
+let sendThenFail: boolean;
+/** The text of the reply a last step sends (its draft's). */
+const replyText = (step: FinishStep) => mailbox.drafts.get(step.reply!.draftId)!.text;
 
 beforeEach(() => {
   mailbox = new FakeMailbox();
@@ -35,6 +38,7 @@ beforeEach(() => {
   state = new FakeState(() => at.getTime());
   finishes = [];
   failNextFinish = null;
+  sendThenFail = false;
   deps = {
     partnership: p,
     mailbox,
@@ -47,6 +51,8 @@ beforeEach(() => {
       finishes.push(structuredClone(step));
       const fail = failNextFinish;
       failNextFinish = null;
+      // The reply goes unless the step fails before it (sendThenFail: it went, and then the step failed).
+      if (step.reply && (!fail || sendThenFail)) await mailbox.sendDraft(step.reply.draftId);
       if (fail) throw fail(step);
     },
   };
@@ -69,7 +75,7 @@ describe("intake use case", () => {
     expect(register.calls.of("lookups")).toBe(1);
     expect(register.calls.of("create")).toBe(1);
     expect(finishes).toHaveLength(1);
-    expect(finishes[0]!.reply!.text).toMatch(/logged as case C5-2023-0001/);
+    expect(replyText(finishes[0]!)).toMatch(/logged as case C5-2023-0001/);
     expect(finishes[0]!.folderId).toBe("folder:Accepted");
     expect(finishes[0]!.audit).toMatchObject({ event: "intake", outcome: "accepted", caseRef: "C5-2023-0001" });
     // Done: the state keeps no reply text.
@@ -91,10 +97,10 @@ describe("intake use case", () => {
     const second = await processMessage(deps, "m1", undefined, first.resumeKey);
     expect(second).toMatchObject({ status: "processed", outcome: "accepted", caseRef: "C5-2023-0001" });
     expect(mailbox.calls.of("facts")).toBe(0);
-    expect(mailbox.calls.of("replied")).toBe(0);
+    expect(mailbox.calls.of("draftState") + mailbox.calls.of("sentWith") + mailbox.calls.of("draftReply")).toBe(0);
     expect(finishes[1]!.reply).toBeUndefined(); // it went the first time
     expect(finishes[1]!.folderId).toBe("folder:Accepted");
-    expect(finishes[1]!.audit.outcome).toBe("accepted");
+    expect(finishes[1]!.audit!.outcome).toBe("accepted");
     expect(register.cases).toHaveLength(1);
   });
 
@@ -104,16 +110,39 @@ describe("intake use case", () => {
     expect(first.status).toBe("later");
     const second = await processMessage(deps, "m1", undefined, first.resumeKey);
     expect(second.status).toBe("processed");
-    expect(mailbox.calls.of("replied")).toBe(0);
+    expect(mailbox.calls.of("draftState")).toBe(0);
+    expect(mailbox.calls.of("draftReply")).toBe(1); // the same draft, sent now
     expect(finishes[1]!.reply).toEqual(finishes[0]!.reply);
+    expect(mailbox.sent).toHaveLength(1);
   });
 
-  it("a last step that failed without saying what went: the retry searches Sent Items before replying", async () => {
-    failNextFinish = () => new Throttled(2); // the whole step, result unknown
+  it("throttled with the audit row through: the retry does not send it again", async () => {
+    failNextFinish = () => new PartlyFinishedError(["reply", "move", "audit"], new Throttled(2));
+    const first = await processMessage(deps, "m1");
+    await processMessage(deps, "m1", undefined, first.resumeKey);
+    expect(finishes[1]!.audit).toBeUndefined();
+    expect(finishes[1]!.folderId).toBeUndefined();
+  });
+
+  it("a last step that failed without saying what went: the retry reads the draft by id, and sends it only if it is still a draft", async () => {
+    failNextFinish = () => new Throttled(2); // the whole step, result unknown: the reply did not go
     const first = await processMessage(deps, "m1");
     expect(first.status).toBe("later");
+    expect(state.intakes.get(first.resumeKey!)).toMatchObject({ replyDraft: "draft-1", replySending: true });
     await processMessage(deps, "m1", undefined, first.resumeKey);
-    expect(mailbox.calls.of("replied")).toBe(1);
+    expect(mailbox.calls.of("draftState")).toBe(1);
+    expect(finishes[1]!.reply).toEqual({ draftId: "draft-1" });
+    expect(mailbox.sent).toHaveLength(1);
+
+    // The reply went, then the step failed: the retry finds the draft sent and sends nothing.
+    mailbox.add({ ...mailbox.messages.get("m1")!, id: "m2", internetMessageId: "<form-2@school.example>" });
+    failNextFinish = () => new Throttled(2);
+    sendThenFail = true;
+    const again = await processMessage(deps, "m2");
+    sendThenFail = false;
+    await processMessage(deps, "m2", undefined, again.resumeKey);
+    expect(finishes.at(-1)!.reply).toBeUndefined();
+    expect(mailbox.sent.filter((x) => x.messageId === "m2")).toHaveLength(1);
   });
 
   it("the folder is looked up before the card: a throttle there leaves nothing sent or posted", async () => {
@@ -133,17 +162,27 @@ describe("intake use case", () => {
     expect(state.intakes.get(first.resumeKey!)!.stage).toBe("case-written");
     await processMessage(deps, "m1", undefined, first.resumeKey);
     expect(posted).toEqual(["C5-2023-0001"]);
-    expect(finishes[0]!.reply!.text).toMatch(/C5-2023-0001/);
+    expect(replyText(finishes[0]!)).toMatch(/C5-2023-0001/);
   });
 
-  it("after an attempt that ended without an answer, Sent Items is read back only to the state's last save", async () => {
-    failNextFinish = () => new Error("socket hang up");
-    await expect(processMessage(deps, "m1")).rejects.toThrow("socket hang up");
-    const savedAt = Date.parse(state.intakes.get(intakeKey("m1"))!.updatedAt);
-    expect(savedAt).toBeGreaterThan(at.getTime());
-    await processMessage(deps, "m1"); // the queue's retry
-    expect(mailbox.searchedSince).toEqual([new Date(savedAt)]);
-    expect(finishes[1]!.reply).toBeDefined(); // not in Sent Items: sent now
+  it("a state lost whole after its reply went: the retry finds the reply in Sent Items by its marker and sends no other", async () => {
+    await processMessage(deps, "m1");
+    const st = state.intakes.get(intakeKey("m1"))!;
+    // Storage went back to a save before the last step (no draft recorded), and "done" is gone.
+    state.intakes.set(intakeKey("m1"), {
+      stage: "case-written",
+      caseRef: st.caseRef!,
+      caseItemId: st.caseItemId!,
+      messageId: "m1",
+      outcome: "accepted",
+      updatedAt: st.updatedAt,
+    });
+    await state.setSync(doneKey("m1"), null);
+    mailbox.calls.reset();
+    await processMessage(deps, "m1");
+    expect(mailbox.calls.of("sentWith")).toBe(1);
+    expect(mailbox.calls.of("draftReply")).toBe(0);
+    expect(mailbox.sent).toHaveLength(1);
   });
 
   it("a second email with a Message-ID already seen (a form re-sent from a draft) is processed as the mail it is (issue 29)", async () => {

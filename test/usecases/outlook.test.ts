@@ -120,15 +120,32 @@ describe("outlook: reminders", () => {
     expect(m!.body).toContain('Subject line: Cluster 5/KL/<your school\'s name>, e.g. "Cluster 5/KL/Isleworth Town Primary School"');
   });
 
-  it("sent before a crash but not recorded: found in Sent Items, recorded, not sent again", async () => {
+  it("sent before a crash but not recorded: its draft, read by id, is found sent; recorded, not sent again", async () => {
     at("2026-12-15");
     kv.beforeSet = (key) => {
-      if (key.startsWith("ht-reminder|")) throw new Error("storage unavailable");
+      // The draft's record is kept; recording the reminder as sent fails.
+      if (key.startsWith("ht-reminder|") && !key.endsWith(":draft")) throw new Error("storage unavailable");
     };
     await expect(runOutlook(d)).rejects.toThrow("storage unavailable");
     kv.beforeSet = undefined;
+    expect(mail.to(head("Worple Primary School"))).toHaveLength(1);
     expect((await runOutlook(d)).htReminders).toBe(1);
     expect(mail.to(head("Worple Primary School"))).toHaveLength(1);
+    expect([...mail.drafts.values()].filter((m) => m.to.includes(head("Worple Primary School")))).toHaveLength(1);
+  });
+
+  it("a draft made but not sent before a crash: the same draft is sent, once", async () => {
+    at("2026-12-15");
+    const send = mail.sendDraft.bind(mail);
+    mail.sendDraft = async () => {
+      throw new Error("connection reset");
+    };
+    await expect(runOutlook(d)).rejects.toThrow("connection reset");
+    mail.sendDraft = send;
+    expect(mail.to(head("Worple Primary School"))).toHaveLength(0);
+    expect((await runOutlook(d)).htReminders).toBe(1);
+    expect(mail.to(head("Worple Primary School"))).toHaveLength(1);
+    expect([...mail.drafts.values()].filter((m) => m.to.includes(head("Worple Primary School")))).toHaveLength(1);
   });
 });
 

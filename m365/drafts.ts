@@ -1,0 +1,71 @@
+/**
+ * The product's once-only emails as Graph documents for finding a sent message again ("Immutable
+ * ID with sending mail", https://learn.microsoft.com/graph/outlook-immutable-id): the message is
+ * created as a draft with `Prefer: IdType="ImmutableId"`, its id recorded, then sent; the Sent
+ * Items copy keeps that id, so a retry reads one message by id. Exchange keeps no internet message
+ * headers on Sent Items copies (microsoftgraph/microsoft-graph-docs #12726), so nothing is searched
+ * by header. A retry that lost its record of the draft finds the message by its Message-ID, which
+ * the product makes from the marker (m365/mime.ts).
+ */
+import type { Client } from "@microsoft/microsoft-graph-client";
+import type { DraftState, DraftsPort } from "../core/ports.js";
+import { productMessageId } from "./mime.js";
+import { statusOf } from "./graphError.js";
+
+export const IMMUTABLE = 'IdType="ImmutableId"';
+
+export class GraphDrafts implements DraftsPort {
+  protected readonly user: string;
+  constructor(
+    protected readonly client: Client,
+    readonly address: string,
+  ) {
+    this.user = `/users/${encodeURIComponent(address)}`;
+  }
+
+  /** A draft from the message's MIME (base64, as `POST /messages` takes it in MIME format): its immutable id. */
+  async create(mime: string): Promise<string> {
+    const r = await this.client.api(`${this.user}/messages`).header("Content-Type", "text/plain").header("Prefer", IMMUTABLE).post(mime);
+    return r.id as string;
+  }
+
+  /** The request that sends a draft (alone, or as a step of a `$batch`). */
+  sendUrl(draftId: string): string {
+    return `${this.user}/messages/${encodeURIComponent(draftId)}/send`;
+  }
+
+  async sendDraft(draftId: string): Promise<void> {
+    await this.client.api(this.sendUrl(draftId)).header("Prefer", IMMUTABLE).post(null);
+  }
+
+  async discardDraft(draftId: string): Promise<void> {
+    try {
+      await this.client
+        .api(`${this.user}/messages/${encodeURIComponent(draftId)}`)
+        .header("Prefer", IMMUTABLE)
+        .delete();
+    } catch (e) {
+      if (statusOf(e) !== 404) throw e;
+    }
+  }
+
+  async draftState(draftId: string): Promise<DraftState> {
+    try {
+      const m = await this.client
+        .api(`${this.user}/messages/${encodeURIComponent(draftId)}`)
+        .header("Prefer", IMMUTABLE)
+        .select("id,isDraft")
+        .get();
+      return m.isDraft ? "draft" : "sent";
+    } catch (e) {
+      if (statusOf(e) === 404) return "gone";
+      throw e;
+    }
+  }
+
+  async sentWith(marker: string): Promise<boolean> {
+    const id = productMessageId(marker, this.address).replace(/'/g, "''");
+    const r = await this.client.api(`${this.user}/mailFolders/sentitems/messages`).filter(`internetMessageId eq '${id}'`).select("id").top(1).get();
+    return (r.value as unknown[]).length > 0;
+  }
+}
