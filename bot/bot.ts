@@ -13,6 +13,7 @@ import {
 } from "botbuilder";
 import { z } from "zod";
 import type { AttendancePort, AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
+import { agendaCases, recentCases, yearDecisions } from "../core/usecases/caseWindows.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
@@ -250,16 +251,19 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       }
       for (const id of mine.slice(0, 6)) {
         const c = p.clusters.find((x) => x.id === id)!;
-        const cases = await this.deps.cases.ofCluster(id);
+        const today = toLocal(this.deps.now()).date;
         if (text === "budget") {
-          await context.sendActivity(`Cluster ${id}: ${budgetOverview(p, c, cases, toLocal(this.deps.now()).date).text}.`);
+          const year = await yearDecisions(this.deps.cases, today, id);
+          await context.sendActivity(`Cluster ${id}: ${budgetOverview(p, c, year, today).text}.`);
           continue;
         }
         // Today's meeting stays the agenda all day (attendance is recorded from it); then the next.
-        const today = toLocal(this.deps.now()).date;
         const next = meetingsOf(p, c).find((m) => m.date >= today);
         if (!next) await context.sendActivity(`No cluster ${id} meeting from today on is published yet.`);
-        else await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(agendaCard(agendaData(p, c, next, cases)))));
+        else {
+          const cases = await agendaCases(this.deps.cases, id, next.startsAt, next.date);
+          await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(agendaCard(agendaData(p, c, next, cases)))));
+        }
       }
       return;
     }
@@ -349,7 +353,8 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const today = toLocal(this.deps.now()).date;
     const lines: string[] = [];
     for (const id of clusters) {
-      const open = (await this.deps.cases.ofCluster(id))
+      // The last year's cases: one still open after that is the lead's to chase by hand.
+      const open = (await recentCases(this.deps.cases, id, today))
         .filter((c) => !closed.has(c.fields.Status))
         .sort((a, b) => a.fields.Title.localeCompare(b.fields.Title));
       for (const c of open) {

@@ -391,9 +391,18 @@ export interface StoredCase {
   };
 }
 
-/** Every case of the partnership, read cluster by cluster (the register is indexed by cluster). */
-export async function allCases(p: { clusters: { id: number }[] }, store: Pick<CaseStorePort, "ofCluster">): Promise<StoredCase[]> {
-  return (await Promise.all(p.clusters.map((c) => store.ofCluster(c.id)))).flat();
+/**
+ * A window on one of the case register's indexed date columns, with a cluster or not. Every read
+ * of many cases names one, and the query starts with it: SharePoint refuses a query on a list over
+ * 5,000 items whose first indexed column matches more than 5,000 (the list view threshold), and a
+ * window of a meeting, a term or a year stays far below that however long the register grows.
+ */
+export interface CaseWindow {
+  by: "ReceivedAt" | "DecisionAt" | "MeetingDate" | "ReviewDue";
+  /** ISO instants, both inclusive; equal for one instant (a meeting's start). */
+  from: string;
+  to: string;
+  cluster?: number;
 }
 
 /** Cases nobody need acknowledge any more: replaced, decided, or refused at intake. */
@@ -401,8 +410,8 @@ export const NO_ACKNOWLEDGEMENT_DUE: readonly CaseStatus[] = ["Superseded", "Dec
 
 export interface CaseStorePort {
   byRef(ref: string): Promise<StoredCase | null>;
-  /** A cluster's cases (any status). */
-  ofCluster(cluster: number): Promise<StoredCase[]>;
+  /** The cases in a window (any status): never a cluster's whole history. */
+  casesIn(w: CaseWindow): Promise<StoredCase[]>;
   /** Cases with an acknowledgement date on or after `since` (YYYY-MM-DD) that nobody acknowledged (none NO_ACKNOWLEDGEMENT_DUE). */
   awaitingAcknowledgement(since: string): Promise<StoredCase[]>;
   /** Applies `change` to the current fields and saves with If-Match, re-reading after a 412. */

@@ -13,6 +13,7 @@ import { resolve } from "node:path";
 import { loadPartnership } from "../config/load.js";
 import { agendaData } from "../core/rules/agenda.js";
 import { meetingsOf } from "../core/rules/schedule.js";
+import { agendaCases } from "../core/usecases/caseWindows.js";
 import { runOutlook } from "../core/usecases/outlook.js";
 import { eligibleVoters, type VoteChoice } from "../core/rules/votes.js";
 import { GraphVotes } from "../m365/sharepoint.js";
@@ -87,7 +88,7 @@ export async function runDemo(opts: DemoOptions & { partnership?: string }): Pro
   const may = meetingsOf(p, c5)[0]!;
   setTime("2023-05-15T08:00:00Z");
   await host.runTimer("agendas");
-  const agenda = agendaData(p, c5, may, await d.cases.ofCluster(5));
+  const agenda = agendaData(p, c5, may, await agendaCases(d.cases, 5, may.startsAt, may.date));
   say(
     `3. Monday 15 May, 3 working days before: the agenda card in the cluster 5 channel for the ${agenda.meeting} meeting: ${agenda.cases.map((x) => `${x.ref} (${x.kind}, ${x.cyp} CYP, ${x.terms} terms, requested ${x.requested}, limit ${x.cap})`).join("; ")}; ${agenda.htRep}; ${agenda.cpd}`,
   );

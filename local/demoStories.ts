@@ -34,6 +34,7 @@ import {
   type DemoOptions,
   type DemoStack,
 } from "./demoStack.js";
+import { meetingCases } from "../core/usecases/caseWindows.js";
 import { withExampleContacts } from "./people.js";
 
 type Result = DemoSummary & { stop: () => Promise<void> };
@@ -247,7 +248,7 @@ async function southampton(opts: DemoOptions): Promise<Result> {
   }
 
   s.setTime(new Date(meeting.startsAt.getTime() + 30 * 60_000).toISOString());
-  const onAgenda = await d.cases.ofCluster(3);
+  const onAgenda = await meetingCases(d.cases, 3, meeting.startsAt);
   say(`3. ${meeting.date}, the locality meeting: members see each case without its school`);
   for (const ref of [ipn, cont])
     say(

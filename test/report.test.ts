@@ -10,9 +10,9 @@ import { TestAdapter, type TurnContext } from "botbuilder";
 import { ClusterDeskBot } from "../bot/bot.js";
 import { loadPartnership } from "../config/load.js";
 import { buildReport, overviewCsv, termPeriod } from "../core/rules/report.js";
-import { allCases, type StoredCase } from "../core/ports.js";
+import type { StoredCase } from "../core/ports.js";
 import { renderReport } from "../reports/render.js";
-import { botBase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
+import { botBase, everyCase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
 import { FakeCases, FakeKv, FakeMailer } from "./fakes/teams.js";
 import { runTermlyReport, termJustEnded, termReport } from "../core/usecases/termly.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
@@ -257,7 +257,7 @@ describe("a register built through Graph, rendered", () => {
       DecisionAt: "2023-05-18T14:00:00Z",
     }));
     await s.deps.cases.change("C1-2023-0001", () => ({ Status: "Decided", ...REFUSED_INDIVIDUAL, DecisionAt: "2023-05-17T12:00:00Z" }));
-    const cases = await allCases(hounslow, s.deps.cases);
+    const cases = await everyCase(s, hounslow);
     expect(cases).toHaveLength((await listFields(s, "Cases")).length);
     s.at("2023-07-21T09:00:00Z"); // the term's meetings are held
     // Attendance at cluster 5's meeting of 18 May, as the SCL's card records it (test/bot/agenda.test.ts).

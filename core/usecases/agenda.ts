@@ -1,7 +1,8 @@
 /** Posts each cluster's agenda to its channel N working days before the meeting, once. Hourly-safe. */
 import type { Partnership } from "../config.js";
 import { agendaData, wideAgendaData, type AgendaData } from "../rules/agenda.js";
-import { allCases, type CaseStorePort, type KeyValuePort, type Logger, type TeamsStatePort } from "../ports.js";
+import { agendaCases } from "./caseWindows.js";
+import { type CaseStorePort, type KeyValuePort, type Logger, type TeamsStatePort } from "../ports.js";
 import { meetingsOf, wideMeetingsOf } from "../rules/schedule.js";
 import { toLocal } from "../rules/time.js";
 import { addWorkingDays } from "../rules/workingDays.js";
@@ -33,7 +34,7 @@ export async function runAgendas(d: AgendaDeps): Promise<{ posted: string[]; wai
       waiting.push(`cluster ${c.id}: no channel linked (@mention Cluster Desk with "cluster ${c.id}" in the cluster's channel)`);
       continue;
     }
-    await d.postAgenda(ref, agendaData(p, c, next, await d.cases.ofCluster(c.id)));
+    await d.postAgenda(ref, agendaData(p, c, next, await agendaCases(d.cases, c.id, next.startsAt, next.date)));
     await d.kv.setSync(key, now.toISOString());
     posted.push(`cluster ${c.id} ${next.date}`);
     d.log.info("agenda.posted", { cluster: c.id, meeting: next.date });
@@ -50,8 +51,7 @@ export async function runAgendas(d: AgendaDeps): Promise<{ posted: string[]; wai
       waiting.push(`${k.label}: the partnership lead has not added Cluster Desk in Teams`);
       continue;
     }
-    const all = await allCases(p, d.cases);
-    await d.postAgenda(ref, wideAgendaData(p, k, next, all));
+    await d.postAgenda(ref, wideAgendaData(p, k, next, await agendaCases(d.cases, undefined, next.startsAt, next.date)));
     await d.kv.setSync(key, now.toISOString());
     posted.push(`${k.id} ${next.date}`);
     d.log.info("agenda.posted", { kind: k.id, meeting: next.date });

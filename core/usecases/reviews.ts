@@ -8,14 +8,18 @@ import { clusterName, leadForCluster, referralType } from "../config.js";
 import { describeDate, toLocal } from "../rules/time.js";
 import { workingDaysBetween } from "../rules/workingDays.js";
 import type { AckDeps } from "./acknowledgements.js";
+import { reviewsDue } from "./caseWindows.js";
 
 export async function runReviewReminders(d: AckDeps): Promise<{ reminded: string[] }> {
   const p = d.partnership;
   if (!p.referralTypes.some((t) => t.reviewWithinMonths)) return { reminded: [] };
   const today = toLocal(d.now()).date;
   const reminded: string[] = [];
+  // Reminders go at most this many working days before (a calendar month and more covers it).
+  const ahead = Math.max(...p.referralTypes.map((t) => t.reviewReminderWorkingDays)) * 2 + 7;
+  const due = await reviewsDue(d.cases, today, ahead);
   for (const cluster of p.clusters) {
-    for (const c of await d.cases.ofCluster(cluster.id)) {
+    for (const c of due.filter((x) => x.fields.Cluster === cluster.id)) {
       const f = c.fields;
       if (f.Status !== "Decided" || !f.ReviewDue || f.ReviewRemindedAt) continue;
       const due = f.ReviewDue.slice(0, 10);

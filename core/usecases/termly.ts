@@ -5,14 +5,15 @@
  */
 import type { Partnership } from "../config.js";
 import { buildReport, reportSummary, termPeriod, type Period, type Report } from "../rules/report.js";
-import { allCases, type AttendancePort, type CaseStorePort } from "../ports.js";
+import { type AttendancePort, type CaseStorePort } from "../ports.js";
+import { periodCases } from "./caseWindows.js";
 import { meetingsOf } from "../rules/schedule.js";
 import { toLocal } from "../rules/time.js";
 import { teamsElseEmail, type AckDeps } from "./acknowledgements.js";
 import { statusOf } from "../errors.js";
 
 export interface TermlyDeps extends AckDeps {
-  cases: AckDeps["cases"] & Pick<CaseStorePort, "ofCluster">;
+  cases: AckDeps["cases"] & Pick<CaseStorePort, "casesIn">;
   intakeSince?: (since: string) => Promise<{ outcome: string; at?: string }[]>;
   attendance?: Pick<AttendancePort, "between">;
   /** Saves the full report (HTML) to the Reports library: its name and link. */
@@ -38,11 +39,11 @@ export async function leadReport(
   }
 }
 
-/** The report for a period, from every case in the register and the intake audit rows since its start. */
+/** The report for a period, from the cases it listed, heard or received and the intake audit rows since its start. */
 export async function termReport(
   d: {
     partnership: Partnership;
-    cases: Pick<CaseStorePort, "ofCluster">;
+    cases: Pick<CaseStorePort, "casesIn">;
     intakeSince?: TermlyDeps["intakeSince"];
     attendance?: TermlyDeps["attendance"];
     now?: () => Date;
@@ -52,7 +53,8 @@ export async function termReport(
   const intake = d.intakeSince ? await d.intakeSince(`${period.from}T00:00:00Z`) : [];
   const attendance = d.attendance ? await d.attendance.between(period.from, period.to) : [];
   const asOf = d.now ? toLocal(d.now()).date : period.to;
-  return buildReport(d.partnership, await allCases(d.partnership, d.cases), intake, period, attendance, asOf);
+  // One period's cases (windows on indexed columns), never the whole register.
+  return buildReport(d.partnership, await periodCases(d.cases, period), intake, period, attendance, asOf);
 }
 
 /** The term (e.g. "summer-2023") whose last cluster meeting has passed, while that term lasts; null otherwise. */

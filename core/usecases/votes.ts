@@ -8,7 +8,8 @@ import { budgetOverview, agendaData, caseLabel, type AgendaData } from "../rules
 import { ClusterName, meetingKind, referralType, type Partnership } from "../config.js";
 import { contingencyLedger } from "../rules/allocation.js";
 import { fundingCap, formatPounds, FundingInputError } from "../rules/funding.js";
-import { allCases, type AuditRow, type StoredCase, type TeamsStatePort, type VoteSession, type VoteStorePort } from "../ports.js";
+import { agendaCases, meetingCases, yearDecisions } from "./caseWindows.js";
+import { type AuditRow, type StoredCase, type TeamsStatePort, type VoteSession, type VoteStorePort } from "../ports.js";
 import { meetingsOf } from "../rules/schedule.js";
 import { isLeadOfAny, mayTriage, plainText, seesNames } from "../rules/triage.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../rules/votes.js";
@@ -120,7 +121,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       // the lead, the partnership lead and roles that may see names see the school.
       school:
         p.anonymise && (everyone || !seesNames(p, cluster.id, email))
-          ? caseLabel(p, c, await d.cases.ofCluster(cluster.id))
+          ? caseLabel(p, c, c.fields.MeetingDate ? await meetingCases(d.cases, cluster.id, new Date(c.fields.MeetingDate)) : [c])
           : c.fields.School
             ? plainText(c.fields.School)
             : "not identified",
@@ -167,6 +168,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     const existing = await d.teams.voteSession(key);
     if (existing?.status === "closed") return triageBack(`The vote on ${ref} has closed: ${existing.decision ?? ""}`, false);
     let note = `The vote on ${ref} is already open.`;
+    let opened: Promise<unknown> | undefined;
     if (!existing) {
       // The vote card goes to the cluster's channel (the meeting), or here if none is linked yet.
       // The vote is recorded as open only once its card is there: a failed post leaves nothing
@@ -199,7 +201,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
         return { ...session, posted: { ref: target, activityId } };
       });
       note = saved?.posted?.activityId === activityId ? `Vote opened ${where}.` : note;
-      await d.audit?.({
+      opened = d.audit?.({
         key: `vote|${key}|open|${activityId ?? at()}`,
         event: "vote-opened",
         caseRef: ref,
@@ -211,8 +213,11 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       d.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
     }
     // Opened from the agenda in the meeting: the agenda stays as it is (the vote card follows it).
+    // Its cases are read in the same turn as the audit row is written (one round trip).
     const meeting = meetingsOf(p, cluster).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime());
-    if (click.from === "agenda" && meeting) return { show: "agenda", data: agendaData(p, cluster, meeting, await d.cases.ofCluster(cluster.id)) };
+    const agenda = click.from === "agenda" && meeting ? agendaCases(d.cases, cluster.id, meeting.startsAt, meeting.date) : null;
+    const [cases] = await Promise.all([agenda, opened]);
+    if (meeting && cases) return { show: "agenda", data: agendaData(p, cluster, meeting, cases) };
     return triageBack(note, true);
   }
   const session = await d.teams.voteSession(key);
@@ -295,24 +300,16 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     // The cluster's budget with this award in it (RAG when the cluster has a budget).
     // A first stage's vote recommends: nothing is committed until the deciding meeting.
     const recommends = !final && type.stages.length > 1;
-    const clusterCases = (await d.cases.ofCluster(cluster.id)).map((x) =>
-      x.fields.Title === ref && !recommends ? { ...x, fields: { ...x.fields, AmountAwarded: dec.award } } : x,
-    );
-    // The contingency fund's ledger at a city meeting; the cluster's budget otherwise.
+    // The contingency fund's ledger at a city meeting; the cluster's budget otherwise: the year's
+    // decisions, with this one as it would be decided now.
     const fund = final && type.stages[type.stages.length - 1]!.fund === "contingency";
+    const decidedNow: StoredCase = { ...c, fields: { ...c.fields, Status: "Decided", AmountAwarded: dec.award, DecisionAt: d.now().toISOString() } };
+    const withThis = (year: StoredCase[]) => [...year.filter((x) => x.fields.Title !== ref), ...(recommends ? [] : [decidedNow])];
     const lines = [
       ...dec.lines,
       fund
-        ? contingencyLedger(
-            p,
-            (await allCases(p, d.cases)).map((x) =>
-              x.fields.Title === ref
-                ? { ...x, fields: { ...x.fields, Status: "Decided" as const, AmountAwarded: dec.award, DecisionAt: d.now().toISOString() } }
-                : x,
-            ),
-            meetingDate,
-          ).text
-        : `${ClusterName(p, cluster.id)} budget: ${budgetOverview(p, cluster, clusterCases, meetingDate).text}`,
+        ? contingencyLedger(p, withThis(await yearDecisions(d.cases, meetingDate)), meetingDate).text
+        : `${ClusterName(p, cluster.id)} budget: ${budgetOverview(p, cluster, withThis(await yearDecisions(d.cases, meetingDate, cluster.id)), meetingDate).text}`,
       ...(recommends ? [`A recommendation: ${meetingKind(p, type.stages[1]!.meeting)?.label ?? "the deciding meeting"} decides, and commits the award`] : []),
     ];
     // Closed once: of two closes at the same moment (two clicks, or the SCL and the partnership

@@ -11,7 +11,7 @@ import { runAgendas } from "../../core/usecases/agenda.js";
 import { withBudgets } from "../../core/rules/schedule.js";
 import { clusterChannelKey } from "../../m365/teamsState.js";
 import { resolveConfigPath } from "../../config/load.js";
-import { botBase, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { botBase, pdfForm, startStack, type Stack, clusterCases } from "../helpers/stack.js";
 import { cardAction } from "../helpers/activities.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
@@ -82,7 +82,7 @@ describe("agenda", () => {
 
   it("lists accepted cases with their cap under the policy in force", async () => {
     const may = meetingsOf(p, c5)[0]!;
-    const d = agendaData(p, c5, may, await s.deps.cases.ofCluster(5));
+    const d = agendaData(p, c5, may, await clusterCases(s, 5));
     expect(d).toMatchObject({ meeting: "Thursday 18 May 2023, 2pm", htRep: "Headteacher representative: Worple Primary School", hasCpd: true, hasCases: true });
     expect(d.cases).toEqual([
       { ref: "C5-2023-0001", heading: "C5-2023-0001", kind: "Group", cyp: "5", terms: "2", requested: "£4,500", cap: "£4,000", capTitle: "Limit that applies" },

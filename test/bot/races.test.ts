@@ -11,7 +11,7 @@ import { ClusterDeskBot } from "../../bot/bot.js";
 import { parsePartnership } from "../../core/config.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
-import { votingBot, listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { votingBot, listFields, pdfForm, startStack, type Stack, clusterCases } from "../helpers/stack.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
 for (const s of raw.clusters[4].schools) s.sendcoEmail = `senco@${s.shortName.toLowerCase().replace(/[^a-z]/g, "")}.example`;
@@ -27,7 +27,7 @@ const invoke = async (email: string, verb: string, data: Record<string, unknown>
 async function caseFrom(school: string, sender: string): Promise<string> {
   await s.send({ from: sender, subject: `Cluster 5/KL/${school}`, text: "x", attachments: [pdfForm()] });
   await s.settle();
-  const c = (await s.deps.cases.ofCluster(5)).find((x) => x.fields.SenderEmail === sender)!;
+  const c = (await clusterCases(s, 5)).find((x) => x.fields.SenderEmail === sender)!;
   await s.deps.cases.change(c.fields.Title, () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
   return c.fields.Title;
 }

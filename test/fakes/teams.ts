@@ -8,6 +8,7 @@ import {
   type AuditRow,
   type CardLocation,
   type CaseStorePort,
+  type CaseWindow,
   type DraftState,
   type DraftsPort,
   type OutgoingMail,
@@ -35,6 +36,20 @@ export class FakeCases implements CaseStorePort {
     const c = this.items.get(ref);
     return c ? structuredClone(c) : null;
   }
+  /** As SharePoint answers the window's filter: the column's instant from `from` to `to` (to the second, as a dateTime column keeps it). */
+  async casesIn(w: CaseWindow): Promise<StoredCase[]> {
+    this.windows.push(w);
+    const second = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+    return [...this.items.values()]
+      .filter((c) => {
+        const v = c.fields[w.by];
+        return v != null && second(v) >= second(w.from) && second(v) <= second(w.to) && (w.cluster === undefined || c.fields.Cluster === w.cluster);
+      })
+      .map((c) => structuredClone(c));
+  }
+  /** Every window asked for (a test can check none reads a whole history). */
+  readonly windows: CaseWindow[] = [];
+  /** A cluster's cases, for tests. */
   async ofCluster(cluster: number): Promise<StoredCase[]> {
     return [...this.items.values()].filter((c) => c.fields.Cluster === cluster).map((c) => structuredClone(c));
   }

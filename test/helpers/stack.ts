@@ -3,7 +3,8 @@ import nodemailer, { type SendMailOptions } from "nodemailer";
 import type { Partnership } from "../../core/config.js";
 import { buildDeps, type AppDeps } from "../../functions/deps.js";
 import { ClusterDeskBot } from "../../bot/bot.js";
-import { GraphVotes } from "../../m365/sharepoint.js";
+import { GraphCaseRegister, GraphVotes } from "../../m365/sharepoint.js";
+import type { StoredCase } from "../../core/ports.js";
 import { functionDefs } from "../../functions/registry.js";
 import { keepSubscription } from "../../core/usecases/subscription.js";
 import { startDevHost, type DevHost } from "../../local/devhost/host.js";
@@ -131,4 +132,17 @@ export function votingBot(s: Stack, partnership: Partnership): ClusterDeskBot {
 export async function listFields(s: Stack, list: string): Promise<any[]> {
   const site = await s.deps.site.id();
   return (await s.deps.graph.api(`/sites/${site}/lists/${list}/items`).expand("fields").top(999).get()).value.map((i: any) => i.fields);
+}
+
+/**
+ * A cluster's whole history, for tests on small registers (the product never asks it: it reads
+ * windows, core/usecases/caseWindows.ts, as SharePoint's list view threshold requires).
+ */
+export function clusterCases(s: Stack, cluster: number): Promise<StoredCase[]> {
+  return (s.deps.cases as GraphCaseRegister).ofCluster(cluster);
+}
+
+/** Every case of the partnership, cluster by cluster (tests only, as clusterCases). */
+export async function everyCase(s: Stack, p: Partnership): Promise<StoredCase[]> {
+  return (await Promise.all(p.clusters.map((c) => clusterCases(s, c.id)))).flat();
 }

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueClient } from "@azure/storage-queue";
 import { partnership as hounslow } from "../helpers/tenant.js";
-import { listFields, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { listFields, pdfForm, startStack, type Stack, clusterCases } from "../helpers/stack.js";
 import { filledForm } from "../helpers/forms.js";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 
@@ -89,7 +89,7 @@ describe("intake reads the presentation form", () => {
       text: "Form attached.",
       attachments: [docx("form.docx", await form(false))],
     });
-    const c = (await s.deps.cases.ofCluster(5)).find((x) => x.fields.SenderEmail === "senco@worple.example")!;
+    const c = (await clusterCases(s, 5)).find((x) => x.fields.SenderEmail === "senco@worple.example")!;
     expect(c.fields.Status).toBe("Needs attention");
     expect(c.fields.Problems).toContain("Needs attention: consent not confirmed on the form.");
     const outbox = (await (await fetch(`${s.tenant.url}/_admin/outbox`)).json()).value as { to: string; message: { body: { content: string } } }[];
@@ -100,7 +100,7 @@ describe("intake reads the presentation form", () => {
 
   it("an unreadable form: the case goes on as it would unread, and the card asks for the details by hand", async () => {
     await deliver({ from: "senco@bolder.example", subject: "Cluster 5/KL/Bolder Academy", text: "x", attachments: [pdfForm()] });
-    const c = (await s.deps.cases.ofCluster(5)).find((x) => x.fields.SenderEmail === "senco@bolder.example")!;
+    const c = (await clusterCases(s, 5)).find((x) => x.fields.SenderEmail === "senco@bolder.example")!;
     expect(c.fields.Status).toBe("Accepted");
     expect(c.fields.CypCount ?? null).toBeNull();
     expect(c.fields.Problems).toContain("The form could not be read: enter the details by hand.");
@@ -138,7 +138,7 @@ describe("intake reads the presentation form", () => {
       // Forwarded "as attachment", as Outlook does: Exchange keeps it as an itemAttachment, whose $value is its MIME.
       attachments: [{ filename: "Fw Our form.eml", content: inner, contentType: "message/rfc822", contentDisposition: "attachment" }],
     });
-    const c = (await s.deps.cases.ofCluster(5)).find((x) => x.fields.SenderEmail === "senco@smallberrygreen.example")!;
+    const c = (await clusterCases(s, 5)).find((x) => x.fields.SenderEmail === "senco@smallberrygreen.example")!;
     expect(c.fields).toMatchObject({ Status: "Accepted", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 });
     expect(JSON.stringify([await listFields(s, "Cases"), s.logs, queued])).not.toContain("Jamie");
   });

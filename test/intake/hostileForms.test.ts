@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partnership as hounslow } from "../helpers/tenant.js";
-import { startStack, type Stack } from "../helpers/stack.js";
+import { startStack, type Stack, clusterCases } from "../helpers/stack.js";
 import { filledForm } from "../helpers/forms.js";
 import { disguisedMacroDocx, inflatingPdf, nestedDocx } from "../helpers/hostileForms.js";
 
@@ -68,7 +68,7 @@ describe("hostile forms in a burst", () => {
     expect(latencies.length).toBeGreaterThan(5);
     expect(Math.max(...latencies)).toBeLessThan(1000);
 
-    const cases = [...(await s.deps.cases.ofCluster(6)), ...(await s.deps.cases.ofCluster(5))];
+    const cases = [...(await clusterCases(s, 6)), ...(await clusterCases(s, 5))];
     for (const [school] of hostile) {
       const c = cases.find((x) => x.fields.SenderEmail === `senco@${school.split(" ")[0]!.toLowerCase()}.example`);
       expect(c, school).toBeDefined();

@@ -15,7 +15,7 @@ import { alertLead } from "../../core/usecases/health.js";
 import { keepSubscription } from "../../core/usecases/subscription.js";
 import { run } from "../../cli/main.js";
 import { processMessage } from "../../core/usecases/intake.js";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { pdfForm, startStack, type Stack, clusterCases } from "../helpers/stack.js";
 
 let s: Stack;
 beforeAll(async () => {
@@ -95,7 +95,7 @@ describe("no duplicate work", () => {
     await s.settle();
     await s.send({ from: sender, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "x", attachments: [pdfForm()] });
     await s.settle();
-    const mine = (await s.deps.cases.ofCluster(5)).filter((c) => c.fields.SenderEmail === sender);
+    const mine = (await clusterCases(s, 5)).filter((c) => c.fields.SenderEmail === sender);
     expect(mine).toHaveLength(1);
     expect(mine[0]!.fields.ResubmissionOf).toMatch(/^U-2023-\d{4}$/);
     const first = await s.deps.cases.byRef(mine[0]!.fields.ResubmissionOf!);
