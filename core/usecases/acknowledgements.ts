@@ -8,6 +8,7 @@ import type { CaseStorePort, KeyValuePort, Logger, MailSenderPort } from "../por
 import { addDays, describeDate, toLocal } from "../rules/time.js";
 import { workingDaysBetween } from "../rules/workingDays.js";
 import { shortReason } from "../errors.js";
+import { sendOnce } from "./sendOnce.js";
 
 /** What a job that reads cases and writes to people needs (the bot needs the same, and more). */
 export interface AckDeps {
@@ -40,12 +41,7 @@ export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: strin
   const today = toLocal(d.now()).date;
   const reminded: string[] = [];
   const escalated: string[] = [];
-  const once = async (key: string, send: () => Promise<void>) => {
-    if (await d.kv.getSync(key)) return false;
-    await send();
-    await d.kv.setSync(key, d.now().toISOString());
-    return true;
-  };
+
   // Teams too, where the bot knows the person's chat; the email is the record. A Teams failure
   // is logged, not retried (the email has gone, and the job must not send it twice).
   const tell = async (email: string, text: string) => {
@@ -59,22 +55,21 @@ export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: strin
     const lead = c.fields.Cluster ? leadForCluster(p, c.fields.Cluster) : undefined;
     if (left === 1 && lead) {
       const text = `${ref} (${c.fields.School ?? "school not identified"}) must be acknowledged by ${describeDate(due)}: the school was promised contact within five working days. Use "Acknowledge school" on its card in Teams.`;
-      const sent = await once(`ack-reminder|${ref}`, async () => {
-        await d.mailer.send({ to: [lead.email], subject: `Acknowledge ${ref} by tomorrow`, body: `${text}\n\nCluster Desk`, marker: `cd-ack-reminder-${ref}` });
-        await tell(lead.email, `**Acknowledge ${ref} by tomorrow.** ${text}`);
-      });
+      const sent = await sendOnce(
+        d,
+        `ack-reminder|${ref}`,
+        { to: [lead.email], subject: `Acknowledge ${ref} by tomorrow`, body: `${text}\n\nCluster Desk` },
+        () => tell(lead.email, `**Acknowledge ${ref} by tomorrow.** ${text}`),
+      );
       if (sent) reminded.push(ref);
     } else if (left < 0) {
       const text = `${ref} (${c.fields.School ?? "school not identified"}, cluster ${c.fields.Cluster ?? "?"}${lead ? `, ${lead.name}` : ""}) was due to be acknowledged by ${describeDate(due)} and has not been.`;
-      const sent = await once(`ack-escalation|${ref}`, async () => {
-        await d.mailer.send({
-          to: [p.partnershipLead.email],
-          subject: `Overdue acknowledgement: ${ref}`,
-          body: `${text}\n\nCluster Desk`,
-          marker: `cd-ack-escalation-${ref}`,
-        });
-        await tell(p.partnershipLead.email, `**Overdue acknowledgement.** ${text}`);
-      });
+      const sent = await sendOnce(
+        d,
+        `ack-escalation|${ref}`,
+        { to: [p.partnershipLead.email], subject: `Overdue acknowledgement: ${ref}`, body: `${text}\n\nCluster Desk` },
+        () => tell(p.partnershipLead.email, `**Overdue acknowledgement.** ${text}`),
+      );
       if (sent) escalated.push(ref);
     }
   }

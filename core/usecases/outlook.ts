@@ -14,6 +14,7 @@ import { resolveRota } from "../rules/rota.js";
 import { meetingsOf } from "../rules/schedule.js";
 import { describeDate, describeLocal, describeTime, toLocal } from "../rules/time.js";
 import { addWorkingDays } from "../rules/workingDays.js";
+import { sendOnce } from "./sendOnce.js";
 
 export interface OutlookDeps {
   partnership: Partnership;
@@ -37,33 +38,6 @@ const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0
 function localIso(d: Date): string {
   const l = toLocal(d);
   return `${l.date}T${l.time}:00`;
-}
-
-/**
- * Sends `msg` once for `key`. The email is made as a draft and its id recorded before it is sent
- * (m365/drafts.ts); a run that stopped before recording the email as sent reads that one draft: still
- * a draft, it is sent; sent (or gone once sending began: not yet in Sent Items), it is not sent again.
- */
-async function sendOnce(d: OutlookDeps, key: string, msg: { to: string[]; bcc?: string[]; subject: string; body: string }): Promise<boolean> {
-  if (await d.kv.getSync(key)) return false;
-  const draftKey = `${key}:draft`;
-  const record = await d.kv.getSync(draftKey);
-  let draftId: string | null = null;
-  let sent = false;
-  if (record) {
-    const was = await d.mailer.draftState(record);
-    sent = was !== "draft";
-    if (was === "draft") draftId = record;
-    if (sent) d.log.info("outlook.already-sent", { key: hash(key) });
-  }
-  if (!sent) {
-    draftId ??= await d.mailer.draft({ ...msg, marker: `cd-${hash(key)}` });
-    await d.kv.setSync(draftKey, draftId);
-    await d.mailer.sendDraft(draftId);
-  }
-  await d.kv.setSync(key, new Date().toISOString());
-  await d.kv.setSync(draftKey, null);
-  return true;
 }
 
 export async function runOutlook(d: OutlookDeps): Promise<OutlookRun> {

@@ -9,6 +9,7 @@ import { describeDate, toLocal } from "../rules/time.js";
 import { workingDaysBetween } from "../rules/workingDays.js";
 import type { AckDeps } from "./acknowledgements.js";
 import { reviewsDue } from "./caseWindows.js";
+import { sendOnce } from "./sendOnce.js";
 
 export async function runReviewReminders(d: AckDeps): Promise<{ reminded: string[] }> {
   const p = d.partnership;
@@ -17,9 +18,9 @@ export async function runReviewReminders(d: AckDeps): Promise<{ reminded: string
   const reminded: string[] = [];
   // Reminders go at most this many working days before (a calendar month and more covers it).
   const ahead = Math.max(...p.referralTypes.map((t) => t.reviewReminderWorkingDays)) * 2 + 7;
-  const due = await reviewsDue(d.cases, today, ahead);
+  const dueSoon = await reviewsDue(d.cases, today, ahead);
   for (const cluster of p.clusters) {
-    for (const c of due.filter((x) => x.fields.Cluster === cluster.id)) {
+    for (const c of dueSoon.filter((x) => x.fields.Cluster === cluster.id)) {
       const f = c.fields;
       if (f.Status !== "Decided" || !f.ReviewDue || f.ReviewRemindedAt) continue;
       const due = f.ReviewDue.slice(0, 10);
@@ -30,20 +31,19 @@ export async function runReviewReminders(d: AckDeps): Promise<{ reminded: string
       const lead = leadForCluster(p, cluster.id);
       const when = left < 0 ? `was due on ${describeDate(due)}` : `is due by ${describeDate(due)}`;
       // The school's own name only in the school's email; the lead's names the reference alone.
-      await d.mailer.send({
-        to: f.SenderEmail ? [f.SenderEmail] : [],
-        subject: `${f.Title}: review of the allocation ${left < 0 ? "overdue" : "due"}`,
-        body: `The review of the funding allocated to ${f.Title} ${when}. Please complete the review paperwork with your ${p.leadTitle} for the ${clusterName(p, cluster.id)} meeting.\n\n${p.name}`,
-        marker: `cd-review-school-${f.Title}`,
-      });
-      if (lead) {
-        await d.mailer.send({
+      // Each goes once, whatever crashes (a draft recorded before it is sent).
+      if (f.SenderEmail)
+        await sendOnce(d, `${key}|school`, {
+          to: [f.SenderEmail],
+          subject: `${f.Title}: review of the allocation ${left < 0 ? "overdue" : "due"}`,
+          body: `The review of the funding allocated to ${f.Title} ${when}. Please complete the review paperwork with your ${p.leadTitle} for the ${clusterName(p, cluster.id)} meeting.\n\n${p.name}`,
+        });
+      if (lead)
+        await sendOnce(d, `${key}|lead`, {
           to: [lead.email],
           subject: `Review ${left < 0 ? "overdue" : "due"}: ${f.Title}`,
           body: `The review of ${f.Title}'s allocation ${when}. List it for a ${clusterName(p, cluster.id)} meeting before then.\n\nCluster Desk`,
-          marker: `cd-review-lead-${f.Title}`,
         });
-      }
       await d.kv.setSync(key, d.now().toISOString());
       await d.cases.change(f.Title, () => ({ ReviewRemindedAt: d.now().toISOString() }));
       reminded.push(f.Title);

@@ -32,6 +32,28 @@ afterEach(async () => {
 });
 
 describe("local tenant: change notifications", () => {
+  it('notifies regular ids, or immutable ids when the subscription was created with Prefer: IdType="ImmutableId" (https://learn.microsoft.com/graph/outlook-immutable-id)', async () => {
+    const { client } = productGraph(t);
+    const made = [];
+    for (const immutable of [false, true]) {
+      const req = client.api("/subscriptions");
+      if (immutable) req.header("Prefer", 'IdType="ImmutableId"');
+      made.push(
+        await req.post({ changeType: "created", notificationUrl: rx.url, resource, expirationDateTime: inMinutes(60), clientState: `ids-${immutable}` }),
+      );
+    }
+    await mail("Cluster 5/KL/Worple Primary School (ids)");
+    await t.notifier.settle();
+    const idOf = (state: string) => rx.received.map((r) => r.body.value[0]).find((n: any) => n.clientState === state).resourceData.id as string;
+    const regular = idOf("ids-false");
+    const immutable = idOf("ids-true");
+    expect(regular).not.toBe(immutable);
+    // Each is the id a read gives: without the header, and with it.
+    expect((await client.api(`/users/${mailbox}/messages/${immutable}`).select("id").get()).id).toBe(regular);
+    expect((await client.api(`/users/${mailbox}/messages/${regular}`).header("Prefer", 'IdType="ImmutableId"').select("id").get()).id).toBe(immutable);
+    for (const sub of made) await client.api(`/subscriptions/${sub.id}`).delete();
+  });
+
   it("creates a subscription after the validation handshake and notifies new mail with clientState", async () => {
     const { client } = productGraph(t);
     const sub = await client.api("/subscriptions").post({

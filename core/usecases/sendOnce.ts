@@ -1,0 +1,42 @@
+/**
+ * The product's reminders and alerts, sent once for a key, whatever crashes: the email is made as a
+ * draft and its id recorded (storage) before it is sent (Graph's "immutable ID with sending mail",
+ * m365/drafts.ts). A run that stopped before recording the email as sent reads that one draft:
+ * still a draft, it is sent; sent (or gone once sending began: not yet in Sent Items), it is not
+ * sent again. Exchange keeps no headers on Sent Items copies, so nothing is searched for.
+ */
+import { createHash } from "node:crypto";
+import type { KeyValuePort, Logger, MailSenderPort, OutgoingMail } from "../ports.js";
+
+export interface SendOnceDeps {
+  kv: KeyValuePort;
+  mailer: MailSenderPort;
+  log: Logger;
+  now: () => Date;
+}
+
+const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 24);
+
+/** Sends `msg` unless the email for `key` went already; whether it was sent now. `after` runs once it has gone (a Teams copy). */
+export async function sendOnce(d: SendOnceDeps, key: string, msg: Omit<OutgoingMail, "marker">, after?: () => Promise<void>): Promise<boolean> {
+  if (await d.kv.getSync(key)) return false;
+  const draftKey = `${key}:draft`;
+  const record = await d.kv.getSync(draftKey);
+  let draftId: string | null = null;
+  let sent = false;
+  if (record) {
+    const was = await d.mailer.draftState(record);
+    sent = was !== "draft";
+    if (was === "draft") draftId = record;
+    if (sent) d.log.info("mail.already-sent", { key: hash(key) });
+  }
+  if (!sent) {
+    draftId ??= await d.mailer.draft({ ...msg, marker: `cd-${hash(key)}` });
+    await d.kv.setSync(draftKey, draftId);
+    await d.mailer.sendDraft(draftId);
+    await after?.();
+  }
+  await d.kv.setSync(key, d.now().toISOString());
+  await d.kv.setSync(draftKey, null);
+  return true;
+}
