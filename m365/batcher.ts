@@ -10,7 +10,7 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
-import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
+import { mailboxOf, MAX_INLINE_WAIT_SECONDS } from "./graph.js";
 import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError } from "./graphError.js";
 
 export interface BatchRequest {
@@ -34,6 +34,7 @@ interface Waiting {
 }
 
 const MAX_BATCH = 20;
+const MAILBOX_PER_BATCH = 4;
 
 export class GraphBatcher {
   private waiting: Waiting[] = [];
@@ -60,7 +61,21 @@ export class GraphBatcher {
   }
 
   private async flush(): Promise<void> {
-    const round = this.waiting.splice(0, MAX_BATCH);
+    // At most 20 requests, and at most 4 to one mailbox (Exchange's concurrent requests per
+    // mailbox, which counts each request in a batch): the rest go in the next batch.
+    const round: Waiting[] = [];
+    const perMailbox = new Map<string, number>();
+    const rest: Waiting[] = [];
+    for (const w of this.waiting) {
+      const mailbox = mailboxOf(`/v1.0${w.req.url}`);
+      const n = mailbox ? (perMailbox.get(mailbox) ?? 0) : 0;
+      if (round.length >= MAX_BATCH || n >= MAILBOX_PER_BATCH) rest.push(w);
+      else {
+        round.push(w);
+        if (mailbox) perMailbox.set(mailbox, n + 1);
+      }
+    }
+    this.waiting = rest;
     if (this.waiting.length) setImmediate(() => void this.flush());
     if (!round.length) return;
     let res: { responses: { id: string; status: number; headers?: Record<string, string>; body?: GraphJson }[] };

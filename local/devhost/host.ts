@@ -21,14 +21,22 @@ type InvocationContext = InstanceType<typeof InvocationContext>;
  * The queue settings of host.json (what Azure's host uses): the dev host uses the same unless a
  * test asks otherwise. `visibilityTimeout` is how long a failed message waits before its next try.
  */
-export function hostJsonQueues(): { maxDequeueCount: number; visibilityTimeoutSeconds: number; batchSize: number; maxPollingIntervalSeconds: number } {
+export function hostJsonQueues(): {
+  maxDequeueCount: number;
+  visibilityTimeoutSeconds: number;
+  batchSize: number;
+  newBatchThreshold: number;
+  maxPollingIntervalSeconds: number;
+} {
   // host.json is at the project's root: two folders up from local/devhost, three from dist/local/devhost.
   const file = [new URL("../../host.json", import.meta.url), new URL("../../../host.json", import.meta.url)].find((u) => existsSync(u));
   if (!file) throw new Error("host.json not found beside the project");
   const q =
     (
       JSON.parse(readFileSync(file, "utf8")) as {
-        extensions?: { queues?: { maxDequeueCount?: number; visibilityTimeout?: string; batchSize?: number; maxPollingInterval?: string } };
+        extensions?: {
+          queues?: { maxDequeueCount?: number; visibilityTimeout?: string; batchSize?: number; newBatchThreshold?: number; maxPollingInterval?: string };
+        };
       }
     ).extensions?.queues ?? {};
   const seconds = (span: string | undefined, otherwise: number) => {
@@ -40,6 +48,8 @@ export function hostJsonQueues(): { maxDequeueCount: number; visibilityTimeoutSe
     maxDequeueCount: q.maxDequeueCount ?? 5,
     visibilityTimeoutSeconds: seconds(q.visibilityTimeout, 0),
     batchSize: q.batchSize ?? 16,
+    // Azure's default: half the batch.
+    newBatchThreshold: q.newBatchThreshold ?? Math.floor((q.batchSize ?? 16) / 2),
     maxPollingIntervalSeconds: seconds(q.maxPollingInterval, 60),
   };
 }
@@ -236,7 +246,9 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
       const t = setTimeout(wake, ms);
       sleepers.add(wake);
     });
-  // Each queue runs host.json's batchSize of messages at once, and takes the next as each one
+  // Each queue runs up to batchSize + newBatchThreshold messages at once (Azure: "the maximum
+  // number of concurrent messages being processed per function is batchSize plus
+  // newBatchThreshold"), and takes the next as each one
   // finishes (not a batch at a time). An idle worker sleeps until something is queued in this
   // process (a notification, a re-queue) or pollMs passes (messages queued with a delay, or by
   // another process), as Azure's host polls with back-off up to host.json's maxPollingInterval.
@@ -245,7 +257,7 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
   };
   queueSignal.on("sent", wakeAll);
   const pollers = (opts.autoRun === false ? [] : queues).flatMap((def) =>
-    Array.from({ length: fromHostJson.batchSize }, async () => {
+    Array.from({ length: fromHostJson.batchSize + fromHostJson.newBatchThreshold }, async () => {
       while (!stopped) {
         const n = await pass(def, 1).catch((e) => {
           if (!stopped) log(`[${def.name}] poll error: ${(e as Error).message}`);

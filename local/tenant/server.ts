@@ -205,6 +205,9 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
         throw e;
       }
       const graphPath = path.slice("/v1.0".length);
+      // A JSON batch is not itself throttled: "Requests in a batch are evaluated individually against
+      // throttling limits ... The batch itself succeeds with a status code of 200" (Graph throttling
+      // guidance, "Throttling and batching"). Its items go through dispatch one by one.
       if (graphPath === "/$batch" && method === "POST") {
         const reply = await runBatch(parseJson(body), requestId, (req) => dispatch(app, req, requestId), counters);
         counters.add("POST /v1.0/$batch", reply.status);
