@@ -78,3 +78,14 @@ export async function notificationReceiver(opts: { echoValidation?: boolean; sta
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
+
+/** Sends one message to the local tenant over SMTP, as a school's mail server would. */
+export async function smtpSend(t: Tenant, msg: import("nodemailer").SendMailOptions) {
+  const { default: nodemailer } = await import("nodemailer");
+  const transport = nodemailer.createTransport({ host: "127.0.0.1", port: t.smtpPort!, secure: false, ignoreTLS: true });
+  try {
+    return await transport.sendMail(msg);
+  } finally {
+    transport.close();
+  }
+}

@@ -5,23 +5,16 @@
  * attachments come as file, item or reference attachments, and metadata without bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import nodemailer, { type SendMailOptions } from "nodemailer";
+import type { SendMailOptions } from "nodemailer";
 import type { Tenant } from "../../local/tenant/server.js";
-import { inspectorGraph, partnership, productGraph, startTestTenant } from "../helpers/tenant.js";
+import { inspectorGraph, partnership, productGraph, smtpSend as sendOverSmtp, startTestTenant } from "../helpers/tenant.js";
 import { productMessageId, productMime } from "../../m365/mime.js";
 
 let t: Tenant;
 const mailbox = partnership.intake.mailbox;
 const IMMUTABLE = 'IdType="ImmutableId"';
 
-async function smtpSend(msg: SendMailOptions) {
-  const transport = nodemailer.createTransport({ host: "127.0.0.1", port: t.smtpPort!, secure: false, ignoreTLS: true });
-  try {
-    return await transport.sendMail(msg);
-  } finally {
-    transport.close();
-  }
-}
+const smtpSend = (msg: SendMailOptions) => sendOverSmtp(t, msg);
 
 async function byMessageId(internetMessageId: string, folder = "inbox") {
   const { client } = productGraph(t);

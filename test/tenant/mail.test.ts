@@ -1,23 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import nodemailer, { type SendMailOptions } from "nodemailer";
+import type { SendMailOptions } from "nodemailer";
 import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import type { Tenant } from "../../local/tenant/server.js";
-import { inspectorGraph, partnership, productGraph, startTestTenant } from "../helpers/tenant.js";
+import { inspectorGraph, partnership, productGraph, smtpSend as sendOverSmtp, startTestTenant } from "../helpers/tenant.js";
 
 let t: Tenant;
 const mailbox = partnership.intake.mailbox;
 const docx = Buffer.from("PK\u0003\u0004 not really a docx, but bytes are bytes \u0000\u00ff", "latin1");
 const pdf = Buffer.from("%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n1 0 obj\n<<>>\nendobj\n", "latin1");
 
-async function smtpSend(msg: SendMailOptions) {
-  const transport = nodemailer.createTransport({ host: "127.0.0.1", port: t.smtpPort!, secure: false, ignoreTLS: true });
-  try {
-    return await transport.sendMail(msg);
-  } finally {
-    transport.close();
-  }
-}
+const smtpSend = (msg: SendMailOptions) => sendOverSmtp(t, msg);
 
 const form = (subject: string, extra: Partial<SendMailOptions> = {}) =>
   smtpSend({
