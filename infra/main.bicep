@@ -26,12 +26,16 @@ param botDisplayName string = 'Cluster Desk'
 
 param tags object = {}
 
+@description('Makes the Key Vault\'s name new. A deleted vault keeps its name for its 90-day soft-delete retention (purge protection is on): after deleting the resource group, either recover the vault (az keyvault recover --name <name>) or deploy with another suffix.')
+@maxLength(3)
+param vaultSuffix string = ''
+
 var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var names = {
   logs: 'log-clusterdesk-${environmentName}-${token}'
   insights: 'appi-clusterdesk-${environmentName}-${token}'
   storage: take('stcd${environmentName}${token}', 24)
-  vault: take('kv-cd-${environmentName}-${token}', 24)
+  vault: take('kv-cd${vaultSuffix}-${environmentName}-${token}', 24)
   plan: 'plan-clusterdesk-${environmentName}-${token}'
   app: 'func-clusterdesk-${environmentName}-${token}'
   bot: 'bot-clusterdesk-${environmentName}-${token}'
@@ -69,7 +73,7 @@ module functions 'modules/functionapp.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     insightsName: monitoring.outputs.insightsName
     vaultName: vault.outputs.name
-    mailClientStateSecretUri: vault.outputs.mailClientStateSecretUri
+    mailClientStateSecretName: vault.outputs.mailClientStateSecretName
     partnership: partnership
     sharePointSite: sharePointSite
     botIdentityId: botIdentity.outputs.id

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { deflateRawSync, deflateSync } from "node:zlib";
+import { deflateSync } from "node:zlib";
+import { zipSync } from "fflate";
 import { packageRoot } from "../config/load.js";
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -46,53 +47,40 @@ export function png(size: number, rgba: [number, number, number, number], inner:
   return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
 
-/** A zip (deflate) of the given files. */
-export function zip(files: { name: string; data: Buffer }[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const f of files) {
-    const name = Buffer.from(f.name);
-    const body = deflateRawSync(f.data);
-    const crc = crc32(f.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(f.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, body);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(f.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-    offset += 30 + name.length + body.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(files.length, 8);
-  end.writeUInt16LE(files.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
+/**
+ * A zip (deflate) of the given files, written by fflate (already a dependency) with a real
+ * modification time on every entry (Teams' app upload reads the zip as any zip tool does).
+ */
+export function zip(files: { name: string; data: Buffer }[], mtime = new Date()): Buffer {
+  return Buffer.from(zipSync(Object.fromEntries(files.map((f) => [f.name, [new Uint8Array(f.data), { mtime, level: 9 }]]))));
 }
 
+/** The settings a package for a council's tenant must be given (the deployment's outputs). */
+const REQUIRED = ["BOT_APP_ID", "VALID_DOMAIN"] as const;
+
+/**
+ * The manifest from the deployment's settings. A package for a tenant needs BOT_APP_ID and
+ * VALID_DOMAIN (the infrastructure's outputs `botAppId` and `functionAppHostName`); without them
+ * it is refused, naming what is missing, unless `PACKAGE_FOR=playground` asks for the local
+ * Agents Playground's (an all-zero bot id and localhost). The version is APP_VERSION, or the
+ * package's own (package.json): Teams takes an updated app only with a higher version.
+ */
 export function manifest(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const playground = env.PACKAGE_FOR === "playground";
+  const missing = REQUIRED.filter((k) => !env[k]);
+  if (missing.length && !playground)
+    throw new Error(
+      `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set: give the deployment's outputs (botAppId, functionAppHostName), or PACKAGE_FOR=playground for the local Agents Playground`,
+    );
   const values: Record<string, string> = {
     TEAMS_APP_ID: env.TEAMS_APP_ID ?? "2d3c7a6e-5b1f-4c8e-9a2d-6f0e1b7c3a94",
     BOT_APP_ID: env.BOT_APP_ID ?? "00000000-0000-0000-0000-000000000000",
     VALID_DOMAIN: env.VALID_DOMAIN ?? "localhost",
+    APP_VERSION: env.APP_VERSION ?? (JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string }).version,
   };
+  if (!playground && (/^0{8}-/.test(values.BOT_APP_ID!) || values.VALID_DOMAIN === "localhost"))
+    throw new Error("BOT_APP_ID and VALID_DOMAIN are the Playground's (all zeros, localhost): give the deployment's outputs");
+  if (!/^\d{1,5}\.\d{1,5}\.\d{1,5}$/.test(values.APP_VERSION!)) throw new Error(`APP_VERSION must be a version like 1.4.2, not "${values.APP_VERSION}"`);
   const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   for (const k of ["TEAMS_APP_ID", "BOT_APP_ID"]) if (!GUID.test(values[k]!)) throw new Error(`${k} must be a GUID, not "${values[k]}"`);
   if (!/^[a-z0-9.-]+$/i.test(values.VALID_DOMAIN!)) throw new Error(`VALID_DOMAIN must be a host name, not "${values.VALID_DOMAIN}"`);

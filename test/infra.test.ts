@@ -92,7 +92,8 @@ describe("infrastructure: app settings cannot drift", () => {
 
   it("no secrets in app settings: no client secret, no storage key, the clientState from Key Vault", () => {
     for (const s of Object.keys(LOCAL_ONLY)) expect(bicep.has(s), s).toBe(false);
-    expect(bicep.get("MAIL_CLIENT_STATE")).toMatch(/^'@Microsoft\.KeyVault\(SecretUri=/);
+    // Versionless: the vault and the secret's name, so a rotated secret is read without a redeploy.
+    expect(bicep.get("MAIL_CLIENT_STATE")).toMatch(/^'@Microsoft\.KeyVault\(VaultName=\$\{vaultName\};SecretName=\$\{mailClientStateSecretName\}\)'$/);
     const all = readdirSync(join(root, "infra", "modules"))
       .map((f) => readFileSync(join(root, "infra", "modules", f), "utf8"))
       .join("\n");
@@ -107,5 +108,37 @@ describe("infrastructure: app settings cannot drift", () => {
     expect(app).toMatch(/runtime: \{ name: 'node', version: '22' \}/);
     expect(app).toMatch(/type: 'SystemAssigned, UserAssigned'/);
     for (const env of ["dev", "prod"]) expect(readFileSync(join(root, "infra", `main.${env}.bicepparam`), "utf8")).toContain("using 'main.bicep'");
+  });
+
+  it("deployment: basic publishing credentials off; a Key Vault name that can be made new after its soft-deleted self", () => {
+    const app = readFileSync(join(root, "infra", "modules", "functionapp.bicep"), "utf8");
+    for (const kind of ["ftp", "scm"])
+      expect(app).toMatch(new RegExp(`basicPublishingCredentialsPolicies@[^']+' = \\{\\s+parent: app\\s+name: '${kind}'\\s+properties: \\{ allow: false \\}`));
+    const main = readFileSync(join(root, "infra", "main.bicep"), "utf8");
+    expect(main).toMatch(/param vaultSuffix string = ''/);
+    expect(main).toMatch(/vault: take\('kv-cd\$\{vaultSuffix\}-/);
+  });
+
+  it(".funcignore leaves out of a publish what deploy:check leaves out of the package, and keeps what the functions run", () => {
+    const ignore = readFileSync(join(root, ".funcignore"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
+    for (const left of [
+      "local/",
+      "test/",
+      "bench/",
+      "manifest/",
+      "dist/local/",
+      "dist/test/",
+      "dist/bench/",
+      "dist/manifest/",
+      "node_modules/",
+      ".data/",
+      "*.ts",
+    ])
+      expect(ignore, left).toContain(left);
+    for (const kept of ["dist/", "cards/", "config/", "host.json", "package.json", "package-lock.json"]) expect(ignore, kept).not.toContain(kept);
+    expect(ignore).toContain("!*.d.ts");
   });
 });

@@ -37,7 +37,13 @@ describe("Teams app package", () => {
       MANIFEST_OUT: "dist/test-teams.zip",
     };
     const { path } = buildPackage(env);
-    const files = unzip(readFileSync(path));
+    const zipped = readFileSync(path);
+    const files = unzip(zipped);
+    // Every entry has a real DOS date (year from 1980: bits 9-15 of the date field), not zero.
+    for (let p = zipped.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); p >= 0; p = zipped.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), p + 4)) {
+      const year = 1980 + (zipped.readUInt16LE(p + 14) >> 9);
+      expect(year).toBeGreaterThanOrEqual(2024);
+    }
     expect([...files.keys()]).toEqual(["manifest.json", "color.png", "outline.png"]);
     const m = JSON.parse(files.get("manifest.json")!.toString());
     expect(m).toMatchObject({
@@ -47,6 +53,7 @@ describe("Teams app package", () => {
       bots: [{ botId: env.BOT_APP_ID, scopes: ["personal", "team", "groupChat"] }],
       validDomains: [env.VALID_DOMAIN],
       icons: { color: "color.png", outline: "outline.png" },
+      version: JSON.parse(readFileSync("package.json", "utf8")).version,
     });
     expect(m.name.short.length).toBeLessThanOrEqual(30);
     expect(m.description.short.length).toBeLessThanOrEqual(80);
@@ -55,8 +62,17 @@ describe("Teams app package", () => {
     expect(size(files.get("outline.png")!)).toEqual([32, 32]);
   });
 
-  it("refuses values that are not GUIDs or host names", () => {
-    expect(() => manifest({ BOT_APP_ID: "my-bot" })).toThrow(/BOT_APP_ID must be a GUID/);
-    expect(() => manifest({ VALID_DOMAIN: "https://x/" })).toThrow(/VALID_DOMAIN must be a host name/);
+  it("refuses values that are not GUIDs or host names, and a package for a tenant without the deployment's outputs", () => {
+    const ok = { BOT_APP_ID: "9f1c2b3a-4d5e-4f60-8a7b-1c2d3e4f5a6b", VALID_DOMAIN: "func.azurewebsites.net" };
+    expect(() => manifest({ ...ok, BOT_APP_ID: "my-bot" })).toThrow(/BOT_APP_ID must be a GUID/);
+    expect(() => manifest({ ...ok, VALID_DOMAIN: "https://x/" })).toThrow(/VALID_DOMAIN must be a host name/);
+    expect(() => manifest({})).toThrow(/BOT_APP_ID and VALID_DOMAIN are not set/);
+    expect(() => manifest({ BOT_APP_ID: ok.BOT_APP_ID })).toThrow(/^VALID_DOMAIN is not set/);
+    expect(() => manifest({ BOT_APP_ID: "00000000-0000-0000-0000-000000000000", VALID_DOMAIN: "localhost" })).toThrow(/Playground's/);
+    // The Playground's package is asked for by name.
+    expect(manifest({ PACKAGE_FOR: "playground" })).toMatchObject({ validDomains: ["localhost"] });
+    // A release's version rises: APP_VERSION, checked.
+    expect(manifest({ ...ok, APP_VERSION: "1.4.2" })).toMatchObject({ version: "1.4.2" });
+    expect(() => manifest({ ...ok, APP_VERSION: "latest" })).toThrow(/APP_VERSION must be a version/);
   });
 });

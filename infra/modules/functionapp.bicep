@@ -8,7 +8,8 @@ param storageAccountName string
 param deploymentContainerUrl string
 param insightsName string
 param vaultName string
-param mailClientStateSecretUri string
+@description('The clientState secret\'s name in the vault: the app reads its current version (a versionless reference), so a rotated secret is picked up.')
+param mailClientStateSecretName string
 param partnership string
 param sharePointSite string
 @description('Resource id of the bot\'s user-assigned identity, attached so the bot can authenticate.')
@@ -68,6 +69,19 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// No basic (user name and password) publishing: deployment is by Entra ID only (Azure's
+// "Disable basic authentication in App Service deployments").
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'ftp'
+  properties: { allow: false }
+}
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: app
+  name: 'scm'
+  properties: { allow: false }
+}
+
 // Timers run in UTC on Flex Consumption; the code computes Europe/London itself.
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
@@ -81,7 +95,7 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     SHAREPOINT_SITE: sharePointSite
     MAIL_NOTIFICATION_URL: 'https://${app.properties.defaultHostName}/api/notifications/mail'
     MAIL_LIFECYCLE_URL: 'https://${app.properties.defaultHostName}/api/notifications/lifecycle'
-    MAIL_CLIENT_STATE: '@Microsoft.KeyVault(SecretUri=${mailClientStateSecretUri})'
+    MAIL_CLIENT_STATE: '@Microsoft.KeyVault(VaultName=${vaultName};SecretName=${mailClientStateSecretName})'
     GRAPH_BASE_URL: 'https://graph.microsoft.com'
     BOT_APP_ID: botAppId
     BOT_APP_TYPE: 'UserAssignedMSI'

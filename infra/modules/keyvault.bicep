@@ -28,4 +28,4 @@ resource clientState 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
 }
 
 output name string = vault.name
-output mailClientStateSecretUri string = clientState.properties.secretUri
+output mailClientStateSecretName string = clientState.name
