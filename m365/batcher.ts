@@ -1,8 +1,9 @@
 /**
- * Graph requests asked for in the same turn of the event loop travel in one JSON batch (`$batch`,
- * at most 20 requests: https://learn.microsoft.com/graph/json-batching), so independent reads and
- * writes from different adapters cost one round trip: intake's case look-ups with the form's bytes,
- * the case with its reply's draft. Each caller gets its own answer (status, headers, body); an
+ * Graph requests asked for within a few milliseconds of each other travel in one JSON batch
+ * (`$batch`, at most 20 requests, at most 4 to one mailbox: https://learn.microsoft.com/graph/json-batching),
+ * so independent reads and writes cost one round trip: intake's case look-ups with the form's
+ * bytes, the case with its reply's draft, and the same steps of the other emails in hand. Requests
+ * sent as a group travel together, one after another where they say (`dependsOn`). Each caller gets its own answer (status, headers, body); an
  * item Graph throttles (429, 503, 504) is sent again after its Retry-After in a later batch, or,
  * past the wait a request may hold a worker, its caller gets a RetryLaterError. A body that is not
  * JSON (MIME) is base64-encoded, and a binary answer (an attachment's `$value`) comes back
@@ -31,10 +32,15 @@ interface Waiting {
   attempt: number;
   resolve: (a: BatchAnswer) => void;
   reject: (e: unknown) => void;
+  /** Runs after this one in the same batch (`dependsOn`); if it fails, Graph answers this one 424. */
+  after?: Waiting;
+  /** Requests that must travel in one batch (a group sent together). */
+  group?: Waiting[];
 }
 
 const MAX_BATCH = 20;
 const MAILBOX_PER_BATCH = 4;
+const WINDOW_MS = 5;
 
 export class GraphBatcher {
   private waiting: Waiting[] = [];
@@ -48,6 +54,27 @@ export class GraphBatcher {
     return new Promise((resolve, reject) => this.enqueue({ req, attempt: 1, resolve, reject }));
   }
 
+  /**
+   * Sends requests together in one batch, each `after` the one it names (by index) as `dependsOn`:
+   * one answer each. A throttled one is sent again on its own; one whose dependency failed is
+   * answered 424 (the caller sends it again).
+   */
+  sendGroup(reqs: (BatchRequest & { after?: number })[]): Promise<BatchAnswer>[] {
+    const ws: Waiting[] = [];
+    const promises = reqs.map(
+      ({ after: _a, ...req }) =>
+        new Promise<BatchAnswer>((resolve, reject) => {
+          ws.push({ req, attempt: 1, resolve, reject });
+        }),
+    );
+    reqs.forEach((r, i) => {
+      if (r.after !== undefined) ws[i]!.after = ws[r.after];
+      ws[i]!.group = ws;
+    });
+    this.enqueue(...ws);
+    return promises;
+  }
+
   /** Sends `req`; an answer outside 2xx (other than those in `accept`) is thrown as a GraphRequestError. */
   async ok(req: BatchRequest, what: string, accept: number[] = []): Promise<BatchAnswer> {
     const a = await this.send(req);
@@ -55,28 +82,47 @@ export class GraphBatcher {
     return a;
   }
 
-  private enqueue(w: Waiting): void {
-    this.waiting.push(w);
-    if (this.waiting.length === 1) setImmediate(() => void this.flush());
+  private timer: NodeJS.Timeout | null = null;
+  private enqueue(...ws: Waiting[]): void {
+    this.waiting.push(...ws);
+    // A batch goes when it is full, or a few milliseconds after its first request: long enough
+    // for the other emails in hand to add theirs, short beside a round trip to Graph.
+    if (this.waiting.length >= MAX_BATCH) this.flushNow();
+    else this.timer ??= setTimeout(() => this.flushNow(), WINDOW_MS);
+  }
+
+  private flushNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    void this.flush();
   }
 
   private async flush(): Promise<void> {
     // At most 20 requests, and at most 4 to one mailbox (Exchange's concurrent requests per
     // mailbox, which counts each request in a batch): the rest go in the next batch.
+    // A group goes whole or waits whole; a request after another counts no place of its own.
     const round: Waiting[] = [];
     const perMailbox = new Map<string, number>();
     const rest: Waiting[] = [];
+    const seen = new Set<Waiting>();
     for (const w of this.waiting) {
-      const mailbox = mailboxOf(`/v1.0${w.req.url}`);
-      const n = mailbox ? (perMailbox.get(mailbox) ?? 0) : 0;
-      if (round.length >= MAX_BATCH || n >= MAILBOX_PER_BATCH) rest.push(w);
+      if (seen.has(w)) continue;
+      const unit = w.group ? w.group.filter((g) => this.waiting.includes(g)) : [w];
+      for (const u of unit) seen.add(u);
+      const places = new Map<string, number>();
+      for (const u of unit) {
+        const mailbox = mailboxOf(`/v1.0${u.req.url}`);
+        if (mailbox && !(u.after && unit.includes(u.after))) places.set(mailbox, (places.get(mailbox) ?? 0) + 1);
+      }
+      const fits = round.length + unit.length <= MAX_BATCH && [...places].every(([m, n]) => (perMailbox.get(m) ?? 0) + n <= MAILBOX_PER_BATCH);
+      if (!fits && round.length) rest.push(...unit);
       else {
-        round.push(w);
-        if (mailbox) perMailbox.set(mailbox, n + 1);
+        round.push(...unit);
+        for (const [m, n] of places) perMailbox.set(m, (perMailbox.get(m) ?? 0) + n);
       }
     }
     this.waiting = rest;
-    if (this.waiting.length) setImmediate(() => void this.flush());
+    if (this.waiting.length) this.timer ??= setTimeout(() => this.flushNow(), WINDOW_MS);
     if (!round.length) return;
     let res: { responses: { id: string; status: number; headers?: Record<string, string>; body?: GraphJson }[] };
     try {
@@ -90,6 +136,7 @@ export class GraphBatcher {
             url: w.req.url,
             ...(w.req.headers ? { headers: w.req.headers } : {}),
             ...(body !== undefined ? { body } : {}),
+            ...(w.after && round.includes(w.after) ? { dependsOn: [String(round.indexOf(w.after))] } : {}),
           };
         }),
       });
@@ -113,7 +160,8 @@ export class GraphBatcher {
       return;
     }
     if (wait) await new Promise((r) => setTimeout(r, wait * 1000));
-    for (const w of again) this.enqueue({ ...w, attempt: w.attempt + 1 });
+    // Sent again on its own: whatever it depended on has answered.
+    for (const w of again) this.enqueue({ req: w.req, resolve: w.resolve, reject: w.reject, attempt: w.attempt + 1 });
   }
 }
 

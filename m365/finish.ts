@@ -1,20 +1,23 @@
 /**
- * Intake's last step in one Graph `$batch`: send the reply to the school (a draft made before), file the message (after the
- * reply), mark a corrected case Superseded, record the triage card's Teams message id on the case,
- * and write the audit row. Items Graph throttles inside the batch are sent again after their
- * Retry-After; a step whose dependency failed (424) goes again with it. A 409 on the audit row
- * means an earlier attempt wrote it: the step is done.
+ * Intake's last step as one group of requests in a Graph `$batch` (m365/batcher.ts, shared with
+ * other emails' last steps): send the reply (a draft made before), file the message (after the
+ * send), mark a corrected case Superseded, record the triage card's Teams message id on the case,
+ * and write the audit row. Requests Graph throttles are sent again after their Retry-After; one
+ * whose dependency failed (424) goes again with it. A 409 on the audit row means an earlier attempt
+ * wrote it: the step is done. Throttled for longer than a request waits, what went through is
+ * reported (PartlyFinishedError) and never sent again.
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { PartlyFinishedError, type FinishPart, type FinishStep } from "../core/ports.js";
 import { IMMUTABLE } from "./drafts.js";
 import type { SharePointSite } from "./sharepoint.js";
-import { MAX_INLINE_WAIT_SECONDS } from "./graph.js";
-import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError } from "./graphError.js";
+import { batcherFor, type BatchRequest } from "./batcher.js";
+import { GraphRequestError, RetryLaterError } from "./graphError.js";
 
-interface BatchRequest {
+/** One of the step's requests, known by its part's name. */
+interface Step {
   id: string;
-  method: string;
+  method: "POST" | "PATCH";
   url: string;
   body?: unknown;
   headers?: Record<string, string>;
@@ -36,7 +39,7 @@ export class GraphIntakeFinisher {
     const site = await this.site.id();
     const msg = `${this.user}/messages/${encodeURIComponent(step.messageId)}`;
     const json = { "Content-Type": "application/json", Prefer: IMMUTABLE };
-    const all: BatchRequest[] = [];
+    const all: Step[] = [];
     // The reply was made as a draft before this step (its id recorded): here it is sent.
     if (step.reply)
       all.push({ id: "reply", method: "POST", url: `${this.user}/messages/${encodeURIComponent(step.reply.draftId)}/send`, headers: { Prefer: IMMUTABLE } });
@@ -76,36 +79,42 @@ export class GraphIntakeFinisher {
         body: { fields: { Title: a.event, AuditKey: a.key, CaseRef: a.caseRef ?? "", Outcome: a.outcome, At: a.at, Actor: a.actor, Detail: a.detail } },
       });
 
+    // Sent through the client's batcher (m365/batcher.ts): the step's requests travel together
+    // (the move after the send), in one batch with other emails' last steps. A throttled request
+    // is sent again by the batcher after its Retry-After; one refused for its dependency (424)
+    // goes again here, without it once the dependency has gone.
+    const batcher = batcherFor(this.client);
+    const done = new Set<string>();
     let pending = all;
     for (let attempt = 1; pending.length; attempt++) {
-      const finishedBefore = new Set(all.map((r) => r.id).filter((id) => !pending.some((p) => p.id === id)));
-      // A request whose dependency finished in an earlier round no longer waits for it.
-      const requests = pending.map(({ dependsOn, ...r }) => {
-        const waitFor = dependsOn?.filter((d) => !finishedBefore.has(d));
-        return waitFor?.length ? { ...r, dependsOn: waitFor } : r;
+      const group = pending.map(({ dependsOn, id: _id, ...r }) => {
+        const dep = dependsOn?.find((d) => !done.has(d));
+        const at = dep ? pending.findIndex((p) => p.id === dep) : -1;
+        return { ...(r as BatchRequest & { method: "POST" | "PATCH" }), ...(at >= 0 ? { after: at } : {}) };
       });
-      const res = (await this.client.api("/$batch").post({ requests })) as {
-        responses: { id: string; status: number; headers?: Record<string, string>; body?: { error?: { code?: string } } }[];
-      };
-      const again: BatchRequest[] = [];
-      let wait = 0;
-      for (const r of res.responses) {
-        const ok = (r.status >= 200 && r.status < 300) || (r.id === "audit" && r.status === 409);
-        if (ok) continue;
-        if ((RETRY_LATER.has(r.status) || r.status === 424) && attempt < this.attempts) {
-          again.push(pending.find((p) => p.id === r.id)!);
-          if (r.status !== 424) wait = Math.max(wait, batchItemRetryAfter(r.headers));
-          continue;
+      const answers = await Promise.allSettled(batcher.sendGroup(group));
+      const again: Step[] = [];
+      let later: RetryLaterError | null = null;
+      answers.forEach((a, i) => {
+        const r = pending[i]!;
+        if (a.status === "rejected") {
+          if (a.reason instanceof RetryLaterError) later = a.reason;
+          else throw a.reason;
+          return;
         }
-        throw new GraphRequestError(r.status, r.body?.error?.code, `intake batch step ${r.id}`);
+        const { status, body } = a.value;
+        if ((status >= 200 && status < 300) || (r.id === "audit" && status === 409)) done.add(r.id);
+        else if (status === 424 && attempt < this.attempts) again.push(r);
+        else throw new GraphRequestError(status, body?.error?.code, `intake batch step ${r.id}`);
+      });
+      if (later) {
+        // Throttled for longer than a request waits: what went through is not sent again.
+        throw new PartlyFinishedError(
+          all.filter((r) => done.has(r.id)).map((r) => r.id as FinishPart),
+          later,
+        );
       }
-      if (again.length && wait > MAX_INLINE_WAIT_SECONDS) {
-        // Everything that went through is done, the audit row too: a retry sends only the rest.
-        const done = all.filter((r) => !again.some((x) => x.id === r.id)).map((r) => r.id as FinishPart);
-        throw new PartlyFinishedError(done, new RetryLaterError(429, wait, "intake's last step was throttled"));
-      }
-      if (again.length && wait) await new Promise((res2) => setTimeout(res2, wait * 1000));
-      pending = all.filter((r) => again.some((x) => x.id === r.id));
+      pending = again;
     }
   }
 }

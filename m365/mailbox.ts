@@ -76,13 +76,12 @@ export class GraphMailbox extends GraphDrafts implements MailboxPort {
    * (https://learn.microsoft.com/graph/api/message-get, "$expand=attachments($select=...)").
    */
   async facts(messageId: string): Promise<(MessageFacts & { id: string }) | null> {
-    try {
-      const m = await this.client
-        .api(`${this.user}/messages/${encodeURIComponent(messageId)}`)
-        .header("Prefer", IMMUTABLE)
-        .select("id,subject,from,receivedDateTime,internetMessageId,internetMessageHeaders")
-        .expand("attachments($select=id,name,size,contentType,isInline)")
-        .get();
+    {
+      // Batched: emails taken in at the same moment are read in one round trip.
+      const url = `${this.user}/messages/${encodeURIComponent(messageId)}?$select=id,subject,from,receivedDateTime,internetMessageId,internetMessageHeaders&$expand=attachments($select=id,name,size,contentType,isInline)`;
+      const r = await this.batch.ok({ method: "GET", url, headers: { Prefer: IMMUTABLE } }, "message", [404]);
+      if (r.status === 404) return null;
+      const m = r.body;
       return {
         id: m.id,
         subject: m.subject ?? "",
@@ -105,9 +104,6 @@ export class GraphMailbox extends GraphDrafts implements MailboxPort {
           };
         }),
       };
-    } catch (e) {
-      if (statusOf(e) === 404) return null;
-      throw e;
     }
   }
 

@@ -211,12 +211,14 @@ describe("mail intake: frugal with Graph", () => {
       );
     const calls = count(false);
     expect(calls).toEqual({
-      "GET /v1.0/users/{id}/messages/{id}": 1, // metadata and the attachments' metadata, no bytes
-      "POST /v1.0/$batch": 3, // look-ups with the form's bytes; the case with its reply's draft; send, move and audit row
+      // The message and its attachments' metadata; the look-ups with the form's bytes; the case
+      // with its reply's draft; sending the draft, filing and the audit row.
+      "POST /v1.0/$batch": 4,
     });
-    // What rode in the batches: the form's bytes by $value (no other attachment's), the reply made
+    // What rode in the batches: no attachment's bytes but the form's (by $value), the reply made
     // as a draft and sent by id (Sent Items copies carry no headers to find it by).
     expect(count(true)).toEqual({
+      "GET /v1.0/users/{id}/messages/{id}": 1,
       "GET /v1.0/sites/{id}/lists/{id}/items": 2,
       "GET /v1.0/users/{id}/messages/{id}/attachments/{id}/$value": 1,
       "POST /v1.0/sites/{id}/lists/{id}/items": 2,
