@@ -89,9 +89,17 @@ import { shortReason } from "../core/errors.js";
 /** The card templates (adaptivecards-templating and its expression engine) load when first needed. */
 const cards = () => import("../cards/index.js");
 
+/**
+ * Where a log line goes by its level: a warning through console.warn, the rest through console.log.
+ * The Functions Node.js worker records console.warn as Warning and console.log as Information in
+ * Application Insights (the same mapping as @azure/functions' own fallback log handler), so an
+ * alert can be set on warnings (a poisoned email, a lost lease, a failed card).
+ */
+export const consoleByLevel = (line: string, level: "info" | "warn") => (level === "warn" ? console.warn(line) : console.log(line));
+
 /** Log lines: an event name and codes, ids and counts. Never subjects, names or bodies. */
-export function consoleLogger(write: (line: string) => void = (l) => console.log(l)): Logger {
-  const line = (level: string, event: string, fields?: Record<string, unknown>) => write(JSON.stringify({ level, event, ...fields }));
+export function consoleLogger(write: (line: string, level: "info" | "warn") => void = consoleByLevel): Logger {
+  const line = (level: "info" | "warn", event: string, fields?: Record<string, unknown>) => write(JSON.stringify({ level, event, ...fields }), level);
   return { info: (e, f) => line("info", e, f), warn: (e, f) => line("warn", e, f) };
 }
 
