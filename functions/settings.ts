@@ -59,6 +59,9 @@ const graph = z
     GRAPH_TENANT_ID: text("tenant id for client credentials (the local tenant)"),
     GRAPH_CLIENT_ID: text("client id: client credentials locally; in Azure a user-assigned identity, or unset for the system-assigned one"),
     GRAPH_CLIENT_SECRET: text("client secret for the local tenant only; never set in Azure"),
+    GRAPH_SIGN_IN: text(
+      "on an administrator's machine (the CLI): `azure-cli` (the account `az login` signed in) or `device-code` (a code to enter at microsoft.com/devicelogin, with `GRAPH_CLIENT_ID` naming the council's app registration for administrators); unset: the managed identity, or client credentials with a secret",
+    ),
   })
   .transform((s): GraphSettings => ({
     graphBaseUrl: s.GRAPH_BASE_URL ?? "https://graph.microsoft.com",
@@ -66,6 +69,7 @@ const graph = z
     ...(s.GRAPH_TENANT_ID ? { tenantId: s.GRAPH_TENANT_ID } : {}),
     ...(s.GRAPH_CLIENT_ID ? { clientId: s.GRAPH_CLIENT_ID } : {}),
     ...(s.GRAPH_CLIENT_SECRET ? { clientSecret: s.GRAPH_CLIENT_SECRET } : {}),
+    ...(s.GRAPH_SIGN_IN ? { signIn: s.GRAPH_SIGN_IN } : {}),
   }));
 
 /**

@@ -28,6 +28,8 @@ export interface GraphSettings {
   tenantId?: string;
   clientId?: string;
   clientSecret?: string;
+  /** An administrator's sign-in for the CLI: `azure-cli` or `device-code` (GRAPH_SIGN_IN). */
+  signIn?: string;
   /** Requests in flight per mailbox. Exchange allows 4 per app per mailbox. */
   mailboxConcurrency?: number;
   /** The same limit across every instance of the app (slots in Table storage); absent: this process only. */
@@ -63,7 +65,27 @@ export function lazyCredential(make: (identity: typeof import("@azure/identity")
   };
 }
 
+/**
+ * Who the product is to Graph. In Azure, the Function App's managed identity; against the local
+ * tenant, client credentials. From an administrator's machine (`npx cluster-desk provision`,
+ * `doctor`, `report`...), the administrator: `azure-cli` uses the account `az login` signed in
+ * (AzureCliCredential), `device-code` a code to enter in a browser (DeviceCodeCredential) for the
+ * council's app registration (GRAPH_CLIENT_ID; delegated permissions in docs/deploy.md).
+ */
 export function credentialFor(s: GraphSettings): TokenCredential {
+  if (s.signIn !== undefined) {
+    if (s.signIn === "azure-cli") return lazyCredential(({ AzureCliCredential }) => new AzureCliCredential(s.tenantId ? { tenantId: s.tenantId } : {}));
+    if (s.signIn === "device-code") {
+      const clientId = s.clientId;
+      if (!clientId)
+        throw new Error("GRAPH_SIGN_IN=device-code needs GRAPH_CLIENT_ID: the client id of the council's app registration for administrators (docs/deploy.md)");
+      return lazyCredential(
+        ({ DeviceCodeCredential }) =>
+          new DeviceCodeCredential({ clientId, tenantId: s.tenantId ?? "organizations", userPromptCallback: (info) => console.error(info.message) }),
+      );
+    }
+    throw new Error(`GRAPH_SIGN_IN must be azure-cli or device-code, not "${s.signIn}"`);
+  }
   if (s.clientSecret) {
     const { tenantId, clientId, clientSecret } = s;
     if (!tenantId || !clientId) throw new Error("GRAPH_TENANT_ID and GRAPH_CLIENT_ID are needed with GRAPH_CLIENT_SECRET");

@@ -14,6 +14,7 @@ const LOCAL_ONLY: Record<string, string> = {
   GRAPH_TENANT_ID: "client credentials against the local tenant",
   GRAPH_CLIENT_ID: "client credentials against the local tenant, or a user-assigned identity",
   GRAPH_CLIENT_SECRET: "client credentials against the local tenant; never in Azure",
+  GRAPH_SIGN_IN: "an administrator's sign-in for the CLI on their own machine; the Function App uses its managed identity",
 };
 /** Settings in the Bicep that the Functions host reads, not our code. */
 const HOST_ONLY = ["APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"];
