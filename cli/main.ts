@@ -11,7 +11,7 @@ import { fundingCap, FundingInputError } from "../core/rules/funding.js";
 import { allocationFor } from "../core/rules/allocation.js";
 import { academicYearStart, planYear, PlanInputError, publishedMeetings } from "../core/rules/planner.js";
 import { DirectoryInputError, matchGias } from "../core/rules/directory.js";
-import { doctor } from "../core/rules/doctor.js";
+import { doctor, unreachable } from "../core/rules/doctor.js";
 import { assess, IntakeInputError } from "../core/rules/intake.js";
 import { resolveRota } from "../core/rules/rota.js";
 import { meetingsOf } from "../core/rules/schedule.js";
@@ -72,6 +72,8 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
   doctor [--settings <file>] [--today <date>]  what will stop the next cycle: clusters with no
                                                meeting in 8 weeks, no funding policy in force,
                                                schools without addresses, the sender check off;
+                                               with app settings, the mailbox's health and the
+                                               leads the bot cannot reach in Teams yet;
                                                exit 1 when something blocks intake
   validate-config [<id|file>]                  validate a partnership config; warnings included
   settings                                     every app setting the functions read, and what it
@@ -432,7 +434,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, settings: { type: "string" }, today: { type: "string" } } });
         let p = partnership(values.config);
         let source = "config";
-        let mailbox: { where: string; problem: string; fix: string }[] = [];
+        // What only the running deployment can tell: the mailbox's health, who the bot can reach.
+        let live: { where: string; problem: string; fix: string }[] = [];
         if (haveAppSettings(values.settings)) {
           // With app settings, the running calendar: the Meetings list.
           const d = await connect(appSettings(values.settings), p);
@@ -440,16 +443,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
           p = d.partnership;
           source = "Meetings list";
           // The mailbox side too: the subscription (expiring or missing) and poisoned mail.
-          mailbox = (await d.health()).alerts.map((problem) => ({
+          live = (await d.health()).alerts.map((problem) => ({
             where: "secure mailbox",
             problem,
             fix: "npx cluster-desk health (the mailSubscription timer renews the subscription hourly)",
           }));
+          // The people the bot cannot reach in Teams yet.
+          const people = [...p.leads.map((l) => l.email), p.partnershipLead.email];
+          const reached = await Promise.all(people.map(async (e) => ((await d.teams.personalChat(e)) ? e.toLowerCase() : null)));
+          live.push(...unreachable(p, new Set(reached.filter((e): e is string => e !== null))));
         }
         const today = values.today ?? new Date().toISOString().slice(0, 10);
         if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw new UsageError(`--today must be a date written YYYY-MM-DD, not "${today}"`);
         const r = doctor(p, today);
-        r.warnings.push(...mailbox);
+        r.warnings.push(...live);
         json(io, { ok: !r.blocking.length, today, meetingsFrom: source, ...r });
         return r.blocking.length ? 1 : 0;
       }

@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { academicYearOf, defaultEnglandTerms, isSchoolDay, planYear, PlanInputError, publishedMeetings } from "../core/rules/planner.js";
-import { doctor } from "../core/rules/doctor.js";
+import { doctor, unreachable } from "../core/rules/doctor.js";
 import { withPublishedMeetings, placeForm } from "../core/rules/schedule.js";
 import { isoWeekday } from "../core/rules/time.js";
 import { bankHolidayName } from "../core/rules/workingDays.js";
@@ -160,5 +160,17 @@ describe("the published calendar and the doctor", () => {
     expect(doctor(p, today).blocking.map((f) => f.where)).toEqual(["fundingPolicies"]);
     // In summer 2023 the config's own meetings and policy are enough.
     expect(doctor(hounslow, "2023-05-02").blocking).toEqual([]);
+  });
+});
+
+describe("the doctor: who the bot cannot reach", () => {
+  it("names each SEND Cluster Lead and the partnership lead whose chat the bot does not know, with what to do", () => {
+    const all = new Set([...hounslow.leads.map((l) => l.email.toLowerCase()), hounslow.partnershipLead.email.toLowerCase()]);
+    expect(unreachable(hounslow, all)).toEqual([]);
+    const kl = hounslow.leads.find((l) => l.initials === "KL")!;
+    const missing = new Set([...all].filter((e) => e !== kl.email.toLowerCase() && e !== hounslow.partnershipLead.email.toLowerCase()));
+    const found = unreachable(hounslow, missing);
+    expect(found.map((f) => f.where)).toEqual([`${kl.name} (SEND Cluster Lead for clusters 4, 5)`, `${hounslow.partnershipLead.name} (partnership lead)`]);
+    expect(found[0]!.fix).toMatch(/app setup policy/);
   });
 });

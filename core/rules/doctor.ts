@@ -86,3 +86,22 @@ export function doctor(p: Partnership, today: LocalDate): DoctorReport {
     });
   return { blocking, warnings };
 }
+
+/**
+ * The people the bot cannot reach yet: each SEND Cluster Lead, and the partnership lead, whose
+ * personal chat with the bot is unknown (nobody installed the app for them, and they have not
+ * added it). Their triage cards, reminders and agendas would not arrive. `reachable`: the lower-case
+ * addresses whose chat the bot knows.
+ */
+export function unreachable(p: Partnership, reachable: Set<string>): Finding[] {
+  const people = [...p.leads.map((l) => ({ name: l.name, email: l.email, role: `${p.leadTitle} for clusters ${l.clusters.join(", ")}` }))];
+  if (!people.some((x) => x.email.toLowerCase() === p.partnershipLead.email.toLowerCase()))
+    people.push({ name: p.partnershipLead.name, email: p.partnershipLead.email, role: "partnership lead" });
+  return people
+    .filter((x) => !reachable.has(x.email.toLowerCase()))
+    .map((x) => ({
+      where: `${x.name} (${x.role})`,
+      problem: "Cluster Desk cannot reach them in Teams yet: their cases' cards and reminders would not arrive there",
+      fix: "install the app for them (Teams admin centre, an app setup policy that installs and pins Cluster Desk), or ask them to add it from Apps and say hello",
+    }));
+}
