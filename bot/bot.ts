@@ -249,14 +249,27 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         await context.sendActivity("Agendas and budgets are for SEND Cluster Leads and the partnership lead.");
         return;
       }
+      const today = toLocal(this.deps.now()).date;
+      if (text === "budget") {
+        // One message, a line a cluster, from one read of the year's decisions (one cluster's, or
+        // the partnership's for a lead of several).
+        const year = await yearDecisions(this.deps.cases, today, mine.length === 1 ? mine[0] : undefined);
+        const lines = mine.map((id) => {
+          const c = p.clusters.find((x) => x.id === id)!;
+          return `Cluster ${id}: ${
+            budgetOverview(
+              p,
+              c,
+              year.filter((x) => x.fields.Cluster === id),
+              today,
+            ).text
+          }.`;
+        });
+        await context.sendActivity(lines.join("\n\n"));
+        return;
+      }
       for (const id of mine.slice(0, 6)) {
         const c = p.clusters.find((x) => x.id === id)!;
-        const today = toLocal(this.deps.now()).date;
-        if (text === "budget") {
-          const year = await yearDecisions(this.deps.cases, today, id);
-          await context.sendActivity(`Cluster ${id}: ${budgetOverview(p, c, year, today).text}.`);
-          continue;
-        }
         // Today's meeting stays the agenda all day (attendance is recorded from it); then the next.
         const next = meetingsOf(p, c).find((m) => m.date >= today);
         if (!next) await context.sendActivity(`No cluster ${id} meeting from today on is published yet.`);
