@@ -97,6 +97,12 @@ function inboxWaiting(json: string | null): HealthReport["inboxWaiting"] {
 }
 
 /** The report as a few lines of text (Teams, the CLI's summary). */
+/** An instant as the partnership lead reads it: London's date and time to the minute. */
+const inLondon = (iso: string) => {
+  const l = toLocal(new Date(iso));
+  return `${l.date} ${l.time}`;
+};
+
 export function describeHealth(r: HealthReport): string {
   const outcomes =
     Object.entries(r.today)
@@ -104,9 +110,9 @@ export function describeHealth(r: HealthReport): string {
       .join(", ") || "none";
   return [
     r.alerts.length ? `**Needs attention:** ${r.alerts.join(" ")}` : "Mailbox intake is healthy.",
-    `Subscription: ${r.subscription ? `expires ${r.subscription.expiresAt} (${r.subscription.hoursLeft} h)` : "none"}.`,
-    `Last notification: ${r.lastNotification ?? "never"}; last sweep: ${r.lastSweep ?? "never"}.`,
-    `Queue: ${r.queue} waiting, ${r.poison} poisoned.${r.inboxWaiting ? ` Inbox: ${r.inboxWaiting.count} waiting over ${r.inboxWaiting.afterMinutes} minutes (${r.inboxWaiting.at}).` : ""}`,
+    `Times are London's. Subscription: ${r.subscription ? `expires ${inLondon(r.subscription.expiresAt)} (${r.subscription.hoursLeft} h)` : "none"}.`,
+    `Last notification: ${r.lastNotification ? inLondon(r.lastNotification) : "never"}; last sweep: ${r.lastSweep ? inLondon(r.lastSweep) : "never"}.`,
+    `Queue: ${r.queue} waiting, ${r.poison} poisoned.${r.inboxWaiting ? ` Inbox: ${r.inboxWaiting.count} waiting over ${r.inboxWaiting.afterMinutes} minutes (${inLondon(r.inboxWaiting.at)}).` : ""}`,
     `Forms today: ${outcomes}. Receipt within ${r.receiptP95Seconds ?? "-"} s for 95% of emails over the last day.`,
   ].join("\n\n");
 }

@@ -85,7 +85,7 @@ describe("mailbox health: the figures", () => {
       alerts: [],
     });
     expect(describeHealth(r)).toMatch(
-      /^Mailbox intake is healthy\.\n\nSubscription: expires \S+ \(50 h\)\.\n\nLast notification: 2027-03-10T08:59:00.000Z; last sweep: never\.\n\nQueue: 3 waiting, 0 poisoned\./,
+      /^Mailbox intake is healthy\.\n\nTimes are London's\. Subscription: expires \d{4}-\d{2}-\d{2} \d{2}:\d{2} \(50 h\)\.\n\nLast notification: 2027-03-10 08:59; last sweep: never\.\n\nQueue: 3 waiting, 0 poisoned\./,
     );
   });
 
