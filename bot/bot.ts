@@ -22,7 +22,7 @@ import { clusterFromCode } from "../core/rules/subject.js";
 import { agendaCard, attendanceCard, calendarCard, errorCard, reportCard, voteCard } from "../cards/index.js";
 import { attendanceView, recordAttendance } from "../core/usecases/attendance.js";
 import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
-import { PlanInputError } from "../core/rules/planner.js";
+import { academicYearOf, PlanInputError } from "../core/rules/planner.js";
 import { reportCardData, ReportInputError } from "../core/rules/report.js";
 import { leadReport, type TermlyDeps } from "../core/usecases/termly.js";
 import { agendaData, budgetOverview } from "../core/rules/agenda.js";
@@ -309,6 +309,14 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         if (!(e instanceof PlanInputError)) throw e;
         await context.sendActivity(e.message);
       }
+      return;
+    }
+    if (text === "report") {
+      // Asked without a term: say how to ask, with this academic year's terms.
+      const start = Number(academicYearOf(toLocal(this.deps.now()).date).slice(0, 4));
+      await context.sendActivity(
+        `Which term? Write **report** and the term: report autumn-${start}, report spring-${start + 1} or report summer-${start + 1}.`,
+      );
       return;
     }
     const termly = /^report\s+(\S{1,20})$/.exec(text);

@@ -342,5 +342,7 @@ describe("a register built through Graph, rendered", () => {
       "evaluation-hounslow-mip-summer-2023.html",
     ]);
     expect(await say("lead", "report summer-23")).toEqual(['"summer-23" is not a term: write it like autumn-2026, spring-2027 or summer-2027']);
+    // No term: how to ask, with this academic year's terms (the stack's clock is in summer 2023), not the welcome text.
+    expect(await say("lead", "report")).toEqual(["Which term? Write **report** and the term: report autumn-2022, report spring-2023 or report summer-2023."]);
   }, 60_000);
 });
