@@ -11,7 +11,7 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
-import { mailboxOf, MAX_INLINE_WAIT_SECONDS } from "./graph.js";
+import { batchMailboxes, MAX_INLINE_WAIT_SECONDS } from "./graph.js";
 import { batchItemRetryAfter, GraphRequestError, RETRY_LATER, RetryLaterError } from "./graphError.js";
 
 export interface BatchRequest {
@@ -109,11 +109,10 @@ export class GraphBatcher {
       if (seen.has(w)) continue;
       const unit = w.group ? w.group.filter((g) => this.waiting.includes(g)) : [w];
       for (const u of unit) seen.add(u);
+      // The places the unit takes in each mailbox's limit, counted as the client's limiter counts a batch.
       const places = new Map<string, number>();
-      for (const u of unit) {
-        const mailbox = mailboxOf(`/v1.0${u.req.url}`);
-        if (mailbox && !(u.after && unit.includes(u.after))) places.set(mailbox, (places.get(mailbox) ?? 0) + 1);
-      }
+      const asBatch = { requests: unit.map((u) => ({ url: u.req.url, ...(u.after && unit.includes(u.after) ? { dependsOn: ["before"] } : {}) })) };
+      for (const m of batchMailboxes(asBatch, MAILBOX_PER_BATCH)) places.set(m, (places.get(m) ?? 0) + 1);
       const fits = round.length + unit.length <= MAX_BATCH && [...places].every(([m, n]) => (perMailbox.get(m) ?? 0) + n <= MAILBOX_PER_BATCH);
       if (!fits && round.length) rest.push(...unit);
       else {

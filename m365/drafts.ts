@@ -11,8 +11,10 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import type { DraftState, DraftsPort } from "../core/ports.js";
 import { productMessageId } from "./mime.js";
 import { statusOf } from "./graphError.js";
+import { IMMUTABLE } from "./graph.js";
 
-export const IMMUTABLE = 'IdType="ImmutableId"';
+/** The request that sends a draft (alone, or as a step of intake's last `$batch`). */
+export const sendDraftUrl = (user: string, draftId: string) => `${user}/messages/${encodeURIComponent(draftId)}/send`;
 
 export class GraphDrafts implements DraftsPort {
   protected readonly user: string;
@@ -29,13 +31,8 @@ export class GraphDrafts implements DraftsPort {
     return r.id as string;
   }
 
-  /** The request that sends a draft (alone, or as a step of a `$batch`). */
-  sendUrl(draftId: string): string {
-    return `${this.user}/messages/${encodeURIComponent(draftId)}/send`;
-  }
-
   async sendDraft(draftId: string): Promise<void> {
-    await this.client.api(this.sendUrl(draftId)).header("Prefer", IMMUTABLE).post(null);
+    await this.client.api(sendDraftUrl(this.user, draftId)).header("Prefer", IMMUTABLE).post(null);
   }
 
   async discardDraft(draftId: string): Promise<void> {

@@ -9,9 +9,10 @@
  */
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { PartlyFinishedError, type FinishPart, type FinishStep } from "../core/ports.js";
-import { IMMUTABLE } from "./drafts.js";
+import { sendDraftUrl } from "./drafts.js";
+import { IMMUTABLE } from "./graph.js";
 import type { SharePointSite } from "./sharepoint.js";
-import { batcherFor, type BatchRequest } from "./batcher.js";
+import { batcherFor } from "./batcher.js";
 import { GraphRequestError, RetryLaterError } from "./graphError.js";
 
 /** One of the step's requests, known by its part's name. */
@@ -41,8 +42,7 @@ export class GraphIntakeFinisher {
     const json = { "Content-Type": "application/json", Prefer: IMMUTABLE };
     const all: Step[] = [];
     // The reply was made as a draft before this step (its id recorded): here it is sent.
-    if (step.reply)
-      all.push({ id: "reply", method: "POST", url: `${this.user}/messages/${encodeURIComponent(step.reply.draftId)}/send`, headers: { Prefer: IMMUTABLE } });
+    if (step.reply) all.push({ id: "reply", method: "POST", url: sendDraftUrl(this.user, step.reply.draftId), headers: { Prefer: IMMUTABLE } });
     if (step.folderId)
       all.push({
         id: "move",
@@ -90,7 +90,7 @@ export class GraphIntakeFinisher {
       const group = pending.map(({ dependsOn, id: _id, ...r }) => {
         const dep = dependsOn?.find((d) => !done.has(d));
         const at = dep ? pending.findIndex((p) => p.id === dep) : -1;
-        return { ...(r as BatchRequest & { method: "POST" | "PATCH" }), ...(at >= 0 ? { after: at } : {}) };
+        return at >= 0 ? { ...r, after: at } : r;
       });
       const answers = await Promise.allSettled(batcher.sendGroup(group));
       const again: Step[] = [];

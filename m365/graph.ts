@@ -20,6 +20,12 @@ import { parseRetryAfter } from "./graphError.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 
+/**
+ * Asks for Outlook items' immutable ids: "This header only applies to the request it is included
+ * with" (https://learn.microsoft.com/graph/outlook-immutable-id), so every mail request sends it.
+ */
+export const IMMUTABLE = 'IdType="ImmutableId"';
+
 export interface GraphSettings {
   /** https://graph.microsoft.com (Azure) or the local tenant's URL. */
   graphBaseUrl: string;

@@ -3,7 +3,8 @@ import type { Client } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
 import { PRODUCT_HEADERS, PRODUCT_MARKER_HEADER, type ContentKind, type MessageFacts } from "../core/rules/mailRules.js";
 import { SyncExpiredError, type MailboxChangesPort, type MailboxPort, type ReplyDraft } from "../core/ports.js";
-import { GraphDrafts, IMMUTABLE } from "./drafts.js";
+import { GraphDrafts } from "./drafts.js";
+import { IMMUTABLE } from "./graph.js";
 import { productMime } from "./mime.js";
 import { sniffContent } from "./content.js";
 import { readForm, readForwarded, type DocumentHint } from "../forms/read.js";
@@ -76,35 +77,33 @@ export class GraphMailbox extends GraphDrafts implements MailboxPort {
    * (https://learn.microsoft.com/graph/api/message-get, "$expand=attachments($select=...)").
    */
   async facts(messageId: string): Promise<(MessageFacts & { id: string }) | null> {
-    {
-      // Batched: emails taken in at the same moment are read in one round trip.
-      const url = `${this.user}/messages/${encodeURIComponent(messageId)}?$select=id,subject,from,receivedDateTime,internetMessageId,internetMessageHeaders&$expand=attachments($select=id,name,size,contentType,isInline)`;
-      const r = await this.batch.ok({ method: "GET", url, headers: { Prefer: IMMUTABLE } }, "message", [404]);
-      if (r.status === 404) return null;
-      const m = r.body;
-      return {
-        id: m.id,
-        subject: m.subject ?? "",
-        from: { address: m.from?.emailAddress?.address ?? "", ...(m.from?.emailAddress?.name ? { name: m.from.emailAddress.name } : {}) },
-        receivedAt: new Date(m.receivedDateTime),
-        internetMessageId: m.internetMessageId ?? "",
-        headers: m.internetMessageHeaders ?? [],
-        attachments: ((m.attachments ?? []) as GraphJson[]).map((a) => {
-          const type = String(a["@odata.type"] ?? "");
-          const item = type.endsWith("itemAttachment");
-          return {
-            name: String(a.name ?? ""),
-            // Graph gives an item or reference attachment no content type.
-            contentType: String(a.contentType ?? (item ? "message/rfc822" : "")),
-            size: Number(a.size ?? 0),
-            isInline: Boolean(a.isInline),
-            ...(typeof a.id === "string" ? { ref: a.id } : {}),
-            ...(item ? { item: true } : {}),
-            ...(type.endsWith("referenceAttachment") ? { link: true } : {}),
-          };
-        }),
-      };
-    }
+    // Batched: emails taken in at the same moment are read in one round trip.
+    const url = `${this.user}/messages/${encodeURIComponent(messageId)}?$select=id,subject,from,receivedDateTime,internetMessageId,internetMessageHeaders&$expand=attachments($select=id,name,size,contentType,isInline)`;
+    const r = await this.batch.ok({ method: "GET", url, headers: { Prefer: IMMUTABLE } }, "message", [404]);
+    if (r.status === 404) return null;
+    const m = r.body;
+    return {
+      id: m.id,
+      subject: m.subject ?? "",
+      from: { address: m.from?.emailAddress?.address ?? "", ...(m.from?.emailAddress?.name ? { name: m.from.emailAddress.name } : {}) },
+      receivedAt: new Date(m.receivedDateTime),
+      internetMessageId: m.internetMessageId ?? "",
+      headers: m.internetMessageHeaders ?? [],
+      attachments: ((m.attachments ?? []) as GraphJson[]).map((a) => {
+        const type = String(a["@odata.type"] ?? "");
+        const item = type.endsWith("itemAttachment");
+        return {
+          name: String(a.name ?? ""),
+          // Graph gives an item or reference attachment no content type.
+          contentType: String(a.contentType ?? (item ? "message/rfc822" : "")),
+          size: Number(a.size ?? 0),
+          isInline: Boolean(a.isInline),
+          ...(typeof a.id === "string" ? { ref: a.id } : {}),
+          ...(item ? { item: true } : {}),
+          ...(type.endsWith("referenceAttachment") ? { link: true } : {}),
+        };
+      }),
+    };
   }
 
   /**
@@ -209,7 +208,7 @@ export class GraphMailbox extends GraphDrafts implements MailboxPort {
   }
 }
 
-const DELTA_PREFER = 'IdType="ImmutableId", odata.maxpagesize=50';
+const DELTA_PREFER = `${IMMUTABLE}, odata.maxpagesize=50`;
 
 /** The Inbox's changes through Graph's delta query (the sweep's look for missed notifications). */
 export class GraphInboxChanges implements MailboxChangesPort {

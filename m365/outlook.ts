@@ -2,6 +2,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { CalendarPort, MailSenderPort, OutgoingMail, OutlookEvent } from "../core/ports.js";
 import { GraphDrafts } from "./drafts.js";
+import { IMMUTABLE } from "./graph.js";
 import { productMime } from "./mime.js";
 
 function eventBody(ev: OutlookEvent) {
@@ -26,14 +27,14 @@ export class GraphCalendar implements CalendarPort {
   async create(ev: OutlookEvent, transactionId: string): Promise<string> {
     const r = await this.client
       .api(`${this.user}/events`)
-      .header("Prefer", 'IdType="ImmutableId"')
+      .header("Prefer", IMMUTABLE)
       .post({ ...eventBody(ev), transactionId });
     return r.id as string;
   }
   async update(eventId: string, ev: OutlookEvent): Promise<void> {
     await this.client
       .api(`${this.user}/events/${encodeURIComponent(eventId)}`)
-      .header("Prefer", 'IdType="ImmutableId"')
+      .header("Prefer", IMMUTABLE)
       .patch(eventBody(ev));
   }
 }

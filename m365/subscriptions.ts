@@ -2,6 +2,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { SubscriptionsPort } from "../core/ports.js";
 import { statusOf } from "./graphError.js";
+import { IMMUTABLE } from "./graph.js";
 
 export class GraphMailSubscriptions implements SubscriptionsPort {
   constructor(
@@ -19,7 +20,7 @@ export class GraphMailSubscriptions implements SubscriptionsPort {
     // given when the subscription is created ("Immutable ID with change notifications").
     const r = await this.client
       .api("/subscriptions")
-      .header("Prefer", 'IdType="ImmutableId"')
+      .header("Prefer", IMMUTABLE)
       .post({
         changeType: "created",
         notificationUrl: s.notificationUrl,

@@ -311,8 +311,8 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
     });
   };
   if (facts) {
-    const before = decideMail(p, facts).outcome;
-    if (st.stage === "new" && before !== "ignored" && before !== "check-by-hand") prefetched = lookupsFor(facts);
+    // Automatic mail needs no look-ups: known from its headers alone, before the files are read.
+    if (st.stage === "new" && !["ignored", "check-by-hand"].includes(decideMail(p, facts).outcome)) prefetched = lookupsFor(facts);
     const [read] = await Promise.all([mailbox.readFiles(facts), prefetched?.catch(() => null)]);
     facts = read;
   }

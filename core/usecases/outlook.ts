@@ -7,14 +7,13 @@
  * A meeting is known by its cluster and month (clusters meet monthly), so moving it within the
  * month updates its event.
  */
-import { createHash } from "node:crypto";
 import type { Partnership } from "../config.js";
 import type { CalendarPort, KeyValuePort, Logger, MailSenderPort, OutlookEvent } from "../ports.js";
 import { resolveRota } from "../rules/rota.js";
 import { meetingsOf } from "../rules/schedule.js";
 import { describeDate, describeLocal, describeTime, toLocal } from "../rules/time.js";
 import { addWorkingDays } from "../rules/workingDays.js";
-import { sendOnce } from "./sendOnce.js";
+import { sendOnce, shortHash as hash } from "./sendOnce.js";
 
 export interface OutlookDeps {
   partnership: Partnership;
@@ -32,8 +31,6 @@ export interface OutlookRun {
   deadlineReminders: number;
   skipped: string[];
 }
-
-const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 24);
 
 function localIso(d: Date): string {
   const l = toLocal(d);

@@ -5,8 +5,8 @@
  * still a draft, it is sent; sent (or gone once sending began: not yet in Sent Items), it is not
  * sent again. Exchange keeps no headers on Sent Items copies, so nothing is searched for.
  */
-import { createHash } from "node:crypto";
 import type { KeyValuePort, Logger, MailSenderPort, OutgoingMail } from "../ports.js";
+import { sha } from "./intake.js";
 
 export interface SendOnceDeps {
   kv: KeyValuePort;
@@ -15,7 +15,8 @@ export interface SendOnceDeps {
   now: () => Date;
 }
 
-const hash = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 24);
+/** A key's short hash: the marker of its email, and (core/usecases/outlook.ts) its event's ids. */
+export const shortHash = (s: string) => sha(s).slice(0, 24);
 
 /** Sends `msg` unless the email for `key` went already; whether it was sent now. `after` runs once it has gone (a Teams copy). */
 export async function sendOnce(d: SendOnceDeps, key: string, msg: Omit<OutgoingMail, "marker">, after?: () => Promise<void>): Promise<boolean> {
@@ -28,10 +29,10 @@ export async function sendOnce(d: SendOnceDeps, key: string, msg: Omit<OutgoingM
     const was = await d.mailer.draftState(record);
     sent = was !== "draft";
     if (was === "draft") draftId = record;
-    if (sent) d.log.info("mail.already-sent", { key: hash(key) });
+    if (sent) d.log.info("mail.already-sent", { key: shortHash(key) });
   }
   if (!sent) {
-    draftId ??= await d.mailer.draft({ ...msg, marker: `cd-${hash(key)}` });
+    draftId ??= await d.mailer.draft({ ...msg, marker: `cd-${shortHash(key)}` });
     await d.kv.setSync(draftKey, draftId);
     await d.mailer.sendDraft(draftId);
     await after?.();

@@ -118,6 +118,9 @@ export function maxPageSize(req: { headers: Record<string, string | string[] | u
   return m ? Math.max(1, Math.min(1000, Number(m[1]))) : fallback;
 }
 
+/** Whether the request asks for Outlook's immutable ids (Prefer: IdType="ImmutableId"; it applies to that request only). */
+export const prefersImmutableIds = (req: { headers: Record<string, string | string[] | undefined> }) => prefers(req, 'IdType="ImmutableId"');
+
 export function prefers(req: { headers: Record<string, string | string[] | undefined> }, token: string): boolean {
   return String(req.headers["prefer"] ?? "")
     .toLowerCase()

@@ -185,6 +185,28 @@ export interface MessageRow {
 /** The id a response shows: the immutable one when the request asked for it. */
 export const shownId = (row: Pick<MessageRow, "id" | "restId">, immutable: boolean | undefined) => (immutable || !row.restId ? row.id : row.restId);
 
+/** A message leaves its folder: a tombstone for the folder's delta query (with both its ids). */
+export function tombstone(db: Db, row: MessageRow): void {
+  db.prepare("INSERT INTO tombstones (folderId, messageId, seq, restId) VALUES (?, ?, ?, ?)").run(row.folderId, row.id, nextSeq(db), row.restId);
+}
+
+/**
+ * A message moves to another folder (a move, or a sent draft to Sent Items): it keeps its
+ * immutable id, gets a new regular id and a new change key, and the folder it left is told.
+ */
+export function relocate(db: Db, row: MessageRow, folderId: string, data: StoredMessage): void {
+  db.transaction(() => {
+    tombstone(db, row);
+    db.prepare("UPDATE messages SET restId = ?, folderId = ?, seq = ?, data = ? WHERE id = ?").run(
+      newRestId(),
+      folderId,
+      nextSeq(db),
+      JSON.stringify({ ...data, changeKey: randomBytes(12).toString("base64url") }),
+      row.id,
+    );
+  })();
+}
+
 export function messageRow(db: Db, mailboxId: string, id: string): MessageRow {
   const key = decodeURIComponent(id);
   const row = db.prepare("SELECT * FROM messages WHERE mailbox = ? AND (id = ? OR restId = ?)").get(mailboxId, key, key) as MessageRow | undefined;
@@ -420,21 +442,7 @@ export function deliver(ctx: Ctx, fromMailbox: MailboxRow, out: Outgoing, sentCo
   else if (sentCopy !== "none") {
     const sentItems = requireFolder(ctx.db, fromMailbox.id, "sentitems");
     const nowIso = new Date(ctx.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
-    const data = {
-      ...(JSON.parse(sentCopy.data) as StoredMessage),
-      ...copy,
-      sentDateTime: nowIso,
-      receivedDateTime: nowIso,
-      changeKey: randomBytes(12).toString("base64url"),
-    };
-    ctx.db.transaction(() => {
-      ctx.db
-        .prepare("INSERT INTO tombstones (folderId, messageId, seq, restId) VALUES (?, ?, ?, ?)")
-        .run(sentCopy.folderId, sentCopy.id, nextSeq(ctx.db), sentCopy.restId);
-      ctx.db
-        .prepare("UPDATE messages SET folderId = ?, restId = ?, seq = ?, data = ? WHERE id = ?")
-        .run(sentItems.id, newRestId(), nextSeq(ctx.db), JSON.stringify(data), sentCopy.id);
-    })();
+    relocate(ctx.db, sentCopy, sentItems.id, { ...(JSON.parse(sentCopy.data) as StoredMessage), ...copy, sentDateTime: nowIso, receivedDateTime: nowIso });
   }
   const sentAt = new Date(ctx.now()).toISOString();
   for (const r of all) {

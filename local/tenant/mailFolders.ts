@@ -16,7 +16,7 @@ import {
   shownId,
   attachmentExpand,
 } from "./mail.js";
-import { b64url, GraphError, maxPageSize, parseJson, prefers, project, selectOf, unb64url, type Reply } from "./http.js";
+import { b64url, GraphError, maxPageSize, parseJson, prefersImmutableIds, project, selectOf, unb64url, type Reply } from "./http.js";
 import { getMeta } from "./db.js";
 import type { Ctx } from "./context.js";
 import type { Route } from "./context.js";
@@ -192,7 +192,7 @@ export const mailFolderRoutes: Route[] = [
           `SELECT * FROM messages WHERE folderId = ?${byMessageId !== null ? " AND json_extract(data, '$.internetMessageId') = ?" : ""} ORDER BY json_extract(data, '$.receivedDateTime') DESC, seq DESC LIMIT ? OFFSET ?`,
         )
         .all(folder.id, ...(byMessageId !== null ? [byMessageId] : []), top + 1, skip) as MessageRow[];
-      const immutable = prefers(req, 'IdType="ImmutableId"');
+      const immutable = prefersImmutableIds(req);
       const body: Record<string, unknown> = {
         value: rows
           .slice(0, top)
@@ -232,7 +232,7 @@ export const mailFolderRoutes: Route[] = [
         state = { f: folder.id, since: 0, gen: generation, ...(sel ? { sel } : {}) };
       }
       // Each request says which ids it wants ("this header only applies to the request it is included with").
-      state.imm = prefers(req, 'IdType="ImmutableId"');
+      state.imm = prefersImmutableIds(req);
       return deltaPage(ctx, mb, folder, state, pageSize, path);
     },
     { mailbox: true },

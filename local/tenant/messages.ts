@@ -9,7 +9,8 @@ import { headersOf, recipients } from "./parsedMail.js";
 import {
   addAttachment,
   deliver,
-  newRestId,
+  relocate,
+  tombstone,
   outgoing,
   storeMessage,
   type NewAttachment,
@@ -28,7 +29,7 @@ import {
   attachmentJson,
   transmit,
 } from "./mail.js";
-import { GraphError, parseJson, prefers, selectOf } from "./http.js";
+import { GraphError, parseJson, prefersImmutableIds, selectOf } from "./http.js";
 import { nextSeq } from "./db.js";
 import type { Ctx } from "./context.js";
 import type { Route } from "./context.js";
@@ -63,18 +64,7 @@ function moveMessage(ctx: Ctx, mailbox: MailboxRow, row: MessageRow, destination
   const dest = requireFolder(ctx.db, mailbox.id, destinationId);
   const { db } = ctx;
   // A moved message gets a new regular id; its immutable id stays (the response shows the one asked for).
-  db.transaction(() => {
-    db.prepare("INSERT INTO tombstones (folderId, messageId, seq, restId) VALUES (?, ?, ?, ?)").run(row.folderId, row.id, nextSeq(db), row.restId);
-    const m = JSON.parse(row.data) as StoredMessage;
-    m.changeKey = randomBytes(12).toString("base64url");
-    db.prepare("UPDATE messages SET restId = ?, folderId = ?, seq = ?, data = ? WHERE id = ?").run(
-      newRestId(),
-      dest.id,
-      nextSeq(db),
-      JSON.stringify(m),
-      row.id,
-    );
-  })();
+  relocate(db, row, dest.id, JSON.parse(row.data) as StoredMessage);
   return messageJson(db, messageRow(db, mailbox.id, row.id), { base: ctx.base, immutable });
 }
 
@@ -185,7 +175,6 @@ const isMime = (req: { headers: Record<string, string | string[] | undefined> })
   String(req.headers["content-type"] ?? "")
     .toLowerCase()
     .startsWith("text/plain");
-const IMMUTABLE = 'IdType="ImmutableId"';
 
 export const messageRoutes: Route[] = [
   route(
@@ -200,7 +189,7 @@ export const messageRoutes: Route[] = [
           ...(select ? { select } : {}),
           expandAttachments: attachmentExpand(req.query),
           base: ctx.base,
-          immutable: prefers(req, IMMUTABLE),
+          immutable: prefersImmutableIds(req),
         }),
       };
     },
@@ -212,7 +201,7 @@ export const messageRoutes: Route[] = [
     "/users/{}/messages/{}",
     (ctx, [u, id], req) => {
       const mb = resolveMailbox(ctx, u!);
-      return { status: 200, body: patchMessage(ctx, messageRow(ctx.db, mb.id, id!), parseJson(req.body), prefers(req, IMMUTABLE)) };
+      return { status: 200, body: patchMessage(ctx, messageRow(ctx.db, mb.id, id!), parseJson(req.body), prefersImmutableIds(req)) };
     },
     { mailbox: true },
   ),
@@ -224,7 +213,7 @@ export const messageRoutes: Route[] = [
     async (ctx, [u], req) => {
       const mb = resolveMailbox(ctx, u!);
       const out = isMime(req) ? await mimeMessage(mb, req.body) : outgoing(mb, parseJson(req.body) ?? {});
-      return { status: 201, body: storeDraft(ctx, mb, out, prefers(req, IMMUTABLE)) };
+      return { status: 201, body: storeDraft(ctx, mb, out, prefersImmutableIds(req)) };
     },
     { mailbox: true },
   ),
@@ -237,7 +226,7 @@ export const messageRoutes: Route[] = [
       const mb = resolveMailbox(ctx, u!);
       const row = messageRow(ctx.db, mb.id, id!);
       ctx.db.transaction(() => {
-        ctx.db.prepare("INSERT INTO tombstones (folderId, messageId, seq, restId) VALUES (?, ?, ?, ?)").run(row.folderId, row.id, nextSeq(ctx.db), row.restId);
+        tombstone(ctx.db, row);
         ctx.db.prepare("DELETE FROM attachments WHERE messageId = ?").run(row.id);
         ctx.db.prepare("DELETE FROM messages WHERE id = ?").run(row.id);
       })();
@@ -263,7 +252,7 @@ export const messageRoutes: Route[] = [
     (ctx, [u, id], req) => {
       const mb = resolveMailbox(ctx, u!);
       const body = parseJson(req.body);
-      return { status: 201, body: moveMessage(ctx, mb, messageRow(ctx.db, mb.id, id!), body?.destinationId, prefers(req, IMMUTABLE)) };
+      return { status: 201, body: moveMessage(ctx, mb, messageRow(ctx.db, mb.id, id!), body?.destinationId, prefersImmutableIds(req)) };
     },
     { mailbox: true },
   ),
@@ -284,7 +273,7 @@ export const messageRoutes: Route[] = [
     "/users/{}/messages/{}/createReply",
     (ctx, [u, id], req) => {
       const mb = resolveMailbox(ctx, u!);
-      return { status: 201, body: storeDraft(ctx, mb, replyTo(mb, messageRow(ctx.db, mb.id, id!), parseJson(req.body) ?? {}), prefers(req, IMMUTABLE)) };
+      return { status: 201, body: storeDraft(ctx, mb, replyTo(mb, messageRow(ctx.db, mb.id, id!), parseJson(req.body) ?? {}), prefersImmutableIds(req)) };
     },
     { mailbox: true },
   ),

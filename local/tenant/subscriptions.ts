@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Ctx, Route } from "./context.js";
 import { route } from "./context.js";
 import type { Db } from "./db.js";
-import { GraphError, parseJson, prefers } from "./http.js";
+import { GraphError, parseJson, prefersImmutableIds } from "./http.js";
 import { shownId } from "./mail.js";
 
 export const MAX_MAIL_SUBSCRIPTION_MINUTES = 10_080;
@@ -167,7 +167,7 @@ export class Notifier {
           latestSupportedTlsVersion: "v1_2",
           mailboxId: mb.id,
           folderWellKnown: parsed.folder,
-          immutableIds: prefers(req, 'IdType="ImmutableId"'),
+          immutableIds: prefersImmutableIds(req),
         };
         save(ctx.db, s);
         return { status: 201, body: publicJson(s) };
