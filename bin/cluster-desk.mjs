@@ -13,7 +13,10 @@ if (!existsSync(fileURLToPath(main))) {
 // Against the local stack (`npm start`), commands that call it must trust its certificate from
 // the start: run again with it when npm start's settings name one and this Node lacks it.
 const settingsFile = join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
-if (["health", "publish-meetings", "set-budget", "import-schools", "doctor"].includes(process.argv[2]) && existsSync(settingsFile)) {
+if (
+  ["health", "publish-meetings", "set-budget", "import-schools", "doctor", "report", "publish-config"].includes(process.argv[2]) &&
+  existsSync(settingsFile)
+) {
   const ca = JSON.parse(readFileSync(settingsFile, "utf8")).NODE_EXTRA_CA_CERTS;
   if (ca && process.env.NODE_EXTRA_CA_CERTS !== ca) {
     const child = spawnSync(process.execPath, process.argv.slice(1), { stdio: "inherit", env: { ...process.env, NODE_EXTRA_CA_CERTS: ca } });

@@ -17,7 +17,7 @@ import { resolveRota } from "../core/rules/rota.js";
 import { meetingsOf } from "../core/rules/schedule.js";
 import { checkSubject } from "../core/rules/subject.js";
 import { describeLocal, parseInstant } from "../core/rules/time.js";
-import { DEFAULT_PARTNERSHIP, loadPartnership, resolveConfigPath } from "../config/load.js";
+import { DEFAULT_PARTNERSHIP, loadPartnership, parsePartnershipYaml, resolveConfigPath } from "../config/load.js";
 
 export interface Io {
   out(text: string): void;
@@ -84,6 +84,10 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
   send-sample [--smtp-port <n>] [--subject <s>] [--from <email>] [--attachment <file name>]
                                                email a sample presentation form to the local
                                                tenant's secure mailbox (npm start must be running)
+  publish-config --file <yaml> [--name partnership.yaml] [--settings <file>]
+                                               check a partnership config and save it to the
+                                               site's Configuration library, where the functions read
+                                               it (app setting PARTNERSHIP=site:partnership.yaml)
   health [--retry-poisoned] [--settings <file>] the secure mailbox's intake: subscription expiry, last
                                                notification and sweep, queue and poison counts,
                                                today's forms by outcome, receipt p95; exit 1 with
@@ -100,7 +104,18 @@ function json(io: Io, value: unknown): void {
 }
 
 function partnership(config: string | undefined): Partnership {
+  if (config?.startsWith("site:"))
+    throw new UsageError(
+      `PARTNERSHIP=${config} is read from the SharePoint site; give --config <id or YAML file> for this command, which works on a config file`,
+    );
   return loadPartnership(config).partnership;
+}
+
+/** The partnership of a command that reaches Microsoft 365: --config, else the app settings' PARTNERSHIP (`site:<file>` is read from the site). */
+async function partnershipOf(config: string | undefined, env: Record<string, string | undefined>): Promise<Partnership> {
+  if (config) return partnership(config);
+  const { partnershipFromSettings } = await import("../functions/deps.js");
+  return partnershipFromSettings(env);
 }
 
 function requireOpt(values: Record<string, unknown>, name: string): string {
@@ -233,8 +248,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const format = (values.format ?? "json") as (typeof REPORT_FORMATS)[number];
         if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(", ")}, not "${values.format}"`);
         if ((format === "pdf" || format === "xlsx") && !values.out) throw new UsageError(`--format ${format} writes a file: give --out FILE`);
-        // Everything about the request is checked before any setting or Graph is read.
-        const p = partnership(values.config ?? process.env.PARTNERSHIP);
+        // The request is checked before Graph is read (but for a config kept in SharePoint).
+        const env = haveAppSettings(values.settings) ? appSettings(values.settings) : null;
+        const p = env && !values.config ? await partnershipOf(undefined, env) : partnership(values.config ?? process.env.PARTNERSHIP);
         let period;
         try {
           period = values.term ? termPeriod(p, values.term) : values.from && values.to ? datesPeriod(values.from, values.to) : null;
@@ -243,7 +259,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
           throw e;
         }
         if (!period) throw new UsageError("give --term (e.g. summer-2023) or --from and --to");
-        const d = await connect(appSettings(values.settings), p);
+        const d = await connect(env ?? appSettings(values.settings), p);
         await d.refreshCalendar(true);
         const { termReport } = await import("../core/usecases/termly.js");
         const report = await termReport({ ...d, intakeSince: (since) => d.cases.intakeSince(since) }, period);
@@ -367,7 +383,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       case "publish-meetings": {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, year: { type: "string" }, settings: { type: "string" } } });
         const env = appSettings(values.settings);
-        const p = partnership(values.config ?? env.PARTNERSHIP);
+        const p = await partnershipOf(values.config, env);
         const plan = planYear(p, requireOpt(values, "year"));
         const d = await connect(env, p);
         const { GraphMeetings } = await import("../m365/sharepoint.js");
@@ -387,7 +403,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         if (!existsSync(file)) throw new UsageError(`no file ${file}`);
         const { readGiasCsv } = await import("../config/gias.js");
         const env = values["dry-run"] ? {} : appSettings(values.settings);
-        const p = partnership(values.config ?? env.PARTNERSHIP);
+        const p = values["dry-run"] ? partnership(values.config ?? process.env.PARTNERSHIP) : await partnershipOf(values.config, env);
         const m = matchGias(p, readGiasCsv(file), la);
         const report = { matched: m.matched.length, notFound: m.notFound, notInAnyCluster: m.notInAnyCluster, skippedNotOpen: m.skippedNotOpen };
         if (values["dry-run"]) {
@@ -411,7 +427,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         academicYearStart(year); // refuses what is not an academic year
         const amount = pounds(requireOpt(values, "amount"));
         const env = appSettings(values.settings);
-        const p = partnership(values.config ?? env.PARTNERSHIP);
+        const p = await partnershipOf(values.config, env);
         // Cluster 0: the partnership's total annual funding, shared by pupil numbers (config allocation).
         if (id === 0 && !p.allocation)
           throw new UsageError(`cluster 0 is the total funding of a partnership that shares it by pupil numbers; the ${p.shortName} does not`);
@@ -432,13 +448,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
 
       case "doctor": {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, settings: { type: "string" }, today: { type: "string" } } });
-        let p = partnership(values.config);
+        const env = haveAppSettings(values.settings) ? appSettings(values.settings) : null;
+        let p = env ? await partnershipOf(values.config, env) : partnership(values.config);
         let source = "config";
         // What only the running deployment can tell: the mailbox's health, who the bot can reach.
         let live: { where: string; problem: string; fix: string }[] = [];
-        if (haveAppSettings(values.settings)) {
+        if (env) {
           // With app settings, the running calendar: the Meetings list.
-          const d = await connect(appSettings(values.settings), p);
+          const d = await connect(env, p);
           await d.refreshCalendar(true);
           p = d.partnership;
           source = "Meetings list";
@@ -497,10 +514,26 @@ export async function run(argv: string[], io: Io): Promise<number> {
         return 0;
       }
 
+      case "publish-config": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, file: { type: "string" }, name: { type: "string" }, settings: { type: "string" } } });
+        const file = requireOpt(values, "file");
+        const name = values.name ?? "partnership.yaml";
+        if (!/^[\w.-]{1,120}\.ya?ml$/.test(name)) throw new UsageError(`--name must be a file name ending .yaml, such as partnership.yaml, not "${name}"`);
+        if (!existsSync(file)) throw new UsageError(`no file ${file}`);
+        // Checked as the functions will check it; a config with problems is not published.
+        const text = readFileSync(file, "utf8");
+        const { partnership: p, warnings } = parsePartnershipYaml(text, file);
+        const d = await connect(appSettings(values.settings), p);
+        const { GraphLibrary, CONFIG_LIBRARY } = await import("../m365/sharepoint.js");
+        const saved = await new GraphLibrary(d.site, CONFIG_LIBRARY).save(name, text, "application/yaml");
+        json(io, { ok: true, partnership: p.id, saved: saved.url, setting: `PARTNERSHIP=site:${name}`, warnings });
+        return 0;
+      }
+
       case "health": {
         const { values } = parseArgs({ args: rest, options: { ...COMMON, "retry-poisoned": { type: "boolean" }, settings: { type: "string" } } });
         const env = appSettings(values.settings);
-        const d = await connect(env, partnership(values.config ?? env.PARTNERSHIP));
+        const d = await connect(env, await partnershipOf(values.config, env));
         const retried = values["retry-poisoned"] ? await d.retryPoisoned() : undefined;
         const report = await d.health();
         json(io, { ok: report.alerts.length === 0, ...report, ...(retried ? { retried } : {}) });

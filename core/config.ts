@@ -136,6 +136,12 @@ const fundingPolicy = z
     maxTerms: z.number().int().positive(),
     bands: z.array(band).default([]),
     source: z.string().optional(),
+    /**
+     * An example, not the council's decision: `npm start` adds one for the current academic year
+     * (copied from the config's latest policy) so a case can be decided on the embedded default.
+     * Cards, the calculation and `doctor` say so; a council's own policies never set it.
+     */
+    example: z.boolean().default(false),
   })
   .strict();
 

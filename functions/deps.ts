@@ -1,12 +1,12 @@
 /** Builds the ports once per process from app settings; tests pass their own. */
 import type { Client } from "@microsoft/microsoft-graph-client";
-import type { Partnership } from "../core/config.js";
+import { ConfigError, type Partnership } from "../core/config.js";
 import type { AttendancePort, CaseRegisterPort, CaseStorePort, Logger, MailboxChangesPort, StoredCase, SubscriptionsPort } from "../core/ports.js";
 import type { Report } from "../core/rules/report.js";
 import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
 import { GraphCalendar, GraphMailSender } from "../m365/outlook.js";
-import { loadPartnership } from "../config/load.js";
+import { loadPartnership, parsePartnershipYaml } from "../config/load.js";
 import { createGraphClient } from "../m365/graph.js";
 import { retryAfterOf } from "../m365/graphError.js";
 import { GraphInboxChanges, GraphMailbox } from "../m365/mailbox.js";
@@ -21,7 +21,9 @@ import { announceCase } from "../core/usecases/triage.js";
 import {
   GraphAttendance,
   GraphBudgets,
+  GraphLibrary,
   GraphReportsLibrary,
+  CONFIG_LIBRARY,
   GraphCaseRegister,
   GraphMeetings,
   GraphSchools,
@@ -103,6 +105,47 @@ export function consoleLogger(write: (line: string, level: "info" | "warn") => v
   return { info: (e, f) => line("info", e, f), warn: (e, f) => line("warn", e, f) };
 }
 
+/** Where the deps come from: built once (functions), or a test's own. */
+export type DepsSource = () => AppDeps | Promise<AppDeps>;
+
+/** The file in the site's Configuration library that PARTNERSHIP names (`site:<file>`), or null. */
+export const siteConfigName = (setting: string): string | null => (setting.startsWith("site:") ? setting.slice("site:".length).trim() : null);
+
+/** The partnership config kept in the site's Configuration library, validated (a ConfigError says what is wrong where). */
+export async function readSiteConfig(site: SharePointSite, name: string): Promise<Partnership> {
+  const source = `${CONFIG_LIBRARY}/${name} (PARTNERSHIP=site:${name})`;
+  const text = await new GraphLibrary(site, CONFIG_LIBRARY).read(name);
+  if (text === null)
+    throw new ConfigError(
+      [
+        {
+          path: "",
+          message: `there is no such file in the site's ${CONFIG_LIBRARY} library: upload the partnership's YAML there (npx cluster-desk publish-config --file <yaml>)`,
+        },
+      ],
+      source,
+    );
+  return parsePartnershipYaml(text, source).partnership;
+}
+
+/** The MAILBOX setting over the config's `intake.mailbox`. */
+function withMailbox(p: Partnership, mailbox: string | null): Partnership {
+  return mailbox && mailbox.toLowerCase() !== p.intake.mailbox.toLowerCase() ? { ...p, intake: { ...p.intake, mailbox } } : p;
+}
+
+/**
+ * The partnership the app settings name: a config built into the package or a file's path (read
+ * now), or `site:<file>` in the site's Configuration library (read through Graph), with MAILBOX.
+ */
+export async function partnershipFromSettings(env: Record<string, string | undefined>): Promise<Partnership> {
+  const app = readSection("app", env);
+  const name = siteConfigName(app.partnership);
+  const p = name
+    ? await readSiteConfig(new SharePointSite(createGraphClient(readSection("graph", env)).client, app.sharePointSite), name)
+    : loadPartnership(app.partnership).partnership;
+  return withMailbox(p, app.mailbox);
+}
+
 /** `now` is the product's clock (the local demo and tests move it to summer 2023). */
 export function buildDeps(
   env: NodeJS.ProcessEnv = process.env,
@@ -111,7 +154,9 @@ export function buildDeps(
   now: () => Date = () => new Date(),
 ): AppDeps {
   const settings = settingsFromEnv(env);
-  const p = partnership ?? loadPartnership(settings.partnership).partnership;
+  const siteConfig = siteConfigName(settings.partnership);
+  if (!partnership && siteConfig) throw new Error(`PARTNERSHIP=site:${siteConfig} is read through Graph: pass partnershipFromSettings()'s result`);
+  const p = withMailbox(partnership ?? loadPartnership(settings.partnership).partnership, settings.mailbox);
   const graphSettings = readSection("graph", env);
   // Exchange's 4 concurrent requests per mailbox hold across every instance: slots in Table storage.
   const { client } = createGraphClient({
@@ -196,12 +241,25 @@ export function buildDeps(
   const budgetsList = new GraphBudgets(site);
   const schoolsList = new GraphSchools(site);
   let calendarReadAt = 0;
+  // A config kept in SharePoint is read again with the lists, so an officer's edit there is used
+  // within minutes. An edit that is not valid is not used: the last good config runs on, with a
+  // warning (alertable) naming how many problems `validate-config` will show. The mailbox stays the
+  // one the process started with (its adapters are bound to it).
+  let base = p;
+  const rereadConfig = async () => {
+    if (!siteConfig) return;
+    try {
+      base = withMailbox(await readSiteConfig(site, siteConfig), p.intake.mailbox);
+    } catch (e) {
+      log.warn("config.unusable", e instanceof ConfigError ? { file: siteConfig, problems: e.problems.length } : { file: siteConfig, reason: shortReason(e) });
+    }
+  };
   const refreshCalendar = async (force = false) => {
     if (!force && Date.now() - calendarReadAt < CALENDAR_REFRESH_MS) return;
     calendarReadAt = Date.now();
     try {
-      const [meetings, budgets, schools] = await Promise.all([meetingsList.list(), budgetsList.list(), schoolsList.list()]);
-      out.partnership = withDirectory(withBudgets(withPublishedMeetings(p, meetings), budgets), schools);
+      const [meetings, budgets, schools] = await Promise.all([meetingsList.list(), budgetsList.list(), schoolsList.list(), rereadConfig()]);
+      out.partnership = withDirectory(withBudgets(withPublishedMeetings(base, meetings), budgets), schools);
     } catch (e) {
       calendarReadAt = 0;
       log.warn("calendar.read-failed", { reason: shortReason(e) });
@@ -255,9 +313,14 @@ export function buildDeps(
   return out;
 }
 
-let shared: AppDeps | undefined;
-/** The process's deps (built on first use, so registration needs no settings). */
-export function appDeps(): AppDeps {
-  shared ??= buildDeps();
+let shared: Promise<AppDeps> | undefined;
+/** The process's deps (built on first use, so registration needs no settings; a failed build is tried again next time). */
+export function appDeps(): Promise<AppDeps> {
+  shared ??= partnershipFromSettings(process.env)
+    .then((p) => buildDeps(process.env, p))
+    .catch((e: unknown) => {
+      shared = undefined;
+      throw e;
+    });
   return shared;
 }

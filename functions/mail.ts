@@ -12,7 +12,7 @@ import { reconcileIntake } from "../core/usecases/reconcile.js";
 import { alertLead, HEALTH_KEYS } from "../core/usecases/health.js";
 import { sweepInbox } from "../core/usecases/sweep.js";
 import { keepSubscription, onLifecycleEvent } from "../core/usecases/subscription.js";
-import type { AppDeps } from "./deps.js";
+import type { DepsSource } from "./deps.js";
 
 function sameSecret(a: unknown, b: string | null): boolean {
   if (typeof a !== "string" || !b) return false;
@@ -39,11 +39,11 @@ async function readNotifications(request: HttpRequest, what: string): Promise<{ 
 }
 
 /** POST /api/notifications/mail: answer fast; enqueue ids of genuine notifications only. */
-export function mailNotification(deps: () => AppDeps) {
+export function mailNotification(deps: DepsSource) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const read = await readNotifications(request, "change notification");
     if ("response" in read) return read.response;
-    const d = deps();
+    const d = await deps();
     const items = read.items;
     const accepted: string[] = [];
     let rejected = 0;
@@ -69,14 +69,14 @@ export function mailNotification(deps: () => AppDeps) {
  * throttled for longer than a request waits, is queued again for when it may go on: that is not a
  * failure, spends none of the queue's retries, and frees the worker at once.
  */
-export function mailIntake(deps: () => AppDeps) {
+export function mailIntake(deps: DepsSource) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const { messageId: id, key } = (message ?? {}) as { messageId?: unknown; key?: unknown };
     if (typeof id !== "string" || !id) {
       context.error("mail-intake: message without messageId; dropped");
       return;
     }
-    const d = deps();
+    const d = await deps();
     await d.refreshCalendar();
     // `key`: where a throttled attempt got to (a hash), so the retry need not read the email again.
     const r = await processMessage(d, id, d.timing.leaseMs, typeof key === "string" && /^[0-9a-f]{64}$/.test(key) ? key : undefined);
@@ -94,9 +94,9 @@ export function mailIntake(deps: () => AppDeps) {
 }
 
 /** Every 15 minutes: the delta sweep, for mail whose notification never came. */
-export function mailSweep(deps: () => AppDeps) {
+export function mailSweep(deps: DepsSource) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const d = deps();
+    const d = await deps();
     try {
       const r = await sweepInbox(d);
       context.log(`mail-sweep: enqueued ${r.enqueued}${r.resynced ? " after a full resync" : ""}`);
@@ -111,9 +111,9 @@ export function mailSweep(deps: () => AppDeps) {
  * Every 15 minutes, between sweeps: the reconciler queues again anything unfinished. Its own
  * function, so it runs whether or not the sweep (which needs the delta link) works.
  */
-export function mailReconcile(deps: () => AppDeps) {
+export function mailReconcile(deps: DepsSource) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const d = deps();
+    const d = await deps();
     const c = await reconcileIntake(d, d.timing.reconcileAfterMs);
     context.log(
       `mail-reconcile: ${c.requeued} queued again (${c.fromInbox} in the Inbox, ${c.unfinished} unfinished, ${c.poisonRetried} poisoned retried), ${c.poisonLeft} left poisoned`,
@@ -122,9 +122,9 @@ export function mailReconcile(deps: () => AppDeps) {
 }
 
 /** Hourly: keeps the mailbox's change-notification subscription. */
-export function mailSubscription(deps: () => AppDeps) {
+export function mailSubscription(deps: DepsSource) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const r = await keepSubscription(deps());
+    const r = await keepSubscription(await deps());
     context.log(`mail-subscription: ${r.action}, expires ${r.expiresAt}`);
   };
 }
@@ -133,19 +133,19 @@ export function mailSubscription(deps: () => AppDeps) {
  * Hourly, after the subscription's upkeep: tells the partnership lead (once a day) if intake needs
  * them. Its own function, so the lead is told even when the renewal fails (when they most need to).
  */
-export function mailHealth(deps: () => AppDeps) {
+export function mailHealth(deps: DepsSource) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const alerted = await alertLead(deps());
+    const alerted = await alertLead(await deps());
     if (alerted) context.log(`mail-health: the partnership lead was told (${alerted})`);
   };
 }
 
 /** POST /api/notifications/lifecycle: reauthorize, recreate, or sweep for missed mail. */
-export function mailLifecycle(deps: () => AppDeps) {
+export function mailLifecycle(deps: DepsSource) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const read = await readNotifications(request, "lifecycle notification");
     if ("response" in read) return read.response;
-    const d = deps();
+    const d = await deps();
     for (const n of read.items) {
       if (!sameSecret(n?.clientState, d.settings.clientState)) {
         d.log.warn("mail-lifecycle.rejected", { reason: "clientState mismatch" });

@@ -41,7 +41,10 @@ const onThisMachine = (serviceUrl: string) => {
   }
 };
 
-export function botMessages(get: () => Pick<BotRuntime, "handle" | "appId">, log?: (event: string, fields: Record<string, string | number>) => void) {
+export function botMessages(
+  get: () => Pick<BotRuntime, "handle" | "appId"> | Promise<Pick<BotRuntime, "handle" | "appId">>,
+  log?: (event: string, fields: Record<string, string | number>) => void,
+) {
   return async (request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
     let body: unknown;
     try {
@@ -53,7 +56,7 @@ export function botMessages(get: () => Pick<BotRuntime, "handle" | "appId">, log
     if (!parsed.success) return refuse(400, "expected a Bot Framework activity");
     // Without a bot identity (local mode) nothing is verified, so the bot answers only a client on
     // this machine: it never posts to a serviceUrl elsewhere that a request names.
-    const runtime = get();
+    const runtime = await get();
     if (!runtime.appId && !onThisMachine(parsed.data.serviceUrl))
       return refuse(403, "without a bot identity, only the Agents Playground on this machine is answered");
     const headers: Record<string, string> = {};

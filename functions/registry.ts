@@ -1,6 +1,6 @@
 /** Every function, its trigger and handler: registered with Azure by index.ts, and by the dev host. */
 import type { HttpHandler, InvocationContext, Timer } from "@azure/functions";
-import { appDeps, type AppDeps } from "./deps.js";
+import { appDeps, consoleLogger, type DepsSource } from "./deps.js";
 import { botMessages } from "./messages.js";
 import { mailHealth, mailIntake, mailLifecycle, mailNotification, mailReconcile, mailSubscription, mailSweep } from "./mail.js";
 import { acknowledgements, agendas, calendarDuties, outlookReminders, reviewReminders, termlyReport } from "./timers.js";
@@ -10,7 +10,7 @@ export type FunctionDef =
   | { name: string; trigger: "queue"; queueName: string; handler: (message: unknown, context: InvocationContext) => Promise<void> }
   | { name: string; trigger: "timer"; schedule: string; handler: (timer: Timer, context: InvocationContext) => Promise<void> };
 
-export function functionDefs(deps: () => AppDeps = appDeps): FunctionDef[] {
+export function functionDefs(deps: DepsSource = appDeps): FunctionDef[] {
   return [
     { name: "mailNotification", trigger: "http", route: "notifications/mail", methods: ["POST"], handler: mailNotification(deps) },
     { name: "mailLifecycle", trigger: "http", route: "notifications/lifecycle", methods: ["POST"], handler: mailLifecycle(deps) },
@@ -20,8 +20,15 @@ export function functionDefs(deps: () => AppDeps = appDeps): FunctionDef[] {
       route: "messages",
       methods: ["POST"],
       handler: botMessages(
-        () => deps().bot,
-        (e, f) => deps().log.warn(e, f),
+        async () => (await deps()).bot,
+        // Through the product's logger; before it can be built (settings or config wrong), to the console.
+        (e, f) =>
+          void Promise.resolve()
+            .then(deps)
+            .then(
+              (d) => d.log.warn(e, f),
+              () => consoleLogger().warn(e, f),
+            ),
       ),
     },
     { name: "mailIntake", trigger: "queue", queueName: "mail-intake", handler: mailIntake(deps) },

@@ -32,7 +32,10 @@ const storage = z
 
 const app = z
   .object({
-    PARTNERSHIP: text("config id (config/<id>.yaml), default `hounslow-mip`"),
+    PARTNERSHIP: text(
+      "the partnership's config: `site:<file>.yaml` (a file in the site's Configuration library, edited in SharePoint and read again every few minutes), a config id built into the package (config/<id>.yaml), or a YAML file's path; default `hounslow-mip`",
+    ),
+    MAILBOX: text("the secure mailbox's address, where it differs from the config's `intake.mailbox`"),
     SHAREPOINT_SITE: text("`hostname:/sites/path` of the site holding the lists"),
     MAIL_NOTIFICATION_URL: text("public URL of the mail notification function"),
     MAIL_LIFECYCLE_URL: text("public URL of the lifecycle notification function"),
@@ -43,8 +46,13 @@ const app = z
       ctx.addIssue({ code: "custom", message: "app setting SHAREPOINT_SITE is not set" });
       return z.NEVER;
     }
+    if (s.MAILBOX && !z.email().safeParse(s.MAILBOX).success) {
+      ctx.addIssue({ code: "custom", message: `app setting MAILBOX must be the secure mailbox's email address, not "${s.MAILBOX}"` });
+      return z.NEVER;
+    }
     return {
       partnership: s.PARTNERSHIP ?? "hounslow-mip",
+      mailbox: s.MAILBOX ?? null,
       sharePointSite: s.SHAREPOINT_SITE,
       notificationUrl: s.MAIL_NOTIFICATION_URL ?? null,
       lifecycleUrl: s.MAIL_LIFECYCLE_URL ?? null,
@@ -117,6 +125,8 @@ export function readSection<S extends Section>(section: S, env: Record<string, s
 export interface Settings {
   storage: StorageConfig;
   partnership: string;
+  /** Overrides the config's `intake.mailbox`. */
+  mailbox: string | null;
   sharePointSite: string;
   notificationUrl: string | null;
   lifecycleUrl: string | null;

@@ -10,12 +10,12 @@ import { runReviewReminders } from "../core/usecases/reviews.js";
 import { runTermlyReport } from "../core/usecases/termly.js";
 import { runCalendarDuties } from "../core/usecases/calendar.js";
 import { runAgendas } from "../core/usecases/agenda.js";
-import type { AppDeps } from "./deps.js";
+import type { AppDeps, DepsSource } from "./deps.js";
 
 /** A timer's handler: the running calendar read, then `run` with the deps. */
-function hourly(deps: () => AppDeps, run: (d: AppDeps) => Promise<string | null>) {
+function hourly(deps: DepsSource, run: (d: AppDeps) => Promise<string | null>) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const d = deps();
+    const d = await deps();
     await d.refreshCalendar();
     const line = await run(d);
     if (line) context.log(line);
@@ -23,38 +23,38 @@ function hourly(deps: () => AppDeps, run: (d: AppDeps) => Promise<string | null>
 }
 
 /** Hourly: invitations, HT reminders, deadline reminders (each once). */
-export const outlookReminders = (deps: () => AppDeps) =>
+export const outlookReminders = (deps: DepsSource) =>
   hourly(deps, async (d) => {
     const r = await runOutlook(d);
     return `outlook: ${r.invited} invited, ${r.updated} updated, ${r.htReminders} HT reminders, ${r.deadlineReminders} deadline reminders, ${r.skipped.length} skipped`;
   });
 
 /** Hourly: acknowledgement reminders to SCLs and escalations to the partnership lead (each once). */
-export const acknowledgements = (deps: () => AppDeps) =>
+export const acknowledgements = (deps: DepsSource) =>
   hourly(deps, async (d) => {
     const r = await runAcknowledgements(d);
     return `acknowledgements: ${r.reminded.length} reminded, ${r.escalated.length} escalated`;
   });
 
 /** Hourly: reminders of allocations' reviews to the school and its lead (each once). */
-export const reviewReminders = (deps: () => AppDeps) => hourly(deps, async (d) => `reviews: ${(await runReviewReminders(d)).reminded.length} reminded`);
+export const reviewReminders = (deps: DepsSource) => hourly(deps, async (d) => `reviews: ${(await runReviewReminders(d)).reminded.length} reminded`);
 
 /** Hourly: after the last cluster meeting of a term, the term's figures to the partnership lead (once). */
-export const termlyReport = (deps: () => AppDeps) =>
+export const termlyReport = (deps: DepsSource) =>
   hourly(deps, async (d) => {
     const term = await runTermlyReport(d);
     return term ? `report: ${term} sent to the partnership lead` : null;
   });
 
 /** Hourly: each cluster's agenda to its channel N working days before the meeting (once). */
-export const agendas = (deps: () => AppDeps) =>
+export const agendas = (deps: DepsSource) =>
   hourly(deps, async (d) => {
     const r = await runAgendas(d);
     return `agendas: ${r.posted.length} posted; ${r.waiting.join("; ") || "none waiting"}`;
   });
 
 /** Hourly: the next year's proposal to the partnership lead, and moved meetings told to their leads. */
-export const calendarDuties = (deps: () => AppDeps) =>
+export const calendarDuties = (deps: DepsSource) =>
   hourly(deps, async (d) => {
     const c = await runCalendarDuties({ ...d, meetings: d.meetingsList, refresh: () => d.refreshCalendar(true) });
     return `calendar: ${c.proposed ? `${c.proposed} proposed` : "nothing to propose"}, ${c.told.length} change(s) told`;

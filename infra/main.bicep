@@ -11,8 +11,11 @@ param environmentName string
 @description('Azure region (must offer Flex Consumption).')
 param location string = resourceGroup().location
 
-@description('Partnership config id (config/<id>.yaml), e.g. hounslow-mip.')
+@description('The partnership config: site:<file>.yaml for a file in the SharePoint site\'s Configuration library (the council edits it there; no rebuild), or a config id built into the package (config/<id>.yaml), e.g. hounslow-mip.')
 param partnership string = 'hounslow-mip'
+
+@description('The secure mailbox\'s address, where it differs from the config\'s intake.mailbox; empty: the config\'s.')
+param mailbox string = ''
 
 @description('SharePoint site holding the lists, as hostname:/sites/path.')
 param sharePointSite string
@@ -75,6 +78,7 @@ module functions 'modules/functionapp.bicep' = {
     vaultName: vault.outputs.name
     mailClientStateSecretName: vault.outputs.mailClientStateSecretName
     partnership: partnership
+    mailbox: mailbox
     sharePointSite: sharePointSite
     botIdentityId: botIdentity.outputs.id
     botAppId: botIdentity.outputs.clientId

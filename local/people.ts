@@ -15,14 +15,20 @@ export const EXAMPLE_SCHOOL_DOMAIN = "school.example";
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z]/g, "");
 
+/** A school's example addresses, from its short name (or name). */
+export function exampleContacts(shortName: string): { sendcoEmail: string; headteacherEmail: string } {
+  const host = `${slug(shortName)}.${EXAMPLE_SCHOOL_DOMAIN}`;
+  return { sendcoEmail: `senco@${host}`, headteacherEmail: `head@${host}` };
+}
+
 /** Example SENDCo and headteacher addresses for the schools that have none. */
 export function withExampleContacts(base: Partnership): Partnership {
   const raw = JSON.parse(JSON.stringify(base));
   for (const c of raw.clusters as { schools: { name: string; shortName?: string; sendcoEmail?: string; headteacherEmail?: string }[] }[]) {
     for (const s of c.schools) {
-      const host = `${slug(s.shortName ?? s.name)}.${EXAMPLE_SCHOOL_DOMAIN}`;
-      s.sendcoEmail ??= `senco@${host}`;
-      s.headteacherEmail ??= `head@${host}`;
+      const example = exampleContacts(s.shortName ?? s.name);
+      s.sendcoEmail ??= example.sendcoEmail;
+      s.headteacherEmail ??= example.headteacherEmail;
     }
   }
   return parsePartnership(raw).partnership;

@@ -63,6 +63,38 @@ interface ConfigUser {
   email: string;
 }
 
+/**
+ * An activity from one of the Playground's users in one of its conversations, as Teams would send
+ * it when that person types or clicks (the Playground's own template gives the conversation,
+ * channel data, service URL and bot).
+ */
+export async function sendAs(
+  url: string,
+  users: { id: string; aadObjectId: string; name: string; email: string }[],
+  email: string,
+  conversationId: string,
+  activity: Record<string, unknown>,
+): Promise<void> {
+  const who = users.find((u) => u.email.toLowerCase() === email.toLowerCase());
+  if (!who) throw new Error(`${email} is not one of the Playground's users`);
+  const t = await fetch(`${url}/_internal/v1/customActivities/template?conversationId=${encodeURIComponent(conversationId)}&type=install`);
+  if (!t.ok) throw new Error(`The Playground has no conversation ${conversationId}: ${t.status}`);
+  const { action: _install, type: _type, ...base } = (await t.json()) as Record<string, unknown>;
+  const body = {
+    ...base,
+    id: randomUUID(),
+    timestamp: new Date().toISOString(),
+    from: { id: who.id, aadObjectId: who.aadObjectId, name: who.name },
+    ...activity,
+  };
+  const r = await fetch(`${url}/_internal/v1/customActivities`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`The Playground refused the activity: ${r.status} ${await r.text()}`);
+}
+
 /** Starts the Playground with `config` (see playgroundConfig in local/people.ts) written into `dir`. */
 export async function startPlayground(opts: {
   appEndpoint: string;
@@ -119,27 +151,7 @@ export async function startPlayground(opts: {
     url,
     port: Number(new URL(url).port),
     configPath,
-    async as(email, conversationId, activity) {
-      const who = users.find((u) => u.email.toLowerCase() === email.toLowerCase());
-      if (!who) throw new Error(`${email} is not one of the Playground's users`);
-      // The Playground's own template gives the conversation, channel data, service URL and bot.
-      const t = await fetch(`${url}/_internal/v1/customActivities/template?conversationId=${encodeURIComponent(conversationId)}&type=install`);
-      if (!t.ok) throw new Error(`The Playground has no conversation ${conversationId}: ${t.status}`);
-      const { action: _install, type: _type, ...base } = (await t.json()) as Record<string, unknown>;
-      const body = {
-        ...base,
-        id: randomUUID(),
-        timestamp: new Date().toISOString(),
-        from: { id: who.id, aadObjectId: who.aadObjectId, name: who.name },
-        ...activity,
-      };
-      const r = await fetch(`${url}/_internal/v1/customActivities`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
-      if (!r.ok) throw new Error(`The Playground refused the activity: ${r.status} ${await r.text()}`);
-    },
+    as: (email, conversationId, activity) => sendAs(url, users, email, conversationId, activity),
     close: () => stopChild(child),
   };
 }

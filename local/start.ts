@@ -9,21 +9,24 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { loadPartnership } from "../config/load.js";
+import { join, relative, resolve } from "node:path";
+import { loadPartnership, parsePartnershipYaml, resolveConfigPath } from "../config/load.js";
 import { checkSubject } from "../core/rules/subject.js";
 import { buildDeps, consoleLogger, type AppDeps } from "../functions/deps.js";
 import { keepSubscription } from "../core/usecases/subscription.js";
 import { sweepInbox } from "../core/usecases/sweep.js";
 import { academicYearOf, nextAcademicYear, planYear, publishedMeetings } from "../core/rules/planner.js";
-import { GraphBudgets, GraphMeetings } from "../m365/sharepoint.js";
+import { CONFIG_LIBRARY, GraphBudgets, GraphLibrary, GraphMeetings } from "../m365/sharepoint.js";
+import { exampleConfigYaml } from "./examples.js";
 
 /** What each cluster is allocated locally when the Budgets list has nothing for the year (an example). */
 const EXAMPLE_BUDGET = 30_000;
+/** The config's file in the local site's Configuration library. */
+const LOCAL_CONFIG_FILE = "partnership.yaml";
 import { functionDefs } from "../functions/registry.js";
 import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
-import { playgroundPeople, playgroundConfig, withExampleContacts, EXAMPLE_SCHOOL_DOMAIN } from "./people.js";
+import { playgroundPeople, playgroundConfig, EXAMPLE_SCHOOL_DOMAIN } from "./people.js";
 import { startPlayground } from "./playground.js";
 import { defaultTenantOptions, DEFAULT_SMTP_PORT, localAppSettings } from "./tenant/defaults.js";
 import { startTenant } from "./tenant/server.js";
@@ -53,7 +56,15 @@ const verbose = env.CLUSTER_DESK_QUIET ? () => {} : (line: string) => console.lo
 // The seeds name no SENDCo or headteacher: schools without addresses get example ones, so votes,
 // reminders and the Playground's people work locally (see local/people.ts).
 const configured = loadPartnership(env.PARTNERSHIP).partnership;
-const partnership = withExampleContacts(configured);
+// The years the local stack runs: this academic year, and from June the next (its first meetings are near).
+const thisYear = academicYearOf(new Date().toISOString().slice(0, 10));
+const month = new Date().getUTCMonth();
+const years = [thisYear, ...(month === 5 || month === 6 ? [nextAcademicYear(thisYear)] : [])];
+// The config with its example data (contacts, a funding policy for these years), as the local
+// site's Configuration library will hold it.
+const configFile = resolveConfigPath(env.PARTNERSHIP);
+const example = exampleConfigYaml(readFileSync(configFile, "utf8"), configured, years, relative(process.cwd(), configFile) || configFile);
+const partnership = parsePartnershipYaml(example.text, configFile).partnership;
 // Settings are checked before anything starts: a mistake is one clear line, not a stack trace.
 // The Playground is signed in as the lead of the cluster the partnership's example subject line names
 // (Katy Luciani for Hounslow's "Cluster 5/KL/..."), so `send-sample`'s card lands in their chat.
@@ -82,7 +93,10 @@ const tenant = await startTenant({
   ...(env.TENANT_TLS_DIR ? { tlsDir: env.TENANT_TLS_DIR } : {}),
   log: (l) => verbose(`[tenant] ${l}`),
 });
-const settings: Record<string, string> = { ...localAppSettings(tenant, azurite.connectionString, localSecrets().clientState), PARTNERSHIP: partnership.id };
+const settings: Record<string, string> = {
+  ...localAppSettings(tenant, azurite.connectionString, localSecrets().clientState),
+  PARTNERSHIP: `site:${LOCAL_CONFIG_FILE}`,
+};
 let deps: AppDeps | undefined;
 const getDeps = () => (deps ??= buildDeps(settings, partnership, consoleLogger(verbose)));
 const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, port: port("HOST_PORT", 7071), log: verbose });
@@ -95,12 +109,11 @@ writeFileSync(join(dataDir, "app-settings.json"), JSON.stringify({ ...settings, 
 
 const d = getDeps();
 const provisioned = await d.site.provision();
+// The functions read the config from the site, as `npx cluster-desk publish-config` puts it there.
+const configUrl = (await new GraphLibrary(d.site, CONFIG_LIBRARY).save(LOCAL_CONFIG_FILE, example.text, "application/yaml")).url;
 // The embedded default works today: this academic year's (and next year's, from June) proposed
 // meetings go into the local Meetings list, as an officer's `publish-meetings` would put them,
 // so a form sent now is placed at a real next meeting. Existing rows (an edit made there) stay.
-const thisYear = academicYearOf(new Date().toISOString().slice(0, 10));
-const month = new Date().getUTCMonth(); // June and July: next year's first meetings are near
-const years = [thisYear, ...(month === 5 || month === 6 ? [nextAcademicYear(thisYear)] : [])];
 const calendar = { created: 0, years };
 for (const year of years) {
   const plan = planYear(partnership, year);
@@ -169,6 +182,10 @@ ${
       ? `£${exampleTotal.toLocaleString("en-GB")} in total for ${thisYear}, shared by pupil numbers with a ${partnership.allocation.contingencyShare * 100}% contingency fund`
       : `£${EXAMPLE_BUDGET.toLocaleString("en-GB")} a cluster for ${thisYear}`
   } unless set there
+  Funding policy                       ${
+    example.policy ? `${example.policy}: an example, the config's latest limits copied for ${years.join(", ")}; a council sets its own` : "the config's"
+  }
+  Config (Configuration library)       ${LOCAL_CONFIG_FILE} in the local site, ${configUrl.replace(/\/files\/.*$/, "/")} (from ${relative(process.cwd(), configFile) || configFile}, rewritten at each start)
   Meetings (proposed, Meetings list)   ${calendar.years.join(", ")}${calendar.created ? `: ${calendar.created} meetings added` : ""} (npx cluster-desk plan-year --year ${thisYear})
   Mail subscription                    ${sub.action}, expires ${sub.expiresAt}${caughtUp.enqueued ? `; ${caughtUp.enqueued} waiting email(s) queued` : ""}
 

@@ -1,5 +1,6 @@
 /** The SharePoint lists: schema, idempotent provisioning, and the case register. */
 import type { Client } from "@microsoft/microsoft-graph-client";
+import { ResponseType } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
 import { batcherFor } from "./batcher.js";
 import { statusOf as status } from "./graphError.js";
@@ -138,6 +139,13 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" 
 
 /** The document library the termly reports are saved to. */
 export const REPORTS_LIBRARY = "Reports";
+/**
+ * The document library a council may keep its partnership config in (app setting
+ * `PARTNERSHIP=site:<file name>`), so the config is edited in SharePoint, not built into the package.
+ */
+export const CONFIG_LIBRARY = "Configuration";
+/** The document libraries `provision` makes. */
+const LIBRARIES = [REPORTS_LIBRARY, CONFIG_LIBRARY];
 
 export class SharePointSite {
   private siteId?: string;
@@ -199,16 +207,18 @@ export class SharePointSite {
         }
       }
     }
-    // The Reports document library (the termly evaluation's files).
-    try {
-      await this.client.api(`/sites/${site}/lists/${REPORTS_LIBRARY}`).select("id").get();
-    } catch (e) {
-      if (status(e) !== 404) throw e;
+    // The document libraries: Reports (the termly evaluation's files) and Configuration.
+    for (const library of LIBRARIES) {
       try {
-        await this.client.api(`/sites/${site}/lists`).post({ displayName: REPORTS_LIBRARY, list: { template: "documentLibrary" } });
-        done.push(`created document library ${REPORTS_LIBRARY}`);
-      } catch (e2) {
-        if (status(e2) !== 409) throw e2;
+        await this.client.api(`/sites/${site}/lists/${library}`).select("id").get();
+      } catch (e) {
+        if (status(e) !== 404) throw e;
+        try {
+          await this.client.api(`/sites/${site}/lists`).post({ displayName: library, list: { template: "documentLibrary" } });
+          done.push(`created document library ${library}`);
+        } catch (e2) {
+          if (status(e2) !== 409) throw e2;
+        }
       }
     }
     // Cases are looked up by reference (Title, SharePoint's own column): index it so the look-up
@@ -688,22 +698,56 @@ export class GraphAttendance extends KeyedList implements AttendancePort {
 }
 
 /** The Reports document library: a file saved by name (replaced when saved again), and the link to it. */
-export class GraphReportsLibrary {
+/** Files in one of the site's document libraries, put and read by name. */
+export class GraphLibrary {
   private driveId?: string;
-  constructor(private readonly site: SharePointSite) {}
-  async save(name: string, content: string | Buffer, contentType: string): Promise<{ name: string; url: string }> {
-    if (!/^[\w.-]{1,120}$/.test(name)) throw new Error(`not a report file name: ${name}`);
+  constructor(
+    private readonly site: SharePointSite,
+    private readonly library: string,
+  ) {}
+  private async drive(): Promise<string> {
     this.driveId ??= (
       await this.site.client
-        .api(`/sites/${await this.site.id()}/lists/${REPORTS_LIBRARY}/drive`)
+        .api(`/sites/${await this.site.id()}/lists/${this.library}/drive`)
         .select("id")
         .get()
     ).id as string;
-    // A simple upload (files up to 250 MB; a term's report is well under 1 MB).
+    return this.driveId;
+  }
+  private async path(name: string): Promise<string> {
+    if (!/^[\w.-]{1,120}$/.test(name)) throw new Error(`not a file name Cluster Desk uses: ${name}`);
+    return `/drives/${encodeURIComponent(await this.drive())}/root:/${encodeURIComponent(name)}:/content`;
+  }
+  async save(name: string, content: string | Buffer, contentType: string): Promise<{ name: string; url: string }> {
+    // A simple upload (files up to 250 MB; a term's report or a config is well under 1 MB).
     const item = await this.site.client
-      .api(`/drives/${encodeURIComponent(this.driveId)}/root:/${encodeURIComponent(name)}:/content`)
+      .api(await this.path(name))
       .header("Content-Type", contentType)
       .put(typeof content === "string" ? Buffer.from(content, "utf8") : content);
     return { name: String(item.name), url: String(item.webUrl) };
+  }
+  /**
+   * A file's text, or null if there is none. Graph answers a file's content with 302 to a
+   * pre-authenticated download URL ("Download a file's contents", driveitem-get-content): the
+   * client follows it.
+   */
+  async read(name: string): Promise<string | null> {
+    try {
+      const body: unknown = await this.site.client
+        .api(await this.path(name))
+        .responseType(ResponseType.ARRAYBUFFER)
+        .get();
+      return Buffer.from(body as ArrayBuffer).toString("utf8");
+    } catch (e) {
+      if (status(e) === 404) return null;
+      throw e;
+    }
+  }
+}
+
+/** The Reports library, where the termly evaluation is saved. */
+export class GraphReportsLibrary extends GraphLibrary {
+  constructor(site: SharePointSite) {
+    super(site, REPORTS_LIBRARY);
   }
 }

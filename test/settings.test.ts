@@ -8,6 +8,7 @@ describe("app settings (one schema)", () => {
     ).toEqual({
       storage: { connectionString: "UseDevelopmentStorage=true" },
       partnership: "hounslow-mip",
+      mailbox: null,
       sharePointSite: "x.sharepoint.com:/sites/cd",
       notificationUrl: null,
       lifecycleUrl: null,
@@ -15,6 +16,14 @@ describe("app settings (one schema)", () => {
     });
     expect(readSection("graph", {})).toEqual({ graphBaseUrl: "https://graph.microsoft.com" });
     expect(readSection("storage", { AzureWebJobsStorage__accountName: "acct", AzureWebJobsStorage__clientId: "" })).toEqual({ accountName: "acct" });
+  });
+
+  it("MAILBOX overrides the config's mailbox and must be an address", () => {
+    const base = { AzureWebJobsStorage: "c", SHAREPOINT_SITE: "x.sharepoint.com:/sites/cd" };
+    expect(settingsFromEnv({ ...base, MAILBOX: "send-forms@council.gov.uk" }).mailbox).toBe("send-forms@council.gov.uk");
+    expect(() => settingsFromEnv({ ...base, MAILBOX: "send-forms" })).toThrow(
+      `app setting MAILBOX must be the secure mailbox's email address, not "send-forms"`,
+    );
   });
 
   it("says what is missing, every problem at once", () => {

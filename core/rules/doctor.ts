@@ -68,6 +68,12 @@ export function doctor(p: Partnership, today: LocalDate): DoctorReport {
       problem: `no funding policy is in force on ${today}`,
       fix: "add the policy for this academic year (from, to, bands): limits and awards cannot be worked out without one",
     });
+  } else if (policy.example) {
+    warnings.push({
+      where: `funding policy "${policy.id}"`,
+      problem: "is an example (npm start copied the latest policy into this academic year), not the council's decision",
+      fix: "add the council's own policy for this academic year to the partnership config",
+    });
   } else if (policy.to && policy.to <= addDays(today, POLICY_ENDING_DAYS)) {
     warnings.push({ where: `funding policy "${policy.id}"`, problem: `ends on ${policy.to}`, fix: "add the policy that follows it" });
   } else if (!policy.to) {

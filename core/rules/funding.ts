@@ -26,7 +26,7 @@ export interface FundingQuery {
 
 export interface FundingResult {
   date: LocalDate;
-  policy: { id: string; label: string; kind: FundingPolicy["kind"]; source?: string };
+  policy: { id: string; label: string; kind: FundingPolicy["kind"]; source?: string; example?: true };
   /** The per-term band; null when the policy has none (as agreed, trial) or the type is not funded by terms. */
   band: { label: string; minCyp: number; maxCyp: number | null; perTerm: number } | null;
   caseType: "Individual" | "Group";
@@ -45,6 +45,9 @@ export interface FundingResult {
 export function formatPounds(amount: number): string {
   return `£${amount.toLocaleString("en-GB", { maximumFractionDigits: 2, minimumFractionDigits: Number.isInteger(amount) ? 0 : 2 })}`;
 }
+
+/** Written after an example policy's limits wherever a person reads them. */
+export const EXAMPLE_MARK = " (example limits, not the council's)";
 
 export function policyInForce(p: Partnership, date: LocalDate): FundingPolicy | undefined {
   return p.fundingPolicies.find((f) => f.from <= date && (f.to === null || date <= f.to));
@@ -76,7 +79,7 @@ export function fundingCap(p: Partnership, q: FundingQuery): FundingResult {
     throw new FundingInputError(`the amount requested must be a sum of money of £0 or more, not ${q.requested}`);
   }
   const type = q.type;
-  const head = `Policy in force on ${describeDate(q.date)}: ${policy.label}`;
+  const head = `Policy in force on ${describeDate(q.date)}: ${policy.label}${policy.example ? EXAMPLE_MARK : ""}`;
   let band: FundingBand | null = null;
   let cap: number | null;
   let capText: string;
@@ -118,9 +121,16 @@ export function fundingCap(p: Partnership, q: FundingQuery): FundingResult {
     );
     if (award > 0 && policy.split === "equal-over-terms" && type?.funding !== "lump-sum" && q.terms > 1) lines.push(splitLine(award, q.terms));
   }
+  if (policy.example && cap !== null && cap > 0) capText += EXAMPLE_MARK;
   return {
     date: q.date,
-    policy: { id: policy.id, label: policy.label, kind: policy.kind, ...(policy.source ? { source: policy.source } : {}) },
+    policy: {
+      id: policy.id,
+      label: policy.label,
+      kind: policy.kind,
+      ...(policy.source ? { source: policy.source } : {}),
+      ...(policy.example ? { example: true } : {}),
+    },
     band: band ? { label: band.label, minCyp: band.minCyp, maxCyp: band.maxCyp, perTerm: band.perTerm } : null,
     caseType: q.cyp === 1 ? "Individual" : "Group",
     cyp: q.cyp,

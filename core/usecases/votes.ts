@@ -132,9 +132,11 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       requested: c.fields.AmountRequested != null ? formatPounds(c.fields.AmountRequested) : "not given",
       requestedNumber: c.fields.AmountRequested ?? 0,
       cap,
-      // The shared card is not rewritten at every vote, so it carries no count that would go stale;
-      // each voter's own view has the count as of their click.
-      state: open ? (everyone ? `Open: ${voters.length} can vote` : `Open: ${t.total} of ${voters.length} voted`) : `Closed: ${session.decision}`,
+      // Votes cast against the quorum, on the shared card too (rewritten at each vote), so the
+      // room and the SCL see when the vote can decide.
+      state: open
+        ? `Open: ${t.total} of ${voters.length} voted (quorum ${p.votes.quorum}${t.total >= p.votes.quorum ? ", reached" : ""})`
+        : `Closed: ${session.decision}`,
       yourChoice: everyone
         ? open
           ? "choose below (only you see your vote)"
@@ -250,6 +252,8 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
         if (cur?.status === "open") remember(cur);
         return cur;
       })) ?? session;
+    // The shared card's count, as of this vote (its tally stays hidden while open unless the config shows it).
+    if (now.status === "open" && now.posted?.activityId) await d.poster.update(now.posted.ref, now.posted.activityId, await view(now, true));
     return { show: "vote", card: await view(now) };
   }
   if (verb === "vote.cancel") {

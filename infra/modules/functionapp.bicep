@@ -11,6 +11,8 @@ param vaultName string
 @description('The clientState secret\'s name in the vault: the app reads its current version (a versionless reference), so a rotated secret is picked up.')
 param mailClientStateSecretName string
 param partnership string
+@description('The secure mailbox; empty: the config\'s intake.mailbox.')
+param mailbox string
 param sharePointSite string
 @description('Resource id of the bot\'s user-assigned identity, attached so the bot can authenticate.')
 param botIdentityId string
@@ -92,6 +94,7 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
     APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
     PARTNERSHIP: partnership
+    MAILBOX: mailbox
     SHAREPOINT_SITE: sharePointSite
     MAIL_NOTIFICATION_URL: 'https://${app.properties.defaultHostName}/api/notifications/mail'
     MAIL_LIFECYCLE_URL: 'https://${app.properties.defaultHostName}/api/notifications/lifecycle'

@@ -103,11 +103,14 @@ export const driveRoutes: Route[] = [
     return { status: had ? 200 : 201, body: itemJson(ctx, row) };
   }),
 
+  // Graph answers with 302 Found to a pre-authenticated download URL, not with the bytes
+  // ("Download a file's contents", driveitem-get-content): here the web view's /files/ link.
   route("GET", "/drives/{}/root:/{}:/content", (ctx, [d, n]) => {
     const l = libraryOf(ctx.db, decodeURIComponent(d!));
-    const f = fileContent(ctx.db, driveIdOf(l), fileName(n!));
+    const name = fileName(n!);
+    const f = fileContent(ctx.db, driveIdOf(l), name);
     if (!f) throw new GraphError(404, "itemNotFound", "The resource could not be found.");
-    return { status: 200, headers: { "content-type": f.contentType }, raw: f.content };
+    return { status: 302, headers: { location: `${ctx.base}/files/${encodeURIComponent(driveIdOf(l))}/${encodeURIComponent(name)}` }, raw: Buffer.alloc(0) };
   }),
 
   route("GET", "/drives/{}/root/children", (ctx, [d]) => {

@@ -55,7 +55,7 @@ describe("in-meeting votes", () => {
     expect(card).toContain('"value":"£4,000"'); // 5 CYP, 2 terms, June 2023: regressive £2,000 a term
     expect(card).toContain("Agree to fund");
     expect(card).toContain("Close vote");
-    expect(card).toContain('"value":"Open: 31 can vote"'); // 31 SENDCos but the presenting school's; no count to go stale
+    expect(card).toContain('"value":"Open: 0 of 31 voted (quorum 3)"'); // 31 SENDCos but the presenting school's
     // Opening again does not post a second card.
     expect(await invoke(KL, "vote.open", { caseRef: ref })).toContain("already open");
     expect(posted).toHaveLength(0);
@@ -148,6 +148,15 @@ describe("in-meeting votes", () => {
       expect(calls[0]).toMatchObject({ kind: "post", ref: channelRef });
       expect(calls[0]!.card).toContain(`Vote: ${ref2}`);
       for (const v of voters.filter((e) => e !== "senco@bolder.example").slice(0, 3)) await invoke(v, "vote.cast", { caseRef: ref2, choice: "agree" });
+      // Each vote rewrites the shared card with the count against the quorum (not the tally, hidden while open).
+      const counts = calls.filter((c) => c.kind === "update" && c.ref === channelRef).map((c) => JSON.parse(c.card).body);
+      expect(counts.map((b) => JSON.stringify(b).match(/Open: \d+ of \d+ voted \(quorum 3[^)]*\)/)?.[0])).toEqual([
+        "Open: 1 of 31 voted (quorum 3)",
+        "Open: 2 of 31 voted (quorum 3)",
+        "Open: 3 of 31 voted (quorum 3, reached)",
+      ]);
+      expect(JSON.stringify(counts)).not.toContain("Agree 3");
+      calls.splice(1);
       await invoke(KL, "vote.close", { caseRef: ref2, panelAmount: "1000" });
       expect(calls).toHaveLength(3);
       const voteUpdate = calls.find((c) => c.kind === "update" && c.ref === channelRef)!;

@@ -1,6 +1,8 @@
 /**
  * Issue 8's one command, in a browser: `npm start` prints the Agents Playground's URL; opening it
  * shows Katy Luciani's Teams; `npx cluster-desk send-sample` becomes a triage card in her chat.
+ * Issue 31: on the embedded default the case is decided today, under the example funding policy
+ * `npm start` adds for this academic year, and the cards say the limits are an example.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
@@ -13,6 +15,9 @@ import { tempDataDir } from "../helpers/tenant.js";
 import { azuriteConnectionString } from "../../local/azurite.js";
 import { TableState } from "../../m365/state.js";
 import { eventually, launchBrowser } from "./playground.js";
+import { playgroundPeople, playgroundTeam, teamsIds, withExampleContacts } from "../../local/people.js";
+import { sendAs } from "../../local/playground.js";
+import { partnership as hounslow } from "../helpers/tenant.js";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -45,6 +50,40 @@ describe("npm start in a browser", () => {
     expect(text).toContain("Isleworth Town Primary School");
     expect(text).toMatch(/SEND Cluster Lead\s+Katy Luciani \(KL\)/);
     await page.screenshot({ path: ".data/e2e/start-triage.png" });
+
+    // Today, on the embedded default: details, the limit (an example policy's), accept, vote, award.
+    const ref = /Presentation form: (C5-\d{4}-\d{4})/.exec(text)![1]!;
+    await card.getByText("Group (2 or more CYP)").click();
+    await card.getByLabel("Number of children and young people").fill("5");
+    await card.getByLabel("Terms sought").fill("2");
+    await card.getByLabel("Amount requested (£)").fill("4500");
+    await card.getByRole("button", { name: "Save details" }).click();
+    // 5 CYP is a medium group: £3,000 a term under the 2023-24 limits the example copies.
+    await expect.poll(() => card.innerText(), { timeout: 20_000 }).toMatch(/Funding limit\s+£6,000 \(example limits, not the council's\)/);
+    await card.getByRole("button", { name: "Accept to agenda" }).click();
+    await expect.poll(() => card.innerText(), { timeout: 20_000 }).toMatch(/Status\s+On agenda/);
+    await card.getByRole("button", { name: "Open vote" }).click();
+    const vote = page
+      .locator(".ac-adaptiveCard")
+      .filter({ hasText: `Vote: ${ref}` })
+      .last();
+    await vote.waitFor({ timeout: 20_000 });
+    expect(await vote.innerText()).toMatch(/Limit that applies\s+£6,000 \(example limits, not the council's\)/);
+    // Three of cluster 5's SENDCos (Playground users) vote from the cluster's channel.
+    const { users } = playgroundPeople(withExampleContacts(hounslow), 5);
+    const voters = users.filter((u) => u.email.startsWith("senco@")).map((u) => ({ ...u, ...teamsIds(u.email) }));
+    expect(voters.length).toBeGreaterThanOrEqual(3);
+    for (const [i, v] of voters.slice(0, 3).entries())
+      await sendAs(playground, voters, v.email, playgroundTeam(5).channelId, {
+        type: "invoke",
+        name: "adaptiveCard/action",
+        value: { action: { type: "Action.Execute", verb: "vote.cast", data: { caseRef: ref, choice: i < 2 ? "agree" : "disagree" } } },
+      });
+    await expect.poll(() => vote.innerText(), { timeout: 20_000 }).toMatch(/Open: 3 of \d+ voted \(quorum 3, reached\)/);
+    await vote.getByRole("button", { name: "Close vote" }).click();
+    await expect.poll(() => vote.innerText(), { timeout: 20_000 }).toContain("Closed: Agree to fund, £4,500");
+    expect(await vote.innerText()).toContain("Award: £4,500");
+    await page.screenshot({ path: ".data/e2e/start-decided.png" });
     await page.close();
 
     expect(await stop(run.child)).toBe(0);

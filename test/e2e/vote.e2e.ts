@@ -68,7 +68,7 @@ describe("votes in the Agents Playground", () => {
     expect(opened).toMatch(/Amount requested\s+£4,500/);
     expect(opened).toMatch(/Limit that applies\s+£4,000/); // 5 CYP, 2 terms, summer 2023: regressive £2,000 a term
     expect(opened).toMatch(/Your vote\s+choose below/);
-    expect(opened).toMatch(/Vote\s+Open: 10 can vote/); // 9 SENDCos (not the presenting school's) and the HT rep
+    expect(opened).toMatch(/Vote\s+Open: 0 of 10 voted \(quorum 3\)/); // 9 SENDCos (not the presenting school's) and the HT rep
     await page.screenshot({ path: ".data/e2e/vote-open.png" });
 
     await card.getByRole("button", { name: "Agree to fund" }).click();

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Tenant } from "../../local/tenant/server.js";
 import { SharePointSite } from "../../m365/sharepoint.js";
-import { productGraph, startTestTenant } from "../helpers/tenant.js";
+import { bearer, productGraph, startTestTenant } from "../helpers/tenant.js";
 import { localAppSettings } from "../../local/tenant/defaults.js";
 
 let t: Tenant;
@@ -34,6 +34,15 @@ describe("local tenant: document libraries", () => {
     expect(again).toMatchObject({ name: "term.html", size: 12, file: { mimeType: "text/html" } });
     const page = await fetch(again.webUrl);
     expect(await page.text()).toBe("<h1>two</h1>");
+    // A file's content is a 302 to a pre-authenticated download URL, as Graph answers
+    // (learn.microsoft.com/graph/api/driveitem-get-content: "Returns a 302 Found response
+    // redirecting to a preauthenticated download URL"); GraphLibrary.read follows it.
+    const content = await fetch(`${t.url}/v1.0/drives/${drive.id}/root:/term.html:/content`, {
+      headers: { authorization: `Bearer ${await bearer(t)}` },
+      redirect: "manual",
+    });
+    expect(content.status).toBe(302);
+    expect(await (await fetch(content.headers.get("location")!)).text()).toBe("<h1>two</h1>");
     expect((await client.api(`/drives/${drive.id}/root/children`).get()).value.map((f: { name: string }) => f.name)).toEqual(["term.html"]);
     // SharePoint refuses some characters in a name, and an unknown drive.
     await expect(put("a:b.html", "x")).rejects.toMatchObject({ statusCode: 400 });
