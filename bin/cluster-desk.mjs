@@ -14,7 +14,7 @@ if (!existsSync(fileURLToPath(main))) {
 // the start: run again with it when npm start's settings name one and this Node lacks it.
 const settingsFile = join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
 if (
-  ["health", "publish-meetings", "set-budget", "import-schools", "doctor", "report", "publish-config"].includes(process.argv[2]) &&
+  ["health", "publish-meetings", "set-budget", "import-schools", "doctor", "report", "publish-config", "verify-tenant"].includes(process.argv[2]) &&
   existsSync(settingsFile)
 ) {
   const ca = JSON.parse(readFileSync(settingsFile, "utf8")).NODE_EXTRA_CA_CERTS;

@@ -88,6 +88,12 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                check a partnership config and save it to the
                                                site's Configuration library, where the functions read
                                                it (app setting PARTNERSHIP=site:partnership.yaml)
+  verify-tenant [--wait <seconds>] [--settings <file>]
+                                               day one: tries each platform behaviour Cluster Desk
+                                               relies on (lists and indexes, unique references, the
+                                               mail subscription and a notification, a reply found
+                                               by its id, the bot reaching each lead); pass or fail
+                                               with what to do; exit 1 on any fail
   health [--retry-poisoned] [--settings <file>] the secure mailbox's intake: subscription expiry, last
                                                notification and sweep, queue and poison counts,
                                                today's forms by outcome, receipt p95; exit 1 with
@@ -528,6 +534,25 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const saved = await new GraphLibrary(d.site, CONFIG_LIBRARY).save(name, text, "application/yaml");
         json(io, { ok: true, partnership: p.id, saved: saved.url, setting: `PARTNERSHIP=site:${name}`, warnings });
         return 0;
+      }
+
+      case "verify-tenant": {
+        const { values } = parseArgs({ args: rest, options: { ...COMMON, settings: { type: "string" }, wait: { type: "string" } } });
+        const wait = values.wait === undefined ? 120 : wholeNumber(values.wait, "wait");
+        if (wait < 5 || wait > 900) throw new UsageError(`--wait is in seconds, from 5 to 900, not ${wait}`);
+        const env = appSettings(values.settings);
+        const d = await connect(env, await partnershipOf(values.config, env));
+        const { verifyTenant } = await import("../core/usecases/verifyTenant.js");
+        const r = await verifyTenant({
+          ...d,
+          siteProblems: () => d.site.problems(),
+          duplicateRefused: (ref) => d.site.duplicateRefused(ref),
+          reaches: async (email) => Boolean(await d.teams.personalChat(email)),
+          sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+          waitMs: wait * 1000,
+        });
+        json(io, r);
+        return r.ok ? 0 : 1;
       }
 
       case "health": {

@@ -147,6 +147,24 @@ export const CONFIG_LIBRARY = "Configuration";
 /** The document libraries `provision` makes. */
 const LIBRARIES = [REPORTS_LIBRARY, CONFIG_LIBRARY];
 
+/** What provisioning would do, said as what is wrong (verify-tenant). */
+function asProblem(done: string): string {
+  const rules: [RegExp, (m: RegExpExecArray) => string][] = [
+    [/^created list (\S+)/, (m) => `list ${m[1]} is missing`],
+    [/^created document library (\S+)/, (m) => `document library ${m[1]} is missing`],
+    [/^added column (\S+)/, (m) => `column ${m[1]} is missing`],
+    [/^indexed (\S+)/, (m) => `${m[1]} is not indexed`],
+    [/^made (\S+) unique/, (m) => `${m[1]} is not unique`],
+  ];
+  const to = done.lastIndexOf(" to ");
+  if (done.startsWith("added ") && to > 0) return `${done.slice(to + 4)} lacks the choices ${done.slice(6, to)}`;
+  for (const [re, say] of rules) {
+    const m = re.exec(done);
+    if (m) return say(m);
+  }
+  return done;
+}
+
 export class SharePointSite {
   private siteId?: string;
   constructor(
@@ -164,9 +182,23 @@ export class SharePointSite {
   }
 
   /** Creates missing lists and adds missing columns (indexes and choices added since, too); removes nothing. Returns what it did. */
-  async provision(): Promise<string[]> {
+  provision(): Promise<string[]> {
+    return this.reconcile(true);
+  }
+
+  /** What `provision` would do, done by nobody: empty when the site has every list, column, index and library. */
+  problems(): Promise<string[]> {
+    return this.reconcile(false);
+  }
+
+  private async reconcile(apply: boolean): Promise<string[]> {
     const site = await this.id();
     const done: string[] = [];
+    /** Does `change` (provisioning), or only says it is needed (a check). */
+    const act = async (what: string, change: () => Promise<unknown>) => {
+      if (apply) await change();
+      done.push(apply ? what : asProblem(what));
+    };
     for (const [name, columns] of Object.entries(LISTS)) {
       let existing: { columns: { name: string }[] } | undefined;
       try {
@@ -176,8 +208,9 @@ export class SharePointSite {
       }
       if (!existing) {
         try {
-          await this.client.api(`/sites/${site}/lists`).post({ displayName: name, columns, list: { template: "genericList" } });
-          done.push(`created list ${name} with ${columns.length} columns`);
+          await act(`created list ${name} with ${columns.length} columns`, () =>
+            this.client.api(`/sites/${site}/lists`).post({ displayName: name, columns, list: { template: "genericList" } }),
+          );
           continue;
         } catch (e) {
           if (status(e) !== 409) throw e;
@@ -186,15 +219,13 @@ export class SharePointSite {
       }
       const have = new Set(existing!.columns.map((c) => c.name));
       for (const c of columns.filter((x) => !have.has(x.name))) {
-        await this.client.api(`/sites/${site}/lists/${name}/columns`).post(c);
-        done.push(`added column ${name}.${c.name}`);
+        await act(`added column ${name}.${c.name}`, () => this.client.api(`/sites/${site}/lists/${name}/columns`).post(c));
       }
       // A column an earlier version made without an index gets it (the windowed reads filter on it first).
       for (const c of columns.filter((x) => x.indexed)) {
         const col = (existing!.columns as { id?: string; name: string; indexed?: boolean }[]).find((x) => x.name === c.name);
         if (col?.id && !col.indexed) {
-          await this.client.api(`/sites/${site}/lists/${name}/columns/${col.id}`).patch({ indexed: true });
-          done.push(`indexed ${name}.${c.name}`);
+          await act(`indexed ${name}.${c.name}`, () => this.client.api(`/sites/${site}/lists/${name}/columns/${col.id}`).patch({ indexed: true }));
         }
       }
       // A choice column made by an earlier version gets the choices added since (a case status such as "Recommended").
@@ -202,8 +233,9 @@ export class SharePointSite {
         const col = (existing!.columns as { id?: string; name: string; choice?: { choices?: string[] } }[]).find((x) => x.name === c.name);
         const missing = c.choice!.choices.filter((x) => col?.choice && !(col.choice.choices ?? []).includes(x));
         if (col?.id && missing.length) {
-          await this.client.api(`/sites/${site}/lists/${name}/columns/${col.id}`).patch({ choice: { choices: [...(col.choice!.choices ?? []), ...missing] } });
-          done.push(`added ${missing.join(", ")} to ${name}.${c.name}`);
+          await act(`added ${missing.join(", ")} to ${name}.${c.name}`, () =>
+            this.client.api(`/sites/${site}/lists/${name}/columns/${col.id}`).patch({ choice: { choices: [...(col.choice!.choices ?? []), ...missing] } }),
+          );
         }
       }
     }
@@ -214,8 +246,9 @@ export class SharePointSite {
       } catch (e) {
         if (status(e) !== 404) throw e;
         try {
-          await this.client.api(`/sites/${site}/lists`).post({ displayName: library, list: { template: "documentLibrary" } });
-          done.push(`created document library ${library}`);
+          await act(`created document library ${library}`, () =>
+            this.client.api(`/sites/${site}/lists`).post({ displayName: library, list: { template: "documentLibrary" } }),
+          );
         } catch (e2) {
           if (status(e2) !== 409) throw e2;
         }
@@ -224,6 +257,7 @@ export class SharePointSite {
     // Cases are looked up by reference (Title, SharePoint's own column): index it so the look-up
     // keeps working past the 5,000-item list view threshold, and make it unique, so that no two
     // schools are ever given the same reference (intake takes the next number on a clash).
+    if (!apply && done.includes("list Cases is missing")) return done;
     const cols = (await this.client.api(`/sites/${site}/lists/Cases/columns`).get()).value as {
       id: string;
       name: string;
@@ -232,20 +266,40 @@ export class SharePointSite {
     }[];
     const title = cols.find((c) => c.name === "Title");
     if (title && !title.indexed) {
-      await this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true });
-      done.push("indexed Cases.Title");
+      await act("indexed Cases.Title", () => this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true }));
     }
     if (title && !title.enforceUniqueValues) {
-      try {
-        await this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true, enforceUniqueValues: true });
-      } catch (e) {
-        throw new Error(
-          `Cases.Title could not be made unique (${status(e) ?? "error"}): two cases may share a reference; find them in the Cases list (group by Title), renumber one, and run provision again`,
-        );
-      }
-      done.push("made Cases.Title unique");
+      await act("made Cases.Title unique", () =>
+        this.client
+          .api(`/sites/${site}/lists/Cases/columns/${title.id}`)
+          .patch({ indexed: true, enforceUniqueValues: true })
+          .catch((e: unknown) => {
+            throw new Error(
+              `Cases.Title could not be made unique (${status(e) ?? "error"}): two cases may share a reference; find them in the Cases list (group by Title), renumber one, and run provision again`,
+            );
+          }),
+      );
     }
     return done;
+  }
+
+  /** Writes a probe case twice with one reference: whether SharePoint refused the second (Cases.Title unique). The probes are deleted. */
+  async duplicateRefused(ref: string): Promise<boolean> {
+    const items = `/sites/${await this.id()}/lists/Cases/items`;
+    const first = await this.client.api(items).post({ fields: { Title: ref } });
+    try {
+      const second = await this.client
+        .api(items)
+        .post({ fields: { Title: ref } })
+        .catch((e: unknown) => {
+          if (status(e) === 409) return null;
+          throw e;
+        });
+      if (second) await this.client.api(`${items}/${second.id}`).delete();
+      return second === null;
+    } finally {
+      await this.client.api(`${items}/${first.id}`).delete();
+    }
   }
 }
 

@@ -46,7 +46,9 @@ describe("the partnership config kept in SharePoint", () => {
     const e = await partnershipFromSettings(env).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ConfigError);
     expect((e as Error).message).toContain("Configuration/partnership.yaml (PARTNERSHIP=site:partnership.yaml) is not valid");
-    expect((e as Error).message).toContain("there is no such file in the site's Configuration library: upload the partnership's YAML there (npx cluster-desk publish-config");
+    expect((e as Error).message).toContain(
+      "there is no such file in the site's Configuration library: upload the partnership's YAML there (npx cluster-desk publish-config",
+    );
   });
 
   it("publish-config refuses a config with problems, naming them; a good one is saved and read back through Graph", async () => {
@@ -73,7 +75,10 @@ describe("the partnership config kept in SharePoint", () => {
 
   it("an officer's edit is used at the next read; an edit that is not valid is not, and says so in the log", async () => {
     const warnings: { event: string; fields?: Record<string, unknown> }[] = [];
-    const d = buildDeps(env, await partnershipFromSettings(env), { info: () => {}, warn: (event, fields) => warnings.push({ event, ...(fields ? { fields } : {}) }) });
+    const d = buildDeps(env, await partnershipFromSettings(env), {
+      info: () => {},
+      warn: (event, fields) => warnings.push({ event, ...(fields ? { fields } : {}) }),
+    });
     await library.save("partnership.yaml", sutton.replace(/^name: .*$/m, "name: Sutton SEND clusters (edited)"), "application/yaml");
     await d.refreshCalendar(true);
     expect(d.partnership.name).toBe("Sutton SEND clusters (edited)");

@@ -100,7 +100,13 @@ export function doctor(p: Partnership, today: LocalDate): DoctorReport {
  * addresses whose chat the bot knows.
  */
 export function unreachable(p: Partnership, reachable: Set<string>): Finding[] {
-  const people = [...p.leads.map((l) => ({ name: l.name, email: l.email, role: `${p.leadTitle} for clusters ${l.clusters.join(", ")}` }))];
+  const people = [
+    ...p.leads.map((l) => ({
+      name: l.name,
+      email: l.email,
+      role: `${p.leadTitle} for ${l.clusters.length === 1 ? "cluster" : "clusters"} ${l.clusters.join(", ")}`,
+    })),
+  ];
   if (!people.some((x) => x.email.toLowerCase() === p.partnershipLead.email.toLowerCase()))
     people.push({ name: p.partnershipLead.name, email: p.partnershipLead.email, role: "partnership lead" });
   return people
