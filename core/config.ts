@@ -350,6 +350,22 @@ export const partnershipSchema = z
     /** Cases and schools are shown to cluster members as "Cluster 3 · Case B"; real names only to roles that may see them. */
     anonymise: z.boolean().default(false),
     allocation: allocation.optional(),
+    /**
+     * The privacy notice (the Teams app's privacy link, `/api/privacy`, and a line in every email to
+     * a school): who the controller is and whom to ask. Absent fields: the council, the partnership
+     * lead, "the council's data protection officer". `noticeUrl`: the council's own notice instead.
+     */
+    dataProtection: z
+      .object({
+        controller: z.string().min(2).optional(),
+        contactEmail: email.optional(),
+        dpoEmail: email.optional(),
+        /** How long case records are kept, in words (the council's retention schedule). */
+        retention: z.string().min(2).optional(),
+        noticeUrl: z.url({ protocol: /^https$/ }).optional(),
+      })
+      .strict()
+      .default({}),
     /** The termly report: per-school counts below `minGroup` are shown as "fewer than N". */
     report: z
       .object({ minGroup: z.number().int().min(1).default(3) })

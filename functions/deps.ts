@@ -128,6 +128,15 @@ export async function readSiteConfig(site: SharePointSite, name: string): Promis
   return parsePartnershipYaml(text, source).partnership;
 }
 
+/**
+ * The privacy notice emails to schools link to: the config's `noticeUrl`, else the page this
+ * deployment serves (/api/privacy, beside the notification endpoint, on the Function App's host).
+ */
+function withNotice(p: Partnership, notificationUrl: string | null): Partnership {
+  if (p.dataProtection.noticeUrl || !notificationUrl) return p;
+  return { ...p, dataProtection: { ...p.dataProtection, noticeUrl: new URL("/api/privacy", notificationUrl).toString() } };
+}
+
 /** The MAILBOX setting over the config's `intake.mailbox`. */
 function withMailbox(p: Partnership, mailbox: string | null): Partnership {
   return mailbox && mailbox.toLowerCase() !== p.intake.mailbox.toLowerCase() ? { ...p, intake: { ...p.intake, mailbox } } : p;
@@ -156,7 +165,7 @@ export function buildDeps(
   const settings = settingsFromEnv(env);
   const siteConfig = siteConfigName(settings.partnership);
   if (!partnership && siteConfig) throw new Error(`PARTNERSHIP=site:${siteConfig} is read through Graph: pass partnershipFromSettings()'s result`);
-  const p = withMailbox(partnership ?? loadPartnership(settings.partnership).partnership, settings.mailbox);
+  const p = withNotice(withMailbox(partnership ?? loadPartnership(settings.partnership).partnership, settings.mailbox), settings.notificationUrl);
   const graphSettings = readSection("graph", env);
   // Exchange's 4 concurrent requests per mailbox hold across every instance: slots in Table storage.
   const { client } = createGraphClient({
@@ -249,7 +258,7 @@ export function buildDeps(
   const rereadConfig = async () => {
     if (!siteConfig) return;
     try {
-      base = withMailbox(await readSiteConfig(site, siteConfig), p.intake.mailbox);
+      base = withNotice(withMailbox(await readSiteConfig(site, siteConfig), p.intake.mailbox), settings.notificationUrl);
     } catch (e) {
       log.warn("config.unusable", e instanceof ConfigError ? { file: siteConfig, problems: e.problems.length } : { file: siteConfig, reason: shortReason(e) });
     }

@@ -5,47 +5,8 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { deflateSync } from "node:zlib";
 import { zipSync } from "fflate";
 import { packageRoot } from "../config/load.js";
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-export function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** A PNG of one colour with a lighter square in the middle (RGBA). */
-export function png(size: number, rgba: [number, number, number, number], inner: [number, number, number, number]): Buffer {
-  const row = 1 + size * 4;
-  const raw = Buffer.alloc(row * size);
-  for (let y = 0; y < size; y++) {
-    raw[y * row] = 0;
-    for (let x = 0; x < size; x++) {
-      const inside = x > size / 4 && x < (3 * size) / 4 && y > size / 4 && y < (3 * size) / 4;
-      const c = inside ? inner : rgba;
-      raw.set(c, y * row + 1 + x * 4);
-    }
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
-}
 
 /**
  * A zip (deflate) of the given files, written by fflate (already a dependency) with a real
@@ -92,8 +53,9 @@ export function buildPackage(env: NodeJS.ProcessEnv = process.env): { path: stri
   const m = manifest(env);
   const data = zip([
     { name: "manifest.json", data: Buffer.from(JSON.stringify(m, null, 2)) },
-    { name: "color.png", data: png(192, [46, 90, 136, 255], [255, 255, 255, 255]) },
-    { name: "outline.png", data: png(32, [0, 0, 0, 0], [255, 255, 255, 255]) },
+    // Drawn in manifest/color.svg and outline.svg (192 px in colour; 32 px white on transparent).
+    { name: "color.png", data: readFileSync(join(packageRoot(), "manifest", "color.png")) },
+    { name: "outline.png", data: readFileSync(join(packageRoot(), "manifest", "outline.png")) },
   ]);
   const path = join(packageRoot(), env.MANIFEST_OUT ?? join("dist", "cluster-desk-teams.zip"));
   mkdirSync(dirname(path), { recursive: true });

@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { inflateRawSync } from "node:zlib";
-import { buildPackage, crc32, manifest } from "../manifest/build.js";
+import { buildPackage, manifest } from "../manifest/build.js";
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
 
 /** Reads a zip's entries (deflate or stored) from its central directory. */
 function unzip(buf: Buffer): Map<string, Buffer> {
@@ -60,6 +71,12 @@ describe("Teams app package", () => {
     const size = (png: Buffer) => [png.readUInt32BE(16), png.readUInt32BE(20)];
     expect(size(files.get("color.png")!)).toEqual([192, 192]);
     expect(size(files.get("outline.png")!)).toEqual([32, 32]);
+    // The drawn icons (manifest/*.svg rendered), not placeholders; the outline has an alpha channel (colour type 6).
+    expect(files.get("color.png")).toEqual(readFileSync("manifest/color.png"));
+    expect(files.get("outline.png")).toEqual(readFileSync("manifest/outline.png"));
+    expect(files.get("outline.png")![25]).toBe(6);
+    // The privacy and terms links open pages the Function App serves (functions/pages.ts).
+    expect(m.developer).toMatchObject({ privacyUrl: `https://${env.VALID_DOMAIN}/api/privacy`, termsOfUseUrl: `https://${env.VALID_DOMAIN}/api/terms` });
   });
 
   it("refuses values that are not GUIDs or host names, and a package for a tenant without the deployment's outputs", () => {

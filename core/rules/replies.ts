@@ -17,6 +17,7 @@ function signature(p: Partnership, leadEmail?: string): string {
     "",
     `Cluster Desk, for the ${p.name} (${p.council})`,
     leadEmail ? `Questions about this form: your ${p.leadTitle}, ${leadEmail}.` : p.enquiries ? `General enquiries: ${p.enquiries}.` : "",
+    p.dataProtection.noticeUrl ? `How ${p.dataProtection.controller ?? p.council} uses this information: ${p.dataProtection.noticeUrl}` : "",
     "This message was sent automatically.",
   ]
     .filter((l) => l !== "")
