@@ -8,8 +8,8 @@ targetScope = 'resourceGroup'
 @description('Short environment name: dev, test, prod.')
 param environmentName string
 
-@description('Azure region (must offer Flex Consumption).')
-param location string = resourceGroup().location
+@description('Azure region (must offer Flex Consumption). UK South by default, so the children\'s data the forms carry stays in the UK; a council choosing another region says so in its DPIA.')
+param location string = 'uksouth'
 
 @description('The partnership config: site:<file>.yaml for a file in the SharePoint site\'s Configuration library (the council edits it there; no rebuild), or a config id built into the package (config/<id>.yaml), e.g. hounslow-mip.')
 param partnership string = 'hounslow-mip'
@@ -26,6 +26,9 @@ param mailClientState string
 
 @description('Name shown for the Teams bot.')
 param botDisplayName string = 'Cluster Desk'
+
+@description('Where the alerts (poisoned email, the mail subscription, an unusable config) are emailed: the IT team\'s shared address. Empty: they show in the portal only.')
+param alertEmail string = ''
 
 param tags object = {}
 
@@ -49,6 +52,11 @@ var allTags = union(tags, { application: 'cluster-desk', environment: environmen
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
   params: { location: location, logsName: names.logs, insightsName: names.insights, tags: allTags }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: { location: location, insightsName: monitoring.outputs.insightsName, alertEmail: alertEmail, tags: allTags }
 }
 
 module storage 'modules/storage.bicep' = {

@@ -120,6 +120,41 @@ describe("infrastructure: app settings cannot drift", () => {
     expect(main).toMatch(/vault: take\('kv-cd\$\{vaultSuffix\}-/);
   });
 
+  it("the parameters files set only the template's parameters, and every one it needs; the region defaults to UK South", () => {
+    const main = readFileSync(join(root, "infra", "main.bicep"), "utf8");
+    const params = new Map([...main.matchAll(/^param (\w+) \w+( = .*)?$/gm)].map((m) => [m[1]!, m[2] !== undefined]));
+    expect(params.size).toBeGreaterThan(5);
+    for (const env of ["dev", "prod"]) {
+      const file = readFileSync(join(root, "infra", `main.${env}.bicepparam`), "utf8");
+      const set = [...file.matchAll(/^param (\w+) =/gm)].map((m) => m[1]!);
+      expect(
+        set.filter((x) => !params.has(x)),
+        `${env}: not parameters of main.bicep`,
+      ).toEqual([]);
+      const required = [...params].filter(([, hasDefault]) => !hasDefault).map(([n]) => n);
+      expect(
+        required.filter((x) => !set.includes(x)),
+        `${env}: required parameters not set`,
+      ).toEqual([]);
+    }
+    expect(main).toMatch(/^param location string = 'uksouth'$/m);
+  });
+
+  it("the alert rules watch warnings the code logs: poisoned email, the mail subscription, an unusable config", () => {
+    const alerts = readFileSync(join(root, "infra", "modules", "alerts.bicep"), "utf8");
+    const events = [...alerts.matchAll(/message has "([a-z.-]+)"/g)].map((m) => m[1]!);
+    expect(new Set(events)).toEqual(new Set(["mail-health.alert", "config.unusable"]));
+    const code = ["core", "functions"]
+      .flatMap((d) => files(join(root, d)))
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n");
+    for (const e of events) expect(code, e).toContain(`log.warn("${e}"`);
+    // The fields the rules read are the ones the warning carries.
+    expect(code).toMatch(/log\.warn\("mail-health\.alert", \{[^}]*poison: [^}]*subscriptionHoursLeft: /);
+    expect(alerts).toMatch(/scheduledQueryRules@2021-08-01/);
+    expect(readFileSync(join(root, "infra", "main.bicep"), "utf8")).toMatch(/module alerts 'modules\/alerts\.bicep'/);
+  });
+
   it(".funcignore leaves out of a publish what deploy:check leaves out of the package, and keeps what the functions run", () => {
     const ignore = readFileSync(join(root, ".funcignore"), "utf8")
       .split("\n")

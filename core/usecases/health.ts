@@ -132,6 +132,8 @@ export interface AlertDeps {
 export async function alertLead(d: AlertDeps): Promise<string | null> {
   const report = await d.health();
   if (!report.alerts.length) return null;
+  // Each hour there is something wrong, a warning the council's IT team alerts on (infra/modules/alerts.bicep).
+  d.log.warn("mail-health.alert", { alerts: report.alerts.length, poison: report.poison, subscriptionHoursLeft: report.subscription?.hoursLeft ?? -1 });
   const lead = d.partnership.partnershipLead.email;
   const key = `health-alert|${d.now().toISOString().slice(0, 10)}|${sha(report.alerts.map((a) => a.slice(0, 30)).join("|")).slice(0, 16)}`;
   if (await d.state.getSync(key)) return null;
