@@ -1,5 +1,6 @@
+import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { packageRoot } from "../config/load.js";
 import { SETTING_NAMES, settingsTable } from "../functions/settings.js";
@@ -153,6 +154,24 @@ describe("infrastructure: app settings cannot drift", () => {
     expect(code).toMatch(/log\.warn\("mail-health\.alert", \{[^}]*poison: [^}]*subscriptionHoursLeft: /);
     expect(alerts).toMatch(/scheduledQueryRules@2021-08-01/);
     expect(readFileSync(join(root, "infra", "main.bicep"), "utf8")).toMatch(/module alerts 'modules\/alerts\.bicep'/);
+  });
+
+  it("azd (azure.yaml): its parameters file sets exactly the template's parameters; its hooks run scripts that exist; the app carries the service tag", () => {
+    const main = readFileSync(join(root, "infra", "main.bicep"), "utf8");
+    const params = new Map([...main.matchAll(/^param (\w+) \w+( = .*)?$/gm)].map((m) => [m[1]!, m[2] !== undefined]));
+    const azdParams = Object.keys(JSON.parse(readFileSync(join(root, "infra", "main.parameters.json"), "utf8")).parameters);
+    expect(azdParams.filter((x) => !params.has(x))).toEqual([]);
+    expect([...params].filter(([n, hasDefault]) => !hasDefault && !azdParams.includes(n)).map(([n]) => n)).toEqual([]);
+    const azd = parseYaml(readFileSync(join(root, "azure.yaml"), "utf8"));
+    expect(azd.infra).toEqual({ provider: "bicep", path: "infra", module: "main" });
+    expect(azd.services.functions).toMatchObject({ host: "function", language: "js", dist: ".deploy/package" });
+    const scripts = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).scripts;
+    const runs = [azd.services.functions.hooks.prepackage.run, azd.hooks.preprovision.run, azd.hooks.postdeploy.run].join(" && ");
+    for (const m of runs.matchAll(/npm run ([\w:]+)/g)) expect(scripts, m[1]).toHaveProperty(m[1]!);
+    for (const m of runs.matchAll(/node (\S+)/g)) expect(existsSync(join(root, m[1]!)), m[1]).toBe(true);
+    // The package azd deploys is deploy:check's (the folder it writes is the service's dist).
+    expect(azd.services.functions.hooks.prepackage.run).toContain("deploy:check -- --out .deploy/package");
+    expect(readFileSync(join(root, "infra", "modules", "functionapp.bicep"), "utf8")).toContain("'azd-service-name': 'functions'");
   });
 
   it(".funcignore leaves out of a publish what deploy:check leaves out of the package, and keeps what the functions run", () => {
