@@ -161,6 +161,10 @@ describe("mailbox health: the partnership lead's alert", () => {
     teams.down = true;
     expect(await run()).toBe("1 alert(s)");
     expect(mail.to(LEAD)).toHaveLength(1);
-    expect(log.lines).toEqual([{ level: "warn", event: "mail-health.teams-failed", fields: { reason: "503: Teams is unavailable" } }]);
+    expect(log.lines).toEqual([
+      // Every hour with an alert, the warning Azure Monitor alerts on (infra/modules/alerts.bicep).
+      { level: "warn", event: "mail-health.alert", fields: { alerts: 1, poison: 1, subscriptionHoursLeft: expect.any(Number) } },
+      { level: "warn", event: "mail-health.teams-failed", fields: { reason: "503: Teams is unavailable" } },
+    ]);
   });
 });
