@@ -2,7 +2,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import type { Partnership } from "../../core/config.js";
 import { playgroundConfig } from "../../local/people.js";
 import { startPlayground, type Playground } from "../../local/playground.js";
@@ -69,4 +69,15 @@ export async function eventually<T>(check: () => Promise<T>, ms = 20_000): Promi
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+/** Clicks "Open vote" on a case's card; the vote card that comes (the last one for the case). */
+export async function openVote(page: Page, card: Locator, ref: string): Promise<Locator> {
+  await card.getByRole("button", { name: "Open vote" }).click();
+  const vote = page
+    .locator(".ac-adaptiveCard")
+    .filter({ hasText: `Vote: ${ref}` })
+    .last();
+  await vote.waitFor({ timeout: 20_000 });
+  return vote;
 }

@@ -14,7 +14,7 @@ import { start, stop } from "../helpers/npmStart.js";
 import { tempDataDir } from "../helpers/tenant.js";
 import { azuriteConnectionString } from "../../local/azurite.js";
 import { TableState } from "../../m365/state.js";
-import { eventually, launchBrowser } from "./playground.js";
+import { eventually, launchBrowser, openVote } from "./playground.js";
 import { playgroundPeople, playgroundTeam, teamsIds, withExampleContacts } from "../../local/people.js";
 import { sendAs } from "../../local/playground.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
@@ -62,12 +62,7 @@ describe("npm start in a browser", () => {
     await expect.poll(() => card.innerText(), { timeout: 20_000 }).toMatch(/Funding limit\s+£6,000 \(example limits, not the council's\)/);
     await card.getByRole("button", { name: "Accept to agenda" }).click();
     await expect.poll(() => card.innerText(), { timeout: 20_000 }).toMatch(/Status\s+On agenda/);
-    await card.getByRole("button", { name: "Open vote" }).click();
-    const vote = page
-      .locator(".ac-adaptiveCard")
-      .filter({ hasText: `Vote: ${ref}` })
-      .last();
-    await vote.waitFor({ timeout: 20_000 });
+    const vote = await openVote(page, card, ref);
     expect(await vote.innerText()).toMatch(/Limit that applies\s+£6,000 \(example limits, not the council's\)/);
     // Three of cluster 5's SENDCos (Playground users) vote from the cluster's channel.
     const { users } = playgroundPeople(withExampleContacts(hounslow), 5);

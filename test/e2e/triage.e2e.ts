@@ -11,7 +11,7 @@ import { eligibleVoters } from "../../core/rules/votes.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
-import { eventually, launchBrowser, openTeams, type TeamsClient } from "./playground.js";
+import { eventually, launchBrowser, openVote, openTeams, type TeamsClient } from "./playground.js";
 
 const p = withExampleContacts(hounslow);
 const NOW = "2023-05-02T08:30:00Z"; // Tuesday 2 May 2023, before cluster 5's deadline
@@ -93,12 +93,7 @@ describe("a whole case in the Agents Playground", () => {
 
     // In the meeting: no channel linked, so the vote card comes to this conversation.
     s.at("2023-05-18T13:10:00Z");
-    await card.getByRole("button", { name: "Open vote" }).click();
-    const vote = page
-      .locator(".ac-adaptiveCard")
-      .filter({ hasText: `Vote: ${ref}` })
-      .last();
-    await vote.waitFor({ timeout: 20_000 });
+    const vote = await openVote(page, card, ref);
     const opened = await vote.innerText();
     expect(opened).toMatch(/School\s+Isleworth Town Primary School/);
     expect(opened).toMatch(/Case type\s+Group/);
