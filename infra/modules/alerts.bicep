@@ -1,5 +1,5 @@
 // Alerts for the council's IT team, on the warnings the functions log to Application Insights
-// (console.warn arrives as severity Warning, 2): poisoned email, the mail subscription missing or
+// (each JSON line carries its event name, whatever severity the host gives it): poisoned email, the mail subscription missing or
 // about to expire, and a partnership config in SharePoint that cannot be used. Each rule's event
 // name is one the code logs (test/infra.test.ts checks them).
 param location string
@@ -28,19 +28,19 @@ var rules = [
     name: 'poisoned-email'
     severity: 1
     description: 'An email failed every retry (the mail-intake-poison queue). npx cluster-desk health --retry-poisoned; the partnership lead is told too.'
-    query: 'traces | where severityLevel >= 2 and message has "mail-health.alert" | extend e = parse_json(message) | where toint(e.poison) > 0'
+    query: 'traces | where message has "mail-health.alert" | extend e = parse_json(message) | where toint(e.poison) > 0'
   }
   {
     name: 'mail-subscription'
     severity: 1
     description: 'The mail subscription is missing or expires within a day: new forms are found only by the 15-minute sweep. Check the mailSubscription function\'s log and npx cluster-desk verify-tenant.'
-    query: 'traces | where severityLevel >= 2 and message has "mail-health.alert" | extend e = parse_json(message) | where toint(e.subscriptionHoursLeft) < 24'
+    query: 'traces | where message has "mail-health.alert" | extend e = parse_json(message) | where toint(e.subscriptionHoursLeft) < 24'
   }
   {
     name: 'config-unusable'
     severity: 2
     description: 'The partnership config in the SharePoint site\'s Configuration library was edited and is not valid: the last good one runs on. npx cluster-desk validate-config on a copy says what is wrong.'
-    query: 'traces | where severityLevel >= 2 and message has "config.unusable"'
+    query: 'traces | where message has "config.unusable"'
   }
 ]
 
