@@ -1,4 +1,5 @@
 /** Builds the ports once per process from app settings; tests pass their own. */
+import { invocation } from "./invocation.js";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { ConfigError, type Partnership } from "../core/config.js";
 import type { AttendancePort, CaseRegisterPort, CaseStorePort, Logger, MailboxChangesPort, StoredCase, SubscriptionsPort } from "../core/ports.js";
@@ -92,12 +93,16 @@ import { shortReason } from "../core/errors.js";
 const cards = () => import("../cards/index.js");
 
 /**
- * Where a log line goes by its level: a warning through console.warn, the rest through console.log.
- * The Functions Node.js worker records console.warn as Warning and console.log as Information in
- * Application Insights (the same mapping as @azure/functions' own fallback log handler), so an
- * alert can be set on warnings (a poisoned email, a lost lease, a failed card).
+ * Where a log line goes by its level: inside a function's invocation, through its context
+ * (`context.warn` reaches Application Insights as Warning, `context.log` as Information; see
+ * functions/invocation.ts); outside one (the CLI, the local stack), console.warn or console.log.
+ * So an alert can be set on warnings (a poisoned email, a lost lease, a failed card).
  */
-export const consoleByLevel = (line: string, level: "info" | "warn") => (level === "warn" ? console.warn(line) : console.log(line));
+export const consoleByLevel = (line: string, level: "info" | "warn") => {
+  const context = invocation.getStore();
+  if (context) return level === "warn" ? context.warn(line) : context.log(line);
+  return level === "warn" ? console.warn(line) : console.log(line);
+};
 
 /** Log lines: an event name and codes, ids and counts. Never subjects, names or bodies. */
 export function consoleLogger(write: (line: string, level: "info" | "warn") => void = consoleByLevel): Logger {
