@@ -81,6 +81,7 @@ export const ActionData = z
     choice: z.enum(["agree", "disagree", "abstain"]).optional(),
     panelAmount: z.union([z.literal(""), z.string().regex(/^\d{1,7}(?:\.\d{1,2})?$/), z.number().min(0).max(9_999_999)]).optional(),
     from: z.enum(["agenda", "triage"]).optional(),
+    confirm: z.enum(["yes"]).optional(),
     // A meeting (the agenda card's "Record attendance"): its cluster and date.
     cluster: z.union([z.string().regex(/^\d{1,3}$/), z.number().int().min(0).max(999)]).optional(),
     date: z
@@ -360,6 +361,13 @@ export class ClusterDeskBot extends TeamsActivityHandler {
           viewer: email,
         });
       }
+      // A vote open on the case: its card again, as this person sees it (the SCL gets Close and
+      // Cancel back, whatever happened to her copy).
+      const open = (await Promise.all([ref, `${ref}-final`].map((k) => this.deps.teams.voteSession(k)))).some((v) => v?.status === "open");
+      if (open) {
+        const live = await this.voteAnswer(context, "vote.refresh", { caseRef: ref } as ActionData);
+        if (live.isVote) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(live.card)));
+      }
       return;
     }
     await context.sendActivity(MessageFactory.text(helpText(p)));
@@ -478,7 +486,12 @@ export class ClusterDeskBot extends TeamsActivityHandler {
 
   /** A vote click: the use case decides (core/usecases/votes.ts); this maps its answer to a card. */
   private async vote(context: TurnContext, verb: string, data: ActionData): Promise<AdaptiveCardInvokeResponse> {
-    const reply = (card: unknown): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD, value: card as Record<string, unknown> });
+    return { statusCode: 200, type: CARD, value: (await this.voteAnswer(context, verb, data)).card };
+  }
+
+  /** A vote action's answer: the card, and whether it is the vote's own card (not an error or another card). */
+  private async voteAnswer(context: TurnContext, verb: string, data: ActionData): Promise<{ card: Record<string, unknown>; isVote: boolean }> {
+    const reply = (card: unknown, isVote = false) => ({ card: card as Record<string, unknown>, isVote });
     const votes = this.deps.votes;
     if (!votes) return reply(errorCard("Votes are not available", "This deployment has no Votes list."));
     if (!data.caseRef) return reply(neutralCard());
@@ -500,12 +513,13 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         hereId: context.activity.conversation?.id,
         choice: data.choice,
         panelAmount: data.panelAmount,
+        confirm: data.confirm,
         from: data.from,
       },
     );
     switch (answer.show) {
       case "vote":
-        return reply(voteCard(answer.card));
+        return reply(voteCard(answer.card), true);
       case "triage":
         return reply(await this.deps.triageCards.view(answer.case, email, { message: answer.message, ok: answer.ok }));
       case "agenda":

@@ -441,6 +441,8 @@ export interface VoteSession {
   ids: Record<string, string>;
   lines?: string[];
   decision?: string;
+  /** Closed without a decision (too few votes): the case stays on the agenda and its vote may be opened again. */
+  undecided?: boolean;
   /** Where the vote card is (the cluster's channel, or the conversation it was opened in). */
   posted?: { ref: string; activityId: string | null };
 }

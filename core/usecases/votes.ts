@@ -35,6 +35,8 @@ export interface VoteCardData {
   isOpen: boolean;
   isLead: boolean;
   canVote: boolean;
+  /** The lead asked to close with fewer votes than the quorum: the card asks her to confirm. */
+  confirmClose: boolean;
   userIds: string[];
 }
 
@@ -68,6 +70,8 @@ export interface VoteClick {
   choice?: string | undefined;
   panelAmount?: number | undefined;
   from?: "agenda" | "triage" | undefined;
+  /** "yes": the lead confirmed closing without a decision (fewer votes than the quorum). */
+  confirm?: string | undefined;
 }
 
 export type VoteAnswer =
@@ -99,7 +103,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
   const isLead = mayTriage(p, cluster.id, email);
   const triageBack = async (message: string, ok: boolean): Promise<VoteAnswer> => ({ show: "triage", case: (await d.cases.byRef(ref)) ?? c, message, ok });
   /** `everyone`: the card in the channel, the same for all; a click answers with the clicker's own view. */
-  const view = async (session: VoteSession, everyone = false, note = ""): Promise<VoteCardData> => {
+  const view = async (session: VoteSession, everyone = false, note = "", confirmClose = false): Promise<VoteCardData> => {
     const all = await d.votes.votes(key);
     const mine = everyone ? undefined : all.find((v) => v.voter === email);
     const t = tally(all);
@@ -153,6 +157,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       // The shared card shows every button; a click by someone who may not use it gets an error card.
       isLead: everyone || isLead,
       canVote: everyone || voters.some((v) => v.email === email),
+      confirmClose: confirmClose && !everyone,
       // Each person who has taken part sees their own view (Teams allows at most 60 ids).
       userIds: Object.values(session.ids).slice(0, 60),
     };
@@ -164,11 +169,22 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
 
   if (verb === "vote.open") {
     if (!isLead) return error(`You cannot open a vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead opens votes.");
+    if (c.fields.Status === "Decided")
+      return triageBack(
+        `The vote on ${ref} has closed: decided, ${c.fields.Decision ?? ""}${c.fields.AmountAwarded ? `, ${formatPounds(c.fields.AmountAwarded)}` : ""}.`,
+        false,
+      );
     if (c.fields.Status !== "On agenda" && c.fields.Status !== "Recommended")
       return triageBack(`${ref} is ${c.fields.Status.toLowerCase()}: accept it to the agenda before opening its vote.`, false);
     if (final && !meetingDate) return triageBack(`${ref} has no ${kind?.label ?? "final meeting"} date yet: publish the meeting first.`, false);
-    const existing = await d.teams.voteSession(key);
-    if (existing?.status === "closed") return triageBack(`The vote on ${ref} has closed: ${existing.decision ?? ""}`, false);
+    let existing = await d.teams.voteSession(key);
+    if (existing?.status === "closed" && !existing.undecided) return triageBack(`The vote on ${ref} has closed: ${existing.decision ?? ""}`, false);
+    if (existing?.undecided) {
+      // Closed without a decision: a new vote, its votes starting again.
+      await d.teams.updateVoteSession(key, (cur) => (cur?.undecided ? null : cur));
+      await d.votes.clear?.(key);
+      existing = await d.teams.voteSession(key);
+    }
     let note = `The vote on ${ref} is already open.`;
     let opened: Promise<unknown> | undefined;
     if (!existing) {
@@ -235,6 +251,10 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     const choice = String(click.choice) as VoteChoice;
     if (session.status !== "open") return error(`The vote on ${ref} has closed`, "Your vote was not recorded.");
     if (!["agree", "disagree", "abstain"].includes(choice)) return error("Unknown choice", "Choose agree, do not fund or abstain.");
+    if (email && isLead && !voters.some((v) => v.email === email)) {
+      // The SCL on the shared card: her own view back, with Close and Cancel, not an error in its place.
+      return { show: "vote", card: await view(session, false, "You lead this case, so you do not vote on it: close or cancel the vote below.") };
+    }
     if (!email || !voters.some((v) => v.email === email)) {
       return error(
         `You cannot vote on ${ref}`,
@@ -292,6 +312,18 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
         card: await view(session, false, "Enter the case type, CYP and terms on the triage card before closing the vote (the limit depends on them)."),
       };
     }
+    const cast = tally(all).total;
+    if (cast < p.votes.quorum && click.confirm !== "yes") {
+      return {
+        show: "vote",
+        card: await view(
+          session,
+          false,
+          `Only ${cast} of the ${p.votes.quorum} votes needed are in. Closing now decides nothing: ${ref} stays on the agenda and its vote can be opened again. Wait for more votes, or press "Close without a decision".`,
+          true,
+        ),
+      };
+    }
     let dec: ReturnType<typeof decide>;
     try {
       dec = decide(p, tally(all), { cyp: c.fields.CypCount, terms: c.fields.TermsSought, meetingDate, panelAmount: panel, type });
@@ -300,7 +332,10 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       if (!(e instanceof FundingInputError)) throw e;
       return { show: "vote", card: await view(session, false, `The vote was not closed: ${e.message}.`) };
     }
-    const decision = `${dec.decision}${dec.award ? `, ${formatPounds(dec.award)}` : ""}`;
+    const undecided = dec.decision === "No decision";
+    const decision = undecided
+      ? `No decision (${dec.reason}): ${ref} stays on the agenda; the vote can be opened again`
+      : `${dec.decision}${dec.award ? `, ${formatPounds(dec.award)}` : ""}`;
     // The cluster's budget with this award in it (RAG when the cluster has a budget).
     // A first stage's vote recommends: nothing is committed until the deciding meeting.
     const recommends = !final && type.stages.length > 1;
@@ -321,7 +356,9 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     let closedHere = false;
     const closed = await d.teams.updateVoteSession(key, (cur) => {
       closedHere = cur?.status === "open";
-      return closedHere ? { ...cur!, status: "closed", lines, decision } : cur;
+      return closedHere
+        ? { ...cur!, status: "closed", lines: undecided ? [`Vote: ${dec.reason}`] : lines, decision, ...(undecided ? { undecided } : {}) }
+        : cur;
     });
     if (!closed) return error(`No vote is open on ${ref}`, "The vote was cancelled meanwhile; nothing was decided.");
     if (!closedHere) return { show: "vote", card: await view(closed) };

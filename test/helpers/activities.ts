@@ -49,3 +49,13 @@ export async function clickAs(
     posted: a.activeQueue.filter((x) => x.type === "message"),
   };
 }
+
+/** A message typed to the bot as `who` (the test resolves emails from from.id): the activities the bot sent back. */
+export async function sayAs(bot: { run(ctx: TurnContext): Promise<void> }, who: string, text: string, conversation = "conv-1"): Promise<Partial<Activity>[]> {
+  const a = new TestAdapter(async (ctx) => bot.run(ctx));
+  await a.processActivity(
+    { type: ActivityTypes.Message, text, channelId: "msteams", from: { id: who, name: who }, conversation: { id: conversation } } as Partial<Activity>,
+    async (ctx) => bot.run(ctx),
+  );
+  return a.activeQueue.filter((x) => x.type === "message");
+}
