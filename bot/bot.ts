@@ -79,7 +79,8 @@ export const ActionData = z
     caseRef: z.string().regex(CASE_REF).optional(),
     toCluster: z.union([z.literal(""), z.string().regex(/^\d{1,3}$/), z.number().int().min(1).max(999)]).optional(),
     choice: z.enum(["agree", "disagree", "abstain"]).optional(),
-    panelAmount: z.union([z.literal(""), z.string().regex(/^\d{1,7}(?:\.\d{1,2})?$/), z.number().min(0).max(9_999_999)]).optional(),
+    // Any number: the use case refuses one out of range with the range (a card clamps nothing).
+    panelAmount: z.union([z.literal(""), z.string().max(40), z.number()]).optional(),
     from: z.enum(["agenda", "triage"]).optional(),
     confirm: z.enum(["yes"]).optional(),
     // A meeting (the agenda card's "Record attendance"): its cluster and date.

@@ -789,6 +789,13 @@ function checkModel(p: Partnership, errors: ConfigProblem[], warnings: ConfigPro
  * What the council calls a cluster: "cluster 5" (Hounslow, Southampton), "SP 3" or "CP 2" (Sutton,
  * whose kinds have codes). Lower-case "cluster" so it reads inside a sentence.
  */
+/** A person's name as the config has it (the leads, the partnership lead, advisers, roles), else their address: how a person is shown to people. */
+export function personName(p: Partnership, email: string): string {
+  const e = email.toLowerCase();
+  const known = [...p.leads, p.partnershipLead, ...p.advisers, ...p.roles.flatMap((r) => r.people)].find((x) => x.email.toLowerCase() === e);
+  return known?.name ?? email;
+}
+
 export function clusterName(p: Partnership, id: number): string {
   const c = p.clusters.find((x) => x.id === id);
   const code = c ? p.clusterKinds.find((k) => k.id === c.kind)?.code : undefined;

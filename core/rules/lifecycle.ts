@@ -11,7 +11,7 @@
  * a school or the SEND Adviser determine needs may be exceptional, the involvement of the SCL will
  * be triggered"); and any SCL, for a case whose cluster could not be read (it has no SCL yet).
  */
-import { clusterName, holdersWith, leadForCluster, meetingKind, referralType, type Partnership } from "../config.js";
+import { clusterName, holdersWith, personName, leadForCluster, meetingKind, referralType, type Partnership } from "../config.js";
 import { fundingCap, formatPounds, FundingInputError, policyInForce } from "./funding.js";
 import type { CaseStatus, StoredCase } from "../ports.js";
 import { ackDueBy, nextWideMeeting, placeForm } from "./schedule.js";
@@ -222,7 +222,17 @@ function placeIn(p: Partnership, c: StoredCase, to: number): Partial<StoredCase[
     MeetingDate: meeting ? meeting.startsAt.toISOString() : null,
     SubmissionDeadline: meeting ? meeting.deadline.at.toISOString() : null,
     AckDueBy: c.fields.AckDueBy ?? `${ackDueBy(p, received)}T00:00:00Z`,
-    Status: keep ? c.fields.Status : pl.kind === "on-time" ? "Accepted" : pl.kind === "no-meeting" ? "Needs attention" : "Late",
+    // A move keeps every open problem: a case with problems (no form, school not identified: the
+    // Problems field, which a move does not touch) stays "Needs attention"; a late form stays late.
+    Status: keep
+      ? c.fields.Status
+      : c.fields.Status === "Needs attention" && (c.fields.Problems ?? "").trim()
+        ? "Needs attention"
+        : pl.kind === "no-meeting"
+          ? "Needs attention"
+          : pl.kind === "late" || pl.kind === "late-no-meeting" || c.fields.Status === "Late"
+            ? "Late"
+            : "Accepted",
   };
 }
 
@@ -258,14 +268,14 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
     case "triage.details": {
       const fields = validateDetails(p, c, input, now);
       if (Object.entries(fields).every(([k, v]) => (f as Record<string, unknown>)[k] === v)) return unchanged("The details are as saved.");
-      return done(fields, `Details saved by ${by}`);
+      return done(fields, `Details saved by ${personName(p, by)}`);
     }
     case "triage.accept":
       if (!f.MeetingDate) throw new TransitionRefused(`${f.Title} has no meeting yet: move it to a cluster with a published meeting, or wait for the dates.`);
-      return done({}, `Accepted to the agenda of ${describeLocal(new Date(f.MeetingDate))} by ${by}`);
+      return done({}, `Accepted to the agenda of ${describeLocal(new Date(f.MeetingDate))} by ${personName(p, by)}`);
     case "triage.acknowledge":
       if (f.AcknowledgedAt) return unchanged(`${f.Title} was acknowledged on ${describeLocal(new Date(f.AcknowledgedAt))}.`);
-      return done({ AcknowledgedAt: now.toISOString() }, `School acknowledged by ${by}`, [
+      return done({ AcknowledgedAt: now.toISOString() }, `School acknowledged by ${personName(p, by)}`, [
         {
           to: school,
           subject: `${f.Title}: your presentation form`,
@@ -276,7 +286,7 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
       const message = (input.message ?? "").trim();
       if (!message) throw new TransitionRefused("Type what the school needs to send or explain: it goes to the school as you write it.");
       if (message.length > MAX_MESSAGE_CHARS) throw new TransitionRefused(`Keep the message to the school under ${MAX_MESSAGE_CHARS} characters.`);
-      return done({}, `More information requested by ${by}`, [
+      return done({}, `More information requested by ${personName(p, by)}`, [
         {
           to: school,
           subject: `${f.Title}: more information needed`,
@@ -287,7 +297,7 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
     case "triage.refer": {
       const adviser = p.advisers.find((a) => /send adviser/i.test(a.role ?? "")) ?? p.advisers[0];
       const who = adviser ? `${adviser.name}, the SEND Adviser` : "the SEND Adviser";
-      return done({}, `Referred to ${who} by ${by}`, [
+      return done({}, `Referred to ${who} by ${personName(p, by)}`, [
         {
           to: school,
           subject: `${f.Title}: referred to the SEND Adviser`,
@@ -312,13 +322,13 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
       const newLead = leadForCluster(p, to);
       return done(
         placeIn(p, c, to),
-        `Moved to cluster ${to} (${newLead?.initials ?? "no SCL"}) by ${by}`,
+        `Moved from ${f.Cluster ? clusterName(p, f.Cluster) : "no cluster"} to ${clusterName(p, to)} (${newLead?.initials ?? "no SCL"}) by ${personName(p, by)}`,
         [],
         newLead ? [newLead.email] : [p.partnershipLead.email],
       );
     }
     case "adviser.exceptional":
-      return done({}, `Sent back to the SEND Cluster Lead by ${by}: needs may be exceptional`, [], [lead?.email ?? p.partnershipLead.email]);
+      return done({}, `Sent back to the SEND Cluster Lead by ${personName(p, by)}: needs may be exceptional`, [], [lead?.email ?? p.partnershipLead.email]);
     case "vote.decide": {
       const dec = input.decision;
       if (!dec) throw new TransitionRefused("The vote has no decision yet.");

@@ -76,6 +76,11 @@ export interface TriageCardData {
   cyp: number | null;
   terms: number | null;
   amount: number | null;
+  /**
+   * The limits, shown as the inputs' placeholders. The inputs carry no min or max: Teams clamps a
+   * value outside them before sending (terms 9 arrived as 3), so the server's check
+   * (validateDetails) refuses it instead, naming the limit.
+   */
   maxTerms: number;
   maxCyp: number;
   maxAmount: number;

@@ -8,6 +8,7 @@ import { budgetOverview, agendaData, caseLabel, type AgendaData } from "../rules
 import { ClusterName, meetingKind, referralType, type Partnership } from "../config.js";
 import { contingencyLedger } from "../rules/allocation.js";
 import { fundingCap, formatPounds, FundingInputError } from "../rules/funding.js";
+import { MAX_AMOUNT } from "../rules/lifecycle.js";
 import { agendaCases, meetingCases, yearDecisions } from "./caseWindows.js";
 import { type AuditRow, type StoredCase, type TeamsStatePort, type VoteSession, type VoteStorePort } from "../ports.js";
 import { meetingsOf } from "../rules/schedule.js";
@@ -305,7 +306,15 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     if (session.status === "closed") return { show: "vote", card: await view(session) };
     const all = await d.votes.votes(key);
     const panel = Number(click.panelAmount ?? c.fields.AmountRequested ?? 0);
-    if (!Number.isFinite(panel) || panel < 0) return { show: "vote", card: await view(session, false, "Enter the amount the panel agreed, in pounds.") };
+    if (!Number.isFinite(panel) || panel < 0 || panel > MAX_AMOUNT || Math.round(panel * 100) !== panel * 100)
+      return {
+        show: "vote",
+        card: await view(
+          session,
+          false,
+          `Enter the amount the panel agreed in pounds (and pence), from £0 to ${formatPounds(MAX_AMOUNT)}. Nothing was closed.`,
+        ),
+      };
     if (!c.fields.CypCount || !c.fields.TermsSought || !meetingDate) {
       return {
         show: "vote",

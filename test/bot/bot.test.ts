@@ -121,7 +121,7 @@ describe("bot: triage cards", () => {
     const card = await invoke("kl", "triage.accept", { caseRef });
     const text = JSON.stringify(card);
     expect(text).toContain('"value":"On agenda"');
-    expect(text).toContain("Accepted to the agenda of Thursday 18 May 2023, 2pm by katy.luciani@hounslow.gov.uk");
+    expect(text).toContain("Accepted to the agenda of Thursday 18 May 2023, 2pm by Katy Luciani"); // people by name, not address
     expect((await s.deps.cases.byRef(caseRef))!.fields.Status).toBe("On agenda");
     // The card now offers the vote, not a second acceptance.
     const titles = (card as { actions: { title: string }[] }).actions.map((a) => a.title);
@@ -173,7 +173,7 @@ describe("bot: triage cards", () => {
     const before = elsewhere.length;
     const moved = await invoke("lead", "triage.move", { caseRef, toCluster: "4" });
     expect(elsewhere.length).toBe(before + 1); // the card goes to cluster 4's SCL's chat
-    expect(JSON.stringify(moved)).toContain("Moved to cluster 4 (KL)");
+    expect(JSON.stringify(moved)).toContain("Moved from cluster 5 to cluster 4 (KL) by SEND Transformation (MIP Implementation Lead)");
     expect((await s.deps.cases.byRef(caseRef))!.fields).toMatchObject({ Cluster: 4, LeadInitials: "KL" });
     expect(JSON.stringify(await invoke("kl", "triage.accept", { caseRef: "C9-2023-9999" }))).toContain("No case C9-2023-9999");
     expect(JSON.stringify(await invoke("kl", "triage.explode", { caseRef }))).toContain("does not know the action");

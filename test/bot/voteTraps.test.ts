@@ -52,6 +52,11 @@ describe("a vote never traps", () => {
 
   it("closing with fewer votes than the quorum asks first; confirmed, nothing is decided and the vote can be opened again", async () => {
     await click("senco@bolder.example", "vote.cast", { caseRef: ref, choice: "agree" });
+    // An amount outside the limits is refused with them, not clamped (the card has no min or max).
+    for (const bad of [-100, 9_999_999])
+      expect(await click(KL, "vote.close", { caseRef: ref, panelAmount: bad })).toContain(
+        "Enter the amount the panel agreed in pounds (and pence), from £0 to £1,000,000. Nothing was closed.",
+      );
     const asked = await click(KL, "vote.close", { caseRef: ref, panelAmount: "4500" });
     expect(asked).toContain("Only 1 of the 3 votes needed are in. Closing now decides nothing");
     expect(buttons(asked)).toContain("Close without a decision");

@@ -213,6 +213,20 @@ describe("lifecycle: routing", () => {
     expect(audit.rows[0]).toMatchObject({ outcome: "On agenda -> Accepted", event: "triage.move" });
   });
 
+  it("a move keeps every open problem and says on the card where the case came from and who moved it", async () => {
+    cases.add(fields({ Status: "Needs attention", Problems: "No presentation form is attached.\nThe school is not named in the subject line." }));
+    await runTransition(d, KL, "triage.move", "C5-2023-0001", { toCluster: 6 });
+    const moved = (await cases.byRef("C5-2023-0001"))!;
+    expect(moved.fields).toMatchObject({ Cluster: 6, Status: "Needs attention" });
+    const card = triageCardData(p, moved, { viewer: GV, now });
+    expect(card.problems.map((x) => x.text)).toEqual(["No presentation form is attached.", "The school is not named in the subject line."]);
+    expect(audit.rows[0]!.detail).toBe("Moved from cluster 5 to cluster 6 (GV) by Katy Luciani");
+    // A late form stays late, whatever the new cluster's deadline.
+    cases.add(fields({ Title: "C5-2023-0002", Status: "Late" }));
+    await runTransition(d, KL, "triage.move", "C5-2023-0002", { toCluster: 6 });
+    expect((await cases.byRef("C5-2023-0002"))!.fields.Status).toBe("Late");
+  });
+
   it("a case with no cluster, assigned by any SCL: the new SCL without a Teams chat is emailed instead", async () => {
     cases.add(fields({ Title: "U-2023-0001", Cluster: null, LeadInitials: null, MeetingDate: null, SubmissionDeadline: null, Status: "Needs attention" }));
     cards = new FakeCards(new Set([KL]));
