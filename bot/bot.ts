@@ -382,11 +382,17 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const closed = new Set(["Superseded", "Decided", "Rejected", "Quarantined", "Referred to SEND Adviser"]);
     const today = toLocal(this.deps.now()).date;
     const lines: string[] = [];
-    for (const id of clusters) {
+    let count = 0;
+    // The partnership lead's: every cluster's, and the cases no cluster has yet (hers to assign), in one read.
+    const everyCluster = clusters.length === p.clusters.length;
+    const all = everyCluster ? await recentCases(this.deps.cases, null, today) : null;
+    for (const id of everyCluster ? [null, ...clusters] : clusters) {
       // The last year's cases: one still open after that is the lead's to chase by hand.
-      const open = (await recentCases(this.deps.cases, id, today))
+      const open = (all ? all.filter((c) => (c.fields.Cluster ?? null) === id) : await recentCases(this.deps.cases, id, today))
         .filter((c) => !closed.has(c.fields.Status))
         .sort((a, b) => a.fields.Title.localeCompare(b.fields.Title));
+      if (id === null && open.length) lines.push(`No cluster yet (${open.length}): assign each with **Move to cluster** on its card.`);
+      count += open.length;
       for (const c of open) {
         const f = c.fields;
         const ack = f.AcknowledgedAt
@@ -400,9 +406,9 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       }
     }
     const who = clusters.length === p.clusters.length ? "every cluster" : `cluster(s) ${clusters.join(", ")}`;
-    if (!lines.length) return `No open cases in ${who}.`;
+    if (!count) return `No open cases in ${who}.`;
     return [
-      `Open cases in ${who} (${lines.length}). Type **case <reference>** to see a case's card.`,
+      `Open cases in ${who}${everyCluster ? " and without one" : ""} (${count}). Type **case <reference>** to see a case's card.`,
       ...lines.slice(0, 50),
       lines.length > 50 ? `…and ${lines.length - 50} more in the Cases list.` : "",
     ]

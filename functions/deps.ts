@@ -142,6 +142,12 @@ function withNotice(p: Partnership, notificationUrl: string | null): Partnership
   return { ...p, dataProtection: { ...p.dataProtection, noticeUrl: new URL("/api/privacy", notificationUrl).toString() } };
 }
 
+/** The Cases list's page in SharePoint, from SHAREPOINT_SITE (`hostname:/sites/path`). */
+export function casesListUrl(site: string): string | null {
+  const at = site.indexOf(":/");
+  return at > 0 ? `https://${site.slice(0, at)}${site.slice(at + 1)}/Lists/Cases/AllItems.aspx` : null;
+}
+
 /** The MAILBOX setting over the config's `intake.mailbox`. */
 function withMailbox(p: Partnership, mailbox: string | null): Partnership {
   return mailbox && mailbox.toLowerCase() !== p.intake.mailbox.toLowerCase() ? { ...p, intake: { ...p.intake, mailbox } } : p;
@@ -239,7 +245,18 @@ export function buildDeps(
     return reportsLibrary.save(`evaluation-${r.partnership.id}-${term}.html`, await reportHtml(r), "text/html");
   };
   const announce = (caseRef: string, leadEmail: string | null, stored: StoredCase | null) =>
-    announceCase({ teams, cases, cards: triageCards, log }, caseRef, leadEmail, stored);
+    announceCase(
+      {
+        teams,
+        cases,
+        cards: triageCards,
+        log,
+        fallback: { kv: state, mailer, log, now, partnership: out.partnership, casesListUrl: casesListUrl(settings.sharePointSite) },
+      },
+      caseRef,
+      leadEmail,
+      stored,
+    );
   const notify = async (email: string, text: string) => {
     const ref = await teams.personalChat(email);
     if (!ref) return false;

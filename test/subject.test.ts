@@ -113,6 +113,17 @@ describe("the subject-line convention", () => {
     });
   });
 
+  it("a subject that names one school without the convention gets that school's subject line, and only that one (issue 31)", () => {
+    const r = checkSubject(p, "Marlborough Primary School presentation form");
+    expect(r.ok).toBe(false);
+    expect(r.expectedSubject).toBe("Cluster 5/KL/Marlborough Primary School");
+    const message = r.problems.map((x) => x.message).join(" ");
+    expect(message).toContain('e.g. "Cluster 5/KL/Marlborough Primary School". Did you mean Marlborough Primary School?');
+    expect(message).not.toContain(p.intake.subjectExample); // not the example as well
+    // Where nothing points at one school, the example stays.
+    expect(checkSubject(p, "presentation form").expectedSubject).toBeNull();
+  });
+
   it("cleans prefixes and tags", () => {
     expect(cleanSubject("RE: RE: FW: [EXTERNAL] [SECURE] Cluster 1/NF/Bedfont")).toBe("Cluster 1/NF/Bedfont");
     expect(cleanSubject("AW: WG: Re[2]: x")).toBe("x");

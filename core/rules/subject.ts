@@ -574,10 +574,17 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
         clusterId: school.cluster.id,
       }
     : null;
-  const expectedSubject = school ? canonicalSubject(p, school.cluster.id, school.school.name, type?.label) : null;
+  // The school the sender named, when it is clear: the one found, or the only school like it
+  // ("Marlborough Primary School presentation form"), so a reply suggests the subject line for
+  // that school, never the partnership's example.
+  const onlyLike = !school && match?.kind === "none" && match.suggestions.length === 1 ? match.suggestions[0]! : undefined;
+  const named = school ?? onlyLike;
+  const expectedSubject = named ? canonicalSubject(p, named.cluster.id, named.school.name, type?.label) : null;
   if (expectedSubject && problems.length) {
     for (const pr of problems) {
-      pr.message += ` The subject line should be "${expectedSubject}".`;
+      // One subject line in a message: the school's, not the example as well.
+      if (school) pr.message += ` The subject line should be "${expectedSubject}".`;
+      else pr.message = pr.message.replace(`e.g. "${example}"`, `e.g. "${expectedSubject}"`);
       pr.note += ` Expected subject: "${expectedSubject}".`;
     }
   }

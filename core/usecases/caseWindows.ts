@@ -54,8 +54,8 @@ export async function periodCases(d: Cases, period: { from: LocalDate; to: Local
 export const OPEN_CASES_DAYS = 366;
 
 /** A cluster's cases received in the last year (the `cases` command filters the open ones). */
-export function recentCases(d: Cases, cluster: number, today: LocalDate): Promise<StoredCase[]> {
-  return d.casesIn({ by: "ReceivedAt", ...days(addDays(today, -OPEN_CASES_DAYS), today), cluster });
+export function recentCases(d: Cases, cluster: number | null, today: LocalDate): Promise<StoredCase[]> {
+  return d.casesIn({ by: "ReceivedAt", ...days(addDays(today, -OPEN_CASES_DAYS), today), ...(cluster === null ? {} : { cluster }) });
 }
 
 /** Cases whose review falls due from a year ago to `ahead` days on (the review reminders). */

@@ -10,6 +10,8 @@ import { applyTransition, TransitionRefused, type CaseVerb, type TransitionEffec
 import type { Partnership } from "../config.js";
 import type { AuditRow, CaseStorePort, Logger, MailSenderPort, StoredCase, TeamsStatePort } from "../ports.js";
 import { shortReason } from "../errors.js";
+import { describeLocal } from "../rules/time.js";
+import { sendOnce, type SendOnceDeps } from "./sendOnce.js";
 
 export interface TriageCardsPort {
   /** Posts the case's triage card to `email`'s personal chat (as they may act on it); false if the bot has no chat with them. */
@@ -25,6 +27,11 @@ export interface AnnounceDeps {
   /** Posts the card to a person's chat: its Teams message id ("" if none was given), or null if the bot has no chat with them. */
   cards: { postFor(email: string, c: StoredCase): Promise<string | null> };
   log: Logger;
+  /**
+   * For a lead the bot cannot reach in Teams (no chat yet): the case goes to her by email instead,
+   * once (sendOnce), with where to see it. Absent: nothing is sent (tests of the card alone).
+   */
+  fallback?: SendOnceDeps & { partnership: Partnership; casesListUrl: string | null };
 }
 
 /**
@@ -42,7 +49,24 @@ export async function announceCase(d: AnnounceDeps, caseRef: string, leadEmail: 
   }
   const c = stored ?? (await d.cases.byRef(caseRef));
   if (!c) return null;
-  return d.cards.postFor(leadEmail, c);
+  const card = await d.cards.postFor(leadEmail, c);
+  if (card === null && d.fallback) {
+    const f = c.fields;
+    const p = d.fallback.partnership;
+    const sent = await sendOnce(d.fallback, `announce-email|${caseRef}|${leadEmail.toLowerCase()}`, {
+      to: [leadEmail],
+      subject: `${caseRef} has come to you to triage`,
+      body: [
+        `Case ${caseRef} (${f.School ?? "school not identified"}) has come to you to triage: ${f.Status.toLowerCase()}${f.MeetingDate ? `, for the meeting on ${describeLocal(new Date(f.MeetingDate))}` : ""}.`,
+        "",
+        `Cluster Desk could not bring it to you in Teams: you have not added the app yet. Add Cluster Desk in Teams (Apps), then type "case ${caseRef}" to see its card and triage it${d.fallback.casesListUrl ? `; or see it in the Cases list: ${d.fallback.casesListUrl}` : ""}.`,
+        "",
+        `Cluster Desk, for the ${p.name}`,
+      ].join("\n"),
+    });
+    if (sent) d.log.info("triage.emailed", { caseRef });
+  }
+  return card;
 }
 
 export interface TriageDeps {

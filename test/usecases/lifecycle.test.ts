@@ -4,10 +4,10 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { allowedNow, applyTransition, rolesOn, TRANSITIONS, TransitionRefused, type CaseVerb } from "../../core/rules/lifecycle.js";
-import { runTransition, type TriageDeps } from "../../core/usecases/triage.js";
+import { announceCase, runTransition, type TriageDeps } from "../../core/usecases/triage.js";
 import { triageCardData } from "../../core/rules/triage.js";
 import type { StoredCase } from "../../core/ports.js";
-import { FakeAudit, FakeCards, FakeCases, FakeMailer } from "../fakes/teams.js";
+import { FakeAudit, FakeCards, FakeCases, FakeKv, FakeMailer } from "../fakes/teams.js";
 import { loadPartnership } from "../../config/load.js";
 
 const p = loadPartnership("hounslow-mip").partnership;
@@ -236,5 +236,41 @@ describe("lifecycle: routing", () => {
     expect(r.message).toContain("has no chat with Cluster Desk yet, so they were emailed");
     expect(mail.to(GV)).toEqual([expect.objectContaining({ subject: "U-2023-0001 is now yours to triage" })]);
     expect((await cases.byRef("U-2023-0001"))!.fields).toMatchObject({ Cluster: 6, Status: "Accepted" });
+  });
+});
+
+describe("announcing a new case", () => {
+  it("a lead the bot cannot reach in Teams gets the case by email, once, with where to see it", async () => {
+    const c = cases.add(fields({ Title: "C5-2023-0009", Status: "Accepted" }));
+    const kv = new FakeKv();
+    const deps = {
+      teams: { triageCards: async () => [] },
+      cases,
+      cards: { postFor: async () => null },
+      log: { info: () => {}, warn: () => {} },
+      fallback: {
+        kv,
+        mailer: mail,
+        log: { info: () => {}, warn: () => {} },
+        now: () => now,
+        partnership: p,
+        casesListUrl: "https://council.sharepoint.com/sites/cd/Lists/Cases/AllItems.aspx",
+      },
+    };
+    expect(await announceCase(deps, "C5-2023-0009", KL, c)).toBeNull();
+    await announceCase(deps, "C5-2023-0009", KL, c); // a resumed intake announces again: one email
+    const sent = mail.to(KL);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.subject).toBe("C5-2023-0009 has come to you to triage");
+    expect(sent[0]!.body).toContain(
+      "Case C5-2023-0009 (Worple Primary School) has come to you to triage: accepted, for the meeting on Thursday 18 May 2023, 2pm.",
+    );
+    expect(sent[0]!.body).toContain('type "case C5-2023-0009"');
+    expect(sent[0]!.body).toContain("https://council.sharepoint.com/sites/cd/Lists/Cases/AllItems.aspx");
+    // Reached in Teams: the card, no email.
+    const reached = { ...deps, cards: { postFor: async () => "activity-1" } };
+    cases.add(fields({ Title: "C5-2023-0010" }));
+    expect(await announceCase(reached, "C5-2023-0010", KL, null)).toBe("activity-1");
+    expect(mail.to(KL)).toHaveLength(1);
   });
 });
