@@ -193,9 +193,21 @@ describe("mail intake, end to end (SMTP -> notification -> queue -> case, reply,
   });
 });
 
+/**
+ * The counted forms' leads are reachable in Teams (their card is posted, which is no Graph call),
+ * as in a deployment's steady state; a lead the bot cannot reach yet gets the case by email
+ * instead (two calls more: the draft and its sending; test/usecases/lifecycle.test.ts).
+ */
+function leadReachable(): NonNullable<typeof s.deps.announce> {
+  const real = s.deps.announce!;
+  s.deps.announce = async () => "activity-1";
+  return real;
+}
+
 describe("mail intake: frugal with Graph", () => {
   it("an accepted form costs four Graph calls once folders and the site are known", async () => {
     s.at("2023-05-02T09:30:00Z");
+    const announce = leadReachable();
     await s.send({ from: "warm@up.example", subject: "Cluster 1/NF/Bedfont Primary School", text: "x", attachments: [pdfForm()] });
     await s.settle(); // creates nothing new below: folder ids and the site id are cached now
     await s.deps.refreshCalendar(true); // the Meetings list is read now, not during the counted form
@@ -225,8 +237,11 @@ describe("mail intake: frugal with Graph", () => {
       "POST /v1.0/users/{id}/messages": 1,
       "POST /v1.0/users/{id}/messages/{id}/send": 1,
       "POST /v1.0/users/{id}/messages/{id}/move": 1,
+      // The lead's triage card was posted: the case records it, in the last batch.
+      "PATCH /v1.0/sites/{id}/lists/{id}/items/{id}/fields": 1,
     });
     s.logs.push(`graph-calls-per-accepted-form ${JSON.stringify(calls)}`);
+    s.deps.announce = announce;
   });
 });
 
@@ -469,6 +484,7 @@ describe("mail intake: sweep and subscription", () => {
 describe("mail intake: Graph calls per outcome (last: it adds to the folders the tests above count)", () => {
   it("every outcome's Graph calls, as the README states them", async () => {
     s.at("2023-05-02T09:40:00Z");
+    leadReachable(); // the last test: nothing after it needs the real announcer
     for (const f of Object.values(FOLDERS).concat("Duplicates")) await s.deps.mailbox.folder(f); // ids cached, as in a warm worker
     await s.deps.site.id();
     const measure = async (mail: Parameters<Stack["send"]>[0]) => {

@@ -14,9 +14,10 @@ describe("npm run demo", () => {
     });
     expect(r).toMatchObject({ decision: "Agree to fund", award: 4000 });
     expect(r.invitations).toBeGreaterThan(0);
-    // Receipt, fix-your-subject, rejected, late, acknowledgement, decision; and the reminders to the
-    // HT representatives of clusters 1-4, whose meetings on 16-17 May are near on 15 May.
-    expect(r.replies).toBe(10);
+    // Receipt, fix-your-subject, rejected, late, acknowledgement, decision; the reminders to the
+    // HT representatives of clusters 1-4, whose meetings on 16-17 May are near on 15 May; and
+    // cluster 6's two cases to Georgie Venn by email (the Playground is Katy's: the bot cannot reach her).
+    expect(r.replies).toBe(12);
     const out = lines.join("\n");
     expect(out).toContain("Limit: £2,000 × 2 terms = £4,000");
     // Every Teams step went through the Agents Playground and the real bot.
