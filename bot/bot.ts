@@ -13,7 +13,7 @@ import {
 } from "botbuilder";
 import { z } from "zod";
 import type { AttendancePort, AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
-import { agendaCases, recentCases, yearDecisions } from "../core/usecases/caseWindows.js";
+import { recentCases, yearDecisions } from "../core/usecases/caseWindows.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
@@ -25,7 +25,8 @@ import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../c
 import { academicYearOf, PlanInputError } from "../core/rules/planner.js";
 import { reportCardData, ReportInputError } from "../core/rules/report.js";
 import { leadReport, type TermlyDeps } from "../core/usecases/termly.js";
-import { agendaData, budgetOverview } from "../core/rules/agenda.js";
+import { agendaMeetingKey, budgetOverview } from "../core/rules/agenda.js";
+import { clusterAgendaNow } from "../core/usecases/agenda.js";
 import { meetingsOf } from "../core/rules/schedule.js";
 import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/rules/lifecycle.js";
 import { runTransition, type TriageCardsPort } from "../core/usecases/triage.js";
@@ -276,8 +277,18 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         const next = meetingsOf(p, c).find((m) => m.date >= today);
         if (!next) await context.sendActivity(`No cluster ${id} meeting from today on is published yet.`);
         else {
-          const cases = await agendaCases(this.deps.cases, id, next.startsAt, next.date);
-          await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(agendaCard(agendaData(p, c, next, cases)))));
+          // The agenda as it stands (votes open, decisions), kept current from now on where it is posted.
+          const data = await clusterAgendaNow(this.deps, c, next);
+          const sent = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(agendaCard(data))));
+          await this.deps.teams.setAgendaCard(agendaMeetingKey({ cluster: id }, next.date), {
+            conversation: JSON.stringify(TurnContext.getConversationReference(context.activity)),
+            activityId: sent?.id ?? null,
+          });
+          // And each open vote's card, as this person sees it (the SCL's with Close and Cancel).
+          for (const x of data.cases.filter((k) => k.state === "Vote open")) {
+            const live = await this.voteAnswer(context, "vote.refresh", { caseRef: x.ref } as ActionData);
+            if (live.isVote) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(live.card)));
+          }
         }
       }
       return;
@@ -508,6 +519,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       canPostElsewhere: Boolean(this.deps.elsewhere),
       post: (conversation, card) => this.postTo(context, conversation, voteCard(card)),
       update: (conversation, activityId, card) => this.updateIn(context, conversation, activityId, voteCard(card), "vote"),
+      updateAgenda: (conversation, activityId, data) => this.updateIn(context, conversation, activityId, agendaCard(data), "agenda"),
     };
     const answer = await runVote(
       { ...this.deps, votes, poster, cards: this.deps.triageCards },

@@ -460,6 +460,9 @@ export interface TeamsStatePort {
   /** Every triage card of a case (its SCL's; after a move, the new SCL's too). */
   triageCards(caseRef: string): Promise<CardLocation[]>;
   addTriageCard(caseRef: string, at: CardLocation): Promise<void>;
+  /** Where a meeting's agenda card was posted (the cluster's channel; the partnership lead's chat for a wide meeting), to keep it current. */
+  agendaCard(meeting: string): Promise<CardLocation | null>;
+  setAgendaCard(meeting: string, at: CardLocation): Promise<void>;
   voteSession(caseRef: string): Promise<VoteSession | null>;
   /** Read-modify-write without lost updates; `change` returning null deletes the session. */
   updateVoteSession(caseRef: string, change: (current: VoteSession | null) => VoteSession | null): Promise<VoteSession | null>;

@@ -48,7 +48,7 @@ export type BotPort = Pick<BotRuntime, "appId" | "handle" | "postCard" | "update
 
 export interface AppDeps extends IntakeDeps, OutlookDeps {
   bot: BotPort;
-  postAgenda: (conversationRef: string, data: import("../core/rules/agenda.js").AgendaData) => Promise<void>;
+  postAgenda: (conversationRef: string, data: import("../core/rules/agenda.js").AgendaData) => Promise<string | null>;
   /** The SharePoint case register serves intake and triage alike. */
   cases: CaseRegisterPort & CaseStorePort;
   settings: Settings;
@@ -306,7 +306,7 @@ export function buildDeps(
     bot,
     announce,
     notify,
-    postAgenda: async (ref, data) => void (await bot.postCard(ref, (await cards()).agendaCard(data))),
+    postAgenda: async (ref, data) => (await bot.postCard(ref, (await cards()).agendaCard(data))) ?? null,
     meetingsList: { list: () => meetingsList.list(), publish: (m) => meetingsList.publish(m, { keepExisting: true }) },
     postToLead: async (data) => {
       const ref = await teams.personalChat(p.partnershipLead.email);

@@ -11,6 +11,8 @@ export const personalChatKey = (email: string) => `convref|user|${email.toLowerC
 export const clusterChannelKey = (cluster: number) => `convref|cluster|${cluster}`;
 /** Where a case's triage cards were posted: a list of `{ conversation, activityId }`. */
 export const triageCardKey = (caseRef: string) => `card|triage|${caseRef}`;
+/** Where a meeting's agenda card is ("c5|2026-12-17", "k:borough|2026-12-17"). */
+export const agendaCardKey = (meeting: string) => `card|agenda|${meeting}`;
 /** A vote's session. */
 export const voteSessionKey = (caseRef: string) => `vote|${caseRef}`;
 
@@ -47,6 +49,13 @@ export class TeamsState implements TeamsStatePort {
       const all = locations(cur).filter((l) => l.conversation !== at.conversation || l.activityId !== at.activityId);
       return JSON.stringify([...all, at]);
     });
+  }
+  async agendaCard(meeting: string): Promise<CardLocation | null> {
+    const raw = await this.kv.getSync(agendaCardKey(meeting));
+    return raw ? (JSON.parse(raw) as CardLocation) : null;
+  }
+  async setAgendaCard(meeting: string, at: CardLocation): Promise<void> {
+    await this.kv.setSync(agendaCardKey(meeting), JSON.stringify(at));
   }
   async voteSession(caseRef: string): Promise<VoteSession | null> {
     return session(await this.kv.getSync(voteSessionKey(caseRef)));

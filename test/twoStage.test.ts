@@ -96,7 +96,7 @@ describe("Sutton: the cluster recommends, the borough-wide meeting decides", () 
     s.at("2021-02-01T09:00:00Z");
     const agendaPosts: { to: string; data: AgendaData }[] = [];
     const teams = s.d.teams as FakeTeams;
-    const agendaDeps = { ...s.d, kv: new FakeKv(), postAgenda: async (to: string, data: AgendaData) => void agendaPosts.push({ to, data }) };
+    const agendaDeps = { ...s.d, kv: new FakeKv(), postAgenda: async (to: string, data: AgendaData) => (agendaPosts.push({ to, data }), null) };
     expect((await runAgendas(agendaDeps)).waiting).toEqual(["Borough-wide final decision meeting: the partnership lead has not added Cluster Desk in Teams"]);
     await teams.setPersonalChat(p.partnershipLead.email, '{"conversation":{"id":"lead-chat"}}');
     expect((await runAgendas(agendaDeps)).posted).toEqual(["borough-decision 2021-02-04"]);

@@ -83,7 +83,19 @@ export interface AgendaData {
   cpd: string;
   hasCpd: boolean;
   /** `heading`: the reference, with the anonymised label ("C3-2026-0004 · Cluster 3 · Case B") and the referral type where the partnership has them. */
-  cases: { ref: string; heading: string; kind: string; cyp: string; terms: string; requested: string; cap: string; capTitle: string }[];
+  /** `state`: where the case is at this meeting ("to decide", "vote open", the decision); `canOpen`: only then the "Open vote" button. */
+  cases: {
+    ref: string;
+    heading: string;
+    kind: string;
+    cyp: string;
+    terms: string;
+    requested: string;
+    cap: string;
+    capTitle: string;
+    state: string;
+    canOpen: boolean;
+  }[];
   hasCases: boolean;
   /** The meeting, for the "Record attendance" action (cluster meetings only). */
   clusterId: number;
@@ -91,11 +103,29 @@ export interface AgendaData {
   hasAttendance: boolean;
 }
 
-export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, cases: StoredCase[]): AgendaData {
+/** The agenda's meeting key, where its posted card is kept: a cluster's, or a partnership-wide kind's. */
+export const agendaMeetingKey = (scope: { cluster: number } | { kind: string }, date: string) =>
+  "cluster" in scope ? `c${scope.cluster}|${date}` : `k:${scope.kind}|${date}`;
+
+/** What the agenda says of a case at its meeting, and whether its vote can be opened from there. */
+function caseState(x: StoredCase, open: ReadonlySet<string>): { state: string; canOpen: boolean } {
+  const f = x.fields;
+  if (f.Status === "Decided") return { state: `Decided: ${f.Decision ?? ""}${f.AmountAwarded ? `, ${formatPounds(f.AmountAwarded)}` : ""}`, canOpen: false };
+  if (f.Status === "Recommended") return { state: `Recommended: ${f.Recommendation ?? ""}`, canOpen: false };
+  if (open.has(f.Title)) return { state: "Vote open", canOpen: false };
+  return { state: "To decide", canOpen: true };
+}
+
+/**
+ * The agenda of cluster `c`'s meeting `m`: the cases on it, each with where it is now (`open`: the
+ * cases whose vote is open), so a re-drawn card offers only what can be done.
+ */
+export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, cases: StoredCase[], open: ReadonlySet<string> = new Set()): AgendaData {
   const rota = resolveRota(p, c).assignments.find((a) => a.meeting.date === m.date);
   const budget = budgetOverview(p, c, cases, m.date);
+  const heard = new Set(["On agenda", "Decided", "Recommended"]);
   const listed = cases
-    .filter((x) => x.fields.Status === "On agenda" && x.fields.MeetingDate && new Date(x.fields.MeetingDate).getTime() === m.startsAt.getTime())
+    .filter((x) => heard.has(x.fields.Status) && x.fields.MeetingDate && new Date(x.fields.MeetingDate).getTime() === m.startsAt.getTime())
     .sort((a, b) => (a.fields.ReceivedAt ?? "").localeCompare(b.fields.ReceivedAt ?? ""));
   const cpd = isFirstOfTerm(c, m.date);
   return {
@@ -128,6 +158,7 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
         requested: f.AmountRequested != null ? formatPounds(f.AmountRequested) : "?",
         cap,
         capTitle: "Limit that applies",
+        ...caseState(x, open),
       };
     }),
     hasCases: listed.length > 0,
@@ -163,9 +194,14 @@ export function caseLabel(p: Partnership, c: StoredCase, clusterCases: StoredCas
  * city meeting): the cases the clusters recommended to it, each with its recommendation, and the
  * contingency fund's ledger where the meeting spends it. Anonymised as the clusters' agendas are.
  */
-export function wideAgendaData(p: Partnership, kind: MeetingKind, m: WideMeeting, all: StoredCase[]): AgendaData {
+export function wideAgendaData(p: Partnership, kind: MeetingKind, m: WideMeeting, all: StoredCase[], open: ReadonlySet<string> = new Set()): AgendaData {
   const listed = all
-    .filter((x) => x.fields.Status === "Recommended" && x.fields.MeetingDate && new Date(x.fields.MeetingDate).getTime() === m.startsAt.getTime())
+    .filter(
+      (x) =>
+        (x.fields.Status === "Recommended" || (x.fields.Status === "Decided" && x.fields.Recommendation)) &&
+        x.fields.MeetingDate &&
+        new Date(x.fields.MeetingDate).getTime() === m.startsAt.getTime(),
+    )
     .sort((a, b) => (a.fields.RecommendedAt ?? "").localeCompare(b.fields.RecommendedAt ?? "") || a.fields.Title.localeCompare(b.fields.Title));
   const spendsContingency = p.referralTypes.some((t) => t.stages.some((s) => s.meeting === kind.id && s.fund === "contingency"));
   const ledger = spendsContingency ? contingencyLedger(p, all, m.date).text : "Each award comes from its cluster's budget";
@@ -192,6 +228,12 @@ export function wideAgendaData(p: Partnership, kind: MeetingKind, m: WideMeeting
         requested: f.AmountRequested != null ? formatPounds(f.AmountRequested) : "?",
         cap: recommended,
         capTitle: "Recommended by the cluster",
+        // Here a recommended case is the one to decide.
+        ...(f.Status === "Recommended"
+          ? open.has(f.Title)
+            ? { state: "Vote open", canOpen: false }
+            : { state: "To decide", canOpen: true }
+          : caseState(x, open)),
       };
     }),
     hasCases: listed.length > 0,

@@ -4,14 +4,15 @@
  * Who may see and do what comes from the partnership; the card's data is built here and rendered
  * and posted by the bot (VotePoster), so no Teams type reaches this file.
  */
-import { budgetOverview, agendaData, caseLabel, type AgendaData } from "../rules/agenda.js";
+import { budgetOverview, agendaMeetingKey, caseLabel, type AgendaData } from "../rules/agenda.js";
+import { clusterAgendaNow, wideAgendaNow } from "./agenda.js";
 import { ClusterName, meetingKind, referralType, type Partnership } from "../config.js";
 import { contingencyLedger } from "../rules/allocation.js";
 import { fundingCap, formatPounds, FundingInputError } from "../rules/funding.js";
 import { MAX_AMOUNT } from "../rules/lifecycle.js";
-import { agendaCases, meetingCases, yearDecisions } from "./caseWindows.js";
+import { meetingCases, yearDecisions } from "./caseWindows.js";
 import { type AuditRow, type StoredCase, type TeamsStatePort, type VoteSession, type VoteStorePort } from "../ports.js";
-import { meetingsOf } from "../rules/schedule.js";
+import { meetingsOf, wideMeetingsOf, type ScheduledMeeting } from "../rules/schedule.js";
 import { isLeadOfAny, mayTriage, plainText, seesNames } from "../rules/triage.js";
 import { CHOICE_LABEL, decide, eligibleVoters, tally, type VoteChoice } from "../rules/votes.js";
 import { runTransition, type TriageDeps } from "./triage.js";
@@ -49,6 +50,8 @@ export interface VotePoster {
   update(conversation: string, activityId: string, card: VoteCardData): Promise<void>;
   /** Whether cards can go to another conversation than the one clicked in. */
   canPostElsewhere: boolean;
+  /** Re-draws a posted agenda card (where its meeting's agenda was posted). */
+  updateAgenda?(conversation: string, activityId: string, data: AgendaData): Promise<void>;
 }
 
 export interface VoteDeps extends Omit<TriageDeps, "audit"> {
@@ -167,6 +170,22 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     if (email) session.ids[email] = click.teamsUserId;
   };
   const at = () => d.now().toISOString();
+  // The meeting's agenda card, where it was posted, re-drawn: the case's "Open vote" goes once its
+  // vote is open, and the case shows its decision once closed.
+  const clusterMeeting = () => meetingsOf(p, cluster).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime());
+  const keepAgendaCurrent = async () => {
+    if (!d.poster.updateAgenda || !meetingDate) return;
+    const wide =
+      final && kind
+        ? wideMeetingsOf(p, kind.id).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime())
+        : undefined;
+    const meeting = final ? wide : clusterMeeting();
+    if (!meeting) return;
+    const where = await d.teams.agendaCard(agendaMeetingKey(final && kind ? { kind: kind.id } : { cluster: cluster.id }, meeting.date));
+    if (!where?.activityId) return;
+    const data = final && kind && wide ? await wideAgendaNow(d, kind, wide) : await clusterAgendaNow(d, cluster, meeting as ScheduledMeeting);
+    await d.poster.updateAgenda(where.conversation, where.activityId, data);
+  };
 
   if (verb === "vote.open") {
     if (!isLead) return error(`You cannot open a vote on ${ref}`, "Only the cluster's SEND Cluster Lead or the partnership lead opens votes.");
@@ -231,12 +250,12 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       });
       d.log.info("vote.opened", { caseRef: ref, cluster: cluster.id });
     }
-    // Opened from the agenda in the meeting: the agenda stays as it is (the vote card follows it).
-    // Its cases are read in the same turn as the audit row is written (one round trip).
-    const meeting = meetingsOf(p, cluster).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime());
-    const agenda = click.from === "agenda" && meeting ? agendaCases(d.cases, cluster.id, meeting.startsAt, meeting.date) : null;
-    const [cases] = await Promise.all([agenda, opened]);
-    if (meeting && cases) return { show: "agenda", data: agendaData(p, cluster, meeting, cases) };
+    // Opened from the agenda in the meeting: the agenda stays, showing the vote open (the vote card
+    // follows it); opened elsewhere, the posted agenda is re-drawn.
+    const meeting = clusterMeeting();
+    await opened;
+    if (click.from === "agenda" && meeting && !final) return { show: "agenda", data: await clusterAgendaNow(d, cluster, meeting) };
+    await keepAgendaCurrent();
     return triageBack(note, true);
   }
   const session = await d.teams.voteSession(key);
@@ -299,6 +318,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       decision: `cancelled by ${email ?? "the SEND Cluster Lead"}; the case can be voted on again`,
     };
     if (session.posted?.activityId) await d.poster.update(session.posted.ref, session.posted.activityId, await view(cancelled, true));
+    await keepAgendaCurrent();
     return { show: "vote", card: await view(cancelled) };
   }
   if (verb === "vote.close") {
@@ -391,6 +411,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     // Everyone's copy of the vote card shows the decision, not only the SCL's (the triage cards
     // were brought up to date by the transition).
     if (closed.posted?.activityId) await d.poster.update(closed.posted.ref, closed.posted.activityId, await view(closed, true));
+    await keepAgendaCurrent();
     return { show: "vote", card: await view(closed) };
   }
   return error("That action is not known", `Cluster Desk does not know the action "${verb}".`);

@@ -85,11 +85,31 @@ describe("agenda", () => {
     const d = agendaData(p, c5, may, await clusterCases(s, 5));
     expect(d).toMatchObject({ meeting: "Thursday 18 May 2023, 2pm", htRep: "Headteacher representative: Worple Primary School", hasCpd: true, hasCases: true });
     expect(d.cases).toEqual([
-      { ref: "C5-2023-0001", heading: "C5-2023-0001", kind: "Group", cyp: "5", terms: "2", requested: "£4,500", cap: "£4,000", capTitle: "Limit that applies" },
+      {
+        ref: "C5-2023-0001",
+        heading: "C5-2023-0001",
+        kind: "Group",
+        cyp: "5",
+        terms: "2",
+        requested: "£4,500",
+        cap: "£4,000",
+        capTitle: "Limit that applies",
+        state: "To decide",
+        canOpen: true,
+      },
     ]);
     // In the meeting, the SCL opens each case's vote from the agenda.
     const card = JSON.stringify(agendaCard(d));
     expect(card).toContain('"title":"Open vote on C5-2023-0001","verb":"vote.open","data":{"caseRef":"C5-2023-0001","from":"agenda"}');
+    // Issue 31: a card re-drawn once the vote is open, or decided, offers no "Open vote" for it.
+    const open = agendaData(p, c5, may, await clusterCases(s, 5), new Set(["C5-2023-0001"]));
+    expect(open.cases[0]).toMatchObject({ state: "Vote open", canOpen: false });
+    expect(JSON.stringify(agendaCard(open))).not.toContain("Open vote on C5-2023-0001");
+    const decided = (await clusterCases(s, 5)).map((x) => ({
+      ...x,
+      fields: { ...x.fields, Status: "Decided" as const, Decision: "Agree to fund" as const, AmountAwarded: 4000 },
+    }));
+    expect(agendaData(p, c5, may, decided).cases[0]).toMatchObject({ state: "Decided: Agree to fund, £4,000", canOpen: false });
   });
 
   it("the SCL links the cluster's channel; someone else cannot", async () => {
@@ -117,7 +137,8 @@ describe("agenda", () => {
 
   it("posts each agenda to its channel three working days before, once", async () => {
     const posts: { ref: string; data: any }[] = [];
-    const run = () => runAgendas({ ...s.deps, partnership: p, kv: s.deps.state, postAgenda: async (ref, data) => void posts.push({ ref, data }) });
+    const run = () =>
+      runAgendas({ ...s.deps, partnership: p, kv: s.deps.state, postAgenda: async (ref, data) => (posts.push({ ref, data }), `agenda-${posts.length}`) });
     s.at("2023-05-12T09:00:00Z"); // Friday: four working days before Thursday 18 May
     expect((await run()).posted).toEqual([]);
     s.at("2023-05-15T09:00:00Z"); // Monday: three working days before

@@ -10,9 +10,9 @@ import { parsePartnership } from "../../core/config.js";
 import { resolveConfigPath } from "../../config/load.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { voteSessionKey } from "../../m365/teamsState.js";
-import type { ClusterDeskBot } from "../../bot/bot.js";
+import { ClusterDeskBot } from "../../bot/bot.js";
 import { clickAs, sayAs } from "../helpers/activities.js";
-import { votingBot, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { botBase, votingBot, pdfForm, startStack, type Stack } from "../helpers/stack.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
 for (const s of raw.clusters[4].schools) s.sendcoEmail = `senco@${s.shortName.toLowerCase().replace(/[^a-z]/g, "")}.example`;
@@ -83,5 +83,38 @@ describe("a vote never traps", () => {
     expect((await s.deps.cases.byRef(ref))!.fields.Status).toBe("Decided");
     // A decided vote is not opened again.
     expect(await click(KL, "vote.open", { caseRef: ref })).toContain("has closed");
+  });
+});
+
+describe("cards stay current", () => {
+  it('the posted agenda is re-drawn when a vote opens (no "Open vote" for that case) and when it closes (the decision)', async () => {
+    await s.send({ from: "senco@bolder.example", subject: "Cluster 5/KL/Bolder Academy", text: "x", attachments: [pdfForm()] });
+    await s.settle();
+    const ref2 = "C5-2023-0002";
+    await s.deps.cases.change(ref2, () => ({ Status: "On agenda", CaseType: "Individual", CypCount: 1, TermsSought: 1, AmountRequested: 1000 }));
+    const meeting = (await s.deps.cases.byRef(ref2))!.fields.MeetingDate!.slice(0, 10);
+    const channel = JSON.stringify({ conversation: { id: "19:cluster-5@thread.tacv2" }, serviceUrl: "https://smba.example/" });
+    await s.deps.teams.setAgendaCard(`c5|${meeting}`, { conversation: channel, activityId: "agenda-7" });
+    const updates: { id: string; card: string }[] = [];
+    const recording = new ClusterDeskBot({
+      ...botBase(s, p),
+      votes: new GraphVotes(s.deps.site),
+      audit: (r) => s.deps.cases.audit(r),
+      resolveEmail: async (ctx) => ctx.activity.from.id,
+      elsewhere: {
+        post: async () => "vote-9",
+        update: async (_ref, id, card) => void updates.push({ id, card: JSON.stringify(card) }),
+      },
+    });
+    const act = async (who: string, verb: string, data: Record<string, unknown>) => (await clickAs(recording, who, verb, data)).card;
+    await act(KL, "vote.open", { caseRef: ref2 });
+    const afterOpen = updates.filter((u) => u.id === "agenda-7").at(-1)!.card;
+    expect(afterOpen).toContain(`"title":"Now","value":"Vote open"`);
+    expect(afterOpen).not.toContain(`Open vote on ${ref2}`);
+    for (const v of ["senco@blueschool.example", "senco@greenboys.example", "senco@worple.example"])
+      await act(v, "vote.cast", { caseRef: ref2, choice: "agree" });
+    await act(KL, "vote.close", { caseRef: ref2, panelAmount: "1000" });
+    const afterClose = updates.filter((u) => u.id === "agenda-7").at(-1)!.card;
+    expect(afterClose).toContain(`"title":"Now","value":"Decided: Agree to fund, £1,000"`);
   });
 });

@@ -158,6 +158,13 @@ export class FakeTeams implements TeamsStatePort {
   async addTriageCard(ref: string, at: CardLocation) {
     this.cards.set(ref, [...(this.cards.get(ref) ?? []), at]);
   }
+  readonly agendas = new Map<string, CardLocation>();
+  async agendaCard(meeting: string) {
+    return this.agendas.get(meeting) ?? null;
+  }
+  async setAgendaCard(meeting: string, at: CardLocation) {
+    this.agendas.set(meeting, at);
+  }
   async voteSession(ref: string) {
     const s = this.sessions.get(ref);
     return s ? structuredClone(s) : null;

@@ -31,7 +31,7 @@ const deps = (p: Partnership): AgendaDeps => ({
   teams,
   log,
   now: () => clock,
-  postAgenda: async (to, data) => void posted.push({ to, data }),
+  postAgenda: async (to, data) => (posted.push({ to, data }), `agenda-${posted.length}`),
 });
 const at = (date: string, time = "09:00") => (clock = fromLocal(date, time));
 const meeting = (p: Partnership, cluster: number, date: string) =>
