@@ -252,9 +252,10 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     }
     // Opened from the agenda in the meeting: the agenda stays, showing the vote open (the vote card
     // follows it); opened elsewhere, the posted agenda is re-drawn.
+    // Its cases are read in the same turn as the audit row is written (one round trip).
     const meeting = clusterMeeting();
-    await opened;
-    if (click.from === "agenda" && meeting && !final) return { show: "agenda", data: await clusterAgendaNow(d, cluster, meeting) };
+    const [agenda] = await Promise.all([click.from === "agenda" && meeting && !final ? clusterAgendaNow(d, cluster, meeting) : null, opened]);
+    if (agenda) return { show: "agenda", data: agenda };
     await keepAgendaCurrent();
     return triageBack(note, true);
   }
