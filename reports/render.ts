@@ -7,7 +7,7 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { formatPounds } from "../core/rules/funding.js";
-import { overviewCsv, type Report } from "../core/rules/report.js";
+import { ackText, overviewCsv, type Report } from "../core/rules/report.js";
 
 export type ReportFormat = "html" | "pdf" | "xlsx" | "csv" | "json";
 export const REPORT_FORMATS: ReportFormat[] = ["html", "pdf", "xlsx", "csv", "json"];
@@ -101,8 +101,9 @@ export function tables(r: Report): { name: string; head: string[]; rows: (string
       name: "Meetings",
       head: ["Meetings", ...names, "Totals"],
       rows: [
-        row("Meetings held", (c) => c.meetingsHeld, r.totals.meetingsHeld),
-        row("Meetings with no cases", (c) => c.meetingsWithoutCases, r.totals.meetingsWithoutCases),
+        row("Meetings planned", (c) => c.meetingsPlanned, r.totals.meetingsPlanned),
+        row("Meetings held (cases heard or attendance recorded)", (c) => c.meetingsHeld, r.totals.meetingsHeld),
+        row("Meetings held with no cases", (c) => c.meetingsWithoutCases, r.totals.meetingsWithoutCases),
         row("Meetings with attendance recorded", (c) => c.attendance.length, r.totals.meetingsRecorded),
         row("SENDCo attendance (%)", (c) => c.attendancePct ?? "not recorded", r.totals.attendancePct ?? "not recorded"),
       ],
@@ -133,10 +134,7 @@ export function tables(r: Report): { name: string; head: string[]; rows: (string
       head: ["Service levels", "Figure"],
       rows: [
         ...Object.entries(r.service.received).map(([k, v]) => [`Forms received: ${k}`, v] as [string, number]),
-        [
-          "Acknowledged within the promised working days",
-          `${r.service.acknowledgedInTime.count} of ${r.service.acknowledgedInTime.of} (${r.service.acknowledgedInTime.pct}%)`,
-        ],
+        ["Acknowledged within the promised working days", `${ackText(r.service.acknowledgedInTime)} (${r.service.acknowledgedInTime.pct}% of those due)`],
         ["Working days from receipt to decision (median)", r.service.workingDaysToDecision.median ?? "none decided"],
         ["Working days from receipt to decision (worst)", r.service.workingDaysToDecision.worst ?? "none decided"],
       ],

@@ -9,7 +9,7 @@ import ExcelJS from "exceljs";
 import { TestAdapter, type TurnContext } from "botbuilder";
 import { ClusterDeskBot } from "../bot/bot.js";
 import { loadPartnership } from "../config/load.js";
-import { buildReport, overviewCsv, termPeriod } from "../core/rules/report.js";
+import { ackText, buildReport, overviewCsv, termPeriod } from "../core/rules/report.js";
 import type { StoredCase } from "../core/ports.js";
 import { renderReport } from "../reports/render.js";
 import { botBase, everyCase, listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
@@ -118,7 +118,7 @@ describe("the report's figures", () => {
       { terms: 3, cases: 1 },
     ]);
     expect(r.service.received).toEqual({ accepted: 1, late: 1, rejected: 1 });
-    expect(r.service.acknowledgedInTime).toEqual({ count: 1, of: 2, pct: 50 });
+    expect(r.service.acknowledgedInTime).toEqual({ count: 1, of: 2, pct: 50, late: 1, notYetDue: 0 });
     expect(r.service.workingDaysToDecision).toMatchObject({ cases: 3, worst: 48 });
     // Per school, counts below 3 are not shown as numbers.
     expect(r.schools.find((s) => s.school === "Gumley House School")).toEqual({
@@ -129,11 +129,42 @@ describe("the report's figures", () => {
     });
   });
 
-  it("a report made mid-term counts only the meetings held so far", () => {
-    expect(buildReport(hounslow, [], [], summer).totals.meetingsHeld).toBe(18); // 6 clusters, 3 meetings each
+  it("a report made mid-term counts only the meetings on the calendar so far", () => {
+    expect(buildReport(hounslow, [], [], summer).totals.meetingsPlanned).toBe(18); // 6 clusters, 3 meetings each
     const mid = buildReport(hounslow, [], [], summer, [], "2023-05-18");
-    expect(mid.clusters.find((c) => c.cluster === 5)!.meetingsHeld).toBe(1); // 18 May; 15 June and 13 July to come
-    expect(mid.totals.meetingsHeld).toBeLessThan(18);
+    expect(mid.clusters.find((c) => c.cluster === 5)!.meetingsPlanned).toBe(1); // 18 May; 15 June and 13 July to come
+    expect(mid.totals.meetingsPlanned).toBeLessThan(18);
+  });
+
+  it("a meeting counts as held only with cases heard or attendance recorded (issue 31; seed 001: two clusters held no July meeting)", () => {
+    // Nothing heard, nothing recorded: 18 meetings planned, none held.
+    expect(buildReport(hounslow, [], [], summer).totals).toMatchObject({ meetingsPlanned: 18, meetingsHeld: 0, meetingsWithoutCases: 0 });
+    // Attendance recorded at cluster 1's May meeting, with no case: held, without cases.
+    const att = [{ clusterId: 1, date: "2023-05-17", school: "Bedfont Primary School", attended: true }];
+    expect(buildReport(hounslow, [], [], summer, att).clusters.find((c) => c.cluster === 1)).toMatchObject({
+      meetingsPlanned: 3,
+      meetingsHeld: 1,
+      meetingsWithoutCases: 1,
+    });
+    // The term's register: meetings held are those its cases were heard at.
+    expect(r.totals.meetingsHeld).toBeGreaterThan(0);
+    expect(r.totals.meetingsHeld).toBeLessThan(r.totals.meetingsPlanned);
+  });
+
+  it("acknowledgements not yet due are counted apart from late ones", () => {
+    const received = (ref: string, ack: string | null) =>
+      ({
+        itemId: ref,
+        etag: "1",
+        fields: { Title: ref, Status: "Accepted", Cluster: 5, ReceivedAt: "2023-07-10T09:00:00Z", AckDueBy: "2023-07-17T00:00:00Z", AcknowledgedAt: ack },
+      }) as StoredCase;
+    const cases = [received("C5-2023-0101", "2023-07-11T09:00:00Z"), received("C5-2023-0102", null), received("C5-2023-0103", null)];
+    // On 12 July two are within their five working days: not late, not yet due.
+    const mid = buildReport(hounslow, cases, [], summer, [], "2023-07-12").service.acknowledgedInTime;
+    expect(mid).toEqual({ count: 1, of: 1, pct: 100, late: 0, notYetDue: 2 });
+    expect(ackText(mid)).toBe("1 of 1 due; 2 not yet due");
+    // At the end of term they are late.
+    expect(buildReport(hounslow, cases, [], summer).service.acknowledgedInTime).toEqual({ count: 1, of: 3, pct: 33.3, late: 2, notYetDue: 0 });
   });
 
   it("prints seed 001's overview as it is laid out there", () => {

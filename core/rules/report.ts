@@ -68,7 +68,11 @@ export interface ClusterFigures {
   awarded: number;
   budget: number | null;
   rag: string | null;
+  /** Meetings on the calendar up to the report's day. */
+  meetingsPlanned: number;
+  /** Of those, meetings with cases heard or attendance recorded. */
   meetingsHeld: number;
+  /** Held (attendance recorded) with no case heard. */
   meetingsWithoutCases: number;
   /** SENDCo attendance per meeting held, where the SCL recorded it (the Attendance list). */
   attendance: { date: string; attended: number; schools: number }[];
@@ -90,7 +94,8 @@ export interface Report {
   schools: { school: string; cluster: string; presented: number | string; funded: number | string }[];
   service: {
     received: Record<string, number>;
-    acknowledgedInTime: { count: number; of: number; pct: number };
+    /** Of the acknowledgements due by the report's day: in time (`count`), late; and those not yet due, counted apart. */
+    acknowledgedInTime: { count: number; of: number; pct: number; late: number; notYetDue: number };
     workingDaysToDecision: { cases: number; median: number | null; worst: number | null };
   };
   /** Case references counted, for anyone checking a figure against the Cases list. */
@@ -113,6 +118,10 @@ function attendanceText(t: Report["totals"]): string {
   return t.attendancePct === null
     ? "not recorded"
     : `${t.attendancePct}% (${t.meetingsRecorded} ${t.meetingsRecorded === 1 ? "meeting" : "meetings"} recorded)`;
+}
+/** "2 of 3 due (1 late); 5 not yet due". */
+export function ackText(a: Report["service"]["acknowledgedInTime"]): string {
+  return `${a.count} of ${a.of} due${a.late ? ` (${a.late} late)` : ""}${a.notYetDue ? `; ${a.notYetDue} not yet due` : ""}`;
 }
 /** The CLI command that makes a term's full report. */
 const reportCommand = (term: string) => `npx cluster-desk report --term ${term} --format html --out ${term}.html`;
@@ -171,6 +180,9 @@ export function buildReport(
       cases.filter((c) => c.fields.Cluster === cl.id && c.fields.Status === "Decided"),
       period.to,
     );
+    // A meeting counts as held when cases were heard at it or its attendance was recorded (seed
+    // 001: 26 cases at 16 meetings, two clusters holding no July meeting); a planned date is not enough.
+    const held = meetings.filter((m) => heardDates.has(m.date) || attendance.some((a) => a.clusterId === cl.id && a.date === m.date));
     const recorded = meetings.flatMap((m) => {
       const rows = attendance.filter((a) => a.clusterId === cl.id && a.date === m.date);
       return rows.length ? [{ date: m.date, attended: rows.filter((a) => a.attended).length, schools: rows.length }] : [];
@@ -190,8 +202,9 @@ export function buildReport(
       awarded: mine.reduce((n, c) => n + (c.fields.AmountAwarded ?? 0), 0),
       budget: clusterBudget(p, cl, year),
       rag: budget.rag,
-      meetingsHeld: meetings.length,
-      meetingsWithoutCases: meetings.filter((m) => !heardDates.has(m.date)).length,
+      meetingsPlanned: meetings.length,
+      meetingsHeld: held.length,
+      meetingsWithoutCases: held.filter((m) => !heardDates.has(m.date)).length,
       attendance: recorded,
       attendancePct: attendanceShare(recorded),
     };
@@ -212,6 +225,7 @@ export function buildReport(
     requested: sum("requested"),
     capped: sum("capped"),
     awarded: sum("awarded"),
+    meetingsPlanned: sum("meetingsPlanned"),
     meetingsHeld: sum("meetingsHeld"),
     meetingsWithoutCases: sum("meetingsWithoutCases"),
     meetingsRecorded: clusters.reduce((n, c) => n + c.attendance.length, 0),
@@ -258,6 +272,9 @@ export function buildReport(
       !NOT_A_HEARD_CASE.includes(c.fields.Status) && c.fields.AckDueBy && inPeriod(c.fields.ReceivedAt ? toLocal(new Date(c.fields.ReceivedAt)).date : null),
   );
   const inTime = arrived.filter((c) => c.fields.AcknowledgedAt && toLocal(new Date(c.fields.AcknowledgedAt)).date <= c.fields.AckDueBy!.slice(0, 10));
+  // Not acknowledged and still within its time on the report's day: neither in time nor late yet.
+  const notYetDue = arrived.filter((c) => !c.fields.AcknowledgedAt && c.fields.AckDueBy!.slice(0, 10) >= today).length;
+  const due = arrived.length - notYetDue;
   const decided = heard.filter((c) => c.fields.Status === "Decided" && c.fields.DecisionAt && c.fields.ReceivedAt);
   const days = decided.map((c) => workingDaysBetween(toLocal(new Date(c.fields.ReceivedAt!)).date, toLocal(new Date(c.fields.DecisionAt!)).date));
   return {
@@ -277,7 +294,7 @@ export function buildReport(
       .map((r) => ({ ...r, presented: small(r.presented), funded: small(r.funded) })),
     service: {
       received,
-      acknowledgedInTime: { count: inTime.length, of: arrived.length, pct: pct(inTime.length, arrived.length) },
+      acknowledgedInTime: { count: inTime.length, of: due, pct: pct(inTime.length, due), late: due - inTime.length, notYetDue },
       workingDaysToDecision: { cases: days.length, median: median(days), worst: days.length ? Math.max(...days) : null },
     },
     counted: heard.map((c) => c.fields.Title).sort(),
@@ -308,8 +325,8 @@ export function reportSummary(r: Report, term: string, link?: { name: string; ur
         `- ${c.name}: ${c.casesPresented} ${c.casesPresented === 1 ? "case" : "cases"}, ${formatPounds(c.awarded)} awarded${c.budget !== null ? ` of a ${formatPounds(c.budget)} budget (${c.rag ?? "not rated"})` : ""}`,
     ),
     `By phase: ${r.byPhase.map((b) => `${b.phase} ${b.casesPct}% of cases (${b.schoolsPct}% of schools)`).join("; ")}.`,
-    `Acknowledged in time: ${s.acknowledgedInTime.count} of ${s.acknowledgedInTime.of}; working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,
-    `Meetings held: ${t.meetingsHeld} (${t.meetingsWithoutCases} without cases); SENDCo attendance ${attendanceText(t)}.`,
+    `Acknowledged in time: ${ackText(s.acknowledgedInTime)}; working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,
+    `Meetings held: ${t.meetingsHeld} of ${t.meetingsPlanned} planned (${t.meetingsWithoutCases} without cases); SENDCo attendance ${attendanceText(t)}.`,
     link ? `The full report: [${link.name}](${link.url})` : `The full report: \`${reportCommand(term)}\` (or pdf, xlsx, csv).`,
   ].join("\n\n");
 }
@@ -338,7 +355,7 @@ export function reportCardData(r: Report, term: string, link?: { name: string; u
       { title: "CYP supported with funding", value: String(t.cypFunded) },
       { title: "Schools awarded funding", value: `${t.schoolsAwarded} of ${t.schools} (${t.schoolsAwardedPct}%)` },
       { title: "Awarded", value: `${formatPounds(t.awarded)} of ${formatPounds(t.requested)} requested` },
-      { title: "Meetings held", value: `${t.meetingsHeld} (${t.meetingsWithoutCases} without cases)` },
+      { title: "Meetings held", value: `${t.meetingsHeld} of ${t.meetingsPlanned} planned (${t.meetingsWithoutCases} without cases)` },
       {
         title: "SENDCo attendance",
         value: attendanceText(t),
