@@ -13,26 +13,25 @@ import {
 } from "botbuilder";
 import { z } from "zod";
 import type { AttendancePort, AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
-import { recentCases, yearDecisions } from "../core/usecases/caseWindows.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
-import { isLeadOfAny, mayTriage, plainText } from "../core/rules/triage.js";
+import { isLeadOfAny, mayTriage } from "../core/rules/triage.js";
 import { clusterFromCode } from "../core/rules/subject.js";
 import { agendaCard, attendanceCard, calendarCard, errorCard, reportCard, voteCard } from "../cards/index.js";
 import { attendanceView, recordAttendance } from "../core/usecases/attendance.js";
 import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
-import { academicYearOf, PlanInputError } from "../core/rules/planner.js";
+import { PlanInputError } from "../core/rules/planner.js";
 import { reportCardData, ReportInputError } from "../core/rules/report.js";
 import { leadReport, type TermlyDeps } from "../core/usecases/termly.js";
-import { agendaMeetingKey, budgetOverview } from "../core/rules/agenda.js";
+import { agendaMeetingKey } from "../core/rules/agenda.js";
 import { clusterAgendaNow } from "../core/usecases/agenda.js";
+import { budgetText, openCasesText, whichTermText } from "../core/usecases/commands.js";
 import { meetingsOf } from "../core/rules/schedule.js";
 import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/rules/lifecycle.js";
 import { runTransition, type TriageCardsPort } from "../core/usecases/triage.js";
 import { runVote, type VotePoster } from "../core/usecases/votes.js";
-import { describeLocal, toLocal } from "../core/rules/time.js";
-import { workingDaysBetween } from "../core/rules/workingDays.js";
+import { toLocal } from "../core/rules/time.js";
 import { shortReason } from "../core/errors.js";
 
 /** The triage card: as a viewer sees it, and posted to a person's chat. */
@@ -226,206 +225,194 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     return p.clusters.filter((c) => mayTriage(p, c.id, email)).map((c) => c.id);
   }
 
+  /**
+   * The text commands, one route each: a pattern and what it runs. Answers come from use cases
+   * (core/usecases/commands.ts and the others); this table only routes, and says who may.
+   * Anything else gets the help text.
+   */
+  private readonly commands: { name: string; match: (text: string) => string[] | null; run: (context: TurnContext, m: string[]) => Promise<void> }[] = [
+    // "cluster 5", or the cluster as the council writes it ("cp 2", "sp3").
+    { name: "cluster <number>", match: (t) => /^cluster\s+(\d+)$/.exec(t), run: (c, m) => this.linkChannel(c, Number(m[1])) },
+    {
+      name: "<cluster code>",
+      match: (t) => {
+        const id = clusterFromCode(this.deps.partnership, t);
+        return id === undefined ? null : [t, String(id)];
+      },
+      run: (c, m) => this.linkChannel(c, Number(m[1])),
+    },
+    { name: "agenda", match: (t) => /^agenda$/.exec(t), run: (c) => this.agendas(c) },
+    { name: "budget", match: (t) => /^budget$/.exec(t), run: (c) => this.forLeads(c, async (mine) => budgetText(this.deps, mine)) },
+    { name: "health", match: (t) => /^health( retry)?$/.exec(t), run: (c, m) => this.health(c, Boolean(m[1])) },
+    { name: "plan [year]", match: (t) => /^plan(?:\s+(\d{4}-\d{2}))?$/.exec(t), run: (c, m) => this.plan(c, m[1]) },
+    { name: "report", match: (t) => /^report$/.exec(t), run: async (c) => void (await c.sendActivity(whichTermText(this.deps.now()))) },
+    { name: "report <term>", match: (t) => /^report\s+(\S{1,20})$/.exec(t), run: (c, m) => this.report(c, m[1]!) },
+    {
+      name: "cases",
+      match: (t) => /^cases$/.exec(t),
+      run: async (c) => void (await c.sendActivity(MessageFactory.text(await openCasesText(this.deps, await this.clustersOf(c))))),
+    },
+    { name: "case <reference>", match: (t) => /^case\s+(\S{1,20})$/.exec(t), run: (c, m) => this.showCase(c, m[1]!.toUpperCase()) },
+  ];
+
   private async command(context: TurnContext): Promise<void> {
     const text = commandText(context.activity.text);
-    const p = this.deps.partnership;
-    // "cluster 5", or the cluster as the council writes it ("cp 2", "sp3").
-    const link = /^cluster\s+(\d+)$/.exec(text);
-    const codedId = link ? undefined : clusterFromCode(p, text);
-    if (link || codedId !== undefined) {
-      const id = codedId ?? Number(link![1]);
-      if (!p.clusters.some((c) => c.id === id)) {
-        await context.sendActivity(`There is no cluster ${id}.`);
-        return;
-      }
-      if (!(await this.clustersOf(context)).includes(id)) {
-        await context.sendActivity(`Only cluster ${id}'s SEND Cluster Lead or the partnership lead can choose its channel.`);
-        return;
-      }
-      await this.deps.teams.setClusterChannel(id, JSON.stringify(TurnContext.getConversationReference(context.activity)));
-      await context.sendActivity(`This conversation now gets cluster ${id}'s agendas, ${p.agenda.postWorkingDaysBefore} working days before each meeting.`);
-      return;
+    for (const route of this.commands) {
+      const m = route.match(text);
+      if (m) return route.run(context, [...m]);
     }
-    if (text === "agenda" || text === "budget") {
-      const mine = await this.clustersOf(context);
-      if (!mine.length) {
-        await context.sendActivity("Agendas and budgets are for SEND Cluster Leads and the partnership lead.");
-        return;
-      }
-      const today = toLocal(this.deps.now()).date;
-      if (text === "budget") {
-        // One message, a line a cluster, from one read of the year's decisions (one cluster's, or
-        // the partnership's for a lead of several).
-        const year = await yearDecisions(this.deps.cases, today, mine.length === 1 ? mine[0] : undefined);
-        const lines = mine.map((id) => {
-          const c = p.clusters.find((x) => x.id === id)!;
-          return `Cluster ${id}: ${
-            budgetOverview(
-              p,
-              c,
-              year.filter((x) => x.fields.Cluster === id),
-              today,
-            ).text
-          }.`;
-        });
-        await context.sendActivity(lines.join("\n\n"));
-        return;
-      }
-      for (const id of mine.slice(0, 6)) {
-        const c = p.clusters.find((x) => x.id === id)!;
-        // Today's meeting stays the agenda all day (attendance is recorded from it); then the next.
-        const next = meetingsOf(p, c).find((m) => m.date >= today);
-        if (!next) await context.sendActivity(`No cluster ${id} meeting from today on is published yet.`);
-        else {
-          // The agenda as it stands (votes open, decisions), kept current from now on where it is posted.
-          const data = await clusterAgendaNow(this.deps, c, next);
-          const sent = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(agendaCard(data))));
-          await this.deps.teams.setAgendaCard(agendaMeetingKey({ cluster: id }, next.date), {
-            conversation: JSON.stringify(TurnContext.getConversationReference(context.activity)),
-            activityId: sent?.id ?? null,
-          });
-          // And each open vote's card, as this person sees it (the SCL's with Close and Cancel).
-          for (const x of data.cases.filter((k) => k.state === "Vote open")) {
-            const live = await this.voteAnswer(context, "vote.refresh", { caseRef: x.ref } as ActionData);
-            if (live.isVote) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(live.card)));
-          }
-        }
-      }
-      return;
-    }
-    if (text === "health" || text === "health retry") {
-      const email = await this.email(context);
-      if (!email || email !== p.partnershipLead.email.toLowerCase() || !this.deps.health) {
-        await context.sendActivity("The mailbox's health is for the partnership lead.");
-        return;
-      }
-      if (text === "health retry" && this.deps.retryPoisoned) {
-        const r = await this.deps.retryPoisoned();
-        await context.sendActivity(
-          `Queued again: ${r.requeued} email(s) (${r.poisonRetried} poisoned, ${r.fromInbox} waiting in the Inbox, ${r.unfinished} unfinished); ${r.poisonLeft} stay poisoned after ${MAX_POISON_RETRIES} retries.`,
-        );
-      }
-      await context.sendActivity(MessageFactory.text(describeHealth(await this.deps.health())));
-      return;
-    }
-    const plan = /^plan(?:\s+(\d{4}-\d{2}))?$/.exec(text);
-    if (plan) {
-      const email = await this.email(context);
-      if (email !== p.partnershipLead.email.toLowerCase() || !this.deps.meetingsList) {
-        await context.sendActivity("The year's meetings are planned and published by the partnership lead.");
-        return;
-      }
-      const year = plan[1] ?? nextYear(toLocal(this.deps.now()).date);
-      try {
-        await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(calendarCard(proposalData(p, year)))));
-      } catch (e) {
-        if (!(e instanceof PlanInputError)) throw e;
-        await context.sendActivity(e.message);
-      }
-      return;
-    }
-    if (text === "report") {
-      // Asked without a term: say how to ask, with this academic year's terms.
-      const start = Number(academicYearOf(toLocal(this.deps.now()).date).slice(0, 4));
-      await context.sendActivity(
-        `Which term? Write **report** and the term: report autumn-${start}, report spring-${start + 1} or report summer-${start + 1}.`,
-      );
-      return;
-    }
-    const termly = /^report\s+(\S{1,20})$/.exec(text);
-    if (termly) {
-      const email = await this.email(context);
-      if (email !== p.partnershipLead.email.toLowerCase()) {
-        await context.sendActivity("The termly report is for the partnership lead.");
-        return;
-      }
-      let answer;
-      try {
-        answer = await leadReport(this.deps, termly[1]!); // a term it cannot read is refused before anything is read
-      } catch (e) {
-        if (!(e instanceof ReportInputError)) throw e;
-        await context.sendActivity(e.message);
-        return;
-      }
-      const { report, link } = answer;
-      await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reportCard(reportCardData(report, termly[1]!, link)))));
-      return;
-    }
-    if (text === "cases") {
-      await context.sendActivity(MessageFactory.text(await this.casesList(context)));
-      return;
-    }
-    const one = /^case\s+(\S{1,20})$/.exec(text);
-    if (one) {
-      const ref = one[1]!.toUpperCase();
-      const email = await this.email(context);
-      const c = CASE_REF.test(ref) ? await this.deps.cases.byRef(ref) : null;
-      // Anyone who may not see the case hears the same as for a case that does not exist.
-      if (!c || !maySee(p, c, email)) {
-        await context.sendActivity(`No case ${ref} that you can see.`);
-        return;
-      }
-      const id = (await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(await this.deps.triageCards.view(c, email)))))?.id ?? null;
-      if (email && context.activity.conversation?.conversationType === "personal") {
-        await this.deps.teams.addTriageCard(c.fields.Title, {
-          conversation: JSON.stringify(TurnContext.getConversationReference(context.activity)),
-          activityId: id,
-          viewer: email,
-        });
-      }
-      // A vote open on the case: its card again, as this person sees it (the SCL gets Close and
-      // Cancel back, whatever happened to her copy).
-      const open = (await Promise.all([ref, `${ref}-final`].map((k) => this.deps.teams.voteSession(k)))).some((v) => v?.status === "open");
-      if (open) {
-        const live = await this.voteAnswer(context, "vote.refresh", { caseRef: ref } as ActionData);
-        if (live.isVote) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(live.card)));
-      }
-      return;
-    }
-    await context.sendActivity(MessageFactory.text(helpText(p)));
+    await context.sendActivity(MessageFactory.text(helpText(this.deps.partnership)));
   }
 
-  /** `cases`: the person's open cases (the partnership lead's: every cluster's), one line each. */
-  private async casesList(context: TurnContext): Promise<string> {
-    const p = this.deps.partnership;
-    const clusters = await this.clustersOf(context);
-    if (!clusters.length) return "You are not a SEND Cluster Lead or the partnership lead here, so no cases come to you.";
-    const closed = new Set(["Superseded", "Decided", "Rejected", "Quarantined", "Referred to SEND Adviser"]);
-    const today = toLocal(this.deps.now()).date;
-    const lines: string[] = [];
-    let count = 0;
-    // The partnership lead's: every cluster's, and the cases no cluster has yet (hers to assign), in one read.
-    const everyCluster = clusters.length === p.clusters.length;
-    const all = everyCluster ? await recentCases(this.deps.cases, null, today) : null;
-    for (const id of everyCluster ? [null, ...clusters] : clusters) {
-      // The last year's cases: one still open after that is the lead's to chase by hand.
-      const open = (all ? all.filter((c) => (c.fields.Cluster ?? null) === id) : await recentCases(this.deps.cases, id, today))
-        .filter((c) => !closed.has(c.fields.Status))
-        .sort((a, b) => a.fields.Title.localeCompare(b.fields.Title));
-      if (id === null && open.length) lines.push(`No cluster yet (${open.length}): assign each with **Move to cluster** on its card.`);
-      count += open.length;
-      for (const c of open) {
-        const f = c.fields;
-        const ack = f.AcknowledgedAt
-          ? "acknowledged"
-          : f.AckDueBy
-            ? `${workingDaysBetween(today, f.AckDueBy.slice(0, 10))} working day(s) to acknowledge`
-            : "no acknowledgement date";
-        lines.push(
-          `- **${f.Title}** ${f.School ? plainText(f.School) : "school not identified"}: ${f.Status}; ${f.MeetingDate ? `meeting ${describeLocal(new Date(f.MeetingDate))}` : "no meeting yet"}; ${ack}`,
-        );
-      }
-    }
-    const who = clusters.length === p.clusters.length ? "every cluster" : `cluster(s) ${clusters.join(", ")}`;
-    if (!count) return `No open cases in ${who}.`;
-    return [
-      `Open cases in ${who}${everyCluster ? " and without one" : ""} (${count}). Type **case <reference>** to see a case's card.`,
-      ...lines.slice(0, 50),
-      lines.length > 50 ? `…and ${lines.length - 50} more in the Cases list.` : "",
-    ]
-      .filter(Boolean)
-      .join("\n");
+  /** Runs `answer` for the clusters the person leads; others are told who the command is for. */
+  private async forLeads(context: TurnContext, answer: (mine: number[]) => Promise<string>): Promise<void> {
+    const mine = await this.clustersOf(context);
+    await context.sendActivity(mine.length ? await answer(mine) : "Agendas and budgets are for SEND Cluster Leads and the partnership lead.");
   }
+
+  private async isPartnershipLead(context: TurnContext): Promise<boolean> {
+    return (await this.email(context)) === this.deps.partnership.partnershipLead.email.toLowerCase();
+  }
+
+  /** `cluster 5` in a channel: the cluster's agendas and votes go there. */
+  private async linkChannel(context: TurnContext, id: number): Promise<void> {
+    const p = this.deps.partnership;
+    if (!p.clusters.some((c) => c.id === id)) {
+      await context.sendActivity(`There is no cluster ${id}.`);
+      return;
+    }
+    if (!(await this.clustersOf(context)).includes(id)) {
+      await context.sendActivity(`Only cluster ${id}'s SEND Cluster Lead or the partnership lead can choose its channel.`);
+      return;
+    }
+    await this.deps.teams.setClusterChannel(id, JSON.stringify(TurnContext.getConversationReference(context.activity)));
+    await context.sendActivity(`This conversation now gets cluster ${id}'s agendas, ${p.agenda.postWorkingDaysBefore} working days before each meeting.`);
+  }
+
+  /** `agenda`: each of the person's clusters' next agenda as it stands, kept current where it is posted, with each open vote's card. */
+  private async agendas(context: TurnContext): Promise<void> {
+    const p = this.deps.partnership;
+    const mine = await this.clustersOf(context);
+    if (!mine.length) {
+      await context.sendActivity("Agendas and budgets are for SEND Cluster Leads and the partnership lead.");
+      return;
+    }
+    const today = toLocal(this.deps.now()).date;
+    for (const id of mine.slice(0, 6)) {
+      const c = p.clusters.find((x) => x.id === id)!;
+      // Today's meeting stays the agenda all day (attendance is recorded from it); then the next.
+      const next = meetingsOf(p, c).find((m) => m.date >= today);
+      if (!next) {
+        await context.sendActivity(`No cluster ${id} meeting from today on is published yet.`);
+        continue;
+      }
+      const data = await clusterAgendaNow(this.deps, c, next);
+      const sent = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(agendaCard(data))));
+      await this.deps.teams.setAgendaCard(agendaMeetingKey({ cluster: id }, next.date), {
+        conversation: JSON.stringify(TurnContext.getConversationReference(context.activity)),
+        activityId: sent?.id ?? null,
+      });
+      // And each open vote's card, as this person sees it (the SCL's with Close and Cancel).
+      for (const x of data.cases.filter((k) => k.state === "Vote open")) await this.sendVoteCard(context, x.ref);
+    }
+  }
+
+  /** The live vote card of a case, as this person sees it, if a vote is open and they may see it. */
+  private async sendVoteCard(context: TurnContext, ref: string): Promise<void> {
+    const live = await this.voteAnswer(context, "vote.refresh", { caseRef: ref } as ActionData);
+    if (live.isVote) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(live.card)));
+  }
+
+  /** `health` (and `health retry`): the secure mailbox's intake, for the partnership lead. */
+  private async health(context: TurnContext, retry: boolean): Promise<void> {
+    if (!(await this.isPartnershipLead(context)) || !this.deps.health) {
+      await context.sendActivity("The mailbox's health is for the partnership lead.");
+      return;
+    }
+    if (retry && this.deps.retryPoisoned) {
+      const r = await this.deps.retryPoisoned();
+      await context.sendActivity(
+        `Queued again: ${r.requeued} email(s) (${r.poisonRetried} poisoned, ${r.fromInbox} waiting in the Inbox, ${r.unfinished} unfinished); ${r.poisonLeft} stay poisoned after ${MAX_POISON_RETRIES} retries.`,
+      );
+    }
+    await context.sendActivity(MessageFactory.text(describeHealth(await this.deps.health())));
+  }
+
+  /** `plan [year]`: next year's proposed meetings, to publish, for the partnership lead. */
+  private async plan(context: TurnContext, year: string | undefined): Promise<void> {
+    const p = this.deps.partnership;
+    if (!(await this.isPartnershipLead(context)) || !this.deps.meetingsList) {
+      await context.sendActivity("The year's meetings are planned and published by the partnership lead.");
+      return;
+    }
+    try {
+      await context.sendActivity(
+        MessageFactory.attachment(CardFactory.adaptiveCard(calendarCard(proposalData(p, year ?? nextYear(toLocal(this.deps.now()).date))))),
+      );
+    } catch (e) {
+      if (!(e instanceof PlanInputError)) throw e;
+      await context.sendActivity(e.message);
+    }
+  }
+
+  /** `report <term>`: the term's evaluation card, for the partnership lead. */
+  private async report(context: TurnContext, term: string): Promise<void> {
+    if (!(await this.isPartnershipLead(context))) {
+      await context.sendActivity("The termly report is for the partnership lead.");
+      return;
+    }
+    let answer;
+    try {
+      answer = await leadReport(this.deps, term); // a term it cannot read is refused before anything is read
+    } catch (e) {
+      if (!(e instanceof ReportInputError)) throw e;
+      await context.sendActivity(e.message);
+      return;
+    }
+    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(reportCard(reportCardData(answer.report, term, answer.link)))));
+  }
+
+  /** `case <ref>`: the case's card again (kept current in a personal chat), and its live vote card if one is open. */
+  private async showCase(context: TurnContext, ref: string): Promise<void> {
+    const p = this.deps.partnership;
+    const email = await this.email(context);
+    const c = CASE_REF.test(ref) ? await this.deps.cases.byRef(ref) : null;
+    // Anyone who may not see the case hears the same as for a case that does not exist.
+    if (!c || !maySee(p, c, email)) {
+      await context.sendActivity(`No case ${ref} that you can see.`);
+      return;
+    }
+    const id = (await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(await this.deps.triageCards.view(c, email)))))?.id ?? null;
+    if (email && context.activity.conversation?.conversationType === "personal") {
+      await this.deps.teams.addTriageCard(c.fields.Title, {
+        conversation: JSON.stringify(TurnContext.getConversationReference(context.activity)),
+        activityId: id,
+        viewer: email,
+      });
+    }
+    const open = (await Promise.all([ref, `${ref}-final`].map((k) => this.deps.teams.voteSession(k)))).some((v) => v?.status === "open");
+    if (open) await this.sendVoteCard(context, ref);
+  }
+
+  /**
+   * The card verbs, one route each: the verbs it takes and the use case it runs; the answer is
+   * the card shown in place of the one clicked. A verb no route takes gets "not known".
+   */
+  private readonly verbs: {
+    name: string;
+    takes: (verb: string) => boolean;
+    run: (context: TurnContext, verb: string, data: ActionData) => Promise<Record<string, unknown>>;
+  }[] = [
+    { name: "vote.*", takes: (v) => v.startsWith("vote."), run: async (c, v, d) => (await this.voteAnswer(c, v, d)).card },
+    { name: "calendar.publish", takes: (v) => v === "calendar.publish", run: (c, _v, d) => this.publishCalendar(c, d) },
+    { name: "attendance.open, attendance.save", takes: (v) => v === "attendance.open" || v === "attendance.save", run: (c, v, d) => this.attendance(c, v, d) },
+    { name: "triage.refresh", takes: (v) => v === "triage.refresh", run: (c, _v, d) => this.refreshTriage(c, d) },
+    {
+      name: "a case transition on its card (core/rules/lifecycle.ts)",
+      takes: (v) => (CASE_VERBS as string[]).includes(v) && transition(v as CaseVerb).onCard,
+      run: (c, v, d) => this.transition(c, v as CaseVerb, d),
+    },
+  ];
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const reply = (card: unknown): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: CARD, value: card as Record<string, unknown> });
@@ -436,44 +423,53 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       return reply(errorCard("That action could not be read", "Cluster Desk did not recognise what the card sent. Refresh the card and try again."));
     }
     const verb = String(invoke.action.verb);
-    if (verb.startsWith("vote.")) return this.vote(context, verb, parsed.data);
-    const data = parsed.data;
-    const p = this.deps.partnership;
-    if (verb === "calendar.publish" && data.year && this.deps.meetingsList) {
-      const email = await this.email(context);
-      return reply(
-        calendarCard(
-          await publishYear(
-            { ...this.deps, meetings: this.deps.meetingsList, ...(this.deps.refreshCalendar ? { refresh: () => this.deps.refreshCalendar!(true) } : {}) },
-            email,
-            data.year,
-          ),
-        ),
-      );
-    }
-    if ((verb === "attendance.open" || verb === "attendance.save") && data.cluster !== undefined && data.date) {
-      if (!this.deps.attendance) return reply(errorCard("Attendance is not available", "This deployment has no Attendance list."));
-      const deps = { ...this.deps, attendance: this.deps.attendance };
-      const email = await this.email(context);
-      const answer =
-        verb === "attendance.open"
-          ? await attendanceView(deps, email, data.cluster, data.date)
-          : await recordAttendance(deps, email, data.cluster, data.date, data);
-      return reply(answer.show === "attendance" ? attendanceCard(answer.data) : errorCard(answer.title, answer.message));
-    }
-    if (!data.caseRef) return reply(errorCard("That action is not known", "Cluster Desk does not know the action it was sent."));
+    const route = this.verbs.find((r) => r.takes(verb));
+    if (!route) return reply(errorCard("That action is not known", "Cluster Desk does not know the action it was sent."));
+    return reply(await route.run(context, verb, parsed.data));
+  }
+
+  private async publishCalendar(context: TurnContext, data: ActionData): Promise<Record<string, unknown>> {
+    if (!data.year || !this.deps.meetingsList) return errorCard("That action is not known", "Cluster Desk does not know the action it was sent.");
     const email = await this.email(context);
-    if (verb === "triage.refresh") {
-      // Teams refreshes the card when it is shown, so the working days left and changes made
-      // elsewhere (a vote, the SharePoint list) are current. Only people with a role on the case
-      // get it; anyone else, whether or not the case exists, a neutral card.
-      const c = await this.deps.cases.byRef(data.caseRef);
-      if (!c || !maySee(p, c, email)) return reply(neutralCard());
-      return reply(await this.deps.triageCards.view(c, email));
-    }
-    if (!(CASE_VERBS as string[]).includes(verb) || !transition(verb as CaseVerb).onCard) {
-      return reply(errorCard("That action is not known", "Cluster Desk does not know the action it was sent."));
-    }
+    return calendarCard(
+      await publishYear(
+        { ...this.deps, meetings: this.deps.meetingsList, ...(this.deps.refreshCalendar ? { refresh: () => this.deps.refreshCalendar!(true) } : {}) },
+        email,
+        data.year,
+      ),
+    );
+  }
+
+  private async attendance(context: TurnContext, verb: string, data: ActionData): Promise<Record<string, unknown>> {
+    if (data.cluster === undefined || !data.date) return errorCard("That action is not known", "Cluster Desk does not know the action it was sent.");
+    if (!this.deps.attendance) return errorCard("Attendance is not available", "This deployment has no Attendance list.");
+    const deps = { ...this.deps, attendance: this.deps.attendance };
+    const email = await this.email(context);
+    const answer =
+      verb === "attendance.open"
+        ? await attendanceView(deps, email, data.cluster, data.date)
+        : await recordAttendance(deps, email, data.cluster, data.date, data);
+    return answer.show === "attendance" ? attendanceCard(answer.data) : errorCard(answer.title, answer.message);
+  }
+
+  /**
+   * Teams refreshes the card when it is shown, so the working days left and changes made
+   * elsewhere (a vote, the SharePoint list) are current. Only people with a role on the case get
+   * it; anyone else, whether or not the case exists, a neutral card.
+   */
+  private async refreshTriage(context: TurnContext, data: ActionData): Promise<Record<string, unknown>> {
+    if (!data.caseRef) return errorCard("That action is not known", "Cluster Desk does not know the action it was sent.");
+    const email = await this.email(context);
+    const c = await this.deps.cases.byRef(data.caseRef);
+    if (!c || !maySee(this.deps.partnership, c, email)) return neutralCard();
+    return this.deps.triageCards.view(c, email);
+  }
+
+  /** A case transition from its card: the lifecycle's use case; the same card comes back with what was done, or why not. */
+  private async transition(context: TurnContext, verb: CaseVerb, data: ActionData): Promise<Record<string, unknown>> {
+    const p = this.deps.partnership;
+    if (!data.caseRef) return errorCard("That action is not known", "Cluster Desk does not know the action it was sent.");
+    const email = await this.email(context);
     const typed: TransitionInput = {
       ...(data.caseType ? { caseType: data.caseType } : {}),
       ...(data.cyp !== undefined ? { cyp: data.cyp } : {}),
@@ -485,27 +481,23 @@ export class ClusterDeskBot extends TeamsActivityHandler {
     const r = await runTransition(
       { ...this.deps, audit: this.deps.audit ?? (async () => undefined), cards: this.deps.triageCards },
       email,
-      verb as CaseVerb,
+      verb,
       data.caseRef,
       typed,
     );
-    if (!r.case) return reply(isLeadOfAny(p, email) ? errorCard(`No case ${data.caseRef}`, r.message) : neutralCard());
+    if (!r.case) return isLeadOfAny(p, email) ? errorCard(`No case ${data.caseRef}`, r.message) : neutralCard();
     if (!maySee(p, r.case, email)) {
       this.deps.log.warn("triage.refused", { caseRef: data.caseRef, verb });
-      return reply(
-        errorCard(`You cannot act on ${data.caseRef}`, "Only the case's SEND Cluster Lead, the partnership lead or a SEND Adviser it was referred to can."),
+      return errorCard(
+        `You cannot act on ${data.caseRef}`,
+        "Only the case's SEND Cluster Lead, the partnership lead or a SEND Adviser it was referred to can.",
       );
     }
     // The same card, with what was done (or why not) at the top; what was typed stays after a refusal.
-    return reply(await this.deps.triageCards.view(r.case, email, { message: r.message, ok: r.ok, ...(r.ok ? {} : { typed }) }));
+    return this.deps.triageCards.view(r.case, email, { message: r.message, ok: r.ok, ...(r.ok ? {} : { typed }) });
   }
 
   // ---- votes -------------------------------------------------------------------------------
-
-  /** A vote click: the use case decides (core/usecases/votes.ts); this maps its answer to a card. */
-  private async vote(context: TurnContext, verb: string, data: ActionData): Promise<AdaptiveCardInvokeResponse> {
-    return { statusCode: 200, type: CARD, value: (await this.voteAnswer(context, verb, data)).card };
-  }
 
   /** A vote action's answer: the card, and whether it is the vote's own card (not an error or another card). */
   private async voteAnswer(context: TurnContext, verb: string, data: ActionData): Promise<{ card: Record<string, unknown>; isVote: boolean }> {

@@ -7,6 +7,7 @@ import type { ClusterDeskBot } from "../../bot/bot.js";
 import { sayAs } from "../helpers/activities.js";
 import { partnership as p } from "../helpers/tenant.js";
 import { votingBot, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { helpText } from "../../bot/bot.js";
 
 const KL = "katy.luciani@hounslow.gov.uk";
 let s: Stack;
@@ -32,5 +33,15 @@ describe("cases", () => {
     const scl = await text(KL, "cases");
     expect(scl).toMatch(/^Open cases in cluster\(s\) 4, 5 \(1\)/);
     expect(scl).not.toContain("U-2023-0001");
+  });
+
+  it("every command the help names is routed (the bot's route table): none answers with the help text", async () => {
+    const help = helpText(p);
+    for (const command of ["cases", "case C5-2023-0001", "agenda", "budget", "health", "plan", "report", "report summer-2023", "cluster 5"]) {
+      const answer = (await sayAs(bot, p.partnershipLead.email, command)).map((a) => a.text ?? JSON.stringify(a.attachments ?? ""));
+      expect(answer.length, command).toBeGreaterThan(0);
+      expect(answer.join("\n"), command).not.toBe(help);
+    }
+    expect((await sayAs(bot, KL, "what now?"))[0]!.text).toBe(help);
   });
 });
