@@ -66,11 +66,11 @@ export async function mailboxHealth(d: HealthDeps): Promise<HealthReport> {
   if (!report.subscription) report.alerts.push("There is no mail subscription: new forms are found only by the 15-minute sweep.");
   else if (report.subscription.hoursLeft < 24)
     report.alerts.push(
-      `The mail subscription expires in ${report.subscription.hoursLeft} hours (${report.subscription.expiresAt}); the hourly renewal has not worked.`,
+      `The mail subscription expires in ${report.subscription.hoursLeft} hours (${inLondon(report.subscription.expiresAt)}, London time); the hourly renewal has not worked.`,
     );
   if (report.inboxWaiting?.count)
     report.alerts.push(
-      `${report.inboxWaiting.count} email(s) were still in the Inbox after ${report.inboxWaiting.afterMinutes} minutes at ${report.inboxWaiting.at}; the reconciler queued them again. If the number stays, look at them in the mailbox.`,
+      `${report.inboxWaiting.count} email(s) were still in the Inbox after ${report.inboxWaiting.afterMinutes} minutes at ${inLondon(report.inboxWaiting.at)} (London time); the reconciler queued them again. If the number stays, look at them in the mailbox.`,
     );
   const paused = Number((await d.kv.getSync(repliesPausedKey(toLocal(now).date))) ?? 0);
   if (paused)

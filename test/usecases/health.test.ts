@@ -61,7 +61,7 @@ describe("mailbox health: mail that waits, paused replies, mail kept for a perso
     const r = await mailboxHealth(d);
     expect(r.inboxWaiting).toEqual({ count: 3, at: "2027-03-10T08:52:00.000Z", afterMinutes: 5 });
     expect(r.alerts).toEqual([
-      "3 email(s) were still in the Inbox after 5 minutes at 2027-03-10T08:52:00.000Z; the reconciler queued them again. If the number stays, look at them in the mailbox.",
+      "3 email(s) were still in the Inbox after 5 minutes at 2027-03-10 08:52 (London time); the reconciler queued them again. If the number stays, look at them in the mailbox.",
       "Replies to 2 sender(s) were paused today: each sent more emails in an hour than the partnership's limit of replies. Their forms were still logged as cases, with no receipt; the SCLs acknowledge them by hand.",
       '1 email(s) today looked automatic but carried what may be a form from a school: they are in the mailbox\'s "Check by hand" folder, with no case and no reply.',
     ]);
