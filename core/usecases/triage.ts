@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { applyTransition, TransitionRefused, type CaseVerb, type TransitionEffects, type TransitionInput } from "../rules/lifecycle.js";
-import type { Partnership } from "../config.js";
+import { personName, type Partnership } from "../config.js";
 import type { AuditRow, CaseStorePort, Logger, MailSenderPort, StoredCase, TeamsStatePort } from "../ports.js";
 import { shortReason } from "../errors.js";
 import { describeLocal } from "../rules/time.js";
@@ -134,7 +134,7 @@ export async function runTransition(d: TriageDeps, by: string | null, verb: Case
         body: `Case ${ref} (${updated.fields.School ?? "school not identified"}) has come to you: ${eff.summary}. Open Cluster Desk in Teams and type "case ${ref}" to see its card.\n\n${p.name}`,
         marker: `cd-${t}-card-${createHash("sha256").update(email.toLowerCase()).digest("hex").slice(0, 8)}`,
       });
-      notes.push(`${email} has no chat with Cluster Desk yet, so they were emailed.`);
+      notes.push(`${personName(p, email)} has no chat with Cluster Desk yet, so they were emailed.`);
     }
   }
   await d.cards.update(updated, eff.summary).catch((err: Error) => d.log.warn("case.update-failed", { caseRef: ref, reason: shortReason(err) }));

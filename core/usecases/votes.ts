@@ -6,7 +6,7 @@
  */
 import { budgetOverview, agendaMeetingKey, caseLabel, type AgendaData } from "../rules/agenda.js";
 import { clusterAgendaNow, wideAgendaNow } from "./agenda.js";
-import { ClusterName, meetingKind, referralType, type Partnership } from "../config.js";
+import { ClusterName, meetingKind, personName, referralType, type Partnership } from "../config.js";
 import { contingencyLedger } from "../rules/allocation.js";
 import { fundingCap, formatPounds, FundingInputError } from "../rules/funding.js";
 import { MAX_AMOUNT } from "../rules/lifecycle.js";
@@ -316,7 +316,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     const cancelled: VoteSession = {
       ...session,
       status: "closed",
-      decision: `cancelled by ${email ?? "the SEND Cluster Lead"}; the case can be voted on again`,
+      decision: `cancelled by ${email ? personName(p, email) : "the SEND Cluster Lead"}; the case can be voted on again`,
     };
     if (session.posted?.activityId) await d.poster.update(session.posted.ref, session.posted.activityId, await view(cancelled, true));
     await keepAgendaCurrent();

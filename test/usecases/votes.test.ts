@@ -100,7 +100,7 @@ describe("votes never jam", () => {
     expect(await d.votes.votes(ref)).toHaveLength(1);
     expect(await click("vote.cancel", voter)).toMatchObject({ show: "error", title: `You cannot cancel the vote on ${ref}` });
     const cancelled = await click("vote.cancel", KL);
-    expect(cancelled.show === "vote" && cancelled.card.state).toMatch(/^Closed: cancelled by katy/);
+    expect(cancelled.show === "vote" && cancelled.card.state).toMatch(/^Closed: cancelled by Katy Luciani/);
     expect(posted.at(-1)!.card.state).toMatch(/cancelled/);
     expect(await d.votes.votes(ref)).toEqual([]);
     expect(await teams.voteSession(ref)).toBeNull();
