@@ -45,11 +45,14 @@ export async function openCasesText(d: CommandDeps, clusters: number[]): Promise
     count += open.length;
     for (const c of open) {
       const f = c.fields;
+      const left = f.AckDueBy ? workingDaysBetween(today, f.AckDueBy.slice(0, 10)) : null;
       const ack = f.AcknowledgedAt
         ? "acknowledged"
-        : f.AckDueBy
-          ? `${workingDaysBetween(today, f.AckDueBy.slice(0, 10))} working day(s) to acknowledge`
-          : "no acknowledgement date";
+        : left === null
+          ? "no acknowledgement date"
+          : left < 0
+            ? `acknowledgement overdue by ${-left} working day(s)`
+            : `${left} working day(s) to acknowledge`;
       lines.push(
         `- **${f.Title}** ${f.School ? plainText(f.School) : "school not identified"}: ${f.Status}; ${f.MeetingDate ? `meeting ${describeLocal(new Date(f.MeetingDate))}` : "no meeting yet"}; ${ack}`,
       );
