@@ -22,6 +22,7 @@ import { agendaCard, attendanceCard, calendarCard, errorCard, reportCard, voteCa
 import { attendanceView, recordAttendance } from "../core/usecases/attendance.js";
 import { nextYear, proposalData, publishYear, type MeetingsListPort } from "../core/usecases/calendar.js";
 import { PlanInputError } from "../core/rules/planner.js";
+import { clusterName } from "../core/config.js";
 import { reportCardData, ReportInputError } from "../core/rules/report.js";
 import { leadReport, type TermlyDeps } from "../core/usecases/termly.js";
 import { agendaMeetingKey } from "../core/rules/agenda.js";
@@ -282,11 +283,13 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       return;
     }
     if (!(await this.clustersOf(context)).includes(id)) {
-      await context.sendActivity(`Only cluster ${id}'s SEND Cluster Lead or the partnership lead can choose its channel.`);
+      await context.sendActivity(`Only ${clusterName(p, id)}'s ${p.leadTitle} or the partnership lead can choose its channel.`);
       return;
     }
     await this.deps.teams.setClusterChannel(id, JSON.stringify(TurnContext.getConversationReference(context.activity)));
-    await context.sendActivity(`This conversation now gets cluster ${id}'s agendas, ${p.agenda.postWorkingDaysBefore} working days before each meeting.`);
+    await context.sendActivity(
+      `This conversation now gets ${clusterName(p, id)}'s agendas, ${p.agenda.postWorkingDaysBefore} working days before each meeting.`,
+    );
   }
 
   /** `agenda`: each of the person's clusters' next agenda as it stands, kept current where it is posted, with each open vote's card. */

@@ -3,7 +3,7 @@
  * whether it was in time, and when the school must hear from its SCL. Pure: the caller supplies
  * the message facts and the clock.
  */
-import { leadForCluster, type Partnership } from "../config.js";
+import { clusterName, leadForCluster, type Partnership } from "../config.js";
 import { ackDueBy, placeForm, type ScheduledMeeting } from "./schedule.js";
 import { checkSubject, type SubjectCheck } from "./subject.js";
 import { describeDate, describeLocal, toLocal } from "./time.js";
@@ -79,13 +79,13 @@ export function parseSender(sender: string): { address: string; domain: string }
   return { address, domain: e[1]!.toLowerCase() };
 }
 
-function meetingRef(m: ScheduledMeeting): MeetingRef {
+function meetingRef(p: Partnership, m: ScheduledMeeting): MeetingRef {
   return {
     clusterId: m.clusterId,
     date: m.date,
     start: m.start,
     startsAt: m.startsAt.toISOString(),
-    description: `cluster ${m.clusterId} meeting, ${describeLocal(m.startsAt)}`,
+    description: `${clusterName(p, m.clusterId)} meeting, ${describeLocal(m.startsAt)}`,
   };
 }
 
@@ -158,7 +158,7 @@ function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessm
     return {
       ...base,
       outcome: "needs-attention",
-      meeting: meeting ? meetingRef(meeting) : null,
+      meeting: meeting ? meetingRef(p, meeting) : null,
       deadline: meeting ? deadlineRef(meeting) : null,
       missedDeadline: null,
       ackDueBy: ackDueBy(p, input.receivedAt),
@@ -175,24 +175,24 @@ function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessm
       return {
         ...base,
         outcome: "accepted",
-        meeting: meetingRef(placement.meeting),
+        meeting: meetingRef(p, placement.meeting),
         deadline: deadlineRef(placement.meeting),
         missedDeadline: null,
         ackDueBy: due,
         reasons: [
-          `Received ${base.receivedLocal}, before the deadline of ${describeLocal(placement.meeting.deadline.at)} for the ${meetingRef(placement.meeting).description}.`,
+          `Received ${base.receivedLocal}, before the deadline of ${describeLocal(placement.meeting.deadline.at)} for the ${meetingRef(p, placement.meeting).description}.`,
         ],
       };
     case "late":
       return {
         ...base,
         outcome: "late",
-        meeting: meetingRef(placement.meeting),
+        meeting: meetingRef(p, placement.meeting),
         deadline: deadlineRef(placement.meeting),
         missedDeadline: deadlineRef(placement.missed),
         ackDueBy: due,
         reasons: [
-          `Received ${base.receivedLocal}, after the deadline of ${describeLocal(placement.missed.deadline.at)} for the ${meetingRef(placement.missed).description}; listed for the ${meetingRef(placement.meeting).description}.`,
+          `Received ${base.receivedLocal}, after the deadline of ${describeLocal(placement.missed.deadline.at)} for the ${meetingRef(p, placement.missed).description}; listed for the ${meetingRef(p, placement.meeting).description}.`,
         ],
       };
     case "late-no-meeting":
@@ -204,7 +204,7 @@ function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessm
         missedDeadline: deadlineRef(placement.missed),
         ackDueBy: due,
         reasons: [
-          `Received ${base.receivedLocal}, after the deadline of ${describeLocal(placement.missed.deadline.at)} for the ${meetingRef(placement.missed).description}; no later cluster ${clusterId} meeting is published yet, so it will be listed for the next one when dates are published.`,
+          `Received ${base.receivedLocal}, after the deadline of ${describeLocal(placement.missed.deadline.at)} for the ${meetingRef(p, placement.missed).description}; no later ${clusterName(p, clusterId)} meeting is published yet, so it will be listed for the next one when dates are published.`,
         ],
       };
     case "no-meeting":
@@ -214,7 +214,7 @@ function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessm
         ...none,
         ackDueBy: due,
         reasons: [
-          `Received ${receivedDay}; no cluster ${clusterId} meeting after that date is published yet, so the SEND Cluster Lead will confirm the meeting.`,
+          `Received ${receivedDay}; no ${clusterName(p, clusterId)} meeting after that date is published yet, so the SEND Cluster Lead will confirm the meeting.`,
         ],
       };
   }

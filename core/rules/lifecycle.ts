@@ -309,7 +309,7 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
                 to: [adviser.email],
                 // Reference and school only: the form stays in the secure mailbox and the Cases list.
                 subject: `${f.Title}: referred to you by ${sclName}`,
-                body: `${sclName} has referred case ${f.Title} (${f.School ?? "school not identified"}, cluster ${f.Cluster ?? "not set"}) to you as predictable rather than exceptional need. Please contact the school to offer advice and support. If you find the needs may be exceptional, use the case's card in Teams to send it back to the SEND Cluster Lead.\n\n${p.name}`,
+                body: `${sclName} has referred case ${f.Title} (${f.School ?? "school not identified"}, ${f.Cluster != null ? clusterName(p, f.Cluster) : "no cluster"}) to you as predictable rather than exceptional need. Please contact the school to offer advice and support. If you find the needs may be exceptional, use the case's card in Teams to send it back to the SEND Cluster Lead.\n\n${p.name}`,
               },
             ]
           : []),
@@ -318,7 +318,7 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
     case "triage.move": {
       const to = input.toCluster;
       if (!to || !p.clusters.some((x) => x.id === to)) throw new TransitionRefused("Choose the cluster to move the case to.");
-      if (to === f.Cluster) return unchanged(`${f.Title} is already in cluster ${to}.`);
+      if (to === f.Cluster) return unchanged(`${f.Title} is already in ${clusterName(p, to)}.`);
       const newLead = leadForCluster(p, to);
       return done(
         placeIn(p, c, to),

@@ -66,7 +66,7 @@ export function composeReply(
         `Your ${formWord(p)} for ${a!.school!.name} was received on ${a!.receivedLocal}, after the submission deadline of ${a!.missedDeadline!.description}, so it cannot be considered at that meeting. It is logged as case ${ctx.caseRef}.`,
         a!.meeting
           ? `It is provisionally listed for the ${a!.meeting.description} instead (the deadline for that meeting is ${a!.deadline!.description}).`
-          : `It will be listed for the next cluster ${a!.cluster} meeting when the dates are published.`,
+          : `It will be listed for the next ${a!.cluster !== null ? clusterName(p, a!.cluster) : "cluster"} meeting when the dates are published.`,
         contact,
       );
       break;
@@ -83,7 +83,7 @@ export function composeReply(
       } else if (a && a.cluster !== null && lead && ctx.caseRef) {
         // The school (or the cluster) was recognised: logged there and passed to its SCL.
         lines.push(
-          `Your ${formWord(p)} was received on ${a.receivedLocal} and logged as case ${ctx.caseRef} for cluster ${a.cluster}, whose ${p.leadTitle} is ${lead.name} (${lead.initials}). The subject line was not quite right:`,
+          `Your ${formWord(p)} was received on ${a.receivedLocal} and logged as case ${ctx.caseRef} for ${a.cluster !== null ? clusterName(p, a.cluster) : "the partnership lead"}, whose ${p.leadTitle} is ${lead.name} (${lead.initials}). The subject line was not quite right:`,
           ...d.reasons.map((r) => `- ${r}`),
           contact,
           a.expectedSubject

@@ -3,7 +3,7 @@
  * reminded; once the date has passed unacknowledged, the partnership lead is told. Each once.
  * Safe to run every hour (timers run in UTC; the dates here are London's).
  */
-import { leadForCluster, type Partnership } from "../config.js";
+import { clusterName, leadForCluster, type Partnership } from "../config.js";
 import type { CaseStorePort, KeyValuePort, Logger, MailSenderPort } from "../ports.js";
 import { addDays, describeDate, toLocal } from "../rules/time.js";
 import { workingDaysBetween } from "../rules/workingDays.js";
@@ -63,7 +63,7 @@ export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: strin
       );
       if (sent) reminded.push(ref);
     } else if (left < 0) {
-      const text = `${ref} (${c.fields.School ?? "school not identified"}, cluster ${c.fields.Cluster ?? "?"}${lead ? `, ${lead.name}` : ""}) was due to be acknowledged by ${describeDate(due)} and has not been.`;
+      const text = `${ref} (${c.fields.School ?? "school not identified"}, ${c.fields.Cluster != null ? clusterName(p, c.fields.Cluster) : "no cluster"}${lead ? `, ${lead.name}` : ""}) was due to be acknowledged by ${describeDate(due)} and has not been.`;
       const sent = await sendOnce(
         d,
         `ack-escalation|${ref}`,

@@ -1,5 +1,5 @@
 /** Posts each cluster's agenda to its channel N working days before the meeting, once. Hourly-safe. */
-import type { Cluster, MeetingKind, Partnership } from "../config.js";
+import { clusterName, type Cluster, type MeetingKind, type Partnership } from "../config.js";
 import { agendaData, agendaMeetingKey, wideAgendaData, type AgendaData } from "../rules/agenda.js";
 import { agendaCases } from "./caseWindows.js";
 import { type CaseStorePort, type KeyValuePort, type Logger, type StoredCase, type TeamsStatePort } from "../ports.js";
@@ -62,7 +62,7 @@ export async function runAgendas(d: AgendaDeps): Promise<{ posted: string[]; wai
     if (await d.kv.getSync(key)) continue;
     const ref = await d.teams.clusterChannel(c.id);
     if (!ref) {
-      waiting.push(`cluster ${c.id}: no channel linked (@mention Cluster Desk with "cluster ${c.id}" in the cluster's channel)`);
+      waiting.push(`${clusterName(p, c.id)}: no channel linked (@mention Cluster Desk with "${clusterName(p, c.id)}" in the cluster's channel)`);
       continue;
     }
     const id = await d.postAgenda(ref, await clusterAgendaNow(d, c, next));

@@ -3,7 +3,7 @@
  * clusters, which term to ask a report for. The bot (bot/bot.ts) only routes a command here and
  * sends the answer; the rules and the reading are here.
  */
-import { ClusterName, type Partnership } from "../config.js";
+import { ClusterName, clusterName, type Partnership } from "../config.js";
 import type { CaseStorePort, CaseStatus } from "../ports.js";
 import { budgetOverview } from "../rules/agenda.js";
 import { academicYearOf } from "../rules/planner.js";
@@ -58,7 +58,7 @@ export async function openCasesText(d: CommandDeps, clusters: number[]): Promise
       );
     }
   }
-  const who = everyCluster ? "every cluster and without one" : `cluster(s) ${clusters.join(", ")}`;
+  const who = everyCluster ? "every cluster and without one" : clusters.map((id) => clusterName(p, id)).join(", ");
   if (!count) return `No open cases in ${who}.`;
   return [
     `Open cases in ${who} (${count}). Type **case <reference>** to see a case's card.`,

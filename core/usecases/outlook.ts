@@ -7,7 +7,8 @@
  * A meeting is known by its cluster and month (clusters meet monthly), so moving it within the
  * month updates its event.
  */
-import type { Partnership } from "../config.js";
+import { ClusterName, clusterName, type Partnership } from "../config.js";
+import { canonicalSubject } from "../rules/subject.js";
 import type { CalendarPort, KeyValuePort, Logger, MailSenderPort, OutlookEvent } from "../ports.js";
 import { resolveRota } from "../rules/rota.js";
 import { meetingsOf } from "../rules/schedule.js";
@@ -56,9 +57,9 @@ export async function runOutlook(d: OutlookDeps): Promise<OutlookRun> {
       const meetingKey = `c${c.id}-${m.date.slice(0, 7)}`;
       const end = new Date(m.startsAt.getTime() + p.outlook.meetingMinutes * 60_000);
       const ev: OutlookEvent = {
-        subject: `${p.shortName} cluster ${c.id} meeting: headteacher representative`,
+        subject: `${p.shortName} ${clusterName(p, c.id)} meeting: headteacher representative`,
         body: [
-          `You are the headteacher representative for ${a.school.name} at the cluster ${c.id} meeting of the ${p.name}, ${describeLocal(m.startsAt)}.`,
+          `You are the headteacher representative for ${a.school.name} at the ${clusterName(p, c.id)} meeting of the ${p.name}, ${describeLocal(m.startsAt)}.`,
           `The meeting reviews the cluster budget and its RAG rating, and the cluster votes on the cases presented.`,
           lead ? `The meeting is chaired by ${lead.name}, SEND Cluster Lead (${lead.email}).` : "",
         ]
@@ -89,8 +90,8 @@ export async function runOutlook(d: OutlookDeps): Promise<OutlookRun> {
       if (today >= due) {
         const sent = await sendOnce(d, `ht-reminder|${meetingKey}|${m.date}|${email.toLowerCase()}`, {
           to: [email],
-          subject: `Reminder: ${p.shortName} cluster ${c.id} meeting, ${describeLocal(m.startsAt)}`,
-          body: `A reminder that you are the headteacher representative for ${a.school.name} at the cluster ${c.id} meeting, ${describeLocal(m.startsAt)}, ${ev.location}.\n\nCluster Desk, for the ${p.name}`,
+          subject: `Reminder: ${p.shortName} ${clusterName(p, c.id)} meeting, ${describeLocal(m.startsAt)}`,
+          body: `A reminder that you are the headteacher representative for ${a.school.name} at the ${clusterName(p, c.id)} meeting, ${describeLocal(m.startsAt)}, ${ev.location}.\n\nCluster Desk, for the ${p.name}`,
         });
         if (sent) run.htReminders++;
       }
@@ -111,11 +112,11 @@ export async function runOutlook(d: OutlookDeps): Promise<OutlookRun> {
       const sent = await sendOnce(d, `deadline-reminder|c${c.id}|${m.deadline.date}`, {
         to: [lead?.email ?? p.partnershipLead.email],
         bcc: sendcos,
-        subject: `${p.shortName} cluster ${c.id}: presentation forms due ${describeDate(m.deadline.date)}, ${describeTime(m.deadline.time)}`,
+        subject: `${p.shortName} ${clusterName(p, c.id)}: presentation forms due ${describeDate(m.deadline.date)}, ${describeTime(m.deadline.time)}`,
         body: [
-          `Presentation forms for the cluster ${c.id} meeting, ${describeLocal(m.startsAt)}, must reach ${p.intake.mailbox} by ${describeLocal(m.deadline.at)}.`,
+          `Presentation forms for the ${clusterName(p, c.id)} meeting, ${describeLocal(m.startsAt)}, must reach ${p.intake.mailbox} by ${describeLocal(m.deadline.at)}.`,
           `Forms received after the deadline will not be considered at that meeting.`,
-          `Subject line: Cluster ${c.id}/${lead?.initials ?? "<SCL initials>"}/<your school's name>, e.g. "${p.intake.subjectExample}".`,
+          `Subject line: ${canonicalSubject(p, c.id, "<your school's name>") ?? `${ClusterName(p, c.id)}/<your school's name>`}.`,
           "",
           `Cluster Desk, for the ${p.name}`,
         ].join("\n"),

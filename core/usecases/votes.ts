@@ -6,7 +6,7 @@
  */
 import { budgetOverview, agendaMeetingKey, caseLabel, type AgendaData } from "../rules/agenda.js";
 import { clusterAgendaNow, wideAgendaNow } from "./agenda.js";
-import { ClusterName, meetingKind, personName, referralType, type Partnership } from "../config.js";
+import { ClusterName, clusterName, meetingKind, personName, referralType, type Partnership } from "../config.js";
 import { contingencyLedger } from "../rules/allocation.js";
 import { fundingCap, formatPounds, FundingInputError } from "../rules/funding.js";
 import { MAX_AMOUNT } from "../rules/lifecycle.js";
@@ -216,7 +216,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       const target = channel && d.poster.canPostElsewhere ? channel : click.here;
       const where =
         target === channel && (JSON.parse(channel) as { conversation?: { id?: string } }).conversation?.id !== click.hereId
-          ? `in cluster ${cluster.id}'s channel`
+          ? `in ${clusterName(p, cluster.id)}'s channel`
           : "in this conversation";
       const session: VoteSession = { status: "open", ids: {} };
       remember(session);
@@ -226,7 +226,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       } catch (e) {
         d.log.warn("vote.post-failed", { caseRef: ref, reason: shortReason(e) });
         return triageBack(
-          `The vote card could not be posted ${where} (${(e as Error).message.slice(0, 120)}). No vote was opened: try again${where.includes("channel") ? `, or @mention Cluster Desk with "cluster ${cluster.id}" in the channel to link it again` : ""}.`,
+          `The vote card could not be posted ${where} (${(e as Error).message.slice(0, 120)}). No vote was opened: try again${where.includes("channel") ? `, or @mention Cluster Desk with "${clusterName(p, cluster.id)}" in the channel to link it again` : ""}.`,
           false,
         );
       }

@@ -31,7 +31,7 @@ describe("cases", () => {
     expect(lead.indexOf("U-2023-0001")).toBeLessThan(lead.indexOf("C5-2023-0001"));
     expect(lead).toContain("**U-2023-0001** school not identified: Needs attention");
     const scl = await text(KL, "cases");
-    expect(scl).toMatch(/^Open cases in cluster\(s\) 4, 5 \(1\)/);
+    expect(scl).toMatch(/^Open cases in cluster 4, cluster 5 \(1\)/);
     expect(scl).not.toContain("U-2023-0001");
   });
 

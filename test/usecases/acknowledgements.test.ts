@@ -93,11 +93,11 @@ describe("acknowledgements: the partnership lead's escalation", () => {
     expect(teams.to(LEAD)).toEqual([expect.stringContaining("**Overdue acknowledgement.**")]);
   });
 
-  it("a case with no cluster is escalated all the same, as cluster ?", async () => {
+  it("a case with no cluster is escalated all the same, as having none", async () => {
     cases.add(open("C0-2026-0006", "2026-12-02", { Cluster: null, LeadInitials: null, School: null }));
     at("2026-12-04");
     expect((await runAcknowledgements(d)).escalated).toEqual(["C0-2026-0006"]);
-    expect(mail.to(LEAD)[0]!.body).toContain("(school not identified, cluster ?)");
+    expect(mail.to(LEAD)[0]!.body).toContain("(school not identified, no cluster)");
   });
 
   it("Teams down: the email goes, once; the failure is logged with its status and nothing of the case", async () => {
