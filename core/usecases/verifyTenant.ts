@@ -8,6 +8,7 @@
 import type { Partnership } from "../config.js";
 import type { DraftState, KeyValuePort, MailSenderPort } from "../ports.js";
 import { unreachable } from "../rules/doctor.js";
+import { toLocal } from "../rules/time.js";
 import { HEALTH_KEYS } from "./health.js";
 import { keepSubscription, type SubscriptionDeps } from "./subscription.js";
 
@@ -33,6 +34,12 @@ export interface VerifyDeps extends SubscriptionDeps {
   /** How long to wait for the probe to be sent and notified. */
   waitMs: number;
 }
+
+/** An instant as London reads it, to the minute. */
+const inLondon = (iso: string) => {
+  const l = toLocal(new Date(iso));
+  return `${l.date} ${l.time}`;
+};
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 200);
 
@@ -69,7 +76,7 @@ export async function verifyTenant(d: VerifyDeps): Promise<{ ok: boolean; checks
   try {
     const s = await keepSubscription(d, true);
     subscribed = true;
-    pass(subscription, `${s.action}; expires ${s.expiresAt}`);
+    pass(subscription, `${s.action}; expires ${inLondon(s.expiresAt)} (London time)`);
   } catch (e) {
     fail(
       subscription,
@@ -116,7 +123,7 @@ export async function verifyTenant(d: VerifyDeps): Promise<{ ok: boolean; checks
       await d.sleep(2000);
       last = await d.kv.getSync(HEALTH_KEYS.lastNotification);
     }
-    if (last !== before) pass(notified, `the functions were notified at ${last}`);
+    if (last !== before) pass(notified, `the functions were notified at ${last ? inLondon(last) : "?"} (London time)`);
     else
       fail(
         notified,
