@@ -205,3 +205,9 @@ export function addMonths(date: LocalDate, months: number): LocalDate {
   const last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0)).getUTCDate();
   return new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), Math.min(d, last))).toISOString().slice(0, 10);
 }
+
+/** An instant as a person in London reads it, to the minute: "2026-12-02 14:05". */
+export function londonMinute(iso: string): string {
+  const l = toLocal(new Date(iso));
+  return `${l.date} ${l.time}`;
+}

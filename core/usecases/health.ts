@@ -10,7 +10,7 @@ import { shortReason } from "../errors.js";
 import { repliesPausedKey, sha } from "./intake.js";
 import { INBOX_WAITING_KEY } from "./reconcile.js";
 import { CHECK_BY_HAND } from "../rules/mailRules.js";
-import { toLocal, fromLocal } from "../rules/time.js";
+import { fromLocal, londonMinute, toLocal } from "../rules/time.js";
 
 export const HEALTH_KEYS = { lastNotification: "health|last-notification", lastSweep: "health|last-sweep", subscription: "mail-subscription" } as const;
 
@@ -97,11 +97,7 @@ function inboxWaiting(json: string | null): HealthReport["inboxWaiting"] {
 }
 
 /** The report as a few lines of text (Teams, the CLI's summary). */
-/** An instant as the partnership lead reads it: London's date and time to the minute. */
-const inLondon = (iso: string) => {
-  const l = toLocal(new Date(iso));
-  return `${l.date} ${l.time}`;
-};
+const inLondon = londonMinute;
 
 export function describeHealth(r: HealthReport): string {
   const outcomes =

@@ -8,7 +8,7 @@
 import type { Partnership } from "../config.js";
 import type { DraftState, KeyValuePort, MailSenderPort } from "../ports.js";
 import { unreachable } from "../rules/doctor.js";
-import { toLocal } from "../rules/time.js";
+import { londonMinute } from "../rules/time.js";
 import { HEALTH_KEYS } from "./health.js";
 import { keepSubscription, type SubscriptionDeps } from "./subscription.js";
 
@@ -35,11 +35,7 @@ export interface VerifyDeps extends SubscriptionDeps {
   waitMs: number;
 }
 
-/** An instant as London reads it, to the minute. */
-const inLondon = (iso: string) => {
-  const l = toLocal(new Date(iso));
-  return `${l.date} ${l.time}`;
-};
+const inLondon = londonMinute;
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 200);
 
