@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, referralType, type Partnership } from "../core/config.js";
+import { ConfigError, normaliseName, referralType, type Partnership } from "../core/config.js";
 import { requiredDocuments } from "../core/rules/referrals.js";
 import { fundingCap, FundingInputError } from "../core/rules/funding.js";
 import { allocationFor } from "../core/rules/allocation.js";
@@ -494,7 +494,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
           partnership: p.id,
           name: `${p.name} (${p.council})`,
           clusters: p.clusters.length,
-          schools: p.clusters.reduce((n, c) => n + c.schools.length, 0),
+          // Distinct schools: one in a single-phase and a cross-phase cluster (Sutton) counts once.
+          schools: new Set(p.clusters.flatMap((c) => c.schools.map((s) => normaliseName(s.name)))).size,
           meetings: p.clusters.reduce((n, c) => n + c.meetings.length, 0),
           leads: p.leads.map((l) => `${l.initials}: clusters ${l.clusters.join(", ")}`),
           fundingPolicies: p.fundingPolicies.map((f) => f.id),

@@ -76,7 +76,7 @@ describe("cluster-desk CLI", () => {
   });
 
   it("validate-config: Sutton's and Southampton's configs; allocation and funding by referral type", () => {
-    expect(cli("validate-config", "sutton").json()).toMatchObject({ ok: true, partnership: "sutton", clusters: 12, schools: 110 }); // 55 schools, each in an SP and a CP cluster
+    expect(cli("validate-config", "sutton").json()).toMatchObject({ ok: true, partnership: "sutton", clusters: 12, schools: 55 }); // distinct schools: each is in an SP and a CP cluster
     expect(cli("validate-config", "southampton").json()).toMatchObject({ ok: true, partnership: "southampton", clusters: 7, schools: 67 });
     const a = cli("allocation", "--config", "southampton", "--year", "2026-27", "--total", "£420,000");
     expect(a.code).toBe(0);
