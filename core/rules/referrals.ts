@@ -88,7 +88,7 @@ export function checkReferral(p: Partnership, subjectType: { id: string } | null
     from,
     missing,
     reasons: [
-      `A ${type.label.toLowerCase()} referral needs ${type.documents.map((d) => d.label).join(", ")}. Missing: ${list}. Send the whole referral again with every document attached, each file named for what it is (for example "${missing[0]}.docx"), before the submission deadline.`,
+      `${/^[aeiou]/i.test(type.label) ? "An" : "A"} ${type.label.toLowerCase()} referral needs ${type.documents.map((d) => d.label).join(", ")}. Missing: ${list}. Send the whole referral again with every document attached, each file named for what it is (for example "${missing[0]}.docx"), before the submission deadline.`,
     ],
     notes: [`Missing documents: ${list}.`],
   };
