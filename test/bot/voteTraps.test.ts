@@ -12,7 +12,7 @@ import { GraphVotes } from "../../m365/sharepoint.js";
 import { voteSessionKey } from "../../m365/teamsState.js";
 import { ClusterDeskBot } from "../../bot/bot.js";
 import { clickAs, sayAs } from "../helpers/activities.js";
-import { botBase, votingBot, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { botBase, votingBot, pdfForm, stackWithAgendaCase, type Stack } from "../helpers/stack.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
 for (const s of raw.clusters[4].schools) s.sendcoEmail = `senco@${s.shortName.toLowerCase().replace(/[^a-z]/g, "")}.example`;
@@ -25,10 +25,7 @@ const click = async (who: string, verb: string, data: Record<string, unknown>) =
 const buttons = (card: string) => ((JSON.parse(card).actions ?? []) as { title: string }[]).map((a) => a.title);
 
 beforeAll(async () => {
-  s = await startStack({ partnership: p, at: "2023-06-01T09:00:00Z" });
-  await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
-  await s.settle();
-  await s.deps.cases.change(ref, () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
+  s = await stackWithAgendaCase(p);
   bot = votingBot(s, p);
 }, 60_000);
 afterAll(() => s?.stop());

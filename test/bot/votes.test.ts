@@ -10,7 +10,7 @@ import { GraphVotes } from "../../m365/sharepoint.js";
 import { clusterChannelKey } from "../../m365/teamsState.js";
 import { TriageCards } from "../../functions/triageCards.js";
 import { triageCardKey, voteSessionKey } from "../../m365/teamsState.js";
-import { botBase, votingBot, pdfForm, startStack, type Stack } from "../helpers/stack.js";
+import { botBase, votingBot, pdfForm, stackWithAgendaCase, type Stack } from "../helpers/stack.js";
 
 // Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
@@ -33,10 +33,7 @@ async function invoke(email: string, verb: string, data: Record<string, unknown>
 }
 
 beforeAll(async () => {
-  s = await startStack({ partnership: p, at: "2023-06-01T09:00:00Z" });
-  await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
-  await s.settle();
-  await s.deps.cases.change(ref, () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
+  s = await stackWithAgendaCase(p);
   bot = votingBot(s, p);
 }, 60_000);
 afterAll(() => s?.stop());

@@ -81,3 +81,16 @@ export async function openVote(page: Page, card: Locator, ref: string): Promise<
   await vote.waitFor({ timeout: 20_000 });
   return vote;
 }
+
+/** An Action.Execute click as Teams sends it, for the Playground's "Mock an Activity" (`pg.as`). */
+export const cardClick = (verb: string, data: Record<string, unknown>) => ({
+  type: "invoke",
+  name: "adaptiveCard/action",
+  value: { action: { type: "Action.Execute", verb, data } },
+});
+
+/** The vote cards of a case on the page (`state`: only those showing it, e.g. "Open: 0 of"). */
+export const voteCards = (page: Page, ref: string, state?: string) => {
+  const all = page.locator(".ac-adaptiveCard").filter({ hasText: `Vote: ${ref}` });
+  return state ? all.filter({ hasText: state }) : all;
+};

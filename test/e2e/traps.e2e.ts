@@ -9,7 +9,7 @@ import type { Browser } from "playwright-core";
 import { playgroundPeople, playgroundTeam, withExampleContacts } from "../../local/people.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
-import { eventually, launchBrowser, openTeams, openVote, type TeamsClient } from "./playground.js";
+import { cardClick, voteCards, eventually, launchBrowser, openTeams, openVote, type TeamsClient } from "./playground.js";
 
 const p = withExampleContacts(hounslow);
 const NOW = "2023-05-02T08:30:00Z";
@@ -18,11 +18,6 @@ let s: Stack;
 let browser: Browser;
 let teams: TeamsClient;
 
-const execute = (verb: string, data: Record<string, unknown>) => ({
-  type: "invoke",
-  name: "adaptiveCard/action",
-  value: { action: { type: "Action.Execute", verb, data } },
-});
 const cardOf = (ref: string) =>
   teams.page
     .locator(".ac-adaptiveCard")
@@ -91,7 +86,7 @@ describe("never trapped, no quiet change of facts (issue 31)", () => {
     s.at("2023-05-18T13:10:00Z");
     const vote = await openVote(teams.page, card, ref);
     const voter = playgroundPeople(p, 5, { now: new Date(NOW) }).users.find((u) => u.email.startsWith("senco@"))!;
-    await teams.pg.as(voter.email, playgroundTeam(5).channelId, execute("vote.cast", { caseRef: ref, choice: "agree" }));
+    await teams.pg.as(voter.email, playgroundTeam(5).channelId, cardClick("vote.cast", { caseRef: ref, choice: "agree" }));
     await eventually(async () => expect((await s.deps.teams.voteSession(ref))!.ids).toHaveProperty(voter.email.toLowerCase()));
 
     await vote.getByRole("button", { name: "Close vote" }).click();
@@ -103,35 +98,13 @@ describe("never trapped, no quiet change of facts (issue 31)", () => {
 
     // Opened again from the case's card: a new vote card, its votes starting again.
     await card.getByRole("button", { name: "Open vote" }).click();
-    await expect
-      .poll(
-        async () =>
-          teams.page
-            .locator(".ac-adaptiveCard")
-            .filter({ hasText: `Vote: ${ref}` })
-            .filter({ hasText: "Open: 0 of" })
-            .count(),
-        { timeout: 20_000 },
-      )
-      .toBeGreaterThan(0);
+    await expect.poll(() => voteCards(teams.page, ref, "Open: 0 of").count(), { timeout: 20_000 }).toBeGreaterThan(0);
 
     // The SCL types `case <ref>`: the case's card and the live vote card, with Close and Cancel.
     await teams.page.getByRole("textbox").last().fill(`case ${ref}`);
     await teams.page.keyboard.press("Enter");
-    await expect
-      .poll(
-        async () =>
-          teams.page
-            .locator(".ac-adaptiveCard")
-            .filter({ hasText: `Vote: ${ref}` })
-            .count(),
-        { timeout: 20_000 },
-      )
-      .toBeGreaterThan(2);
-    const back = teams.page
-      .locator(".ac-adaptiveCard")
-      .filter({ hasText: `Vote: ${ref}` })
-      .last();
+    await expect.poll(() => voteCards(teams.page, ref).count(), { timeout: 20_000 }).toBeGreaterThan(2);
+    const back = voteCards(teams.page, ref).last();
     expect(await back.getByRole("button", { name: "Close vote" }).count()).toBe(1);
     expect(await back.getByRole("button", { name: "Cancel vote" }).count()).toBe(1);
     await teams.page.screenshot({ path: ".data/e2e/traps-case-back.png" });

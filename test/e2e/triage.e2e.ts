@@ -11,7 +11,7 @@ import { eligibleVoters } from "../../core/rules/votes.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
-import { eventually, launchBrowser, openVote, openTeams, type TeamsClient } from "./playground.js";
+import { cardClick, eventually, launchBrowser, openTeams, openVote, type TeamsClient } from "./playground.js";
 
 const p = withExampleContacts(hounslow);
 const NOW = "2023-05-02T08:30:00Z"; // Tuesday 2 May 2023, before cluster 5's deadline
@@ -20,12 +20,6 @@ const ref = "C5-2023-0001";
 let s: Stack;
 let browser: Browser;
 let teams: TeamsClient;
-
-const execute = (verb: string, data: Record<string, unknown>) => ({
-  type: "invoke",
-  name: "adaptiveCard/action",
-  value: { action: { type: "Action.Execute", verb, data } },
-});
 
 beforeAll(async () => {
   s = await startStack({ partnership: p, at: NOW });
@@ -113,7 +107,7 @@ describe("a whole case in the Agents Playground", () => {
     // Each voter clicks from Teams (here: an action sent as them in the cluster's channel, where they are members).
     const channel = playgroundTeam(5).channelId;
     for (const [i, v] of voters.slice(0, 3).entries())
-      await teams.pg.as(v, channel, execute("vote.cast", { caseRef: ref, choice: i < 2 ? "agree" : "disagree" }));
+      await teams.pg.as(v, channel, cardClick("vote.cast", { caseRef: ref, choice: i < 2 ? "agree" : "disagree" }));
     await eventually(async () => expect(await new GraphVotes(s.deps.site).votes(ref)).toHaveLength(3));
 
     await vote.getByRole("button", { name: "Close vote" }).click();

@@ -11,7 +11,7 @@ import { eligibleVoters } from "../../core/rules/votes.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
 import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
-import { eventually, launchBrowser, openTeams, type TeamsClient } from "./playground.js";
+import { cardClick, eventually, launchBrowser, openTeams, type TeamsClient } from "./playground.js";
 
 const p = withExampleContacts(hounslow);
 const KL = "Katy.Luciani@hounslow.gov.uk";
@@ -22,12 +22,6 @@ const channel = playgroundTeam(5).channelId;
 let s: Stack;
 let browser: Browser;
 let teams: TeamsClient;
-
-const execute = (verb: string, data: Record<string, unknown>) => ({
-  type: "invoke",
-  name: "adaptiveCard/action",
-  value: { action: { type: "Action.Execute", verb, data } },
-});
 
 beforeAll(async () => {
   s = await startStack({ partnership: p, at: "2023-05-02T08:30:00Z" });
@@ -43,8 +37,8 @@ beforeAll(async () => {
   teams = await openTeams(s, p, browser, { cluster: 5, currentUser: ME, now: new Date(NOW) });
   // The SCL records the details from the form and accepts the case to the agenda, on its card.
   const chat = playgroundTeam(5).channelId;
-  await teams.pg.as(KL, chat, execute("triage.details", { caseRef: ref, caseType: "Group", cyp: "5", terms: "2", amount: "4500" }));
-  await teams.pg.as(KL, chat, execute("triage.accept", { caseRef: ref }));
+  await teams.pg.as(KL, chat, cardClick("triage.details", { caseRef: ref, caseType: "Group", cyp: "5", terms: "2", amount: "4500" }));
+  await teams.pg.as(KL, chat, cardClick("triage.accept", { caseRef: ref }));
   await eventually(async () => expect((await s.deps.cases.byRef(ref))!.fields).toMatchObject({ Status: "On agenda", CypCount: 5 }));
 });
 afterAll(async () => {
@@ -59,7 +53,7 @@ describe("votes in the Agents Playground", () => {
     // The SCL makes the meeting channel cluster 5's, then opens the vote there.
     await teams.pg.as(KL, channel, { type: "message", text: "<at>Cluster Desk</at> cluster 5" });
     await eventually(async () => expect(await s.deps.state.getSync("convref|cluster|5")).toBeTruthy());
-    await teams.pg.as(KL, channel, execute("vote.open", { caseRef: ref }));
+    await teams.pg.as(KL, channel, cardClick("vote.open", { caseRef: ref }));
 
     await page.getByText("Cluster 5 meetings").first().click();
     const card = page.locator(".ac-adaptiveCard").filter({ hasText: `Vote: ${ref}` });
@@ -91,10 +85,10 @@ describe("votes in the Agents Playground", () => {
       .users.map((u) => u.email.toLowerCase())
       .filter((e) => may18.includes(e));
     expect(others.length).toBeGreaterThanOrEqual(2);
-    await teams.pg.as(others[0]!, channel, execute("vote.cast", { caseRef: ref, choice: "agree" }));
-    await teams.pg.as(others[1]!, channel, execute("vote.cast", { caseRef: ref, choice: "disagree" }));
+    await teams.pg.as(others[0]!, channel, cardClick("vote.cast", { caseRef: ref, choice: "agree" }));
+    await teams.pg.as(others[1]!, channel, cardClick("vote.cast", { caseRef: ref, choice: "disagree" }));
     await eventually(async () => expect(await new GraphVotes(s.deps.site).votes(ref)).toHaveLength(3));
-    await teams.pg.as(KL, channel, execute("vote.close", { caseRef: ref, panelAmount: "4500" }));
+    await teams.pg.as(KL, channel, cardClick("vote.close", { caseRef: ref, panelAmount: "4500" }));
 
     await expect.poll(() => card.innerText(), { timeout: 20_000 }).toContain("Closed: Agree to fund, £4,000");
     const closed = await card.innerText();

@@ -146,3 +146,15 @@ export function clusterCases(s: Stack, cluster: number): Promise<StoredCase[]> {
 export async function everyCase(s: Stack, p: Partnership): Promise<StoredCase[]> {
   return (await Promise.all(p.clusters.map((c) => clusterCases(s, c.id)))).flat();
 }
+
+/**
+ * A stack on 1 June 2023 with one case, C5-2023-0001 (Worple Primary School), on cluster 5's
+ * agenda with its details entered: the vote tests' starting point.
+ */
+export async function stackWithAgendaCase(partnership: Partnership): Promise<Stack> {
+  const s = await startStack({ partnership, at: "2023-06-01T09:00:00Z" });
+  await s.send({ from: "senco@worple.example", subject: "Cluster 5/KL/Worple Primary School", text: "x", attachments: [pdfForm()] });
+  await s.settle();
+  await s.deps.cases.change("C5-2023-0001", () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
+  return s;
+}
