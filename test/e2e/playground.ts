@@ -94,3 +94,10 @@ export const voteCards = (page: Page, ref: string, state?: string) => {
   const all = page.locator(".ac-adaptiveCard").filter({ hasText: `Vote: ${ref}` });
   return state ? all.filter({ hasText: state }) : all;
 };
+
+/** Closes a browser test's Playground page, browser and stack, each if it started. */
+export async function tearDown(teams: TeamsClient | undefined, browser: Browser | undefined, s: Stack | undefined): Promise<void> {
+  await teams?.close();
+  await browser?.close();
+  await s?.stop();
+}

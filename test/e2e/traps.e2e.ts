@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { playgroundPeople, playgroundTeam, withExampleContacts } from "../../local/people.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
-import { cardClick, voteCards, eventually, launchBrowser, openTeams, openVote, type TeamsClient } from "./playground.js";
+import { sendIsleworthForm, startStack, type Stack } from "../helpers/stack.js";
+import { cardClick, voteCards, eventually, launchBrowser, openTeams, openVote, type TeamsClient, tearDown } from "./playground.js";
 
 const p = withExampleContacts(hounslow);
 const NOW = "2023-05-02T08:30:00Z";
@@ -30,21 +30,11 @@ beforeAll(async () => {
   teams = await openTeams(s, p, browser, { cluster: 5, now: new Date(NOW) });
   await eventually(async () => expect(await s.deps.teams.personalChat(KL)).toBeTruthy());
 });
-afterAll(async () => {
-  await teams?.close();
-  await browser?.close();
-  await s?.stop();
-});
+afterAll(() => tearDown(teams, browser, s));
 
 describe("never trapped, no quiet change of facts (issue 31)", () => {
   it("a number outside its limit is refused on the card with the limit, and stays as typed", async () => {
-    await s.send({
-      from: "senco@isleworthtown.school.example",
-      subject: "Cluster 5/KL/Isleworth Town Primary School",
-      text: "Our form.",
-      attachments: [pdfForm()],
-    });
-    await s.settle();
+    await sendIsleworthForm(s);
     const card = cardOf("C5-2023-0001");
     await card.waitFor({ timeout: 20_000 });
     await card.getByText("Group (2 or more CYP)").click();

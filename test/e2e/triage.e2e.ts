@@ -10,8 +10,8 @@ import { playgroundPeople, playgroundTeam, withExampleContacts } from "../../loc
 import { eligibleVoters } from "../../core/rules/votes.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
-import { cardClick, eventually, launchBrowser, openTeams, openVote, type TeamsClient } from "./playground.js";
+import { sendIsleworthForm, startStack, type Stack } from "../helpers/stack.js";
+import { cardClick, eventually, launchBrowser, openTeams, openVote, type TeamsClient, tearDown } from "./playground.js";
 
 const p = withExampleContacts(hounslow);
 const NOW = "2023-05-02T08:30:00Z"; // Tuesday 2 May 2023, before cluster 5's deadline
@@ -26,24 +26,14 @@ beforeAll(async () => {
   browser = await launchBrowser();
   teams = await openTeams(s, p, browser, { cluster: 5, now: new Date(NOW) }); // signed in as Katy Luciani (KL)
 });
-afterAll(async () => {
-  await teams?.close();
-  await browser?.close();
-  await s?.stop();
-});
+afterAll(() => tearDown(teams, browser, s));
 
 describe("a whole case in the Agents Playground", () => {
   it("the SCL enters the details and sees the limit, accepts, acknowledges and opens the vote; voters vote; the close shows the award", async () => {
     const { page } = teams;
     // The Playground installed the bot when it opened: the bot knows Katy's chat.
     await eventually(async () => expect(await s.deps.teams.personalChat(KL)).toBeTruthy());
-    await s.send({
-      from: "senco@isleworthtown.school.example",
-      subject: "Cluster 5/KL/Isleworth Town Primary School",
-      text: "Our form.",
-      attachments: [pdfForm()],
-    });
-    await s.settle();
+    await sendIsleworthForm(s);
 
     const card = page
       .locator(".ac-adaptiveCard")

@@ -10,8 +10,8 @@ import { playgroundPeople, playgroundTeam, withExampleContacts } from "../../loc
 import { eligibleVoters } from "../../core/rules/votes.js";
 import { GraphVotes } from "../../m365/sharepoint.js";
 import { partnership as hounslow } from "../helpers/tenant.js";
-import { pdfForm, startStack, type Stack } from "../helpers/stack.js";
-import { cardClick, eventually, launchBrowser, openTeams, type TeamsClient } from "./playground.js";
+import { sendIsleworthForm, startStack, type Stack } from "../helpers/stack.js";
+import { cardClick, eventually, launchBrowser, openTeams, type TeamsClient, tearDown } from "./playground.js";
 
 const p = withExampleContacts(hounslow);
 const KL = "Katy.Luciani@hounslow.gov.uk";
@@ -25,13 +25,7 @@ let teams: TeamsClient;
 
 beforeAll(async () => {
   s = await startStack({ partnership: p, at: "2023-05-02T08:30:00Z" });
-  await s.send({
-    from: "senco@isleworthtown.school.example",
-    subject: "Cluster 5/KL/Isleworth Town Primary School",
-    text: "Our form.",
-    attachments: [pdfForm()],
-  });
-  await s.settle();
+  await sendIsleworthForm(s);
   s.at(NOW);
   browser = await launchBrowser();
   teams = await openTeams(s, p, browser, { cluster: 5, currentUser: ME, now: new Date(NOW) });
@@ -41,11 +35,7 @@ beforeAll(async () => {
   await teams.pg.as(KL, chat, cardClick("triage.accept", { caseRef: ref }));
   await eventually(async () => expect((await s.deps.cases.byRef(ref))!.fields).toMatchObject({ Status: "On agenda", CypCount: 5 }));
 });
-afterAll(async () => {
-  await teams?.close();
-  await browser?.close();
-  await s?.stop();
-});
+afterAll(() => tearDown(teams, browser, s));
 
 describe("votes in the Agents Playground", () => {
   it("a SENDCo casts a vote and sees the card change; the SCL's close shows everyone the decision", async () => {

@@ -158,3 +158,9 @@ export async function stackWithAgendaCase(partnership: Partnership): Promise<Sta
   await s.deps.cases.change("C5-2023-0001", () => ({ Status: "On agenda", CaseType: "Group", CypCount: 5, TermsSought: 2, AmountRequested: 4500 }));
   return s;
 }
+
+/** Isleworth Town Primary School's SENDCo emails a form to cluster 5 (the example subject line), and intake takes it in. */
+export async function sendIsleworthForm(s: Stack, from = "senco@isleworthtown.school.example"): Promise<void> {
+  await s.send({ from, subject: "Cluster 5/KL/Isleworth Town Primary School", text: "Our form.", attachments: [pdfForm()] });
+  await s.settle();
+}
