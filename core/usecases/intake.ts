@@ -480,6 +480,10 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
   // and references only; its key is unique): one round trip where the adapter can ($batch), each
   // step safe to repeat.
   if (st.stage === "announced") {
+    // Still this worker's email before anything is sent: a worker that stalled past its lease (a
+    // slow turn, a throttled wait) while another took the email over must not reply as well. The
+    // announce step's check does not cover this when the card was posted by an earlier attempt.
+    if (!(await renew())) throw new LeaseLostError();
     const receivedAt = new Date(plan.receivedAt);
     let reply: FinishStep["reply"];
     if (plan.reply !== null && !finished.has("reply")) {

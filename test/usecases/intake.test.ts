@@ -84,6 +84,19 @@ describe("intake use case", () => {
     expect(st.plan).toBeUndefined();
   });
 
+  it("a worker whose lease another has taken before its last step sends no reply (the crash test's second reply)", async () => {
+    // The lease is taken when the email is; by the last step another worker holds it (this one
+    // stalled past it): nothing is sent, and the email is handed back as busy.
+    const claim = state.claim.bind(state);
+    let claims = 0;
+    state.claim = async (key, owner, ttl) => (++claims === 1 ? claim(key, owner, ttl) : false);
+    const r = await processMessage(deps, "m1");
+    expect(r.status).toBe("busy");
+    expect(finishes).toHaveLength(0);
+    expect([...mailbox.drafts.values()].filter((d) => d.sent)).toEqual([]);
+    expect(claims).toBe(2);
+  });
+
   it("throttled in the last step: handed back with its state's key; the retry reads neither the email nor Sent Items, and sends only what did not go", async () => {
     failNextFinish = () => new PartlyFinishedError(["reply"], new Throttled(2));
     const first = await processMessage(deps, "m1");
