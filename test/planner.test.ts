@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { academicYearOf, defaultEnglandTerms, isSchoolDay, planYear, PlanInputError, publishedMeetings } from "../core/rules/planner.js";
 import { doctor, unreachable } from "../core/rules/doctor.js";
-import { withPublishedMeetings, placeForm } from "../core/rules/schedule.js";
+import { withBudgets, withPublishedMeetings, placeForm } from "../core/rules/schedule.js";
 import { isoWeekday } from "../core/rules/time.js";
 import { bankHolidayName } from "../core/rules/workingDays.js";
 import type { Partnership } from "../core/config.js";
@@ -160,6 +160,16 @@ describe("the published calendar and the doctor", () => {
     expect(doctor(p, today).blocking.map((f) => f.where)).toEqual(["fundingPolicies"]);
     // In summer 2023 the config's own meetings and policy are enough.
     expect(doctor(hounslow, "2023-05-02").blocking).toEqual([]);
+  });
+
+  it("the doctor warns of budgets once for a partnership that shares one total by pupils, and not at all once the total is set (issue 32)", () => {
+    const southampton = loadPartnership("southampton").partnership;
+    const budgetWarnings = (p: Partnership) => doctor(p, "2026-11-23").warnings.filter((w) => w.problem.includes("budget"));
+    expect(budgetWarnings(southampton).map((w) => w.where)).toEqual(["allocation"]);
+    expect(budgetWarnings(southampton)[0]!.fix).toContain("set-budget --cluster 0 --year 2026-27");
+    expect(budgetWarnings(withBudgets(southampton, [{ clusterId: 0, year: "2026-27", allocated: 300_000 }]))).toEqual([]);
+    // A partnership with a budget a cluster: one warning each, named as the council names it.
+    expect(budgetWarnings(hounslow).map((w) => w.where)).toEqual(hounslow.clusters.map((c) => `Cluster ${c.id}`));
   });
 });
 

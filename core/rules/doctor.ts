@@ -5,7 +5,8 @@
  * intake from working as the council expects (forms cannot be placed, limits cannot be worked out).
  * Paths name the cluster and the school, never a zero-based index. Pure.
  */
-import type { Partnership } from "../config.js";
+import { ClusterName, type Partnership } from "../config.js";
+import { clusterBudget } from "./allocation.js";
 import { policyInForce } from "./funding.js";
 import { meetingsOf } from "./schedule.js";
 import { academicYearOf } from "./planner.js";
@@ -53,14 +54,23 @@ export function doctor(p: Partnership, today: LocalDate): DoctorReport {
     }
   }
   const year = academicYearOf(today);
-  for (const c of p.clusters) {
-    if (c.budgets[year] === undefined && c.budget === undefined)
-      warnings.push({
-        where: `cluster ${c.id}`,
-        problem: `no budget is allocated for ${year}, so agendas show no RAG rating`,
-        fix: `npx cluster-desk set-budget --cluster ${c.id} --year ${year} --amount <pounds> (or the Budgets list)`,
-      });
-  }
+  // A partnership that shares one total by pupil numbers (Southampton) has a budget for every
+  // cluster once the total is set: one warning for the total, none per cluster.
+  if (p.allocation && p.clusters.every((c) => clusterBudget(p, c, year) === null))
+    warnings.push({
+      where: "allocation",
+      problem: `no total funding is set for ${year}, so no cluster has a budget and agendas show no RAG rating`,
+      fix: `npx cluster-desk set-budget --cluster 0 --year ${year} --amount <pounds> (the total, shared by pupil numbers; or the Budgets list)`,
+    });
+  else
+    for (const c of p.clusters) {
+      if (clusterBudget(p, c, year) === null)
+        warnings.push({
+          where: ClusterName(p, c.id),
+          problem: `no budget is allocated for ${year}, so agendas show no RAG rating`,
+          fix: `npx cluster-desk set-budget --cluster ${c.id} --year ${year} --amount <pounds> (or the Budgets list)`,
+        });
+    }
   const policy = policyInForce(p, today);
   if (!policy) {
     blocking.push({
