@@ -176,7 +176,9 @@ export function buildDeps(
   const settings = settingsFromEnv(env);
   const siteConfig = siteConfigName(settings.partnership);
   if (!partnership && siteConfig) throw new Error(`PARTNERSHIP=site:${siteConfig} is read through Graph: pass partnershipFromSettings()'s result`);
-  const p = withNotice(withMailbox(partnership ?? loadPartnership(settings.partnership).partnership, settings.mailbox), settings.notificationUrl);
+  /** A config as this deployment runs it: its mailbox, its privacy notice. */
+  const running = (q: Partnership, mailbox: string | null) => withNotice(withMailbox(q, mailbox), settings.notificationUrl);
+  const p = running(partnership ?? loadPartnership(settings.partnership).partnership, settings.mailbox);
   const graphSettings = readSection("graph", env);
   // Exchange's 4 concurrent requests per mailbox hold across every instance: slots in Table storage.
   const { client } = createGraphClient({
@@ -280,7 +282,7 @@ export function buildDeps(
   const rereadConfig = async () => {
     if (!siteConfig) return;
     try {
-      base = withNotice(withMailbox(await readSiteConfig(site, siteConfig), p.intake.mailbox), settings.notificationUrl);
+      base = running(await readSiteConfig(site, siteConfig), p.intake.mailbox);
     } catch (e) {
       log.warn("config.unusable", e instanceof ConfigError ? { file: siteConfig, problems: e.problems.length } : { file: siteConfig, reason: shortReason(e) });
     }

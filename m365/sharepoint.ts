@@ -147,24 +147,6 @@ export const CONFIG_LIBRARY = "Configuration";
 /** The document libraries `provision` makes. */
 const LIBRARIES = [REPORTS_LIBRARY, CONFIG_LIBRARY];
 
-/** What provisioning would do, said as what is wrong (verify-tenant). */
-function asProblem(done: string): string {
-  const rules: [RegExp, (m: RegExpExecArray) => string][] = [
-    [/^created list (\S+)/, (m) => `list ${m[1]} is missing`],
-    [/^created document library (\S+)/, (m) => `document library ${m[1]} is missing`],
-    [/^added column (\S+)/, (m) => `column ${m[1]} is missing`],
-    [/^indexed (\S+)/, (m) => `${m[1]} is not indexed`],
-    [/^made (\S+) unique/, (m) => `${m[1]} is not unique`],
-  ];
-  const to = done.lastIndexOf(" to ");
-  if (done.startsWith("added ") && to > 0) return `${done.slice(to + 4)} lacks the choices ${done.slice(6, to)}`;
-  for (const [re, say] of rules) {
-    const m = re.exec(done);
-    if (m) return say(m);
-  }
-  return done;
-}
-
 export class SharePointSite {
   private siteId?: string;
   constructor(
@@ -194,10 +176,10 @@ export class SharePointSite {
   private async reconcile(apply: boolean): Promise<string[]> {
     const site = await this.id();
     const done: string[] = [];
-    /** Does `change` (provisioning), or only says it is needed (a check). */
-    const act = async (what: string, change: () => Promise<unknown>) => {
+    /** Does `change` and says what it did (provisioning), or only says what is wrong (a check). */
+    const act = async (what: string, wrong: string, change: () => Promise<unknown>) => {
       if (apply) await change();
-      done.push(apply ? what : asProblem(what));
+      done.push(apply ? what : wrong);
     };
     for (const [name, columns] of Object.entries(LISTS)) {
       let existing: { columns: { name: string }[] } | undefined;
@@ -208,7 +190,7 @@ export class SharePointSite {
       }
       if (!existing) {
         try {
-          await act(`created list ${name} with ${columns.length} columns`, () =>
+          await act(`created list ${name} with ${columns.length} columns`, `list ${name} is missing`, () =>
             this.client.api(`/sites/${site}/lists`).post({ displayName: name, columns, list: { template: "genericList" } }),
           );
           continue;
@@ -219,13 +201,17 @@ export class SharePointSite {
       }
       const have = new Set(existing!.columns.map((c) => c.name));
       for (const c of columns.filter((x) => !have.has(x.name))) {
-        await act(`added column ${name}.${c.name}`, () => this.client.api(`/sites/${site}/lists/${name}/columns`).post(c));
+        await act(`added column ${name}.${c.name}`, `column ${name}.${c.name} is missing`, () =>
+          this.client.api(`/sites/${site}/lists/${name}/columns`).post(c),
+        );
       }
       // A column an earlier version made without an index gets it (the windowed reads filter on it first).
       for (const c of columns.filter((x) => x.indexed)) {
         const col = (existing!.columns as { id?: string; name: string; indexed?: boolean }[]).find((x) => x.name === c.name);
         if (col?.id && !col.indexed) {
-          await act(`indexed ${name}.${c.name}`, () => this.client.api(`/sites/${site}/lists/${name}/columns/${col.id}`).patch({ indexed: true }));
+          await act(`indexed ${name}.${c.name}`, `${name}.${c.name} is not indexed`, () =>
+            this.client.api(`/sites/${site}/lists/${name}/columns/${col.id}`).patch({ indexed: true }),
+          );
         }
       }
       // A choice column made by an earlier version gets the choices added since (a case status such as "Recommended").
@@ -233,7 +219,7 @@ export class SharePointSite {
         const col = (existing!.columns as { id?: string; name: string; choice?: { choices?: string[] } }[]).find((x) => x.name === c.name);
         const missing = c.choice!.choices.filter((x) => col?.choice && !(col.choice.choices ?? []).includes(x));
         if (col?.id && missing.length) {
-          await act(`added ${missing.join(", ")} to ${name}.${c.name}`, () =>
+          await act(`added ${missing.join(", ")} to ${name}.${c.name}`, `${name}.${c.name} lacks the choices ${missing.join(", ")}`, () =>
             this.client.api(`/sites/${site}/lists/${name}/columns/${col.id}`).patch({ choice: { choices: [...(col.choice!.choices ?? []), ...missing] } }),
           );
         }
@@ -246,7 +232,7 @@ export class SharePointSite {
       } catch (e) {
         if (status(e) !== 404) throw e;
         try {
-          await act(`created document library ${library}`, () =>
+          await act(`created document library ${library}`, `document library ${library} is missing`, () =>
             this.client.api(`/sites/${site}/lists`).post({ displayName: library, list: { template: "documentLibrary" } }),
           );
         } catch (e2) {
@@ -266,10 +252,12 @@ export class SharePointSite {
     }[];
     const title = cols.find((c) => c.name === "Title");
     if (title && !title.indexed) {
-      await act("indexed Cases.Title", () => this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true }));
+      await act("indexed Cases.Title", "Cases.Title is not indexed", () =>
+        this.client.api(`/sites/${site}/lists/Cases/columns/${title.id}`).patch({ indexed: true }),
+      );
     }
     if (title && !title.enforceUniqueValues) {
-      await act("made Cases.Title unique", () =>
+      await act("made Cases.Title unique", "Cases.Title is not unique", () =>
         this.client
           .api(`/sites/${site}/lists/Cases/columns/${title.id}`)
           .patch({ indexed: true, enforceUniqueValues: true })

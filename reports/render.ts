@@ -7,12 +7,12 @@
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { formatPounds } from "../core/rules/funding.js";
+import { escapeHtml } from "./escape.js";
 import { ackText, overviewCsv, type Report } from "../core/rules/report.js";
 
 export type ReportFormat = "html" | "pdf" | "xlsx" | "csv" | "json";
 export const REPORT_FORMATS: ReportFormat[] = ["html", "pdf", "xlsx", "csv", "json"];
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 const money = (n: number | null) => (n === null ? "not set" : formatPounds(n));
 
 async function svg(spec: TopLevelSpec): Promise<string> {
@@ -60,8 +60,8 @@ export async function charts(r: Report): Promise<{ title: string; svg: string }[
 }
 
 function table(title: string, head: string[], rows: (string | number)[][]): string {
-  return `<h2>${esc(title)}</h2><table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, i) => `<${i === 0 ? "th" : "td"}>${esc(c)}</${i === 0 ? "th" : "td"}>`).join("")}</tr>`)
+  return `<h2>${escapeHtml(title)}</h2><table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c, i) => `<${i === 0 ? "th" : "td"}>${escapeHtml(c)}</${i === 0 ? "th" : "td"}>`).join("")}</tr>`)
     .join("")}</tbody></table>`;
 }
 
@@ -149,7 +149,7 @@ export function tables(r: Report): { name: string; head: string[]; rows: (string
 
 export async function reportHtml(r: Report): Promise<string> {
   const pics = await charts(r);
-  return `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>${esc(r.partnership.name)}: ${esc(r.period.label)}</title>
+  return `<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>${escapeHtml(r.partnership.name)}: ${escapeHtml(r.period.label)}</title>
 <style>
 body { font-family: Arial, sans-serif; margin: 2em; color: #1b1b1b; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
@@ -158,13 +158,13 @@ thead th { background: #e8eef7; } tbody th { text-align: left; font-weight: norm
 figure { display: inline-block; margin: 0.5em 1.5em 0.5em 0; } figcaption { font-weight: bold; margin-bottom: 0.3em; }
 @media print { body { margin: 1cm; } h2, table, figure { break-inside: avoid; } }
 </style></head><body>
-<h1>${esc(r.partnership.name)} (${esc(r.partnership.council)}): evaluation, ${esc(r.period.label)}</h1>
-<p>${esc(r.period.from)} to ${esc(r.period.to)}. Cases are counted once, at the cluster meeting that heard them; counts and case references only.</p>
-${pics.map((p) => `<figure><figcaption>${esc(p.title)}</figcaption>${p.svg}</figure>`).join("\n")}
+<h1>${escapeHtml(r.partnership.name)} (${escapeHtml(r.partnership.council)}): evaluation, ${escapeHtml(r.period.label)}</h1>
+<p>${escapeHtml(r.period.from)} to ${escapeHtml(r.period.to)}. Cases are counted once, at the cluster meeting that heard them; counts and case references only.</p>
+${pics.map((p) => `<figure><figcaption>${escapeHtml(p.title)}</figcaption>${p.svg}</figure>`).join("\n")}
 ${tables(r)
   .map((t) => table(t.name === "Overview" ? "Termly Overview of Awards by Cluster" : t.name, t.head, t.rows))
   .join("\n")}
-<p>Budgets: ${r.clusters.map((c) => `${esc(c.name)} ${esc(money(c.budget))}`).join("; ")}.</p>
+<p>Budgets: ${r.clusters.map((c) => `${escapeHtml(c.name)} ${escapeHtml(money(c.budget))}`).join("; ")}.</p>
 </body></html>
 `;
 }

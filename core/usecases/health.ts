@@ -66,11 +66,11 @@ export async function mailboxHealth(d: HealthDeps): Promise<HealthReport> {
   if (!report.subscription) report.alerts.push("There is no mail subscription: new forms are found only by the 15-minute sweep.");
   else if (report.subscription.hoursLeft < 24)
     report.alerts.push(
-      `The mail subscription expires in ${report.subscription.hoursLeft} hours (${inLondon(report.subscription.expiresAt)}, London time); the hourly renewal has not worked.`,
+      `The mail subscription expires in ${report.subscription.hoursLeft} hours (${londonMinute(report.subscription.expiresAt)}, London time); the hourly renewal has not worked.`,
     );
   if (report.inboxWaiting?.count)
     report.alerts.push(
-      `${report.inboxWaiting.count} email(s) were still in the Inbox after ${report.inboxWaiting.afterMinutes} minutes at ${inLondon(report.inboxWaiting.at)} (London time); the reconciler queued them again. If the number stays, look at them in the mailbox.`,
+      `${report.inboxWaiting.count} email(s) were still in the Inbox after ${report.inboxWaiting.afterMinutes} minutes at ${londonMinute(report.inboxWaiting.at)} (London time); the reconciler queued them again. If the number stays, look at them in the mailbox.`,
     );
   const paused = Number((await d.kv.getSync(repliesPausedKey(toLocal(now).date))) ?? 0);
   if (paused)
@@ -97,8 +97,6 @@ function inboxWaiting(json: string | null): HealthReport["inboxWaiting"] {
 }
 
 /** The report as a few lines of text (Teams, the CLI's summary). */
-const inLondon = londonMinute;
-
 export function describeHealth(r: HealthReport): string {
   const outcomes =
     Object.entries(r.today)
@@ -106,9 +104,9 @@ export function describeHealth(r: HealthReport): string {
       .join(", ") || "none";
   return [
     r.alerts.length ? `**Needs attention:** ${r.alerts.join(" ")}` : "Mailbox intake is healthy.",
-    `Times are London's. Subscription: ${r.subscription ? `expires ${inLondon(r.subscription.expiresAt)} (${r.subscription.hoursLeft} h)` : "none"}.`,
-    `Last notification: ${r.lastNotification ? inLondon(r.lastNotification) : "never"}; last sweep: ${r.lastSweep ? inLondon(r.lastSweep) : "never"}.`,
-    `Queue: ${r.queue} waiting, ${r.poison} poisoned.${r.inboxWaiting ? ` Inbox: ${r.inboxWaiting.count} waiting over ${r.inboxWaiting.afterMinutes} minutes (${inLondon(r.inboxWaiting.at)}).` : ""}`,
+    `Times are London's. Subscription: ${r.subscription ? `expires ${londonMinute(r.subscription.expiresAt)} (${r.subscription.hoursLeft} h)` : "none"}.`,
+    `Last notification: ${r.lastNotification ? londonMinute(r.lastNotification) : "never"}; last sweep: ${r.lastSweep ? londonMinute(r.lastSweep) : "never"}.`,
+    `Queue: ${r.queue} waiting, ${r.poison} poisoned.${r.inboxWaiting ? ` Inbox: ${r.inboxWaiting.count} waiting over ${r.inboxWaiting.afterMinutes} minutes (${londonMinute(r.inboxWaiting.at)}).` : ""}`,
     `Forms today: ${outcomes}. Receipt within ${r.receiptP95Seconds ?? "-"} s for 95% of emails over the last day.`,
   ].join("\n\n");
 }

@@ -35,8 +35,6 @@ export interface VerifyDeps extends SubscriptionDeps {
   waitMs: number;
 }
 
-const inLondon = londonMinute;
-
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 200);
 
 export async function verifyTenant(d: VerifyDeps): Promise<{ ok: boolean; checks: VerifyCheck[] }> {
@@ -72,7 +70,7 @@ export async function verifyTenant(d: VerifyDeps): Promise<{ ok: boolean; checks
   try {
     const s = await keepSubscription(d, true);
     subscribed = true;
-    pass(subscription, `${s.action}; expires ${inLondon(s.expiresAt)} (London time)`);
+    pass(subscription, `${s.action}; expires ${londonMinute(s.expiresAt)} (London time)`);
   } catch (e) {
     fail(
       subscription,
@@ -119,7 +117,7 @@ export async function verifyTenant(d: VerifyDeps): Promise<{ ok: boolean; checks
       await d.sleep(2000);
       last = await d.kv.getSync(HEALTH_KEYS.lastNotification);
     }
-    if (last !== before) pass(notified, `the functions were notified at ${last ? inLondon(last) : "?"} (London time)`);
+    if (last !== before) pass(notified, `the functions were notified at ${last ? londonMinute(last) : "?"} (London time)`);
     else
       fail(
         notified,

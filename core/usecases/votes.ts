@@ -172,13 +172,11 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
   const at = () => d.now().toISOString();
   // The meeting's agenda card, where it was posted, re-drawn: the case's "Open vote" goes once its
   // vote is open, and the case shows its decision once closed.
-  const clusterMeeting = () => meetingsOf(p, cluster).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime());
+  const isCaseMeeting = (m: { startsAt: Date }) => Boolean(c.fields.MeetingDate) && m.startsAt.getTime() === new Date(c.fields.MeetingDate!).getTime();
+  const clusterMeeting = () => meetingsOf(p, cluster).find(isCaseMeeting);
   const keepAgendaCurrent = async () => {
     if (!d.poster.updateAgenda || !meetingDate) return;
-    const wide =
-      final && kind
-        ? wideMeetingsOf(p, kind.id).find((m) => c.fields.MeetingDate && m.startsAt.getTime() === new Date(c.fields.MeetingDate).getTime())
-        : undefined;
+    const wide = final && kind ? wideMeetingsOf(p, kind.id).find(isCaseMeeting) : undefined;
     const meeting = final ? wide : clusterMeeting();
     if (!meeting) return;
     const where = await d.teams.agendaCard(agendaMeetingKey(final && kind ? { kind: kind.id } : { cluster: cluster.id }, meeting.date));
