@@ -4,8 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { ConfigError, normaliseName, referralType, type Partnership } from "../core/config.js";
+import { ConfigError, normaliseName, referralType } from "../core/config.js";
 import { requiredDocuments } from "../core/rules/referrals.js";
 import { fundingCap, FundingInputError } from "../core/rules/funding.js";
 import { allocationFor } from "../core/rules/allocation.js";
@@ -18,13 +17,42 @@ import { meetingsOf } from "../core/rules/schedule.js";
 import { checkSubject } from "../core/rules/subject.js";
 import { describeLocal, parseInstant } from "../core/rules/time.js";
 import { DEFAULT_PARTNERSHIP, loadPartnership, parsePartnershipYaml, resolveConfigPath } from "../config/load.js";
+import {
+  appSettings,
+  COMMON,
+  connect,
+  haveAppSettings,
+  json,
+  partnership,
+  partnershipOf,
+  pounds,
+  requireOpt,
+  UsageError,
+  wholeNumber,
+  type CliCommand,
+  type Io,
+} from "./common.js";
+import { RECORDS_COMMANDS } from "./records.js";
 
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
+export type { Io } from "./common.js";
+
+/** The commands declared as a table (name, options, help); the rest are the switch below. */
+export const COMMANDS: CliCommand[] = [...RECORDS_COMMANDS];
+
+/** A table command's help lines, wrapped as the others are. */
+function helpOf(c: CliCommand): string {
+  const words = c.help.split(" ");
+  const lines: string[] = [];
+  let line = "";
+  for (const w of words) {
+    if (line && line.length + w.length + 1 > 55) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return [`  ${c.name} ${c.usage}`, ...lines.map((l) => `${" ".repeat(47)}${l}`)].join("\n");
 }
-
-class UsageError extends Error {}
 
 const HELP = `cluster-desk: the SEND cluster model's rules from the command line
 
@@ -99,78 +127,25 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                today's forms by outcome, receipt p95; exit 1 with
                                                alerts. App settings from the environment, else the
                                                file npm start writes (.data/app-settings.json).
+${COMMANDS.map(helpOf).join("\n")}
   help                                         this text
 
 Instants are ISO 8601: 2023-05-02T15:30:00Z, or 2023-05-02T16:30 for London time.
 --config defaults to "${DEFAULT_PARTNERSHIP}" (config/${DEFAULT_PARTNERSHIP}.yaml).
 JSON goes to stdout. Exit status: 0 done, 1 not valid (subject line or config), 2 bad input.`;
 
-function json(io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2));
-}
-
-function partnership(config: string | undefined): Partnership {
-  if (config?.startsWith("site:"))
-    throw new UsageError(
-      `PARTNERSHIP=${config} is read from the SharePoint site; give --config <id or YAML file> for this command, which works on a config file`,
-    );
-  return loadPartnership(config).partnership;
-}
-
-/** The partnership of a command that reaches Microsoft 365: --config, else the app settings' PARTNERSHIP (`site:<file>` is read from the site). */
-async function partnershipOf(config: string | undefined, env: Record<string, string | undefined>): Promise<Partnership> {
-  if (config) return partnership(config);
-  const { partnershipFromSettings } = await import("../functions/deps.js");
-  return partnershipFromSettings(env);
-}
-
-function requireOpt(values: Record<string, unknown>, name: string): string {
-  const v = values[name];
-  if (typeof v !== "string" || !v.trim()) throw new UsageError(`--${name} is required`);
-  return v;
-}
-
-function wholeNumber(text: string, name: string): number {
-  if (!/^\s*-?\d+\s*$/.test(text)) throw new UsageError(`--${name} must be a whole number, not "${text}"`);
-  return Number(text);
-}
-
-function pounds(text: string): number {
-  const cleaned = text.replace(/[£,\s]/g, "");
-  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) throw new UsageError(`an amount must be in pounds such as 4500 or £4,500, not "${text}"`);
-  return Number(cleaned);
-}
-
-const settingsFileOf = (settingsFile: string | undefined) => settingsFile ?? join(process.env.CLUSTER_DESK_DATA ?? ".data", "app-settings.json");
-
-/** Whether there are app settings to reach Microsoft 365 with (the environment's, or npm start's file). */
-const haveAppSettings = (settingsFile: string | undefined) => Boolean(process.env.SHAREPOINT_SITE) || existsSync(settingsFileOf(settingsFile));
-
-/** App settings from the environment, else the file `npm start` writes (.data/app-settings.json). */
-function appSettings(settingsFile: string | undefined): Record<string, string | undefined> {
-  const file = settingsFileOf(settingsFile);
-  const fromFile = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : {};
-  if (!process.env.SHAREPOINT_SITE && !fromFile.SHAREPOINT_SITE)
-    throw new UsageError(`no app settings: set them in the environment (see the README) or start \`npm start\` first (it writes ${file})`);
-  if (fromFile.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS !== fromFile.NODE_EXTRA_CA_CERTS) {
-    throw new UsageError(
-      `the local tenant's certificate must be trusted when Node starts: run NODE_EXTRA_CA_CERTS=${fromFile.NODE_EXTRA_CA_CERTS} npx cluster-desk ...`,
-    );
-  }
-  return { ...fromFile, ...process.env };
-}
-
-/** The product's adapters on those settings, quietly (the command prints JSON). */
-async function connect(env: Record<string, string | undefined>, p: Partnership) {
-  const { buildDeps } = await import("../functions/deps.js");
-  return buildDeps(env, p, { info: () => {}, warn: () => {} });
-}
-
-const COMMON = { config: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
-
 export async function run(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    const declared = COMMANDS.find((c) => c.name === command);
+    if (declared) {
+      const { values } = parseArgs({ args: rest, options: declared.options });
+      if (values.help) {
+        io.out(helpOf(declared));
+        return 0;
+      }
+      return await declared.run(values as Record<string, string | boolean | undefined>, io);
+    }
     switch (command) {
       case undefined:
       case "help":

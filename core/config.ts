@@ -360,12 +360,25 @@ export const partnershipSchema = z
         controller: z.string().min(2).optional(),
         contactEmail: email.optional(),
         dpoEmail: email.optional(),
-        /** How long case records are kept, in words (the council's retention schedule). */
+        /** How long case records are kept, in words (the council's retention schedule); absent: said from `keepCases`. */
         retention: z.string().min(2).optional(),
         noticeUrl: z.url({ protocol: /^https$/ }).optional(),
+        /**
+         * How long a case's emails and personal details are kept after the case ends (decided and
+         * its funding over, refused at intake, superseded): `years` counted from the end of the
+         * financial year (31 March) in which it ended, or from the day it ended. The retention timer
+         * and `cluster-desk retention` delete them then (docs/data-protection.md gives the default's source).
+         */
+        keepCases: z
+          .object({
+            years: z.number().int().min(1).max(100).default(6),
+            countFrom: z.enum(["financial-year-end", "case-end"]).default("financial-year-end"),
+          })
+          .strict()
+          .default({ years: 6, countFrom: "financial-year-end" }),
       })
       .strict()
-      .default({}),
+      .default({ keepCases: { years: 6, countFrom: "financial-year-end" } }),
     /** The termly report: per-school counts below `minGroup` are shown as "fewer than N". */
     report: z
       .object({ minGroup: z.number().int().min(1).default(3) })

@@ -486,3 +486,58 @@ export interface AttendancePort {
   /** Writes a meeting's records (one per school, changed in place when recorded again). */
   record(rows: AttendanceRecord[], by: string, at: string): Promise<void>;
 }
+
+/** One of a case's audit rows as the Audit list holds it. */
+export interface StoredAuditRow extends AuditRow {
+  itemId: string;
+}
+
+/** A case's rows beyond the case itself, for retention, subject access and erasure (issue 34). */
+export interface CaseRecordsPort {
+  auditOf(caseRef: string): Promise<StoredAuditRow[]>;
+  /** Rewrites an audit row's actor and detail; the rest stays. */
+  rewriteAudit(itemId: string, actor: string, detail: string): Promise<void>;
+  /** The case's votes with "voter 1", "voter 2"... in place of addresses; how many rows changed. */
+  anonymiseVotes(caseRef: string): Promise<number>;
+}
+
+/** An email as the mailbox holds it, for an export: its text and its attachments' bytes. */
+export interface MailRecord {
+  id: string;
+  subject: string;
+  from: string;
+  to: string[];
+  /** When it was received (a school's email) or sent (the product's). */
+  at: string;
+  body: string;
+  bodyType: "text" | "html";
+  /** File attachments with their bytes; an attached email as its MIME; a link (reference attachment) with no bytes. */
+  attachments: { name: string; contentType: string; bytes: Uint8Array | null; link?: string }[];
+}
+
+/** The mailbox's copies of a case's emails: read for an export, purged for retention and erasure. */
+export interface MailRecordsPort {
+  /** Null when it is gone. */
+  read(id: string): Promise<MailRecord | null>;
+  /** Permanently deleted (Graph's permanentDelete: not left in Deleted Items); false when it was gone already. */
+  purge(id: string): Promise<boolean>;
+  /** The id of the product's message tagged `marker` in Sent Items (found by its Message-ID), or null. */
+  sentByMarker(marker: string): Promise<string | null>;
+}
+
+/** One of a case's messages and what it is to the case. */
+export interface CaseMessage {
+  id: string;
+  what: "the school's email" | "Cluster Desk's reply" | "an email duplicating it" | "Cluster Desk's email about it";
+}
+
+/** Whose records a subject access export gathers. */
+export type ExportScope = { case: string } | { school: string } | { sender: string };
+
+/** One case's records as an export gathers them. */
+export interface ExportedCase {
+  case: StoredCase;
+  audit: StoredAuditRow[];
+  votes: { voter: string; choice: "agree" | "disagree" | "abstain" }[];
+  messages: (CaseMessage & { record: MailRecord | null })[];
+}

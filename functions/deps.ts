@@ -2,7 +2,20 @@
 import { invocation } from "./invocation.js";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { ConfigError, type Partnership } from "../core/config.js";
-import type { AttendancePort, CaseRegisterPort, CaseStorePort, Logger, MailboxChangesPort, StoredCase, SubscriptionsPort } from "../core/ports.js";
+import type {
+  AttendancePort,
+  CaseRecordsPort,
+  CaseRegisterPort,
+  CaseStorePort,
+  Logger,
+  MailboxChangesPort,
+  MailRecordsPort,
+  StoredCase,
+  SubscriptionsPort,
+  VoteStorePort,
+} from "../core/ports.js";
+import type { RecordsDeps } from "../core/usecases/records.js";
+import { GraphMailRecords } from "../m365/records.js";
 import type { Report } from "../core/rules/report.js";
 import type { IntakeDeps } from "../core/usecases/intake.js";
 import type { OutlookDeps } from "../core/usecases/outlook.js";
@@ -29,6 +42,7 @@ import {
   GraphMeetings,
   GraphSchools,
   GraphVotes,
+  GraphCaseRecords,
   SharePointSite,
 } from "../m365/sharepoint.js";
 import { withDirectory } from "../core/rules/directory.js";
@@ -84,7 +98,26 @@ export interface AppDeps extends IntakeDeps, OutlookDeps {
   publishReport: (r: Report, term: string) => Promise<{ name: string; url: string }>;
   /** A card to the partnership lead's chat (false when the bot does not know it). */
   postToLead: (card: CalendarCardData) => Promise<boolean>;
+  /** A case's audit rows and votes, and the mailbox's copies of its emails (retention, subject access, erasure). */
+  caseRecords: CaseRecordsPort;
+  mailRecords: MailRecordsPort;
+  votes: VoteStorePort;
 }
+
+/** What retention, subject access and erasure use, from the app's deps. */
+export const recordsDeps = (d: AppDeps): RecordsDeps => ({
+  partnership: d.partnership,
+  cases: d.cases,
+  records: d.caseRecords,
+  votes: d.votes,
+  mail: d.mailRecords,
+  kv: d.kv,
+  state: d.state,
+  teams: d.teams,
+  audit: (row) => d.cases.audit(row),
+  log: d.log,
+  now: d.now,
+});
 
 import type { CalendarCardData, MeetingsListPort } from "../core/usecases/calendar.js";
 import { shortReason } from "../core/errors.js";
@@ -190,6 +223,7 @@ export function buildDeps(
   const site = new SharePointSite(client, settings.sharePointSite);
   const mailer = new GraphMailSender(client, p.intake.mailbox);
   const cases = new GraphCaseRegister(site);
+  const votes = new GraphVotes(site);
   const finisher = new GraphIntakeFinisher(client, p.intake.mailbox, site);
   const botSettings = botSettingsFromEnv(env);
   // The bot (botbuilder and its dependencies) loads on first use, a Teams request or a card to
@@ -211,7 +245,7 @@ export function buildDeps(
           triageCards,
           log,
           now,
-          votes: new GraphVotes(site),
+          votes,
           attendance,
           publishReport,
           audit: (row) => cases.audit(row),
@@ -310,6 +344,9 @@ export function buildDeps(
     notify,
     postAgenda: async (ref, data) => (await bot.postCard(ref, (await cards()).agendaCard(data))) ?? null,
     meetingsList: { list: () => meetingsList.list(), publish: (m) => meetingsList.publish(m, { keepExisting: true }) },
+    caseRecords: new GraphCaseRecords(site),
+    mailRecords: new GraphMailRecords(client, p.intake.mailbox),
+    votes,
     postToLead: async (data) => {
       const ref = await teams.personalChat(p.partnershipLead.email);
       if (!ref) return false;

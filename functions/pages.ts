@@ -4,6 +4,7 @@
  * (`dataProtection`: controller, contact, data protection officer, retention); plain HTML, no
  * scripts, nothing from a request echoed.
  */
+import { retentionInWords } from "../core/rules/retention.js";
 import type { HttpHandler } from "@azure/functions";
 import type { Partnership } from "../core/config.js";
 import type { DepsSource } from "./deps.js";
@@ -43,7 +44,7 @@ export function privacyPage(p: Partnership): string {
 <h2>Why, and on what basis</h2>
 <p>To decide and pay SEND funding to schools, a task the council carries out in the public interest under its duties to children and young people with special educational needs (Children and Families Act 2014). Special category data is used for reasons of substantial public interest (statutory purposes), under the Data Protection Act 2018. The council's own privacy notice for SEND services gives the full basis.</p>
 <h2>Where it is kept, and for how long</h2>
-<p>In ${escapeHtml(controller)}'s own Microsoft 365 tenant (the secure mailbox and a SharePoint site) and Azure subscription. ${dp.retention ? `Case records are kept ${escapeHtml(dp.retention)}.` : `Case records are kept as ${escapeHtml(controller)}'s retention schedule says.`}</p>
+<p>In ${escapeHtml(controller)}'s own Microsoft 365 tenant (the secure mailbox and a SharePoint site) and Azure subscription. Case records are kept ${escapeHtml(dp.retention ?? retentionInWords(p))}.</p>
 <h2>Your rights</h2>
 <p>You may ask for a copy of the information held about you or your child, and for it to be corrected; write to ${mail(dp.dpoEmail ?? contactOf(p))}. The council answers within one calendar month. If you are unhappy with how your information has been handled, you may complain to the Information Commissioner's Office (ico.org.uk).</p>`,
   );

@@ -10,7 +10,8 @@ import { runReviewReminders } from "../core/usecases/reviews.js";
 import { runTermlyReport } from "../core/usecases/termly.js";
 import { runCalendarDuties } from "../core/usecases/calendar.js";
 import { runAgendas } from "../core/usecases/agenda.js";
-import type { AppDeps, DepsSource } from "./deps.js";
+import { runRetention } from "../core/usecases/records.js";
+import { recordsDeps, type AppDeps, type DepsSource } from "./deps.js";
 
 /** A timer's handler: the running calendar read, then `run` with the deps. */
 function hourly(deps: DepsSource, run: (d: AppDeps) => Promise<string | null>) {
@@ -58,4 +59,11 @@ export const calendarDuties = (deps: DepsSource) =>
   hourly(deps, async (d) => {
     const c = await runCalendarDuties({ ...d, meetings: d.meetingsList, refresh: () => d.refreshCalendar(true) });
     return `calendar: ${c.proposed ? `${c.proposed} proposed` : "nothing to propose"}, ${c.told.length} change(s) told`;
+  });
+
+/** Daily: each case past the partnership's retention period loses its emails and personal details (audited by counts). */
+export const retention = (deps: DepsSource) =>
+  hourly(deps, async (d) => {
+    const r = await runRetention(recordsDeps(d));
+    return `retention: ${r.removed.cases} cases, ${r.removed.emails} emails removed; ${r.stillOpen.length} old cases still open`;
   });

@@ -4,7 +4,7 @@ import { ResponseType } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
 import { batcherFor } from "./batcher.js";
 import { statusOf as status } from "./graphError.js";
-import type { AttendancePort, AttendanceRecord, VoteStorePort } from "../core/ports.js";
+import type { AttendancePort, AttendanceRecord, CaseRecordsPort, StoredAuditRow, VoteStorePort } from "../core/ports.js";
 import { publishedMeetingKey, type AllocatedBudget, type PublishedMeeting } from "../core/rules/schedule.js";
 import type { DirectoryEntry, DirectoryRow } from "../core/rules/directory.js";
 import { isDomain, normaliseName } from "../core/config.js";
@@ -534,6 +534,43 @@ export class GraphVotes implements VoteStorePort {
     for (const i of await allItems(this.site.client, await this.base(), `fields/CaseRef eq ${q(caseRef)}`)) {
       await this.site.client.api(`${await this.base()}/${i.id}`).delete();
     }
+  }
+}
+
+/** A case's audit rows and votes, for retention, subject access and erasure (issue 34). */
+export class GraphCaseRecords implements CaseRecordsPort {
+  constructor(private readonly site: SharePointSite) {}
+  private async base(list: "Audit" | "Votes"): Promise<string> {
+    return `/sites/${await this.site.id()}/lists/${list}/items`;
+  }
+  async auditOf(caseRef: string): Promise<StoredAuditRow[]> {
+    const rows = await allItems(this.site.client, await this.base("Audit"), `fields/CaseRef eq ${q(caseRef)}`);
+    return rows.map((r) => ({
+      itemId: String(r.id),
+      key: String(r.fields?.AuditKey ?? ""),
+      event: String(r.fields?.Title ?? ""),
+      caseRef: String(r.fields?.CaseRef ?? "") || null,
+      outcome: String(r.fields?.Outcome ?? ""),
+      at: String(r.fields?.At ?? ""),
+      actor: String(r.fields?.Actor ?? ""),
+      detail: String(r.fields?.Detail ?? ""),
+    }));
+  }
+  async rewriteAudit(itemId: string, actor: string, detail: string): Promise<void> {
+    await this.site.client.api(`${await this.base("Audit")}/${itemId}/fields`).patch({ Actor: actor, Detail: detail });
+  }
+  async anonymiseVotes(caseRef: string): Promise<number> {
+    const base = await this.base("Votes");
+    const rows = await allItems(this.site.client, base, `fields/CaseRef eq ${q(caseRef)}`);
+    let changed = 0;
+    for (const [i, r] of rows.sort((a, b) => String(a.fields?.CastAt).localeCompare(String(b.fields?.CastAt))).entries()) {
+      const voter = `voter ${i + 1}`;
+      if (r.fields?.Voter === voter) continue;
+      // VoteKey is unique and held the address: it becomes the case's and the voter's number.
+      await this.site.client.api(`${base}/${r.id}/fields`).patch({ Voter: voter, VoteKey: `${caseRef}|${voter}`, Title: `${caseRef}|${voter}` });
+      changed++;
+    }
+    return changed;
   }
 }
 

@@ -45,7 +45,8 @@ describe("privacy and terms pages", () => {
     expect(html).toContain("The data controller is Borough &lt;of&gt; Test &amp; Co.");
     expect(html).toContain(`Questions about this service: <a href="mailto:${bare.partnershipLead.email}">`);
     expect(html).toContain("The data protection officer: the data protection officer of Borough &lt;of&gt; Test &amp; Co.");
-    expect(html).toContain("as Borough &lt;of&gt; Test &amp; Co's retention schedule says");
+    // The period from the config's keepCases (its default: six years after the financial year's end).
+    expect(html).toContain("Case records are kept until 6 years after the end of the financial year in which the case ends");
   });
 
   it("every email to a school links to the notice this deployment serves", async () => {

@@ -28,6 +28,7 @@ function setup(p: Partnership, fields: Parameters<FakeCases["add"]>[0], now: str
     partnership: p,
     cases,
     mailer,
+    kv: new FakeKv(),
     audit: audit.write,
     cards: new FakeCards(new Set()),
     log: { info: () => {}, warn: () => {} },

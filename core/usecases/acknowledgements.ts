@@ -60,6 +60,7 @@ export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: strin
         `ack-reminder|${ref}`,
         { to: [lead.email], subject: `Acknowledge ${ref} by tomorrow`, body: `${text}\n\nCluster Desk` },
         () => tell(lead.email, `**Acknowledge ${ref} by tomorrow.** ${text}`),
+        ref,
       );
       if (sent) reminded.push(ref);
     } else if (left < 0) {
@@ -69,6 +70,7 @@ export async function runAcknowledgements(d: AckDeps): Promise<{ reminded: strin
         `ack-escalation|${ref}`,
         { to: [p.partnershipLead.email], subject: `Overdue acknowledgement: ${ref}`, body: `${text}\n\nCluster Desk` },
         () => tell(p.partnershipLead.email, `**Overdue acknowledgement.** ${text}`),
+        ref,
       );
       if (sent) escalated.push(ref);
     }

@@ -62,3 +62,20 @@ export function recentCases(d: Cases, cluster: number | null, today: LocalDate):
 export function reviewsDue(d: Cases, today: LocalDate, ahead: number): Promise<StoredCase[]> {
   return d.casesIn({ by: "ReviewDue", ...days(addDays(today, -366), addDays(today, ahead)) });
 }
+
+/** The earliest day the data-protection commands read cases from (before any council ran Cluster Desk). */
+export const RECORDS_FROM: LocalDate = "2000-01-01";
+
+/**
+ * Every case received from `from` to `to`, a calendar year a window (a year's cases stay far below
+ * the list view threshold however long the register grows): retention's and subject access's read.
+ */
+export async function receivedBetween(d: Cases, from: LocalDate, to: LocalDate): Promise<StoredCase[]> {
+  const out: StoredCase[] = [];
+  for (let year = Number(from.slice(0, 4)); year <= Number(to.slice(0, 4)); year++) {
+    const start = `${year}-01-01` < from ? from : `${year}-01-01`;
+    const end = `${year}-12-31` > to ? to : `${year}-12-31`;
+    if (start <= end) out.push(...(await d.casesIn({ by: "ReceivedAt", ...days(start, end) })));
+  }
+  return out;
+}

@@ -3,6 +3,7 @@
  * recorded, so the same email processed twice (duplicate notification, sweep plus notification,
  * a retry after a crash) ends as one case, one reply and one audit trail.
  */
+import { noteCaseMail } from "./caseMail.js";
 import { createHash, randomUUID } from "node:crypto";
 import type { Partnership } from "../config.js";
 import { decideMail, formFiles, replyAddress, replySubject, type MailDecision, type MessageFacts, type SenderHistory } from "../rules/mailRules.js";
@@ -439,6 +440,8 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       duplicateOf: duplicateOf?.ref ?? null,
       duplicateReceivedAt: duplicateOf?.receivedAt ?? null,
     };
+    // An email that duplicates a case is kept with it (retention and subject access find it there).
+    if (duplicateOf) await noteCaseMail(state, duplicateOf.ref, { kind: "email", id: email.id });
     plan = planFor(p, d, f, { ...st, ...caseState });
     if (d.reply && replyAddress(f).ignoredReplyTo) log.info("intake.reply-to-ignored", { key: shortKey, reason: "Reply-To outside the sender's domain" });
     await save({ stage: "case-written", ...caseState, ...(supersedes ? { supersedes } : {}), ...(draft ? { replyDraft: draft } : {}), plan });

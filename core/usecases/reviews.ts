@@ -33,17 +33,29 @@ export async function runReviewReminders(d: AckDeps): Promise<{ reminded: string
       // The school's own name only in the school's email; the lead's names the reference alone.
       // Each goes once, whatever crashes (a draft recorded before it is sent).
       if (f.SenderEmail)
-        await sendOnce(d, `${key}|school`, {
-          to: [f.SenderEmail],
-          subject: `${f.Title}: review of the allocation ${left < 0 ? "overdue" : "due"}`,
-          body: `The review of the funding allocated to ${f.Title} ${when}. Please complete the review paperwork with your ${p.leadTitle} for the ${clusterName(p, cluster.id)} meeting.\n\n${p.name}`,
-        });
+        await sendOnce(
+          d,
+          `${key}|school`,
+          {
+            to: [f.SenderEmail],
+            subject: `${f.Title}: review of the allocation ${left < 0 ? "overdue" : "due"}`,
+            body: `The review of the funding allocated to ${f.Title} ${when}. Please complete the review paperwork with your ${p.leadTitle} for the ${clusterName(p, cluster.id)} meeting.\n\n${p.name}`,
+          },
+          undefined,
+          f.Title,
+        );
       if (lead)
-        await sendOnce(d, `${key}|lead`, {
-          to: [lead.email],
-          subject: `Review ${left < 0 ? "overdue" : "due"}: ${f.Title}`,
-          body: `The review of ${f.Title}'s allocation ${when}. List it for a ${clusterName(p, cluster.id)} meeting before then.\n\nCluster Desk`,
-        });
+        await sendOnce(
+          d,
+          `${key}|lead`,
+          {
+            to: [lead.email],
+            subject: `Review ${left < 0 ? "overdue" : "due"}: ${f.Title}`,
+            body: `The review of ${f.Title}'s allocation ${when}. List it for a ${clusterName(p, cluster.id)} meeting before then.\n\nCluster Desk`,
+          },
+          undefined,
+          f.Title,
+        );
       await d.kv.setSync(key, d.now().toISOString());
       await d.cases.change(f.Title, () => ({ ReviewRemindedAt: d.now().toISOString() }));
       reminded.push(f.Title);

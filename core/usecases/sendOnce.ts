@@ -7,6 +7,7 @@
  */
 import type { KeyValuePort, Logger, MailSenderPort, OutgoingMail } from "../ports.js";
 import { sha } from "./intake.js";
+import { noteCaseMail } from "./caseMail.js";
 
 export interface SendOnceDeps {
   kv: KeyValuePort;
@@ -18,8 +19,11 @@ export interface SendOnceDeps {
 /** A key's short hash: the marker of its email, and (core/usecases/outlook.ts) its event's ids. */
 export const shortHash = (s: string) => sha(s).slice(0, 24);
 
-/** Sends `msg` unless the email for `key` went already; whether it was sent now. `after` runs once it has gone (a Teams copy). */
-export async function sendOnce(d: SendOnceDeps, key: string, msg: Omit<OutgoingMail, "marker">, after?: () => Promise<void>): Promise<boolean> {
+/**
+ * Sends `msg` unless the email for `key` went already; whether it was sent now. `after` runs once
+ * it has gone (a Teams copy). `about`: the case it concerns, recorded against it (core/usecases/caseMail.ts).
+ */
+export async function sendOnce(d: SendOnceDeps, key: string, msg: Omit<OutgoingMail, "marker">, after?: () => Promise<void>, about?: string): Promise<boolean> {
   if (await d.kv.getSync(key)) return false;
   const draftKey = `${key}:draft`;
   const record = await d.kv.getSync(draftKey);
@@ -32,7 +36,10 @@ export async function sendOnce(d: SendOnceDeps, key: string, msg: Omit<OutgoingM
     if (sent) d.log.info("mail.already-sent", { key: shortHash(key) });
   }
   if (!sent) {
-    draftId ??= await d.mailer.draft({ ...msg, marker: `cd-${shortHash(key)}` });
+    if (!draftId) {
+      draftId = await d.mailer.draft({ ...msg, marker: `cd-${shortHash(key)}` });
+      if (about) await noteCaseMail(d.kv, about, { kind: "sent", id: draftId });
+    }
     await d.kv.setSync(draftKey, draftId);
     await d.mailer.sendDraft(draftId);
     await after?.();

@@ -8,10 +8,11 @@
 import { createHash } from "node:crypto";
 import { applyTransition, TransitionRefused, type CaseVerb, type TransitionEffects, type TransitionInput } from "../rules/lifecycle.js";
 import { personName, type Partnership } from "../config.js";
-import type { AuditRow, CaseStorePort, Logger, MailSenderPort, StoredCase, TeamsStatePort } from "../ports.js";
+import type { AuditRow, CaseStorePort, KeyValuePort, Logger, MailSenderPort, StoredCase, TeamsStatePort } from "../ports.js";
 import { shortReason } from "../errors.js";
 import { describeLocal } from "../rules/time.js";
 import { sendOnce, type SendOnceDeps } from "./sendOnce.js";
+import { sendAbout } from "./caseMail.js";
 
 export interface TriageCardsPort {
   /** Posts the case's triage card to `email`'s personal chat (as they may act on it); false if the bot has no chat with them. */
@@ -53,17 +54,23 @@ export async function announceCase(d: AnnounceDeps, caseRef: string, leadEmail: 
   if (card === null && d.fallback) {
     const f = c.fields;
     const p = d.fallback.partnership;
-    const sent = await sendOnce(d.fallback, `announce-email|${caseRef}|${leadEmail.toLowerCase()}`, {
-      to: [leadEmail],
-      subject: `${caseRef} has come to you to triage`,
-      body: [
-        `Case ${caseRef} (${f.School ?? "school not identified"}) has come to you to triage: ${f.Status.toLowerCase()}${f.MeetingDate ? `, for the meeting on ${describeLocal(new Date(f.MeetingDate))}` : ""}.`,
-        "",
-        `Cluster Desk could not bring it to you in Teams: you have not added the app yet. Add Cluster Desk in Teams (Apps), then type "case ${caseRef}" to see its card and triage it${d.fallback.casesListUrl ? `; or see it in the Cases list: ${d.fallback.casesListUrl}` : ""}.`,
-        "",
-        `Cluster Desk, for the ${p.name}`,
-      ].join("\n"),
-    });
+    const sent = await sendOnce(
+      d.fallback,
+      `announce-email|${caseRef}|${leadEmail.toLowerCase()}`,
+      {
+        to: [leadEmail],
+        subject: `${caseRef} has come to you to triage`,
+        body: [
+          `Case ${caseRef} (${f.School ?? "school not identified"}) has come to you to triage: ${f.Status.toLowerCase()}${f.MeetingDate ? `, for the meeting on ${describeLocal(new Date(f.MeetingDate))}` : ""}.`,
+          "",
+          `Cluster Desk could not bring it to you in Teams: you have not added the app yet. Add Cluster Desk in Teams (Apps), then type "case ${caseRef}" to see its card and triage it${d.fallback.casesListUrl ? `; or see it in the Cases list: ${d.fallback.casesListUrl}` : ""}.`,
+          "",
+          `Cluster Desk, for the ${p.name}`,
+        ].join("\n"),
+      },
+      undefined,
+      caseRef,
+    );
     if (sent) d.log.info("triage.emailed", { caseRef });
   }
   return card;
@@ -73,6 +80,8 @@ export interface TriageDeps {
   partnership: Partnership;
   cases: CaseStorePort;
   mailer: MailSenderPort;
+  /** Where the product's emails about each case are recorded (core/usecases/caseMail.ts). */
+  kv: KeyValuePort;
   audit: (row: AuditRow) => Promise<unknown>;
   cards: TriageCardsPort;
   log: Logger;
@@ -119,7 +128,8 @@ export async function runTransition(d: TriageDeps, by: string | null, verb: Case
   const at = d.now().toISOString();
   // Codes, references and staff addresses only: never the message an SCL typed to the school.
   await d.audit({ key: `case|${t}`, event: verb, caseRef: ref, outcome: `${eff.from} -> ${eff.to}`, at, actor: by, detail: eff.summary });
-  for (const [i, e] of eff.emails.entries()) await d.mailer.send({ ...e, marker: `cd-${t}-${i}` });
+  // Each recorded against the case (retention and subject access find them by id).
+  for (const [i, e] of eff.emails.entries()) await sendAbout(d, ref, { ...e, marker: `cd-${t}-${i}` });
   const notes: string[] = [];
   for (const email of eff.cardTo) {
     const posted = await d.cards.post(email, updated, eff.summary).catch((err: Error) => {
@@ -128,7 +138,7 @@ export async function runTransition(d: TriageDeps, by: string | null, verb: Case
     });
     if (!posted) {
       // No chat with the bot yet (or Teams refused): they hear by email instead.
-      await d.mailer.send({
+      await sendAbout(d, ref, {
         to: [email],
         subject: `${ref} is now yours to triage`,
         body: `Case ${ref} (${updated.fields.School ?? "school not identified"}) has come to you: ${eff.summary}. Open Cluster Desk in Teams and type "case ${ref}" to see its card.\n\n${p.name}`,

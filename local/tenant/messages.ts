@@ -176,6 +176,18 @@ const isMime = (req: { headers: Record<string, string | string[] | undefined> })
     .toLowerCase()
     .startsWith("text/plain");
 
+/** A message gone from its folder (a delta query reports it removed), with its attachments. */
+function removeMessage(ctx: Ctx, [u, id]: string[]): { status: number } {
+  const mb = resolveMailbox(ctx, u!);
+  const row = messageRow(ctx.db, mb.id, id!);
+  ctx.db.transaction(() => {
+    tombstone(ctx.db, row);
+    ctx.db.prepare("DELETE FROM attachments WHERE messageId = ?").run(row.id);
+    ctx.db.prepare("DELETE FROM messages WHERE id = ?").run(row.id);
+  })();
+  return { status: 204 };
+}
+
 export const messageRoutes: Route[] = [
   route(
     "GET",
@@ -219,21 +231,11 @@ export const messageRoutes: Route[] = [
   ),
 
   // Deleted (from the folder it is in; a delta query reports it removed).
-  route(
-    "DELETE",
-    "/users/{}/messages/{}",
-    (ctx, [u, id]) => {
-      const mb = resolveMailbox(ctx, u!);
-      const row = messageRow(ctx.db, mb.id, id!);
-      ctx.db.transaction(() => {
-        tombstone(ctx.db, row);
-        ctx.db.prepare("DELETE FROM attachments WHERE messageId = ?").run(row.id);
-        ctx.db.prepare("DELETE FROM messages WHERE id = ?").run(row.id);
-      })();
-      return { status: 204 };
-    },
-    { mailbox: true },
-  ),
+  route("DELETE", "/users/{}/messages/{}", removeMessage, { mailbox: true }),
+
+  // Purged: gone from every folder Outlook shows ("message: permanentDelete", 204 No Content),
+  // https://learn.microsoft.com/graph/api/message-permanentdelete. What retention and erasure use.
+  route("POST", "/users/{}/messages/{}/permanentDelete", removeMessage, { mailbox: true }),
 
   route(
     "POST",

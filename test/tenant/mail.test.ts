@@ -164,6 +164,19 @@ describe("local tenant: mail API", () => {
     expect(after.value).toEqual([{ "@odata.type": "#microsoft.graph.message", id: next.value[0].id, "@removed": { reason: "deleted" } }]);
   });
 
+  // "message: permanentDelete": POST, no body, 204 No Content; the message is gone from every
+  // folder Outlook shows (https://learn.microsoft.com/graph/api/message-permanentdelete).
+  it("permanentDelete answers 204 and the message, by its immutable id, is gone; a second answers 404", async () => {
+    const { client } = productGraph(t);
+    await smtpSend({ from: "a@school.example", to: mailbox, subject: "to be purged", text: "x" });
+    const found = await client.api(`/users/${mailbox}/mailFolders/inbox/messages`).header("Prefer", 'IdType="ImmutableId"').select("id,subject").top(999).get();
+    const id = found.value.find((m: { subject: string }) => m.subject === "to be purged").id as string;
+    const purge = () => client.api(`/users/${mailbox}/messages/${id}/permanentDelete`).header("Prefer", 'IdType="ImmutableId"').post(null);
+    await expect(purge()).resolves.toBeFalsy();
+    await expect(client.api(`/users/${mailbox}/messages/${id}`).header("Prefer", 'IdType="ImmutableId"').get()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(purge()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it("an expired delta token answers 410 and a fresh sync starts again", async () => {
     const { client } = productGraph(t);
     let r = await client.api(`/users/${mailbox}/mailFolders/inbox/messages/delta`).get();

@@ -43,7 +43,7 @@ beforeEach(() => {
   mail = new FakeMailer();
   audit = new FakeAudit();
   cards = new FakeCards(new Set([KL, GV, LEAD]));
-  d = { partnership: p, cases, mailer: mail, audit: audit.write, cards, log: { info: () => {}, warn: () => {} }, now: () => now };
+  d = { partnership: p, cases, mailer: mail, kv: new FakeKv(), audit: audit.write, cards, log: { info: () => {}, warn: () => {} }, now: () => now };
 });
 const verbs = (c: StoredCase, who: string) => allowedNow(p, c, who).map((t) => t.verb);
 

@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { runVote, type VoteCardData, type VoteDeps, type VotePoster } from "../../core/usecases/votes.js";
 import { eligibleVoters } from "../../core/rules/votes.js";
-import { FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "../fakes/teams.js";
+import { FakeKv, FakeAudit, FakeCards, FakeCases, FakeMailer, FakeTeams, FakeVotes } from "../fakes/teams.js";
 import { loadPartnership } from "../../config/load.js";
 
 const hounslow = loadPartnership("hounslow-mip").partnership;
@@ -58,6 +58,7 @@ beforeEach(() => {
     partnership: p,
     cases,
     mailer: new FakeMailer(),
+    kv: new FakeKv(),
     audit: new FakeAudit().write,
     cards: new FakeCards(new Set()),
     log: { info: () => {}, warn: () => {} },
