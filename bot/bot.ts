@@ -2,6 +2,8 @@
  * The Teams bot: triage cards for the SEND Cluster Lead (Action.Execute), chat commands, and the
  * conversation references that proactive posting needs. All botbuilder imports stay in bot/.
  */
+import { notEngagedText, recordContact, kindsText, type EngagementDeps } from "../core/usecases/engagement.js";
+import { engagementOf } from "../core/rules/engagement.js";
 import {
   CardFactory,
   MessageFactory,
@@ -12,7 +14,7 @@ import {
   type AdaptiveCardInvokeValue,
 } from "botbuilder";
 import { z } from "zod";
-import type { AttendancePort, AuditRow, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
+import type { AttendancePort, AuditRow, EngagementPort, StoredCase, TeamsStatePort, VoteStorePort } from "../core/ports.js";
 import type { AckDeps } from "../core/usecases/acknowledgements.js";
 import { describeHealth, type HealthReport } from "../core/usecases/health.js";
 import { MAX_POISON_RETRIES, type ReconcileResult } from "../core/usecases/reconcile.js";
@@ -59,6 +61,8 @@ export interface BotDeps extends AckDeps {
   publishReport?: TermlyDeps["publishReport"];
   /** The Attendance list, for the agenda card's "Record attendance". */
   attendance?: AttendancePort;
+  /** The Engagement list: `contact <school> <kind>` and `not engaged` (issue 33). */
+  engagement?: EngagementPort;
   /** The Meetings list, for the partnership lead's "plan" card and its "Publish" button. */
   meetingsList?: MeetingsListPort;
   refreshCalendar?: (force?: boolean) => Promise<void>;
@@ -134,6 +138,7 @@ export function helpText(p: BotDeps["partnership"]): string {
     `Cluster Desk for the ${p.name}.`,
     `New ${p.referralTypes.length > 1 ? "referrals" : "presentation forms"} arrive here as triage cards. On a card you enter the case type, number of CYP, terms and amount (the funding limit appears), accept the case to the agenda, acknowledge the school, ask it for more information${p.advisers.length ? ", refer the case to the SEND Adviser" : ""}, or move it to another cluster.`,
     "Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**, **help**; the partnership lead also has **health**, **plan** (next year's proposed meetings, to publish) and **report summer-2027** (the term's evaluation).",
+    `Your work with schools: **contact <school> <kind> [date]** records a contact (for example \`contact ${p.clusters[0]?.schools[0]?.shortName ?? p.clusters[0]?.schools[0]?.name ?? "Bedfont"} ${engagementOf(p).kinds[0]!.id}\`; the date is today unless you give one), the kind one of: ${kindsText(p)}. **not engaged** lists your clusters' schools with no contact, form or attendance this academic year.`,
     "In a cluster's channel, @mention Cluster Desk with **cluster <number>** (for example `@Cluster Desk cluster 5`) so that the cluster's agendas and votes are posted there. Teams only passes channel messages that @mention the bot.",
   ].join("\n\n");
 }
@@ -254,7 +259,27 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       run: async (c) => void (await c.sendActivity(MessageFactory.text(await openCasesText(this.deps, await this.clustersOf(c))))),
     },
     { name: "case <reference>", match: (t) => /^case\s+(\S{1,20})$/.exec(t), run: (c, m) => this.showCase(c, m[1]!.toUpperCase()) },
+    {
+      name: "contact <school> <kind> [date]",
+      match: (t) => /^contact\s+(\S.*)$/.exec(t),
+      run: (c, m) => this.engagement(c, (d, by) => recordContact(d, by, m[1]!)),
+    },
+    {
+      name: "not engaged",
+      match: (t) => /^not\s+engaged$/.exec(t),
+      run: (c) => this.engagement(c, async (d) => notEngagedText(d, await this.clustersOf(c))),
+    },
   ];
+
+  /** A contact or the not-engaged list, where the Engagement list is known. */
+  private async engagement(context: TurnContext, answer: (d: EngagementDeps, by: string | null) => Promise<string>): Promise<void> {
+    const { engagement, attendance } = this.deps;
+    if (!engagement || !attendance) {
+      await context.sendActivity("Contacts with schools are not kept in this deployment.");
+      return;
+    }
+    await context.sendActivity(MessageFactory.text(await answer({ ...this.deps, engagement, attendance }, await this.email(context))));
+  }
 
   private async command(context: TurnContext): Promise<void> {
     const text = commandText(context.activity.text);

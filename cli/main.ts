@@ -106,7 +106,7 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
   validate-config [<id|file>]                  validate a partnership config; warnings included
   settings                                     every app setting the functions read, and what it
                                                means (from the settings schema; the README's table)
-  provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes, Schools, Budgets,
+  provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes, Schools, Budgets, Attendance, Engagement,
                                                Audit) with typed, indexed columns; safe to repeat.
                                                Uses GRAPH_* settings and SHAREPOINT_SITE.
   send-sample [--smtp-port <n>] [--subject <s>] [--from <email>] [--attachment <file name>]

@@ -9,6 +9,10 @@ import { addDays, isLocalDate, isLocalTime, type LocalDate, type LocalTime } fro
 const localDate = z.string().refine(isLocalDate, { message: "must be a date written YYYY-MM-DD" });
 const localTime = z.string().refine(isLocalTime, { message: "must be a 24-hour time written HH:mm" });
 const email = z.email({ message: "must be an email address" });
+/** The engagement table's measures counted from the case register, not recorded as contacts. */
+export const REGISTER_MEASURES = ["form-submitted", "presented-awarded"] as const;
+export type RegisterMeasure = (typeof REGISTER_MEASURES)[number];
+
 const slug = z.string().regex(/^[a-z0-9-]+$/, { message: "must be lower-case letters, digits and hyphens" });
 const initials = z.string().regex(/^[A-Z]{2,3}$/, { message: "must be 2 or 3 capital letters, as written in subject lines" });
 
@@ -379,6 +383,24 @@ export const partnershipSchema = z
       })
       .strict()
       .default({ keepCases: { years: 6, countFrom: "financial-year-end" } }),
+    /**
+     * The lead's work with schools before a form (issue 33): the kinds of contact a lead records
+     * (`contact <school> <kind>` in Teams), and the engagement table's columns in order: kinds,
+     * and the register's own measures `form-submitted` and `presented-awarded`. Absent: ENGAGEMENT_DEFAULT.
+     */
+    engagement: z
+      .object({
+        kinds: z
+          .array(z.object({ id: slug, label: z.string().min(3).max(90) }).strict())
+          .min(1)
+          .refine((ks) => new Set(ks.map((k) => k.id)).size === ks.length, { message: "each kind needs an id of its own" })
+          .refine((ks) => ks.every((k) => !REGISTER_MEASURES.includes(k.id as RegisterMeasure)), {
+            message: `form-submitted and presented-awarded are counted from the Cases list, not recorded`,
+          }),
+        table: z.array(slug).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     /** The termly report: per-school counts below `minGroup` are shown as "fewer than N". */
     report: z
       .object({ minGroup: z.number().int().min(1).default(3) })
@@ -632,6 +654,15 @@ export function checkPartnership(p: Partnership): { errors: ConfigProblem[]; war
   p.clusters.forEach((c, ci) => {
     if (!leadOf.has(c.id)) errors.push({ path: `clusters[${ci}]`, message: `cluster ${c.id} has no SEND Cluster Lead in leads` });
   });
+
+  // The engagement table names only kinds the partnership records or the register's own measures.
+  if (p.engagement?.table) {
+    const known = new Set<string>([...p.engagement.kinds.map((k) => k.id), ...REGISTER_MEASURES]);
+    p.engagement.table.forEach((id, i) => {
+      if (!known.has(id))
+        errors.push({ path: `engagement.table[${i}]`, message: `"${id}" is neither a kind in engagement.kinds nor form-submitted or presented-awarded` });
+    });
+  }
 
   // School names and aliases must identify one school across the partnership. A school may be a
   // member of one cluster of each kind (Sutton: a single-phase and a cross-phase cluster), listed

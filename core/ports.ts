@@ -541,3 +541,22 @@ export interface ExportedCase {
   votes: { voter: string; choice: "agree" | "disagree" | "abstain" }[];
   messages: (CaseMessage & { record: MailRecord | null })[];
 }
+
+/** One contact between a lead and a school, as recorded in Teams (issue 33): the kind only, never free text. */
+export interface EngagementRecord {
+  school: string;
+  clusterId: number;
+  /** A kind's id from the partnership's engagement kinds. */
+  kind: string;
+  /** YYYY-MM-DD. */
+  date: string;
+  by: string;
+}
+
+/** The Engagement list: one row per school, kind, day and person (recording it again changes nothing). */
+export interface EngagementPort {
+  /** "created", or "exists" when that school, kind, day and person were recorded already. */
+  record(row: EngagementRecord, at: string): Promise<"created" | "exists">;
+  /** Every contact from `from` to `to` (dates, inclusive). */
+  between(from: string, to: string): Promise<EngagementRecord[]>;
+}

@@ -7,6 +7,7 @@ import type {
   CaseRecordsPort,
   CaseRegisterPort,
   CaseStorePort,
+  EngagementPort,
   Logger,
   MailboxChangesPort,
   MailRecordsPort,
@@ -43,6 +44,7 @@ import {
   GraphSchools,
   GraphVotes,
   GraphCaseRecords,
+  GraphEngagement,
   SharePointSite,
 } from "../m365/sharepoint.js";
 import { withDirectory } from "../core/rules/directory.js";
@@ -102,6 +104,8 @@ export interface AppDeps extends IntakeDeps, OutlookDeps {
   caseRecords: CaseRecordsPort;
   mailRecords: MailRecordsPort;
   votes: VoteStorePort;
+  /** The lead's contacts with schools (the Engagement list): `contact`, `not engaged`, the report's engagement table. */
+  engagement: EngagementPort;
 }
 
 /** What retention, subject access and erasure use, from the app's deps. */
@@ -247,6 +251,7 @@ export function buildDeps(
           now,
           votes,
           attendance,
+          engagement,
           publishReport,
           audit: (row) => cases.audit(row),
           health: () => health(),
@@ -274,6 +279,7 @@ export function buildDeps(
   };
   const triageCards = new TriageCards(() => out.partnership, teams, bot, now, log);
   const attendance = new GraphAttendance(site);
+  const engagement = new GraphEngagement(site);
   const reportsLibrary = new GraphReportsLibrary(site);
   /** The full report as HTML (charts and tables; reports/ loads only when a report is made) in the Reports library. */
   const publishReport = async (r: Report, term: string) => {
@@ -345,6 +351,7 @@ export function buildDeps(
     postAgenda: async (ref, data) => (await bot.postCard(ref, (await cards()).agendaCard(data))) ?? null,
     meetingsList: { list: () => meetingsList.list(), publish: (m) => meetingsList.publish(m, { keepExisting: true }) },
     caseRecords: new GraphCaseRecords(site),
+    engagement,
     mailRecords: new GraphMailRecords(client, p.intake.mailbox),
     votes,
     postToLead: async (data) => {

@@ -4,7 +4,7 @@ import { appDeps, consoleLogger, type DepsSource } from "./deps.js";
 import { botMessages } from "./messages.js";
 import { privacyNotice, termsOfUse } from "./pages.js";
 import { mailHealth, mailIntake, mailLifecycle, mailNotification, mailReconcile, mailSubscription, mailSweep } from "./mail.js";
-import { acknowledgements, agendas, calendarDuties, retention, outlookReminders, reviewReminders, termlyReport } from "./timers.js";
+import { acknowledgements, agendas, calendarDuties, engagementReminders, retention, outlookReminders, reviewReminders, termlyReport } from "./timers.js";
 
 export type FunctionDef =
   | { name: string; trigger: "http"; route: string; methods: ("GET" | "POST")[]; handler: HttpHandler }
@@ -50,6 +50,7 @@ export function functionDefs(deps: DepsSource = appDeps): FunctionDef[] {
     { name: "termlyReport", trigger: "timer", schedule: "0 41 * * * *", handler: termlyReport(deps) },
     { name: "agendas", trigger: "timer", schedule: "0 50 * * * *", handler: agendas(deps) },
     { name: "calendarDuties", trigger: "timer", schedule: "0 55 * * * *", handler: calendarDuties(deps) },
+    { name: "engagementReminders", trigger: "timer", schedule: "0 44 * * * *", handler: engagementReminders(deps) },
     // Daily, at night: each case past the partnership's retention period loses its emails and personal details.
     { name: "retention", trigger: "timer", schedule: "0 15 2 * * *", handler: retention(deps) },
   ];

@@ -11,6 +11,7 @@ import { runTermlyReport } from "../core/usecases/termly.js";
 import { runCalendarDuties } from "../core/usecases/calendar.js";
 import { runAgendas } from "../core/usecases/agenda.js";
 import { runRetention } from "../core/usecases/records.js";
+import { runEngagementReminders } from "../core/usecases/engagement.js";
 import { recordsDeps, type AppDeps, type DepsSource } from "./deps.js";
 
 /** A timer's handler: the running calendar read, then `run` with the deps. */
@@ -66,4 +67,11 @@ export const retention = (deps: DepsSource) =>
   hourly(deps, async (d) => {
     const r = await runRetention(recordsDeps(d));
     return `retention: ${r.removed.cases} cases, ${r.removed.emails} emails removed; ${r.stillOpen.length} old cases still open`;
+  });
+
+/** Hourly: in the first fortnight of each term, each lead's schools not yet engaged (once a term). */
+export const engagementReminders = (deps: DepsSource) =>
+  hourly(deps, async (d) => {
+    const r = await runEngagementReminders(d);
+    return r.sent.length ? `engagement: not-engaged schools sent to ${r.sent.length} leads` : null;
   });

@@ -4,7 +4,7 @@ import { ResponseType } from "@microsoft/microsoft-graph-client";
 import type { GraphJson } from "./json.js";
 import { batcherFor } from "./batcher.js";
 import { statusOf as status } from "./graphError.js";
-import type { AttendancePort, AttendanceRecord, CaseRecordsPort, StoredAuditRow, VoteStorePort } from "../core/ports.js";
+import type { AttendancePort, AttendanceRecord, CaseRecordsPort, EngagementPort, EngagementRecord, StoredAuditRow, VoteStorePort } from "../core/ports.js";
 import { publishedMeetingKey, type AllocatedBudget, type PublishedMeeting } from "../core/rules/schedule.js";
 import type { DirectoryEntry, DirectoryRow } from "../core/rules/directory.js";
 import { isDomain, normaliseName } from "../core/config.js";
@@ -44,7 +44,7 @@ const when = (name: string, extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ n
 const choice = (name: string, choices: string[], extra: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, choice: { choices }, ...extra });
 
 /** The lists Cluster Desk keeps. Title is SharePoint's own column (the reference). */
-export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" | "Schools" | "Attendance", ColumnSpec[]> = {
+export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" | "Schools" | "Attendance" | "Engagement", ColumnSpec[]> = {
   Cases: [
     num("Cluster", { indexed: true }),
     text("School"),
@@ -134,6 +134,16 @@ export const LISTS: Record<"Cases" | "Meetings" | "Votes" | "Audit" | "Budgets" 
     text("RecordedBy"),
     when("RecordedAt"),
     text("AttendanceKey", { indexed: true, enforceUniqueValues: true }),
+  ],
+  // A lead's contacts with schools before a form (issue 33): the kind only, never free text; Title
+  // is the school. ContactDate is the date as text (2026-12-02), read by range.
+  Engagement: [
+    num("Cluster", { indexed: true }),
+    text("Kind", { indexed: true }),
+    text("ContactDate", { indexed: true }),
+    text("RecordedBy"),
+    when("RecordedAt"),
+    text("EngagementKey", { indexed: true, enforceUniqueValues: true }),
   ],
 };
 
@@ -596,7 +606,7 @@ function sameValue(have: unknown, want: unknown): boolean {
 class KeyedList {
   constructor(
     protected readonly site: SharePointSite,
-    private readonly listName: "Meetings" | "Budgets" | "Schools" | "Attendance",
+    private readonly listName: "Meetings" | "Budgets" | "Schools" | "Attendance" | "Engagement",
     private readonly keyColumn: string,
   ) {}
   protected async base(): Promise<string> {
@@ -777,6 +787,30 @@ export class GraphAttendance extends KeyedList implements AttendancePort {
 }
 
 /** The Reports document library: a file saved by name (replaced when saved again), and the link to it. */
+/** The Engagement list (issue 33): a lead's contacts with schools, one item per school, kind, day and person. */
+export class GraphEngagement extends KeyedList implements EngagementPort {
+  constructor(site: SharePointSite) {
+    super(site, "Engagement", "EngagementKey");
+  }
+  async record(r: EngagementRecord, at: string): Promise<"created" | "exists"> {
+    const key = `${normaliseName(r.school)}|${r.kind}|${r.date}|${r.by.toLowerCase()}`;
+    const out = await this.write(
+      [{ key, title: r.school, fields: { Cluster: r.clusterId, Kind: r.kind, ContactDate: r.date, RecordedBy: r.by.toLowerCase(), RecordedAt: at } }],
+      true,
+      `fields/EngagementKey eq ${q(key)}`,
+    );
+    return out.created ? "created" : "exists";
+  }
+  async between(from: string, to: string): Promise<EngagementRecord[]> {
+    return (await this.items(`fields/ContactDate ge ${q(from)} and fields/ContactDate le ${q(to)}`)).flatMap((i) => {
+      const f = i.fields;
+      return typeof f.Cluster === "number" && /^\d{4}-\d{2}-\d{2}$/.test(f.ContactDate ?? "") && f.Title && f.Kind
+        ? [{ school: String(f.Title), clusterId: f.Cluster, kind: String(f.Kind), date: String(f.ContactDate), by: String(f.RecordedBy ?? "") }]
+        : [];
+    });
+  }
+}
+
 /** Files in one of the site's document libraries, put and read by name. */
 export class GraphLibrary {
   private driveId?: string;

@@ -53,9 +53,11 @@ export async function charts(r: Report): Promise<{ title: string; svg: string }[
     { x: b.phase, measure: "Share of cases (%)", y: b.casesPct },
     { x: b.phase, measure: "Share of schools (%)", y: b.schoolsPct },
   ]);
+  const engaged = (r.engagement?.measures ?? []).map((m) => ({ x: m.label, measure: "% of schools", y: m.pct }));
   return [
     { title: "Awarded and requested by cluster", svg: await svg(groupedBars(awards, "£", 220)) },
     { title: "Cases by phase against the phase's share of schools", svg: await svg(groupedBars(phases, "%", 200)) },
+    ...(engaged.length ? [{ title: "School engagement: % of the partnership's schools", svg: await svg(groupedBars(engaged, "%", 220)) }] : []),
   ];
 }
 
@@ -81,6 +83,23 @@ export function tables(r: Report): { name: string; head: string[]; rows: (string
         row("Schools awarded funding (%)", (c) => c.schoolsAwardedPct, r.totals.schoolsAwardedPct),
       ],
     },
+    ...(r.engagement
+      ? [
+          {
+            // Seed 001's "School Engagement" table: a column per measure, then attendance by month.
+            name: "Engagement",
+            head: [
+              "School engagement",
+              ...r.engagement.measures.map((m) => m.label),
+              ...r.engagement.attendance.map((a) => `Attended cluster meetings: ${a.label}`),
+            ],
+            rows: [
+              ["Number of schools", ...r.engagement.measures.map((m) => m.schools), ...r.engagement.attendance.map((a) => a.schools)],
+              ["% of schools", ...r.engagement.measures.map((m) => m.pct), ...r.engagement.attendance.map((a) => a.pct)],
+            ],
+          },
+        ]
+      : []),
     {
       name: "Cases",
       head: ["Cases", ...names, "Totals"],
@@ -162,7 +181,13 @@ figure { display: inline-block; margin: 0.5em 1.5em 0.5em 0; } figcaption { font
 <p>${escapeHtml(r.period.from)} to ${escapeHtml(r.period.to)}. Cases are counted once, at the cluster meeting that heard them; counts and case references only.</p>
 ${pics.map((p) => `<figure><figcaption>${escapeHtml(p.title)}</figcaption>${p.svg}</figure>`).join("\n")}
 ${tables(r)
-  .map((t) => table(t.name === "Overview" ? "Termly Overview of Awards by Cluster" : t.name, t.head, t.rows))
+  .map((t) =>
+    table(
+      t.name === "Overview" ? "Termly Overview of Awards by Cluster" : t.name === "Engagement" ? `School Engagement: ${r.period.label}` : t.name,
+      t.head,
+      t.rows,
+    ),
+  )
   .join("\n")}
 <p>Budgets: ${r.clusters.map((c) => `${escapeHtml(c.name)} ${escapeHtml(money(c.budget))}`).join("; ")}.</p>
 </body></html>

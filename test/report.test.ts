@@ -311,12 +311,14 @@ describe("a register built through Graph, rendered", () => {
 
     const html = String(await renderReport(report, "html"));
     expect(html).toContain("<h2>Termly Overview of Awards by Cluster</h2>");
-    expect((html.match(/<svg /g) ?? []).length).toBe(2);
+    // Awards by cluster, cases by phase, and school engagement (the Engagement list, read with the rest).
+    expect((html.match(/<svg /g) ?? []).length).toBe(3);
     const book = new ExcelJS.Workbook();
     const xlsx = (await renderReport(report, "xlsx")) as Buffer;
     await book.xlsx.load(new Uint8Array(xlsx).buffer);
     expect(book.worksheets.map((w) => w.name)).toEqual([
       "Overview",
+      "Engagement",
       "Cases",
       "Funding",
       "Meetings",

@@ -14,6 +14,7 @@ import { budgetOverview, NOT_A_HEARD_CASE } from "./agenda.js";
 import { ClusterName, normaliseName, PHASES, referralType, type Partnership } from "../config.js";
 import { formatPounds, fundingCap, FundingInputError } from "./funding.js";
 import type { AttendanceRecord, StoredCase } from "../ports.js";
+import type { EngagementTable } from "./engagement.js";
 import { academicYearOf, termsFor, type TermName } from "./planner.js";
 import { meetingsOf } from "./schedule.js";
 import { addDays, isLocalDate, toLocal, type LocalDate } from "./time.js";
@@ -100,6 +101,8 @@ export interface Report {
   };
   /** Case references counted, for anyone checking a figure against the Cases list. */
   counted: string[];
+  /** Seed 001's "School Engagement" table (issue 33); null when the Engagement list was not read. */
+  engagement: EngagementTable | null;
 }
 
 const pct = (n: number, of: number) => (of ? Math.round((n / of) * 1000) / 10 : 0);
@@ -298,6 +301,7 @@ export function buildReport(
       workingDaysToDecision: { cases: days.length, median: median(days), worst: days.length ? Math.max(...days) : null },
     },
     counted: heard.map((c) => c.fields.Title).sort(),
+    engagement: null,
   };
 }
 

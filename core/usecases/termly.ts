@@ -3,6 +3,8 @@
  * lead gets the term's headline figures in Teams (by email when the bot does not know their chat),
  * once per term. The full report is `npx cluster-desk report --term <term>`.
  */
+import { engagementTable } from "../rules/engagement.js";
+import type { EngagementPort } from "../ports.js";
 import type { Partnership } from "../config.js";
 import { buildReport, reportSummary, termPeriod, type Period, type Report } from "../rules/report.js";
 import { type AttendancePort, type CaseStorePort } from "../ports.js";
@@ -46,6 +48,8 @@ export async function termReport(
     cases: Pick<CaseStorePort, "casesIn">;
     intakeSince?: TermlyDeps["intakeSince"];
     attendance?: TermlyDeps["attendance"];
+    /** The Engagement list: with it, the report has seed 001's engagement table. */
+    engagement?: Pick<EngagementPort, "between">;
     now?: () => Date;
   },
   period: Period,
@@ -54,7 +58,10 @@ export async function termReport(
   const attendance = d.attendance ? await d.attendance.between(period.from, period.to) : [];
   const asOf = d.now ? toLocal(d.now()).date : period.to;
   // One period's cases (windows on indexed columns), never the whole register.
-  return buildReport(d.partnership, await periodCases(d.cases, period), intake, period, attendance, asOf);
+  const cases = await periodCases(d.cases, period);
+  const report = buildReport(d.partnership, cases, intake, period, attendance, asOf);
+  if (d.engagement) report.engagement = engagementTable(d.partnership, period, await d.engagement.between(period.from, period.to), cases, attendance);
+  return report;
 }
 
 /** The term (e.g. "summer-2023") whose last cluster meeting has passed, while that term lasts; null otherwise. */

@@ -194,9 +194,30 @@ function expandOf(q: URLSearchParams): false | true | string[] {
 
 type Cond = { field: string; op: "eq" | "ne" | "lt" | "le" | "gt" | "ge"; value: string | number | boolean | null };
 
+/**
+ * A filter's clauses, split on `and` outside string literals (a value such as 'Cardinal Road Infant
+ * and Nursery School' is one value, as OData reads it). Linear: one pass, a quote toggles (two
+ * quotes, OData's escaped quote, toggle twice).
+ */
+function clauses(filter: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < filter.length; i++) {
+    if (filter[i] === "'") quoted = !quoted;
+    else if (!quoted && /\s/.test(filter[i]!) && filter.slice(i + 1, i + 4).toLowerCase() === "and" && /\s/.test(filter[i + 4] ?? "")) {
+      out.push(filter.slice(start, i));
+      start = i + 5;
+      i += 4;
+    }
+  }
+  out.push(filter.slice(start));
+  return out;
+}
+
 /** fields/X eq 'v' [and fields/Y lt 3 ...]: the filters the product uses. */
 function parseFilter(filter: string): Cond[] {
-  const parts = filter.split(/\s+and\s+/i);
+  const parts = clauses(filter);
   return parts.map((p) => {
     const m = /^\s*fields\/([A-Za-z_][A-Za-z0-9_]*)\s+(eq|ne|lt|le|gt|ge)\s+('(?:[^']|'')*'|-?\d+(?:\.\d+)?|true|false|null)\s*$/i.exec(p);
     if (!m) throw new GraphError(400, "invalidRequest", `Invalid filter clause: ${p.trim()}`);

@@ -37,7 +37,19 @@ describe("cases", () => {
 
   it("every command the help names is routed (the bot's route table): none answers with the help text", async () => {
     const help = helpText(p);
-    for (const command of ["cases", "case C5-2023-0001", "agenda", "budget", "health", "plan", "report", "report summer-2023", "cluster 5"]) {
+    for (const command of [
+      "cases",
+      "case C5-2023-0001",
+      "agenda",
+      "budget",
+      "health",
+      "plan",
+      "report",
+      "report summer-2023",
+      "cluster 5",
+      "contact worple informal",
+      "not engaged",
+    ]) {
       const answer = (await sayAs(bot, p.partnershipLead.email, command)).map((a) => a.text ?? JSON.stringify(a.attachments ?? ""));
       expect(answer.length, command).toBeGreaterThan(0);
       expect(answer.join("\n"), command).not.toBe(help);

@@ -1,5 +1,5 @@
 /** In-memory fakes of the records ports (core/usecases/records.ts): audit rows and votes, and the mailbox's copies. */
-import type { CaseRecordsPort, MailRecord, MailRecordsPort, StoredAuditRow } from "../../core/ports.js";
+import type { CaseRecordsPort, EngagementPort, EngagementRecord, MailRecord, MailRecordsPort, StoredAuditRow } from "../../core/ports.js";
 import type { FakeAudit, FakeVotes } from "./teams.js";
 
 /** The audit rows and votes of FakeAudit and FakeVotes, read and rewritten in place. */
@@ -49,5 +49,19 @@ export class FakeMailRecords implements MailRecordsPort {
   async sentByMarker(marker: string): Promise<string | null> {
     const id = this.markers.get(marker);
     return id && this.messages.has(id) ? id : null;
+  }
+}
+
+/** The Engagement list in memory: one row per school, kind, day and person. */
+export class FakeEngagement implements EngagementPort {
+  readonly rows: EngagementRecord[] = [];
+  async record(row: EngagementRecord, _at?: string): Promise<"created" | "exists"> {
+    const same = (r: EngagementRecord) => r.school === row.school && r.kind === row.kind && r.date === row.date && r.by === row.by;
+    if (this.rows.some(same)) return "exists";
+    this.rows.push({ ...row });
+    return "created";
+  }
+  async between(from: string, to: string): Promise<EngagementRecord[]> {
+    return this.rows.filter((r) => r.date >= from && r.date <= to);
   }
 }

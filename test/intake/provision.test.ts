@@ -28,7 +28,7 @@ const cli = (...args: string[]) =>
   });
 
 describe("npx cluster-desk provision", () => {
-  it("creates the seven lists with typed, indexed columns and the Reports and Configuration libraries, and a second run changes nothing", async () => {
+  it("creates the eight lists with typed, indexed columns and the Reports and Configuration libraries, and a second run changes nothing", async () => {
     const first = JSON.parse((await cli("provision")).stdout);
     expect(first.changes).toEqual([
       "created list Cases with 35 columns",
@@ -38,6 +38,7 @@ describe("npx cluster-desk provision", () => {
       "created list Schools with 8 columns",
       "created list Budgets with 4 columns",
       "created list Attendance with 6 columns",
+      "created list Engagement with 6 columns",
       "created document library Reports",
       "created document library Configuration",
       "indexed Cases.Title",

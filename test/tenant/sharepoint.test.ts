@@ -71,6 +71,15 @@ describe("local tenant: SharePoint lists", () => {
       .filter("fields/InternetMessageId eq '<m6@school.example>'")
       .get();
     expect(byMsg.value.map((x: any) => x.fields)).toEqual([{ "@odata.etag": expect.any(String), Title: "C5-2023-0006" }]);
+    // OData reads a string literal whole: " and " inside one is part of the value, not a second clause
+    // (OData v4 URL conventions, 5.1.1.6.1 string literals). A school is called "Cardinal Road Infant and Nursery School".
+    await client.api(`/sites/${siteId}/lists/Cases/items/6/fields`).patch({ InternetMessageId: "<infant and nursery@school.example>" });
+    const quoted = await client
+      .api(`/sites/${siteId}/lists/Cases/items`)
+      .expand("fields($select=Title)")
+      .filter(encodeURIComponent("fields/InternetMessageId eq '<infant and nursery@school.example>' and fields/Cluster eq 4"))
+      .get();
+    expect(quoted.value.map((x: any) => x.fields.Title)).toEqual(["C5-2023-0006"]);
     await expect(client.api(`/sites/${siteId}/lists/Cases/items`).filter("fields/School eq 'x'").get()).rejects.toMatchObject({
       statusCode: 400,
       message: expect.stringMatching(/not indexed/),
