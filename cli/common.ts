@@ -42,6 +42,13 @@ export function wholeNumber(text: string, name: string): number {
   return Number(text);
 }
 
+/** A total shared by pupil numbers: whole pounds, at least £1 (the clusters' shares add up to it exactly). */
+export function wholePounds(text: string, name: string): number {
+  const n = pounds(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} is shared in whole pounds: give at least £1 and no pence, not "${text}"`);
+  return n;
+}
+
 export function pounds(text: string): number {
   const cleaned = text.replace(/[£,\s]/g, "");
   if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) throw new UsageError(`an amount must be in pounds such as 4500 or £4,500, not "${text}"`);

@@ -26,6 +26,7 @@ import {
   partnership,
   partnershipOf,
   pounds,
+  wholePounds,
   requireOpt,
   UsageError,
   wholeNumber,
@@ -299,7 +300,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         academicYearStart(year);
         if (!p.allocation) throw new UsageError(`the ${p.shortName} does not share a total by pupil numbers (no allocation in its config)`);
         const withTotal =
-          values.total === undefined ? p : { ...p, allocation: { ...p.allocation, totals: { ...p.allocation.totals, [year]: pounds(values.total) } } };
+          values.total === undefined
+            ? p
+            : { ...p, allocation: { ...p.allocation, totals: { ...p.allocation.totals, [year]: wholePounds(values.total, "total") } } };
         const a = allocationFor(withTotal, year);
         if (!a) throw new UsageError(`no total funding is set for ${year}: give --total, or set it with set-budget --cluster 0`);
         json(io, a);
@@ -406,7 +409,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const id = wholeNumber(requireOpt(values, "cluster"), "cluster");
         const year = requireOpt(values, "year");
         academicYearStart(year); // refuses what is not an academic year
-        const amount = pounds(requireOpt(values, "amount"));
+        // The total a partnership shares is shared in whole pounds; a cluster's budget may have pence.
+        const amount = id === 0 ? wholePounds(requireOpt(values, "amount"), "amount") : pounds(requireOpt(values, "amount"));
         const env = appSettings(values.settings);
         const p = await partnershipOf(values.config, env);
         // Cluster 0: the partnership's total annual funding, shared by pupil numbers (config allocation).

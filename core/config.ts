@@ -6,7 +6,21 @@
 import { z } from "zod";
 import { addDays, isLocalDate, isLocalTime, type LocalDate, type LocalTime } from "./rules/time.js";
 
-const localDate = z.string().refine(isLocalDate, { message: "must be a date written YYYY-MM-DD" });
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** Why a text is not a date, in words: "2026-09-31 is not a day: September 2026 has 30 days". */
+export function notADate(text: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return `must be a date written YYYY-MM-DD, such as 2026-11-12 (not "${text}")`;
+  const [y, mo] = [Number(m[1]), Number(m[2])];
+  if (mo < 1 || mo > 12) return `${text} is not a date: there is no month ${mo}`;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return `${text} is not a date: ${MONTH_NAMES[mo - 1]} ${y} has ${days} days`;
+}
+
+const localDate = z.string().check((ctx) => {
+  if (!isLocalDate(ctx.value)) ctx.issues.push({ code: "custom", message: notADate(ctx.value), input: ctx.value });
+});
 const localTime = z.string().refine(isLocalTime, { message: "must be a 24-hour time written HH:mm" });
 const email = z.email({ message: "must be an email address" });
 /** The engagement table's measures counted from the case register, not recorded as contacts. */
@@ -58,13 +72,34 @@ const meeting = z
   .strict();
 
 /** A school term: first and last days, and its half-term holiday (inclusive London dates). */
-const term = z.object({ start: localDate, end: localDate, halfTerm: z.object({ start: localDate, end: localDate }).strict() }).strict();
+/** A period that ends on or after it starts ("the half-term ends before it starts" is a typing slip). */
+const period = (what: string) =>
+  z
+    .object({ start: localDate, end: localDate })
+    .strict()
+    .refine((x) => !isLocalDate(x.start) || !isLocalDate(x.end) || x.end >= x.start, { message: `the ${what} ends before it starts`, path: ["end"] });
+const term = z
+  .object({ start: localDate, end: localDate, halfTerm: period("half-term") })
+  .strict()
+  .refine((x) => !isLocalDate(x.start) || !isLocalDate(x.end) || x.end >= x.start, { message: "the term ends before it starts", path: ["end"] })
+  .refine((x) => !isLocalDate(x.halfTerm.start) || !isLocalDate(x.halfTerm.end) || (x.halfTerm.start >= x.start && x.halfTerm.end <= x.end), {
+    message: "the half-term falls outside its term",
+    path: ["halfTerm"],
+  });
 
 const rotaEntry = z
   .object({
     school: z.string().min(2),
     /** One named meeting date (YYYY-MM-DD) or a term such as "Aut 23" / "Sum 24". */
-    when: z.union([localDate, z.string().regex(/^(Aut|Spr|Sum) \d{2}$/, { message: 'must be a date or a term such as "Aut 23"' })]),
+    // A meeting's date, or a term ("Aut 23") when the rota names only the term.
+    when: z.string().check((ctx) => {
+      const v = ctx.value;
+      if (/^(Aut|Spr|Sum) \d{2}$/.test(v) || isLocalDate(v)) return;
+      const message = /^\d{4}-\d{2}-\d{2}$/.test(v)
+        ? notADate(v)
+        : `"${v}" is neither a date (YYYY-MM-DD) nor a term: write a term as Aut, Spr or Sum and the year's last two digits, such as "Aut 23"`;
+      ctx.issues.push({ code: "custom", message, input: v });
+    }),
     /** What the council's document actually says, kept when it had to be read (e.g. "13/5/23"). */
     published: z.string().optional(),
   })
@@ -90,8 +125,11 @@ const cluster = z
     rota: z.array(rotaEntry).default([]),
     /** Allocated budget per academic year ("2026-27": pounds); the Budgets list overrides it. */
     budgets: z.record(z.string().regex(/^\d{4}-\d{2}$/, { message: 'must be an academic year such as "2026-27"' }), z.number().nonnegative()).default({}),
-    /** Budget for the cluster when no year's budget is given, for the agenda's RAG rating. */
-    budget: z.number().nonnegative().optional(),
+    /** Not a key: a budget is for an academic year (`budgets`). Said plainly to a config written with it. */
+    budget: z
+      .unknown()
+      .optional()
+      .refine((v) => v === undefined, { message: 'a budget is for an academic year: write budgets: { "2026-27": 30000 }' }),
   })
   .strict();
 
@@ -261,7 +299,12 @@ const referralTypeSchema = z
 const allocation = z
   .object({
     /** Total annual funding per academic year ("2026-27": pounds). */
-    totals: z.record(z.string().regex(/^\d{4}-\d{2}$/, { message: 'must be an academic year such as "2026-27"' }), z.number().nonnegative()).default({}),
+    totals: z
+      .record(
+        z.string().regex(/^\d{4}-\d{2}$/, { message: 'must be an academic year such as "2026-27"' }),
+        z.number().int({ message: "is shared in whole pounds: write it without pence" }).nonnegative(),
+      )
+      .default({}),
     /** The share held back as the contingency fund (0.1 = 10%). */
     contingencyShare: z.number().min(0).max(1),
     by: z.literal("pupils").default("pupils"),

@@ -14,7 +14,7 @@ import { startAzurite } from "./azurite.js";
 import { startDevHost, type DevHost } from "./devhost/host.js";
 import { playgroundConfig, playgroundTeam } from "./people.js";
 import { startPlayground, type Playground } from "./playground.js";
-import { defaultTenantOptions, localAppSettings } from "./tenant/defaults.js";
+import { defaultTenantOptions, localAppSettings, localSite } from "./tenant/defaults.js";
 import { startTenant, type Tenant } from "./tenant/server.js";
 
 export interface DemoOptions {
@@ -79,7 +79,7 @@ export async function startDemoStack(
   const at = (iso: string) => tenant.advanceClock(Date.parse(iso) - tenant.now());
   at(setup.start);
   const azurite = await startAzurite();
-  const settings = localAppSettings(tenant, azurite.connectionString, "demo-client-state");
+  const settings = localAppSettings(tenant, azurite.connectionString, "demo-client-state", localSite(p));
   // DEMO_LOG=1 shows what the functions and the bot log.
   const quiet = process.env.DEMO_LOG
     ? {

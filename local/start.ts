@@ -28,7 +28,7 @@ import { startAzurite } from "./azurite.js";
 import { startDevHost } from "./devhost/host.js";
 import { playgroundPeople, playgroundConfig, EXAMPLE_SCHOOL_DOMAIN } from "./people.js";
 import { startPlayground } from "./playground.js";
-import { defaultTenantOptions, DEFAULT_SMTP_PORT, localAppSettings } from "./tenant/defaults.js";
+import { defaultTenantOptions, DEFAULT_SMTP_PORT, localAppSettings, localSite } from "./tenant/defaults.js";
 import { startTenant } from "./tenant/server.js";
 
 const env = process.env;
@@ -94,7 +94,7 @@ const tenant = await startTenant({
   log: (l) => verbose(`[tenant] ${l}`),
 });
 const settings: Record<string, string> = {
-  ...localAppSettings(tenant, azurite.connectionString, localSecrets().clientState),
+  ...localAppSettings(tenant, azurite.connectionString, localSecrets().clientState, localSite(partnership)),
   PARTNERSHIP: `site:${LOCAL_CONFIG_FILE}`,
 };
 let deps: AppDeps | undefined;
@@ -123,10 +123,14 @@ for (const year of years) {
 // A partnership that shares one total by pupil numbers (Southampton) gets an example total
 // (cluster 0's row), shared out with its contingency fund; the others a budget per cluster.
 const exampleTotal = EXAMPLE_BUDGET * partnership.clusters.length * 2;
+// Only where the config sets none for the year: a council's own budgets (`budgets:`, `allocation.totals`) are used as written.
+const ownTotal = partnership.allocation?.totals[thisYear] !== undefined;
 await new GraphBudgets(d.site).setAll(
   partnership.allocation
-    ? [{ clusterId: 0, year: thisYear, allocated: exampleTotal }]
-    : partnership.clusters.map((c) => ({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET })),
+    ? ownTotal
+      ? []
+      : [{ clusterId: 0, year: thisYear, allocated: exampleTotal }]
+    : partnership.clusters.filter((c) => c.budgets[thisYear] === undefined).map((c) => ({ clusterId: c.id, year: thisYear, allocated: EXAMPLE_BUDGET })),
   { keepExisting: true },
 );
 await d.refreshCalendar(true);

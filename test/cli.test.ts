@@ -84,6 +84,10 @@ describe("cluster-desk CLI", () => {
     expect(a.json().clusters.reduce((n: number, c: { amount: number }) => n + c.amount, 0)).toBe(378000);
     expect(cli("allocation", "--config", "southampton", "--year", "2026-27").stderr).toMatch(/no total funding is set for 2026-27/);
     expect(cli("allocation", "--year", "2026-27").stderr).toMatch(/does not share a total by pupil numbers/);
+    // Shared in whole pounds: 50p cannot be shared (it once allocated £1 of it).
+    const half = cli("allocation", "--config", "southampton", "--year", "2026-27", "--total", "0.5");
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/--total is shared in whole pounds: give at least £1 and no pence, not "0.5"/);
     const f = cli(
       "funding",
       "--config",

@@ -99,8 +99,53 @@ describe("a bad config fails with a message naming the field", () => {
   it("a lead for a cluster that does not exist", () => expectConfigError((c) => c.leads[0].clusters.push(9), "leads[0].clusters[1]", /there is no cluster 9/));
   it("a cluster with no lead", () => expectConfigError((c) => (c.leads[3].clusters = [5]), "clusters[5]", /cluster 6 has no SEND Cluster Lead/));
   it("two leads for one cluster", () => expectConfigError((c) => c.leads[0].clusters.push(2), "leads[1].clusters[0]", /cluster 2 is already led by NF/));
-  it("a meeting date that is not a date", () =>
-    expectConfigError((c) => (c.clusters[0].meetings[1].date = "2023-02-30"), "clusters[0].meetings[1].date", /YYYY-MM-DD/));
+  it("a meeting date that is not a day of the calendar says why", () =>
+    expectConfigError(
+      (c) => (c.clusters[0].meetings[1].date = "2023-02-30"),
+      "clusters[0].meetings[1].date",
+      /^2023-02-30 is not a date: February 2023 has 28 days$/,
+    ));
+  it("a date in another shape says how to write it", () =>
+    expectConfigError((c) => (c.clusters[0].meetings[1].date = "30/02/2023"), "clusters[0].meetings[1].date", /must be a date written YYYY-MM-DD, such as/));
+  it("a rota entry that is neither a date nor a term says what it should be", () => {
+    expectConfigError(
+      (c) => (c.clusters[0].rota[0].when = "Atu 24"),
+      "clusters[0].rota[0].when",
+      /"Atu 24" is neither a date \(YYYY-MM-DD\) nor a term: .*"Aut 23"/,
+    );
+    expectConfigError((c) => (c.clusters[0].rota[0].when = "2023-09-31"), "clusters[0].rota[0].when", /September 2023 has 30 days/);
+  });
+  it("a term or half-term that ends before it starts, or a half-term outside its term", () => {
+    const terms = (c: any) =>
+      (c.calendar = {
+        terms: {
+          "2026-27": {
+            autumn: { start: "2026-09-03", end: "2026-12-18", halfTerm: { start: "2026-10-26", end: "2026-10-30" } },
+            spring: { start: "2027-01-05", end: "2027-03-26", halfTerm: { start: "2027-02-15", end: "2027-02-19" } },
+            summer: { start: "2027-04-12", end: "2027-07-21", halfTerm: { start: "2027-05-31", end: "2027-06-04" } },
+          },
+        },
+      });
+    expectConfigError(
+      (c) => (terms(c), (c.calendar.terms["2026-27"].autumn.halfTerm.end = "2026-10-23")),
+      "calendar.terms.2026-27.autumn.halfTerm.end",
+      /the half-term ends before it starts/,
+    );
+    expectConfigError(
+      (c) => (terms(c), (c.calendar.terms["2026-27"].spring.end = "2026-12-01")),
+      "calendar.terms.2026-27.spring.end",
+      /the term ends before it starts/,
+    );
+    expectConfigError(
+      (c) => (terms(c), (c.calendar.terms["2026-27"].summer.halfTerm = { start: "2027-07-26", end: "2027-07-30" })),
+      "calendar.terms.2026-27.summer.halfTerm",
+      /outside its term/,
+    );
+  });
+  it("a budget without its year says to write budgets by academic year", () =>
+    expectConfigError((c) => (c.clusters[0].budget = 30000), "clusters[0].budget", /a budget is for an academic year: write budgets: \{ "2026-27": 30000 \}/));
+  it("a total shared by pupil numbers is in whole pounds", () =>
+    expectConfigError((c) => (c.allocation = { totals: { "2026-27": 420000.5 }, contingencyShare: 0.1 }), "allocation.totals.2026-27", /whole pounds/));
   it("a deadline after its meeting", () =>
     expectConfigError((c) => (c.clusters[0].meetings[0].deadline.date = "2023-05-18"), "clusters[0].meetings[0].deadline", /before the meeting/));
   it("a time that is not HH:mm", () => expectConfigError((c) => (c.clusters[0].meetings[0].start = "9.30am"), "clusters[0].meetings[0].start", /HH:mm/));

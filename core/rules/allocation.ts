@@ -28,8 +28,10 @@ export function allocationFor(p: Partnership, year: string): Allocation | null {
   const a = p.allocation;
   const total = a?.totals[year];
   if (!a || total === undefined) return null;
-  const contingency = Math.round(total * a.contingencyShare);
-  const shared = total - contingency;
+  // Shared in whole pounds (a total edited in the Budgets list may carry pence: they stay unshared).
+  const whole = Math.floor(total);
+  const contingency = Math.round(whole * a.contingencyShare);
+  const shared = whole - contingency;
   const pupils = p.clusters.reduce((n, c) => n + (c.pupils ?? 0), 0);
   // Whole pounds by largest remainder: the clusters' amounts add up to `shared` exactly.
   const exact = p.clusters.map((c) => ({ id: c.id, pupils: c.pupils ?? 0, raw: pupils ? (shared * (c.pupils ?? 0)) / pupils : 0 }));
@@ -60,9 +62,9 @@ export function allocationFor(p: Partnership, year: string): Allocation | null {
   };
 }
 
-/** A cluster's budget for a year: the Budgets list's or config's figure, else its share of the allocation, else the config's default. */
+/** A cluster's budget for a year: the Budgets list's or the config's (`budgets`), else its share of the allocation. */
 export function clusterBudget(p: Partnership, c: Cluster, year: string): number | null {
-  return c.budgets[year] ?? allocationFor(p, year)?.clusters.find((x) => x.id === c.id)?.amount ?? c.budget ?? null;
+  return c.budgets[year] ?? allocationFor(p, year)?.clusters.find((x) => x.id === c.id)?.amount ?? null;
 }
 
 /** Whether a case's award is paid from the contingency fund (its type's deciding stage says so). */

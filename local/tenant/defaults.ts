@@ -13,6 +13,23 @@ export const LOCAL_CLIENT_ID = "7a0d6f2e-3c4b-4e5f-8a9b-0c1d2e3f4a5b";
 /** Local only: the tenant on a developer's machine. Never a production secret. */
 export const LOCAL_CLIENT_SECRET = "local-tenant-secret-not-for-production";
 export const LOCAL_SITE = { hostname: "hounslow.sharepoint.example", path: "/sites/cluster-desk", displayName: "Cluster Desk" };
+
+/**
+ * The council's own local site, named as its tenant would be (<council>.sharepoint.com): from its
+ * secure mailbox's domain ("sutton.gov.uk" → sutton.sharepoint.example), so each council's local
+ * stack shows its own name.
+ */
+export function localSite(p: Partnership): typeof LOCAL_SITE {
+  const council =
+    (p.intake.mailbox.split("@")[1] ?? "")
+      .split(".")[0]
+      ?.toLowerCase()
+      .replace(/[^a-z0-9-]/g, "") || "council";
+  return { ...LOCAL_SITE, hostname: `${council}.sharepoint.example`, displayName: `Cluster Desk: ${p.shortName}` };
+}
+
+/** The site's address as SHAREPOINT_SITE takes it. */
+export const siteSetting = (site: typeof LOCAL_SITE) => `${site.hostname}:${site.path}`;
 export const DEFAULT_TENANT_PORT = 5360;
 export const DEFAULT_SMTP_PORT = 2525;
 
@@ -61,16 +78,22 @@ export function defaultTenantOptions(p: Partnership, env: NodeJS.ProcessEnv = pr
       },
     ],
     mailboxes: directory,
-    sites: [LOCAL_SITE],
+    // The council's own, and the default's (the tests' stacks name it whatever council they run).
+    sites: [...new Map([localSite(p), LOCAL_SITE].map((x) => [x.hostname, x])).values()],
     faults: envFaults(env),
   };
 }
 
 /** The app settings the functions read, pointed at a local tenant and storage (npm start, the demo, tests). */
-export function localAppSettings(tenant: { url: string; tenantId: string }, storageConnection: string, clientState: string): Record<string, string> {
+export function localAppSettings(
+  tenant: { url: string; tenantId: string },
+  storageConnection: string,
+  clientState: string,
+  site: typeof LOCAL_SITE = LOCAL_SITE,
+): Record<string, string> {
   return {
     AzureWebJobsStorage: storageConnection,
-    SHAREPOINT_SITE: `${LOCAL_SITE.hostname}:${LOCAL_SITE.path}`,
+    SHAREPOINT_SITE: siteSetting(site),
     MAIL_CLIENT_STATE: clientState,
     GRAPH_BASE_URL: tenant.url,
     GRAPH_AUTHORITY_HOST: tenant.url,

@@ -59,3 +59,18 @@ describe("the embedded default's example funding policy", () => {
     expect(doctor(hounslow, "2026-12-02").blocking.map((b) => b.where)).toContain("fundingPolicies");
   });
 });
+
+describe("each council's local site", () => {
+  it("is named after the council's own domain, as its tenant would be; the tenant serves it", async () => {
+    const { loadPartnership } = await import("../../config/load.js");
+    const { defaultTenantOptions, localAppSettings, localSite } = await import("../../local/tenant/defaults.js");
+    expect(localSite(hounslow).hostname).toBe("hounslow.sharepoint.example");
+    const sutton = loadPartnership("sutton").partnership;
+    expect(localSite(sutton)).toMatchObject({ hostname: "sutton.sharepoint.example", displayName: "Cluster Desk: SENCO Clusters" });
+    expect(localSite(loadPartnership("southampton").partnership).hostname).toBe("southampton.sharepoint.example");
+    expect(defaultTenantOptions(sutton, {}).sites.map((s) => s.hostname)).toContain("sutton.sharepoint.example");
+    expect(localAppSettings({ url: "https://x", tenantId: "t" }, "s", "c", localSite(sutton)).SHAREPOINT_SITE).toBe(
+      "sutton.sharepoint.example:/sites/cluster-desk",
+    );
+  });
+});
