@@ -105,6 +105,7 @@ export const ActionData = z
     terms: z.union([z.string().max(40), z.number()]).optional(),
     amount: z.union([z.string().max(40), z.number()]).optional(),
     message: z.string().max(20_000).optional(),
+    reason: z.string().max(2_000).optional(),
   })
   .passthrough()
   .transform((d) => ({
@@ -552,6 +553,7 @@ export class ClusterDeskBot extends TeamsActivityHandler {
         hereId: context.activity.conversation?.id,
         choice: data.choice,
         panelAmount: data.panelAmount,
+        reason: data.reason,
         confirm: data.confirm,
         from: data.from,
       },

@@ -281,6 +281,14 @@ const referralTypeSchema = z
     aliases: z.array(z.string().min(2)).default([]),
     /** Attachments the referral must include; intake names each one missing. */
     documents: z.array(referralDocument).default([]),
+    /**
+     * false: the email itself is the referral, with nothing to attach (Southampton's new EHCP: "no
+     * further documentation is required"; a solution-focused discussion). Intake then accepts an
+     * email with no attachment.
+     */
+    formRequired: z.boolean().default(true),
+    /** What the lead checks at the meeting, shown on the case (a new EHCP: Section F aligned with the costed provision map). */
+    checkAtMeeting: z.string().min(3).max(300).optional(),
     stages: z.array(stage).min(1),
     /**
      * "limits": the funding policy's per-term limits; "lump-sum": a project's amount as requested,
@@ -517,12 +525,13 @@ export const partnershipSchema = z
       {
         id: "presentation",
         label: "Presentation form",
-        aliases: [],
-        documents: [],
+        aliases: [] as string[],
+        documents: [] as z.output<typeof referralDocument>[],
+        formRequired: true,
         stages: [{ meeting: OWN_CLUSTER_MEETING, outcome: "decide" as const, fund: "cluster" as const }],
         funding: "limits" as const,
         reviewReminderWorkingDays: 20,
-      },
+      } as z.output<typeof referralTypeSchema>,
     ],
   }));
 

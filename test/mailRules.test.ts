@@ -8,6 +8,8 @@ import { attachmentProblems, automaticMailReason, decideMail, FOLDERS, type Mess
 import { composeReply } from "../core/rules/replies.js";
 import { caseRef, fingerprint } from "../core/usecases/intake.js";
 import { fromLocal } from "../core/rules/time.js";
+import { withPublishedMeetings } from "../core/rules/schedule.js";
+import { planYear, publishedMeetings } from "../core/rules/planner.js";
 
 const { partnership: p } = loadPartnership("hounslow-mip");
 const facts = (over: Partial<MessageFacts> = {}): MessageFacts => ({
@@ -264,5 +266,70 @@ describe("case references and fingerprints", () => {
     expect(fingerprint({ ...a, subject: `FW: ${a.subject}` })).toBe(fingerprint(a));
     expect(fingerprint({ ...a, attachments: [{ ...a.attachments[0]!, size: 50_001 }] })).not.toBe(fingerprint(a));
     expect(fingerprint({ ...a, from: { address: "other@x.example" } })).not.toBe(fingerprint(a));
+  });
+});
+
+describe("Southampton's replies as seed 004 has its referrals (issue 32)", () => {
+  const base = loadPartnership("southampton").partnership;
+  const soton = withPublishedMeetings(base, publishedMeetings(planYear(base, "2026-27")));
+  const file = (name: string, form?: unknown): MessageFacts["attachments"][number] => ({
+    name,
+    contentType: "application/pdf",
+    size: 40_000,
+    isInline: false,
+    ...(form ? { form: form as never } : {}),
+  });
+  const ipn = ["IPN Referral Form.docx", "Costed Provision Map.xlsx", "Profile of Need.pdf"];
+  const mail = (subject: string, files: ReturnType<typeof file>[]) =>
+    facts({ subject, from: { address: "senco@redbridge.example" }, receivedAt: new Date("2026-11-02T10:00:00Z"), attachments: files });
+  const reply = (m: MessageFacts) => composeReply(soton, decideMail(soton, m), { caseRef: "C1-2026-0001" }).body;
+
+  it("a new EHCP or a discussion needs nothing attached (004: no further documentation is required)", () => {
+    for (const type of ["New EHCP", "Solution-focused discussion"]) {
+      const d = decideMail(soton, mail(`${type}/Cluster 1/Redbridge Primary School`, []));
+      expect(d).toMatchObject({ outcome: "accepted", folder: "Accepted" });
+      expect(reply(mail(`${type}/Cluster 1/Redbridge Primary School`, []))).toMatch(/^Thank you\. Your referral for Redbridge Primary School/);
+    }
+    expect(decideMail(soton, mail("New EHCP/Cluster 1/Redbridge Primary School", [])).notes).toContain(
+      "To check at the meeting: Section F of the EHCP aligned with the Costed Provision Map (the school's; checked at the meeting).",
+    );
+    // A type that needs its documents still does.
+    expect(decideMail(soton, mail("Individual pupil need/Cluster 1/Redbridge Primary School", []))).toMatchObject({
+      outcome: "needs-attention",
+      missingForm: true,
+    });
+  });
+
+  it("consent not confirmed gets one consistent reply: not complete, what to do by when, provisionally listed", () => {
+    const text = reply(
+      mail(
+        "Individual pupil need/Cluster 1/Redbridge Primary School",
+        ipn.map((n, i) => file(n, i === 0 ? { source: "docx", fields: { consentConfirmed: false }, documents: [], problems: [] } : undefined)),
+      ),
+    );
+    expect(text).toContain("It is not complete:\n- The referral form says consent has not been confirmed. Confirm consent on the form and send it again.");
+    expect(text).toContain("Until then it is provisionally listed for the cluster 1 meeting");
+    expect(text).not.toMatch(/subject line was not quite right|do not need to send this form again/);
+  });
+
+  it("a type told from an attachment's name is the one the suggested subject line names", () => {
+    const text = reply(
+      mail(
+        "Redbridge Primary School",
+        ipn.map((n) => file(n)),
+      ),
+    );
+    expect(text).toContain('please use the subject line "Individual pupil need/Cluster 1/Redbridge Primary School"');
+    expect(text).not.toContain("<referral type>");
+  });
+
+  it("a contingency referral's receipt says the locality meeting recommends and the city meeting decides, from the contingency fund", () => {
+    const text = reply(
+      mail(
+        "Contingency funding/Cluster 1/Redbridge Primary School",
+        ["Contingency Funding Referral Form.docx", "Costed Provision Map.xlsx", "Profile of Need.pdf"].map((n) => file(n)),
+      ),
+    );
+    expect(text).toMatch(/will make a recommendation; the decision is made at the .*City.*, from the contingency fund, and you will be told it then\./i);
   });
 });

@@ -127,7 +127,8 @@ describe("Southampton (seed 004)", () => {
       from: "attachment",
       missing: [],
     });
-    expect(checkReferral(soton, { id: "new-ehcp" }, ["Costed Provision Map.xlsx"]).missing).toEqual(["EHCP Section F"]);
+    // A new EHCP needs no documents (004: "No further documentation is required at this stage"): nothing is missing.
+    expect(checkReferral(soton, { id: "new-ehcp" }, []).missing).toEqual([]);
     expect(checkReferral(soton, { id: "solution-focused" }, ["notes.docx"]).missing).toEqual([]);
     expect(checkReferral(soton, null, ["form.docx"]).notes).toEqual(["The referral type is missing."]);
     // Hounslow has one type and no required documents: nothing to check.

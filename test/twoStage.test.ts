@@ -92,6 +92,9 @@ describe("Sutton: the cluster recommends, the borough-wide meeting decides", () 
     expect(told[0]!.body).toContain(
       "This is a recommendation. The final decision is made at the Borough-wide final decision meeting on Thursday 4 February 2021",
     );
+    // A recommendation is never an award, and the policy's internal name (with its officers' notes) stays inside.
+    expect(told[0]!.body).toContain("Recommended amount: £6,000");
+    expect(told[0]!.body).not.toMatch(/Award:|Policy in force|as agreed; no limits/);
 
     // Three working days before, the borough meeting's agenda (the recommendation with its amount) goes to the partnership lead.
     s.at("2021-02-01T09:00:00Z");
@@ -127,7 +130,12 @@ describe("Sutton: the cluster recommends, the borough-wide meeting decides", () 
     expect(borough.map((v) => v.email)).toEqual([...p.leads.map((l) => l.email), "sen-assessment@sutton.example"]);
     for (const v of borough.slice(0, 2)) await s.click("vote.cast", v.email, { choice: "agree" });
     await s.click("vote.cast", borough[5]!.email, { choice: "disagree" });
-    await s.click("vote.close", SW, { panelAmount: "5000" });
+    // £5,000 where the cluster recommended £6,000: the chair gives the meeting's reason, which goes to the school.
+    const asked = await s.click("vote.close", SW, { panelAmount: "5000" });
+    expect(asked.show === "vote" && asked.card.note).toMatch(/differs from the recommendation \(Agree to fund, £6,000\): type the meeting's reason/);
+    expect(asked.show === "vote" && asked.card.asksReason).toBe(true);
+    expect((await s.cases.byRef(ref))!.fields.Status).toBe("Recommended");
+    await s.click("vote.close", SW, { panelAmount: "5000", reason: "Two terms at the band's rate meet the need described" });
 
     c = (await s.cases.byRef(ref))!;
     expect(c.fields).toMatchObject({ Status: "Decided", Decision: "Agree to fund", AmountAwarded: 5000, Recommendation: "Agree to fund" });
@@ -136,6 +144,10 @@ describe("Sutton: the cluster recommends, the borough-wide meeting decides", () 
     expect(decision.subject).toBe(`${ref}: decision of the Borough-wide final decision meeting`);
     expect(decision.body).toContain("Recommendation of the SP 5 meeting: Agree to fund, £6,000");
     expect(decision.body).toContain("Agreed £5,000: award £5,000");
+    expect(decision.body).toContain(
+      "The Borough-wide final decision meeting decided differently from the recommendation: Two terms at the band's rate meet the need described",
+    );
+    expect(decision.body).not.toMatch(/Policy in force|as agreed; no limits/);
     // Both stages audited, each once.
     const summaries = s.audit.rows.filter((r) => r.caseRef === ref && r.event !== "vote-opened" && r.event !== "vote-closed").map((r) => r.outcome);
     expect(summaries).toEqual(["On agenda -> Recommended", "Recommended -> Decided"]);
@@ -189,14 +201,15 @@ describe("Southampton: a contingency case goes from the locality meeting to the 
     expect(new Set(city.map((v) => v.role))).toEqual(new Set(["Locality Lead", "Nominated Headteacher", "SEND Team (Head of Service SEND)"]));
     expect(city.filter((v) => v.role === "Nominated Headteacher")).toHaveLength(7);
     for (const v of city.slice(0, 4)) await s.click("vote.cast", v.email, { choice: "agree" });
-    const closed = await s.click("vote.close", lead3, { panelAmount: "8000" });
+    const closed = await s.click("vote.close", lead3, { panelAmount: "8000", reason: "The fund's remaining balance for the year" });
     expect(closed.show).toBe("vote");
     const lines = closed.show === "vote" ? closed.card.lines.map((l) => l.line) : [];
     expect(lines).toContain("Paid over 3 terms in equal parts: £2,666.67, £2,666.67, £2,666.66");
     expect(lines).toContain("Contingency fund 2026-27: £100,000 allocated, £8,000 committed, £92,000 remaining");
     const c = (await s.cases.byRef(ref))!;
-    expect(c.fields).toMatchObject({ Status: "Decided", AmountAwarded: 8000, ReviewDue: "2027-12-04T00:00:00Z" });
-    expect(s.mailer.to("senco@shirley-junior.example")[1]!.body).toContain("The allocation is to be reviewed by Saturday 4 December 2027");
+    expect(c.fields).toMatchObject({ Status: "Decided", AmountAwarded: 8000, ReviewDue: "2027-12-03T00:00:00Z" });
+    // Twelve months on is Saturday 4 December 2027: the review falls on the school day before.
+    expect(s.mailer.to("senco@shirley-junior.example")[1]!.body).toContain("The allocation is to be reviewed by Friday 3 December 2027");
   });
 });
 
@@ -281,5 +294,17 @@ describe("Southampton: review reminders before each allocation's review date", (
     expect(mailer.outbox[0]!.body).toContain("is due by Wednesday 1 December 2027");
     expect(mailer.outbox[1]!.body).not.toContain("Oakwood");
     expect((await cases.byRef("C3-2026-0001"))!.fields.ReviewRemindedAt).toBe("2027-11-03T09:00:00.000Z");
+  });
+
+  it("a reminder that would fall in the Christmas holidays goes on the last school day before them", async () => {
+    const cases = new FakeCases();
+    const mailer = new FakeMailer();
+    // 20 working days before Thursday 20 January 2028 is Monday 20 December 2027, in the holidays (autumn ends 17 December).
+    cases.add({ Title: "C3-2027-0001", Cluster: 3, Status: "Decided", SenderEmail: "senco@oakwood.example", ReviewDue: "2028-01-20T00:00:00Z" });
+    let now = new Date("2027-12-16T09:00:00Z");
+    const d = { partnership: p, cases, mailer, kv: new FakeKv(), log: { info: () => {}, warn: () => {} }, now: () => now };
+    expect((await runReviewReminders(d)).reminded).toEqual([]);
+    now = new Date("2027-12-17T09:00:00Z");
+    expect((await runReviewReminders(d)).reminded).toEqual(["C3-2027-0001"]);
   });
 });

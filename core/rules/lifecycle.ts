@@ -11,6 +11,7 @@
  * a school or the SEND Adviser determine needs may be exceptional, the involvement of the SCL will
  * be triggered"); and any SCL, for a case whose cluster could not be read (it has no SCL yet).
  */
+import { schoolDayOnOrBefore } from "./planner.js";
 import { clusterName, holdersWith, personName, leadForCluster, meetingKind, referralType, type Partnership } from "../config.js";
 import { fundingCap, formatPounds, FundingInputError, policyInForce } from "./funding.js";
 import type { CaseStatus, StoredCase } from "../ports.js";
@@ -140,7 +141,8 @@ export interface TransitionInput {
   message?: string;
   toCluster?: number;
   /** For vote.decide: the decision and its calculation, line by line. */
-  decision?: { decision: "Agree to fund" | "Do not fund (alternative support)"; award: number; lines: string[] };
+  /** `reason`: why a deciding meeting departs from the recommendation, as its chair typed it (it goes to the school). */
+  decision?: { decision: "Agree to fund" | "Do not fund (alternative support)"; award: number; lines: string[]; reason?: string };
 }
 
 export interface Email {
@@ -358,7 +360,7 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
               body: [
                 `The ${cluster} meeting has considered case ${f.Title} and recommends: ${dec.decision}${money}.`,
                 "",
-                ...dec.lines,
+                ...forSchool(dec.lines, "recommendation"),
                 "",
                 `This is a recommendation. The final decision is made at the ${label}${m ? ` on ${describeLocal(m.startsAt)}` : ", whose date will be confirmed"}; you will be told it then.`,
                 "",
@@ -371,10 +373,16 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
       const final = from === "Recommended";
       const where = final ? (meetingKind(p, type.stages[type.stages.length - 1]!.meeting)?.label ?? "final meeting") : `${cluster} meeting`;
       const decidedOn = toLocal(now).date;
-      const review = type.reviewWithinMonths && dec.award > 0 ? addMonths(decidedOn, type.reviewWithinMonths) : null;
+      // Within the months the type allows, on a school day (the last before, when it would fall in a holiday or a weekend).
+      const review = type.reviewWithinMonths && dec.award > 0 ? schoolDayOnOrBefore(p, addMonths(decidedOn, type.reviewWithinMonths)) : null;
       const recommended =
         final && f.Recommendation
           ? [`Recommendation of the ${cluster} meeting: ${f.Recommendation}${f.RecommendedAmount ? `, ${formatPounds(f.RecommendedAmount)}` : ""}`, ""]
+          : [];
+      // A decision other than the recommendation says why, in the meeting's words (typed by its chair on the vote card).
+      const differs =
+        final && f.Recommendation && (f.Recommendation !== dec.decision || (f.RecommendedAmount ?? 0) !== dec.award)
+          ? [`The ${where} decided differently from the recommendation${dec.reason ? `: ${dec.reason}` : "."}`, ""]
           : [];
       return done(
         {
@@ -393,7 +401,8 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
               `The ${where} has decided on case ${f.Title}.`,
               "",
               ...recommended,
-              ...dec.lines,
+              ...differs,
+              ...forSchool(dec.lines, "decision"),
               ...(review ? ["", `The allocation is to be reviewed by ${describeDate(review)}; you and the ${p.leadTitle} will be reminded before then.`] : []),
               "",
               p.name,
@@ -403,6 +412,17 @@ export function applyTransition(p: Partnership, c: StoredCase, verb: CaseVerb, b
       );
     }
   }
+}
+
+/**
+ * A decision's calculation as a school reads it: without the policy's internal name (the partnership's
+ * label for its limits, which may carry notes for officers), and a recommendation's amount as recommended,
+ * never as an award.
+ */
+export function forSchool(lines: string[], what: "recommendation" | "decision"): string[] {
+  return lines
+    .filter((l) => !l.startsWith("Policy in force on "))
+    .map((l) => (what === "recommendation" && l.startsWith("Award: ") ? `Recommended amount: ${l.slice("Award: ".length)}` : l));
 }
 
 function describeRoles(roles: readonly Role[]): string {

@@ -408,7 +408,7 @@ function decideSchoolMail(p: Partnership, facts: MessageFacts): MailDecision {
       folder: FOLDERS.quarantined,
     };
   }
-  const assessment = assess(p, { subject: facts.subject, sender, receivedAt: facts.receivedAt });
+  let assessment = assess(p, { subject: facts.subject, sender, receivedAt: facts.receivedAt });
   if (assessment.outcome === "quarantined") {
     return {
       outcome: "quarantined",
@@ -445,6 +445,20 @@ function decideSchoolMail(p: Partnership, facts: MessageFacts): MailDecision {
   const forms = facts.attachments.filter((a) => !a.isInline && !setAside(a));
   const reasons = [...assessment.reasons];
   const notes = [...assessment.notes];
+  // A type whose email is the referral (nothing to attach): no attachment is not a problem.
+  const namedType = assessment.subject.type ? p.referralTypes.find((t) => t.id === assessment.subject.type!.id) : undefined;
+  if (!forms.length && namedType && !namedType.formRequired) {
+    return {
+      outcome: assessment.outcome,
+      reasons,
+      notes: [...notes, ...(namedType.checkAtMeeting ? [`To check at the meeting: ${namedType.checkAtMeeting}.`] : [])],
+      assessment,
+      attachmentProblems: [],
+      reply: true,
+      folder: FOLDERS[assessment.outcome],
+      referralType: namedType.id,
+    };
+  }
   if (!forms.length) {
     // The same outcome and reply whether or not a meeting is published: no form, so nothing to
     // place on an agenda; subject problems (if any) are listed too, the meeting is not.
@@ -476,13 +490,22 @@ function decideSchoolMail(p: Partnership, facts: MessageFacts): MailDecision {
     readings.flatMap((r) => (isReading(r) ? r.documents : [])),
   );
   const referralType = referral.type?.id ?? null;
+  // The type told from an attachment's name fills the subject line suggested (never "<referral type>/Cluster 1/...").
+  if (referral.from === "attachment" && referral.type) {
+    const label = referral.type.label;
+    const fill = (t: string) => t.split("<referral type>").join(label);
+    assessment = { ...assessment, expectedSubject: assessment.expectedSubject && fill(assessment.expectedSubject) };
+    reasons.splice(0, reasons.length, ...reasons.map(fill));
+    notes.splice(0, notes.length, ...notes.map(fill));
+  }
   // A form listed provisionally (documents missing, consent not confirmed): the reply says by when to fix it.
   const by = assessment.deadline ? ` The deadline for the ${assessment.meeting?.description ?? "meeting"} is ${assessment.deadline.description}.` : "";
   if (referral.reasons.length && assessment.outcome !== "needs-attention") {
-    // Listed provisionally for its meeting: the reply says what is missing, and by when.
+    // Listed provisionally for its meeting: the reply says what is missing, and by when (the
+    // meeting and deadline it is listed for are said once, not as a problem).
     return {
       outcome: "needs-attention",
-      reasons: [...referral.reasons.map((r) => r + by), ...reasons],
+      reasons: referral.reasons.map((r) => r + by),
       notes: [...referral.notes, ...notes],
       assessment,
       attachmentProblems: [],
@@ -497,13 +520,16 @@ function decideSchoolMail(p: Partnership, facts: MessageFacts): MailDecision {
     // Listed provisionally: the school confirms consent (on the form) before the deadline.
     return {
       outcome: "needs-attention",
-      reasons: [`The presentation form says consent has not been confirmed. Confirm consent on the form and send it again.${by}`, ...reasons],
+      reasons: [
+        `The ${p.referralTypes.length > 1 ? "referral form" : "presentation form"} says consent has not been confirmed. Confirm consent on the form and send it again.${by}`,
+      ],
       notes: ["Needs attention: consent not confirmed on the form.", ...notes],
       assessment,
       attachmentProblems: [],
       reply: true,
       folder: FOLDERS["needs-attention"],
       referralType,
+      incomplete: true,
       ...formPart,
     };
   }

@@ -132,6 +132,16 @@ export function isSchoolDay(terms: Term[], date: LocalDate): boolean {
   return terms.some((t) => date >= t.start && date <= t.end && !(date >= t.halfTerm.start && date <= t.halfTerm.end));
 }
 
+/**
+ * The last school day on or before `date` (the council's terms, else England's usual pattern): a
+ * review due, or its reminder, never falls on a weekend, a bank holiday or in the school holidays.
+ */
+export function schoolDayOnOrBefore(p: Partnership, date: LocalDate): LocalDate {
+  let d = date;
+  for (let i = 0; i < 120; i++, d = addDays(d, -1)) if (isSchoolDay(termsFor(p, academicYearOf(d)).terms, d)) return d;
+  return date;
+}
+
 /** Why a day is not a school day (for the deadline's note). */
 function closedBecause(terms: Term[], date: LocalDate): string {
   const bh = bankHolidayName(date);

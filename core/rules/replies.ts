@@ -2,7 +2,7 @@
  * What the school is told. Plain text; case references, dates and reasons only: the form itself is
  * never read, so nothing about a child can appear here.
  */
-import { clusterName, type Partnership } from "../config.js";
+import { clusterName, meetingKind, type Partnership } from "../config.js";
 import type { MailDecision } from "./mailRules.js";
 import { conventionParts } from "./subject.js";
 import { describeDate } from "./time.js";
@@ -53,11 +53,18 @@ export function composeReply(
     );
     return { body: [...lines.filter(Boolean), signature(p, lead?.email)].join("\n") };
   }
+  // A type decided in two stages: who recommends and who decides (and from which fund), said on receipt.
+  const type = d.referralType ? p.referralTypes.find((t) => t.id === d.referralType) : undefined;
+  const decider = type && type.stages.length > 1 ? type.stages[type.stages.length - 1]! : null;
+  const twoStage = decider
+    ? `The ${meetingKind(p, type!.stages[0]!.meeting)?.label ?? "cluster"} meeting will make a recommendation; the decision is made at the ${meetingKind(p, decider.meeting)?.label ?? "deciding meeting"}${decider.fund === "contingency" ? ", from the contingency fund" : ""}, and you will be told it then.`
+    : "";
   switch (d.outcome) {
     case "accepted":
       lines.push(
         `Thank you. Your ${formWord(p)} for ${a!.school!.name} was received on ${a!.receivedLocal} and logged as case ${ctx.caseRef}.`,
         `It is provisionally listed for the ${a!.meeting!.description}; your ${p.leadTitle} confirms whether it goes on the agenda.`,
+        twoStage,
         contact,
       );
       break;
@@ -67,6 +74,7 @@ export function composeReply(
         a!.meeting
           ? `It is provisionally listed for the ${a!.meeting.description} instead (the deadline for that meeting is ${a!.deadline!.description}).`
           : `It will be listed for the next ${a!.cluster !== null ? clusterName(p, a!.cluster) : "cluster"} meeting when the dates are published.`,
+        twoStage,
         contact,
       );
       break;
@@ -76,6 +84,8 @@ export function composeReply(
         lines.push(
           `Your ${formWord(p)} was received on ${a.receivedLocal} and logged as case ${ctx.caseRef}${a.cluster !== null ? ` for ${clusterName(p, a.cluster)}` : ""}. It is not complete:`,
           ...d.reasons.map((r) => `- ${r}`),
+          a.meeting ? `Until then it is provisionally listed for the ${a.meeting.description}.` : "",
+          twoStage,
           contact,
         );
       } else if (a && a.subject.ok && !a.meeting && a.ackDueBy) {

@@ -6,7 +6,8 @@
  */
 import { clusterName, leadForCluster, referralType } from "../config.js";
 import { describeDate, toLocal } from "../rules/time.js";
-import { workingDaysBetween } from "../rules/workingDays.js";
+import { addWorkingDays, workingDaysBetween } from "../rules/workingDays.js";
+import { schoolDayOnOrBefore } from "../rules/planner.js";
 import type { AckDeps } from "./acknowledgements.js";
 import { reviewsDue } from "./caseWindows.js";
 import { sendOnce } from "./sendOnce.js";
@@ -25,7 +26,9 @@ export async function runReviewReminders(d: AckDeps): Promise<{ reminded: string
       if (f.Status !== "Decided" || !f.ReviewDue || f.ReviewRemindedAt) continue;
       const due = f.ReviewDue.slice(0, 10);
       const left = workingDaysBetween(today, due);
-      if (left > referralType(p, f.ReferralType).reviewReminderWorkingDays) continue;
+      // Reminded from the working day N before the review, brought back to a school day when that falls in a holiday.
+      const remindOn = schoolDayOnOrBefore(p, addWorkingDays(due, -referralType(p, f.ReferralType).reviewReminderWorkingDays));
+      if (today < remindOn) continue;
       const key = `review-reminder|${f.Title}`;
       if (await d.kv.getSync(key)) continue;
       const lead = leadForCluster(p, cluster.id);

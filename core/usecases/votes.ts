@@ -39,6 +39,10 @@ export interface VoteCardData {
   canVote: boolean;
   /** The lead asked to close with fewer votes than the quorum: the card asks her to confirm. */
   confirmClose: boolean;
+  /** A deciding meeting's vote: the cluster's recommendation ("" when there is none). */
+  recommendation: string;
+  /** The chair gives the reason when the decision departs from the recommendation (it goes to the school). */
+  asksReason: boolean;
   userIds: string[];
 }
 
@@ -76,6 +80,8 @@ export interface VoteClick {
   from?: "agenda" | "triage" | undefined;
   /** "yes": the lead confirmed closing without a decision (fewer votes than the quorum). */
   confirm?: string | undefined;
+  /** Why the deciding meeting departs from the recommendation (the chair's words, to the school). */
+  reason?: string | undefined;
 }
 
 export type VoteAnswer =
@@ -162,6 +168,11 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       isLead: everyone || isLead,
       canVote: everyone || voters.some((v) => v.email === email),
       confirmClose: confirmClose && !everyone,
+      recommendation:
+        c.fields.Status === "Recommended" && c.fields.Recommendation
+          ? `${c.fields.Recommendation}${c.fields.RecommendedAmount ? `, ${formatPounds(c.fields.RecommendedAmount)}` : ""}`
+          : "",
+      asksReason: c.fields.Status === "Recommended" && Boolean(c.fields.Recommendation),
       // Each person who has taken part sees their own view (Teams allows at most 60 ids).
       userIds: Object.values(session.ids).slice(0, 60),
     };
@@ -360,6 +371,23 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
       if (!(e instanceof FundingInputError)) throw e;
       return { show: "vote", card: await view(session, false, `The vote was not closed: ${e.message}.`) };
     }
+    // A deciding meeting that departs from the cluster's recommendation says why: the chair types it, it goes to the school.
+    const reason = (click.reason ?? "").trim();
+    const departs =
+      final &&
+      c.fields.Recommendation &&
+      dec.decision !== "No decision" &&
+      (dec.decision !== c.fields.Recommendation || dec.award !== (c.fields.RecommendedAmount ?? 0));
+    if (departs && !reason)
+      return {
+        show: "vote",
+        card: await view(
+          session,
+          false,
+          `The decision (${dec.decision}${dec.award ? `, ${formatPounds(dec.award)}` : ""}) differs from the recommendation (${c.fields.Recommendation}${c.fields.RecommendedAmount ? `, ${formatPounds(c.fields.RecommendedAmount)}` : ""}): type the meeting's reason in the box, then close again. It goes to the school. Nothing was closed.`,
+        ),
+      };
+    if (reason.length > 500) return { show: "vote", card: await view(session, false, "Keep the reason under 500 characters. Nothing was closed.") };
     const undecided = dec.decision === "No decision";
     const decision = undecided
       ? `No decision (${dec.reason}): ${ref} stays on the agenda; the vote can be opened again`
@@ -393,7 +421,7 @@ export async function runVote(d: VoteDeps, click: VoteClick): Promise<VoteAnswer
     if (dec.decision !== "No decision") {
       // The lifecycle's "decided": case fields, the school's email and the audit row, once.
       await runTransition({ ...d, audit: d.audit ?? (async () => undefined) }, email, "vote.decide", ref, {
-        decision: { decision: dec.decision, award: dec.award, lines: dec.lines },
+        decision: { decision: dec.decision, award: dec.award, lines: dec.lines, ...(departs ? { reason } : {}) },
       });
     }
     const t = tally(all);
