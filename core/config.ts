@@ -531,7 +531,7 @@ export const partnershipSchema = z
         stages: [{ meeting: OWN_CLUSTER_MEETING, outcome: "decide" as const, fund: "cluster" as const }],
         funding: "limits" as const,
         reviewReminderWorkingDays: 20,
-      } as z.output<typeof referralTypeSchema>,
+      },
     ],
   }));
 
