@@ -160,7 +160,12 @@ async function sutton(opts: DemoOptions): Promise<Result> {
   await pg.as(SW, team.groupChatId, execute("vote.open", { caseRef: ref }));
   const second = (await until("the final vote's card", async () => (await d.teams.voteSession(`${ref}-final`))?.posted)).activityId!;
   await vote(s, ref, team.groupChatId, second, [SW, EK, officer], say);
-  await pg.as(SW, team.groupChatId, execute("vote.close", { caseRef: ref, panelAmount: "5000" }, second));
+  // £5,000 where SP 5 recommended £6,000: the chair types the meeting's reason on the card; it goes to the school.
+  await pg.as(
+    SW,
+    team.groupChatId,
+    execute("vote.close", { caseRef: ref, panelAmount: "5000", reason: "Two terms at the band's rate meet the need the form describes" }, second),
+  );
   await until("the decision", async () => (await caseOf(ref))?.Status === "Decided");
   for (const l of await lines(s, `${ref}-final`)) say(`   ${l}`);
   return finish(s, opts, ref, westbourne.name);
@@ -283,7 +288,11 @@ async function southampton(opts: DemoOptions): Promise<Result> {
   await pg.as(locality, team.groupChatId, execute("vote.open", { caseRef: cont }));
   const final = (await until("the city meeting's vote card", async () => (await d.teams.voteSession(`${cont}-final`))?.posted)).activityId!;
   await vote(s, cont, team.groupChatId, final, [locality, head3, headOfSend], say);
-  await pg.as(locality, team.groupChatId, execute("vote.close", { caseRef: cont, panelAmount: "8000" }, final));
+  await pg.as(
+    locality,
+    team.groupChatId,
+    execute("vote.close", { caseRef: cont, panelAmount: "8000", reason: "The fund's balance this year, with the review in twelve months" }, final),
+  );
   await until("the city meeting's decision", async () => (await caseOf(cont))?.Status === "Decided");
   for (const l of await lines(s, `${cont}-final`)) say(`   ${l}`);
 
