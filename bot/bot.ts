@@ -29,7 +29,7 @@ import { reportCardData, ReportInputError } from "../core/rules/report.js";
 import { leadReport, type TermlyDeps } from "../core/usecases/termly.js";
 import { agendaMeetingKey } from "../core/rules/agenda.js";
 import { clusterAgendaNow } from "../core/usecases/agenda.js";
-import { budgetText, openCasesText, whichTermText } from "../core/usecases/commands.js";
+import { budgetText, contingencyText, openCasesText, whichTermText } from "../core/usecases/commands.js";
 import { meetingsOf } from "../core/rules/schedule.js";
 import { CASE_VERBS, maySee, transition, type CaseVerb, type TransitionInput } from "../core/rules/lifecycle.js";
 import { runTransition, type TriageCardsPort } from "../core/usecases/triage.js";
@@ -138,7 +138,7 @@ export function helpText(p: BotDeps["partnership"]): string {
   return [
     `Cluster Desk for the ${p.name}.`,
     `New ${p.referralTypes.length > 1 ? "referrals" : "presentation forms"} arrive here as triage cards. On a card you enter the case type, number of CYP, terms and amount (the funding limit appears), accept the case to the agenda, acknowledge the school, ask it for more information${p.advisers.length ? ", refer the case to the SEND Adviser" : ""}, or move it to another cluster.`,
-    "Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**, **help**; the partnership lead also has **health**, **plan** (next year's proposed meetings, to publish) and **report summer-2027** (the term's evaluation).",
+    `Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**${p.allocation ? ", **contingency** (the contingency fund's ledger)" : ""}, **help**; the partnership lead also has **health**, **plan** (next year's proposed meetings, to publish) and **report summer-2027** (the term's evaluation).`,
     `Your work with schools: **contact <school> <kind> [date]** records a contact (for example \`contact ${p.clusters[0]?.schools[0]?.shortName ?? p.clusters[0]?.schools[0]?.name ?? "Bedfont"} ${engagementOf(p).kinds[0]!.id}\`; the date is today unless you give one), the kind one of: ${kindsText(p)}. **not engaged** lists your clusters' schools with no contact, form or attendance this academic year.`,
     "In a cluster's channel, @mention Cluster Desk with **cluster <number>** (for example `@Cluster Desk cluster 5`) so that the cluster's agendas and votes are posted there. Teams only passes channel messages that @mention the bot.",
   ].join("\n\n");
@@ -260,6 +260,11 @@ export class ClusterDeskBot extends TeamsActivityHandler {
       run: async (c) => void (await c.sendActivity(MessageFactory.text(await openCasesText(this.deps, await this.clustersOf(c))))),
     },
     { name: "case <reference>", match: (t) => /^case\s+(\S{1,20})$/.exec(t), run: (c, m) => this.showCase(c, m[1]!.toUpperCase()) },
+    {
+      name: "contingency",
+      match: (t) => /^contingency$/.exec(t),
+      run: (c) => this.forLeads(c, async () => contingencyText(this.deps)),
+    },
     {
       name: "contact <school> <kind> [date]",
       match: (t) => /^contact\s+(\S.*)$/.exec(t),

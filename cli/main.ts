@@ -34,11 +34,12 @@ import {
   type Io,
 } from "./common.js";
 import { RECORDS_COMMANDS } from "./records.js";
+import { FUND_COMMANDS } from "./funds.js";
 
 export type { Io } from "./common.js";
 
 /** The commands declared as a table (name, options, help); the rest are the switch below. */
-export const COMMANDS: CliCommand[] = [...RECORDS_COMMANDS];
+export const COMMANDS: CliCommand[] = [...FUND_COMMANDS, ...RECORDS_COMMANDS];
 
 /** A table command's help lines, wrapped as the others are. */
 function helpOf(c: CliCommand): string {

@@ -148,6 +148,35 @@ export function tables(r: Report): { name: string; head: string[]; rows: (string
           },
         ]
       : []),
+    ...(r.twoStage
+      ? [
+          {
+            name: "Two-stage decisions",
+            head: ["Decided after a recommendation", "Figure"],
+            rows: [
+              ["Cases decided", r.twoStage.decided],
+              ["Decided as recommended", r.twoStage.asRecommended],
+              ["Decided differently", r.twoStage.differently],
+              ["Recommended (£)", r.twoStage.recommendedAmount],
+              ["Decided (£)", r.twoStage.decidedAmount],
+            ] as (string | number)[][],
+          },
+        ]
+      : []),
+    ...(r.contingency
+      ? [
+          {
+            name: "Contingency fund",
+            head: [`Contingency fund ${r.contingency.year}`, "Figure"],
+            rows: [
+              ["Allocated (£)", r.contingency.allocated ?? "no total set"],
+              ["Committed (£)", r.contingency.committed],
+              ["Remaining (£)", r.contingency.remaining ?? "no total set"],
+              ["Awards from the fund", r.contingency.awards],
+            ] as (string | number)[][],
+          },
+        ]
+      : []),
     {
       name: "Service",
       head: ["Service levels", "Figure"],

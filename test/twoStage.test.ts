@@ -5,6 +5,10 @@
  * ledger and a review date. The school is told the recommendation, then the decision; both are
  * audited; each stage is voted by its own meeting's voters.
  */
+import { contingencyText } from "../core/usecases/commands.js";
+import { termReport } from "../core/usecases/termly.js";
+import { reportSummary, termPeriod } from "../core/rules/report.js";
+import { renderReport } from "../reports/render.js";
 import { describe, expect, it } from "vitest";
 import { loadPartnership } from "../config/load.js";
 import { clusterById, type Partnership } from "../core/config.js";
@@ -210,6 +214,20 @@ describe("Southampton: a contingency case goes from the locality meeting to the 
     expect(c.fields).toMatchObject({ Status: "Decided", AmountAwarded: 8000, ReviewDue: "2027-12-03T00:00:00Z" });
     // Twelve months on is Saturday 4 December 2027: the review falls on the school day before.
     expect(s.mailer.to("senco@shirley-junior.example")[1]!.body).toContain("The allocation is to be reviewed by Friday 3 December 2027");
+    // The ledger in Teams (`contingency`), and the term's report: the fund, and the decision against the recommendation.
+    const at = { partnership: p, cases: s.cases, now: () => new Date("2026-12-04T12:00:00Z") };
+    expect(await contingencyText(at)).toBe(
+      "**Contingency fund 2026-27: £100,000 allocated, £8,000 committed, £92,000 remaining.**\n- C3-2026-0004 (cluster 3): £8,000, decided Friday 4 December 2026, 10am",
+    );
+    const r = await termReport(at, termPeriod(p, "autumn-2026"));
+    expect(r.twoStage).toEqual({ decided: 1, asRecommended: 0, differently: 1, recommendedAmount: 9000, decidedAmount: 8000 });
+    expect(r.contingency).toMatchObject({ year: "2026-27", allocated: 100_000, committed: 8000, remaining: 92_000, awards: 1 });
+    expect(reportSummary(r, "autumn-2026")).toContain(
+      "Decided after a recommendation: 1 (0 as recommended, 1 differently); £8,000 decided of £9,000 recommended.",
+    );
+    expect(String(await renderReport(r, "csv", "contingency fund"))).toBe(
+      "Contingency fund 2026-27,Figure\nAllocated (£),100000\nCommitted (£),8000\nRemaining (£),92000\nAwards from the fund,1\n",
+    );
   });
 });
 

@@ -9,7 +9,7 @@
  * decision's. Superseded, rejected and quarantined cases never count; a moved case counts in the
  * cluster it ended in.
  */
-import { clusterBudget } from "./allocation.js";
+import { clusterBudget, type Ledger } from "./allocation.js";
 import { budgetOverview, NOT_A_HEARD_CASE } from "./agenda.js";
 import { ClusterName, normaliseName, PHASES, referralType, type Partnership } from "../config.js";
 import { formatPounds, fundingCap, FundingInputError } from "./funding.js";
@@ -103,6 +103,13 @@ export interface Report {
   counted: string[];
   /** Seed 001's "School Engagement" table (issue 33); null when the Engagement list was not read. */
   engagement: EngagementTable | null;
+  /**
+   * Types decided in two stages (Sutton, Southampton's contingency): the period's final decisions
+   * against the clusters' recommendations. Null when the partnership has no such type.
+   */
+  twoStage: { decided: number; asRecommended: number; differently: number; recommendedAmount: number; decidedAmount: number } | null;
+  /** The contingency fund's ledger for the period's academic year (a partnership that holds one); null otherwise or when not read. */
+  contingency: (Ledger & { awards: number }) | null;
 }
 
 const pct = (n: number, of: number) => (of ? Math.round((n / of) * 1000) / 10 : 0);
@@ -142,6 +149,21 @@ function median(xs: number[]): number | null {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const dateOf = (iso: string | null | undefined): LocalDate | null => (iso ? toLocal(new Date(iso)).date : null);
+
+/** Final decisions of cases a cluster recommended: how many as recommended, how many not, and the sums. */
+function twoStageFigures(decidedInPeriod: StoredCase[]): NonNullable<Report["twoStage"]> {
+  const two = decidedInPeriod.filter((c) => c.fields.Status === "Decided" && c.fields.Recommendation);
+  const same = (c: StoredCase) => c.fields.Recommendation === c.fields.Decision && (c.fields.RecommendedAmount ?? 0) === (c.fields.AmountAwarded ?? 0);
+  return {
+    decided: two.length,
+    asRecommended: two.filter(same).length,
+    differently: two.filter((c) => !same(c)).length,
+    recommendedAmount: two.reduce((n, c) => n + (c.fields.RecommendedAmount ?? 0), 0),
+    decidedAmount: two.reduce((n, c) => n + (c.fields.AmountAwarded ?? 0), 0),
+  };
 }
 
 export function buildReport(
@@ -302,6 +324,8 @@ export function buildReport(
     },
     counted: heard.map((c) => c.fields.Title).sort(),
     engagement: null,
+    twoStage: p.referralTypes.some((t) => t.stages.length > 1) ? twoStageFigures(cases.filter((c) => inPeriod(dateOf(c.fields.DecisionAt)))) : null,
+    contingency: null,
   };
 }
 
@@ -331,8 +355,14 @@ export function reportSummary(r: Report, term: string, link?: { name: string; ur
     `By phase: ${r.byPhase.map((b) => `${b.phase} ${b.casesPct}% of cases (${b.schoolsPct}% of schools)`).join("; ")}.`,
     `Acknowledged in time: ${ackText(s.acknowledgedInTime)}; working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,
     `Meetings held: ${t.meetingsHeld} of ${t.meetingsPlanned} planned (${t.meetingsWithoutCases} without cases); SENDCo attendance ${attendanceText(t)}.`,
+    r.twoStage
+      ? `Decided after a recommendation: ${r.twoStage.decided} (${r.twoStage.asRecommended} as recommended, ${r.twoStage.differently} differently); ${formatPounds(r.twoStage.decidedAmount)} decided of ${formatPounds(r.twoStage.recommendedAmount)} recommended.`
+      : "",
+    r.contingency ? `${r.contingency.text}; ${r.contingency.awards} ${r.contingency.awards === 1 ? "award" : "awards"} from it.` : "",
     link ? `The full report: [${link.name}](${link.url})` : `The full report: \`${reportCommand(term)}\` (or pdf, xlsx, csv).`,
-  ].join("\n\n");
+  ]
+    .filter(Boolean)
+    .join("\n\n");
 }
 
 /** The partnership lead's summary card: headline figures, each cluster's spend and RAG, the link to the full report. */

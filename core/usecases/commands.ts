@@ -11,6 +11,8 @@ import { describeLocal, toLocal } from "../rules/time.js";
 import { plainText } from "../rules/triage.js";
 import { workingDaysBetween } from "../rules/workingDays.js";
 import { recentCases, yearDecisions } from "./caseWindows.js";
+import { contingencyNow } from "./termly.js";
+import { formatPounds } from "../rules/funding.js";
 
 export interface CommandDeps {
   partnership: Partnership;
@@ -92,4 +94,27 @@ export async function budgetText(d: CommandDeps, clusters: number[]): Promise<st
 export function whichTermText(now: Date): string {
   const start = Number(academicYearOf(toLocal(now).date).slice(0, 4));
   return `Which term? Write **report** and the term: report autumn-${start}, report spring-${start + 1} or report summer-${start + 1}.`;
+}
+
+/**
+ * `contingency`: the contingency fund's ledger for this academic year (Southampton, seed 004: "the
+ * remaining percentage will form the Contingency Fund"), with each award from it: references and
+ * clusters only, never a school (cases are anonymised there).
+ */
+export async function contingencyText(d: CommandDeps): Promise<string> {
+  const p = d.partnership;
+  if (!p.allocation) return `The ${p.shortName} holds no contingency fund.`;
+  const today = toLocal(d.now()).date;
+  const ledger = await contingencyNow(d, today);
+  return [
+    `**${ledger.text}.**`,
+    ...(ledger.cases.length
+      ? ledger.cases
+          .sort((a, b) => (a.fields.DecisionAt ?? "").localeCompare(b.fields.DecisionAt ?? ""))
+          .map(
+            (c) =>
+              `- ${c.fields.Title} (${c.fields.Cluster != null ? clusterName(p, c.fields.Cluster) : "no cluster"}): ${formatPounds(c.fields.AmountAwarded ?? 0)}, decided ${c.fields.DecisionAt ? describeLocal(new Date(c.fields.DecisionAt)) : ""}`,
+          )
+      : ["No awards from the fund yet this year."]),
+  ].join("\n");
 }

@@ -7,10 +7,11 @@ import { engagementTable } from "../rules/engagement.js";
 import type { EngagementPort } from "../ports.js";
 import type { Partnership } from "../config.js";
 import { buildReport, reportSummary, termPeriod, type Period, type Report } from "../rules/report.js";
-import { type AttendancePort, type CaseStorePort } from "../ports.js";
-import { periodCases } from "./caseWindows.js";
+import { type AttendancePort, type CaseStorePort, type StoredCase } from "../ports.js";
+import { periodCases, yearDecisions } from "./caseWindows.js";
+import { contingencyLedger, fromContingency, type Ledger } from "../rules/allocation.js";
 import { meetingsOf } from "../rules/schedule.js";
-import { toLocal } from "../rules/time.js";
+import { toLocal, type LocalDate } from "../rules/time.js";
 import { teamsElseEmail, type AckDeps } from "./acknowledgements.js";
 import { statusOf } from "../errors.js";
 
@@ -61,7 +62,22 @@ export async function termReport(
   const cases = await periodCases(d.cases, period);
   const report = buildReport(d.partnership, cases, intake, period, attendance, asOf);
   if (d.engagement) report.engagement = engagementTable(d.partnership, period, await d.engagement.between(period.from, period.to), cases, attendance);
+  if (d.partnership.allocation) {
+    // Figures only: the awards' cases stay out of the report.
+    const { cases: _awards, ...ledger } = await contingencyNow(d, period.to);
+    report.contingency = ledger;
+  }
   return report;
+}
+
+/** The contingency fund's ledger for the academic year holding `on`, with how many awards it has made. */
+export async function contingencyNow(
+  d: { partnership: Partnership; cases: Pick<CaseStorePort, "casesIn"> },
+  on: LocalDate,
+): Promise<Ledger & { awards: number; cases: StoredCase[] }> {
+  const year = await yearDecisions(d.cases, on);
+  const awards = year.filter((c) => fromContingency(d.partnership, c) && c.fields.Status === "Decided" && (c.fields.AmountAwarded ?? 0) > 0);
+  return { ...contingencyLedger(d.partnership, year, on), awards: awards.length, cases: awards };
 }
 
 /** The term (e.g. "summer-2023") whose last cluster meeting has passed, while that term lasts; null otherwise. */
