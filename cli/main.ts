@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { existsSync, readFileSync } from "node:fs";
-import { ConfigError, normaliseName, referralType } from "../core/config.js";
+import { ClusterName, ConfigError, normaliseName, referralType } from "../core/config.js";
 import { requiredDocuments } from "../core/rules/referrals.js";
 import { fundingCap, FundingInputError } from "../core/rules/funding.js";
 import { allocationFor } from "../core/rules/allocation.js";
@@ -390,7 +390,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const env = values["dry-run"] ? {} : appSettings(values.settings);
         const p = values["dry-run"] ? partnership(values.config ?? process.env.PARTNERSHIP) : await partnershipOf(values.config, env);
         const m = matchGias(p, readGiasCsv(file), la);
-        const report = { matched: m.matched.length, notFound: m.notFound, notInAnyCluster: m.notInAnyCluster, skippedNotOpen: m.skippedNotOpen };
+        // Each school missed, by name, with the cluster as the council names it: what to fix, not counts.
+        const report = {
+          matched: m.matched.length,
+          notFound: m.notFound.map(({ clusterId, ...x }) => ({ cluster: ClusterName(p, clusterId), ...x })),
+          notInAnyCluster: m.notInAnyCluster,
+          skippedNotOpen: m.skippedNotOpen,
+          summary: `${m.matched.length} matched; ${m.notFound.length} of the config's schools not found (${m.notFound.filter((x) => x.closed).length} closed in GIAS, ${m.notFound.filter((x) => x.near.length).length} with a near name); ${m.notInAnyCluster.length} open establishments in no cluster`,
+        };
         if (values["dry-run"]) {
           json(io, { ok: true, dryRun: true, ...report, schools: m.matched });
           return 0;

@@ -28,9 +28,20 @@ describe("GIAS import", () => {
     ]);
     expect(m.matched.find((e) => e.urn === "102500")!.website).toBe("isleworthtown.hounslow.sch.uk");
     expect(m.matched.find((e) => e.urn === "146001")!.website).toBe("bolderacademy.co.uk");
-    expect(m.notInAnyCluster).toBe(1); // the new free school
-    expect(m.skippedNotOpen).toBe(1); // the closed one; Camden's Worple is another LA
-    expect(m.notFound).toContainEqual({ clusterId: 1, school: "Bedfont Primary School" });
+    // Each by name: the new free school and a misspelt one are in no cluster; the closed ones were skipped.
+    expect(m.notInAnyCluster.map((x) => x.name)).toEqual(["A New Free School Not In Any Cluster", "Bedfont Primary Schol"]);
+    expect(m.skippedNotOpen).toEqual([
+      { urn: "102599", name: "Old Closed Primary School", status: "Closed" },
+      { urn: "102601", name: "Cardinal Road Infant and Nursery School", status: "Closed" },
+    ]); // Camden's Worple is another LA
+    // A config school not found names what it may be written as, and says when GIAS has it closed.
+    expect(m.notFound).toContainEqual({ clusterId: 1, school: "Bedfont Primary School", near: ["Bedfont Primary Schol"], closed: null });
+    expect(m.notFound).toContainEqual({
+      clusterId: 1,
+      school: "Cardinal Road Infant and Nursery School",
+      near: [],
+      closed: { urn: "102601", name: "Cardinal Road Infant and Nursery School", status: "Closed" },
+    });
     expect(m.notFound.length).toBe(p.clusters.reduce((n, c) => n + c.schools.length, 0) - 6);
   });
 

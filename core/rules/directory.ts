@@ -5,6 +5,7 @@
  * config/gias.ts.
  */
 import { findSchoolByName, normaliseName, perCluster, type Partnership, type School } from "../config.js";
+import { boundedLevenshtein, schoolKey } from "./subject.js";
 
 /** The GIAS columns used (their real names in the establishment CSV). */
 export const GIAS_COLUMNS = {
@@ -29,12 +30,15 @@ export interface DirectoryEntry {
 
 export interface DirectoryMatch {
   matched: DirectoryEntry[];
-  /** Config schools with no open establishment of that name in the extract for the LA. */
-  notFound: { clusterId: number; school: string }[];
-  /** Open establishments in the LA that are in no cluster (for information). */
-  notInAnyCluster: number;
+  /**
+   * Config schools with no open establishment of that name in the extract for the LA: each by name,
+   * with the extract's names it may be written as (`near`), and the establishment if GIAS has it closed.
+   */
+  notFound: { clusterId: number; school: string; near: string[]; closed: { urn: string; name: string; status: string } | null }[];
+  /** Open establishments in the LA that are in no cluster (for information: a new school to place). */
+  notInAnyCluster: { urn: string; name: string; phase: string }[];
   /** Rows of the LA that are not open (closed, proposed to open) and were skipped. */
-  skippedNotOpen: number;
+  skippedNotOpen: { urn: string; name: string; status: string }[];
 }
 
 export class DirectoryInputError extends Error {}
@@ -67,12 +71,13 @@ export function matchGias(p: Partnership, records: GiasRecord[], la: string): Di
   const open = inLa.filter((r) => /^open/i.test(r[GIAS_COLUMNS.status] ?? ""));
   const matched: DirectoryEntry[] = [];
   const used = new Set<string>();
-  let notInAnyCluster = 0;
+  const notInAnyCluster: DirectoryMatch["notInAnyCluster"] = [];
+  const row = (r: GiasRecord) => ({ urn: (r[GIAS_COLUMNS.urn] ?? "").trim(), name: (r[GIAS_COLUMNS.name] ?? "").trim() });
   for (const r of open) {
     const name = r[GIAS_COLUMNS.name] ?? "";
     const hit = p.clusters.map((c) => ({ c, s: findSchoolByName(c, name) })).find((x) => x.s);
     if (!hit?.s) {
-      notInAnyCluster++;
+      notInAnyCluster.push({ ...row(r), phase: (r[GIAS_COLUMNS.phase] ?? "").trim() });
       continue;
     }
     used.add(`${hit.c.id}|${hit.s.name}`);
@@ -84,8 +89,38 @@ export function matchGias(p: Partnership, records: GiasRecord[], la: string): Di
       website: host(r[GIAS_COLUMNS.website]),
     });
   }
-  const notFound = p.clusters.flatMap((c) => c.schools.filter((s) => !used.has(`${c.id}|${s.name}`)).map((s) => ({ clusterId: c.id, school: s.name })));
-  return { matched, notFound, notInAnyCluster, skippedNotOpen: inLa.length - open.length };
+  const notOpen = inLa.filter((r) => !open.includes(r));
+  const notFound = p.clusters.flatMap((c) =>
+    c.schools
+      .filter((s) => !used.has(`${c.id}|${s.name}`))
+      .map((s) => {
+        const shut = notOpen.find((r) => findSchoolByName({ ...c, schools: [s] }, r[GIAS_COLUMNS.name] ?? ""));
+        return {
+          clusterId: c.id,
+          school: s.name,
+          near: nearNames(s, notInAnyCluster.map((x) => x.name)),
+          closed: shut ? { ...row(shut), status: (shut[GIAS_COLUMNS.status] ?? "").trim() } : null,
+        };
+      }),
+  );
+  return { matched, notFound, notInAnyCluster, skippedNotOpen: notOpen.map((r) => ({ ...row(r), status: (r[GIAS_COLUMNS.status] ?? "").trim() })) };
+}
+
+/**
+ * The extract's names a config school may be written as: the same distinctive words, or a name a few
+ * letters away ("Bedfont Primary Schol"), at most three. For the officer to check, never matched.
+ */
+function nearNames(s: School, names: string[]): string[] {
+  const mine = [s.name, ...(s.shortName ? [s.shortName] : []), ...s.aliases];
+  const close = (n: string) =>
+    mine.some((m) => {
+      const [a, b] = [schoolKey(m), schoolKey(n)];
+      if (a && a === b) return true;
+      if (boundedLevenshtein(normaliseName(m), normaliseName(n), 4) <= 4) return true;
+      const words = new Set(a.split(" ").filter((w) => w.length > 3));
+      return b.split(" ").filter((w) => words.has(w)).length >= 2;
+    });
+  return names.filter(close).slice(0, 3);
 }
 
 /** A row of the Schools list: what the council keeps about a school. */
