@@ -21,7 +21,12 @@ export const FUND_COMMANDS: CliCommand[] = [
       const { cases, ...ledger } = await contingencyNow({ ...d, partnership: d.partnership }, on);
       json(io, {
         ...ledger,
-        awards: cases.map((c) => ({ ref: c.fields.Title, cluster: c.fields.Cluster ?? null, amount: c.fields.AmountAwarded ?? 0, decidedAt: c.fields.DecisionAt ?? null })),
+        awards: cases.map((c) => ({
+          ref: c.fields.Title,
+          cluster: c.fields.Cluster ?? null,
+          amount: c.fields.AmountAwarded ?? 0,
+          decidedAt: c.fields.DecisionAt ?? null,
+        })),
       });
       return 0;
     },

@@ -150,9 +150,9 @@ describe("the published calendar and the doctor", () => {
   it("the doctor blocks on no meeting in 8 weeks and no funding policy in force; warns of missing addresses and the sender check, naming cluster and school", () => {
     const today = "2026-11-23";
     const r = doctor(hounslow, today);
-    expect(r.blocking.map((f) => f.where)).toEqual([...hounslow.clusters.map((c) => `cluster ${c.id}`), "fundingPolicies"]);
+    expect(r.blocking.map((f) => f.where)).toEqual([...hounslow.clusters.map((c) => `Cluster ${c.id}`), "fundingPolicies"]);
     expect(r.blocking.at(-1)!.problem).toBe("no funding policy is in force on 2026-11-23");
-    expect(r.warnings.some((w) => /^cluster \d+, school ".+"$/.test(w.where) && w.problem.includes("SENDCo"))).toBe(true);
+    expect(r.warnings.some((w) => /^Cluster \d+, school ".+"$/.test(w.where) && w.problem.includes("SENDCo"))).toBe(true);
     expect(r.warnings.some((w) => w.where === "intake.emailDomains")).toBe(true);
     // With this year's meetings published, only the funding policy blocks.
     const plan = planYear(hounslow, "2026-27");
@@ -160,6 +160,18 @@ describe("the published calendar and the doctor", () => {
     expect(doctor(p, today).blocking.map((f) => f.where)).toEqual(["fundingPolicies"]);
     // In summer 2023 the config's own meetings and policy are enough.
     expect(doctor(hounslow, "2023-05-02").blocking).toEqual([]);
+  });
+
+  it("the doctor judges the plan it made: Southampton's termly meetings, more than 8 calendar weeks apart over Christmas, are fewer than 8 weeks of term (issue 32)", () => {
+    const southampton = loadPartnership("southampton").partnership;
+    const p = withPublishedMeetings(southampton, publishedMeetings(planYear(southampton, "2026-27")));
+    for (const today of ["2026-11-25", "2026-12-02", "2026-12-16"]) {
+      const meetingBlocks = doctor(p, today).blocking.filter((f) => f.problem.includes("meeting"));
+      expect(meetingBlocks, today).toEqual([]);
+    }
+    // Sutton's clusters are named as Sutton names them.
+    const sutton = loadPartnership("sutton").partnership;
+    expect(doctor(sutton, "2026-11-23").blocking.map((f) => f.where)).toContain("CP 5");
   });
 
   it("the doctor warns of budgets once for a partnership that shares one total by pupils, and not at all once the total is set (issue 32)", () => {

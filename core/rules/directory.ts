@@ -98,7 +98,10 @@ export function matchGias(p: Partnership, records: GiasRecord[], la: string): Di
         return {
           clusterId: c.id,
           school: s.name,
-          near: nearNames(s, notInAnyCluster.map((x) => x.name)),
+          near: nearNames(
+            s,
+            notInAnyCluster.map((x) => x.name),
+          ),
           closed: shut ? { ...row(shut), status: (shut[GIAS_COLUMNS.status] ?? "").trim() } : null,
         };
       }),

@@ -9,7 +9,7 @@ import { ClusterName, type Partnership } from "../config.js";
 import { clusterBudget } from "./allocation.js";
 import { policyInForce } from "./funding.js";
 import { meetingsOf } from "./schedule.js";
-import { academicYearOf } from "./planner.js";
+import { academicYearOf, addSchoolDays } from "./planner.js";
 import { addDays, fromLocal, type LocalDate } from "./time.js";
 
 export interface Finding {
@@ -33,13 +33,14 @@ export function doctor(p: Partnership, today: LocalDate): DoctorReport {
   const blocking: Finding[] = [];
   const warnings: Finding[] = [];
   const now = fromLocal(today, "00:00");
-  const horizon = fromLocal(addDays(today, MEETING_HORIZON_DAYS), "23:59");
+  // Eight weeks of school time: a plan's gap over the Christmas or summer holidays is not a gap in the cycle.
+  const horizon = fromLocal(addSchoolDays(p, today, (MEETING_HORIZON_DAYS / 7) * 5), "23:59");
   for (const c of p.clusters) {
     const next = meetingsOf(p, c).find((m) => m.startsAt > now);
     if (!next || next.startsAt > horizon) {
       blocking.push({
-        where: `cluster ${c.id}`,
-        problem: next ? `its next meeting is ${next.date}, more than 8 weeks away` : "no meeting after today is published",
+        where: ClusterName(p, c.id),
+        problem: next ? `its next meeting is ${next.date}, more than 8 weeks of term away` : "no meeting after today is published",
         fix: "plan and publish the year's meetings: npx cluster-desk plan-year --year <YYYY-YY>, then publish-meetings (or add them to the Meetings list)",
       });
     }
@@ -47,7 +48,7 @@ export function doctor(p: Partnership, today: LocalDate): DoctorReport {
       const missing = [s.sendcoEmail ? "" : "SENDCo", s.headteacherEmail ? "" : "headteacher"].filter(Boolean);
       if (missing.length)
         warnings.push({
-          where: `cluster ${c.id}, school "${s.name}"`,
+          where: `${ClusterName(p, c.id)}, school "${s.name}"`,
           problem: `no ${missing.join(" or ")} address`,
           fix: "add sendcoEmail and headteacherEmail (deadline reminders and rota invitations go there)",
         });

@@ -142,6 +142,16 @@ export function schoolDayOnOrBefore(p: Partnership, date: LocalDate): LocalDate 
   return date;
 }
 
+/** The day `n` school days after `date` (holidays, half-terms, weekends and bank holidays not counted). */
+export function addSchoolDays(p: Partnership, date: LocalDate, n: number): LocalDate {
+  let d = date;
+  for (let left = n, guard = 0; left > 0 && guard < 800; guard++) {
+    d = addDays(d, 1);
+    if (isSchoolDay(termsFor(p, academicYearOf(d)).terms, d)) left--;
+  }
+  return d;
+}
+
 /** Why a day is not a school day (for the deadline's note). */
 function closedBecause(terms: Term[], date: LocalDate): string {
   const bh = bankHolidayName(date);
