@@ -13,7 +13,7 @@ import { DirectoryInputError, matchGias } from "../core/rules/directory.js";
 import { doctor, unreachable } from "../core/rules/doctor.js";
 import { assess, IntakeInputError } from "../core/rules/intake.js";
 import { resolveRota } from "../core/rules/rota.js";
-import { meetingsOf } from "../core/rules/schedule.js";
+import { meetingsOf, wideMeetingsOf } from "../core/rules/schedule.js";
 import { checkSubject } from "../core/rules/subject.js";
 import { describeLocal, parseInstant } from "../core/rules/time.js";
 import { DEFAULT_PARTNERSHIP, loadPartnership, parsePartnershipYaml, resolveConfigPath } from "../config/load.js";
@@ -317,13 +317,26 @@ export async function run(argv: string[], io: Io): Promise<number> {
         if (only !== undefined && !p.clusters.some((c) => c.id === only)) {
           throw new UsageError(`there is no cluster ${only}; the ${p.shortName} has clusters ${p.clusters.map((c) => c.id).join(", ")}`);
         }
-        json(
-          io,
-          p.clusters
+        // Partnership-wide meetings too (conferences, borough or city decision meetings), unless one cluster is asked for.
+        const wide =
+          only === undefined
+            ? p.meetingKinds
+                .filter((k) => k.scope === "partnership")
+                .flatMap((k) =>
+                  wideMeetingsOf(p, k.id).map((m) => ({
+                    meetingOf: k.label,
+                    meeting: describeLocal(m.startsAt),
+                    startsAt: m.startsAt.toISOString(),
+                    ...(m.location ? { location: m.location } : {}),
+                  })),
+                )
+            : [];
+        json(io, [
+          ...p.clusters
             .filter((c) => only === undefined || c.id === only)
             .flatMap((c) =>
               meetingsOf(p, c).map((m) => ({
-                cluster: c.id,
+                cluster: ClusterName(p, c.id),
                 meeting: describeLocal(m.startsAt),
                 startsAt: m.startsAt.toISOString(),
                 deadline: describeLocal(m.deadline.at),
@@ -332,7 +345,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
                 ...(m.deadline.note ? { note: m.deadline.note } : {}),
               })),
             ),
-        );
+          ...wide,
+        ]);
         return 0;
       }
 

@@ -217,6 +217,31 @@ const meetingKindSchema = z
       .object({ weekday: z.enum(["Mon", "Tue", "Wed", "Thu", "Fri"]), time: localTime })
       .strict()
       .optional(),
+    /**
+     * Dates by rule instead of a cadence: "the n-th <weekday> of these months" (nth -1: the last).
+     * Sutton 2020/21 (seed 003): SP on the 2nd Tuesday of October and the 4th of January, February,
+     * April and May. A date that is not a school day is moved a week earlier (and said).
+     */
+    on: z
+      .array(
+        z
+          .object({
+            nth: z.union([z.literal(-1), z.number().int().min(1).max(5)]),
+            weekday: z.enum(["Mon", "Tue", "Wed", "Thu", "Fri"]),
+            months: z.array(z.number().int().min(1).max(12)).min(1),
+          })
+          .strict(),
+      )
+      .optional(),
+    /**
+     * A partnership meeting that decides on what cluster meetings recommended: one `days` after each
+     * date the `kinds` meet (the next school day when that is not one), its deadline the end of the
+     * cluster meeting it follows.
+     */
+    after: z
+      .object({ kinds: z.array(slug).min(1), days: z.number().int().min(1).max(28) })
+      .strict()
+      .optional(),
     venue: z.string().optional(),
     purpose: z.string().optional(),
     /** Whether cases are heard there (a stage of a referral type can name it). */

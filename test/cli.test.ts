@@ -171,7 +171,14 @@ describe("cluster-desk CLI", () => {
   it("meetings and help; an unknown command exits 2", () => {
     const m = cli("meetings", "--cluster", "3").json();
     expect(m).toHaveLength(3);
-    expect(m[1]).toMatchObject({ cluster: 3, meeting: "Wednesday 14 June 2023, 2pm", deadline: "Wednesday 7 June 2023, 12 noon" });
+    expect(m[1]).toMatchObject({ cluster: "Cluster 3", meeting: "Wednesday 14 June 2023, 2pm", deadline: "Wednesday 7 June 2023, 12 noon" });
+    // Sutton's: its clusters as Sutton names them, and its two conferences (seed 003).
+    const sutton = cli("meetings", "--config", "sutton").json();
+    expect(sutton.some((x: { cluster?: string }) => x.cluster === "CP 5")).toBe(true);
+    expect(sutton.filter((x: { meetingOf?: string }) => x.meetingOf === "Conference (all clusters)").map((x: { meeting: string }) => x.meeting)).toEqual([
+      "Tuesday 22 September 2020, 1:30pm",
+      "Tuesday 13 July 2021, 1:30pm",
+    ]);
     expect(cli("help").stdout).toMatch(/check-subject/);
     const u = cli("frobnicate");
     expect(u.code).toBe(2);

@@ -2,6 +2,7 @@
  * The academic-year planner (core/rules/planner.ts) and the doctor (core/rules/doctor.ts).
  */
 import fc from "fast-check";
+import { addDays } from "../core/rules/time.js";
 import { describe, expect, it } from "vitest";
 import { academicYearOf, defaultEnglandTerms, isSchoolDay, planYear, PlanInputError, publishedMeetings } from "../core/rules/planner.js";
 import { doctor, unreachable } from "../core/rules/doctor.js";
@@ -160,6 +161,32 @@ describe("the published calendar and the doctor", () => {
     expect(doctor(p, today).blocking.map((f) => f.where)).toEqual(["fundingPolicies"]);
     // In summer 2023 the config's own meetings and policy are enough.
     expect(doctor(hounslow, "2023-05-02").blocking).toEqual([]);
+  });
+
+  it("reproduces seed 003's 2020/21 calendar from Sutton's rules, decision meetings after the meetings they decide on, and plans 2026-27 the same way (issue 32)", () => {
+    const sutton = loadPartnership("sutton").partnership;
+    const of = (plan: ReturnType<typeof planYear>, which: (m: (typeof plan.meetings)[number]) => boolean) =>
+      [...new Set(plan.meetings.filter(which).map((m) => m.date))].sort();
+    const sp = (m: { clusterId: number; kind?: string }) => !m.kind && m.clusterId >= 1 && m.clusterId <= 7;
+    const cp = (m: { clusterId: number; kind?: string }) => !m.kind && m.clusterId >= 11;
+    const y20 = planYear(sutton, "2020-21");
+    // Seed 003, "Confirmed Cluster Dates and Venues".
+    expect(of(y20, (m) => m.kind === "conference")).toEqual(["2020-09-22", "2021-07-13"]);
+    expect(of(y20, sp)).toEqual(["2020-10-13", "2021-01-26", "2021-02-23", "2021-04-27", "2021-05-25"]);
+    expect(of(y20, cp)).toEqual(["2020-11-24", "2021-03-23", "2021-06-29"]);
+    expect(y20.meetings.find((m) => m.kind === "conference")!.start).toBe("13:30");
+    // Each SP meeting for all seven clusters, each CP meeting for all five.
+    expect(y20.meetings.filter(sp)).toHaveLength(5 * 7);
+    expect(y20.meetings.filter(cp)).toHaveLength(3 * 5);
+    // The borough-wide decision meeting: two days after each cluster meeting, its deadline that meeting's end.
+    const borough = y20.meetings.filter((m) => m.kind === "borough-decision");
+    expect(borough.map((m) => [m.date, m.deadline.date])).toEqual([...of(y20, sp), ...of(y20, cp)].sort().map((d) => [addDays(d, 2), d]));
+    for (const b of borough) expect(b.deadline.date < b.date).toBe(true);
+    // 2026-27 follows the same pattern.
+    const y26 = planYear(sutton, "2026-27");
+    expect(of(y26, sp)).toEqual(["2026-10-13", "2027-01-26", "2027-02-23", "2027-04-27", "2027-05-25"]);
+    expect(of(y26, cp)).toEqual(["2026-11-24", "2027-03-23", "2027-06-29"]);
+    expect(of(y26, (m) => m.kind === "conference")).toEqual(["2026-09-22", "2027-07-13"]);
   });
 
   it("the doctor judges the plan it made: Southampton's termly meetings, more than 8 calendar weeks apart over Christmas, are fewer than 8 weeks of term (issue 32)", () => {

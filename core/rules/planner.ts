@@ -258,14 +258,56 @@ function planSlot(
   return out;
 }
 
+/** The n-th (or, -1, the last) `weekday` of a month, as a date. */
+function nthWeekday(year: number, month: number, weekday: number, nth: number): LocalDate | null {
+  const first = `${year}-${String(month).padStart(2, "0")}-01`;
+  const all = days(first, addDays(`${month === 12 ? year + 1 : year}-${String((month % 12) + 1).padStart(2, "0")}-01`, -1)).filter(
+    (d) => isoWeekday(d) === weekday,
+  );
+  return (nth === -1 ? all.at(-1) : all[nth - 1]) ?? null;
+}
+
+/** A kind's dates by its `on` rule in the academic year starting `startYear` (September to August). */
+function ruleDates(terms: Term[], startYear: number, kind: MeetingKind, who: string, notes: string[]): LocalDate[] {
+  const out: LocalDate[] = [];
+  for (const r of kind.on ?? []) {
+    for (const month of r.months) {
+      const year = month >= 8 ? startYear : startYear + 1;
+      let date = nthWeekday(year, month, WEEKDAY[r.weekday]!, r.nth);
+      if (!date) {
+        notes.push(`${who}: ${year}-${String(month).padStart(2, "0")} has no ${r.nth === -1 ? "last" : `${r.nth}th`} ${r.weekday}`);
+        continue;
+      }
+      if (!isSchoolDay(terms, date)) {
+        const why = closedBecause(terms, date);
+        const earlier = addDays(date, -7);
+        notes.push(`${who}, ${date}: ${why}, so moved a week earlier to ${earlier}`);
+        date = earlier;
+      }
+      out.push(date);
+    }
+  }
+  return out.sort();
+}
+
 function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: number, notes: string[]): PlannedMeeting[] {
   if (!c.regular) {
     notes.push(`${clusterName(p, c.id)}: no regular slot (clusters[].regular), so no meetings were planned`);
     return [];
   }
-  // The cluster's own meeting kind sets the cadence (Sutton: SP half-termly, CP termly).
-  const cadence = p.meetingKinds.length > 1 ? (clusterMeetingKind(p, c)?.cadence ?? p.calendar.cadence) : p.calendar.cadence;
-  const out = planSlot(p, terms, cadence, c.regular, c.id, undefined);
+  // The cluster's own meeting kind sets the dates: by its rule (Sutton, seed 003), else its cadence.
+  const kind = p.meetingKinds.length > 1 ? clusterMeetingKind(p, c) : undefined;
+  const cadence = kind?.cadence ?? p.calendar.cadence;
+  const out = kind?.on
+    ? ruleDates(terms, startYear, kind, clusterName(p, c.id), notes).map((date) => ({
+        clusterId: c.id,
+        date,
+        start: c.regular!.time,
+        term: terms.find((t) => date >= t.start && date <= t.end)?.name ?? ("autumn" as TermName),
+        deadline: plannedDeadline(p, terms, date),
+        htRep: null as string | null,
+      }))
+    : planSlot(p, terms, cadence, c.regular, c.id, undefined);
   // The rota: each term's schools take that term's meetings in order; a named date takes its meeting.
   // A cluster whose meetings have no headteacher representative (Sutton, Southampton) has none.
   if (!c.rota.length && !clusterMeetingKind(p, c)?.voters.includes("ht-rep")) return out;
@@ -301,11 +343,39 @@ export function planYear(p: Partnership, year: string, opts: { cluster?: number 
       `Term dates for ${year} are not in the config (calendar.terms): England's usual pattern is used, so the dates are proposed; check them against the council's published term dates.`,
     );
   const meetings = clusters.flatMap((c) => planCluster(p, c, terms, startYear, notes));
-  // Partnership-wide meetings that hear cases (a borough or city decision meeting), at their own slot.
+  // Partnership-wide meetings: conferences and decision meetings, by their rule, after the cluster
+  // meetings they decide on, or at their own slot and cadence.
   if (opts.cluster === undefined) {
-    for (const k of p.meetingKinds.filter((m) => m.scope === "partnership" && m.hearsCases)) {
-      if (!k.regular) notes.push(`${k.label}: no regular slot (meetingKinds[].regular), so none were planned`);
-      else meetings.push(...planSlot(p, terms, k.cadence, k.regular, 0, k.id));
+    const wide = (k: MeetingKind, date: LocalDate, deadline: PlannedMeeting["deadline"]): PlannedMeeting => ({
+      clusterId: 0,
+      kind: k.id,
+      date,
+      start: k.regular?.time ?? "14:00",
+      term: terms.find((t) => date >= t.start && date <= t.end)?.name ?? "summer",
+      deadline,
+      htRep: null,
+    });
+    for (const k of p.meetingKinds.filter((m) => m.scope === "partnership")) {
+      if (k.after) {
+        const kindOf = (m: PlannedMeeting) =>
+          m.kind ??
+          clusterMeetingKind(
+            p,
+            p.clusters.find((c) => c.id === m.clusterId)!,
+          )?.id;
+        const decided = [...new Set(meetings.filter((m) => k.after!.kinds.includes(kindOf(m) ?? "")).map((m) => m.date))].sort();
+        for (const d of decided) {
+          let date = addDays(d, k.after.days);
+          while (!isSchoolDay(terms, date)) date = addDays(date, 1);
+          // Its cases are the recommendations that meeting makes: the deadline is the end of it.
+          meetings.push(wide(k, date, { date: d, time: "17:00", note: `the recommendations of the meetings of ${d}` }));
+        }
+      } else if (k.on) {
+        for (const date of ruleDates(terms, startYear, k, k.label, notes)) meetings.push(wide(k, date, plannedDeadline(p, terms, date)));
+      } else if (k.hearsCases) {
+        if (!k.regular) notes.push(`${k.label}: no regular slot (meetingKinds[].regular), so none were planned`);
+        else meetings.push(...planSlot(p, terms, k.cadence, k.regular, 0, k.id));
+      }
     }
   }
   return {
