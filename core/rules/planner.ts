@@ -303,7 +303,7 @@ function planCluster(p: Partnership, c: Cluster, terms: Term[], startYear: numbe
         clusterId: c.id,
         date,
         start: c.regular!.time,
-        term: terms.find((t) => date >= t.start && date <= t.end)?.name ?? ("autumn" as TermName),
+        term: terms.find((t) => date >= t.start && date <= t.end)?.name ?? "autumn",
         deadline: plannedDeadline(p, terms, date),
         htRep: null as string | null,
       }))
