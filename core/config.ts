@@ -312,6 +312,11 @@ const referralTypeSchema = z
      * email with no attachment.
      */
     formRequired: z.boolean().default(true),
+    /**
+     * The kinds of cluster whose meetings hear this type (absent: every kind). A school in two
+     * clusters (Sutton: single-phase and cross-phase) is listed at the earliest of those meetings.
+     */
+    clusterKinds: z.array(slug).optional(),
     /** What the lead checks at the meeting, shown on the case (a new EHCP: Section F aligned with the costed provision map). */
     checkAtMeeting: z.string().min(3).max(300).optional(),
     stages: z.array(stage).min(1),

@@ -333,3 +333,42 @@ describe("Southampton's replies as seed 004 has its referrals (issue 32)", () =>
     expect(text).toMatch(/will make a recommendation; the decision is made at the .*City.*, from the contingency fund, and you will be told it then\./i);
   });
 });
+
+describe("Sutton: a school in a single-phase and a cross-phase cluster (issue 32)", () => {
+  const sutton = loadPartnership("sutton").partnership;
+  const mail = (subject: string, at: string) =>
+    facts({
+      subject,
+      from: { address: "senco@wcgs.example" },
+      receivedAt: new Date(at),
+      attachments: [{ name: "form.pdf", contentType: "application/pdf", size: 40_000, isInline: false }],
+    });
+
+  it("a form late for CP 2's meeting is listed at the school's SP 1 meeting in between, with SP 1's lead; not three months later", () => {
+    const d = decideMail(sutton, mail("CP 2/Wallington County Grammar School", "2020-11-20T10:00:00Z"));
+    expect(d.outcome).toBe("accepted");
+    expect(d.assessment).toMatchObject({
+      cluster: 1,
+      lead: { initials: "AH" },
+      meeting: { date: "2021-01-26", description: "SP 1 meeting, Tuesday 26 January 2021, 2pm" },
+    });
+    const text = composeReply(sutton, d, { caseRef: "SP1-2020-0001" }).body;
+    expect(text).toContain("It is provisionally listed for the SP 1 meeting, Tuesday 26 January 2021, 2pm");
+    expect(d.reasons.join(" ")).toContain("It is listed in SP 1, the school's earliest meeting for it (the school is also in CP 2).");
+    // In time for CP 2, and CP 2 meets first: CP 2 it is.
+    expect(decideMail(sutton, mail("CP 2/Wallington County Grammar School", "2020-11-02T10:00:00Z")).assessment).toMatchObject({
+      cluster: 12,
+      meeting: { date: "2020-11-24" },
+    });
+  });
+
+  it("every suggestion names one subject line, and a school in two clusters is suggested once", () => {
+    const missing = decideMail(sutton, mail("Wallington County Grammar School", "2020-11-02T10:00:00Z"));
+    const text = composeReply(sutton, missing, { caseRef: "SP1-2020-0001" }).body;
+    const quoted = [...new Set([...text.matchAll(/"([^"]+\/[^"]+)"/g)].map((m) => m[1]))];
+    expect(quoted).toEqual(["SP 1/Wallington County Grammar School"]);
+    const unknown = decideMail(sutton, mail("Exceptional needs funding/Wallington County Grammar School", "2020-11-02T10:00:00Z"));
+    const names = /Did you mean (.*)\?/.exec(unknown.reasons.join(" "))![1]!.split(/, | or /);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});

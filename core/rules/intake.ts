@@ -3,8 +3,8 @@
  * whether it was in time, and when the school must hear from its SCL. Pure: the caller supplies
  * the message facts and the clock.
  */
-import { clusterName, leadForCluster, type Partnership } from "../config.js";
-import { ackDueBy, placeForm, type ScheduledMeeting } from "./schedule.js";
+import { clusterName, clustersOfSchool, leadForCluster, referralType, type Partnership } from "../config.js";
+import { ackDueBy, placeForm, type Placement, type ScheduledMeeting } from "./schedule.js";
 import { checkSubject, type SubjectCheck } from "./subject.js";
 import { describeDate, describeLocal, toLocal } from "./time.js";
 
@@ -166,8 +166,34 @@ function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessm
     };
   }
 
-  const clusterId = subject.clusterId;
-  const placement = placeForm(p, clusterId, input.receivedAt);
+  // A school in two clusters (Sutton: a single-phase and a cross-phase one) is listed at the
+  // earliest meeting it may use for the referral (its type's clusterKinds), not a later one of the
+  // cluster it named: the case goes to that cluster and its lead, and the reply says why.
+  let clusterId = subject.clusterId;
+  let placement = placeForm(p, clusterId, input.receivedAt);
+  let named: number | null = null;
+  if (subject.school) {
+    const type = referralType(p, subject.type?.id);
+    const when = (pl: Placement) => (pl.kind === "on-time" || pl.kind === "late" ? pl.meeting.startsAt.getTime() : Number.POSITIVE_INFINITY);
+    for (const other of clustersOfSchool(p, subject.school.name)) {
+      if (other.id === clusterId || (type.clusterKinds && !type.clusterKinds.includes(other.kind))) continue;
+      const pl = placeForm(p, other.id, input.receivedAt);
+      if (pl.kind === "on-time" && when(pl) < when(placement)) {
+        named ??= clusterId;
+        clusterId = other.id;
+        placement = pl;
+      }
+    }
+  }
+  if (named !== null) {
+    const lead = leadForCluster(p, clusterId);
+    base.cluster = clusterId;
+    base.lead = lead ? { initials: lead.initials, name: lead.name, email: lead.email } : null;
+  }
+  const also =
+    named !== null
+      ? ` It is listed in ${clusterName(p, clusterId)}, the school's earliest meeting for it (the school is also in ${clusterName(p, named)}).`
+      : "";
   const due = ackDueBy(p, input.receivedAt);
   const receivedDay = describeDate(toLocal(input.receivedAt).date);
   switch (placement.kind) {
@@ -180,7 +206,7 @@ function assessPlacement(p: Partnership, input: IntakeInput): Omit<IntakeAssessm
         missedDeadline: null,
         ackDueBy: due,
         reasons: [
-          `Received ${base.receivedLocal}, before the deadline of ${describeLocal(placement.meeting.deadline.at)} for the ${meetingRef(p, placement.meeting).description}.`,
+          `Received ${base.receivedLocal}, before the deadline of ${describeLocal(placement.meeting.deadline.at)} for the ${meetingRef(p, placement.meeting).description}.${also}`,
         ],
       };
     case "late":

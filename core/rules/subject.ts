@@ -272,8 +272,16 @@ function suggest(idx: Indexed[], text: string, preferredCluster?: number): Index
     .filter((x) => Number.isFinite(x.best))
     .sort((a, b) => a.best - b.best || a.e.school.name.localeCompare(b.e.school.name));
   // A near spelling is a better hint than a shared word: offer the near spellings alone if any.
+  // A school in two clusters (Sutton's SP and CP) is one suggestion.
   const near = scored.filter((x) => x.best < 10);
-  return (near.length ? near : scored).slice(0, 3).map((x) => x.e);
+  const seen = new Set<string>();
+  return (near.length ? near : scored)
+    .filter((x) => {
+      const n = normaliseName(x.e.school.name);
+      return seen.has(n) ? false : (seen.add(n), true);
+    })
+    .slice(0, 3)
+    .map((x) => x.e);
 }
 
 interface Reading {
@@ -582,9 +590,10 @@ export function checkSubject(p: Partnership, subject: string): SubjectCheck {
   const expectedSubject = named ? canonicalSubject(p, named.cluster.id, named.school.name, type?.label) : null;
   if (expectedSubject && problems.length) {
     for (const pr of problems) {
-      // One subject line in a message: the school's, not the example as well.
-      if (school) pr.message += ` The subject line should be "${expectedSubject}".`;
-      else pr.message = pr.message.replace(`e.g. "${example}"`, `e.g. "${expectedSubject}"`);
+      // One subject line in a message: the school's, never the partnership's example as well.
+      if (pr.message.includes(`e.g. "${example}"`))
+        pr.message = pr.message.replace(`e.g. "${example}"`, `${school ? "for this school" : "e.g."} "${expectedSubject}"`);
+      else if (school) pr.message += ` The subject line should be "${expectedSubject}".`;
       pr.note += ` Expected subject: "${expectedSubject}".`;
     }
   }
