@@ -15,36 +15,53 @@ export const REPORT_FORMATS: ReportFormat[] = ["html", "pdf", "xlsx", "csv", "js
 
 const money = (n: number | null) => (n === null ? "not set" : formatPounds(n));
 
-async function svg(spec: TopLevelSpec): Promise<string> {
+/** The chart as SVG, one image to assistive technology named by `label` (its figures in words). */
+async function svg(spec: TopLevelSpec, label: string): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: "none" });
   try {
-    return await view.toSVG();
+    return (await view.toSVG()).replace("<svg ", `<svg role="img" aria-label="${escapeHtml(label)}" `);
   } finally {
     view.finalize();
   }
 }
 
-/** Side-by-side bars: for each category on the x axis, one bar per measure. */
-function groupedBars(values: { x: string; measure: string; y: number }[], yTitle: string, height: number): TopLevelSpec {
-  const font = { labelFont: "Arial", titleFont: "Arial", labelLimit: 0 };
+/**
+ * Side-by-side bars: for each category on the x axis, one bar per measure. The measures differ by
+ * more than colour (WCAG 2.2 1.4.1): the first is filled dark navy, the second is an outline on
+ * white, both with a navy edge (11:1 against the page, 1.4.11); `description` is the chart's text
+ * alternative (Vega writes it as the SVG's aria-label).
+ */
+function groupedBars(values: { x: string; measure: string; y: number }[], yTitle: string, height: number, description: string): TopLevelSpec {
+  const font = { labelFont: "Arial", titleFont: "Arial", labelLimit: 0, labelColor: "#1b1b1b", titleColor: "#1b1b1b" };
+  const measures = [...new Set(values.map((v) => v.measure))];
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    description,
     width: 420,
     height,
     config: { axis: font, legend: font },
     data: { values },
-    mark: "bar",
+    mark: { type: "bar", stroke: NAVY, strokeWidth: 1.5 },
     encoding: {
       x: { field: "x", type: "nominal", sort: null, title: null },
       xOffset: { field: "measure" },
       y: { field: "y", type: "quantitative", title: yTitle },
-      color: { field: "measure", type: "nominal", title: null },
+      fill: { field: "measure", type: "nominal", title: null, scale: { domain: measures, range: [NAVY, "#ffffff"] } },
     },
   };
 }
 
-/** The report's charts: awards by cluster, and cases by phase against the phase's share of schools. */
-export async function charts(r: Report): Promise<{ title: string; svg: string }[]> {
+const NAVY = "#1f3b73";
+
+/** A chart's figures in words, for its text alternative: "Cluster 1: Requested £4,500, Awarded £4,000; ...". */
+function inWords(values: { x: string; measure: string; y: number }[], unit: (n: number) => string): string {
+  const byX = new Map<string, string[]>();
+  for (const v of values) byX.set(v.x, [...(byX.get(v.x) ?? []), `${v.measure} ${unit(v.y)}`]);
+  return [...byX.entries()].map(([x, parts]) => `${x}: ${parts.join(", ")}`).join("; ");
+}
+
+/** The report's charts: awards by cluster, cases by phase against the phase's share of schools, and school engagement; each with its figures in words. */
+export async function charts(r: Report): Promise<{ title: string; svg: string; text: string }[]> {
   const awards = r.clusters.flatMap((c) => [
     { x: c.name, measure: "Requested", y: c.requested },
     { x: c.name, measure: "Awarded", y: c.awarded },
@@ -54,10 +71,16 @@ export async function charts(r: Report): Promise<{ title: string; svg: string }[
     { x: b.phase, measure: "Share of schools (%)", y: b.schoolsPct },
   ]);
   const engaged = (r.engagement?.measures ?? []).map((m) => ({ x: m.label, measure: "% of schools", y: m.pct }));
+  const pounds = (n: number) => formatPounds(n);
+  const percent = (n: number) => `${n}%`;
+  const chart = async (title: string, values: typeof awards, yTitle: string, height: number, unit: (n: number) => string) => {
+    const text = inWords(values, unit);
+    return { title, text, svg: await svg(groupedBars(values, yTitle, height, `${title}. ${text}`), `${title}. ${text}`) };
+  };
   return [
-    { title: "Awarded and requested by cluster", svg: await svg(groupedBars(awards, "£", 220)) },
-    { title: "Cases by phase against the phase's share of schools", svg: await svg(groupedBars(phases, "%", 200)) },
-    ...(engaged.length ? [{ title: "School engagement: % of the partnership's schools", svg: await svg(groupedBars(engaged, "%", 220)) }] : []),
+    await chart("Awarded and requested by cluster", awards, "£", 220, pounds),
+    await chart("Cases by phase against the phase's share of schools", phases, "%", 200, percent),
+    ...(engaged.length ? [await chart("School engagement: % of the partnership's schools", engaged, "%", 220, percent)] : []),
   ];
 }
 
@@ -203,12 +226,12 @@ body { font-family: Arial, sans-serif; margin: 2em; color: #1b1b1b; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
 table { border-collapse: collapse; margin: 0.4em 0; } th, td { border: 1px solid #999; padding: 0.25em 0.6em; text-align: right; }
 thead th { background: #e8eef7; } tbody th { text-align: left; font-weight: normal; }
-figure { display: inline-block; margin: 0.5em 1.5em 0.5em 0; } figcaption { font-weight: bold; margin-bottom: 0.3em; }
+figure { display: inline-block; vertical-align: top; max-width: 660px; margin: 0.5em 1.5em 0.5em 0; } figcaption { font-weight: bold; margin-bottom: 0.3em; } .alt { font-size: 0.85em; }
 @media print { body { margin: 1cm; } h2, table, figure { break-inside: avoid; } }
 </style></head><body>
 <h1>${escapeHtml(r.partnership.name)} (${escapeHtml(r.partnership.council)}): evaluation, ${escapeHtml(r.period.label)}</h1>
 <p>${escapeHtml(r.period.from)} to ${escapeHtml(r.period.to)}. Cases are counted once, at the cluster meeting that heard them; counts and case references only.</p>
-${pics.map((p) => `<figure><figcaption>${escapeHtml(p.title)}</figcaption>${p.svg}</figure>`).join("\n")}
+${pics.map((p) => `<figure><figcaption>${escapeHtml(p.title)}</figcaption>${p.svg}<p class="alt">${escapeHtml(p.text)}.</p></figure>`).join("\n")}
 ${tables(r)
   .map((t) =>
     table(

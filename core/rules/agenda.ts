@@ -26,6 +26,14 @@ export interface BudgetOverview {
 }
 
 /**
+ * The colours card text may use. Teams' light theme draws "Good" (#92c353, 2.1:1 on white) and
+ * "Warning" (#f8d22a, 1.5:1) below WCAG 2.2 AA's 4.5:1 for text, so a RAG rating is written as its
+ * word in the default colour; only Red keeps "Attention" (#c4314b, 5.3:1). The word carries the meaning.
+ */
+export type TextColour = "Default" | "Attention";
+export const ragTextColour = (rag: string | null | undefined): TextColour => (rag === "Red" ? "Attention" : "Default");
+
+/**
  * The cluster's budget for the academic year holding `on` (a London date): allocated (the Budgets
  * list's, else the config's for that year, else the config's single `budget`), committed (awards of
  * cases decided in that year), remaining, and the RAG rating by the partnership's thresholds.
@@ -79,7 +87,7 @@ export interface AgendaData {
   htRep: string;
   budget: string;
   rag: string;
-  ragColour: "Attention" | "Warning" | "Good" | "Default";
+  ragColour: TextColour;
   cpd: string;
   hasCpd: boolean;
   /** `heading`: the reference, with the anonymised label ("C3-2026-0004 · Cluster 3 · Case B") and the referral type where the partnership has them. */
@@ -134,7 +142,7 @@ export function agendaData(p: Partnership, c: Cluster, m: ScheduledMeeting, case
     htRep: rota?.school ? `Headteacher representative: ${rota.school.name}` : "Headteacher representative: none rostered",
     budget: budget.text,
     rag: budget.rag ?? "Not rated",
-    ragColour: budget.rag === "Red" ? "Attention" : budget.rag === "Amber" ? "Warning" : budget.rag === "Green" ? "Good" : "Default",
+    ragColour: ragTextColour(budget.rag),
     cpd: cpd && p.agenda.cpdMinutes ? `CPD: ${p.agenda.cpdMinutes} minutes (first meeting of the term)` : "",
     hasCpd: cpd && p.agenda.cpdMinutes > 0,
     cases: listed.map((x) => {

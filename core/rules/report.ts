@@ -10,7 +10,7 @@
  * cluster it ended in.
  */
 import { clusterBudget, type Ledger } from "./allocation.js";
-import { budgetOverview, NOT_A_HEARD_CASE } from "./agenda.js";
+import { budgetOverview, NOT_A_HEARD_CASE, ragTextColour, type TextColour } from "./agenda.js";
 import { ClusterName, normaliseName, PHASES, referralType, type Partnership } from "../config.js";
 import { formatPounds, fundingCap, FundingInputError } from "./funding.js";
 import type { AttendanceRecord, StoredCase } from "../ports.js";
@@ -370,7 +370,7 @@ export interface ReportCardData {
   title: string;
   period: string;
   headline: { title: string; value: string }[];
-  clusters: { name: string; text: string; rag: string; colour: "Attention" | "Warning" | "Good" | "Default" }[];
+  clusters: { name: string; text: string; rag: string; colour: TextColour }[];
   service: string;
   hasLink: boolean;
   url: string;
@@ -402,7 +402,7 @@ export function reportCardData(r: Report, term: string, link?: { name: string; u
       name: c.name,
       text: `${c.casesPresented} ${c.casesPresented === 1 ? "case" : "cases"}, ${formatPounds(c.awarded)} awarded${c.budget !== null ? ` of ${formatPounds(c.budget)}` : ""}`,
       rag: c.rag ?? "Not rated",
-      colour: c.rag === "Red" ? "Attention" : c.rag === "Amber" ? "Warning" : c.rag === "Green" ? "Good" : "Default",
+      colour: ragTextColour(c.rag),
     })),
     service: `Acknowledged in time: ${s.acknowledgedInTime.count} of ${s.acknowledgedInTime.of}. Working days from receipt to decision: median ${s.workingDaysToDecision.median ?? "none"}, worst ${s.workingDaysToDecision.worst ?? "none"}.`,
     hasLink: Boolean(link),

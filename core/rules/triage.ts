@@ -67,7 +67,7 @@ export interface TriageCardData {
   details: string;
   limit: string;
   /** The transitions the viewer may make now, as buttons; `inputs`: whether the card's inputs go with it. */
-  actions: { verb: string; title: string; inputs: "auto" | "none" }[];
+  actions: { verb: string; title: string; inputs: "auto" | "none"; mode: "primary" | "secondary" }[];
   showDetails: boolean;
   showMessage: boolean;
   showMove: boolean;
@@ -86,6 +86,24 @@ export interface TriageCardData {
   maxAmount: number;
   maxMessage: number;
   moveChoices: { title: string; value: string }[];
+}
+
+/**
+ * Teams shows at most six of a card's actions as buttons (its host config's maxActions) and drops
+ * the rest without a word; Adaptive Cards' `mode: "secondary"` puts an action in the card's "..."
+ * menu instead. The triage card shows the first five as buttons (the vote, the details, accept,
+ * acknowledge, ask for information), with a referral to the adviser always in the menu.
+ */
+export const MAX_PRIMARY_ACTIONS = 5;
+const IN_THE_MENU = new Set(["triage.refer"]);
+
+export function withOverflow<T extends { verb: string }>(actions: T[]): (T & { mode: "primary" | "secondary" })[] {
+  let shown = 0;
+  return actions.map((a) => {
+    const primary = !IN_THE_MENU.has(a.verb) && shown < MAX_PRIMARY_ACTIONS;
+    if (primary) shown++;
+    return { ...a, mode: primary ? ("primary" as const) : ("secondary" as const) };
+  });
 }
 
 export function triageCardData(
@@ -153,13 +171,13 @@ export function triageCardData(
               .join(", ")}; enter the rest`
           : "not entered yet",
     limit: limit ? limit.text : policy ? `enter the details to see it (${policy.label})` : "no funding policy is in force for this date",
-    actions: [
+    actions: withOverflow([
       // In the meeting: the SCL opens the vote from here or from the agenda (core/rules/votes.ts).
       ...((f.Status === "On agenda" || f.Status === "Recommended") && mayTriage(p, f.Cluster, opts.viewer)
         ? [{ verb: "vote.open", title: f.Status === "Recommended" ? "Open the final vote" : "Open vote", inputs: "none" as const }]
         : []),
       ...allowed.map((t) => ({ verb: t.verb, title: t.title, inputs: t.takesInput ? ("auto" as const) : ("none" as const) })),
-    ],
+    ]),
     showDetails: can("triage.details"),
     showMessage: can("triage.requestInfo"),
     showMove: can("triage.move"),

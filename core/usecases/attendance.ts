@@ -23,11 +23,14 @@ export interface AttendanceCardData {
   title: string;
   meeting: string;
   message: string;
-  messageStyle: "Good" | "Attention" | "Default";
+  /** The message's text colour: "Attention" for a refusal; the default otherwise (Teams' "Good" green is too pale for text). */
+  messageStyle: "Attention" | "Default";
   clusterId: number;
   date: string;
   /** One toggle per school of the cluster: `id` is the school's position ("s0", "s1", …). */
   schools: { id: string; title: string; value: "true" | "false" }[];
+  /** The ticked schools' ids, comma-separated: the value of the card's one input. */
+  attendedValue: string;
   canSave: boolean;
   summary: string;
 }
@@ -71,10 +74,15 @@ function card(
   }));
   const count = schools.filter((s) => s.value === "true").length;
   return {
+    // One labelled input (a list of checkboxes), its value the ticked schools' ids: "s0,s3".
+    attendedValue: schools
+      .filter((s) => s.value === "true")
+      .map((s) => s.id)
+      .join(","),
     title: `Attendance: ${ClusterName(p, m.cluster.id)} meeting`,
     meeting: describeLocal(m.meeting.startsAt),
     message,
-    messageStyle: message ? (ok ? "Good" : "Attention") : "Default",
+    messageStyle: message && !ok ? "Attention" : "Default",
     clusterId: m.cluster.id,
     date: m.meeting.date,
     schools,
@@ -113,7 +121,12 @@ export async function recordAttendance(
   if (d.now().getTime() < m.meeting.startsAt.getTime()) {
     return asRecorded(d, m, `The meeting has not started yet: record attendance from ${describeLocal(m.meeting.startsAt)}.`, false);
   }
-  const attended = new Set(m.cluster.schools.filter((_, i) => String(toggles[`s${i}`]) === "true").map((s) => s.name));
+  // The card's one input ("attended": "s0,s3"), or a card posted before it had one (a toggle per school).
+  const ticked =
+    typeof toggles.attended === "string"
+      ? new Set(toggles.attended.split(",").map((x) => x.trim()))
+      : new Set(Object.keys(toggles).filter((k) => /^s\d+$/.test(k) && String(toggles[k]) === "true"));
+  const attended = new Set(m.cluster.schools.filter((_, i) => ticked.has(`s${i}`)).map((s) => s.name));
   const at = d.now().toISOString();
   await d.attendance.record(
     m.cluster.schools.map((s) => ({ clusterId, date, school: s.name, attended: attended.has(s.name) })),

@@ -45,7 +45,8 @@ export interface CalendarCardData {
   notes: { text: string }[];
   hasNotes: boolean;
   message: string;
-  messageStyle: "default" | "good" | "attention";
+  /** The message's text colour (Teams' "good" green is too pale for text: a success is in the default colour). */
+  messageStyle: "default" | "attention";
   canPublish: boolean;
 }
 
@@ -81,7 +82,7 @@ export function proposalData(p: Partnership, year: string, message = "", ok = tr
     notes: plan.notes.slice(0, MAX_NOTES).map((text) => ({ text })),
     hasNotes: plan.notes.length > 0,
     message,
-    messageStyle: !message ? "default" : ok ? "good" : "attention",
+    messageStyle: message && !ok ? "attention" : "default",
     canPublish,
   };
 }
@@ -131,7 +132,7 @@ export async function publishYear(d: CalendarDeps, by: string | null, year: stri
     ...data,
     canPublish: false,
     message: `Published by ${p.partnershipLead.name}: ${counts.created} meetings added to the Meetings list${counts.updated + counts.unchanged ? `, ${counts.updated + counts.unchanged} already there kept as they are` : ""}. Each lead has been told their dates.`,
-    messageStyle: "good",
+    messageStyle: "default",
   };
 }
 

@@ -5,7 +5,7 @@ const esc = (s: unknown) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)} · Cluster Desk local tenant</title>
-<style>body{font:14px system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}a{color:#0b5cad}h1{font-size:1.3rem}h2{font-size:1.1rem;margin-top:1.5rem}pre{white-space:pre-wrap;background:#f7f7f7;padding:.5rem}.muted{color:#777}</style>
+<style>body{font:14px system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}th{background:#f3f3f3}a{color:#0b5cad}h1{font-size:1.3rem}h2{font-size:1.1rem;margin-top:1.5rem}pre{white-space:pre-wrap;background:#f7f7f7;padding:.5rem}.muted{color:#595959}</style>
 </head><body><p><a href="/">Local tenant</a></p><h1>${esc(title)}</h1>${body}</body></html>`;
 }
 

@@ -101,3 +101,20 @@ export async function tearDown(teams: TeamsClient | undefined, browser: Browser 
   await browser?.close();
   await s?.stop();
 }
+
+/**
+ * axe-core run in the page (WCAG 2.0, 2.1 and 2.2 A and AA rules): each violation as "rule: the
+ * first element's selector", none expected.
+ */
+export async function axeViolations(page: import("playwright-core").Page): Promise<string[]> {
+  const { createRequire } = await import("node:module");
+  const { readFileSync } = await import("node:fs");
+  const source = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.addScriptTag({ content: source });
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } })
+      .axe;
+    return axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } });
+  });
+  return result.violations.map((v) => `${v.id}: ${v.nodes[0]?.target.join(" ") ?? ""}`);
+}

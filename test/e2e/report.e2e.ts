@@ -6,7 +6,7 @@ import { loadPartnership } from "../../config/load.js";
 import { buildReport, termPeriod } from "../../core/rules/report.js";
 import type { StoredCase } from "../../core/ports.js";
 import { reportHtml, reportPdf } from "../../reports/render.js";
-import { launchBrowser } from "./playground.js";
+import { axeViolations, launchBrowser } from "./playground.js";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -50,11 +50,17 @@ describe("the termly report in a browser", () => {
     expect(await page.locator("svg.marks").count()).toBe(2);
     expect(await page.locator("h2").first().innerText()).toBe("Termly Overview of Awards by Cluster");
     expect(await page.locator("table").first().innerText()).toMatch(/CYP supported with funding\s+0\s+0\s+0\s+0\s+5\s+3\s+8/);
+    // (Two-stage and contingency tables are the other partnerships'; the meetings table is the fourth.)
     // A meeting counts as held with cases heard or attendance recorded (none recorded here): cluster 2's
     // and cluster 5's; cluster 6 decided on a day it did not meet.
     const meetings = await page.locator("table").nth(3).innerText();
     expect(meetings).toMatch(/Meetings planned\s+3\s+3\s+3\s+3\s+3\s+3\s+18/);
     expect(meetings).toMatch(/Meetings held \(cases heard or attendance recorded\)\s+0\s+1\s+0\s+0\s+1\s+0\s+2/);
+    // Each chart has its figures in words (its text alternative, and the SVG's aria-label).
+    expect(await page.locator("figure p.alt").first().innerText()).toContain("Cluster 5: Requested £4,000, Awarded £4,000");
+    expect(await page.locator("figure svg").first().getAttribute("aria-label")).toContain("Awarded and requested by cluster.");
+    // WCAG 2.2 AA as axe-core checks it in the browser: no violation (contrast, names, structure).
+    expect(await axeViolations(page)).toEqual([]);
     mkdirSync(".data/e2e", { recursive: true });
     await page.screenshot({ path: ".data/e2e/report.png", fullPage: true });
     expect(errors).toEqual([]);

@@ -110,7 +110,7 @@ describe("calendar: publishing", () => {
     at("2027-06-02");
     const card = await publishYear(d, LEAD.toUpperCase(), "2027-28");
     const n = plan2728.meetings.length;
-    expect(card).toMatchObject({ canPublish: false, messageStyle: "good" });
+    expect(card).toMatchObject({ canPublish: false, messageStyle: "default" });
     expect(card.message).toBe(`Published by ${p.partnershipLead.name}: ${n} meetings added to the Meetings list. Each lead has been told their dates.`);
     expect([...meetings.rows.keys()].filter((k) => k.endsWith(plan2728.meetings[0]!.date)).length).toBeGreaterThan(0);
     expect(refreshed).toBe(1);
