@@ -15,7 +15,7 @@ import { botBase, pdfForm, startStack, type Stack, clusterCases } from "../helpe
 import { cardAction } from "../helpers/activities.js";
 
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
-raw.clusters[4].budget = 30000;
+raw.clusters[4].budgets = { "2022-23": 30000 };
 const p = parsePartnership(raw).partnership;
 const c5 = p.clusters.find((c) => c.id === 5)!;
 const KL = "katy.luciani@hounslow.gov.uk";
@@ -64,7 +64,7 @@ describe("agenda", () => {
   });
 
   it("a year's budget: the allocation for that academic year (the Budgets list's over the config's), awards decided in that year only", () => {
-    const c = { ...c5, budget: undefined, budgets: { "2026-27": 20000 } };
+    const c = { ...c5, budgets: { "2026-27": 20000 } };
     const cases = [
       { itemId: "1", etag: "", fields: { Title: "a", Status: "Decided" as const, AmountAwarded: 6000, DecisionAt: "2026-10-15T13:00:00Z" } },
       { itemId: "2", etag: "", fields: { Title: "b", Status: "Decided" as const, AmountAwarded: 9000, DecisionAt: "2026-06-18T13:00:00Z" } }, // last year's
@@ -181,9 +181,11 @@ describe("agenda", () => {
     // Another cluster's SCL may not; the cluster's SCL sees one toggle per school, nothing ticked yet.
     expect(JSON.stringify(await invoke("gv", "attendance.open", data))).toContain("Only the cluster's SEND Cluster Lead");
     const open = await invoke("kl", "attendance.open", data);
-    const toggles = open.body.filter((b: any) => b.type === "Input.Toggle");
-    expect(toggles.map((t: any) => t.title)).toEqual(c5.schools.map((x) => x.name));
-    expect(toggles.every((t: any) => t.value === "false")).toBe(true);
+    // One labelled input: a checkbox per school, none ticked.
+    const ticks = open.body.find((b: any) => b.type === "Input.ChoiceSet" && b.id === "attended");
+    expect(ticks).toMatchObject({ label: "Schools whose SENDCo attended", isMultiSelect: true, style: "expanded" });
+    expect(ticks.choices.map((t: any) => t.title)).toEqual(c5.schools.map((x) => x.name));
+    expect(ticks.value ?? "").toBe("");
     expect(JSON.stringify(open)).toContain("Not recorded yet");
 
     // Before the meeting starts nothing is saved.
@@ -202,12 +204,12 @@ describe("agenda", () => {
         .map((r) => r.school)
         .sort(),
     ).toEqual([c5.schools[0]!.name, c5.schools[2]!.name].sort());
-    // Recorded again (a correction): the same rows change, none are added.
-    await invoke("kl", "attendance.save", { ...data, s0: "true", s1: "true", s2: "true" });
+    // Recorded again (a correction) from the card as it is now: the same rows change, none are added.
+    await invoke("kl", "attendance.save", { ...data, attended: "s0,s1,s2" });
     expect((await s.deps.attendance.ofMeeting(5, "2023-05-18")).filter((r) => r.attended)).toHaveLength(3);
     expect((await s.deps.attendance.between("2023-04-24", "2023-08-31")).length).toBe(c5.schools.length);
     const reopened = await invoke("kl", "attendance.open", data);
-    expect(reopened.body.filter((b: any) => b.type === "Input.Toggle" && b.value === "true")).toHaveLength(3);
+    expect(reopened.body.find((b: any) => b.id === "attended").value).toBe("s0,s1,s2");
     // A meeting that is not in the calendar is refused, not recorded.
     expect(JSON.stringify(await invoke("kl", "attendance.save", { cluster: 5, date: "2023-05-19", s0: "true" }))).toContain("has no meeting on 2023-05-19");
   });

@@ -15,7 +15,7 @@ import { botBase, votingBot, pdfForm, stackWithAgendaCase, type Stack } from "..
 // Cluster 5 with SENDCo addresses, widened with test-only schools so 30 people can vote at once.
 const raw = parse(readFileSync(resolveConfigPath("hounslow-mip"), "utf8"));
 const c5 = raw.clusters[4];
-c5.budget = 10_000; // so that closing shows the RAG rating (the seeds give no budgets)
+c5.budgets = { "2022-23": 10_000 }; // so that closing shows the RAG rating (the seeds give no budgets)
 for (const s of c5.schools) s.sendcoEmail = `senco@${s.shortName.toLowerCase().replace(/[^a-z]/g, "")}.example`;
 for (let i = 1; i <= 22; i++) c5.schools.push({ name: `Test School ${i}`, phase: "primary", sendcoEmail: `senco@test${i}.example` });
 const p = parsePartnership(raw).partnership;
