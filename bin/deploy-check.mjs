@@ -38,6 +38,9 @@ const PDFJS_UNUSED_FILES = [
 try {
   for (const f of ["package.json", "package-lock.json", "host.json"]) cpSync(join(root, f), join(dir, f));
   for (const d of ["cards", "config"]) cpSync(join(root, d), join(dir, d), { recursive: true });
+  // The SCL's guide, which the functions serve at /api/guide, with its pictures.
+  cpSync(join(root, "docs", "scl-guide.md"), join(dir, "docs", "scl-guide.md"));
+  cpSync(join(root, "docs", "images"), join(dir, "docs", "images"), { recursive: true });
   // dist/ less what only runs on a laptop or in tests.
   cpSync(join(root, "dist"), join(dir, "dist"), { recursive: true, filter: (src) => !/[\\/]dist[\\/](local|test|bench|manifest)([\\/]|$)/.test(src) });
   // Production dependencies, without optional native add-ons (pdf.js's canvas: text and form

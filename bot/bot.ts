@@ -133,6 +133,12 @@ async function userEmail(context: TurnContext): Promise<string | null> {
   }
 }
 
+/** The SCL's guide as this deployment serves it (/api/guide, beside the privacy notice); null when it cannot say where. */
+export function guideUrl(p: BotDeps["partnership"]): string | null {
+  const notice = p.dataProtection.noticeUrl;
+  return notice && /\/api\/privacy$/.test(notice) ? notice.replace(/\/api\/privacy$/, "/api/guide") : null;
+}
+
 /** The help text: what the bot does and its commands (also the greeting when it is installed). */
 export function helpText(p: BotDeps["partnership"]): string {
   return [
@@ -140,6 +146,7 @@ export function helpText(p: BotDeps["partnership"]): string {
     `New ${p.referralTypes.length > 1 ? "referrals" : "presentation forms"} arrive here as triage cards. On a card you enter the case type, number of CYP, terms and amount (the funding limit appears), accept the case to the agenda, acknowledge the school, ask it for more information${p.advisers.length ? ", refer the case to the SEND Adviser" : ""}, or move it to another cluster.`,
     `Commands: **cases** (your open cases), **case C5-2026-0001** (a case's card again), **agenda**, **budget**${p.allocation ? ", **contingency** (the contingency fund's ledger)" : ""}, **help**; the partnership lead also has **health**, **plan** (next year's proposed meetings, to publish) and **report summer-2027** (the term's evaluation).`,
     `Your work with schools: **contact <school> <kind> [date]** records a contact (for example \`contact ${p.clusters[0]?.schools[0]?.shortName ?? p.clusters[0]?.schools[0]?.name ?? "Bedfont"} ${engagementOf(p).kinds[0]!.id}\`; the date is today unless you give one), the kind one of: ${kindsText(p)}. **not engaged** lists your clusters' schools with no contact, form or attendance this academic year.`,
+    `The SEND Cluster Lead's guide (triage, acknowledging, the agenda and the vote): ${guideUrl(p) ?? "docs/scl-guide.md in Cluster Desk"}.`,
     "In a cluster's channel, @mention Cluster Desk with **cluster <number>** (for example `@Cluster Desk cluster 5`) so that the cluster's agendas and votes are posted there. Teams only passes channel messages that @mention the bot.",
   ].join("\n\n");
 }

@@ -65,7 +65,7 @@ export function appSettings(settingsFile: string | undefined): Record<string, st
   const file = settingsFileOf(settingsFile);
   const fromFile = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, string>) : {};
   if (!process.env.SHAREPOINT_SITE && !fromFile.SHAREPOINT_SITE)
-    throw new UsageError(`no app settings: set them in the environment (see the README) or start \`npm start\` first (it writes ${file})`);
+    throw new UsageError(`no app settings: set them in the environment (docs/settings.md) or start \`npm start\` first (it writes ${file})`);
   if (fromFile.NODE_EXTRA_CA_CERTS && process.env.NODE_EXTRA_CA_CERTS !== fromFile.NODE_EXTRA_CA_CERTS) {
     throw new UsageError(
       `the local tenant's certificate must be trusted when Node starts: run NODE_EXTRA_CA_CERTS=${fromFile.NODE_EXTRA_CA_CERTS} npx cluster-desk ...`,

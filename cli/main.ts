@@ -107,7 +107,7 @@ Usage: cluster-desk <command> [options]        (every command takes --config <id
                                                exit 1 when something blocks intake
   validate-config [<id|file>]                  validate a partnership config; warnings included
   settings                                     every app setting the functions read, and what it
-                                               means (from the settings schema; the README's table)
+                                               means (from the settings schema; docs/settings.md)
   provision [--site <hostname>:/<path>]        create the SharePoint lists (Cases, Meetings, Votes, Schools, Budgets, Attendance, Engagement,
                                                Audit) with typed, indexed columns; safe to repeat.
                                                Uses GRAPH_* settings and SHAREPOINT_SITE.

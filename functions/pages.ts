@@ -4,6 +4,9 @@
  * (`dataProtection`: controller, contact, data protection officer, retention); plain HTML, no
  * scripts, nothing from a request echoed.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../config/load.js";
 import { retentionInWords } from "../core/rules/retention.js";
 import type { HttpHandler } from "@azure/functions";
 import type { Partnership } from "../core/config.js";
@@ -60,12 +63,13 @@ export function termsPage(p: Partnership): string {
   );
 }
 
-const html = (body: string) => ({
+const html = (body: string, images = false) => ({
   status: 200,
   headers: {
     "content-type": "text/html; charset=utf-8",
     "x-content-type-options": "nosniff",
-    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+    // No scripts; the guide's own pictures only.
+    "content-security-policy": `default-src 'none'; style-src 'unsafe-inline'${images ? "; img-src 'self'" : ""}`,
     "cache-control": "public, max-age=300",
   },
   body,
@@ -80,3 +84,27 @@ export const termsOfUse =
   (deps: DepsSource): HttpHandler =>
   async () =>
     html(termsPage((await deps()).partnership));
+
+/** The guide's pictures (docs/images), by name: nothing else is served from the folder. */
+const GUIDE_IMAGE = /^[a-z0-9-]{1,60}\.png$/;
+
+/**
+ * GET /api/guide: the SCL's guide (docs/scl-guide.md, as the package carries it) as a page, linked
+ * from the bot's welcome and `help`; its pictures from /api/guide/images/{name}. The Markdown is
+ * the project's own, turned into HTML by marked (a maintained Markdown parser).
+ */
+export async function guidePage(root: string): Promise<string> {
+  const { marked } = await import("marked");
+  const md = readFileSync(join(root, "docs", "scl-guide.md"), "utf8").replace(/\]\(images\//g, "](guide/images/");
+  const body = await marked.parse(md, { async: true });
+  return page("The SEND Cluster Lead's guide: Cluster Desk", body.replace(/<img /g, '<img style="max-width:100%" '));
+}
+
+export const sclGuide = (): HttpHandler => async () => html(await guidePage(packageRoot()), true);
+
+export const guideImage = (): HttpHandler => async (request) => {
+  const name = request.params.name ?? "";
+  const file = join(packageRoot(), "docs", "images", name);
+  if (!GUIDE_IMAGE.test(name) || !existsSync(file)) return { status: 404, body: "Not found" };
+  return { status: 200, headers: { "content-type": "image/png", "cache-control": "public, max-age=3600" }, body: readFileSync(file) };
+};

@@ -2,7 +2,7 @@
 import type { HttpHandler, InvocationContext, Timer } from "@azure/functions";
 import { appDeps, consoleLogger, type DepsSource } from "./deps.js";
 import { botMessages } from "./messages.js";
-import { privacyNotice, termsOfUse } from "./pages.js";
+import { guideImage, privacyNotice, sclGuide, termsOfUse } from "./pages.js";
 import { mailHealth, mailIntake, mailLifecycle, mailNotification, mailReconcile, mailSubscription, mailSweep } from "./mail.js";
 import { acknowledgements, agendas, calendarDuties, engagementReminders, retention, outlookReminders, reviewReminders, termlyReport } from "./timers.js";
 
@@ -35,6 +35,9 @@ export function functionDefs(deps: DepsSource = appDeps): FunctionDef[] {
     // The Teams app's privacy and terms links, and the notice emails to schools link to.
     { name: "privacy", trigger: "http", route: "privacy", methods: ["GET"], handler: privacyNotice(deps) },
     { name: "terms", trigger: "http", route: "terms", methods: ["GET"], handler: termsOfUse(deps) },
+    // The SCL's guide, linked from the bot's welcome and help.
+    { name: "guide", trigger: "http", route: "guide", methods: ["GET"], handler: sclGuide() },
+    { name: "guideImage", trigger: "http", route: "guide/images/{name}", methods: ["GET"], handler: guideImage() },
     { name: "mailIntake", trigger: "queue", queueName: "mail-intake", handler: mailIntake(deps) },
     // Timers run in UTC on Flex Consumption; these are interval jobs, so no London conversion is needed.
     { name: "mailSweep", trigger: "timer", schedule: "0 */15 * * * *", handler: mailSweep(deps) },

@@ -1,7 +1,7 @@
 /**
  * Every app setting the product reads, in one zod schema: its name, what it means, its default,
  * and the rules between settings. The environment is read here and nowhere else; adapters take
- * what this parses (StorageConfig, GraphSettings, BotSettings, Settings). The README's settings
+ * what this parses (StorageConfig, GraphSettings, BotSettings, Settings). docs/settings.md's
  * table (`settingsTable`, `npx cluster-desk settings`) and the infra drift test
  * (test/infra.test.ts: the Bicep sets each, or it is local-only for a stated reason) come from it.
  */
@@ -143,7 +143,7 @@ export function botSettingsFromEnv(env: Record<string, string | undefined>): Bot
   return readSection("bot", env);
 }
 
-/** The documented list: a Markdown table of every setting and what it means (the README's). */
+/** The documented list: a Markdown table of every setting and what it means (docs/settings.md's). */
 export function settingsTable(): string {
   const rows = Object.values(SETTINGS_SCHEMA).flatMap((s) => Object.entries(s.in.shape).map(([name, v]) => `| \`${name}\` | ${v.description ?? ""} |`));
   return ["| setting | meaning |", "| --- | --- |", ...rows].join("\n");

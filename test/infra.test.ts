@@ -84,12 +84,11 @@ describe("infrastructure: app settings cannot drift", () => {
     expect([...SETTING_NAMES].sort()).toEqual([...code].sort());
   });
 
-  it("the schema is the one reader of the environment, and the README's settings table is the schema's", () => {
+  it("the schema is the one reader of the environment, and docs/settings.md's table is the schema's", () => {
     // functions/index.ts and deps.ts pass process.env to the schema; nothing else reads it.
     expect(otherEnvReaders()).toEqual(["functions/deps.ts", "functions/index.ts"]);
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("### Settings the functions read"));
-    expect(section.slice(section.indexOf("| setting |")).split("\n\n")[0]).toBe(settingsTable());
+    const page = readFileSync(join(root, "docs", "settings.md"), "utf8");
+    expect(page.slice(page.indexOf("| setting |")).trimEnd()).toBe(settingsTable());
   });
 
   it("no secrets in app settings: no client secret, no storage key, the clientState from Key Vault", () => {

@@ -56,4 +56,24 @@ describe("privacy and terms pages", () => {
     const receipt = out.find((o) => o.to === "senco@isleworthtown.example")!;
     expect(receipt.message.body.content).toContain(`How London Borough of Hounslow uses this information: ${s.host.url}/api/privacy`);
   });
+
+  it("the SCL's guide is served with its pictures, and the bot's welcome and help link to it (issue 35)", async () => {
+    const r = await fetch(`${s.host.url}/api/guide`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-security-policy")).toContain("img-src 'self'");
+    const page = await r.text();
+    expect(page).toContain("<h1>The SEND Cluster Lead&#39;s guide</h1>");
+    const src = /<img [^>]*src="([^"]+)"/.exec(page)![1]!;
+    expect(src).toMatch(/^guide\/images\/[a-z-]+\.png$/);
+    const img = await fetch(`${s.host.url}/api/${src}`);
+    expect(img.headers.get("content-type")).toBe("image/png");
+    expect(
+      Buffer.from(await img.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe("PNG");
+    expect((await fetch(`${s.host.url}/api/guide/images/..%2Fscl-guide.md`)).status).toBe(404);
+    const { helpText } = await import("../bot/bot.js");
+    expect(helpText(s.deps.partnership)).toContain(`The SEND Cluster Lead's guide (triage, acknowledging, the agenda and the vote): ${s.host.url}/api/guide.`);
+  });
 });

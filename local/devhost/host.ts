@@ -93,7 +93,32 @@ export const MAX_REQUEST_BYTES = 1024 * 1024;
 
 class TooLarge extends Error {}
 
-async function toHttpRequest(req: IncomingMessage, base: string): Promise<HttpRequest> {
+/**
+ * A function's route against a request path, as the Functions host matches it: literal segments,
+ * and `{name}` taking one whole segment (decoded) into the request's params. Null when it does not match.
+ */
+export function matchRoute(route: string, path: string): Record<string, string> | null {
+  const want = `/api/${route}`.split("/");
+  const got = path.split("/");
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, w] of want.entries()) {
+    const m = /^\{([a-zA-Z]+)\}$/.exec(w);
+    if (m) {
+      let v: string;
+      try {
+        v = decodeURIComponent(got[i]!);
+      } catch {
+        return null;
+      }
+      if (!v || v.includes("/")) return null;
+      params[m[1]!] = v;
+    } else if (w !== got[i]) return null;
+  }
+  return params;
+}
+
+async function toHttpRequest(req: IncomingMessage, base: string, params: Record<string, string> = {}): Promise<HttpRequest> {
   if (Number(req.headers["content-length"] ?? 0) > MAX_REQUEST_BYTES) throw new TooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -111,6 +136,7 @@ async function toHttpRequest(req: IncomingMessage, base: string): Promise<HttpRe
     url: url.toString(),
     headers,
     query: Object.fromEntries(url.searchParams),
+    params,
     ...(body.length ? { body: { bytes: body } } : {}),
   });
 }
@@ -172,10 +198,11 @@ export async function startDevHost(defs: FunctionDef[], opts: HostOptions): Prom
       const path = new URL(req.url ?? "/", "http://x").pathname;
       const extra = opts.extraRoutes?.[path];
       if (extra) return await extra(req, res);
-      const def = http.find((d) => `/api/${d.route}` === path);
-      if (!def) return sendResponse(res, { status: 404, body: `no function at ${path}` });
+      const found = http.map((d) => ({ d, params: matchRoute(d.route, path) })).find((x) => x.params);
+      if (!found) return sendResponse(res, { status: 404, body: `no function at ${path}` });
+      const def = found.d;
       if (!def.methods.includes((req.method ?? "GET") as "GET" | "POST")) return sendResponse(res, { status: 405 });
-      const r = await def.handler(await toHttpRequest(req, base), context(def.name, log));
+      const r = await def.handler(await toHttpRequest(req, base, found.params!), context(def.name, log));
       await sendResponse(res, r);
     } catch (e) {
       if (e instanceof TooLarge) {
