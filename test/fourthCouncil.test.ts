@@ -3,7 +3,9 @@
  * from the guide itself, validates, plans a year, takes in a form and decides it by a vote, as the
  * guide's five steps say. If the guide's example stops working, this fails.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parsePartnershipYaml } from "../config/load.js";
 import { planYear, publishedMeetings } from "../core/rules/planner.js";
@@ -47,9 +49,6 @@ describe("a new council's first config, from docs/config.md alone", () => {
     const dec = decide(q, tally([{ choice: "agree" }, { choice: "agree" }, { choice: "agree" }]), { cyp: 4, terms: 2, meetingDate: m.date, panelAmount: 9000 });
     expect(dec).toMatchObject({ decision: "Agree to fund", award: 2000 });
     // Step 2 on the command line, on a file written from the guide.
-    const { writeFileSync, mkdtempSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
     const file = join(mkdtempSync(join(tmpdir(), "cd-fourth-")), "my-council.yaml");
     writeFileSync(file, yaml);
     const out: string[] = [];
