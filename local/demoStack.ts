@@ -5,16 +5,14 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import nodemailer, { type SendMailOptions } from "nodemailer";
+import type { SendMailOptions } from "nodemailer";
 import type { Partnership } from "../core/config.js";
-import { buildDeps, type AppDeps } from "../functions/deps.js";
-import { keepSubscription } from "../core/usecases/subscription.js";
-import { functionDefs } from "../functions/registry.js";
-import { startAzurite } from "./azurite.js";
-import { startDevHost, type DevHost } from "./devhost/host.js";
+import type { AppDeps } from "../functions/deps.js";
+import type { DevHost } from "./devhost/host.js";
 import { playgroundConfig, playgroundTeam } from "./people.js";
 import { startPlayground, type Playground } from "./playground.js";
-import { defaultTenantOptions, localAppSettings, localSite } from "./tenant/defaults.js";
+import { startLocalStack } from "./stack.js";
+import { defaultTenantOptions } from "./tenant/defaults.js";
 import { startTenant, type Tenant } from "./tenant/server.js";
 
 export interface DemoOptions {
@@ -76,10 +74,6 @@ export async function startDemoStack(
     mailboxes: [...base.mailboxes, ...(setup.mailboxes ?? []).map((a) => ({ address: a, displayName: a }))],
     log: () => {},
   });
-  const at = (iso: string) => tenant.advanceClock(Date.parse(iso) - tenant.now());
-  at(setup.start);
-  const azurite = await startAzurite();
-  const settings = localAppSettings(tenant, azurite.connectionString, "demo-client-state", localSite(p));
   // DEMO_LOG=1 shows what the functions and the bot log.
   const quiet = process.env.DEMO_LOG
     ? {
@@ -87,21 +81,17 @@ export async function startDemoStack(
         warn: (e: string, f?: object) => console.error(`[warn] ${e} ${JSON.stringify(f ?? {})}`),
       }
     : { info: () => {}, warn: () => {} };
-  let deps: AppDeps | undefined;
-  const build = () => buildDeps(settings, p, quiet, () => new Date(tenant.now()));
-  const getDeps = () => (deps ??= build());
-  const host = await startDevHost(functionDefs(getDeps), {
-    storage: azurite.connectionString,
-    log: () => {},
-    autoRun: false,
-    visibilityTimeoutSeconds: 2,
-    retryDelaySeconds: 1,
+  // The local stack's one start (local/stack.ts), with the council's own site.
+  const stack = await startLocalStack({
+    partnership: p,
+    tenant,
+    at: setup.start,
+    clientState: "demo-client-state",
+    log: quiet,
+    visibilitySeconds: 2,
+    ownSite: true,
   });
-  settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
-  settings.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
-  const d = getDeps();
-  await d.site.provision();
-  await keepSubscription(d);
+  const { host, deps: d } = stack;
   const team = playgroundTeam(setup.cluster);
   const config = playgroundConfig(p, setup.cluster, {
     now: new Date(tenant.now()),
@@ -122,27 +112,12 @@ export async function startDemoStack(
     pg,
     team,
     users: [config.currentUser as { name: string; email: string }, ...(config.users as { name: string; email: string }[])],
-    send: async (msg) => {
-      const tr = nodemailer.createTransport({ host: "127.0.0.1", port: tenant.smtpPort!, secure: false, ignoreTLS: true });
-      try {
-        await tr.sendMail({ to: p.intake.mailbox, ...msg });
-      } finally {
-        tr.close();
-      }
-    },
-    settle: async () => {
-      await tenant.notifier.settle();
-      await host.drain();
-    },
-    setTime: (iso) => {
-      at(iso);
-      Object.assign(d, build()); // fresh Graph clients: tokens from before the jump have expired
-    },
+    send: async (msg) => void (await stack.send(msg)),
+    settle: () => stack.settle(),
+    setTime: (iso) => stack.at(iso),
     stop: async () => {
       await pg.close();
-      await host.close();
-      await tenant.close();
-      await azurite.stop();
+      await stack.stop();
     },
   };
 }

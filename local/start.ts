@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { loadPartnership, parsePartnershipYaml, resolveConfigPath } from "../config/load.js";
 import { checkSubject } from "../core/rules/subject.js";
-import { buildDeps, consoleLogger, type AppDeps } from "../functions/deps.js";
+import { consoleLogger } from "../functions/deps.js";
 import { keepSubscription } from "../core/usecases/subscription.js";
 import { sweepInbox } from "../core/usecases/sweep.js";
 import { academicYearOf, nextAcademicYear, planYear, publishedMeetings } from "../core/rules/planner.js";
@@ -24,11 +24,10 @@ const EXAMPLE_BUDGET = 30_000;
 /** The config's file in the local site's Configuration library. */
 const LOCAL_CONFIG_FILE = "partnership.yaml";
 import { functionDefs } from "../functions/registry.js";
-import { startAzurite } from "./azurite.js";
-import { startDevHost } from "./devhost/host.js";
+import { startLocalStack } from "./stack.js";
 import { playgroundPeople, playgroundConfig, EXAMPLE_SCHOOL_DOMAIN } from "./people.js";
 import { startPlayground } from "./playground.js";
-import { defaultTenantOptions, DEFAULT_SMTP_PORT, localAppSettings, localSite } from "./tenant/defaults.js";
+import { defaultTenantOptions, DEFAULT_SMTP_PORT } from "./tenant/defaults.js";
 import { startTenant } from "./tenant/server.js";
 
 const env = process.env;
@@ -83,32 +82,37 @@ try {
   process.exit(2);
 }
 
-const azurite = await startAzurite({
-  location: join(dataDir, "azurite"),
-  ports: { blob: port("AZURITE_BLOB_PORT", 10000), queue: port("AZURITE_QUEUE_PORT", 10001), table: port("AZURITE_TABLE_PORT", 10002) },
-});
 const tenant = await startTenant({
   ...defaultTenantOptions(partnership, env),
   dataDir: join(dataDir, "tenant"),
   ...(env.TENANT_TLS_DIR ? { tlsDir: env.TENANT_TLS_DIR } : {}),
   log: (l) => verbose(`[tenant] ${l}`),
 });
-const settings: Record<string, string> = {
-  ...localAppSettings(tenant, azurite.connectionString, localSecrets().clientState, localSite(partnership)),
-  PARTNERSHIP: `site:${LOCAL_CONFIG_FILE}`,
-};
-let deps: AppDeps | undefined;
-const getDeps = () => (deps ??= buildDeps(settings, partnership, consoleLogger(verbose)));
-const host = await startDevHost(functionDefs(getDeps), { storage: azurite.connectionString, port: port("HOST_PORT", 7071), log: verbose });
-settings.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
-settings.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
+// The local stack's one start (local/stack.ts), on this machine's data and ports, running its own
+// queue and timers; the functions read the config from the local site, as a council's do.
+const stack = await startLocalStack({
+  partnership,
+  tenant,
+  clientState: localSecrets().clientState,
+  log: consoleLogger(verbose),
+  hostLog: verbose,
+  ownSite: true,
+  azurite: {
+    location: join(dataDir, "azurite"),
+    ports: { blob: port("AZURITE_BLOB_PORT", 10000), queue: port("AZURITE_QUEUE_PORT", 10001), table: port("AZURITE_TABLE_PORT", 10002) },
+  },
+  hostPort: port("HOST_PORT", 7071),
+  autoRun: true,
+  settings: { PARTNERSHIP: `site:${LOCAL_CONFIG_FILE}` },
+  subscribe: false,
+});
+const { azurite, host, env: settings, deps: d, provisioned } = stack;
+const getDeps = () => d;
 // For `npx cluster-desk health` (and other commands that read app settings) on this machine.
 writeFileSync(join(dataDir, "app-settings.json"), JSON.stringify({ ...settings, NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS ?? "" }, null, 2), {
   mode: 0o600,
 });
 
-const d = getDeps();
-const provisioned = await d.site.provision();
 // The functions read the config from the site, as `npx cluster-desk publish-config` puts it there.
 const configUrl = (await new GraphLibrary(d.site, CONFIG_LIBRARY).save(LOCAL_CONFIG_FILE, example.text, "application/yaml")).url;
 // The embedded default works today: this academic year's (and next year's, from June) proposed

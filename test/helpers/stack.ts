@@ -1,33 +1,16 @@
-/** The whole intake stack for end-to-end tests: local tenant + Azurite + dev host running the real functions. */
-import nodemailer, { type SendMailOptions } from "nodemailer";
+/** The whole intake stack for end-to-end tests: local tenant + Azurite + dev host running the real functions (local/stack.ts). */
 import type { Partnership } from "../../core/config.js";
-import { buildDeps, type AppDeps } from "../../functions/deps.js";
 import { ClusterDeskBot } from "../../bot/bot.js";
 import { GraphCaseRegister, GraphVotes } from "../../m365/sharepoint.js";
 import type { StoredCase } from "../../core/ports.js";
-import { functionDefs } from "../../functions/registry.js";
-import { keepSubscription } from "../../core/usecases/subscription.js";
-import { startDevHost, type DevHost } from "../../local/devhost/host.js";
-import { localAppSettings } from "../../local/tenant/defaults.js";
 import type { Tenant, TenantOptions } from "../../local/tenant/server.js";
-import { startAzurite, type Azurite } from "./azurite.js";
+import { startLocalStack, type LocalStack } from "../../local/stack.js";
 import { partnership as hounslow, startTestTenant } from "./tenant.js";
 
 export const CLIENT_STATE = "test-client-state-7f3a";
 
-export interface Stack {
-  tenant: Tenant;
-  azurite: Azurite;
-  host: DevHost;
-  deps: AppDeps;
+export interface Stack extends LocalStack {
   logs: string[];
-  env: Record<string, string>;
-  send(msg: SendMailOptions): Promise<string>;
-  /** Sets the tenant's (and the product's) clock; new clients, since old tokens may have expired. */
-  at(iso: string): void;
-  /** Waits for notifications, then runs the queue until it is empty. */
-  settle(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 /** Moves the tenant's clock to a London time in the past (the summer 2023 scenario). */
@@ -36,66 +19,22 @@ export function setTenantTime(t: Tenant, iso: string): void {
 }
 
 export async function startStack(opts: { partnership?: Partnership; at?: string; tenant?: Partial<TenantOptions> } = {}): Promise<Stack> {
-  const p = opts.partnership ?? hounslow;
-  const tenant = await startTestTenant(opts.tenant);
-  if (opts.at) setTenantTime(tenant, opts.at);
-  const azurite = await startAzurite();
   const logs: string[] = [];
-  const env = localAppSettings(tenant, azurite.connectionString, CLIENT_STATE);
   const log = {
     info: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })),
     warn: (e: string, f?: object) => logs.push(JSON.stringify({ e, ...f })),
   };
-  let deps: AppDeps | undefined;
-  const build = () => buildDeps(env, p, log, () => new Date(tenant.now()));
-  const getDeps = () => {
-    deps ??= build();
-    return deps;
-  };
-  // Tests drain the queue themselves (settle); the host runs nothing on its own.
-  const host = await startDevHost(functionDefs(getDeps), {
-    storage: azurite.connectionString,
-    log: (l) => logs.push(l),
-    autoRun: false,
-    visibilityTimeoutSeconds: 5,
-    retryDelaySeconds: 1,
+  // The local stack's one start (local/stack.ts), on an in-memory tenant.
+  const s = await startLocalStack({
+    partnership: opts.partnership ?? hounslow,
+    tenant: await startTestTenant(opts.tenant),
+    ...(opts.at ? { at: opts.at } : {}),
+    clientState: CLIENT_STATE,
+    log,
+    hostLog: (l) => logs.push(l),
+    visibilitySeconds: 5,
   });
-  env.MAIL_NOTIFICATION_URL = `${host.url}/api/notifications/mail`;
-  env.MAIL_LIFECYCLE_URL = `${host.url}/api/notifications/lifecycle`;
-  const d = getDeps();
-  await d.site.provision();
-  await keepSubscription(d); // mail to the secure mailbox is notified from here on
-  return {
-    tenant,
-    azurite,
-    host,
-    deps: d,
-    logs,
-    env,
-    at(iso: string) {
-      setTenantTime(tenant, iso);
-      // Same object (the functions hold it), fresh Graph clients and adapters.
-      Object.assign(d, build());
-    },
-    async send(msg) {
-      const tr = nodemailer.createTransport({ host: "127.0.0.1", port: tenant.smtpPort!, secure: false, ignoreTLS: true });
-      try {
-        return (await tr.sendMail({ to: p.intake.mailbox, ...msg })).messageId;
-      } finally {
-        tr.close();
-      }
-    },
-    async settle() {
-      await tenant.notifier.settle();
-      await host.drain();
-    },
-    async stop() {
-      // Each part stops even if another fails to.
-      const results = await Promise.allSettled([host.close(), tenant.close(), azurite.stop()]);
-      const failed = results.find((r) => r.status === "rejected");
-      if (failed) throw failed.reason;
-    },
-  };
+  return { ...s, logs };
 }
 
 export const pdfForm = (name = "MIP presentation form.pdf") => ({
