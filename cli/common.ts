@@ -82,6 +82,9 @@ export async function connect(env: Record<string, string | undefined>, p: Partne
 
 export const COMMON = { config: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
 
+/** An option's value as parseArgs gives it: text, or true for a flag (`--dry-run`). */
+export type CliValues = Record<string, string | undefined>;
+
 /** A command declared with its name, options and help: `cluster-desk help` and the CLI reference come from these. */
 export interface CliCommand {
   name: string;
@@ -90,5 +93,7 @@ export interface CliCommand {
   /** What it does, in a sentence or two. */
   help: string;
   options: NonNullable<ParseArgsConfig["options"]>;
-  run(values: Record<string, string | boolean | undefined>, io: Io): Promise<number>;
+  /** Whether it takes words besides its options (a subject line, a file). */
+  positionals?: boolean;
+  run(values: CliValues, io: Io, positionals: string[]): Promise<number>;
 }

@@ -9,8 +9,8 @@ export const FUND_COMMANDS: CliCommand[] = [
     help: "the contingency fund's ledger for an academic year (allocated, committed, remaining) and each award from it, by reference and cluster, from the Cases list",
     options: { ...COMMON, year: { type: "string" }, settings: { type: "string" } },
     async run(values, io) {
-      const env = appSettings(values.settings as string | undefined);
-      const p = await partnershipOf(values.config as string | undefined, env);
+      const env = appSettings(values.settings);
+      const p = await partnershipOf(values.config, env);
       if (!p.allocation) throw new UsageError(`the ${p.shortName} holds no contingency fund (no allocation in its config)`);
       const d = await connect(env, p);
       await d.refreshCalendar(true);

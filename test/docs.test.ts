@@ -71,4 +71,19 @@ describe("the README and the guides", () => {
     expect(read("docs/cli.md")).toBe(await cliReference());
     expect(read("docs/settings.md")).toBe(settingsReference());
   });
+
+  it("the command line is a table of commands: each declares its name, usage, help and options; help and each --help come from it", async () => {
+    const { COMMANDS } = await import("../cli/main.js");
+    const names = COMMANDS.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.length).toBeGreaterThan(20);
+    for (const c of COMMANDS) {
+      expect(c.help.length, c.name).toBeGreaterThan(10);
+      expect(c.options.config, c.name).toBeDefined();
+    }
+    expect([...(await cliCommands())].filter((n) => n !== "help").sort()).toEqual([...names].sort());
+    const own: string[] = [];
+    expect(await run(["funding", "--help"], { out: (l) => own.push(l), err: (l) => own.push(l) })).toBe(0);
+    expect(own.join("\n")).toMatch(/^ {2}funding --cyp <n>/);
+  });
 });
