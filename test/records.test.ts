@@ -21,6 +21,7 @@ import { recordsDeps } from "../functions/deps.js";
 import { subjectAccessFiles, subjectAccessZip } from "../reports/subjectAccess.js";
 import { listFields, pdfForm, startStack, type Stack } from "./helpers/stack.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
+import { REFUSED_INDIVIDUAL } from "./helpers/cases.js";
 
 const decided = (fields: Partial<StoredCase["fields"]>): StoredCase => ({
   itemId: "1",
@@ -110,16 +111,7 @@ describe("subject access, erasure and retention through Graph", () => {
     const funded = { Status: "Decided", CaseType: "Group", CypCount: 4, AmountRequested: 4000, AmountAwarded: 4000, Decision: "Agree to fund" } as const;
     await s.deps.cases.change("C5-2023-0001", () => ({ ...funded, TermsSought: 2, DecisionAt: "2023-05-18T14:00:00Z" }));
     await s.deps.cases.change("C5-2023-0002", () => ({ ...funded, TermsSought: 3, DecisionAt: "2023-05-18T14:00:00Z" }));
-    await s.deps.cases.change("C1-2023-0001", () => ({
-      Status: "Decided",
-      CaseType: "Individual",
-      CypCount: 1,
-      TermsSought: 1,
-      AmountRequested: 2000,
-      AmountAwarded: 0,
-      Decision: "Do not fund (alternative support)",
-      DecisionAt: "2023-05-17T12:00:00Z",
-    }));
+    await s.deps.cases.change("C1-2023-0001", () => ({ Status: "Decided", ...REFUSED_INDIVIDUAL, DecisionAt: "2023-05-17T12:00:00Z" }));
     await s.deps.votes.cast("C5-2023-0001", KL, "agree", "2023-05-18T13:30:00Z");
     await s.deps.votes.cast("C5-2023-0001", "head@worple.example", "disagree", "2023-05-18T13:31:00Z");
     s.at("2023-07-21T09:00:00Z");

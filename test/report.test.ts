@@ -16,16 +16,7 @@ import { botBase, everyCase, listFields, pdfForm, startStack, type Stack } from 
 import { FakeCases, FakeKv, FakeMailer } from "./fakes/teams.js";
 import { runTermlyReport, termJustEnded, termReport } from "../core/usecases/termly.js";
 import { partnership as hounslow } from "./helpers/tenant.js";
-
-/** One child, one term, £2,000 asked, not funded. */
-const REFUSED_INDIVIDUAL = {
-  CaseType: "Individual",
-  CypCount: 1,
-  TermsSought: 1,
-  AmountRequested: 2000,
-  AmountAwarded: 0,
-  Decision: "Do not fund (alternative support)",
-} as const;
+import { REFUSED_INDIVIDUAL } from "./helpers/cases.js";
 
 let n = 0;
 const sc = (fields: Partial<StoredCase["fields"]> & { Title: string; Status: StoredCase["fields"]["Status"] }): StoredCase => ({
