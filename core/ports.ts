@@ -16,6 +16,12 @@ export interface DraftsPort {
    * makes it from the marker): for a retry whose record of the draft was lost with its state.
    */
   sentWith(marker: string): Promise<boolean>;
+  /**
+   * The id of a draft tagged `marker` still in Drafts (another attempt made it and has not sent it
+   * yet), found by its Message-ID; null when there is none. A retry that lost its record of the
+   * draft sends that one rather than making a second: only one send of a draft can succeed.
+   */
+  draftWith(marker: string): Promise<string | null>;
 }
 
 export interface MailboxPort extends DraftsPort {

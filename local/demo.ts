@@ -68,7 +68,7 @@ export async function runDemo(opts: DemoOptions & { partnership?: string }): Pro
   });
   await send({ from: "senco@lionel.school.example", subject: "Automatic reply: Cluster 6", text: "I am away.", headers: { "Auto-Submitted": "auto-replied" } });
   await settle();
-  setTime("2023-05-03T15:30:00Z");
+  await setTime("2023-05-03T15:30:00Z");
   say("   Wednesday 3 May, 4:30pm: a cluster 6 form, half an hour after that cluster's deadline");
   await send({ from: "senco@chiswick.school.example", subject: "Cluster 6/GV/Chiswick School", text: "Our form.", attachments: [form()] });
   await settle();
@@ -84,9 +84,13 @@ export async function runDemo(opts: DemoOptions & { partnership?: string }): Pro
   await until(`${ref} on the agenda`, async () => (await caseOf(ref))?.Status === "On agenda");
   await pg.as(KL, team.personalChatId, execute("triage.acknowledge", { caseRef: ref }, triage.activityId));
   await until(`${ref} acknowledged`, async () => (await caseOf(ref))?.AcknowledgedAt);
+  // The school's email goes after the case is saved: wait for it before the clock moves on (a jump
+  // in time expires the tokens an email still on its way holds).
+  const sendco = (await d.cases.byRef(ref))!.fields.SenderEmail!;
+  await until("the acknowledgement email", async () => (await sentTo(s, sendco)).some((m) => m.subject === `${ref}: your presentation form`));
 
   const may = meetingsOf(p, c5)[0]!;
-  setTime("2023-05-15T08:00:00Z");
+  await setTime("2023-05-15T08:00:00Z");
   await host.runTimer("agendas");
   const agenda = agendaData(p, c5, may, await agendaCases(d.cases, 5, may.startsAt, may.date));
   say(
@@ -96,7 +100,7 @@ export async function runDemo(opts: DemoOptions & { partnership?: string }): Pro
   say("4. Outlook: the HT representative's invitation");
   const outlook = await runOutlook({ ...d, partnership: p, kv: d.state });
 
-  setTime("2023-05-18T13:30:00Z");
+  await setTime("2023-05-18T13:30:00Z");
   say("5. Thursday 18 May, in the meeting: Katy opens the vote from the agenda; the vote card appears in the cluster 5 channel");
   await pg.as(KL, team.channelId, execute("vote.open", { caseRef: ref, from: "agenda" }));
   const session = () => d.teams.voteSession(ref);

@@ -35,7 +35,8 @@ export interface DemoStack {
   send: (msg: SendMailOptions) => Promise<void>;
   /** Waits until every notification and queued email has been handled. */
   settle: () => Promise<void>;
-  setTime: (iso: string) => void;
+  /** Moves the clock once the mailbox has sent what earlier steps started (a jump expires the tokens of an email on its way). */
+  setTime: (iso: string) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -57,6 +58,28 @@ export const execute = (verb: string, data: Record<string, unknown>, replyToId?:
   ...(replyToId ? { replyToId } : {}),
   value: { action: { type: "Action.Execute", verb, data } },
 });
+
+/** Waits until the secure mailbox's Sent Items stop growing (two looks 300 ms apart agree), at most 10 s. */
+export async function mailQuiet(d: AppDeps, mailbox: string): Promise<void> {
+  const count = async () =>
+    (
+      (
+        await d.graph
+          .api(`/users/${encodeURIComponent(mailbox)}/mailFolders/sentitems/messages`)
+          .select("id")
+          .top(999)
+          .get()
+      ).value as unknown[]
+    ).length;
+  const end = Date.now() + 10_000;
+  let last = await count();
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = await count();
+    if (now === last) return;
+    last = now;
+  }
+}
 
 export async function startDemoStack(
   p: Partnership,
@@ -114,7 +137,10 @@ export async function startDemoStack(
     users: [config.currentUser as { name: string; email: string }, ...(config.users as { name: string; email: string }[])],
     send: async (msg) => void (await stack.send(msg)),
     settle: () => stack.settle(),
-    setTime: (iso) => stack.at(iso),
+    setTime: async (iso) => {
+      await mailQuiet(d, p.intake.mailbox);
+      stack.at(iso);
+    },
     stop: async () => {
       await pg.close();
       await stack.stop();

@@ -23,6 +23,7 @@ import { describeLocal, fromLocal } from "../core/rules/time.js";
 import { GraphBudgets, GraphMeetings, GraphVotes } from "../m365/sharepoint.js";
 import type { DemoSummary } from "./demo.js";
 import {
+  mailQuiet,
   addBotAndLinkChannel,
   caseFields,
   execute,
@@ -56,6 +57,8 @@ async function lines(s: DemoStack, key: string): Promise<string[]> {
 
 async function finish(s: DemoStack, opts: DemoOptions, ref: string, school: string): Promise<Result> {
   const say = opts.print;
+  // What the last step sent goes after its case was saved: wait for the mailbox to finish.
+  await mailQuiet(s.d, s.p.intake.mailbox);
   const all = await register(s);
   say("The case register:");
   for (const c of all) say(`   ${c.ref}  ${c.status.padEnd(16)} ${c.school}`);
@@ -130,7 +133,7 @@ async function sutton(opts: DemoOptions): Promise<Result> {
   await pg.as(SW, team.personalChatId, execute("triage.accept", { caseRef: ref }, triage.activityId));
   await until(`${ref} on the agenda`, async () => (await caseOf(ref))?.Status === "On agenda");
 
-  s.setTime("2021-01-26T14:30:00Z");
+  await s.setTime("2021-01-26T14:30:00Z");
   say("3. Tuesday 26 January, the SP 5 meeting (HAS, 2 - 4pm): the cluster moderates; its vote is a recommendation");
   await pg.as(SW, team.channelId, execute("vote.open", { caseRef: ref }));
   const first = (await until("the vote card in the SP 5 channel", async () => (await d.teams.voteSession(ref))?.posted)).activityId!;
@@ -155,7 +158,7 @@ async function sutton(opts: DemoOptions): Promise<Result> {
     `   ${ref} is Recommended (${rec?.Recommendation}, £${rec?.RecommendedAmount}); it is on the agenda of the borough-wide meeting, ${rec?.MeetingDate ? describeLocal(new Date(rec.MeetingDate)) : "date to be published"}`,
   );
 
-  s.setTime("2021-02-04T14:20:00Z");
+  await s.setTime("2021-02-04T14:20:00Z");
   say("4. Thursday 4 February, the borough-wide final decision meeting: Sarah opens the final vote in the meeting's chat; the leads and the key officer vote");
   await pg.as(SW, team.groupChatId, execute("vote.open", { caseRef: ref }));
   const second = (await until("the final vote's card", async () => (await d.teams.voteSession(`${ref}-final`))?.posted)).activityId!;
@@ -252,7 +255,7 @@ async function southampton(opts: DemoOptions): Promise<Result> {
     await until(`${ref} on the agenda`, async () => (await caseOf(ref))?.Status === "On agenda");
   }
 
-  s.setTime(new Date(meeting.startsAt.getTime() + 30 * 60_000).toISOString());
+  await s.setTime(new Date(meeting.startsAt.getTime() + 30 * 60_000).toISOString());
   const onAgenda = await meetingCases(d.cases, 3, meeting.startsAt);
   say(`3. ${meeting.date}, the locality meeting: members see each case without its school`);
   for (const ref of [ipn, cont])
@@ -283,7 +286,7 @@ async function southampton(opts: DemoOptions): Promise<Result> {
     for (const l of await lines(s, ref)) say(`     ${l}`);
   }
 
-  s.setTime(fromLocal(city.date, "10:00").toISOString());
+  await s.setTime(fromLocal(city.date, "10:00").toISOString());
   say(`4. ${city.date}, the city meeting: the contingency case, voted by the locality lead, the nominated headteacher and the SEND team`);
   await pg.as(locality, team.groupChatId, execute("vote.open", { caseRef: cont }));
   const final = (await until("the city meeting's vote card", async () => (await d.teams.voteSession(`${cont}-final`))?.posted)).activityId!;
@@ -298,7 +301,7 @@ async function southampton(opts: DemoOptions): Promise<Result> {
 
   const due = (await caseOf(ipn))!.ReviewDue!.slice(0, 10);
   const remind = addWorkingDays(due, -20);
-  s.setTime(`${remind}T09:00:00Z`);
+  await s.setTime(`${remind}T09:00:00Z`);
   await s.host.runTimer("reviewReminders");
   const review = (await sentTo(s, shirley.sendcoEmail!)).find((m) => m.subject.includes("review"));
   say(`5. ${remind}, 20 working days before ${ipn}'s review date (${due}): "${review?.subject ?? "no reminder"}" to the school and its lead SENCo`);

@@ -60,6 +60,18 @@ export class GraphDrafts implements DraftsPort {
     }
   }
 
+  async draftWith(marker: string): Promise<string | null> {
+    const id = productMessageId(marker, this.address).replace(/'/g, "''");
+    const r = await this.client
+      .api(`${this.user}/mailFolders/drafts/messages`)
+      .header("Prefer", IMMUTABLE)
+      .filter(`internetMessageId eq '${id}'`)
+      .select("id")
+      .top(1)
+      .get();
+    return ((r.value ?? []) as { id: string }[])[0]?.id ?? null;
+  }
+
   async sentWith(marker: string): Promise<boolean> {
     const id = productMessageId(marker, this.address).replace(/'/g, "''");
     const r = await this.client.api(`${this.user}/mailFolders/sentitems/messages`).filter(`internetMessageId eq '${id}'`).select("id").top(1).get();

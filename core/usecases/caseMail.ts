@@ -6,7 +6,8 @@
  * (core/usecases/records.ts) find them by id: Exchange keeps no headers on Sent Items copies to
  * search by, and a message's subject need not name the case.
  */
-import type { KeyValuePort, MailSenderPort, OutgoingMail } from "../ports.js";
+import type { KeyValuePort, Logger, MailSenderPort, OutgoingMail } from "../ports.js";
+import { shortReason } from "../errors.js";
 
 /** "email": a school's email (its intake reply is found from it); "sent": one of the product's. */
 export interface CaseMailEntry {
@@ -18,11 +19,21 @@ const keyOf = (caseRef: string) => `case-mail|${caseRef}`;
 
 const parse = (v: string | null): CaseMailEntry[] => (v ? (JSON.parse(v) as CaseMailEntry[]) : []);
 
-export async function noteCaseMail(kv: KeyValuePort, caseRef: string, entry: CaseMailEntry): Promise<void> {
-  await kv.updateSync(keyOf(caseRef), (current) => {
-    const list = parse(current);
-    return JSON.stringify(list.some((e) => e.id === entry.id) ? list : [...list, entry]);
-  });
+/**
+ * Records a message against its case. Best effort: a storage error is logged and the email goes on
+ * (an email not sent is worse than one retention must find by hand); false when it was not recorded.
+ */
+export async function noteCaseMail(kv: KeyValuePort, caseRef: string, entry: CaseMailEntry, log?: Logger): Promise<boolean> {
+  try {
+    await kv.updateSync(keyOf(caseRef), (current) => {
+      const list = parse(current);
+      return JSON.stringify(list.some((e) => e.id === entry.id) ? list : [...list, entry]);
+    });
+    return true;
+  } catch (e) {
+    log?.warn("case-mail.not-recorded", { caseRef, reason: shortReason(e) });
+    return false;
+  }
 }
 
 export async function caseMail(kv: KeyValuePort, caseRef: string): Promise<CaseMailEntry[]> {
@@ -34,8 +45,8 @@ export async function dropCaseMail(kv: KeyValuePort, caseRef: string): Promise<v
 }
 
 /** Sends one of the product's emails about a case, recorded against it first (made as a draft, its id kept, then sent). */
-export async function sendAbout(d: { kv: KeyValuePort; mailer: MailSenderPort }, caseRef: string, msg: OutgoingMail): Promise<void> {
+export async function sendAbout(d: { kv: KeyValuePort; mailer: MailSenderPort; log?: Logger }, caseRef: string, msg: OutgoingMail): Promise<void> {
   const id = await d.mailer.draft(msg);
-  await noteCaseMail(d.kv, caseRef, { kind: "sent", id });
+  await noteCaseMail(d.kv, caseRef, { kind: "sent", id }, d.log);
   await d.mailer.sendDraft(id);
 }

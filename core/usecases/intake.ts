@@ -441,7 +441,7 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       duplicateReceivedAt: duplicateOf?.receivedAt ?? null,
     };
     // An email that duplicates a case is kept with it (retention and subject access find it there).
-    if (duplicateOf) await noteCaseMail(state, duplicateOf.ref, { kind: "email", id: email.id });
+    if (duplicateOf) await noteCaseMail(state, duplicateOf.ref, { kind: "email", id: email.id }, log);
     plan = planFor(p, d, f, { ...st, ...caseState });
     if (d.reply && replyAddress(f).ignoredReplyTo) log.info("intake.reply-to-ignored", { key: shortKey, reason: "Reply-To outside the sender's domain" });
     await save({ stage: "case-written", ...caseState, ...(supersedes ? { supersedes } : {}), ...(draft ? { replyDraft: draft } : {}), plan });
@@ -496,13 +496,24 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       // copies, so nothing is searched by header.
       let draftId = st.replyDraft ?? null;
       let sent = false;
-      if (resumed && !st.finishKnown) {
+      // Always read, even when the last attempt's results were known (finishKnown): storage can come
+      // back older than the mailbox (Azurite keeps tables every few seconds; a restore), and a
+      // stale "not sent" must not send the school a second reply. One call.
+      if (resumed) {
         if (draftId) {
           const was = await mailbox.draftState(draftId);
           // Gone after the step was started: sent, and its Sent Items copy is not there yet.
-          sent = was === "sent" || (was === "gone" && Boolean(st.replySending));
+          // Gone is sent too: a recorded draft is never deleted by intake (only one for a case not
+          // written, which is never recorded), so it went, its Sent Items copy not there yet.
+          sent = was === "sent" || was === "gone";
           if (was === "gone") draftId = null;
-        } else sent = await mailbox.sentWith(marker);
+        } else {
+          // Another attempt's draft still waiting (its record went with storage, or that attempt
+          // overwrote it): that draft is sent, not a second one; only one send of a draft succeeds.
+          // Drafts first, then Sent Items: a draft sent in between is in Sent Items when asked.
+          draftId = await mailbox.draftWith(marker);
+          if (!draftId) sent = await mailbox.sentWith(marker);
+        }
       }
       if (sent) log.info("intake.reply-already-sent", { key: shortKey });
       else {

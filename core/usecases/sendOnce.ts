@@ -38,7 +38,7 @@ export async function sendOnce(d: SendOnceDeps, key: string, msg: Omit<OutgoingM
   if (!sent) {
     if (!draftId) {
       draftId = await d.mailer.draft({ ...msg, marker: `cd-${shortHash(key)}` });
-      if (about) await noteCaseMail(d.kv, about, { kind: "sent", id: draftId });
+      if (about) await noteCaseMail(d.kv, about, { kind: "sent", id: draftId }, d.log);
     }
     await d.kv.setSync(draftKey, draftId);
     await d.mailer.sendDraft(draftId);

@@ -99,6 +99,10 @@ export class FakeMailbox implements MailboxPort {
     this.call("sentWith");
     return this.sent.some((s) => s.marker === marker);
   }
+  async draftWith(marker: string) {
+    this.call("draftWith");
+    return [...this.drafts.entries()].find(([, d]) => !d.sent && d.marker === marker)?.[0] ?? null;
+  }
   async *inbox() {
     this.call("inbox");
     for (const m of this.messages.values())

@@ -105,6 +105,9 @@ export class FakeMailer implements MailSenderPort, DraftsPort {
   async sentWith(marker: string): Promise<boolean> {
     return this.outbox.some((m) => m.marker === marker);
   }
+  async draftWith(marker: string): Promise<string | null> {
+    return [...this.drafts.entries()].find(([, d]) => !d.sent && d.marker === marker)?.[0] ?? null;
+  }
   to(address: string) {
     return this.outbox.filter((m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase()));
   }

@@ -207,7 +207,7 @@ describe("security: every email ends in exactly one outcome after any crash", ()
       expect(c, `${s}: cases`).toHaveLength(1);
       expect(
         outbox.filter((o) => o.to === s),
-        `${s}: replies`,
+        `${s}: replies ${JSON.stringify(outbox.filter((o) => o.to === s).map((o: any) => [o.sentAt, o.message?.subject, o.message?.internetMessageId, String(o.message?.body?.content ?? "").slice(0, 120)]))}`,
       ).toHaveLength(1);
       expect(cards.posts.get(c[0].Title) ?? 0, `${c[0].Title}: cards`).toBeGreaterThanOrEqual(1);
       expect(
