@@ -39,7 +39,12 @@ export function subjectAccessFiles(cases: ExportedCase[], scope: ExportScope, ma
     const ref = c.case.fields.Title;
     const dir = safeName(ref);
     put(`${dir}/case.json`, strToU8(JSON.stringify(c.case.fields, null, 2)), ref, "the case's row in the Cases list");
-    put(`${dir}/audit.json`, strToU8(JSON.stringify(c.audit, null, 2)), ref, `who did what to the case (${c.audit.length} ${c.audit.length === 1 ? "row" : "rows"})`);
+    put(
+      `${dir}/audit.json`,
+      strToU8(JSON.stringify(c.audit, null, 2)),
+      ref,
+      `who did what to the case (${c.audit.length} ${c.audit.length === 1 ? "row" : "rows"})`,
+    );
     put(`${dir}/votes.json`, strToU8(JSON.stringify(c.votes, null, 2)), ref, `the cluster's votes (${c.votes.length})`);
     c.messages.forEach((m, i) => {
       const folder = `${dir}/emails/${String(i + 1).padStart(2, "0")} ${m.what.replace(/'/g, "")}`;

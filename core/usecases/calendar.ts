@@ -67,8 +67,9 @@ export function proposalData(p: Partnership, year: string, message = "", ok = tr
       title: ClusterName(p, c.id),
       dates: plan.meetings.filter((m) => m.clusterId === c.id).map((m) => `${short(m.date)} ${m.start}`),
     })),
+    // Partnership-wide meetings too: decision meetings, and conferences (Sutton's September and July ones).
     ...p.meetingKinds
-      .filter((k) => k.scope === "partnership" && k.hearsCases)
+      .filter((k) => k.scope === "partnership" && (k.hearsCases || plan.meetings.some((m) => m.kind === k.id)))
       .map((k) => ({ title: k.label, dates: plan.meetings.filter((m) => m.kind === k.id).map((m) => `${short(m.date)} ${m.start}`) })),
   ];
   return {
@@ -169,7 +170,7 @@ export async function runCalendarDuties(d: CalendarDeps): Promise<{ proposed: st
       const lead = leadForCluster(p, m.clusterId);
       if (!lead) continue;
       const text = `${ClusterName(p, m.clusterId)}'s meeting has been changed in the Meetings list: it was ${seen[m.key]}; it is now ${now[m.key]}. Forms are placed by the new dates; the HT representative's invitation is updated.`;
-      await teamsElseEmail(d, lead.email, text, { subject: `${clusterName(p, m.clusterId)} meeting changed`, marker: `cd-moved-${m.key}-${now[m.key]}` });
+      await teamsElseEmail(d, lead.email, text, { subject: `${ClusterName(p, m.clusterId)} meeting changed`, marker: `cd-moved-${m.key}-${now[m.key]}` });
       told.push(`${m.key}: ${now[m.key]}`);
     }
   }

@@ -145,6 +145,18 @@ describe("calendar: a meeting an officer moved", () => {
     expect(teams.to(KL)).toEqual([
       "Cluster 5's meeting has been changed in the Meetings list: it was 2026-12-17 14:00; deadline 2026-12-02 16:00; it is now 2026-12-17 15:00; deadline 2026-12-02 16:00. Forms are placed by the new dates; the HT representative's invitation is updated.",
     ]);
-    expect(mail.to(GV).map((m) => m.subject)).toEqual(["cluster 6 meeting changed"]);
+    expect(mail.to(GV).map((m) => m.subject)).toEqual(["Cluster 6 meeting changed"]);
+  });
+});
+
+describe("the year's calendar card lists the partnership's own meetings too (issue 32)", () => {
+  it("Sutton's card has its two conferences and the borough meetings beside the SP and CP clusters", async () => {
+    const { loadPartnership } = await import("../../config/load.js");
+    const { proposalData } = await import("../../core/usecases/calendar.js");
+    const card = proposalData(loadPartnership("sutton").partnership, "2026-27");
+    const row = (title: string) => card.clusters.find((c) => c.title === title)?.value;
+    expect(row("Conference (all clusters)")).toBe("Tue 22 Sep 13:30; Tue 13 Jul 13:30");
+    expect(row("Borough-wide final decision meeting")!.split("; ")).toHaveLength(8);
+    expect(row("SP 5")!.split("; ")).toHaveLength(5);
   });
 });
