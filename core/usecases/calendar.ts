@@ -5,7 +5,7 @@
  * officer moves a meeting or its deadline in the list, the cluster's lead is told (the HT
  * representative's invitation follows on the next Outlook run). Hourly-safe: each once.
  */
-import { ClusterName, clusterName, leadForCluster, type Partnership } from "../config.js";
+import { ClusterName, leadForCluster, type Partnership } from "../config.js";
 import { academicYearOf, academicYearStart, planYear, publishedMeetings, PlanInputError } from "../rules/planner.js";
 import type { AuditRow, KeyValuePort, Logger, MailSenderPort } from "../ports.js";
 import type { PublishedMeeting } from "../rules/schedule.js";
