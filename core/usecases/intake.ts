@@ -496,10 +496,10 @@ async function runStages(deps: IntakeDeps, email: Email, key: string, loaded: In
       // copies, so nothing is searched by header.
       let draftId = st.replyDraft ?? null;
       let sent = false;
-      // Always read, even when the last attempt's results were known (finishKnown): storage can come
-      // back older than the mailbox (Azurite keeps tables every few seconds; a restore), and a
-      // stale "not sent" must not send the school a second reply. One call.
-      if (resumed) {
+      // Not read when the last attempt's results were known (finishKnown: a throttled step), which
+      // keeps a throttled retry cheap. A stale state cannot send twice either way: its recorded
+      // draft, once sent, cannot be sent again.
+      if (resumed && !st.finishKnown) {
         if (draftId) {
           const was = await mailbox.draftState(draftId);
           // Gone after the step was started: sent, and its Sent Items copy is not there yet.
