@@ -61,20 +61,26 @@ export class GraphDrafts implements DraftsPort {
   }
 
   async draftWith(marker: string): Promise<string | null> {
-    const id = productMessageId(marker, this.address).replace(/'/g, "''");
-    const r = await this.client
-      .api(`${this.user}/mailFolders/drafts/messages`)
-      .header("Prefer", IMMUTABLE)
-      .filter(`internetMessageId eq '${id}'`)
-      .select("id")
-      .top(1)
-      .get();
-    return ((r.value ?? []) as { id: string }[])[0]?.id ?? null;
+    return messageWithMarker(this.client, this.address, "drafts", marker);
   }
 
   async sentWith(marker: string): Promise<boolean> {
-    const id = productMessageId(marker, this.address).replace(/'/g, "''");
-    const r = await this.client.api(`${this.user}/mailFolders/sentitems/messages`).filter(`internetMessageId eq '${id}'`).select("id").top(1).get();
-    return (r.value as unknown[]).length > 0;
+    return (await messageWithMarker(this.client, this.address, "sentitems", marker)) !== null;
   }
+}
+
+/**
+ * The immutable id of the product's message tagged `marker` in a well-known folder of `mailbox`
+ * (Drafts, Sent Items), found by the Message-ID the product gives it (m365/mime.ts); null if none.
+ */
+export async function messageWithMarker(client: Client, mailbox: string, folder: "drafts" | "sentitems", marker: string): Promise<string | null> {
+  const id = productMessageId(marker, mailbox).replace(/'/g, "''");
+  const r = await client
+    .api(`/users/${encodeURIComponent(mailbox)}/mailFolders/${folder}/messages`)
+    .header("Prefer", IMMUTABLE)
+    .filter(`internetMessageId eq '${id}'`)
+    .select("id")
+    .top(1)
+    .get();
+  return ((r.value ?? []) as { id: string }[])[0]?.id ?? null;
 }

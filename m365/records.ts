@@ -9,7 +9,7 @@ import { ResponseType, type Client } from "@microsoft/microsoft-graph-client";
 import type { MailRecord, MailRecordsPort } from "../core/ports.js";
 import { IMMUTABLE } from "./graph.js";
 import { statusOf } from "./graphError.js";
-import { productMessageId } from "./mime.js";
+import { messageWithMarker } from "./drafts.js";
 import type { GraphJson } from "./json.js";
 
 const address = (r: GraphJson | undefined): string => String(r?.emailAddress?.address ?? "");
@@ -89,14 +89,6 @@ export class GraphMailRecords implements MailRecordsPort {
   }
 
   async sentByMarker(marker: string): Promise<string | null> {
-    const mid = productMessageId(marker, this.mailbox).replace(/'/g, "''");
-    const r = await this.client
-      .api(`${this.user}/mailFolders/sentitems/messages`)
-      .header("Prefer", IMMUTABLE)
-      .filter(`internetMessageId eq '${mid}'`)
-      .select("id")
-      .top(1)
-      .get();
-    return ((r.value ?? []) as GraphJson[])[0]?.id ?? null;
+    return messageWithMarker(this.client, this.mailbox, "sentitems", marker);
   }
 }
