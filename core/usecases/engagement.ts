@@ -53,7 +53,11 @@ export async function notEngagedText(d: EngagementDeps, clusters: number[], from
   if (!clusters.length) return `The schools not yet engaged are listed for ${p.leadTitle}s and the partnership lead.`;
   const today = toLocal(d.now()).date;
   const since = from ?? academicYearDays(today).from;
-  const a = await activity(d, since, today);
+  return notEngagedMessage(p, clusters, since, await activity(d, since, today));
+}
+
+/** The message from what was read (one read serves every lead of a run). */
+function notEngagedMessage(p: Partnership, clusters: number[], since: LocalDate, a: Awaited<ReturnType<typeof activity>>): string {
   const r = notEngaged(p, clusters, a.contacts, a.cases, a.attendance);
   const lines = clusters.map((id) => {
     const mine = r.schools.filter((s) => s.clusters.includes(id));
@@ -78,11 +82,16 @@ export async function runEngagementReminders(d: EngagementDeps & Pick<AckDeps, "
   const term = termsFor(p, year).terms.find((t) => today >= t.start && today <= addDays(t.start, 13));
   if (!term) return { sent: [] };
   const since = academicYearDays(term.name === "autumn" ? addDays(term.start, -60) : today).from;
+  const keyOf = (lead: (typeof p.leads)[number]) => `not-engaged|${year}|${term.name}|${lead.email.toLowerCase()}`;
+  const due: typeof p.leads = [];
+  for (const lead of p.leads) if (!(await d.kv.getSync(keyOf(lead)))) due.push(lead);
+  if (!due.length) return { sent: [] };
+  // One read of the contacts, forms and attendance for every lead still to be told.
+  const a = await activity(d, since, today);
   const sent: string[] = [];
-  for (const lead of p.leads) {
-    const key = `not-engaged|${year}|${term.name}|${lead.email.toLowerCase()}`;
-    if (await d.kv.getSync(key)) continue;
-    const text = await notEngagedText(d, lead.clusters, since);
+  for (const lead of due) {
+    const key = keyOf(lead);
+    const text = notEngagedMessage(p, lead.clusters, since, a);
     await teamsElseEmail(d, lead.email, text, {
       subject: `Schools not yet engaged: ${term.name} term ${today.slice(0, 4)}`,
       marker: `cd-not-engaged-${year}-${term.name}-${lead.initials}`,
