@@ -34,6 +34,25 @@ describe("local tenant: fault injection and counters", () => {
     expect(c.byRoute["GET /v1.0/users/{id}/mailFolders/{id}"]).toEqual({ "200": 1, "429": 2 });
   });
 
+  it("a request waiting out a Retry-After holds no place in the mailbox's limit: the next request goes to Graph meanwhile", async () => {
+    // One place per mailbox, so a place held through the 1 s wait would keep the second request
+    // back until the first was answered.
+    const { client } = productGraph(t, { mailboxConcurrency: 1 });
+    await faults({ throttleNext: 1, retryAfterSeconds: 1 });
+    const order: string[] = [];
+    const first = client
+      .api(inbox)
+      .get()
+      .then(() => order.push("throttled one"));
+    while (t.counters.count("GET /v1.0/users/{id}/mailFolders/{id}", 429) < 1) await new Promise((r) => setTimeout(r, 10));
+    const second = client
+      .api(inbox)
+      .get()
+      .then(() => order.push("second"));
+    await Promise.all([first, second]);
+    expect(order).toEqual(["second", "throttled one"]);
+  });
+
   it("503 storms are retried too", async () => {
     const { client } = productGraph(t);
     await faults({ unavailableRate: 0.5, retryAfterSeconds: 0, seed: 7 });
