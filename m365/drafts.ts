@@ -10,7 +10,7 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import type { DraftState, DraftsPort } from "../core/ports.js";
 import { productMessageId } from "./mime.js";
-import { statusOf } from "./graphError.js";
+import { batcherFor, type GraphBatcher } from "./batcher.js";
 import { IMMUTABLE } from "./graph.js";
 
 /** The request that sends a draft (alone, or as a step of intake's last `$batch`). */
@@ -18,46 +18,49 @@ export const sendDraftUrl = (user: string, draftId: string) => `${user}/messages
 
 export class GraphDrafts implements DraftsPort {
   protected readonly user: string;
+  /**
+   * Drafts are made, sent, read and deleted through the client's batcher (m365/batcher.ts): they
+   * share a round trip with the other requests in hand, and a throttled one waits out its
+   * Retry-After outside the mailbox's places.
+   */
+  protected readonly batch: GraphBatcher;
   constructor(
     protected readonly client: Client,
     readonly address: string,
   ) {
     this.user = `/users/${encodeURIComponent(address)}`;
+    this.batch = batcherFor(client);
   }
 
   /** A draft from the message's MIME (base64, as `POST /messages` takes it in MIME format): its immutable id. */
   async create(mime: string): Promise<string> {
-    const r = await this.client.api(`${this.user}/messages`).header("Content-Type", "text/plain").header("Prefer", IMMUTABLE).post(mime);
-    return r.id as string;
+    const a = await this.batch.ok(
+      { method: "POST", url: `${this.user}/messages`, headers: { "Content-Type": "text/plain", Prefer: IMMUTABLE }, body: mime },
+      "draft",
+    );
+    return a.body.id as string;
   }
 
   async sendDraft(draftId: string): Promise<void> {
-    await this.client.api(sendDraftUrl(this.user, draftId)).header("Prefer", IMMUTABLE).post(null);
+    await this.batch.ok({ method: "POST", url: sendDraftUrl(this.user, draftId), headers: { Prefer: IMMUTABLE } }, "sending a draft");
   }
 
   async discardDraft(draftId: string): Promise<void> {
-    try {
-      await this.client
-        .api(`${this.user}/messages/${encodeURIComponent(draftId)}`)
-        .header("Prefer", IMMUTABLE)
-        .delete();
-    } catch (e) {
-      if (statusOf(e) !== 404) throw e;
-    }
+    await this.batch.ok({ method: "DELETE", url: this.message(draftId), headers: { Prefer: IMMUTABLE } }, "deleting a draft", [404]);
   }
 
   async draftState(draftId: string): Promise<DraftState> {
-    try {
-      const m = await this.client
-        .api(`${this.user}/messages/${encodeURIComponent(draftId)}`)
-        .header("Prefer", IMMUTABLE)
-        .select("id,isDraft")
-        .get();
-      return m.isDraft ? "draft" : "sent";
-    } catch (e) {
-      if (statusOf(e) === 404) return "gone";
-      throw e;
-    }
+    const a = await this.batch.ok(
+      { method: "GET", url: `${this.message(draftId)}?$select=id,isDraft`, headers: { Prefer: IMMUTABLE } },
+      "reading a draft",
+      [404],
+    );
+    if (a.status === 404) return "gone";
+    return a.body.isDraft ? "draft" : "sent";
+  }
+
+  private message(id: string): string {
+    return `${this.user}/messages/${encodeURIComponent(id)}`;
   }
 
   async draftWith(marker: string): Promise<string | null> {

@@ -8,7 +8,6 @@ import { IMMUTABLE } from "./graph.js";
 import { productMime } from "./mime.js";
 import { sniffContent } from "./content.js";
 import { readForm, readForwarded, type DocumentHint } from "../forms/read.js";
-import { batcherFor, type GraphBatcher } from "./batcher.js";
 import { statusOf } from "./graphError.js";
 
 export const MARKER_HEADER = PRODUCT_MARKER_HEADER;
@@ -59,7 +58,6 @@ export interface FileLimits {
 
 export class GraphMailbox extends GraphDrafts implements MailboxPort {
   private readonly folders = new Map<string, string>();
-  private readonly batch: GraphBatcher;
   constructor(
     client: Client,
     address: string,
@@ -68,7 +66,6 @@ export class GraphMailbox extends GraphDrafts implements MailboxPort {
     private readonly limits: FileLimits = { allowedExtensions: [".docx", ".pdf"], maxBytes: 10 * 1024 * 1024 },
   ) {
     super(client, address);
-    this.batch = batcherFor(client);
   }
 
   /**

@@ -43,7 +43,10 @@ export class GraphMailSender extends GraphDrafts implements MailSenderPort {
   async send(msg: OutgoingMail): Promise<void> {
     // In MIME format (Graph's sendMail takes base64 MIME as text/plain), so the message can carry
     // Auto-Submitted, which Graph's JSON cannot (m365/mime.ts). It is saved to Sent Items.
-    await this.client.api(`${this.user}/sendMail`).header("Content-Type", "text/plain").post(productMime(msg, this.address));
+    await this.batch.ok(
+      { method: "POST", url: `${this.user}/sendMail`, headers: { "Content-Type": "text/plain" }, body: productMime(msg, this.address) },
+      "sending an email",
+    );
   }
   draft(msg: OutgoingMail): Promise<string> {
     return this.create(productMime(msg, this.address));
