@@ -85,6 +85,10 @@ export class GraphBatcher {
   private timer: NodeJS.Timeout | null = null;
   private enqueue(...ws: Waiting[]): void {
     this.waiting.push(...ws);
+    this.soon();
+  }
+
+  private soon(): void {
     // A batch goes when it is full, or a few milliseconds after its first request: long enough
     // for the other emails in hand to add theirs, short beside a round trip to Graph.
     if (this.waiting.length >= MAX_BATCH) this.flushNow();
@@ -159,8 +163,10 @@ export class GraphBatcher {
       return;
     }
     if (wait) await new Promise((r) => setTimeout(r, wait * 1000));
-    // Sent again on its own: whatever it depended on has answered.
-    for (const w of again) this.enqueue({ req: w.req, resolve: w.resolve, reject: w.reject, attempt: w.attempt + 1 });
+    // Sent again on its own (whatever it depended on has answered), ahead of requests made since:
+    // the email it is for has waited longest, and a burst's slowest reply is the one kept waiting.
+    this.waiting.unshift(...again.map((w) => ({ req: w.req, resolve: w.resolve, reject: w.reject, attempt: w.attempt + 1 })));
+    this.soon();
   }
 }
 
