@@ -9,6 +9,7 @@ import { productMime } from "./mime.js";
 import { sniffContent } from "./content.js";
 import { readForm, readForwarded, type DocumentHint } from "../forms/read.js";
 import { statusOf } from "./graphError.js";
+import { ATTACHMENT_BYTES_AT_ONCE, ByteBudget } from "./byteBudget.js";
 
 export const MARKER_HEADER = PRODUCT_MARKER_HEADER;
 
@@ -64,6 +65,8 @@ export class GraphMailbox extends GraphDrafts implements MailboxPort {
     /** Required documents to recognise inside a form (config referralTypes' documents). */
     private readonly documents: DocumentHint[] = [],
     private readonly limits: FileLimits = { allowedExtensions: [".docx", ".pdf"], maxBytes: 10 * 1024 * 1024 },
+    /** Attachment bytes held at once by this instance (fetched, not yet read). */
+    readonly budget = new ByteBudget(ATTACHMENT_BYTES_AT_ONCE),
   ) {
     super(client, address);
   }
@@ -119,28 +122,35 @@ export class GraphMailbox extends GraphDrafts implements MailboxPort {
       a.ref !== undefined &&
       a.size <= this.limits.maxBytes &&
       (isForwarded(a) || allowed.some((e) => a.name.trim().toLowerCase().endsWith(e)));
-    const bytes = await Promise.all(
-      f.attachments.map(async (a) => {
-        if (!wanted(a)) return null;
-        const url = `${this.user}/messages/${encodeURIComponent(f.id)}/attachments/${encodeURIComponent(a.ref!)}/$value`;
-        const r = await this.batch.ok({ method: "GET", url, headers: { Prefer: IMMUTABLE } }, "attachment content");
-        return Buffer.from(typeof r.body === "string" ? r.body : "", "base64");
+    // Each file is fetched once there is room for it in the instance's budget (m365/byteBudget.ts)
+    // and given back once read: its bytes are not kept.
+    const read = await Promise.all(
+      f.attachments.map(async (a): Promise<FileFacts[]> => {
+        if (!wanted(a)) return [a];
+        const give = await this.budget.take(a.size);
+        try {
+          const url = `${this.user}/messages/${encodeURIComponent(f.id)}/attachments/${encodeURIComponent(a.ref!)}/$value`;
+          const r = await this.batch.ok({ method: "GET", url, headers: { Prefer: IMMUTABLE } }, "attachment content");
+          const b = Buffer.from(typeof r.body === "string" ? r.body : "", "base64");
+          if (isForwarded(a)) {
+            const inner = await readForwarded(b);
+            if (!("error" in inner))
+              return [
+                { ...a, forwarded: true },
+                ...(await Promise.all(
+                  inner.map((x) =>
+                    this.fileFacts({ name: x.name, contentType: x.contentType, size: x.bytes.length, isInline: x.isInline }, Buffer.from(x.bytes)),
+                  ),
+                )),
+              ];
+          }
+          return [await this.fileFacts(a, b)];
+        } finally {
+          give();
+        }
       }),
     );
-    const out: FileFacts[] = [];
-    for (const [i, a] of f.attachments.entries()) {
-      const b = bytes[i] ?? null;
-      if (b && isForwarded(a)) {
-        const inner = await readForwarded(b);
-        if (!("error" in inner)) {
-          out.push({ ...a, forwarded: true });
-          for (const x of inner)
-            out.push(await this.fileFacts({ name: x.name, contentType: x.contentType, size: x.bytes.length, isInline: x.isInline }, Buffer.from(x.bytes)));
-          continue;
-        }
-      }
-      out.push(await this.fileFacts(a, b));
-    }
+    const out = read.flat();
     return { ...f, attachments: out };
   }
 
