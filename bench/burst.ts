@@ -4,9 +4,14 @@
  * duplicated forms, and SMTP-to-reply latency, for a clean run and one with 20% 429 (Retry-After
  * 2 s) and 5% 503 injected. Options: --forms N (default 1000), --instances N (dev hosts sharing
  * one storage account, default 1), --only clean|faults, --routes (the tenant's
- * requests by route and status).
+ * requests by route and status), --leads teams|email.
+ *
+ * The SCLs have the app in Teams (as docs/deploy.md's setup policy gives them): each card goes to
+ * a stand-in for Teams' Bot Connector that takes it at once. `--leads email`: none of them has
+ * it yet, so every case also goes to its SCL by email from the same mailbox (2 more requests to it).
  */
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import nodemailer from "nodemailer";
 import { loadPartnership } from "../config/load.js";
@@ -36,14 +41,35 @@ const { values } = parseArgs({
     instances: { type: "string", default: "1" },
     only: { type: "string" },
     routes: { type: "boolean", default: false },
+    leads: { type: "string", default: "teams" },
   },
 });
+if (values.leads !== "teams" && values.leads !== "email") throw new Error("--leads is teams or email");
 const N = Number(values.forms);
 const INSTANCES = Number(values.instances);
 const p = loadPartnership("hounslow-mip").partnership;
 const schools = p.clusters.flatMap((c) =>
   c.schools.map((s) => ({ cluster: c.id, lead: p.leads.find((l) => l.clusters.includes(c.id))!.initials, name: s.name })),
 );
+
+/** Teams' Bot Connector as the cards see it: every post taken at once, with an activity id. */
+async function connectorStandIn(): Promise<{ url: string; posted: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const ok = req.method === "POST" && /^\/v3\/conversations\/[^/]+\/activities/.test(req.url ?? "");
+      if (ok) n++;
+      res.writeHead(ok ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify(ok ? { id: `activity-${n}` } : {}));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    posted: () => n,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
 
 async function burst(label: string, faults: Record<string, number>): Promise<void> {
   const tenant = await startTenant({ ...defaultTenantOptions(p, {}), dataDir: ":memory:", tlsDir: ".data/bench-tls", port: 0, smtpPort: 0, log: () => {} });
@@ -65,6 +91,13 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
   const main = buildDeps({ ...env, MAIL_NOTIFICATION_URL: `${hosts[0]!.url}/api/notifications/mail` }, p, quiet, () => new Date(tenant.now()));
   await main.site.provision();
   await keepSubscription(main);
+  const connector = values.leads === "teams" ? await connectorStandIn() : null;
+  if (connector)
+    for (const l of [...p.leads, p.partnershipLead])
+      await main.teams.setPersonalChat(
+        l.email,
+        JSON.stringify({ conversation: { id: `chat-${l.initials}` }, serviceUrl: connector.url, channelId: "msteams", bot: { id: "cluster-desk" } }),
+      );
   tenant.counters.reset();
   tenant.faults.peakInFlight = 0;
   tenant.faults.refusedForConcurrency = 0;
@@ -137,7 +170,7 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
   const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
   console.log(
     [
-      `${label}: ${N} forms, ${INSTANCES} instance(s)`,
+      `${label}: ${N} forms, ${INSTANCES} instance(s), SCLs ${connector ? `in Teams (${connector.posted()} cards)` : "by email (not in Teams)"}`,
       `  forms per minute      ${((N / (done - started)) * 60_000).toFixed(0)} (sent over SMTP in ${((sent - started) / 1000).toFixed(1)} s, all replied after ${((done - started) / 1000).toFixed(1)} s)`,
       `  Graph calls per form  ${(graphCalls / N).toFixed(2)} (${graphCalls} calls, throttled answers included)`,
       `  mailbox concurrency   peak ${tenant.faults.peakInFlight}, refused ${tenant.faults.refusedForConcurrency}`,
@@ -153,6 +186,7 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
           .join(", ")}`,
       );
   await Promise.all(hosts.map((h) => h.close()));
+  await connector?.close();
   await tenant.close();
   await azurite.stop();
 }
