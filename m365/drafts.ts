@@ -68,22 +68,27 @@ export class GraphDrafts implements DraftsPort {
   }
 
   async sentWith(marker: string): Promise<boolean> {
-    return (await messageWithMarker(this.client, this.address, "sentitems", marker)) !== null;
+    return (await messageWithMarker(this.client, this.address, "sent", marker)) !== null;
   }
 }
 
 /**
- * The immutable id of the product's message tagged `marker` in a well-known folder of `mailbox`
- * (Drafts, Sent Items), found by the Message-ID the product gives it (m365/mime.ts); null if none.
+ * The immutable id of the product's message tagged `marker` in `mailbox`, found by the Message-ID
+ * the product gives it (m365/mime.ts); null if none. "drafts": a draft in Drafts, still to send.
+ * "sent": a copy that is no longer a draft, in whichever folder it is: Sent Items, or the Outbox,
+ * where Exchange keeps a sent message past the mailbox's 30 a minute until a later minute
+ * (Exchange Online limits, "Sending limits"), or Deleted Items if someone tidied it away.
  */
-export async function messageWithMarker(client: Client, mailbox: string, folder: "drafts" | "sentitems", marker: string): Promise<string | null> {
+export async function messageWithMarker(client: Client, mailbox: string, where: "drafts" | "sent", marker: string): Promise<string | null> {
   const id = productMessageId(marker, mailbox).replace(/'/g, "''");
+  const user = `/users/${encodeURIComponent(mailbox)}`;
   const r = await client
-    .api(`/users/${encodeURIComponent(mailbox)}/mailFolders/${folder}/messages`)
+    .api(where === "drafts" ? `${user}/mailFolders/drafts/messages` : `${user}/messages`)
     .header("Prefer", IMMUTABLE)
     .filter(`internetMessageId eq '${id}'`)
-    .select("id")
-    .top(1)
+    .select("id,isDraft")
+    .top(10)
     .get();
-  return ((r.value ?? []) as { id: string }[])[0]?.id ?? null;
+  const found = (r.value ?? []) as { id: string; isDraft?: boolean }[];
+  return found.find((m) => (where === "drafts" ? m.isDraft !== false : m.isDraft === false))?.id ?? null;
 }

@@ -89,6 +89,6 @@ export class GraphMailRecords implements MailRecordsPort {
   }
 
   async sentByMarker(marker: string): Promise<string | null> {
-    return messageWithMarker(this.client, this.mailbox, "sentitems", marker);
+    return messageWithMarker(this.client, this.mailbox, "sent", marker);
   }
 }

@@ -19,6 +19,8 @@ export interface Ctx {
   tenantId: string;
   app: TenantApp;
   events: TenantEvents;
+  /** Exchange's message rate limit per mailbox (sending.ts); absent: every message goes at once. */
+  sending?: import("./sending.js").SendingLimit;
 }
 
 export interface TenantEvents {

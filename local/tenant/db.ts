@@ -36,6 +36,8 @@ export function openDb(dataDir: string | ":memory:"): Db {
     CREATE TABLE IF NOT EXISTS outbox (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, fromAddress TEXT NOT NULL, toAddress TEXT NOT NULL,
       sentAt TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS held (
+      messageId TEXT PRIMARY KEY, mailbox TEXT NOT NULL, releaseAt INTEGER NOT NULL, keepCopy INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS subscriptions (id TEXT PRIMARY KEY, data TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS sites (id TEXT PRIMARY KEY, hostname TEXT NOT NULL, path TEXT NOT NULL, data TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS lists (

@@ -11,6 +11,8 @@ export interface FaultSettings {
   latencyMs: number;
   /** Exchange: concurrent requests per app per mailbox before 429 (0 = no limit). */
   mailboxConcurrency: number;
+  /** Exchange: messages a mailbox sends a minute before the rest wait for later minutes in its Outbox (0 = no limit; Exchange Online's is 30). */
+  messagesPerMinute: number;
   /** Change notifications delivered twice. */
   duplicateNotifications: boolean;
   /** Share of change notifications never delivered (0..1). */
@@ -26,13 +28,14 @@ export const DEFAULT_FAULTS: FaultSettings = {
   unavailableRate: 0,
   latencyMs: 0,
   mailboxConcurrency: 4,
+  messagesPerMinute: 0,
   duplicateNotifications: false,
   dropNotificationRate: 0,
   seed: 1,
 };
 
 const RATE_KEYS = ["throttleRate", "unavailableRate", "dropNotificationRate"] as const;
-const COUNT_KEYS = ["throttleNext", "retryAfterSeconds", "latencyMs", "mailboxConcurrency", "seed"] as const;
+const COUNT_KEYS = ["throttleNext", "retryAfterSeconds", "latencyMs", "mailboxConcurrency", "messagesPerMinute", "seed"] as const;
 
 /** Checks a partial settings object (from the admin endpoint or TENANT_FAULTS); throws with the field at fault. */
 export function checkFaults(input: unknown): Partial<FaultSettings> {

@@ -8,13 +8,14 @@ import type { Db } from "./db.js";
 import { getMeta, nextSeq } from "./db.js";
 import type { Ctx, TenantRequest } from "./context.js";
 import { GraphError, project } from "./http.js";
+import { dueMessages, holdMessage, type ReleaseCtx } from "./sending.js";
 
 /** Bumped by the admin endpoint to make every delta token expire (410 SyncStateNotFound). */
 export function deltaGeneration(db: Db): number {
   return Number(getMeta(db, "deltaGeneration") ?? 0);
 }
 
-export const WELL_KNOWN = ["msgfolderroot", "inbox", "sentitems", "deleteditems", "drafts", "junkemail"] as const;
+export const WELL_KNOWN = ["msgfolderroot", "inbox", "sentitems", "deleteditems", "drafts", "junkemail", "outbox"] as const;
 const WELL_KNOWN_NAMES: Record<string, string> = {
   msgfolderroot: "Top of Information Store",
   inbox: "Inbox",
@@ -22,6 +23,7 @@ const WELL_KNOWN_NAMES: Record<string, string> = {
   deleteditems: "Deleted Items",
   drafts: "Drafts",
   junkemail: "Junk Email",
+  outbox: "Outbox",
 };
 
 export function newId(prefix = "AAMk"): string {
@@ -91,16 +93,20 @@ export interface NewAttachment {
 
 export function ensureMailbox(db: Db, address: string, displayName: string): string {
   const existing = db.prepare("SELECT id FROM mailboxes WHERE address = ?").get(address) as { id: string } | undefined;
-  if (existing) return existing.id;
-  const id = crypto.randomUUID();
-  db.prepare("INSERT INTO mailboxes (id, address, displayName) VALUES (?, ?, ?)").run(id, address, displayName);
-  const root = newId("AAMkRoot");
-  db.prepare("INSERT INTO folders (id, mailbox, parentId, displayName, wellKnownName) VALUES (?, ?, NULL, ?, 'msgfolderroot')").run(
-    root,
-    id,
-    WELL_KNOWN_NAMES.msgfolderroot,
-  );
-  for (const wk of WELL_KNOWN.filter((w) => w !== "msgfolderroot")) {
+  const id = existing?.id ?? crypto.randomUUID();
+  const root = existing
+    ? (db.prepare("SELECT id FROM folders WHERE mailbox = ? AND wellKnownName = 'msgfolderroot'").get(id) as { id: string }).id
+    : newId("AAMkRoot");
+  if (!existing) {
+    db.prepare("INSERT INTO mailboxes (id, address, displayName) VALUES (?, ?, ?)").run(id, address, displayName);
+    db.prepare("INSERT INTO folders (id, mailbox, parentId, displayName, wellKnownName) VALUES (?, ?, NULL, ?, 'msgfolderroot')").run(
+      root,
+      id,
+      WELL_KNOWN_NAMES.msgfolderroot,
+    );
+  }
+  // A data folder from before a well-known folder was modelled (the Outbox) gets it.
+  for (const wk of WELL_KNOWN.filter((w) => w !== "msgfolderroot" && !folderById(db, id, w))) {
     db.prepare("INSERT INTO folders (id, mailbox, parentId, displayName, wellKnownName) VALUES (?, ?, ?, ?, ?)").run(
       newId("AAMkF"),
       id,
@@ -425,6 +431,8 @@ export interface Outgoing {
  * ("new": a new message; a draft's row: the draft itself, which keeps its immutable id and gets a
  * new regular id; "none": no copy). Exchange keeps no internet message headers on the Sent Items
  * copy (microsoftgraph/microsoft-graph-docs #12726, #2716, #18761): they are dropped here too.
+ * Past the mailbox's message rate (sending.ts), the message waits in the Outbox, sent, for a later
+ * minute.
  */
 export function deliver(ctx: Ctx, fromMailbox: MailboxRow, out: Outgoing, sentCopy: "new" | "none" | MessageRow): void {
   const { toRecipients: to, ccRecipients: cc = [], bccRecipients: bcc = [] } = out.message;
@@ -436,6 +444,50 @@ export function deliver(ctx: Ctx, fromMailbox: MailboxRow, out: Outgoing, sentCo
       throw new GraphError(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.");
     }
   }
+  const at = ctx.sending?.slot(fromMailbox.id, ctx.now()) ?? ctx.now();
+  if (at <= ctx.now()) return sendNow(ctx, fromMailbox, out, sentCopy);
+  const sent = { ...out.message, isDraft: false };
+  let id: string;
+  if (sentCopy === "new" || sentCopy === "none") id = storeMessage(ctx, fromMailbox.id, "outbox", sent, out.attachments);
+  else {
+    relocate(ctx.db, sentCopy, requireFolder(ctx.db, fromMailbox.id, "outbox").id, { ...(JSON.parse(sentCopy.data) as StoredMessage), isDraft: false });
+    id = sentCopy.id;
+  }
+  holdMessage(ctx.db, id, fromMailbox.id, at, sentCopy !== "none");
+}
+
+/** Sends the messages held in the Outbox whose minute has come (sending.ts). */
+export function releaseHeld(ctx: ReleaseCtx): void {
+  for (const h of dueMessages(ctx.db, ctx.now())) {
+    const row = ctx.db.prepare("SELECT * FROM messages WHERE id = ?").get(h.messageId) as MessageRow | undefined;
+    const mailbox = ctx.db.prepare("SELECT * FROM mailboxes WHERE id = ?").get(h.mailbox) as MailboxRow | undefined;
+    if (!row || !mailbox) continue; // deleted from the Outbox before it went: not sent
+    sendNow(ctx, mailbox, outgoingOf(ctx.db, row), h.keepCopy ? row : "none");
+    if (!h.keepCopy) {
+      ctx.db.prepare("DELETE FROM attachments WHERE messageId = ?").run(row.id);
+      ctx.db.prepare("DELETE FROM messages WHERE id = ?").run(row.id);
+    }
+  }
+}
+
+/** A stored message (a draft, or one waiting in the Outbox) as a message to send. */
+export function outgoingOf(db: Db, row: MessageRow): Outgoing {
+  const m = JSON.parse(row.data) as StoredMessage;
+  const attachments = attachmentsOf(db, row.id).map((a) => ({
+    name: a.name,
+    contentType: a.contentType,
+    isInline: a.isInline === 1,
+    ...(a.contentId ? { contentId: a.contentId } : {}),
+    bytes: a.bytes,
+    kind: a.kind,
+    ...(a.sourceUrl ? { sourceUrl: a.sourceUrl } : {}),
+  }));
+  return { message: { ...m, toRecipients: m.toRecipients ?? [] }, attachments };
+}
+
+function sendNow(ctx: ReleaseCtx, fromMailbox: MailboxRow, out: Outgoing, sentCopy: "new" | "none" | MessageRow): void {
+  const { toRecipients: to, ccRecipients: cc = [], bccRecipients: bcc = [] } = out.message;
+  const all = [...to, ...cc, ...bcc];
   const stored = { ...out.message, bccRecipients: [] as Recipient[], isDraft: false };
   const copy = { ...stored, bccRecipients: bcc, isRead: true, internetMessageHeaders: [] };
   if (sentCopy === "new") storeMessage(ctx, fromMailbox.id, "sentitems", copy, out.attachments);

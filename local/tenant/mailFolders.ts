@@ -18,7 +18,7 @@ import {
 } from "./mail.js";
 import { b64url, GraphError, maxPageSize, parseJson, prefersImmutableIds, project, selectOf, unb64url, type Reply } from "./http.js";
 import { getMeta } from "./db.js";
-import type { Ctx } from "./context.js";
+import type { Ctx, TenantRequest } from "./context.js";
 import type { Route } from "./context.js";
 import { route } from "./context.js";
 
@@ -57,6 +57,32 @@ function messageIdFilter(filter: string | null): string | null {
   const m = /^internetMessageId\s+eq\s+'((?:[^']|'')*)'$/i.exec(filter.trim());
   if (!m) throw new GraphError(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.");
   return m[1]!.replace(/''/g, "'");
+}
+
+/** A page of messages, newest first: of one folder, or (`folderId` null) of the whole mailbox. */
+function listMessages(ctx: Ctx, u: string, folderId: string | null, req: TenantRequest, path: string): Reply {
+  const mb = resolveMailbox(ctx, u);
+  const top = Math.min(1000, Number(req.query.get("$top") ?? 10));
+  const skip = Number(req.query.get("$skip") ?? 0);
+  const select = selectOf(req.query);
+  const byMessageId = messageIdFilter(req.query.get("$filter"));
+  const rows = ctx.db
+    .prepare(
+      `SELECT * FROM messages WHERE ${folderId !== null ? "folderId = ?" : "mailbox = ?"}${byMessageId !== null ? " AND json_extract(data, '$.internetMessageId') = ?" : ""} ORDER BY json_extract(data, '$.receivedDateTime') DESC, seq DESC LIMIT ? OFFSET ?`,
+    )
+    .all(folderId ?? mb.id, ...(byMessageId !== null ? [byMessageId] : []), top + 1, skip) as MessageRow[];
+  const immutable = prefersImmutableIds(req);
+  const body: Record<string, unknown> = {
+    value: rows
+      .slice(0, top)
+      .map((r) => messageJson(ctx.db, r, { ...(select ? { select } : {}), base: ctx.base, immutable, expandAttachments: attachmentExpand(req.query) })),
+  };
+  if (rows.length > top) {
+    const q = new URLSearchParams(req.query);
+    q.set("$skip", String(skip + top));
+    body["@odata.nextLink"] = `${ctx.base}/v1.0${path}?${q}`;
+  }
+  return { status: 200, body };
 }
 
 // ---- delta --------------------------------------------------------------------------------
@@ -180,33 +206,13 @@ export const mailFolderRoutes: Route[] = [
   route(
     "GET",
     "/users/{}/mailFolders/{}/messages",
-    (ctx, [u, f], req) => {
-      const mb = resolveMailbox(ctx, u!);
-      const folder = requireFolder(ctx.db, mb.id, f!);
-      const top = Math.min(1000, Number(req.query.get("$top") ?? 10));
-      const skip = Number(req.query.get("$skip") ?? 0);
-      const select = selectOf(req.query);
-      const byMessageId = messageIdFilter(req.query.get("$filter"));
-      const rows = ctx.db
-        .prepare(
-          `SELECT * FROM messages WHERE folderId = ?${byMessageId !== null ? " AND json_extract(data, '$.internetMessageId') = ?" : ""} ORDER BY json_extract(data, '$.receivedDateTime') DESC, seq DESC LIMIT ? OFFSET ?`,
-        )
-        .all(folder.id, ...(byMessageId !== null ? [byMessageId] : []), top + 1, skip) as MessageRow[];
-      const immutable = prefersImmutableIds(req);
-      const body: Record<string, unknown> = {
-        value: rows
-          .slice(0, top)
-          .map((r) => messageJson(ctx.db, r, { ...(select ? { select } : {}), base: ctx.base, immutable, expandAttachments: attachmentExpand(req.query) })),
-      };
-      if (rows.length > top) {
-        const q = new URLSearchParams(req.query);
-        q.set("$skip", String(skip + top));
-        body["@odata.nextLink"] = `${ctx.base}/v1.0/users/${u}/mailFolders/${f}/messages?${q}`;
-      }
-      return { status: 200, body };
-    },
+    (ctx, [u, f], req) => listMessages(ctx, u!, requireFolder(ctx.db, resolveMailbox(ctx, u!).id, f!).id, req, `/users/${u}/mailFolders/${f}/messages`),
     { mailbox: true },
   ),
+
+  // Every folder's messages (Deleted Items and the Outbox too): "List messages",
+  // https://learn.microsoft.com/graph/api/user-list-messages.
+  route("GET", "/users/{}/messages", (ctx, [u], req) => listMessages(ctx, u!, null, req, `/users/${u}/messages`), { mailbox: true }),
 
   route(
     "GET",

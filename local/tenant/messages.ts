@@ -28,6 +28,7 @@ import {
   attachmentAt,
   attachmentJson,
   transmit,
+  outgoingOf,
 } from "./mail.js";
 import { GraphError, parseJson, prefersImmutableIds, selectOf } from "./http.js";
 import { nextSeq } from "./db.js";
@@ -82,16 +83,7 @@ function storeDraft(ctx: Ctx, mailbox: MailboxRow, out: Outgoing, immutable: boo
 function sendDraft(ctx: Ctx, mailbox: MailboxRow, row: MessageRow): void {
   const m = JSON.parse(row.data) as StoredMessage;
   if (!m.isDraft) throw new GraphError(400, "ErrorInvalidOperation", "Only a draft message can be sent.");
-  const attachments = attachmentsOf(ctx.db, row.id).map((a) => ({
-    name: a.name,
-    contentType: a.contentType,
-    isInline: a.isInline === 1,
-    ...(a.contentId ? { contentId: a.contentId } : {}),
-    bytes: a.bytes,
-    kind: a.kind,
-    ...(a.sourceUrl ? { sourceUrl: a.sourceUrl } : {}),
-  }));
-  deliver(ctx, mailbox, { message: { ...m, toRecipients: m.toRecipients ?? [] }, attachments }, row);
+  deliver(ctx, mailbox, outgoingOf(ctx.db, row), row);
 }
 
 /** POST /messages/{id}/attachments: a file (bytes), an attached email (its MIME) or a link to a file. */

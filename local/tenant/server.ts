@@ -12,7 +12,8 @@ import { calendarRoutes } from "./calendar.js";
 import { getMeta, openDb, setMeta, type Db } from "./db.js";
 import { Counters, Faults, type FaultSettings } from "./faults.js";
 import { errorBody, GraphError, newRequestId, parseJson, readBody, send, type Reply } from "./http.js";
-import { ensureMailbox } from "./mail.js";
+import { ensureMailbox, releaseHeld } from "./mail.js";
+import { SendingLimit } from "./sending.js";
 import { mailFolderRoutes } from "./mailFolders.js";
 import { messageRoutes } from "./messages.js";
 import { adminEndpoints, type AdminDeps } from "./admin.js";
@@ -84,6 +85,7 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
   for (const s of opts.sites) ensureSite(db, s.hostname, s.path, s.displayName);
 
   const faults = new Faults(opts.faults);
+  const sending = new SendingLimit(() => faults.settings.messagesPerMinute);
   const counters = new Counters();
   const notifier = new Notifier(opts.tenantId, { retries: 3, timeoutMs: 5_000, log });
   const syncNotifierFaults = () => {
@@ -114,6 +116,8 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
       const segment = path.split("/").filter(Boolean).pop() ?? "";
       return fail(new GraphError(400, "BadRequest", `Resource not found for the segment '${segment}'.`));
     }
+    // Messages waiting in an Outbox for their minute go before anything else is answered.
+    releaseHeld({ db, now, events, sending });
     const decision = faults.decide();
     if (decision) {
       const e =
@@ -135,7 +139,7 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
     }
     try {
       if (faults.settings.latencyMs > 0) await new Promise((res) => setTimeout(res, faults.settings.latencyMs));
-      const ctx: Ctx = { db, now, base, tenantId: opts.tenantId, app, events };
+      const ctx: Ctx = { db, now, base, tenantId: opts.tenantId, app, events, sending };
       const params = r.pattern.exec(path)!.slice(1);
       return { reply: await r.handler(ctx, params, { ...req, path }), name };
     } catch (e) {
@@ -243,6 +247,16 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
     smtpPort = (smtp.server.address() as AddressInfo).port;
   }
 
+  // Held messages also go when nothing is asked of the tenant (their minute comes by the clock).
+  const releaser = setInterval(() => {
+    try {
+      releaseHeld({ db, now, events, sending });
+    } catch (e) {
+      log(`releasing held messages: ${(e as Error).message}`);
+    }
+  }, 1000);
+  releaser.unref();
+
   return {
     url: base,
     smtpPort,
@@ -255,6 +269,7 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
     advanceClock,
     now,
     async close() {
+      clearInterval(releaser);
       await notifier.settle();
       await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
       server.closeAllConnections();

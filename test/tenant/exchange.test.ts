@@ -9,6 +9,7 @@ import type { SendMailOptions } from "nodemailer";
 import type { Tenant } from "../../local/tenant/server.js";
 import { inspectorGraph, partnership, productGraph, smtpSend as sendOverSmtp, startTestTenant } from "../helpers/tenant.js";
 import { productMessageId, productMime } from "../../m365/mime.js";
+import { GraphDrafts } from "../../m365/drafts.js";
 
 let t: Tenant;
 const mailbox = partnership.intake.mailbox;
@@ -78,6 +79,42 @@ describe("Exchange fidelity: sending a draft (https://learn.microsoft.com/graph/
       .post({ subject: "not sent", toRecipients: [{ emailAddress: { address: "y@school.example" } }] });
     await client.api(`/users/${mailbox}/messages/${draft.id}`).delete();
     await expect(client.api(`/users/${mailbox}/messages/${draft.id}`).get()).rejects.toMatchObject({ statusCode: 404, code: "ErrorItemNotFound" });
+  });
+});
+
+describe("Exchange fidelity: the message rate limit (Exchange Online limits, 'Sending limits': excess 'carried over to the following minutes')", () => {
+  it("past a mailbox's messages a minute, a sent draft waits in the Outbox, sent and under its immutable id, and goes the next minute; the product finds it sent", async () => {
+    const { client } = productGraph(t);
+    // At the start of a minute, so the three sends fall in one.
+    t.advanceClock(60_000 - (t.now() % 60_000) + 1000);
+    t.faults.update({ messagesPerMinute: 2 });
+    try {
+      const outbox = await client.api(`/users/${mailbox}/mailFolders/outbox`).get();
+      const ids: string[] = [];
+      for (const n of [1, 2, 3]) {
+        const mime = productMime({ to: [`rate${n}@school.example`], subject: `Receipt ${n}`, body: "Logged.", marker: `cd-rate-${n}` }, mailbox);
+        const draft = await client.api(`/users/${mailbox}/messages`).header("Content-Type", "text/plain").header("Prefer", IMMUTABLE).post(mime);
+        await client.api(`/users/${mailbox}/messages/${draft.id}/send`).post(null); // 202 for all three
+        ids.push(draft.id);
+      }
+      const delivered = async () =>
+        ((await (await fetch(`${t.url}/_admin/outbox`)).json()).value as { to: string }[]).filter((m) => m.to.startsWith("rate")).map((m) => m.to);
+      expect(await delivered()).toEqual(["rate1@school.example", "rate2@school.example"]);
+      const third = await client.api(`/users/${mailbox}/messages/${ids[2]}`).header("Prefer", IMMUTABLE).select("id,isDraft,parentFolderId").get();
+      expect(third).toMatchObject({ id: ids[2], isDraft: false, parentFolderId: outbox.id });
+      // Not in Sent Items yet: a search there alone would call it unsent. The whole mailbox has it.
+      const marker3 = productMessageId("cd-rate-3", mailbox);
+      expect(await byMessageId(marker3, "sentitems")).toEqual([]);
+      expect(await new GraphDrafts(client, mailbox).sentWith("cd-rate-3")).toBe(true);
+      expect(await new GraphDrafts(client, mailbox).draftWith("cd-rate-3")).toBeNull();
+      // The next minute it goes, from the Outbox to Sent Items, under the same id.
+      t.advanceClock(60_000);
+      await new Promise((r) => setTimeout(r, 1100));
+      expect(await delivered()).toEqual(["rate1@school.example", "rate2@school.example", "rate3@school.example"]);
+      expect(await byMessageId(marker3, "sentitems")).toMatchObject([{ id: ids[2], isDraft: false }]);
+    } finally {
+      t.faults.update({ messagesPerMinute: 0 });
+    }
   });
 });
 
