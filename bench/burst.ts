@@ -20,8 +20,7 @@ import { functionDefs } from "../functions/registry.js";
 import { keepSubscription } from "../core/usecases/subscription.js";
 import { startDevHost, type DevHost } from "../local/devhost/host.js";
 import { startAzurite } from "../local/azurite.js";
-import { defaultTenantOptions, localAppSettings } from "../local/tenant/defaults.js";
-import { startTenant } from "../local/tenant/server.js";
+import { localAppSettings } from "../local/tenant/defaults.js";
 import { ensureTls } from "../local/tenant/tls.js";
 
 // The local tenant's certificate must be trusted from the start: run again with it if need be.
@@ -71,10 +70,46 @@ async function connectorStandIn(): Promise<{ url: string; posted: () => number; 
   };
 }
 
+/** The local tenant in its own process (bench/tenantProcess.ts), driven through its /_admin endpoints. */
+async function tenantProcess() {
+  const child = spawn(process.execPath, [...process.execArgv, "bench/tenantProcess.ts"], { stdio: ["pipe", "pipe", "inherit"] });
+  const first = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("\n")) resolve(out.split("\n")[0]!);
+    });
+    child.once("exit", (code) => reject(new Error(`the tenant stopped (${code})`)));
+  });
+  const { url, smtpPort, tenantId } = JSON.parse(first) as { url: string; smtpPort: number; tenantId: string };
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${url}/_admin/${path}`, { method, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return r.status === 204 ? null : r.json();
+  };
+  // Summer 2023, so the forms have meetings; the functions keep the tenant's time.
+  const { now } = (await admin("POST", "clock", { advanceMs: 0 })) as { now: string };
+  const clock = (await admin("POST", "clock", { advanceMs: Date.parse("2023-05-02T08:00:00Z") - Date.parse(now) })) as { now: string };
+  const offset = Date.parse(clock.now) - Date.now();
+  return {
+    url,
+    smtpPort,
+    tenantId,
+    offset,
+    now: () => Date.now() + offset,
+    faults: (patch: Record<string, number>) => admin("POST", "faults", patch),
+    resetCounters: () => admin("DELETE", "counters"),
+    counters: () =>
+      admin("GET", "counters") as Promise<{
+        byRoute: Record<string, Record<string, number>>;
+        mailbox: { peakInFlight: number; refusedForConcurrency: number };
+      }>,
+    close: () => new Promise<void>((resolve) => (child.once("exit", () => resolve()), child.stdin.end())),
+  };
+}
+
 async function burst(label: string, faults: Record<string, number>): Promise<void> {
-  const tenant = await startTenant({ ...defaultTenantOptions(p, {}), dataDir: ":memory:", tlsDir: ".data/bench-tls", port: 0, smtpPort: 0, log: () => {} });
-  tenant.advanceClock(Date.parse("2023-05-02T08:00:00Z") - tenant.now()); // summer 2023: forms have meetings
-  const offset = tenant.now() - Date.now();
+  const tenant = await tenantProcess();
+  const offset = tenant.offset;
   const azurite = await startAzurite();
   const env = localAppSettings(tenant, azurite.connectionString, "bench-client-state");
   const quiet = { info: () => {}, warn: () => {} };
@@ -98,15 +133,13 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
         l.email,
         JSON.stringify({ conversation: { id: `chat-${l.initials}` }, serviceUrl: connector.url, channelId: "msteams", bot: { id: "cluster-desk" } }),
       );
-  tenant.counters.reset();
-  tenant.faults.peakInFlight = 0;
-  tenant.faults.refusedForConcurrency = 0;
-  tenant.faults.update(faults);
+  await tenant.resetCounters();
+  await tenant.faults(faults);
 
   const sentAt = new Map<string, number>();
   const tr = nodemailer.createTransport({
     host: "127.0.0.1",
-    port: tenant.smtpPort!,
+    port: tenant.smtpPort,
     secure: false,
     ignoreTLS: true,
     pool: true,
@@ -142,9 +175,9 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
     await new Promise((r) => setTimeout(r, 250));
   }
   const done = Date.now();
-  tenant.faults.update({ throttleRate: 0, unavailableRate: 0 }); // the count below is not the product's
+  await tenant.faults({ throttleRate: 0, unavailableRate: 0 }); // the count below is not the product's
   // The product's calls only: counted before the bench reads the list itself.
-  const { byRoute } = tenant.counters.snapshot();
+  const { byRoute, mailbox } = await tenant.counters();
   const graphCalls = Object.entries(byRoute)
     .filter(([r]) => r.includes("/v1.0/") && !r.includes("(batch)") && !r.includes("subscriptions"))
     .reduce((n, [, st]) => n + Object.values(st).reduce((a, b) => a + b, 0), 0);
@@ -173,7 +206,7 @@ async function burst(label: string, faults: Record<string, number>): Promise<voi
       `${label}: ${N} forms, ${INSTANCES} instance(s), SCLs ${connector ? `in Teams (${connector.posted()} cards)` : "by email (not in Teams)"}`,
       `  forms per minute      ${((N / (done - started)) * 60_000).toFixed(0)} (sent over SMTP in ${((sent - started) / 1000).toFixed(1)} s, all replied after ${((done - started) / 1000).toFixed(1)} s)`,
       `  Graph calls per form  ${(graphCalls / N).toFixed(2)} (${graphCalls} calls, throttled answers included)`,
-      `  mailbox concurrency   peak ${tenant.faults.peakInFlight}, refused ${tenant.faults.refusedForConcurrency}`,
+      `  mailbox concurrency   peak ${mailbox.peakInFlight}, refused ${mailbox.refusedForConcurrency}`,
       `  lost ${lost} (no case or no reply when the run ended), duplicated ${duplicated}`,
       `  SMTP to reply         p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${latencies[latencies.length - 1]} ms`,
     ].join("\n"),

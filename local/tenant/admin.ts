@@ -46,8 +46,26 @@ function endpoints(d: AdminDeps): Endpoint[] {
       },
     },
     { method: "DELETE", path: /^\/_admin\/faults$/, handler: () => faults(() => d.faults.reset()) },
-    { method: "GET", path: /^\/_admin\/counters$/, handler: () => ({ status: 200, body: d.counters.snapshot() }) },
-    { method: "DELETE", path: /^\/_admin\/counters$/, handler: () => (d.counters.reset(), { status: 204 }) },
+    // Requests by route and status, and the most requests one app had in flight to one mailbox
+    // (with how many were refused for it), as a benchmark in another process reads them.
+    {
+      method: "GET",
+      path: /^\/_admin\/counters$/,
+      handler: () => ({
+        status: 200,
+        body: { ...d.counters.snapshot(), mailbox: { peakInFlight: d.faults.peakInFlight, refusedForConcurrency: d.faults.refusedForConcurrency } },
+      }),
+    },
+    {
+      method: "DELETE",
+      path: /^\/_admin\/counters$/,
+      handler: () => {
+        d.counters.reset();
+        d.faults.peakInFlight = 0;
+        d.faults.refusedForConcurrency = 0;
+        return { status: 204 };
+      },
+    },
     {
       method: "POST",
       path: /^\/_admin\/clock$/,
