@@ -15,7 +15,7 @@ import {
 } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
 
-import type { SharedLimiter } from "./mailboxSlots.js";
+import type { SlotLeases } from "./mailboxSlots.js";
 import { parseRetryAfter } from "./graphError.js";
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
@@ -39,7 +39,7 @@ export interface GraphSettings {
   /** Requests in flight per mailbox. Exchange allows 4 per app per mailbox. */
   mailboxConcurrency?: number;
   /** The same limit across every instance of the app (slots in Table storage); absent: this process only. */
-  sharedMailboxLimiter?: SharedLimiter;
+  sharedMailboxLimiter?: SlotLeases;
   maxRetries?: number;
   /**
    * The longest Retry-After waited for inside a request (seconds). A longer one is not slept
@@ -107,42 +107,73 @@ export function credentialFor(s: GraphSettings): TokenCredential {
   );
 }
 
-/** Counting semaphore per key; a request may take several places at once (a batch), first come first served. */
+/**
+ * Counting semaphore per key; a request may take several places at once (a batch), first come
+ * first served. With `shared` (the app's other instances), a key has only as many places here as
+ * this process holds slots for it (m365/mailboxSlots.ts), never more than `limit`; each change in
+ * what is in flight or waiting tells the slots how many are needed.
+ */
 export class KeyedLimiter {
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, { n: number; resolve: () => void }[]>();
   /** The most requests ever in flight for one key (for tests and benchmarks). */
   peak = 0;
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    private readonly shared?: SlotLeases,
+  ) {
+    shared?.onMore((key) => this.pump(key));
+  }
+
+  private capacity(key: string): number {
+    return this.shared ? Math.min(this.limit, this.shared.held(key)) : this.limit;
+  }
 
   async acquire(key: string, places = 1): Promise<void> {
     const n = Math.max(1, Math.min(places, this.limit));
     const active = this.active.get(key) ?? 0;
-    if (!this.waiting.get(key)?.length && active + n <= this.limit) {
+    if (!this.waiting.get(key)?.length && active + n <= this.capacity(key)) {
       this.active.set(key, active + n);
       this.peak = Math.max(this.peak, active + n);
+      this.needed(key);
       return;
     }
     await new Promise<void>((resolve) => {
       const q = this.waiting.get(key) ?? [];
       q.push({ n, resolve });
       this.waiting.set(key, q);
+      this.needed(key);
     });
   }
 
   release(key: string, places = 1): void {
-    let active = (this.active.get(key) ?? 0) - Math.max(1, Math.min(places, this.limit));
-    // Hand the places to the waiters in turn while the first of them fits.
+    const active = (this.active.get(key) ?? 0) - Math.max(1, Math.min(places, this.limit));
+    if (active <= 0) this.active.delete(key);
+    else this.active.set(key, active);
+    this.pump(key);
+  }
+
+  /** Hands the places to the waiters in turn while the first of them fits. */
+  private pump(key: string): void {
+    let active = this.active.get(key) ?? 0;
     const q = this.waiting.get(key);
-    while (q?.length && active + q[0]!.n <= this.limit) {
+    while (q?.length && active + q[0]!.n <= this.capacity(key)) {
       const next = q.shift()!;
       active += next.n;
       this.peak = Math.max(this.peak, active);
       next.resolve();
     }
     if (!q?.length) this.waiting.delete(key);
-    if (active <= 0) this.active.delete(key);
-    else this.active.set(key, active);
+    if (active > 0) this.active.set(key, active);
+    this.needed(key);
+  }
+
+  /** Places in flight and waiting: what the shared slots should cover. */
+  private needed(key: string): void {
+    if (!this.shared) return;
+    const waiting = (this.waiting.get(key) ?? []).reduce((n, w) => n + w.n, 0);
+    const active = this.active.get(key) ?? 0;
+    this.shared.need(key, active + waiting, active);
   }
 }
 
@@ -174,30 +205,26 @@ export function batchMailboxes(body: unknown, cap = 4): string[] {
 
 class MailboxLimitHandler implements Middleware {
   private nextMiddleware?: Middleware;
-  constructor(
-    private readonly limiter: KeyedLimiter,
-    private readonly shared?: SharedLimiter,
-  ) {}
+  constructor(private readonly limiter: KeyedLimiter) {}
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === "string" ? context.request : context.request.url;
     const one = mailboxOf(url);
     // A $batch takes a place for each of its requests to a mailbox that run at once (batchMailboxes).
     const keys = one ? [one] : /\/\$batch(\?|$)/.test(url) ? batchMailboxes(context.options?.body, this.limiter.limit) : [];
     if (!keys.length) return this.nextMiddleware!.execute(context);
-    const releases: (() => Promise<void>)[] = [];
     const places = new Map<string, number>();
     for (const key of keys) places.set(key, (places.get(key) ?? 0) + 1);
     // All of a request's places in a mailbox at once (taken one by one, two batches could each
-    // hold some and wait for ever); across instances, one shared place per mailbox.
-    for (const [key, n] of places) {
-      await this.limiter.acquire(key, n);
-      releases.push(async () => this.limiter.release(key, n));
-      if (this.shared) releases.push(await this.shared.acquire(key));
-    }
+    // hold some and wait for ever).
+    const taken: [string, number][] = [];
     try {
+      for (const [key, n] of places) {
+        await this.limiter.acquire(key, n);
+        taken.push([key, n]);
+      }
       await this.nextMiddleware!.execute(context);
     } finally {
-      for (const release of releases.reverse()) await release().catch(() => undefined);
+      for (const [key, n] of taken) this.limiter.release(key, n);
     }
   }
   setNext(next: Middleware): void {
@@ -211,9 +238,9 @@ export interface GraphHandle {
 }
 
 export function createGraphClient(s: GraphSettings, credential: TokenCredential = credentialFor(s)): GraphHandle {
-  const limiter = new KeyedLimiter(s.mailboxConcurrency ?? 4);
+  const limiter = new KeyedLimiter(s.mailboxConcurrency ?? 4, s.sharedMailboxLimiter);
   const auth = new AuthenticationHandler(new TokenCredentialAuthenticationProvider(credential, { scopes: [GRAPH_SCOPE] }));
-  const limit = new MailboxLimitHandler(limiter, s.sharedMailboxLimiter);
+  const limit = new MailboxLimitHandler(limiter);
   // Retry-After is honoured by RetryHandler for 429, 503 and 504 (delay is the fallback in
   // seconds), up to maxInlineWaitSeconds; a longer wait surfaces as the error (retryAfterOf).
   const maxWait = s.maxInlineWaitSeconds ?? MAX_INLINE_WAIT_SECONDS;

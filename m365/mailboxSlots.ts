@@ -1,8 +1,15 @@
 /**
  * Exchange allows an app 4 concurrent requests per mailbox, across every instance of the app.
- * A process-local limit is not enough once the function app scales out, so each request to a
- * mailbox also holds one of 4 slots kept in Azure Table storage (one row per slot, taken and given
- * back with ETag-conditional writes). A slot whose holder died frees itself after `holdMs`.
+ * A process-local limit is not enough once the function app scales out, so the 4 places are 4
+ * slots kept in Azure Table storage (one row per slot, taken and given back with ETag-conditional
+ * writes), and a process sends to the mailbox only with as many requests in flight as it holds
+ * slots (m365/graph.ts, KeyedLimiter).
+ *
+ * A process keeps the slots it takes while it has requests for them (renewing each every few
+ * seconds), and gives back what it has not needed for a moment: a request costs no storage round
+ * trip of its own. When every slot was taken and given back per request, each Graph request to
+ * the mailbox cost three more to storage and up to 200 ms of waiting, and that, not Exchange,
+ * bounded a burst. A process that dies without giving its slots back loses them after `termMs`.
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { TableClient } from "@azure/data-tables";
@@ -11,24 +18,87 @@ import { tableClient, tableService, type StorageConfig } from "./storage.js";
 
 export const SLOTS_TABLE = "MailboxSlots";
 
-export interface SharedLimiter {
-  /** Waits for a slot for `key`; resolves with the function that gives it back. */
-  acquire(key: string): Promise<() => Promise<void>>;
+/** Slots a process holds per mailbox, shared with the app's other instances. */
+export interface SlotLeases {
+  /** How many slots this process holds for the mailbox `key`. */
+  held(key: string): number;
+  /**
+   * This process has `places` requests to `key` in flight or waiting, `inFlight` of them in flight:
+   * take slots up to that, or give back the rest.
+   */
+  need(key: string, places: number, inFlight: number): void;
+  /** Called with the mailbox whenever this process holds more slots than before. */
+  onMore(listener: (key: string) => void): void;
 }
 
-export class TableMailboxSlots implements SharedLimiter {
+interface Mailbox {
+  partitionKey: string;
+  /** Slot row key -> its ETag as this process last wrote it. */
+  held: Map<string, string>;
+  need: number;
+  inFlight: number;
+  keeping: boolean;
+  surplusSince: number | null;
+  /** Since when slots held here have stood unused while a request waits for more than are free. */
+  stuckSince: number | null;
+  /** The mailbox's storage writes, one at a time (a renewal never crosses a give-back). */
+  writes: Promise<unknown>;
+}
+
+export class TableMailboxSlots implements SlotLeases {
   private readonly table: TableClient;
   private ready?: Promise<void>;
-  /** Slot waits, for benchmarks. */
+  private readonly mailboxes = new Map<string, Mailbox>();
+  private readonly listeners: ((key: string) => void)[] = [];
+  private readonly owner = randomUUID();
+  private renewer?: NodeJS.Timeout;
+  /** Rounds in which every slot was held elsewhere, for benchmarks. */
   waits = 0;
 
   constructor(
     private readonly storage: StorageConfig,
     readonly slots = 4,
-    /** Longer than any one Graph request may take: a crashed holder's slot comes back after it. */
-    private readonly holdMs = 60_000,
+    /** How long a slot stays this process's without renewal (it is renewed every third of it). */
+    private readonly termMs = 15_000,
+    /** How long a slot goes unneeded before it is given back. */
+    private readonly idleMs = 250,
   ) {
     this.table = tableClient(storage, SLOTS_TABLE);
+  }
+
+  held(key: string): number {
+    return this.mailbox(key).held.size;
+  }
+
+  onMore(listener: (key: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  need(key: string, places: number, inFlight: number): void {
+    const m = this.mailbox(key);
+    m.need = places;
+    m.inFlight = inFlight;
+    if (!m.keeping) void this.keep(key, m);
+  }
+
+  private mailbox(key: string): Mailbox {
+    const k = key.toLowerCase();
+    let m = this.mailboxes.get(k);
+    if (!m)
+      this.mailboxes.set(
+        k,
+        (m = {
+          partitionKey: createHash("sha256").update(k).digest("hex").slice(0, 32),
+          held: new Map(),
+          need: 0,
+          inFlight: 0,
+          keeping: false,
+          surplusSince: null,
+          stuckSince: null,
+          writes: Promise.resolve(),
+        }),
+      );
+    return m;
   }
 
   private init(): Promise<void> {
@@ -40,52 +110,145 @@ export class TableMailboxSlots implements SharedLimiter {
     return this.ready;
   }
 
-  async acquire(key: string): Promise<() => Promise<void>> {
-    await this.init();
-    const partitionKey = createHash("sha256").update(key.toLowerCase()).digest("hex").slice(0, 32);
-    const owner = randomUUID();
-    for (let round = 0; ; round++) {
-      const start = Math.floor(Math.random() * this.slots);
-      for (let i = 0; i < this.slots; i++) {
-        const rowKey = `slot-${(start + i) % this.slots}`;
-        const taken = await this.take(partitionKey, rowKey, owner);
-        if (taken) return () => this.give(partitionKey, rowKey, owner, taken);
+  /** Takes slots while more are needed, gives back those unneeded for idleMs; ends when held and needed agree. */
+  private async keep(key: string, m: Mailbox): Promise<void> {
+    m.keeping = true;
+    try {
+      await this.init();
+      for (let round = 0; ;) {
+        const wanted = Math.min(m.need, this.slots);
+        if (m.held.size < wanted) {
+          m.surplusSince = null;
+          if (await this.inTurn(m, () => this.takeOne(m))) {
+            round = 0;
+            m.stuckSince = null;
+            for (const l of this.listeners) l(key);
+            continue;
+          }
+          // Every slot is held elsewhere: look again soon (with jitter, longer the longer it takes).
+          this.waits++;
+          // A batch waiting for more slots than are free while those held here stand unused: if
+          // every instance did that they would wait for ever, so after idleMs these are given back
+          // and taken again after a random pause, and one instance at a time gets enough.
+          if (m.held.size > m.inFlight) {
+            m.stuckSince ??= Date.now();
+            if (Date.now() - m.stuckSince >= this.idleMs) {
+              m.stuckSince = null;
+              while (m.held.size > m.inFlight) await this.inTurn(m, () => this.giveOne(m));
+              await sleep(this.idleMs * (0.5 + Math.random() * 2));
+              continue;
+            }
+          } else m.stuckSince = null;
+          await sleep(Math.min(200, 10 + round++ * 10) * (0.5 + Math.random()));
+        } else if (m.held.size > m.need) {
+          m.surplusSince ??= Date.now();
+          const left = this.idleMs - (Date.now() - m.surplusSince);
+          if (left > 0) await sleep(left);
+          else {
+            m.surplusSince = null;
+            await this.inTurn(m, () => this.giveOne(m));
+          }
+        } else {
+          m.surplusSince = null;
+          return;
+        }
       }
-      this.waits++;
-      // Every slot is held: wait a little (with jitter, longer the longer it takes) and look again.
-      await new Promise((r) => setTimeout(r, Math.min(200, 10 + round * 10) * (0.5 + Math.random())));
+    } catch {
+      // Storage failed: what is held is kept (renewed, or lost at its term); the next need() tries again.
+    } finally {
+      m.keeping = false;
     }
   }
 
-  /** The slot's new ETag if this owner took it, else null. */
-  private async take(partitionKey: string, rowKey: string, owner: string): Promise<string | null> {
+  private async takeOne(m: Mailbox): Promise<boolean> {
+    const start = Math.floor(Math.random() * this.slots);
+    for (let i = 0; i < this.slots; i++) {
+      const rowKey = `slot-${(start + i) % this.slots}`;
+      if (m.held.has(rowKey)) continue;
+      const etag = await this.take(m.partitionKey, rowKey);
+      if (etag) {
+        m.held.set(rowKey, etag);
+        this.renewSoon();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The slot's new ETag if this process took it, else null. */
+  private async take(partitionKey: string, rowKey: string): Promise<string | null> {
     const now = Date.now();
-    const until = now + this.holdMs;
+    const row = { partitionKey, rowKey, owner: this.owner, until: now + this.termMs };
     try {
       const e = await this.table.getEntity<{ owner: string; until: number }>(partitionKey, rowKey);
       if (e.owner && Number(e.until) > now) return null;
-      const r = await this.table.updateEntity({ partitionKey, rowKey, owner, until }, "Replace", { etag: e.etag });
-      return r.etag ?? null;
+      return (await this.table.updateEntity(row, "Replace", { etag: e.etag })).etag ?? null;
     } catch (e) {
       if (status(e) === 404) {
         try {
-          return (await this.table.createEntity({ partitionKey, rowKey, owner, until })).etag ?? null;
+          return (await this.table.createEntity(row)).etag ?? null;
         } catch (e2) {
           if (status(e2) === 409) return null;
           throw e2;
         }
       }
-      if (status(e) === 412) return null; // someone else took it first
+      if (status(e) === 412) return null; // another took it first
       throw e;
     }
   }
 
-  private async give(partitionKey: string, rowKey: string, owner: string, etag: string): Promise<void> {
+  /** Gives back one slot: no longer counted here before the write, so nothing new goes out on it. */
+  private async giveOne(m: Mailbox): Promise<void> {
+    const [rowKey, etag] = [...m.held][0] ?? [];
+    if (!rowKey) return;
+    m.held.delete(rowKey);
     try {
-      await this.table.updateEntity({ partitionKey, rowKey, owner: "", until: 0 }, "Replace", { etag });
+      await this.table.updateEntity({ partitionKey: m.partitionKey, rowKey, owner: "", until: 0 }, "Replace", { etag: etag! });
     } catch (e) {
-      // 412: the slot expired and someone else holds it now; 404: gone. Either way it is not ours.
+      // 412: it outlived its term and another holds it now; 404: gone. Either way it is not ours.
       if (status(e) !== 412 && status(e) !== 404) throw e;
     }
   }
+
+  /** Renews every held slot each third of the term, while any is held. */
+  private renewSoon(): void {
+    if (this.renewer) return;
+    this.renewer = setInterval(() => void this.renewAll(), this.termMs / 3);
+    this.renewer.unref();
+  }
+
+  /** Runs `f` after the mailbox's other storage writes. */
+  private inTurn<T>(m: Mailbox, f: () => Promise<T>): Promise<T> {
+    const run = m.writes.then(f, f);
+    m.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  private async renewAll(): Promise<void> {
+    let any = false;
+    for (const m of this.mailboxes.values()) {
+      if (m.held.size) any = true;
+      await this.inTurn(m, () => this.renew(m));
+    }
+    if (!any && this.renewer) {
+      clearInterval(this.renewer);
+      this.renewer = undefined;
+    }
+  }
+
+  private async renew(m: Mailbox): Promise<void> {
+    for (const [rowKey, etag] of [...m.held]) {
+      try {
+        const r = await this.table.updateEntity({ partitionKey: m.partitionKey, rowKey, owner: this.owner, until: Date.now() + this.termMs }, "Replace", {
+          etag,
+        });
+        if (m.held.has(rowKey)) m.held.set(rowKey, r.etag ?? etag);
+      } catch (e) {
+        // Taken by another after this process went quiet past its term: no longer ours.
+        if (status(e) === 412 || status(e) === 404) m.held.delete(rowKey);
+      }
+    }
+  }
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -32,4 +32,30 @@ describe("the mailbox limit", () => {
     expect(order).toEqual(["big", "small"]);
     expect(l.peak).toBe(4);
   });
+
+  it("with the app's other instances: only as many places as slots held here; tells the slots what is in flight and waiting", async () => {
+    let held = 0;
+    const needs: [number, number][] = [];
+    let more: (key: string) => void = () => {};
+    const l = new KeyedLimiter(4, { held: () => held, need: (_k, places, inFlight) => needs.push([places, inFlight]), onMore: (f) => (more = f) });
+    const order: string[] = [];
+    const one = l.acquire("m", 1).then(() => order.push("one"));
+    const batch = l.acquire("m", 3).then(() => order.push("batch"));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual([]); // no slot yet
+    expect(needs.at(-1)).toEqual([4, 0]);
+    held = 2;
+    more("m");
+    await one;
+    expect(order).toEqual(["one"]); // the batch needs 3 and 2 are held
+    held = 4;
+    more("m");
+    await batch;
+    expect(order).toEqual(["one", "batch"]);
+    expect(needs.at(-1)).toEqual([4, 4]);
+    l.release("m", 1);
+    l.release("m", 3);
+    expect(needs.at(-1)).toEqual([0, 0]); // the slots may go back
+    expect(l.peak).toBe(4);
+  });
 });

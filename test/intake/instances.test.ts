@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDeps } from "../../functions/deps.js";
+import { batcherFor } from "../../m365/batcher.js";
 import { localAppSettings } from "../../local/tenant/defaults.js";
 import { startAzurite, type Azurite } from "../../local/azurite.js";
 import type { Tenant } from "../../local/tenant/server.js";
@@ -40,6 +41,24 @@ describe("the mailbox's concurrency limit across instances", () => {
     expect(tenant.counters.count("GET /v1.0/users/{id}/mailFolders/{id}", 429)).toBe(before);
     expect(tenant.faults.peakInFlight).toBeLessThanOrEqual(4);
     expect(tenant.faults.peakInFlight).toBeGreaterThan(1); // they did run side by side
+  });
+
+  it("three instances sending batches of 4 mailbox requests: none refused (a batch takes a slot for each), at most 4 in flight", async () => {
+    tenant.faults.update({ latencyMs: 60 });
+    const env = localAppSettings(tenant, azurite.connectionString, CLIENT_STATE);
+    const quiet = { info: () => {}, warn: () => {} };
+    const instances = [1, 2, 3].map(() => buildDeps(env, p, quiet));
+    tenant.faults.peakInFlight = 0;
+    tenant.faults.refusedForConcurrency = 0;
+    const answers = await Promise.all(
+      instances.flatMap((d) =>
+        Array.from({ length: 12 }, () => batcherFor(d.graph).send({ method: "GET", url: `/users/${p.intake.mailbox}/mailFolders/inbox` })),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    expect(tenant.faults.refusedForConcurrency).toBe(0);
+    expect(tenant.faults.peakInFlight).toBeLessThanOrEqual(4);
+    expect(tenant.faults.peakInFlight).toBeGreaterThan(1);
   });
 
   it("the control: three clients with only their own limit are refused", async () => {
