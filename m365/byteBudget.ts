@@ -1,6 +1,6 @@
 /**
  * How many attachment bytes one instance holds at once: fetched from the mailbox and not yet read.
- * Intake has up to 128 emails in hand per instance (host.json), and Exchange lets a file of up to
+ * Intake has up to 256 emails in hand per instance (host.json), and Exchange lets a file of up to
  * the partnership's limit (10 MB by default) through; without a bound, a burst of large forms
  * waiting for the two form readers could hold more than the instance's 512 MB. A file waits for
  * room before it is fetched, first come first served; one larger than the whole budget still goes,
