@@ -27,13 +27,18 @@ afterAll(async () => {
 const inbox = `/users/${p.intake.mailbox}/mailFolders/inbox`;
 
 describe("the mailbox's concurrency limit across instances", () => {
-  it("three instances, 30 requests at once: none refused, at most 4 in flight", async () => {
+  /** Three "instances" sharing one storage account, with Graph answering after 60 ms; the tenant's counts from zero. */
+  const threeInstances = () => {
     tenant.faults.update({ latencyMs: 60 });
     const env = localAppSettings(tenant, azurite.connectionString, CLIENT_STATE);
     const quiet = { info: () => {}, warn: () => {} };
-    const instances = [1, 2, 3].map(() => buildDeps(env, p, quiet));
     tenant.faults.peakInFlight = 0;
     tenant.faults.refusedForConcurrency = 0;
+    return [1, 2, 3].map(() => buildDeps(env, p, quiet));
+  };
+
+  it("three instances, 30 requests at once: none refused, at most 4 in flight", async () => {
+    const instances = threeInstances();
     const before = tenant.counters.count("GET /v1.0/users/{id}/mailFolders/{id}", 429);
     const all = await Promise.all(instances.flatMap((d) => Array.from({ length: 10 }, () => d.graph.api(inbox).get())));
     expect(all.every((f) => f.displayName === "Inbox")).toBe(true);
@@ -44,12 +49,7 @@ describe("the mailbox's concurrency limit across instances", () => {
   });
 
   it("three instances sending batches of 4 mailbox requests: none refused (a batch takes a slot for each), at most 4 in flight", async () => {
-    tenant.faults.update({ latencyMs: 60 });
-    const env = localAppSettings(tenant, azurite.connectionString, CLIENT_STATE);
-    const quiet = { info: () => {}, warn: () => {} };
-    const instances = [1, 2, 3].map(() => buildDeps(env, p, quiet));
-    tenant.faults.peakInFlight = 0;
-    tenant.faults.refusedForConcurrency = 0;
+    const instances = threeInstances();
     const answers = await Promise.all(
       instances.flatMap((d) =>
         Array.from({ length: 12 }, () => batcherFor(d.graph).send({ method: "GET", url: `/users/${p.intake.mailbox}/mailFolders/inbox` })),
