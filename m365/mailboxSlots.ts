@@ -110,54 +110,71 @@ export class TableMailboxSlots implements SlotLeases {
     return this.ready;
   }
 
-  /** Takes slots while more are needed, gives back those unneeded for idleMs; ends when held and needed agree. */
+  /**
+   * Takes slots while more are needed, gives back those unneeded for idleMs; ends when held and
+   * needed agree. Storage failing is tried again every second or so while slots are needed: the
+   * requests waiting for them wait (the function's timeout ends one that waits too long, and the
+   * queue tries its email again).
+   */
   private async keep(key: string, m: Mailbox): Promise<void> {
     m.keeping = true;
     try {
-      await this.init();
       for (let round = 0; ;) {
-        const wanted = Math.min(m.need, this.slots);
-        if (m.held.size < wanted) {
-          m.surplusSince = null;
-          if (await this.inTurn(m, () => this.takeOne(m))) {
-            round = 0;
-            m.stuckSince = null;
-            for (const l of this.listeners) l(key);
-            continue;
-          }
-          // Every slot is held elsewhere: look again soon (with jitter, longer the longer it takes).
-          this.waits++;
-          // A batch waiting for more slots than are free while those held here stand unused: if
-          // every instance did that they would wait for ever, so after idleMs these are given back
-          // and taken again after a random pause, and one instance at a time gets enough.
-          if (m.held.size > m.inFlight) {
-            m.stuckSince ??= Date.now();
-            if (Date.now() - m.stuckSince >= this.idleMs) {
-              m.stuckSince = null;
-              while (m.held.size > m.inFlight) await this.inTurn(m, () => this.giveOne(m));
-              await sleep(this.idleMs * (0.5 + Math.random() * 2));
-              continue;
-            }
-          } else m.stuckSince = null;
-          await sleep(Math.min(200, 10 + round++ * 10) * (0.5 + Math.random()));
-        } else if (m.held.size > m.need) {
-          m.surplusSince ??= Date.now();
-          const left = this.idleMs - (Date.now() - m.surplusSince);
-          if (left > 0) await sleep(left);
-          else {
-            m.surplusSince = null;
-            await this.inTurn(m, () => this.giveOne(m));
-          }
-        } else {
-          m.surplusSince = null;
-          return;
+        try {
+          await this.init();
+          const step = await this.step(key, m);
+          if (step === "agreed") return;
+          if (step === "taken") round = 0;
+          else if (step === "none free") await sleep(Math.min(200, 10 + round++ * 10) * (0.5 + Math.random()));
+        } catch {
+          this.ready = undefined;
+          await sleep(1000 * (0.5 + Math.random()));
         }
       }
-    } catch {
-      // Storage failed: what is held is kept (renewed, or lost at its term); the next need() tries again.
     } finally {
       m.keeping = false;
+      // A need() that came while the last step was deciding "agreed" found this still keeping.
+      if (m.held.size !== Math.min(m.need, this.slots)) void this.keep(key, m);
     }
+  }
+
+  /** One step towards holding what is needed: a slot taken, none free, one given back, or nothing to do. */
+  private async step(key: string, m: Mailbox): Promise<"taken" | "none free" | "waited" | "agreed"> {
+    const wanted = Math.min(m.need, this.slots);
+    if (m.held.size < wanted) {
+      m.surplusSince = null;
+      if (await this.inTurn(m, () => this.takeOne(m))) {
+        m.stuckSince = null;
+        for (const l of this.listeners) l(key);
+        return "taken";
+      }
+      this.waits++;
+      // A batch waiting for more slots than are free while those held here stand unused: if every
+      // instance did that they would wait for ever, so after idleMs these are given back and taken
+      // again after a random pause, and one instance at a time gets enough.
+      if (m.held.size > m.inFlight) {
+        m.stuckSince ??= Date.now();
+        if (Date.now() - m.stuckSince >= this.idleMs) {
+          m.stuckSince = null;
+          while (m.held.size > m.inFlight) await this.inTurn(m, () => this.giveOne(m));
+          await sleep(this.idleMs * (0.5 + Math.random() * 2));
+          return "waited";
+        }
+      } else m.stuckSince = null;
+      return "none free";
+    }
+    if (m.held.size > m.need) {
+      m.surplusSince ??= Date.now();
+      const left = this.idleMs - (Date.now() - m.surplusSince);
+      if (left > 0) await sleep(left);
+      else {
+        m.surplusSince = null;
+        await this.inTurn(m, () => this.giveOne(m));
+      }
+      return "waited";
+    }
+    m.surplusSince = null;
+    return "agreed";
   }
 
   private async takeOne(m: Mailbox): Promise<boolean> {
@@ -226,9 +243,11 @@ export class TableMailboxSlots implements SlotLeases {
 
   private async renewAll(): Promise<void> {
     let any = false;
-    for (const m of this.mailboxes.values()) {
+    for (const [key, m] of this.mailboxes) {
       if (m.held.size) any = true;
       await this.inTurn(m, () => this.renew(m));
+      // A slot lost (this process went quiet past its term) is looked for again if still needed.
+      if (!m.keeping && m.held.size < Math.min(m.need, this.slots)) void this.keep(key, m);
     }
     if (!any && this.renewer) {
       clearInterval(this.renewer);

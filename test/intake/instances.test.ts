@@ -7,6 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDeps } from "../../functions/deps.js";
 import { batcherFor } from "../../m365/batcher.js";
+import { createServer, connect, type AddressInfo } from "node:net";
+import { KeyedLimiter } from "../../m365/graph.js";
+import { TableMailboxSlots } from "../../m365/mailboxSlots.js";
 import { localAppSettings } from "../../local/tenant/defaults.js";
 import { startAzurite, type Azurite } from "../../local/azurite.js";
 import type { Tenant } from "../../local/tenant/server.js";
@@ -59,6 +62,36 @@ describe("the mailbox's concurrency limit across instances", () => {
     expect(tenant.faults.refusedForConcurrency).toBe(0);
     expect(tenant.faults.peakInFlight).toBeLessThanOrEqual(4);
     expect(tenant.faults.peakInFlight).toBeGreaterThan(1);
+  });
+
+  it("storage out when a slot is needed: the request waits, and goes once storage answers again", async () => {
+    // Table storage behind a proxy that is at first closed.
+    const table = Number(/TableEndpoint=http:\/\/127\.0\.0\.1:(\d+)/.exec(azurite.connectionString)![1]);
+    const proxy = createServer((c) => {
+      const up = connect(table, "127.0.0.1");
+      c.pipe(up).pipe(c);
+      c.on("error", () => up.destroy());
+      up.on("error", () => c.destroy());
+    });
+    const port = await new Promise<number>((r) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const n = (probe.address() as AddressInfo).port;
+        probe.close(() => r(n));
+      });
+    });
+    const slots = new TableMailboxSlots({ connectionString: azurite.connectionString.replace(`127.0.0.1:${table}/`, `127.0.0.1:${port}/`) }, 4);
+    const limiter = new KeyedLimiter(4, slots);
+    let went = false;
+    const request = limiter.acquire("outage@example.org").then(() => (went = true));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(went).toBe(false); // storage refused: no slot, so nothing goes
+    await new Promise<void>((r) => proxy.listen(port, "127.0.0.1", () => r()));
+    await request;
+    expect(slots.held("outage@example.org")).toBe(1);
+    limiter.release("outage@example.org");
+    await new Promise((r) => setTimeout(r, 1000)); // given back once unneeded
+    expect(slots.held("outage@example.org")).toBe(0);
+    await new Promise<void>((r) => proxy.close(() => r()));
   });
 
   it("the control: three clients with only their own limit are refused", async () => {
