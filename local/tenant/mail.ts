@@ -463,11 +463,17 @@ export function releaseHeld(ctx: ReleaseCtx): void {
     const mailbox = ctx.db.prepare("SELECT * FROM mailboxes WHERE id = ?").get(h.mailbox) as MailboxRow | undefined;
     if (!row || !mailbox) continue; // deleted from the Outbox before it went: not sent
     sendNow(ctx, mailbox, outgoingOf(ctx.db, row), h.keepCopy ? row : "none");
-    if (!h.keepCopy) {
-      ctx.db.prepare("DELETE FROM attachments WHERE messageId = ?").run(row.id);
-      ctx.db.prepare("DELETE FROM messages WHERE id = ?").run(row.id);
-    }
+    if (!h.keepCopy) removeRow(ctx.db, row);
   }
+}
+
+/** A message gone from its folder (a delta query reports it removed), with its attachments. */
+export function removeRow(db: Db, row: MessageRow): void {
+  db.transaction(() => {
+    tombstone(db, row);
+    db.prepare("DELETE FROM attachments WHERE messageId = ?").run(row.id);
+    db.prepare("DELETE FROM messages WHERE id = ?").run(row.id);
+  })();
 }
 
 /** A stored message (a draft, or one waiting in the Outbox) as a message to send. */

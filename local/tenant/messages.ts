@@ -10,7 +10,6 @@ import {
   addAttachment,
   deliver,
   relocate,
-  tombstone,
   outgoing,
   storeMessage,
   type NewAttachment,
@@ -29,6 +28,7 @@ import {
   attachmentJson,
   transmit,
   outgoingOf,
+  removeRow,
 } from "./mail.js";
 import { GraphError, parseJson, prefersImmutableIds, selectOf } from "./http.js";
 import { nextSeq } from "./db.js";
@@ -168,15 +168,10 @@ const isMime = (req: { headers: Record<string, string | string[] | undefined> })
     .toLowerCase()
     .startsWith("text/plain");
 
-/** A message gone from its folder (a delta query reports it removed), with its attachments. */
+/** DELETE and permanentDelete: the message is gone (removeRow). */
 function removeMessage(ctx: Ctx, [u, id]: string[]): { status: number } {
   const mb = resolveMailbox(ctx, u!);
-  const row = messageRow(ctx.db, mb.id, id!);
-  ctx.db.transaction(() => {
-    tombstone(ctx.db, row);
-    ctx.db.prepare("DELETE FROM attachments WHERE messageId = ?").run(row.id);
-    ctx.db.prepare("DELETE FROM messages WHERE id = ?").run(row.id);
-  })();
+  removeRow(ctx.db, messageRow(ctx.db, mb.id, id!));
   return { status: 204 };
 }
 
