@@ -6,34 +6,29 @@
  * room before it is fetched, first come first served; one larger than the whole budget still goes,
  * alone.
  */
+import { KeyedLimiter } from "./graph.js";
+
 export class ByteBudget {
-  private used = 0;
-  private readonly waiting: { n: number; resolve: () => void }[] = [];
+  /** The mailbox limit's first-come-first-served semaphore, with bytes for places and one key. */
+  private readonly bytes: KeyedLimiter;
+  constructor(readonly cap: number) {
+    this.bytes = new KeyedLimiter(cap);
+  }
+
   /** The most bytes ever held at once (for tests and benchmarks). */
-  peak = 0;
-  constructor(readonly cap: number) {}
+  get peak(): number {
+    return this.bytes.peak;
+  }
 
   /** Waits for room for `bytes`; resolves with the function that gives them back. */
   async take(bytes: number): Promise<() => void> {
-    const n = Math.max(0, Math.min(bytes, this.cap));
-    if (!this.waiting.length && this.used + n <= this.cap) this.hold(n);
-    else await new Promise<void>((resolve) => this.waiting.push({ n, resolve }));
+    await this.bytes.acquire("files", bytes);
     let given = false;
     return () => {
       if (given) return;
       given = true;
-      this.used -= n;
-      while (this.waiting.length && this.used + this.waiting[0]!.n <= this.cap) {
-        const next = this.waiting.shift()!;
-        this.hold(next.n);
-        next.resolve();
-      }
+      this.bytes.release("files", bytes);
     };
-  }
-
-  private hold(n: number): void {
-    this.used += n;
-    this.peak = Math.max(this.peak, this.used);
   }
 }
 
