@@ -116,8 +116,6 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
       const segment = path.split("/").filter(Boolean).pop() ?? "";
       return fail(new GraphError(400, "BadRequest", `Resource not found for the segment '${segment}'.`));
     }
-    // Messages waiting in an Outbox for their minute go before anything else is answered.
-    releaseHeld({ db, now, events, sending });
     const decision = faults.decide();
     if (decision) {
       const e =
@@ -247,7 +245,8 @@ export async function startTenant(opts: TenantOptions): Promise<Tenant> {
     smtpPort = (smtp.server.address() as AddressInfo).port;
   }
 
-  // Held messages also go when nothing is asked of the tenant (their minute comes by the clock).
+  // Messages held in an Outbox (sending.ts) go once their minute has come, looked for each second
+  // rather than on every request (the table is empty unless messagesPerMinute is set).
   const releaser = setInterval(() => {
     try {
       releaseHeld({ db, now, events, sending });
