@@ -52,8 +52,6 @@ export class TableMailboxSlots implements SlotLeases {
   private readonly listeners: ((key: string) => void)[] = [];
   private readonly owner = randomUUID();
   private renewer?: NodeJS.Timeout;
-  /** Rounds in which every slot was held elsewhere, for benchmarks. */
-  waits = 0;
 
   constructor(
     private readonly storage: StorageConfig,
@@ -148,7 +146,6 @@ export class TableMailboxSlots implements SlotLeases {
         for (const l of this.listeners) l(key);
         return "taken";
       }
-      this.waits++;
       // A batch waiting for more slots than are free while those held here stand unused: if every
       // instance did that they would wait for ever, so after idleMs these are given back and taken
       // again after a random pause, and one instance at a time gets enough.
